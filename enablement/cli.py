@@ -1,0 +1,137 @@
+"""The ``enablement`` command: parse, call the public API, print, exit.
+
+Exit codes: 0 success, 1 infeasible plan (with the reason), 2 bad input (one clear
+message, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from . import __version__
+from .errors import EnablementError
+
+__all__ = ["main"]
+
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from .outputs import write_outputs
+    from .plan import make_plan
+
+    t0 = time.perf_counter()
+    with errors.status("planning…") as status:
+        plan = make_plan(args.scenario, progress=lambda step: status.update(f"{step}…"))
+        status.update("writing outputs…")
+        t1 = time.perf_counter()
+        paths = write_outputs(plan, args.out)
+        plan.timings["write outputs"] = time.perf_counter() - t1
+    k = plan.kpis()
+    console.print(f"[bold]{plan.scenario.name}[/bold]")
+    console.print(f"  closure            {k['closure']} ({k['closure_hours_from_start']} h after start)")
+    console.print(
+        f"  vehicles           {k['vehicles']} in {k['march_units']} march units, {k['trains']} trains"
+    )
+    console.print(f"  units late         {k['units_late']} (total {k['total_lateness_hours']} h)")
+    if k["caution_crossings"]:
+        console.print(f"  caution crossings  {', '.join(k['caution_crossings'])}")
+    for w in plan.warnings:
+        console.print(f"  [yellow]warning[/yellow] {w}")
+    steps = ", ".join(f"{name} {sec:.1f} s" for name, sec in plan.timings.items())
+    console.print(f"  steps              {steps}")
+    console.print(f"  total              {time.perf_counter() - t0:.1f} s")
+    for name, p in paths.items():
+        console.print(f"  {name:<18} {p}")
+    console.print(f"Open the map: {Path(paths['map']).resolve()}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    n = sum(e.count for a in sc.arrivals for e in a.equipment)
+    console.print(
+        f"{args.scenario}: valid ({sc.name}: {len(sc.arrivals)} arrivals, {n} vehicles, "
+        f"{len(sc.movements)} movements)"
+    )
+    return 0
+
+
+def _cmd_network_info(args: argparse.Namespace) -> int:
+    from .network.embedded import load_embedded_network
+
+    if args.source != "embedded":
+        msg = f"network info: '{args.source}': only 'embedded' is available in this version"
+        raise EnablementError(msg)
+    net = load_embedded_network(refresh=args.refresh)
+    info = net.summary() | {"counts": net.meta.get("counts"), "source_detail": net.meta.get("source_detail")}
+    if args.json:
+        console.print_json(json.dumps(info))
+        return 0
+    console.print(f"source        {info['source']} ({info['source_detail']})")
+    console.print(
+        f"nodes         {info['nodes']} (road {info['nodes_by_mode']['road']}, "
+        f"rail {info['nodes_by_mode']['rail']})"
+    )
+    console.print(
+        f"edges         {info['edges']} directed (road {info['edges_by_mode']['road']}, "
+        f"rail {info['edges_by_mode']['rail']})"
+    )
+    console.print(
+        f"km by mode    road {info['km_by_mode']['road']:.0f} km, rail {info['km_by_mode']['rail']:.0f} km"
+    )
+    console.print(f"bbox (WGS84)  {info['bbox_wgs84']}")
+    console.print(f"attribution   {info['attribution']}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"enablement {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)")
+    sub = p.add_subparsers(dest="command", required=True)
+    pl = sub.add_parser("plan", help="plan a scenario and write the map and tables")
+    pl.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
+    pl.add_argument("--out", default="out", help="output folder (default: out)")
+    pl.set_defaults(func=_cmd_plan)
+    va = sub.add_parser("validate", help="check a scenario file and report every problem")
+    va.add_argument("scenario")
+    va.set_defaults(func=_cmd_validate)
+    net = sub.add_parser("network", help="network commands")
+    nsub = net.add_subparsers(dest="network_command", required=True)
+    info = nsub.add_parser("info", help="counts, km by mode, bounding box and sources")
+    info.add_argument("source", nargs="?", default="embedded")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.add_argument("--refresh", action="store_true", help="rebuild the cached network")
+    info.set_defaults(func=_cmd_network_info)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except EnablementError as exc:
+        errors.print(f"error: {exc}", markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        errors.print("interrupted", markup=False)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Exception tree of ``enablement``.
+
+Every error a user can cause derives from :class:`EnablementError`. The CLI maps
+these to exit code 2 (bad input) or 1 (infeasible plan) and prints the message
+without a traceback, so messages must name the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EnablementError",
+    "InfeasibleError",
+    "NetworkError",
+    "OverlayError",
+    "RoutingError",
+    "ScenarioError",
+    "UnknownVehicleError",
+]
+
+
+class EnablementError(Exception):
+    """Base class of every error raised on purpose by ``enablement``."""
+
+    exit_code: int = 2
+
+
+class ScenarioError(EnablementError, ValueError):
+    """A scenario file is malformed or refers to things that do not exist.
+
+    Parameters
+    ----------
+    problems
+        Every problem found, one line each (``file: field: message``).
+    """
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        n = len(self.problems)
+        head = "1 problem" if n == 1 else f"{n} problems"
+        super().__init__(f"{head} in the scenario:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class UnknownVehicleError(ScenarioError, KeyError):
+    """A vehicle type is not in the catalogue."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return Exception.__str__(self)
+
+
+class NetworkError(EnablementError, ValueError):
+    """A network cannot be built, loaded or used (e.g. a site too far from it)."""
+
+
+class OverlayError(EnablementError, ValueError):
+    """An overlay layer is malformed (fields, geometry, CRS or values)."""
+
+
+class RoutingError(EnablementError):
+    """No route exists for a vehicle between two places under the restrictions."""
+
+    exit_code = 1
+
+
+class InfeasibleError(EnablementError):
+    """A plan cannot meet its hard constraints; the message names the cause."""
+
+    exit_code = 1

@@ -1,0 +1,109 @@
+"""The :class:`Network`: road and rail nodes, directed edges and sites in EPSG:3812."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network"]
+
+CRS = "EPSG:3812"
+"""Internal CRS: Belgian Lambert 2008, metres."""
+
+MODES = ("road", "rail")
+
+EDGE_RESTRICTION_COLUMNS = (
+    "mlc_wheeled_oneway",
+    "mlc_wheeled_twoway",
+    "mlc_tracked_oneway",
+    "mlc_tracked_twoway",
+    "maxweight_t",
+    "maxaxleload_t",
+    "maxheight_m",
+    "maxwidth_m",
+)
+"""Edge columns read by vehicle restrictions; NaN means no known limit."""
+
+
+@dataclass
+class Network:
+    """A multimodal network in EPSG:3812.
+
+    Attributes
+    ----------
+    nodes
+        GeoDataFrame indexed 0…n-1 in spatial (Hilbert) order, columns ``mode``,
+        ``x``, ``y`` (metres), ``source_id`` (id in the source data) and point
+        geometry.
+    edges
+        GeoDataFrame of directed edges: ``u``, ``v`` (node ids), ``mode``,
+        ``length_m``, ``speed_kmh``, ``time_s``, the restriction columns
+        :data:`EDGE_RESTRICTION_COLUMNS` (NaN = unrestricted), ``bridge_id`` and
+        line geometry. A two-way road is two rows.
+    sites
+        GeoDataFrame indexed by site id (may be empty until an overlay is
+        applied) with ``node_road``/``node_rail`` and the snapping distances.
+    meta
+        Provenance and build figures (source, versions, clip area, counts).
+    """
+
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=CRS))
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for col in EDGE_RESTRICTION_COLUMNS:
+            if col not in self.edges.columns:
+                self.edges[col] = np.nan
+        if "bridge_id" not in self.edges.columns:
+            self.edges["bridge_id"] = pd.Series([None] * len(self.edges), dtype=object)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.edges)
+
+    def km_by_mode(self) -> dict[str, float]:
+        """Network length per mode in km, counting a two-way link once."""
+        out: dict[str, float] = {}
+        e = self.edges
+        lo = np.minimum(e["u"].to_numpy(), e["v"].to_numpy())
+        hi = np.maximum(e["u"].to_numpy(), e["v"].to_numpy())
+        frame = pd.DataFrame(
+            {"mode": e["mode"].to_numpy(), "lo": lo, "hi": hi, "length_m": e["length_m"].to_numpy()}
+        )
+        frame = frame.drop_duplicates(["mode", "lo", "hi"])
+        for mode in MODES:
+            out[mode] = float(frame.loc[frame["mode"] == mode, "length_m"].sum() / 1000.0)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, km by mode, bounding box (EPSG:4326) and sources."""
+        bounds = self.nodes.to_crs(4326).total_bounds if len(self.nodes) else [np.nan] * 4
+        nodes_by_mode = self.nodes["mode"].value_counts().to_dict()
+        edges_by_mode = self.edges["mode"].value_counts().to_dict()
+        return {
+            "nodes": self.n_nodes,
+            "edges": self.n_edges,
+            "nodes_by_mode": {m: int(nodes_by_mode.get(m, 0)) for m in MODES},
+            "edges_by_mode": {m: int(edges_by_mode.get(m, 0)) for m in MODES},
+            "km_by_mode": {m: round(v, 1) for m, v in self.km_by_mode().items()},
+            "bbox_wgs84": [round(float(b), 5) for b in bounds],
+            "sites": len(self.sites),
+            "source": self.meta.get("source", "unknown"),
+            "attribution": self.meta.get("attribution", ""),
+        }
+
+    def copy(self) -> Network:
+        """Deep copy (the frames are copied; geometries are immutable)."""
+        return Network(self.nodes.copy(), self.edges.copy(), self.sites.copy(), dict(self.meta))

@@ -1,0 +1,253 @@
+"""The plan's Folium map: network drawn lightly, routes, trains, sites with popups, legend, attribution.
+
+All text that comes from data (site names, unit ids, scenario name) is HTML-escaped
+before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from .._io import write_with_atomic
+from ..network.model import CRS
+from ..plan import Plan
+
+__all__ = ["SITE_STYLE", "write_map"]
+
+SITE_STYLE = {
+    "seaport": ("darkblue", "ship"),
+    "airport": ("cadetblue", "plane"),
+    "rail_quay": ("darkred", "train"),
+    "staging_area": ("green", "flag"),
+    "convoy_support_centre": ("orange", "wrench"),
+    "border_crossing": ("black", "road"),
+}
+_PALETTE = [
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#17becf",
+    "#bcbd22",
+    "#8c564b",
+]
+# a 1x1 light grey PNG: a tile layer that needs no network
+_PLAIN_TILE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4"
+    "//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _to_wgs84(geoms: list[shapely.Geometry]) -> list[shapely.Geometry]:
+    return list(gpd.GeoSeries(geoms, crs=CRS).to_crs(4326).set_precision(1e-5))
+
+
+def _network_layer(plan: Plan, mode: str, color: str, dash: str | None) -> folium.GeoJson:
+    e = plan.network.edges
+    sub = e[e["mode"] == mode]
+    lo = np.minimum(sub["u"].to_numpy(), sub["v"].to_numpy())
+    hi = np.maximum(sub["u"].to_numpy(), sub["v"].to_numpy())
+    keep = ~gpd.pd.DataFrame({"lo": lo, "hi": hi}).duplicated().to_numpy()
+    merged = shapely.multilinestrings(sub.geometry.to_numpy()[keep])
+    geom = _to_wgs84([merged])[0]
+    style = {"color": color, "weight": 1, "opacity": 0.5}
+    if dash:
+        style["dashArray"] = dash
+    return folium.GeoJson(
+        {"type": "Feature", "properties": {"mode": mode}, "geometry": shapely.geometry.mapping(geom)},
+        name=f"Network: {mode}",
+        style_function=lambda _f, s=style: s,
+    )
+
+
+def _route_features(plan: Plan) -> list[dict[str, Any]]:
+    edges = plan.network.edges.geometry.to_numpy()
+    per_unit: dict[str, set[int]] = defaultdict(set)
+    for (mu_id, _leg), route in plan.march.routes.items():
+        per_unit[mu_id.rsplit("/", 1)[0]].update(route.edges)
+    results = {u.unit: u for u in plan.units}
+    feats = []
+    units = sorted(per_unit)
+    geoms = _to_wgs84(
+        [shapely.line_merge(shapely.multilinestrings(edges[sorted(per_unit[u])])) for u in units]
+    )
+    for i, (unit, geom) in enumerate(zip(units, geoms, strict=True)):
+        r = results[unit]
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {
+                    "kind": "road route",
+                    "unit": _e(unit),
+                    "mode": _e(r.mode),
+                    "vehicles": r.vehicles,
+                    "closure": _e(plan.clock.iso(r.closure_s)),
+                    "rdd": _e(plan.clock.iso(r.rdd_s)),
+                    "color": _PALETTE[i % len(_PALETTE)],
+                },
+            }
+        )
+    return feats
+
+
+def _train_features(plan: Plan) -> list[dict[str, Any]]:
+    from ..routing import Router
+
+    if not plan.trains:
+        return []
+    router = Router(plan.network, "rail")
+    rail_node = plan.network.sites["node_rail"]
+    edges = plan.network.edges.geometry.to_numpy()
+    feats = []
+    pairs = sorted({(t.quay, t.destination) for t in plan.trains})
+    for quay, dest in pairs:
+        route = router.route(int(rail_node[quay]), int(rail_node[dest]))
+        geom = _to_wgs84([shapely.line_merge(shapely.multilinestrings(edges[list(route.edges)]))])[0]
+        trains = [t for t in plan.trains if (t.quay, t.destination) == (quay, dest)]
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {
+                    "kind": "rail route",
+                    "unit": _e(", ".join(sorted({t.unit for t in trains}))),
+                    "mode": "rail",
+                    "vehicles": sum(len(t.vehicles) for t in trains),
+                    "closure": _e(plan.clock.iso(max(t.unloaded_s for t in trains))),
+                    "rdd": "",
+                    "color": "#5a3e1b",
+                    "trains": len(trains),
+                    "from": _e(quay),
+                    "to": _e(dest),
+                },
+            }
+        )
+    return feats
+
+
+def _site_popup(row: dict[str, Any]) -> str:
+    skip = {"geometry", "id", "name"}
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px'>{_e(k)}</th><td>{_e(v)}</td></tr>"
+        for k, v in row.items()
+        if k not in skip and v is not None and str(v) not in ("nan", "", "-1")
+    )
+    return f"<b>{_e(row.get('name', ''))}</b><br><code>{_e(row.get('id', ''))}</code><table>{cells}</table>"
+
+
+def _legend(plan: Plan) -> str:
+    kinds = "".join(
+        f"<div><span style='color:{c}'>&#9679;</span> {_e(k.replace('_', ' '))}</div>"
+        for k, (c, _icon) in SITE_STYLE.items()
+    )
+    attributions = "<br>".join(_e(a) for a in plan.summary()["attribution"] if a)
+    k = plan.kpis()
+    return (
+        "<div id='enablement-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
+        "background:white;padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif;"
+        "max-width:320px'>"
+        f"<b>{_e(plan.scenario.name)}</b><br>closure {_e(k['closure'])}<br>"
+        f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains<hr style='margin:4px 0'>"
+        "<div><span style='color:#999'>&#9472;&#9472;</span> road network</div>"
+        "<div><span style='color:#8b5a2b'>- - -</span> rail network</div>"
+        "<div><span style='color:#e41a1c'>&#9473;&#9473;</span> road route (one colour per unit)</div>"
+        "<div><span style='color:#5a3e1b'>&#9473;&#9473;</span> rail route</div>"
+        f"{kinds}<hr style='margin:4px 0'><span style='font-size:10px'>{attributions}</span></div>"
+    )
+
+
+def build_map(plan: Plan) -> folium.Map:
+    """The plan's map as a :class:`folium.Map`.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+
+    Returns
+    -------
+    folium.Map
+        Layers: base maps (OpenStreetMap online, plain offline), the network by
+        mode, road and rail routes, sites; a layer control, legend and scale.
+    """
+    osm_attr = "&copy; OpenStreetMap contributors, ODbL"
+    m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=True, prefer_canvas=True)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=osm_attr).add_to(m)
+    folium.TileLayer(tiles=_PLAIN_TILE, name="Plain (offline)", attr=osm_attr + " (network data)").add_to(m)
+    _network_layer(plan, "road", "#999999", None).add_to(m)
+    _network_layer(plan, "rail", "#8b5a2b", "4 4").add_to(m)
+    fields = ["kind", "unit", "mode", "vehicles", "closure", "rdd"]
+    routes = {"type": "FeatureCollection", "features": _route_features(plan) + _train_features(plan)}
+    folium.GeoJson(
+        routes,
+        name="Routes",
+        style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.85},
+        tooltip=folium.GeoJsonTooltip(fields=fields),
+    ).add_to(m)
+    sites_layer = folium.FeatureGroup(name="Sites")
+    sites = plan.network.sites.to_crs(4326)
+    for sid, row in sites.iterrows():
+        color, icon = SITE_STYLE.get(str(row["kind"]), ("gray", "info-sign"))
+        data = row.drop(labels="geometry").to_dict() | {"id": sid}
+        folium.Marker(
+            [row.geometry.y, row.geometry.x],
+            popup=folium.Popup(_site_popup(data), max_width=360),
+            tooltip=_e(row["name"]),
+            icon=folium.Icon(color=color, icon=icon, prefix="fa"),
+        ).add_to(sites_layer)
+    sites_layer.add_to(m)
+    bridges = plan.network.edges[plan.network.edges["bridge_id"].notna()]
+    if len(bridges):
+        layer = folium.FeatureGroup(name="Bridges (MLC)")
+        pts = _to_wgs84(list(bridges.geometry.interpolate(0.5, normalized=True)))
+        seen: set[str] = set()
+        for (_, row), pt in zip(bridges.iterrows(), pts, strict=True):
+            if row["bridge_id"] in seen:
+                continue
+            seen.add(row["bridge_id"])
+            text = (
+                f"<b>{_e(row['bridge_id'])}</b><br>MLC wheeled {row['mlc_wheeled_twoway']:g}/"
+                f"{row['mlc_wheeled_oneway']:g}, tracked {row['mlc_tracked_twoway']:g}/"
+                f"{row['mlc_tracked_oneway']:g} (two-way/one-way)"
+            )
+            folium.CircleMarker(
+                [pt.y, pt.x],
+                radius=6,
+                color="#222",
+                fill=True,
+                fill_color="#ffd700",
+                popup=folium.Popup(text, max_width=300),
+            ).add_to(layer)
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(folium.Element(_legend(plan)))
+    m.get_root().header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
+    return m
+
+
+def write_map(plan: Plan, path: str | Path) -> Path:
+    """Write the plan's map to ``path`` (HTML, atomically) and return the path."""
+    m = build_map(plan)
+    return write_with_atomic(path, lambda p: m.save(str(p)))

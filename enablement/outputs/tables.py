@@ -1,0 +1,185 @@
+"""Tables of a plan: march table, train table, unit closures, summary; all written atomically."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyproj
+
+from .._io import write_text_atomic, write_with_atomic
+from ..network.model import CRS
+from ..plan import Plan
+
+__all__ = ["MARCH_TABLE_COLUMNS", "march_table", "train_table", "unit_table", "write_outputs"]
+
+MARCH_TABLE_COLUMNS = (
+    "movement_number",
+    "march_unit",
+    "unit",
+    "serial",
+    "vehicles",
+    "leg",
+    "seq",
+    "control_point",
+    "kind",
+    "node",
+    "lon",
+    "lat",
+    "km",
+    "arrive",
+    "depart",
+    "pass_min",
+    "halt_min",
+    "wait_min",
+    "speed_kmh",
+    "caution_crossings",
+    "next_control_point",
+)
+_TO_WGS84 = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+
+
+def _code(unit: str) -> str:
+    return (re.sub(r"[^A-Za-z0-9]", "", unit).upper() or "UNIT")[:6]
+
+
+def march_table(plan: Plan) -> pd.DataFrame:
+    """One row per march unit and control point, with times in the scenario's zone.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`MARCH_TABLE_COLUMNS`.
+    """
+    nodes = plan.network.nodes
+    speed = {m.id: m.profile.speed_kmh for m in plan.march_units}
+    first_depart: dict[str, float] = {}
+    for r in plan.march.rows:
+        first_depart.setdefault(r.march_unit, r.depart_s)
+    index = {m.id: m.index for m in plan.march_units}
+    records = []
+    for r in plan.march.rows:
+        lon, lat = _TO_WGS84.transform(float(nodes["x"].iloc[r.node]), float(nodes["y"].iloc[r.node]))
+        day = plan.clock.at(first_depart[r.march_unit]).day
+        records.append(
+            {
+                "movement_number": f"{day:02d}-{_code(r.unit)}-{index[r.march_unit]:02d}",
+                "march_unit": r.march_unit,
+                "unit": r.unit,
+                "serial": r.serial,
+                "vehicles": r.vehicles,
+                "leg": r.leg,
+                "seq": r.seq,
+                "control_point": r.control_point,
+                "kind": r.kind,
+                "node": r.node,
+                "lon": round(lon, 5),
+                "lat": round(lat, 5),
+                "km": r.km,
+                "arrive": plan.clock.iso(r.arrive_s),
+                "depart": plan.clock.iso(r.depart_s),
+                "pass_min": round(r.pass_s / 60.0, 2),
+                "halt_min": round(r.halt_s / 60.0, 2),
+                "wait_min": round(r.wait_s / 60.0, 2),
+                "speed_kmh": speed[r.march_unit],
+                "caution_crossings": r.caution,
+                "next_control_point": r.next_control_point,
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=list(MARCH_TABLE_COLUMNS))
+
+
+def train_table(plan: Plan) -> pd.DataFrame:
+    """One row per train: unit, quay, wagons, load list and times."""
+    c = plan.clock
+    return pd.DataFrame.from_records(
+        [
+            {
+                "train": t.id,
+                "unit": t.unit,
+                "quay": t.quay,
+                "destination": t.destination,
+                "wagons": t.wagons,
+                "length_m": t.length_m,
+                "vehicles": len(t.vehicles),
+                "load_list": ";".join(f"{v}x{t.vehicles.count(v)}" for v in dict.fromkeys(t.vehicles)),
+                "ready": c.iso(t.ready_s),
+                "load_start": c.iso(t.load_start_s),
+                "load_end": c.iso(t.load_end_s),
+                "depart": c.iso(t.depart_s),
+                "arrive": c.iso(t.arrive_s),
+                "unloaded": c.iso(t.unloaded_s),
+                "route_km": t.route_km,
+            }
+            for t in plan.trains
+        ],
+        columns=[
+            "train",
+            "unit",
+            "quay",
+            "destination",
+            "wagons",
+            "length_m",
+            "vehicles",
+            "load_list",
+            "ready",
+            "load_start",
+            "load_end",
+            "depart",
+            "arrive",
+            "unloaded",
+            "route_km",
+        ],
+    )
+
+
+def unit_table(plan: Plan) -> pd.DataFrame:
+    """Closure per unit against its RDD."""
+    return pd.DataFrame(plan.summary()["units"])
+
+
+def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
+    """Write ``march_table.csv``, ``trains.csv``, ``units.csv``, ``summary.json`` and ``map.html``.
+
+    Each file is written to a temporary name and moved into place, so a failure
+    never leaves a half-written file and earlier outputs stay until replaced.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    out
+        Output folder (created when missing).
+
+    Returns
+    -------
+    dict
+        Path of each file by short name.
+    """
+    from .maps import write_map
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "march_table": write_with_atomic(
+            folder / "march_table.csv", lambda p: march_table(plan).to_csv(p, index=False)
+        ),
+        "trains": write_with_atomic(
+            folder / "trains.csv", lambda p: train_table(plan).to_csv(p, index=False)
+        ),
+        "units": write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False)),
+        "map": write_map(plan, folder / "map.html"),
+    }
+    summary = plan.summary()
+    summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}
+    paths["summary"] = write_text_atomic(
+        folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False)
+    )
+    return paths

@@ -1,0 +1,441 @@
+"""RSOM orchestration: scenario → network → reception → road and rail schedules → :class:`Plan`."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import __version__
+from .errors import ScenarioError
+from .network.embedded import load_embedded_network
+from .network.model import CRS, Network
+from .network.overlays import Overlay, apply_overlay, read_overlay
+from .routing import Profile, Router
+from .scenario.load import load_scenario
+from .scenario.schema import Movement, Scenario
+from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
+from .scheduling.rail import RailGroup, Train, schedule_trains
+from .scheduling.reception import Discharged, discharge
+from .scheduling.timeline import Clock, Intervals
+from .vehicles import Vehicle, load_catalogue
+
+__all__ = ["Plan", "UnitResult", "build_network", "make_plan"]
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """Closure of one unit against its RDD."""
+
+    unit: str
+    mode: str
+    vehicles: int
+    march_units: int
+    trains: int
+    closure_s: float
+    rdd_s: float
+
+    @property
+    def lateness_s(self) -> float:
+        """Seconds late (0 when on time)."""
+        return max(0.0, self.closure_s - self.rdd_s)
+
+
+@dataclass
+class Plan:
+    """A complete RSOM plan.
+
+    Attributes
+    ----------
+    scenario
+        The scenario planned.
+    network
+        The network with the overlay's sites.
+    clock
+        Converts plan times (seconds since the scenario start) to datetimes.
+    march
+        The road schedule (greedy baseline).
+    march_units
+        March units as formed.
+    trains
+        Scheduled trains.
+    units
+        Closure per unit.
+    timings
+        Seconds spent in each step.
+    warnings
+        Things a planner should look at (e.g. staging areas over capacity).
+    """
+
+    scenario: Scenario
+    network: Network
+    clock: Clock
+    march: MarchSchedule
+    march_units: list[MarchUnit]
+    trains: list[Train]
+    units: list[UnitResult]
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def closure_s(self) -> float:
+        """Force closure: the last unit's closure (seconds since start)."""
+        return max(u.closure_s for u in self.units)
+
+    def kpis(self) -> dict[str, Any]:
+        """Key figures of the plan as plain JSON-ready values."""
+        late = [u for u in self.units if u.lateness_s > 0]
+        road_km = sum(r.length_m for r in self.march.routes.values()) / 1000.0
+        return {
+            "closure": self.clock.iso(self.closure_s),
+            "closure_hours_from_start": round(self.closure_s / 3600.0, 2),
+            "units": len(self.units),
+            "vehicles": sum(u.vehicles for u in self.units),
+            "march_units": len(self.march_units),
+            "trains": len(self.trains),
+            "units_late": len(late),
+            "total_lateness_hours": round(sum(u.lateness_s for u in self.units) / 3600.0, 2),
+            "max_lateness_hours": round(max((u.lateness_s for u in self.units), default=0.0) / 3600.0, 2),
+            "march_unit_route_km": round(road_km, 1),
+            "caution_crossings": sorted({c for r in self.march.rows for c in r.caution.split(";") if c}),
+            "rerouted_march_units": self.march.rerouted,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Everything ``summary.json`` holds."""
+        sc = self.scenario
+        return {
+            "enablement_version": __version__,
+            "scenario": sc.name,
+            "start": sc.start.isoformat(),
+            "kpis": self.kpis(),
+            "units": [
+                {
+                    "unit": u.unit,
+                    "mode": u.mode,
+                    "vehicles": u.vehicles,
+                    "march_units": u.march_units,
+                    "trains": u.trains,
+                    "closure": self.clock.iso(u.closure_s),
+                    "rdd": self.clock.iso(u.rdd_s),
+                    "lateness_hours": round(u.lateness_s / 3600.0, 2),
+                }
+                for u in self.units
+            ],
+            "solver": {
+                "road": {
+                    "method": "greedy list scheduling (first fit), baseline for the optimisers",
+                    "status": self.march.status,
+                    "optimality": "not proven: no bound computed for the baseline",
+                    "rerouting_rounds": self.march.rounds,
+                },
+                "rail": {
+                    "method": "greedy: one train per quay at a time, wagon and locomotive pools",
+                    "status": "feasible"
+                    if self.trains or not any(u.mode == "rail" for u in self.units)
+                    else "not used",
+                },
+            },
+            "network": self.network.summary(),
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "warnings": self.warnings,
+            "attribution": [
+                self.network.meta.get("attribution", ""),
+                "Sites and bridge classes: enablement exercise overlay (illustrative values)",
+            ],
+        }
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str, progress: Progress | None) -> Iterator[None]:
+    if progress:
+        progress(name)
+    t0 = time.perf_counter()
+    yield
+    timings[name] = time.perf_counter() - t0
+    logger.info("%s: %.2f s", name, timings[name])
+
+
+def _merged_overlay(scenario: Scenario, base: Path) -> Overlay:
+    overlays = []
+    for name in scenario.overlays:
+        target = str(base / name) if (base / name).is_dir() else name
+        overlays.append(read_overlay(target))
+    sites = pd.concat([o.sites for o in overlays])
+    bridges = pd.concat([o.bridges for o in overlays])
+    return Overlay(
+        "+".join(o.name for o in overlays),
+        gpd.GeoDataFrame(sites, crs=CRS),
+        gpd.GeoDataFrame(bridges, crs=CRS),
+    )
+
+
+def build_network(scenario: Scenario, base: Path | None = None) -> Network:
+    """The scenario's network with its overlays applied.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    base
+        Folder of the scenario file (for relative overlay paths).
+
+    Returns
+    -------
+    Network
+        Network with sites snapped and bridges conflated.
+    """
+    base = base or Path.cwd()
+    if scenario.network.source != "embedded":
+        msg = (
+            f"network.source: '{scenario.network.source}': this version plans on the embedded "
+            f"network only; set network.source to 'embedded'"
+        )
+        raise ScenarioError(msg)
+    net = load_embedded_network(scenario.network.margin_km * 1000.0)
+    return apply_overlay(net, _merged_overlay(scenario, base), tolerance_m=scenario.network.snap_tolerance_m)
+
+
+def _balanced_chunks(items: list[Discharged], size: int) -> list[list[Discharged]]:
+    n = max(1, math.ceil(len(items) / size))
+    base, extra = divmod(len(items), n)
+    out, i = [], 0
+    for k in range(n):
+        step = base + (1 if k < extra else 0)
+        out.append(items[i : i + step])
+        i += step
+    return out
+
+
+def _column_length(vehicles: list[Vehicle], gap_m: float) -> float:
+    return sum(v.length_m for v in vehicles) + gap_m * (len(vehicles) - 1)
+
+
+def _mode(mv: Movement, vehicles: list[Vehicle], scenario: Scenario) -> str:
+    """Mode of a movement; ``auto`` takes rail for units with rail-bound vehicles when it can."""
+    if mv.mode != "auto":
+        return mv.mode
+    res = scenario.resources
+    wants_rail = any(v.long_move != "own" for v in vehicles)
+    return "rail" if wants_rail and mv.quay and res.wagons > 0 and res.locomotives > 0 else "road"
+
+
+def _closures(
+    scenario: Scenario, network: Network, clock: Clock
+) -> tuple[dict[int, Intervals], dict[int, Intervals], dict[str, Intervals]]:
+    edge: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    node: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    site: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    edges = network.edges
+    for dis in scenario.disruptions:
+        span = (clock.seconds(dis.start), math.inf if dis.end is None else clock.seconds(dis.end))
+        if dis.kind == "close_site":
+            row = network.sites.loc[dis.target]
+            site[str(dis.target)].append(span)
+            for col in ("node_road", "node_rail"):
+                if int(row[col]) >= 0:
+                    node[int(row[col])].append(span)
+        elif dis.kind == "close_bridge":
+            for e in np.flatnonzero((edges["bridge_id"] == dis.target).to_numpy()):
+                edge[int(e)].append(span)
+        else:
+            assert dis.at is not None
+            pt = gpd.GeoSeries([shapely.Point(dis.at)], crs=4326).to_crs(CRS).iloc[0]
+            road = np.flatnonzero((edges["mode"] == "road").to_numpy())
+            near = road[int(np.argmin(edges.geometry.iloc[road].distance(pt).to_numpy()))]
+            u, v = int(edges["u"].iloc[near]), int(edges["v"].iloc[near])
+            both = np.flatnonzero(
+                (((edges["u"] == u) & (edges["v"] == v)) | ((edges["u"] == v) & (edges["v"] == u))).to_numpy()
+            )
+            for e in both:
+                edge[int(e)].append(span)
+    return (
+        {k: Intervals(v) for k, v in edge.items()},
+        {k: Intervals(v) for k, v in node.items()},
+        {k: Intervals(v) for k, v in site.items()},
+    )
+
+
+def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) -> list[str]:
+    events: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    rows = plan_rows.rows
+    for i, r in enumerate(rows):
+        if r.kind == "staging_arrive":
+            nxt = rows[i + 1]
+            events[r.control_point] += [(r.arrive_s, r.vehicles), (nxt.depart_s + r.pass_s, -r.vehicles)]
+    out = []
+    for sid, ev in sorted(events.items()):
+        cap = network.sites.loc[sid].get("capacity_vehicles")
+        level = peak = 0
+        when = 0.0
+        for t, d in sorted(ev, key=lambda x: (x[0], x[1])):
+            level += d
+            if level > peak:
+                peak, when = level, t
+        if cap is not None and not pd.isna(cap) and peak > float(cap):
+            out.append(
+                f"staging area '{sid}' holds up to {peak} vehicles (at {clock.iso(when)}), "
+                f"over its capacity of {int(cap)}; the greedy baseline does not limit staging"
+            )
+    return out
+
+
+def make_plan(
+    scenario: Scenario | str | Path, *, network: Network | None = None, progress: Progress | None = None
+) -> Plan:
+    """Plan a scenario end to end with the baseline schedulers.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario, or a path / ``enablement:NAME`` to load.
+    network
+        A prepared network with the scenario's overlays (built when not given).
+    progress
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    Plan
+        Timings, march table, trains and KPIs.
+    """
+    timings: dict[str, float] = {}
+    base = Path.cwd()
+    if not isinstance(scenario, Scenario):
+        with _timed(timings, "load scenario", progress):
+            from .scenario.load import resolve_scenario_path
+
+            path = resolve_scenario_path(scenario)
+            base = path.parent
+            scenario = load_scenario(scenario)
+    if network is None:
+        with _timed(timings, "build network", progress):
+            network = build_network(scenario, base)
+    sc = scenario
+    clock = Clock(sc.start)
+    catalogue = load_catalogue()
+    sites = network.sites
+    site_attrs = {sid: row.to_dict() for sid, row in sites.drop(columns="geometry").iterrows()}
+    road_node = {sid: int(n) for sid, n in sites["node_road"].items() if int(n) >= 0}
+    rail_node = {sid: int(n) for sid, n in sites["node_rail"].items() if int(n) >= 0}
+    with _timed(timings, "reception", progress):
+        arrivals = [
+            (a.id, a.site, clock.seconds(a.time), [(e.unit, e.vehicle, e.count) for e in a.equipment])
+            for a in sc.arrivals
+        ]
+        ashore = discharge(arrivals, site_attrs, clock)
+    by_unit: dict[str, list[Discharged]] = defaultdict(list)
+    for d in ashore:
+        by_unit[d.unit].append(d)
+    pol = sc.policy
+    march_units: list[MarchUnit] = []
+    unit_mode: dict[str, str] = {}
+    with _timed(timings, "march units", progress):
+        for mv in sc.movements:
+            items = by_unit[mv.unit]
+            vehicles = [catalogue[d.vehicle] for d in items]
+            mode = _mode(mv, vehicles, sc)
+            unit_mode[mv.unit] = mode
+            origin = mv.from_ or items[0].site
+            sites_seq: list[str] = [origin]
+            dwell: list[float] = []
+            if mv.via is not None:
+                sites_seq.append(mv.via.site)
+                dwell.append(mv.via.dwell_h * 3600.0)
+            end = mv.quay if mode == "rail" else mv.to
+            assert end is not None
+            sites_seq.append(end)
+            if len(sites_seq) == 2 and road_node.get(origin) == road_node.get(end):
+                continue  # rail unit already at its quay
+            for k, chunk in enumerate(_balanced_chunks(items, pol.march_unit_max_vehicles), start=1):
+                vs = [catalogue[d.vehicle] for d in chunk]
+                march_units.append(
+                    MarchUnit(
+                        id=f"{mv.unit}/{k:02d}",
+                        unit=mv.unit,
+                        index=k,
+                        serial=(k - 1) // 5 + 1,
+                        vehicles=tuple(d.vehicle for d in chunk),
+                        release_s=max(d.ready_s for d in chunk),
+                        sites=tuple(sites_seq),
+                        dwell_s=tuple(dwell),
+                        rdd_s=clock.seconds(mv.rdd),
+                        profile=Profile.of(mv.unit, vs, pol.convoy_speed_kmh),
+                        length_m=_column_length(vs, pol.vehicle_gap_m),
+                        priority=mv.priority,
+                        purpose="to_quay" if mode == "rail" else "road",
+                    )
+                )
+    edge_closed, node_closed, site_closed = _closures(sc, network, clock)
+    window = None
+    if pol.movement_window is not None:
+        window = clock.daily(pol.movement_window.start, pol.movement_window.end)
+    with _timed(timings, "road schedule", progress):
+        march = schedule_march(
+            network,
+            march_units,
+            pol,
+            road_node,
+            window=window,
+            edge_closed=edge_closed,
+            node_closed=node_closed,
+        )
+    with _timed(timings, "rail schedule", progress):
+        groups = []
+        for mv in sc.movements:
+            if unit_mode[mv.unit] != "rail":
+                continue
+            assert mv.quay is not None
+            at_quay: list[tuple[str, float, float]] = []
+            mus = [m for m in march_units if m.unit == mv.unit]
+            if mus:
+                for m in mus:
+                    at_quay += [(v, catalogue[v].rail_wagons, march.closure_s[m.id]) for v in m.vehicles]
+            else:
+                at_quay = [(d.vehicle, catalogue[d.vehicle].rail_wagons, d.ready_s) for d in by_unit[mv.unit]]
+            groups.append(RailGroup(mv.unit, mv.quay, mv.to, tuple(at_quay)))
+        trains = schedule_trains(
+            groups,
+            site_attrs,
+            rail_node,
+            Router(network, "rail"),
+            sc.resources.wagons,
+            sc.resources.locomotives,
+            site_closed,
+        )
+    units = []
+    for mv in sc.movements:
+        mus = [m for m in march_units if m.unit == mv.unit]
+        trs = [t for t in trains if t.unit == mv.unit]
+        if unit_mode[mv.unit] == "rail":
+            closure = max(t.unloaded_s for t in trs)
+        else:
+            closure = max(march.closure_s[m.id] for m in mus)
+        units.append(
+            UnitResult(
+                mv.unit,
+                unit_mode[mv.unit],
+                len(by_unit[mv.unit]),
+                len(mus),
+                len(trs),
+                closure,
+                clock.seconds(mv.rdd),
+            )
+        )
+    plan = Plan(sc, network, clock, march, march_units, trains, units, timings)
+    plan.warnings = _staging_warnings(march, network, clock)
+    return plan

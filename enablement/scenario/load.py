@@ -1,0 +1,232 @@
+"""Load and validate scenario files, reporting every problem at once."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import EnablementError, ScenarioError
+from ..network.overlays import read_overlay
+from .schema import Scenario
+
+__all__ = [
+    "PACKAGED_PREFIX",
+    "load_scenario",
+    "packaged_scenarios",
+    "resolve_scenario_path",
+    "validate_scenario",
+]
+
+PACKAGED_PREFIX = "enablement:"
+"""Prefix naming a scenario shipped with the package, e.g. ``enablement:brigade-antwerp-aachen``."""
+
+
+def packaged_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("enablement.scenarios")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_scenario_path(spec: str | os.PathLike[str]) -> Path:
+    """Path of a scenario given as a file path or as ``enablement:NAME``."""
+    text = str(spec)
+    if text.startswith(PACKAGED_PREFIX):
+        name = text.removeprefix(PACKAGED_PREFIX)
+        ref = resources.files("enablement.scenarios") / f"{name}.yaml"
+        if not ref.is_file():
+            msg = (
+                f"{text}: no packaged scenario '{name}'; packaged scenarios: "
+                f"{', '.join(packaged_scenarios())}"
+            )
+            raise ScenarioError(msg)
+        return Path(str(ref))
+    path = Path(text)
+    if not path.is_file():
+        msg = f"{path}: no such scenario file (or use enablement:NAME for a packaged one)"
+        raise ScenarioError(msg)
+    return path
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+    return out or "(top level)"
+
+
+def _cross_checks(sc: Scenario, fname: str, base: Path) -> list[str]:
+    """Rules that span fields, the vehicle catalogue and the overlay's sites."""
+    from ..vehicles import load_catalogue  # the catalogue imports the errors of this package
+
+    problems: list[str] = []
+    catalogue = load_catalogue()
+    sites: dict[str, tuple[str, str]] = {}
+    bridges: set[str] = set()
+    for i, name in enumerate(sc.overlays):
+        target = name if not Path(name).is_absolute() and not (base / name).is_dir() else str(base / name)
+        try:
+            ov = read_overlay(target)
+        except EnablementError as exc:
+            problems.append(f"{fname}: overlays[{i}]: {exc}")
+            continue
+        for sid, kind, mode in zip(ov.sites["id"], ov.sites["kind"], ov.sites["mode"], strict=True):
+            sites[str(sid)] = (str(kind), str(mode))
+        bridges.update(str(b) for b in ov.bridges.index)
+    known = ", ".join(sorted(sites)) if sites else "none"
+
+    def site(field: str, sid: str | None, kinds: tuple[str, ...] = (), mode: str | None = None) -> None:
+        if sid is None or not sites:
+            return
+        if sid not in sites:
+            problems.append(f"{fname}: {field}: unknown site '{sid}'; known sites: {known}")
+            return
+        kind, smode = sites[sid]
+        if kinds and kind not in kinds:
+            problems.append(f"{fname}: {field}: site '{sid}' is a {kind}; expected a {' or '.join(kinds)}")
+        if mode and mode not in smode:
+            problems.append(f"{fname}: {field}: site '{sid}' is not on the {mode} network (mode {smode})")
+
+    arrival_ids: set[str] = set()
+    unit_origin: dict[str, set[str]] = defaultdict(set)
+    for i, arr in enumerate(sc.arrivals):
+        if arr.id in arrival_ids:
+            problems.append(f"{fname}: arrivals[{i}].id: '{arr.id}' is used twice; ids must be unique")
+        arrival_ids.add(arr.id)
+        site(f"arrivals[{i}].site", arr.site, ("seaport", "airport", "staging_area", "rail_quay"))
+        if arr.time < sc.start:
+            problems.append(
+                f"{fname}: arrivals[{i}].time: {arr.time.isoformat()} is before the scenario start"
+            )
+        for j, item in enumerate(arr.equipment):
+            if item.vehicle not in catalogue:
+                problems.append(
+                    f"{fname}: arrivals[{i}].equipment[{j}].vehicle: unknown vehicle type "
+                    f"'{item.vehicle}'; known types: {', '.join(sorted(catalogue.ids()))}"
+                )
+            unit_origin[item.unit].add(arr.site)
+    moved: set[str] = set()
+    for i, mv in enumerate(sc.movements):
+        f = f"movements[{i}]"
+        if mv.unit in moved:
+            problems.append(f"{fname}: {f}.unit: unit '{mv.unit}' has two movements; give each unit one")
+        moved.add(mv.unit)
+        if mv.unit not in unit_origin:
+            problems.append(f"{fname}: {f}.unit: unit '{mv.unit}' has no equipment in any arrival")
+        elif mv.from_ is None and len(unit_origin[mv.unit]) > 1:
+            problems.append(
+                f"{fname}: {f}.from: unit '{mv.unit}' arrives at several sites "
+                f"({', '.join(sorted(unit_origin[mv.unit]))}); split it into one unit per site"
+            )
+        site(f"{f}.from", mv.from_)
+        if mv.via is not None:
+            site(f"{f}.via.site", mv.via.site, ("staging_area", "seaport", "airport"))
+        to_kinds = ("border_crossing", "staging_area", "rail_quay")
+        site(f"{f}.to", mv.to, to_kinds, "rail" if mv.mode == "rail" else None)
+        if mv.mode == "rail" and mv.quay is None:
+            problems.append(f"{fname}: {f}.quay: a rail movement needs 'quay' (a rail_quay site id)")
+        site(f"{f}.quay", mv.quay, ("rail_quay",))
+        if mv.rdd <= sc.start:
+            problems.append(f"{fname}: {f}.rdd: the required delivery date is not after the scenario start")
+        if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
+            problems.append(
+                f"{fname}: resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)"
+            )
+    for unit in sorted(set(unit_origin) - moved):
+        problems.append(f"{fname}: movements: unit '{unit}' arrives but has no movement; add one")
+    for i, dis in enumerate(sc.disruptions):
+        if dis.kind == "close_site":
+            site(f"disruptions[{i}].target", dis.target)
+        elif dis.kind == "close_bridge" and dis.target not in bridges:
+            problems.append(
+                f"{fname}: disruptions[{i}].target: unknown bridge '{dis.target}'; known bridges: "
+                f"{', '.join(sorted(bridges)) or 'none'}"
+            )
+    src = sc.network.source
+    if src != "embedded" and not (base / src).exists() and not Path(src).exists():
+        problems.append(
+            f"{fname}: network.source: '{src}' is neither 'embedded' nor an existing network file"
+        )
+    return problems
+
+
+def validate_scenario(data: Any, fname: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Validate a parsed scenario mapping; raise one error listing every problem.
+
+    Parameters
+    ----------
+    data
+        The parsed YAML document.
+    fname
+        Name used in messages.
+    base
+        Folder against which relative paths in the scenario are resolved.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem as ``file: field: message``.
+    """
+    if not isinstance(data, dict):
+        msg = f"{fname}: the file must hold a mapping (name, start, arrivals, movements, …)"
+        raise ScenarioError(msg)
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown field; check its spelling against the scenario format"
+            problems.append(f"{fname}: {_loc(tuple(err['loc']))}: {message}")
+        raise ScenarioError(problems) from None
+    problems = _cross_checks(sc, fname, base or Path.cwd())
+    if problems:
+        raise ScenarioError(problems)
+    return sc
+
+
+def load_scenario(spec: str | os.PathLike[str]) -> Scenario:
+    """Read a scenario file (or ``enablement:NAME``) and validate it.
+
+    Parameters
+    ----------
+    spec
+        Path to a YAML file, or ``enablement:NAME`` for a packaged scenario.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        On YAML syntax errors, or listing every validation problem.
+    """
+    path = resolve_scenario_path(spec)
+    fname = path.name if str(spec).startswith(PACKAGED_PREFIX) else str(spec)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        msg = f"{fname}: {where}YAML syntax error: {getattr(exc, 'problem', exc)}"
+        raise ScenarioError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{fname}: not a UTF-8 text file"
+        raise ScenarioError(msg) from None
+    return validate_scenario(data, fname, path.parent)

@@ -1,0 +1,199 @@
+"""Scenario format v1: the pydantic models of a scenario file.
+
+Field-level rules live here; rules that span fields or need the vehicle catalogue
+and the overlay's sites live in :mod:`enablement.scenario.load`, which collects
+every problem and reports them at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..defaults import figure
+
+__all__ = [
+    "Arrival",
+    "Disruption",
+    "EquipmentItem",
+    "Halts",
+    "Movement",
+    "NetworkSpec",
+    "Policy",
+    "Resources",
+    "Scenario",
+    "TimeWindow",
+    "Via",
+]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        msg = "needs a time zone, e.g. 2026-03-02T06:00:00+01:00"
+        raise ValueError(msg)
+    return value
+
+
+AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+Identifier = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _clock(value: str) -> str:
+    try:
+        hh, mm = value.split(":")
+        h, m = int(hh), int(mm)
+    except ValueError as exc:
+        msg = "must be a time of day 'HH:MM'"
+        raise ValueError(msg) from exc
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        msg = "must be a time of day between 00:00 and 24:00"
+        raise ValueError(msg)
+    return f"{h:02d}:{m:02d}"
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
+class TimeWindow(_Model):
+    """A daily window ``start``–``end`` (local time of the scenario); may cross midnight."""
+
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TimeWindow:
+        if self.start == self.end:
+            msg = "start and end are equal: the window is empty (leave it out to allow any time)"
+            raise ValueError(msg)
+        return self
+
+
+class Halts(_Model):
+    """Halt policy: a first halt after ``first_after_min`` of driving, then regular halts."""
+
+    first_after_min: float = Field(default_factory=lambda: figure("halt_first_after_min"), gt=0)
+    first_duration_min: float = Field(default_factory=lambda: figure("halt_first_duration_min"), ge=0)
+    every_min: float = Field(default_factory=lambda: figure("halt_every_min"), gt=0)
+    duration_min: float = Field(default_factory=lambda: figure("halt_duration_min"), ge=0)
+
+
+class Policy(_Model):
+    """Road-movement policy."""
+
+    march_unit_max_vehicles: int = Field(
+        default_factory=lambda: figure("march_unit_max_vehicles"), ge=1, le=100
+    )
+    vehicle_gap_m: float = Field(default_factory=lambda: figure("vehicle_gap_m"), gt=0, le=2000)
+    convoy_speed_kmh: float = Field(default_factory=lambda: figure("convoy_speed_kmh"), gt=0, le=120)
+    headway_min: float = Field(default_factory=lambda: figure("headway_min"), ge=0, le=600)
+    halts: Halts = Field(default_factory=Halts)
+    movement_window: TimeWindow | None = None
+
+
+class NetworkSpec(_Model):
+    """Where the network comes from."""
+
+    source: str = "embedded"
+    margin_km: float = Field(default=30.0, ge=0, le=200)
+    snap_tolerance_m: float = Field(default_factory=lambda: figure("snap_tolerance_m"), gt=0)
+
+
+class EquipmentItem(_Model):
+    """``count`` vehicles of type ``vehicle`` belonging to ``unit``."""
+
+    unit: Identifier
+    vehicle: str
+    count: int = Field(gt=0, le=100_000)
+
+
+class Arrival(_Model):
+    """A ship or flight arriving at a reception site."""
+
+    id: Identifier
+    kind: Literal["ship", "flight", "train", "road"]
+    site: str
+    time: AwareDatetime
+    equipment: list[EquipmentItem] = Field(min_length=1)
+
+
+class Via(_Model):
+    """A staging area on the way, with the dwell time there."""
+
+    site: str
+    dwell_h: float = Field(default=0.0, ge=0, le=24 * 60)
+
+
+class Movement(_Model):
+    """The onward movement of one unit."""
+
+    unit: Identifier
+    from_: str | None = Field(default=None, alias="from")
+    via: Via | None = None
+    to: str
+    rdd: AwareDatetime
+    mode: Literal["road", "rail", "auto"] = "road"
+    quay: str | None = None
+    priority: int = Field(default=0, ge=0, le=1000)
+
+
+class Resources(_Model):
+    """Transport resources."""
+
+    hets: int = Field(default=0, ge=0)
+    wagons: int = Field(default=0, ge=0)
+    locomotives: int = Field(default=0, ge=0)
+
+
+class Disruption(_Model):
+    """A closure of a site, a bridge or the road nearest a point, for a time window."""
+
+    id: Identifier
+    kind: Literal["close_site", "close_bridge", "close_road"]
+    target: str | None = None
+    at: tuple[float, float] | None = None
+    start: AwareDatetime
+    end: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _target_given(self) -> Disruption:
+        if self.kind == "close_road":
+            if self.at is None:
+                msg = "close_road needs 'at: [lon, lat]' (the road nearest that point is closed)"
+                raise ValueError(msg)
+        elif not self.target:
+            msg = f"{self.kind} needs 'target' (a site or bridge id from the overlay)"
+            raise ValueError(msg)
+        if self.end is not None and self.end <= self.start:
+            msg = "end must be after start"
+            raise ValueError(msg)
+        return self
+
+
+class Scenario(_Model):
+    """A whole scenario (format v1)."""
+
+    version: Literal[1] = 1
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: AwareDatetime
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    overlays: list[str] = Field(default_factory=lambda: ["belgium"])
+    policy: Policy = Field(default_factory=Policy)
+    arrivals: list[Arrival] = Field(min_length=1)
+    movements: list[Movement] = Field(min_length=1)
+    resources: Resources = Field(default_factory=Resources)
+    disruptions: list[Disruption] = Field(default_factory=list)
+
+    @field_validator("overlays")
+    @classmethod
+    def _overlays_not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            msg = "name at least one overlay (e.g. 'belgium') so that sites are known"
+            raise ValueError(msg)
+        return value

@@ -1,0 +1,1 @@
+"""Scheduling: reception, road movement, rail movement and schedule checks."""

@@ -1,0 +1,106 @@
+"""Reception: ships and flights discharged at a site's rate into its marshalling area."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .._values import as_float
+from ..errors import InfeasibleError
+from .timeline import Clock, Intervals
+
+__all__ = ["Discharged", "discharge", "working_time_end"]
+
+
+@dataclass(frozen=True)
+class Discharged:
+    """One vehicle ashore.
+
+    Attributes
+    ----------
+    arrival
+        Id of the ship or flight.
+    site
+        Reception site id.
+    unit
+        Unit the vehicle belongs to.
+    vehicle
+        Vehicle type id.
+    ready_s
+        When it is ashore and free to move (seconds since the scenario start).
+    """
+
+    arrival: str
+    site: str
+    unit: str
+    vehicle: str
+    ready_s: float
+
+
+def working_time_end(start: float, work: float, hours: Intervals | None) -> float:
+    """Time at which ``work`` seconds of work begun at ``start`` end, working only in ``hours``."""
+    if hours is None:
+        return start + work
+    t, left = start, work
+    for a, b in hours.spans:
+        if b <= t:
+            continue
+        t = max(t, a)
+        take = min(left, b - t)
+        t += take
+        left -= take
+        if left <= 0:
+            return t
+    msg = "reception: discharge does not finish within the site's working hours horizon"
+    raise InfeasibleError(msg)
+
+
+def discharge(
+    arrivals: Sequence[tuple[str, str, float, Sequence[tuple[str, str, int]]]],
+    sites: Mapping[str, Mapping[str, object]],
+    clock: Clock,
+) -> list[Discharged]:
+    """Discharge arrivals at their sites.
+
+    Each site works ``berths`` (or ``stands``) arrivals at once, each at
+    ``discharge_rate_vph`` vehicles per hour, within its ``hours``. Arrivals take
+    the first free berth in order of arrival time; vehicles come off in the order
+    of the arrival's equipment list.
+
+    Parameters
+    ----------
+    arrivals
+        ``(id, site, time_s, [(unit, vehicle, count), …])`` per arrival.
+    sites
+        Site attributes by id (``discharge_rate_vph``, ``berths``/``stands``, ``hours``).
+    clock
+        The scenario clock (for working hours).
+
+    Returns
+    -------
+    list of Discharged
+        One entry per vehicle.
+    """
+    out: list[Discharged] = []
+    free: dict[str, list[float]] = {}
+    for arr_id, site, t_arr, items in sorted(arrivals, key=lambda a: (a[2], a[0])):
+        attrs = sites[site]
+        rate = as_float(attrs.get("discharge_rate_vph"), 60.0)
+        if rate <= 0:
+            msg = f"site '{site}': discharge_rate_vph must be positive to receive arrival '{arr_id}'"
+            raise InfeasibleError(msg)
+        berths = int(as_float(attrs.get("berths"), as_float(attrs.get("stands"), 1.0)))
+        hours_text = str(attrs.get("hours") or "00:00-24:00")
+        hours = None if hours_text in ("00:00-24:00", "None", "nan") else clock.daily(*hours_text.split("-"))
+        slots = free.setdefault(site, [0.0] * max(berths, 1))
+        k = min(range(len(slots)), key=lambda i: slots[i])
+        start = max(t_arr, slots[k])
+        n = 0
+        for unit, vehicle, count in items:
+            for _ in range(count):
+                n += 1
+                out.append(
+                    Discharged(arr_id, site, unit, vehicle, working_time_end(start, n * 3600.0 / rate, hours))
+                )
+        slots[k] = working_time_end(start, n * 3600.0 / rate, hours)
+    return out

@@ -1,0 +1,1 @@
+"""Embedded overlay data (IGN-style GeoJSON), imported as ``enablement.geodata``."""

@@ -1,0 +1,110 @@
+"""Independent checks of a march table, read from its rows (not the scheduler's internals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pandas as pd
+
+EPS = 2.0  # seconds: the CSV rounds times to the second and pass times to 0.01 min
+
+
+def frame_from_rows(rows, start: dt.datetime | None = None) -> pd.DataFrame:
+    """The scheduler's rows as a march-table-like frame (times in seconds)."""
+    return pd.DataFrame(
+        [
+            {
+                "march_unit": r.march_unit,
+                "vehicles": r.vehicles,
+                "kind": r.kind,
+                "seq": r.seq,
+                "control_point": r.control_point,
+                "next_control_point": r.next_control_point,
+                "arrive": r.arrive_s,
+                "depart": r.depart_s,
+                "pass_min": r.pass_s / 60.0,
+            }
+            for r in rows
+        ]
+    )
+
+
+def seconds(table: pd.DataFrame, start: dt.datetime) -> pd.DataFrame:
+    """Convert ISO ``arrive``/``depart`` columns to seconds since ``start``."""
+    out = table.copy()
+    for col in ("arrive", "depart"):
+        out[col] = [(dt.datetime.fromisoformat(v) - start).total_seconds() for v in table[col]]
+    return out
+
+
+def traversals(table: pd.DataFrame) -> list[dict]:
+    """Every segment traversal: (march unit, from, to, entry, exit, pass)."""
+    out = []
+    for mu, g in table.sort_values(["march_unit", "seq"]).groupby("march_unit", sort=False):
+        rows = g.to_dict("records")
+        for a, b in zip(rows[:-1], rows[1:], strict=True):
+            if a["next_control_point"] != b["control_point"] or a["kind"] == "staging_arrive":
+                continue
+            out.append(
+                {
+                    "mu": mu,
+                    "from": a["control_point"],
+                    "to": b["control_point"],
+                    "entry": a["depart"],
+                    "exit": b["arrive"],
+                    "pass": a["pass_min"] * 60.0,
+                }
+            )
+    return out
+
+
+def overlap_violations(table: pd.DataFrame, headway_s: float = 0.0) -> list[str]:
+    """Pairs of columns on the same segment and direction that overlap or overtake."""
+    by_seg = defaultdict(list)
+    for t in traversals(table):
+        by_seg[(t["from"], t["to"])].append(t)
+    bad = []
+    for seg, ts in by_seg.items():
+        ts.sort(key=lambda t: t["entry"])
+        for i, a in enumerate(ts):
+            for b in ts[i + 1 :]:
+                ok = (
+                    a["entry"] + a["pass"] + headway_s <= b["entry"] + EPS
+                    and a["exit"] + a["pass"] + headway_s <= b["exit"] + EPS
+                )
+                if not ok:
+                    bad.append(f"{a['mu']} and {b['mu']} overlap on {seg[0]} -> {seg[1]}")
+    return bad
+
+
+def halt_violations(table: pd.DataFrame, first_after=60, first_dur=15, every=120, dur=10) -> list[str]:
+    """March units that drive longer than the policy allows between rests."""
+    bad = []
+    for mu, g in table.sort_values(["march_unit", "seq"]).groupby("march_unit", sort=False):
+        rows = g.to_dict("records")
+        driving, rests = 0.0, 0
+        for a, b in zip(rows[:-1], rows[1:], strict=True):
+            if a["kind"] == "staging_arrive":
+                driving, rests = 0.0, 0
+                continue
+            stop = a["depart"] - a["arrive"]
+            need = (first_dur if rests == 0 else dur) * 60.0
+            if driving > 0 and stop >= need - EPS:
+                driving, rests = 0.0, rests + 1
+            driving += b["arrive"] - a["depart"]
+            limit = (first_after if rests == 0 else every) * 60.0
+            if driving > limit + EPS:
+                bad.append(f"{mu} drives {driving / 60:.0f} min without a halt before {b['control_point']}")
+                break
+    return bad
+
+
+def window_violations(table: pd.DataFrame, windows: list[tuple[float, float]]) -> list[str]:
+    """Segment traversals (head entry to tail exit) outside every window occurrence."""
+    bad = []
+    for t in traversals(table):
+        a, b = t["entry"], t["exit"] + t["pass"]
+        if not any(s - EPS <= a and b <= e + EPS for s, e in windows):
+            bad.append(f"{t['mu']} moves {t['from']} -> {t['to']} outside the movement window")
+    return bad

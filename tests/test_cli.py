@@ -1,0 +1,62 @@
+"""The command line: version, network info, exit codes and messages."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from enablement import __version__
+from enablement.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"enablement {__version__}"
+
+
+def test_network_info_json(capsys, embedded):
+    assert main(["network", "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nodes"] == embedded.n_nodes
+    assert info["km_by_mode"]["road"] > 0 and info["km_by_mode"]["rail"] > 0
+    assert info["attribution"].startswith("© OpenStreetMap contributors")
+
+
+def test_bad_scenario_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart: 2026-03-02T06:00:00+01:00\narrivals: []\nmovements: []\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "enablement", "plan", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "bad.yaml: arrivals: List should have at least 1 item" in out.stderr
+    assert "bad.yaml: movements: List should have at least 1 item" in out.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_packaged(capsys):
+    assert main(["validate", "enablement:brigade-antwerp-aachen"]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_infeasible_plan_exit_1(tmp_path, capsys):
+    sc = tmp_path / "night.yaml"
+    sc.write_text(
+        "name: too short a window\nstart: 2026-03-02T06:00:00+01:00\n"
+        "policy: {movement_window: {start: '21:00', end: '21:01'}}\n"
+        "arrivals: [{id: s, kind: ship, site: port-antwerp, time: 2026-03-02T06:00:00+01:00,"
+        " equipment: [{unit: A, vehicle: boxer, count: 5}]}]\n"
+        "movements: [{unit: A, to: border-e40-lichtenbusch, rdd: 2026-03-09T00:00:00+01:00}]\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "map.html").write_text("previous map")
+    assert main(["plan", str(sc), "--out", str(out)]) == 1
+    assert "longer than the movement window" in capsys.readouterr().err
+    assert (out / "map.html").read_text() == "previous map"  # nothing overwritten

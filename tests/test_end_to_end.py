@@ -1,0 +1,170 @@
+"""End-to-end: the default scenario planned on the embedded network, checked from its outputs."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from enablement.outputs import write_outputs
+from enablement.routing import Router
+from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
+
+
+@pytest.fixture(scope="module")
+def outputs(default_plan, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    paths = write_outputs(default_plan, folder)
+    return default_plan, folder, paths
+
+
+def test_every_output_written(outputs):
+    _, folder, paths = outputs
+    for name in ("map.html", "march_table.csv", "summary.json", "trains.csv", "units.csv"):
+        assert (folder / name).stat().st_size > 0, name
+    assert not list(folder.glob(".*.tmp"))  # no temporary leftovers
+
+
+def test_every_unit_arrives_and_closure_is_consistent(outputs):
+    plan, folder, _ = outputs
+    summary = json.loads((folder / "summary.json").read_text())
+    sc = plan.scenario
+    units = {u["unit"]: u for u in summary["units"]}
+    assert set(units) == {m.unit for m in sc.movements}
+    start = sc.start
+    closure = dt.datetime.fromisoformat(summary["kpis"]["closure"])
+    assert closure == max(dt.datetime.fromisoformat(u["closure"]) for u in units.values())
+    # closure is no earlier than the first arrival plus the shortest road travel to any destination
+    road = Router(plan.network, "road")
+    sites = plan.network.sites
+    for mv in sc.movements:
+        u = units[mv.unit]
+        arrival = min(a.time for a in sc.arrivals for e in a.equipment if e.unit == mv.unit)
+        if u["mode"] == "road":
+            origin = mv.from_ or next(a.site for a in sc.arrivals for e in a.equipment if e.unit == mv.unit)
+            shortest = road.route(
+                int(sites.loc[origin, "node_road"]), int(sites.loc[mv.to, "node_road"])
+            ).time_s
+            assert dt.datetime.fromisoformat(u["closure"]) >= arrival + dt.timedelta(seconds=shortest)
+        else:
+            assert u["mode"] == "rail"
+            assert dt.datetime.fromisoformat(u["closure"]) > arrival
+    assert summary["kpis"]["vehicles"] == sum(e.count for a in sc.arrivals for e in a.equipment)
+    assert (closure - start).total_seconds() / 3600 == pytest.approx(
+        summary["kpis"]["closure_hours_from_start"], abs=0.01
+    )
+
+
+def test_march_table_respects_the_rules(outputs):
+    plan, folder, _ = outputs
+    table = pd.read_csv(folder / "march_table.csv")
+    assert (table["vehicles"] <= plan.scenario.policy.march_unit_max_vehicles).all()
+    t = seconds(table, plan.scenario.start)
+    pol = plan.scenario.policy
+    assert overlap_violations(t, headway_s=pol.headway_min * 60) == []
+    assert (
+        halt_violations(
+            t,
+            pol.halts.first_after_min,
+            pol.halts.first_duration_min,
+            pol.halts.every_min,
+            pol.halts.duration_min,
+        )
+        == []
+    )
+    if pol.movement_window is not None:
+        spans = plan.clock.daily(pol.movement_window.start, pol.movement_window.end).spans
+        assert window_violations(t, spans) == []
+    # each march unit starts no earlier than it is ashore, and every one reaches its last site
+    last = table.sort_values("seq").groupby("march_unit").tail(1)
+    assert (last["kind"] == "release").all()
+    assert set(last["march_unit"]) == {m.id for m in plan.march_units}
+    assert table["movement_number"].str.fullmatch(r"\d{2}-[A-Z0-9]{1,6}-\d{2}").all()
+
+
+def test_trains_carry_every_rail_vehicle(outputs):
+    plan, folder, _ = outputs
+    trains = pd.read_csv(folder / "trains.csv")
+    rail_units = [u for u in plan.units if u.mode == "rail"]
+    assert rail_units, "the default scenario moves its tracked vehicles by rail"
+    for u in rail_units:
+        assert trains.loc[trains["unit"] == u.unit, "vehicles"].sum() == u.vehicles
+    assert (trains["length_m"] <= 740).all()
+    for _, g in trains.groupby("quay"):
+        g = g.sort_values("load_start")
+        assert (
+            pd.to_datetime(g["load_start"]).iloc[1:].to_numpy()
+            >= pd.to_datetime(g["load_end"]).iloc[:-1].to_numpy()
+        ).all()
+
+
+def test_map_contains_every_route_and_attribution(outputs):
+    plan, folder, _ = outputs
+    text = (folder / "map.html").read_text()
+    assert "© OpenStreetMap contributors" in text or "&copy; OpenStreetMap contributors" in text
+    for u in plan.units:
+        if u.mode == "road" or u.march_units:
+            assert f'"unit": "{u.unit}"' in text, u.unit
+    n_routes = text.count('"kind": "road route"')
+    assert n_routes == len({m.unit for m in plan.march_units})
+    assert text.count('"kind": "rail route"') == len({(t.quay, t.destination) for t in plan.trains})
+    for sid in plan.network.sites.index:
+        assert sid in text
+    assert (folder / "map.html").stat().st_size < 5_000_000
+
+
+def test_restricted_bridge_is_respected(default_plan):
+    edges = default_plan.network.edges
+    for (mu_id, _), route in default_plan.march.routes.items():
+        mu = next(m for m in default_plan.march_units if m.id == mu_id)
+        for e in route.edges:
+            row = edges.iloc[e]
+            for kind, cls in (("wheeled", mu.profile.mlc_wheeled), ("tracked", mu.profile.mlc_tracked)):
+                limit = row[f"mlc_{kind}_oneway"]
+                assert not (cls > 0 and pd.notna(limit) and cls > limit), (mu_id, row["bridge_id"])
+
+
+def test_same_inputs_same_plan(default_plan, belgium_network):
+    from enablement.plan import make_plan
+
+    again = make_plan(default_plan.scenario, network=belgium_network)
+    assert again.kpis() == default_plan.kpis()
+    assert [(r.march_unit, r.depart_s) for r in again.march.rows] == [
+        (r.march_unit, r.depart_s) for r in default_plan.march.rows
+    ]
+
+
+def test_bridge_closed_mid_move_is_never_crossed_while_closed(belgium_network):
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    plan = make_plan(load_scenario("enablement:bridge-closure"), network=belgium_network)
+    dis = plan.scenario.disruptions[0]
+    start, end = plan.clock.seconds(dis.start), plan.clock.seconds(dis.end)
+    edges = plan.network.edges
+    bridge = set(edges.index[edges["bridge_id"] == dis.target])
+    assert bridge
+    assert plan.march.rerouted, "some columns meet the closure and go round it"
+    crossed_before = 0
+    for r in plan.march.rows:
+        if r.kind in ("release", "staging_arrive"):
+            continue
+        route = plan.march.routes[(r.march_unit, r.leg - 1)]
+        # the segment from this control point to the next, along the route
+        i = route.nodes.index(r.node)
+        j = i + 1
+        while j < len(route.nodes) and route.nodes[j] != _node_of(plan, r):
+            j += 1
+        seg_edges = set(route.edges[i:j])
+        if seg_edges & bridge:
+            assert r.depart_s + 1 < start or r.depart_s >= end, r.march_unit
+            crossed_before += r.depart_s < start
+    assert crossed_before > 0, "columns that passed before the closure kept the direct route"
+    assert plan.kpis()["units_late"] == 0
+
+
+def _node_of(plan, row):
+    nodes = plan.network.sites["node_road"]
+    if row.next_control_point in nodes.index:
+        return int(nodes[row.next_control_point])
+    return int(row.next_control_point.removeprefix("CP-"))
