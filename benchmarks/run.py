@@ -39,7 +39,8 @@ else:
     nodes = ast.literal_eval(text[nodes_at + 7:end])
     n = len(nodes)
 elapsed = time.perf_counter() - t0
-print(json.dumps({"seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "nodes": n}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak, "nodes": n}))
 """
 
 

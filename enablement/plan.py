@@ -185,7 +185,7 @@ def _merged_overlay(scenario: Scenario, base: Path) -> Overlay:
 
 
 def build_network(scenario: Scenario, base: Path | None = None) -> Network:
-    """The scenario's network with its overlays applied.
+    """Build the scenario's network and apply its overlays.
 
     Parameters
     ----------

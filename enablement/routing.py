@@ -8,6 +8,7 @@ stays.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -211,7 +212,7 @@ class Router:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
         lookup = dict(zip((self._u[best] * self._n + self._v[best]).tolist(), best.tolist(), strict=True))
-        local = [lookup[a * self._n + b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)]
+        local = [lookup[a * self._n + b] for a, b in itertools.pairwise(nodes)]
         edges = tuple(int(self._rows[i]) for i in local)
         result = Route(
             nodes=tuple(nodes),

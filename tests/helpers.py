@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 import pandas as pd
@@ -43,7 +44,7 @@ def traversals(table: pd.DataFrame) -> list[dict]:
     out = []
     for mu, g in table.sort_values(["march_unit", "seq"]).groupby("march_unit", sort=False):
         rows = g.to_dict("records")
-        for a, b in zip(rows[:-1], rows[1:], strict=True):
+        for a, b in itertools.pairwise(rows):
             if a["next_control_point"] != b["control_point"] or a["kind"] == "staging_arrive":
                 continue
             out.append(
@@ -84,7 +85,7 @@ def halt_violations(table: pd.DataFrame, first_after=60, first_dur=15, every=120
     for mu, g in table.sort_values(["march_unit", "seq"]).groupby("march_unit", sort=False):
         rows = g.to_dict("records")
         driving, rests = 0.0, 0
-        for a, b in zip(rows[:-1], rows[1:], strict=True):
+        for a, b in itertools.pairwise(rows):
             if a["kind"] == "staging_arrive":
                 driving, rests = 0.0, 0
                 continue

@@ -32,6 +32,7 @@ def test_bad_scenario_exit_2_without_traceback(tmp_path):
         [sys.executable, "-m", "enablement", "plan", str(bad), "--out", str(tmp_path / "o")],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr

@@ -19,7 +19,7 @@ def outputs(default_plan, tmp_path_factory):
 
 
 def test_every_output_written(outputs):
-    _, folder, paths = outputs
+    _, folder, _paths = outputs
     for name in ("map.html", "march_table.csv", "summary.json", "trains.csv", "units.csv"):
         assert (folder / name).stat().st_size > 0, name
     assert not list(folder.glob(".*.tmp"))  # no temporary leftovers
@@ -90,8 +90,8 @@ def test_trains_carry_every_rail_vehicle(outputs):
     for u in rail_units:
         assert trains.loc[trains["unit"] == u.unit, "vehicles"].sum() == u.vehicles
     assert (trains["length_m"] <= 740).all()
-    for _, g in trains.groupby("quay"):
-        g = g.sort_values("load_start")
+    for _, group in trains.groupby("quay"):
+        g = group.sort_values("load_start")
         assert (
             pd.to_datetime(g["load_start"]).iloc[1:].to_numpy()
             >= pd.to_datetime(g["load_end"]).iloc[:-1].to_numpy()

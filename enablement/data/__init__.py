@@ -1,0 +1,1 @@
+"""Packaged data files: vehicle catalogue, planning figures, Belgium outline."""

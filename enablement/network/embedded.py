@@ -329,7 +329,9 @@ def build_embedded_network(margin_m: float = 30_000.0) -> Network:
         edges,
         {
             "source": "embedded",
-            "source_detail": f"scgraph-data {metadata.version('scgraph-data')} world_highways + world_railways",
+            "source_detail": (
+                f"scgraph-data {metadata.version('scgraph-data')} world_highways + world_railways"
+            ),
             "reader_version": READER_VERSION,
             "margin_m": margin_m,
             "attribution": ATTRIBUTION,

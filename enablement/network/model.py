@@ -88,7 +88,7 @@ class Network:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Counts, km by mode, bounding box (EPSG:4326) and sources."""
+        """Summarise counts, km by mode, bounding box (EPSG:4326) and sources."""
         bounds = self.nodes.to_crs(4326).total_bounds if len(self.nodes) else [np.nan] * 4
         nodes_by_mode = self.nodes["mode"].value_counts().to_dict()
         edges_by_mode = self.edges["mode"].value_counts().to_dict()

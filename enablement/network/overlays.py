@@ -100,7 +100,8 @@ def overlay_path(name: str | os.PathLike[str]) -> Path:
     packaged = resources.files("enablement.geodata") / text
     if packaged.is_dir():
         return Path(str(packaged))
-    known = sorted(p.name for p in resources.files("enablement.geodata").iterdir() if p.is_dir() and not p.name.startswith("_"))
+    folders = resources.files("enablement.geodata").iterdir()
+    known = sorted(p.name for p in folders if p.is_dir() and not p.name.startswith("_"))
     msg = (
         f"overlay '{text}' is neither a folder nor a packaged overlay; "
         f"packaged overlays: {', '.join(known) or 'none'}"

@@ -169,7 +169,8 @@ def _legend(plan: Plan) -> str:
         "background:white;padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif;"
         "max-width:320px'>"
         f"<b>{_e(plan.scenario.name)}</b><br>closure {_e(k['closure'])}<br>"
-        f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains<hr style='margin:4px 0'>"
+        f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains"
+        "<hr style='margin:4px 0'>"
         "<div><span style='color:#999'>&#9472;&#9472;</span> road network</div>"
         "<div><span style='color:#8b5a2b'>- - -</span> rail network</div>"
         "<div><span style='color:#e41a1c'>&#9473;&#9473;</span> road route (one colour per unit)</div>"
@@ -179,7 +180,7 @@ def _legend(plan: Plan) -> str:
 
 
 def build_map(plan: Plan) -> folium.Map:
-    """The plan's map as a :class:`folium.Map`.
+    """Build the plan's map as a :class:`folium.Map`.
 
     Parameters
     ----------

@@ -17,6 +17,7 @@ rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections import defaultdict
@@ -166,7 +167,7 @@ def control_points(
     """
     neigh: dict[int, set[int]] = defaultdict(set)
     for path in paths:
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(path):
             neigh[a].add(b)
             neigh[b].add(a)
     cps = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}

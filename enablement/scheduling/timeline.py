@@ -65,7 +65,7 @@ class Intervals:
         return bool(self.spans)
 
     def overlaps(self, a: float, b: float) -> tuple[float, float] | None:
-        """The first interval meeting ``[a, b]``, or None."""
+        """Return the first interval meeting ``[a, b]``, or None."""
         for s, e in self.spans:
             if s < b and a < e:
                 return (s, e)

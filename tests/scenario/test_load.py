@@ -92,7 +92,8 @@ def test_division_scenario_size():
         ),
         (
             lambda d: d["movements"][0].update(to="port-ostend"),
-            "s.yaml: movements[0].to: site 'port-ostend' is a seaport; expected a border_crossing or staging_area or rail_quay",
+            "s.yaml: movements[0].to: site 'port-ostend' is a seaport; "
+            "expected a border_crossing or staging_area or rail_quay",
         ),
         (
             lambda d: d["movements"][0].update(
