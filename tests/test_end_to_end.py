@@ -168,3 +168,35 @@ def _node_of(plan, row):
     if row.next_control_point in nodes.index:
         return int(nodes[row.next_control_point])
     return int(row.next_control_point.removeprefix("CP-"))
+
+
+def test_map_escapes_text_from_data(default_plan, tmp_path):
+    import copy
+
+    from enablement.outputs import write_map
+
+    plan = copy.copy(default_plan)
+    plan.network = default_plan.network.copy()
+    evil = "<script>alert(1)</script>"
+    plan.network.sites.loc["port-antwerp", "name"] = evil
+    text = write_map(plan, tmp_path / "map.html").read_text()
+    assert evil not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+@pytest.mark.slow
+def test_division_plan_respects_the_rules(belgium_network):
+    from enablement.outputs import march_table
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    plan = make_plan(load_scenario("enablement:division-four-corridors"), network=belgium_network)
+    k = plan.kpis()
+    assert k["vehicles"] == 6016 and k["march_units"] >= 280
+    assert len({m.sites[-1] for m in plan.march_units}) >= 3  # several road corridors
+    t = seconds(march_table(plan), plan.scenario.start)
+    pol = plan.scenario.policy
+    assert overlap_violations(t, headway_s=pol.headway_min * 60) == []
+    assert halt_violations(t) == []
+    spans = plan.clock.daily(pol.movement_window.start, pol.movement_window.end).spans
+    assert window_violations(t, spans) == []
