@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -49,9 +60,9 @@ def test_wheel_imports_outside_the_checkout(wheel, tmp_path):
         "import enablement, enablement.kernels as k;"
         "from enablement.scenario import load_scenario;"
         "from enablement.network.embedded import clip_area;"
-        "assert enablement.__file__.startswith(%r), enablement.__file__;"
+        f"assert enablement.__file__.startswith({str(target)!r}), enablement.__file__;"
         "print(load_scenario('enablement:brigade-antwerp-aachen').name, clip_area().area > 0)"
-    ) % str(target)
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,

@@ -494,7 +494,15 @@ def schedule_march(
                     routes[(mu.id, leg)] = router.route(a, b, mu.profile, closed=sorted(avoid[mu.id]))
                 except RoutingError:
                     if not avoid[mu.id]:
-                        raise
+                        p = mu.profile
+                        msg = (
+                            f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to "
+                            f"'{mu.sites[leg + 1]}' for its vehicles (MLC wheeled {p.mlc_wheeled:g}, "
+                            f"tracked {p.mlc_tracked:g}, {p.mass_t:g} t, {p.height_m:g} m high, "
+                            f"{p.width_m:g} m wide); move them by rail or HET, or check the bridges "
+                            f"and limits on the way"
+                        )
+                        raise RoutingError(msg) from None
                     # no way around the closure: keep the direct route and wait for reopening
                     avoid[mu.id] = set()
                     routes[(mu.id, leg)] = router.route(a, b, mu.profile)
