@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .defaults import figure
 from .errors import RoutingError
-from .network.model import Network
+from .network.model import EDGE_RESTRICTION_COLUMNS, Network
 
 if TYPE_CHECKING:
     from .vehicles import Vehicle
@@ -117,19 +117,7 @@ class Router:
         self._v = sub["v"].to_numpy(np.int64)
         self._length = sub["length_m"].to_numpy(np.float64)
         self._edge_speed = sub["speed_kmh"].to_numpy(np.float64)
-        self._cols = {
-            c: sub[c].to_numpy(np.float64)
-            for c in (
-                "mlc_wheeled_oneway",
-                "mlc_wheeled_twoway",
-                "mlc_tracked_oneway",
-                "mlc_tracked_twoway",
-                "maxweight_t",
-                "maxaxleload_t",
-                "maxheight_m",
-                "maxwidth_m",
-            )
-        }
+        self._cols = {c: sub[c].to_numpy(np.float64) for c in EDGE_RESTRICTION_COLUMNS}
         self._n = network.n_nodes
         self._cache: dict[tuple[object, ...], Route] = {}
 

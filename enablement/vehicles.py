@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ._validate import problems_from
 from .errors import ScenarioError, UnknownVehicleError
 
 __all__ = ["CATEGORIES", "Catalogue", "Vehicle", "get_vehicle", "load_catalogue"]
@@ -162,10 +163,6 @@ class Catalogue(Mapping[str, Vehicle]):
         return pd.DataFrame([asdict(v) for v in self._vehicles.values()]).set_index("id")
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc)
-
-
 def _parse(text: str, fname: str) -> Catalogue:
     try:
         raw = yaml.safe_load(text)
@@ -181,9 +178,7 @@ def _parse(text: str, fname: str) -> Catalogue:
         try:
             model = _VehicleModel.model_validate(spec)
         except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                where = _loc(("vehicles", vid, *err["loc"]))
-                problems.append(f"{fname}: {where}: {err['msg'].removeprefix('Value error, ')}")
+            problems += problems_from(exc, fname, ("vehicles", str(vid)))
             continue
         data = model.model_dump()
         data["nations"] = tuple(data["nations"])

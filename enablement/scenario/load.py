@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .._validate import problems_from
 from ..errors import EnablementError, ScenarioError
 from ..network.overlays import read_overlay
 from .schema import Scenario
@@ -51,16 +52,6 @@ def resolve_scenario_path(spec: str | os.PathLike[str]) -> Path:
         msg = f"{path}: no such scenario file (or use enablement:NAME for a packaged one)"
         raise ScenarioError(msg)
     return path
-
-
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + ("from" if part == "from_" else str(part))
-    return out or "(top level)"
 
 
 def _cross_checks(sc: Scenario, fname: str, base: Path) -> list[str]:
@@ -186,13 +177,7 @@ def validate_scenario(data: Any, fname: str = "<scenario>", base: Path | None = 
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                message = "unknown field; check its spelling against the scenario format"
-            problems.append(f"{fname}: {_loc(tuple(err['loc']))}: {message}")
-        raise ScenarioError(problems) from None
+        raise ScenarioError(problems_from(exc, fname)) from None
     problems = _cross_checks(sc, fname, base or Path.cwd())
     if problems:
         raise ScenarioError(problems)

@@ -311,6 +311,41 @@ def _run_round(
     rows: list[MarchRow] = []
     closure: dict[str, float] = {}
     blocked_units: dict[str, float] = defaultdict(float)
+
+    def row(
+        mu: MarchUnit,
+        leg: int,
+        seq: int,
+        cp: str,
+        kind: str,
+        node: int,
+        km: float,
+        arrive: float,
+        depart: float,
+        halt: float = 0.0,
+        caution: str = "",
+        nxt: str = "",
+    ) -> MarchRow:
+        return MarchRow(
+            march_unit=mu.id,
+            unit=mu.unit,
+            serial=mu.serial,
+            vehicles=len(mu.vehicles),
+            leg=leg,
+            seq=seq,
+            control_point=cp,
+            kind=kind,
+            node=node,
+            km=round(km / 1000.0, 2),
+            arrive_s=arrive,
+            depart_s=depart,
+            pass_s=mu.pass_s,
+            halt_s=halt,
+            wait_s=max(0.0, depart - arrive - halt),
+            caution=caution,
+            next_control_point=nxt,
+        )
+
     for mu in units:
         t = mu.release_s
         driving = 0.0
@@ -349,24 +384,19 @@ def _run_round(
                 kind = ("start" if leg == 0 else "staging") if i == 0 else ("halt" if halt else "cp")
                 notes = sorted({str(bridge[e]) for e in edges if e in caution})
                 rows.append(
-                    MarchRow(
-                        march_unit=mu.id,
-                        unit=mu.unit,
-                        serial=mu.serial,
-                        vehicles=len(mu.vehicles),
-                        leg=leg + 1,
-                        seq=seq,
-                        control_point=_cp_name(a, site_of),
-                        kind=kind,
-                        node=a,
-                        km=round(km / 1000.0, 2),
-                        arrive_s=t,
-                        depart_s=entry,
-                        pass_s=mu.pass_s,
-                        halt_s=halt,
-                        wait_s=max(0.0, entry - t - halt),
-                        caution=";".join(notes),
-                        next_control_point=_cp_name(b, site_of),
+                    row(
+                        mu,
+                        leg + 1,
+                        seq,
+                        _cp_name(a, site_of),
+                        kind,
+                        a,
+                        km,
+                        t,
+                        entry,
+                        halt,
+                        ";".join(notes),
+                        _cp_name(b, site_of),
                     )
                 )
                 state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))
@@ -380,49 +410,13 @@ def _run_round(
                 t_arrive = t
                 t = t_next
                 # the staging row is written as the first row of the next leg, arriving at t_arrive
+                stage = mu.sites[leg + 1]
                 rows.append(
-                    MarchRow(
-                        march_unit=mu.id,
-                        unit=mu.unit,
-                        serial=mu.serial,
-                        vehicles=len(mu.vehicles),
-                        leg=leg + 1,
-                        seq=seq,
-                        control_point=mu.sites[leg + 1],
-                        kind="staging_arrive",
-                        node=site_node[mu.sites[leg + 1]],
-                        km=round(km / 1000.0, 2),
-                        arrive_s=t_arrive,
-                        depart_s=t_arrive,
-                        pass_s=mu.pass_s,
-                        halt_s=0.0,
-                        wait_s=0.0,
-                        caution="",
-                        next_control_point="",
-                    )
+                    row(mu, leg + 1, seq, stage, "staging_arrive", site_node[stage], km, t_arrive, t_arrive)
                 )
                 seq += 1
-        rows.append(
-            MarchRow(
-                march_unit=mu.id,
-                unit=mu.unit,
-                serial=mu.serial,
-                vehicles=len(mu.vehicles),
-                leg=len(mu.sites) - 1,
-                seq=seq,
-                control_point=mu.sites[-1],
-                kind="release",
-                node=site_node[mu.sites[-1]],
-                km=round(km / 1000.0, 2),
-                arrive_s=t,
-                depart_s=t,
-                pass_s=mu.pass_s,
-                halt_s=0.0,
-                wait_s=0.0,
-                caution="",
-                next_control_point="",
-            )
-        )
+        last = mu.sites[-1]
+        rows.append(row(mu, len(mu.sites) - 1, seq, last, "release", site_node[last], km, t, t))
         closure[mu.id] = t + mu.pass_s
     return rows, closure, blocked_units
 
