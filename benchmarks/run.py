@@ -153,6 +153,13 @@ def main() -> None:
         "routing": bench_routing(),
         "plan": bench_plan(),
     }
+    pbf = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "antwerp-2014.osm.pbf"
+    if pbf.is_file():
+        from osm_build import bench_osm
+
+        result["osm_build"] = bench_osm(pbf)
+    else:
+        result["osm_build"] = {"skipped": f"{pbf} not found (real data sits beside the project in CI only)"}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))

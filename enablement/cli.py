@@ -18,6 +18,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import EnablementError
+from .network.osm import DEFAULT_HIGHWAYS
 
 __all__ = ["main"]
 
@@ -68,14 +69,50 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_network_build(args: argparse.Namespace) -> int:
+    from .network.io import save_network
+    from .network.osm import build_network
+
+    t0 = time.perf_counter()
+    with errors.status("building the network…"):
+        net = build_network(
+            osm_file=args.osm_file,
+            place=args.place,
+            bbox=args.bbox,
+            polygon=args.polygon,
+            highways=args.highways.split(","),
+            rail=not args.no_rail,
+        )
+        path = save_network(net, args.out)
+    rep = net.meta["report"]
+    info = net.summary()
+    console.print(
+        f"built {info['nodes']} nodes, {info['edges']} edges (road {info['km_by_mode']['road']:.0f} km, "
+        f"rail {info['km_by_mode']['rail']:.0f} km) in {time.perf_counter() - t0:.1f} s"
+    )
+    console.print(
+        f"ways read {rep['ways_read']}; missing nodes trimmed {rep['missing_nodes']} "
+        f"({rep['ways_trimmed']} ways trimmed, {rep['ways_dropped']} dropped)"
+    )
+    console.print(f"unparsed tag values {rep['unparsed'] or 'none'}; features {rep['features']}")
+    console.print(f"largest strongly connected component {net.meta['largest_strong_component']}")
+    console.print(f"written {path}")
+    return 0
+
+
 def _cmd_network_info(args: argparse.Namespace) -> int:
     from .network.embedded import load_embedded_network
+    from .network.io import load_network
 
-    if args.source != "embedded":
-        msg = f"network info: '{args.source}': only 'embedded' is available in this version"
-        raise EnablementError(msg)
-    net = load_embedded_network(refresh=args.refresh)
-    info = net.summary() | {"counts": net.meta.get("counts"), "source_detail": net.meta.get("source_detail")}
+    net = (
+        load_embedded_network(refresh=args.refresh)
+        if args.source == "embedded"
+        else load_network(args.source)
+    )
+    info = net.summary() | {
+        "counts": net.meta.get("counts") or net.meta.get("report"),
+        "source_detail": net.meta.get("source_detail"),
+    }
     if args.json:
         console.print_json(json.dumps(info))
         return 0
@@ -110,8 +147,20 @@ def _parser() -> argparse.ArgumentParser:
     va.set_defaults(func=_cmd_validate)
     net = sub.add_parser("network", help="network commands")
     nsub = net.add_subparsers(dest="network_command", required=True)
+    build = nsub.add_parser("build", help="build a road and rail network from OpenStreetMap")
+    src = build.add_mutually_exclusive_group(required=True)
+    src.add_argument("--osm-file", help="local .osm, .osm.bz2 or .osm.pbf extract")
+    src.add_argument("--place", help="place name for Overpass, e.g. 'Provincie Antwerpen'")
+    src.add_argument(
+        "--bbox", nargs=4, type=float, metavar=("W", "S", "E", "N"), help="bounding box (degrees)"
+    )
+    src.add_argument("--polygon", help="polygon file (any vector format with a CRS)")
+    build.add_argument("--highways", default=",".join(DEFAULT_HIGHWAYS), help="road classes, comma-separated")
+    build.add_argument("--no-rail", action="store_true", help="leave railways out")
+    build.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
+    build.set_defaults(func=_cmd_network_build)
     info = nsub.add_parser("info", help="counts, km by mode, bounding box and sources")
-    info.add_argument("source", nargs="?", default="embedded")
+    info.add_argument("source", nargs="?", default="embedded", help="'embedded' or a .gpkg network file")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.add_argument("--refresh", action="store_true", help="rebuild the cached network")
     info.set_defaults(func=_cmd_network_info)

@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from . import __version__
-from .errors import ScenarioError
 from .network.embedded import load_embedded_network
+from .network.io import load_network
 from .network.model import CRS, Network
 from .network.overlays import Overlay, apply_overlay, read_overlay
 from .routing import Profile, Router
@@ -200,13 +200,12 @@ def build_network(scenario: Scenario, base: Path | None = None) -> Network:
         Network with sites snapped and bridges conflated.
     """
     base = base or Path.cwd()
-    if scenario.network.source != "embedded":
-        msg = (
-            f"network.source: '{scenario.network.source}': this version plans on the embedded "
-            f"network only; set network.source to 'embedded'"
-        )
-        raise ScenarioError(msg)
-    net = load_embedded_network(scenario.network.margin_km * 1000.0)
+    source = scenario.network.source
+    if source == "embedded":
+        net = load_embedded_network(scenario.network.margin_km * 1000.0)
+    else:
+        path = Path(source) if Path(source).is_absolute() else base / source
+        net = load_network(path)
     return apply_overlay(net, _merged_overlay(scenario, base), tolerance_m=scenario.network.snap_tolerance_m)
 
 

@@ -22,7 +22,7 @@ def test_every_output_written(outputs):
     _, folder, _paths = outputs
     for name in ("map.html", "march_table.csv", "summary.json", "trains.csv", "units.csv"):
         assert (folder / name).stat().st_size > 0, name
-    assert not list(folder.glob(".*.tmp"))  # no temporary leftovers
+    assert not list(folder.glob(".*.tmp*"))  # no temporary leftovers
 
 
 def test_every_unit_arrives_and_closure_is_consistent(outputs):

@@ -244,6 +244,32 @@ def _snap(network: Network, mode: str, xy: np.ndarray) -> tuple[np.ndarray, np.n
     return ids[idx], dist
 
 
+def _with_transfers(net: Network, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add road↔rail transfer edges at sites where loading is possible (rail quays)."""
+    quays = sites[(sites["kind"] == "rail_quay") & (sites["node_road"] >= 0) & (sites["node_rail"] >= 0)]
+    if quays.empty:
+        return net.edges
+    x, y = net.nodes["x"].to_numpy(), net.nodes["y"].to_numpy()
+    rows = []
+    for sid, q in quays.iterrows():
+        for u, v in ((int(q["node_road"]), int(q["node_rail"])), (int(q["node_rail"]), int(q["node_road"]))):
+            rows.append(
+                {
+                    "u": u,
+                    "v": v,
+                    "mode": "transfer",
+                    "site_id": sid,
+                    "length_m": float(np.hypot(x[u] - x[v], y[u] - y[v])),
+                    "speed_kmh": np.nan,
+                    "time_s": float(figure("transfer_time_min")) * 60.0,
+                    "geometry": shapely.LineString([(x[u], y[u]), (x[v], y[v])]),
+                }
+            )
+    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    base = net.edges[net.edges["mode"] != "transfer"]
+    return gpd.GeoDataFrame(pd.concat([base, extra], ignore_index=True), geometry="geometry", crs=CRS)
+
+
 def apply_overlay(
     network: Network,
     overlay: Overlay,
@@ -330,6 +356,7 @@ def apply_overlay(
             + "\n".join(f"  - {p}" for p in problems)
         )
     net.sites = sites
+    net.edges = _with_transfers(net, sites)
     net.meta = {**net.meta, "overlay": overlay.name, "bridges_conflated": len(bridges)}
     logger.info("applied overlay %s: %d sites, %d bridges", overlay.name, len(sites), len(bridges))
     return net

@@ -1,0 +1,333 @@
+"""OSM ingestion: a project-made extract (XML, bz2, Overpass JSON), repair, tags, save/load, and Antwerp."""
+
+import bz2
+import json
+import math
+
+import numpy as np
+import pytest
+
+from enablement.errors import NetworkError
+from enablement.network.io import load_network, save_network
+from enablement.network.osm import build_network, read_osm_file
+from enablement.routing import Profile, Router
+
+# A straight road west -> east along lat 51.2 (nodes 1..7, about 700 m apart), split into three ways:
+#   way 10: 1-2-3 primary, BE:urban, maxheight 14'6"
+#   way 11: 3-4-5 bridge with mlc 50 (one-way 70) and an unparseable maxspeed
+#   way 12: 5-6-7 primary, node 99 (missing from the file) between 6 and 7
+# A detour 1-20-6 (secondary, oneway=no) north of it, a oneway motorway 30->31,
+# (maxweight 3.5 st), a residential (excluded by default), a rail line 40-41-42 with electrification tags,
+# and way 50 whose nodes are all missing.
+LON = {
+    1: 4.40,
+    2: 4.41,
+    3: 4.42,
+    4: 4.43,
+    5: 4.44,
+    6: 4.45,
+    7: 4.46,
+    20: 4.43,
+    30: 4.40,
+    31: 4.46,
+    40: 4.40,
+    41: 4.43,
+    42: 4.46,
+    60: 4.40,
+    61: 4.41,
+}
+LAT = {
+    1: 51.2,
+    2: 51.2,
+    3: 51.2,
+    4: 51.2,
+    5: 51.2,
+    6: 51.2,
+    7: 51.2,
+    20: 51.23,
+    30: 51.18,
+    31: 51.18,
+    40: 51.17,
+    41: 51.17,
+    42: 51.17,
+    60: 51.21,
+    61: 51.21,
+}
+WAYS = [
+    (10, [1, 2, 3], {"highway": "primary", "maxspeed": "BE:urban", "maxheight": "14'6\""}),
+    (
+        11,
+        [3, 4, 5],
+        {
+            "highway": "primary",
+            "bridge": "yes",
+            "mlc": "50",
+            "mlc:oneway": "70",
+            "maxspeed": "fast",
+            "layer": "1",
+        },
+    ),
+    (12, [5, 6, 99, 7], {"highway": "primary", "maxspeed": "50 mph", "lanes": "2"}),
+    (13, [1, 20, 6], {"highway": "secondary", "oneway": "no"}),
+    (14, [30, 31], {"highway": "motorway", "maxspeed": "120", "maxweight": "3.5 st"}),
+    (15, [60, 61], {"highway": "residential"}),
+    (
+        16,
+        [40, 41, 42],
+        {
+            "railway": "rail",
+            "electrified": "contact_line",
+            "voltage": "3000",
+            "frequency": "0",
+            "gauge": "1435",
+            "usage": "main",
+            "maxspeed": "120",
+        },
+    ),
+    (50, [97, 98], {"highway": "primary"}),
+]
+
+
+def osm_xml() -> str:
+    nodes = "".join(f'<node id="{i}" lat="{LAT[i]}" lon="{LON[i]}" version="1"/>\n' for i in sorted(LON))
+    ways = []
+    for wid, refs, tags in WAYS:
+        nd = "".join(f'<nd ref="{r}"/>' for r in refs)
+        tg = "".join(f'<tag k="{k}" v="{v.replace(chr(34), "&quot;")}"/>' for k, v in tags.items())
+        ways.append(f'<way id="{wid}" version="1">{nd}{tg}</way>\n')
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n{nodes}{"".join(ways)}</osm>\n'
+
+
+def overpass_json() -> dict:
+    elements = [{"type": "node", "id": i, "lat": LAT[i], "lon": LON[i]} for i in sorted(LON)]
+    elements += [{"type": "way", "id": wid, "nodes": refs, "tags": tags} for wid, refs, tags in WAYS]
+    return {"version": 0.6, "elements": elements}
+
+
+@pytest.fixture(scope="module")
+def osm_file(tmp_path_factory):
+    p = tmp_path_factory.mktemp("osm") / "fixture.osm"
+    p.write_text(osm_xml())
+    return p
+
+
+@pytest.fixture(scope="module")
+def net(osm_file):
+    return build_network(osm_file=osm_file)
+
+
+def edges_of(net, way):
+    return net.edges[net.edges["osm_way"] == way]
+
+
+def test_repair_counts_and_excluded_classes(net):
+    rep = net.meta["report"]
+    assert rep["ways_read"] == {"road": 6, "rail": 1}  # residential excluded
+    assert rep["missing_nodes"] == 3  # node 99 in way 12, nodes 97 and 98 in way 50
+    assert rep["ways_trimmed"] == 1 and rep["ways_dropped"] == 1
+    assert rep["unparsed"] == {"maxspeed": 1}
+    assert 15 not in set(net.edges["osm_way"])
+
+
+def test_split_at_missing_node_and_at_shared_nodes(net):
+    src = net.nodes["source_id"]
+    pairs = {(int(src[u]), int(src[v])) for u, v in zip(net.edges["u"], net.edges["v"], strict=True)}
+    # way 12 split into 5-6 (kept both ways) and nothing after 99 (7 alone is not a run)
+    assert (5, 6) in pairs and (6, 5) in pairs
+    assert not any(99 in p for p in pairs)
+    # way 10 stays one edge 1-3 (node 2 is interior), the bridge way 11 is its own edge 3-5
+    assert (1, 3) in pairs and (3, 5) in pairs and (1, 2) not in pairs
+    assert len(edges_of(net, 11)) == 2
+    geom = edges_of(net, 10).geometry.iloc[0]
+    assert len(geom.coords) == 3  # the interior node stays in the geometry
+
+
+def test_tags_parsed_with_raw_and_provenance(net):
+    w10 = edges_of(net, 10).iloc[0]
+    assert (
+        w10["maxspeed_kmh"] == 50
+        and w10["maxspeed_kmh_raw"] == "BE:urban"
+        and w10["maxspeed_kmh_src"] == "osm"
+    )
+    assert w10["maxheight_m"] == pytest.approx(4.4196) and w10["maxheight_m_raw"] == "14'6\""
+    assert edges_of(net, 14).iloc[0]["maxweight_t"] == pytest.approx(3.5 * 0.90718474)
+    w11 = edges_of(net, 11).iloc[0]
+    assert w11["mlc_tracked_twoway"] == 50 and w11["mlc_tracked_oneway"] == 70
+    assert w11["mlc_wheeled_twoway"] == 50 and w11["bridge"] == 1 and w11["layer"] == 1
+    assert math.isnan(w11["maxspeed_kmh"]) and w11["maxspeed_kmh_raw"] == "fast"
+    assert (
+        w11["speed_src"] == "default" and w11["speed_kmh"] == 70
+    )  # primary default, never guessed from "fast"
+    w12 = edges_of(net, 12).iloc[0]
+    assert w12["speed_kmh"] == pytest.approx(80.467, abs=1e-3) and w12["lanes"] == 2
+    rail = edges_of(net, 16).iloc[0]
+    assert rail["electrified"] == 1 and rail["voltage_v"] == 3000 and rail["gauge_mm"] == 1435
+    assert rail["usage"] == "main" and rail["mode"] == "rail"
+
+
+def test_oneway_and_modes(net):
+    assert len(edges_of(net, 14)) == 1  # motorway implies oneway
+    assert len(edges_of(net, 13)) == 2 and len(edges_of(net, 16)) == 2
+    modes = net.nodes["mode"].to_numpy()
+    assert (modes[net.edges["u"]] == net.edges["mode"].to_numpy()).all()
+    assert net.nodes.crs.to_epsg() == 3812
+    assert np.allclose(net.edges["length_m"], net.edges.geometry.length)
+
+
+def test_mlc_restricted_route_avoids_the_bridge(net):
+    nid = {int(s): i for i, s in enumerate(net.nodes["source_id"]) if net.nodes["mode"].iloc[i] == "road"}
+    router = Router(net)
+    truck = Profile("truck", mlc_wheeled=30, mass_t=3.0, height_m=1.0, width_m=2.0, speed_kmh=50)
+    tank = Profile("tank", mlc_tracked=80, mass_t=3.0, height_m=1.0, width_m=2.0, speed_kmh=50)
+    bridge_rows = set(edges_of(net, 11).index)
+    light = router.route(nid[1], nid[6], truck)
+    assert light.nodes == (nid[1], nid[3], nid[5], nid[6]) and bridge_rows & set(light.edges)
+    heavy = router.route(nid[1], nid[6], tank)
+    assert heavy.nodes == (nid[1], nid[6]) and not bridge_rows & set(heavy.edges)  # via node 20
+    caution = Profile("tank60", mlc_tracked=60, mass_t=3.0, height_m=1.0, width_m=2.0, speed_kmh=50)
+    detour = list(edges_of(net, 13).index)
+    crossing = router.route(nid[1], nid[6], caution, closed=detour)
+    assert (
+        set(crossing.caution_edges) <= bridge_rows and crossing.caution_edges
+    )  # above two-way 50, within 70
+
+
+def test_bz2_gives_the_same_network(osm_file, net, tmp_path):
+    p = tmp_path / "fixture.osm.bz2"
+    p.write_bytes(bz2.compress(osm_file.read_bytes()))
+    other = build_network(osm_file=p)
+    assert other.n_edges == net.n_edges and other.km_by_mode() == net.km_by_mode()
+
+
+def test_overpass_json_goes_through_the_same_path(net, monkeypatch, tmp_path):
+    import osmnx._overpass as op
+
+    from enablement import settings
+
+    seen = {}
+
+    def recorded(polygon, network_type, custom_filter):
+        seen["filters"] = custom_filter
+        seen["bounds"] = polygon.bounds
+        yield overpass_json()
+
+    monkeypatch.setattr(op, "_download_overpass_network", recorded)
+    other = build_network(bbox=(4.39, 51.16, 4.47, 51.24))
+    assert seen["bounds"] == (4.39, 51.16, 4.47, 51.24)
+    assert any("motorway" in f for f in seen["filters"]) and any("rail" in f for f in seen["filters"])
+    import osmnx as ox
+
+    assert ox.settings.cache_folder == str(settings.cache_folder / "overpass")
+    assert other.n_edges == net.n_edges and other.n_nodes == net.n_nodes
+    assert other.meta["report"]["missing_nodes"] == net.meta["report"]["missing_nodes"]
+    cols = ["u", "v", "mode", "speed_kmh"]
+    assert other.edges[cols].equals(net.edges[cols])
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(NetworkError, match="no such OSM file"):
+        read_osm_file(tmp_path / "missing.osm.pbf")
+    bad = tmp_path / "bad.osm"
+    bad.write_text("this is not xml")
+    with pytest.raises(NetworkError, match="cannot be read as OpenStreetMap data"):
+        read_osm_file(bad)
+    empty = tmp_path / "empty.osm"
+    empty.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
+    with pytest.raises(NetworkError, match="no highway or railway ways"):
+        build_network(osm_file=empty)
+    with pytest.raises(NetworkError, match="west < east"):
+        build_network(bbox=(5, 51, 4, 52))
+
+
+def test_save_and_load_round_trip(net, tmp_path):
+    p = save_network(net, tmp_path / "net.gpkg")
+    back = load_network(p)
+    assert back.n_nodes == net.n_nodes and back.n_edges == net.n_edges
+    assert (back.edges["u"].to_numpy() == net.edges["u"].to_numpy()).all()
+    assert (
+        back.edges["maxspeed_kmh_raw"].fillna("").tolist()
+        == net.edges["maxspeed_kmh_raw"].fillna("").tolist()
+    )
+    assert np.allclose(back.edges["maxspeed_kmh"], net.edges["maxspeed_kmh"], equal_nan=True)
+    assert back.meta["report"] == json.loads(json.dumps(net.meta["report"]))
+    with pytest.raises(NetworkError, match=r"use a \.gpkg file name"):
+        save_network(net, tmp_path / "net.shp")
+    with pytest.raises(NetworkError, match="no such network file"):
+        load_network(tmp_path / "nope.gpkg")
+
+
+def test_antwerp_extract(shared_data):
+    net = build_network(osm_file=shared_data / "osm" / "antwerp-2014.osm.pbf")
+    rep = net.meta["report"]
+    assert rep["missing_nodes"] > 0 and rep["ways_trimmed"] > 0  # a clipped extract, repaired
+    e = net.edges
+    motorway_km = e.loc[e["highway"] == "motorway", "length_m"].sum() / 1000  # both carriageways
+    assert 40 < motorway_km < 70
+    rail = e[e["mode"] == "rail"]
+    rail_km = rail["length_m"].sum() / 2000  # two directions per track
+    assert 200 < rail_km < 260  # SOURCES.md: ~229 km of railway incl. port lines
+    port_km = rail.loc[rail["usage"].isna(), "length_m"].sum() / 2000  # yards, spurs and port lines
+    assert port_km > 80
+    lcc = net.meta["largest_strong_component"]
+    assert lcc["road"] > 0.8 * (net.nodes["mode"] == "road").sum()
+    # tag a bridge on a long route and check an MLC-restricted route avoids it
+    road = np.flatnonzero((net.nodes["mode"] == "road").to_numpy())
+    router = Router(net)
+    xy = net.nodes[["x", "y"]].to_numpy()
+    a = int(road[np.argmin(xy[road, 0])])
+    b = int(road[np.argmax(xy[road, 0])])
+    tank = Profile("tank", mlc_tracked=70, mass_t=62, height_m=3, width_m=3.7, speed_kmh=50)
+    first = router.route(a, b, tank)
+    mid = first.edges[len(first.edges) // 2]
+    u, v = int(e["u"].iloc[mid]), int(e["v"].iloc[mid])
+    both = e.index[((e["u"] == u) & (e["v"] == v)) | ((e["u"] == v) & (e["v"] == u))]
+    tagged = net.copy()
+    tagged.edges.loc[both, ["mlc_tracked_oneway", "mlc_tracked_twoway"]] = [40.0, 30.0]
+    second = Router(tagged).route(a, b, tank)
+    assert not set(both) & set(second.edges)
+    assert second.time_s >= first.time_s
+
+
+def test_scenario_plans_on_a_built_network_file(net, tmp_path):
+    from enablement.plan import make_plan
+
+    save_network(net, tmp_path / "fixture.gpkg")
+    ov = tmp_path / "overlay"
+    ov.mkdir()
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [LON[i], LAT[i]]},
+            "properties": {
+                "id": sid,
+                "name": sid,
+                "kind": kind,
+                "mode": "road",
+                "source": "test",
+                "illustrative": True,
+                "discharge_rate_vph": 120,
+            },
+        }
+        for sid, kind, i in (("port-west", "seaport", 1), ("border-east", "border_crossing", 6))
+    ]
+    (ov / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    sc = tmp_path / "tiny.yaml"
+    sc.write_text(
+        "name: tiny\nstart: 2026-03-02T06:00:00+01:00\n"
+        "network: {source: fixture.gpkg, snap_tolerance_m: 200}\n"
+        "overlays: [overlay]\n"
+        "arrivals: [{id: s, kind: ship, site: port-west, time: 2026-03-02T06:00:00+01:00,"
+        " equipment: [{unit: A, vehicle: leopard2a6, count: 4}, {unit: B, vehicle: boxer, count: 4}]}]\n"
+        "movements: [{unit: A, to: border-east, rdd: 2026-03-03T00:00:00+01:00},"
+        " {unit: B, to: border-east, rdd: 2026-03-03T00:00:00+01:00}]\n"
+    )
+    plan = make_plan(sc)
+    assert plan.network.meta["source"] == "osm"
+    bridge = set(edges_of(plan.network, 11).index)
+    routes = {mu.split("/")[0]: set(r.edges) for (mu, _), r in plan.march.routes.items()}
+    assert routes["B"] & bridge  # the Boxer (wheeled MLC 40) crosses the MLC 50 bridge
+    # the Leopard (tracked MLC 70) would be a caution crossing (two-way 50, one-way 70): its
+    # 10-minute penalty makes the detour faster, and no caution crossing is reported
+    assert not routes["A"] & bridge
+    assert plan.kpis()["caution_crossings"] == []
+    assert {u.unit for u in plan.units} == {"A", "B"} and plan.kpis()["units_late"] == 0
