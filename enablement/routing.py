@@ -1,10 +1,4 @@
-"""Routing on a :class:`~enablement.network.Network` for a vehicle profile.
-
-This first router runs scipy's Dijkstra on CSR arrays built once per mode, with
-restrictions applied as an edge mask per query (no copy of the network per
-vehicle). The numba core of the routing issue replaces the search; the interface
-stays.
-"""
+"""Routing on a :class:`~enablement.network.Network` for a vehicle profile (numba core)."""
 
 from __future__ import annotations
 
@@ -14,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
+from . import kernels as K
 from .defaults import figure
 from .errors import RoutingError
-from .network.model import EDGE_RESTRICTION_COLUMNS, Network
+from .network.arrays import graph_arrays
+from .network.model import Network
 
 if TYPE_CHECKING:
     from .vehicles import Vehicle
@@ -99,6 +93,10 @@ class Route:
 class Router:
     """Shortest routes on one mode of a network, with restrictions as masks.
 
+    The searches run in the numba kernels of :mod:`enablement.kernels` on CSR
+    arrays built once; a vehicle profile or a closure only changes the edge mask
+    and the penalty array handed to the kernel (no copy of the graph).
+
     Parameters
     ----------
     network
@@ -110,38 +108,34 @@ class Router:
     def __init__(self, network: Network, mode: str = "road") -> None:
         self.network = network
         self.mode = mode
-        e = network.edges
-        self._rows = np.flatnonzero(e["mode"].to_numpy() == mode)
-        sub = e.iloc[self._rows]
-        self._u = sub["u"].to_numpy(np.int64)
-        self._v = sub["v"].to_numpy(np.int64)
-        self._length = sub["length_m"].to_numpy(np.float64)
-        self._edge_speed = sub["speed_kmh"].to_numpy(np.float64)
-        self._cols = {c: sub[c].to_numpy(np.float64) for c in EDGE_RESTRICTION_COLUMNS}
+        self.arrays = graph_arrays(network, mode)
+        self._rows = np.sort(self.arrays.edge_ids)
         self._n = network.n_nodes
         self._cache: dict[tuple[object, ...], Route] = {}
+        self._prepared: dict[Profile | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def _allowed(self, p: Profile) -> tuple[np.ndarray, np.ndarray]:
-        """Masks of usable edges and of caution crossings for a profile."""
-        c = self._cols
-        ok = np.ones(self._u.size, dtype=bool)
-        caution = np.zeros(self._u.size, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            for kind, cls in (("wheeled", p.mlc_wheeled), ("tracked", p.mlc_tracked)):
-                if cls > 0:
-                    one, two = c[f"mlc_{kind}_oneway"], c[f"mlc_{kind}_twoway"]
-                    ok &= ~(cls > one)
-                    caution |= (cls > two) & ~(cls > one)
-            ok &= ~(p.mass_t > c["maxweight_t"])
-            ok &= ~(p.axle_load_t > c["maxaxleload_t"])
-            ok &= ~(p.height_m > c["maxheight_m"])
-            ok &= ~(p.width_m > c["maxwidth_m"])
-        return ok, caution & ok
+    def _prepare(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weights (ms), mask and penalties (ms) for a profile, cached."""
+        if profile not in self._prepared:
+            ga = self.arrays
+            weights = ga.weights_ms(None if profile is None else profile.speed_kmh)
+            ok, caution = ga.masks(profile)
+            penalty = caution.astype(np.int64) * int(
+                round(float(figure("caution_crossing_penalty_min")) * 60_000)
+            )
+            self._prepared[profile] = (weights, ok, penalty)
+        return self._prepared[profile]
 
     def edge_times(self, p: Profile | None) -> np.ndarray:
-        """Travel time (s) of every edge of this mode at the profile's speed."""
-        speed = self._edge_speed if p is None else np.minimum(self._edge_speed, p.speed_kmh)
-        return self._length / (speed / 3.6)
+        """Travel time (s) of every edge of this mode, in network row order, at the profile's speed."""
+        weights = self._prepare(p)[0]
+        order = np.argsort(self.arrays.edge_ids)
+        return weights[order] / 1000.0
+
+    def _check_node(self, node: int, what: str) -> None:
+        if not (0 <= node < self._n) or self.network.nodes["mode"].iat[node] != self.mode:
+            msg = f"{what} node {node} is not a {self.mode} node of the network"
+            raise RoutingError(msg)
 
     def route(
         self, origin: int, target: int, profile: Profile | None = None, closed: Sequence[int] = ()
@@ -170,44 +164,56 @@ class Router:
         key = (origin, target, profile, tuple(sorted(closed)))
         if key in self._cache:
             return self._cache[key]
-        if profile is None:
-            ok = np.ones(self._u.size, dtype=bool)
-            caution = np.zeros(self._u.size, dtype=bool)
-        else:
-            ok, caution = self._allowed(profile)
+        self._check_node(origin, "origin")
+        self._check_node(target, "target")
+        ga = self.arrays
+        weights, ok, penalty = self._prepare(profile)
         if closed:
-            ok &= ~np.isin(self._rows, np.asarray(closed, dtype=np.int64))
-        cost = self.edge_times(profile) + caution * figure("caution_crossing_penalty_min") * 60.0
-        cost = np.maximum(cost, 1e-3)  # scipy drops explicit zeros
-        idx = np.flatnonzero(ok)
-        # keep the cheapest of parallel edges: sort by cost, first occurrence per (u, v)
-        order = idx[np.lexsort((cost[idx], self._v[idx], self._u[idx]))]
-        pair = self._u[order] * self._n + self._v[order]
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = pair[1:] != pair[:-1]
-        best = order[first]
-        graph = csr_matrix((cost[best], (self._u[best], self._v[best])), shape=(self._n, self._n))
-        dist, pred = dijkstra(graph, directed=True, indices=origin, return_predecessors=True)
-        if not np.isfinite(dist[target]):
+            ok = ok.copy()
+            ok[ga.csr_positions(np.asarray(closed, dtype=np.int64))] = False
+        dist = np.full(self._n, K.INF, dtype=np.int64)
+        pred = np.full(self._n, -1, dtype=np.int64)
+        heap = np.empty(ga.n_edges + 1, dtype=np.int64)
+        K.dijkstra(ga.offsets, ga.heads, weights, ok, penalty, origin, target, K.MAX_DIST, dist, pred, heap)
+        if dist[target] == K.INF:
             what = profile.name if profile else "any vehicle"
             msg = (
                 f"no {self.mode} route from node {origin} to node {target} for {what} "
                 f"under its restrictions and the closures"
             )
             raise RoutingError(msg)
-        nodes = [target]
-        while nodes[-1] != origin:
-            nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        lookup = dict(zip((self._u[best] * self._n + self._v[best]).tolist(), best.tolist(), strict=True))
-        local = [lookup[a * self._n + b] for a, b in itertools.pairwise(nodes)]
-        edges = tuple(int(self._rows[i]) for i in local)
+        path = K.unpack_path(pred, ga.tails, target)
+        nodes = (origin, *(int(h) for h in ga.heads[path]))
         result = Route(
-            nodes=tuple(nodes),
-            edges=edges,
-            length_m=float(self._length[local].sum()),
-            time_s=float(dist[target]),
-            caution_edges=tuple(int(self._rows[i]) for i in local if caution[i]),
+            nodes=nodes,
+            edges=tuple(int(r) for r in ga.edge_ids[path]),
+            length_m=float(ga.lengths[path].sum()),
+            time_s=float(dist[target]) / 1000.0,
+            caution_edges=tuple(int(ga.edge_ids[k]) for k in path if penalty[k] > 0),
         )
         self._cache[key] = result
         return result
+
+    def matrix(
+        self, sources: Sequence[int], targets: Sequence[int], profile: Profile | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Travel-time (s) and length (m) matrices; unreachable pairs are inf / NaN.
+
+        Rows are computed in parallel (numba ``prange``) in chunks of 256 sources so
+        that work memory stays bounded.
+        """
+        ga = self.arrays
+        weights, ok, penalty = self._prepare(profile)
+        src = np.asarray(sources, dtype=np.int64)
+        tgt = np.asarray(targets, dtype=np.int64)
+        for node in np.concatenate([src, tgt]):
+            self._check_node(int(node), "matrix")
+        times = np.empty((src.size, tgt.size))
+        lengths = np.empty((src.size, tgt.size))
+        for a in range(0, src.size, 256):
+            t_ms, length = K.many_to_many(
+                ga.offsets, ga.heads, weights, ok, penalty, ga.lengths, src[a : a + 256], tgt, self._n
+            )
+            times[a : a + 256] = np.where(t_ms == K.INF, np.inf, t_ms / 1000.0)
+            lengths[a : a + 256] = length
+        return times, lengths

@@ -1,0 +1,128 @@
+"""The one bridge from a :class:`Network` to the kernels: CSR arrays, id maps and masks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .model import EDGE_RESTRICTION_COLUMNS, Network
+
+if TYPE_CHECKING:
+    from ..routing import Profile
+
+__all__ = ["GraphArrays", "graph_arrays"]
+
+
+@dataclass(frozen=True)
+class GraphArrays:
+    """Forward and reverse CSR of one mode, in kernel form.
+
+    Attributes
+    ----------
+    mode
+        ``"road"``, ``"rail"`` or ``"transfer"``.
+    n_nodes
+        Number of nodes of the whole network (ids are shared across modes).
+    offsets, heads, tails
+        Forward CSR: the out-edges of ``u`` are ``offsets[u]:offsets[u+1]``.
+    edge_ids
+        Row position in ``network.edges`` of each CSR edge.
+    lengths, speed_kmh
+        Per CSR edge.
+    restrictions
+        Restriction columns per CSR edge (NaN = no limit).
+    r_offsets, r_heads, r_edge
+        Reverse CSR; ``r_edge`` gives the forward CSR edge of each reverse entry.
+    x, y
+        Node coordinates (EPSG:3812 metres).
+    """
+
+    mode: str
+    n_nodes: int
+    offsets: np.ndarray
+    heads: np.ndarray
+    tails: np.ndarray
+    edge_ids: np.ndarray
+    lengths: np.ndarray
+    speed_kmh: np.ndarray
+    restrictions: dict[str, np.ndarray]
+    r_offsets: np.ndarray
+    r_heads: np.ndarray
+    r_edge: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges of this mode."""
+        return int(self.heads.shape[0])
+
+    def weights_ms(self, speed_cap_kmh: float | None = None) -> np.ndarray:
+        """Integer travel time (ms) per CSR edge at ``min(edge speed, cap)``."""
+        speed = self.speed_kmh if speed_cap_kmh is None else np.minimum(self.speed_kmh, speed_cap_kmh)
+        return np.rint(self.lengths / (speed / 3.6) * 1000.0).astype(np.int64)
+
+    def masks(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray]:
+        """Usable edges and caution crossings (bool per CSR edge) for ``profile``."""
+        ok = np.ones(self.n_edges, dtype=bool)
+        caution = np.zeros(self.n_edges, dtype=bool)
+        if profile is None:
+            return ok, caution
+        c = self.restrictions
+        with np.errstate(invalid="ignore"):
+            for kind, cls in (("wheeled", profile.mlc_wheeled), ("tracked", profile.mlc_tracked)):
+                if cls > 0:
+                    one, two = c[f"mlc_{kind}_oneway"], c[f"mlc_{kind}_twoway"]
+                    ok &= ~(cls > one)
+                    caution |= (cls > two) & ~(cls > one)
+            ok &= ~(profile.mass_t > c["maxweight_t"])
+            ok &= ~(profile.axle_load_t > c["maxaxleload_t"])
+            ok &= ~(profile.height_m > c["maxheight_m"])
+            ok &= ~(profile.width_m > c["maxwidth_m"])
+        return ok, caution & ok
+
+    def csr_positions(self, edge_rows: np.ndarray) -> np.ndarray:
+        """CSR positions of network edge rows (rows of other modes are ignored)."""
+        lookup = np.full(int(self.edge_ids.max(initial=-1)) + 1, -1, dtype=np.int64)
+        lookup[self.edge_ids] = np.arange(self.n_edges)
+        rows = np.asarray(edge_rows, dtype=np.int64)
+        rows = rows[(rows >= 0) & (rows < lookup.size)]
+        pos = lookup[rows]
+        return pos[pos >= 0]
+
+
+def graph_arrays(network: Network, mode: str) -> GraphArrays:
+    """Build the CSR arrays of ``mode`` (edges ordered by tail, then head, then row)."""
+    e = network.edges
+    rows = np.flatnonzero(e["mode"].to_numpy() == mode)
+    u = e["u"].to_numpy(np.int64)[rows]
+    v = e["v"].to_numpy(np.int64)[rows]
+    order = np.lexsort((rows, v, u))
+    rows, u, v = rows[order], u[order], v[order]
+    n = network.n_nodes
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u, minlength=n), out=offsets[1:])
+    r_order = np.lexsort((np.arange(v.size), u, v))
+    r_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(v, minlength=n), out=r_offsets[1:])
+    sub = e.iloc[rows]
+    speed = sub["speed_kmh"].to_numpy(np.float64)
+    speed = np.where(np.isfinite(speed) & (speed > 0), speed, 1.0)
+    return GraphArrays(
+        mode=mode,
+        n_nodes=n,
+        offsets=offsets,
+        heads=v,
+        tails=u,
+        edge_ids=rows,
+        lengths=sub["length_m"].to_numpy(np.float64),
+        speed_kmh=speed,
+        restrictions={c: sub[c].to_numpy(np.float64) for c in EDGE_RESTRICTION_COLUMNS},
+        r_offsets=r_offsets,
+        r_heads=u[r_order],
+        r_edge=r_order.astype(np.int64),
+        x=network.nodes["x"].to_numpy(np.float64),
+        y=network.nodes["y"].to_numpy(np.float64),
+    )
