@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import kernels as K
+from . import kernels as kn
 from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
@@ -120,9 +119,7 @@ class Router:
             ga = self.arrays
             weights = ga.weights_ms(None if profile is None else profile.speed_kmh)
             ok, caution = ga.masks(profile)
-            penalty = caution.astype(np.int64) * int(
-                round(float(figure("caution_crossing_penalty_min")) * 60_000)
-            )
+            penalty = caution.astype(np.int64) * round(float(figure("caution_crossing_penalty_min")) * 60_000)
             self._prepared[profile] = (weights, ok, penalty)
         return self._prepared[profile]
 
@@ -171,18 +168,18 @@ class Router:
         if closed:
             ok = ok.copy()
             ok[ga.csr_positions(np.asarray(closed, dtype=np.int64))] = False
-        dist = np.full(self._n, K.INF, dtype=np.int64)
+        dist = np.full(self._n, kn.INF, dtype=np.int64)
         pred = np.full(self._n, -1, dtype=np.int64)
         heap = np.empty(ga.n_edges + 1, dtype=np.int64)
-        K.dijkstra(ga.offsets, ga.heads, weights, ok, penalty, origin, target, K.MAX_DIST, dist, pred, heap)
-        if dist[target] == K.INF:
+        kn.dijkstra(ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, heap)
+        if dist[target] == kn.INF:
             what = profile.name if profile else "any vehicle"
             msg = (
                 f"no {self.mode} route from node {origin} to node {target} for {what} "
                 f"under its restrictions and the closures"
             )
             raise RoutingError(msg)
-        path = K.unpack_path(pred, ga.tails, target)
+        path = kn.unpack_path(pred, ga.tails, target)
         nodes = (origin, *(int(h) for h in ga.heads[path]))
         result = Route(
             nodes=nodes,
@@ -211,9 +208,9 @@ class Router:
         times = np.empty((src.size, tgt.size))
         lengths = np.empty((src.size, tgt.size))
         for a in range(0, src.size, 256):
-            t_ms, length = K.many_to_many(
+            t_ms, length = kn.many_to_many(
                 ga.offsets, ga.heads, weights, ok, penalty, ga.lengths, src[a : a + 256], tgt, self._n
             )
-            times[a : a + 256] = np.where(t_ms == K.INF, np.inf, t_ms / 1000.0)
+            times[a : a + 256] = np.where(t_ms == kn.INF, np.inf, t_ms / 1000.0)
             lengths[a : a + 256] = length
         return times, lengths

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra as sp_dijkstra
 
-from enablement import kernels as K
+from enablement import kernels as kn
 
-INF = K.INF
+INF = kn.INF
 
 
 def csr(n, u, v):
@@ -51,7 +51,7 @@ def run_sssp(n, u, v, w, allowed=None, penalty=None, source=0, target=-1):
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
     heap = np.empty(len(order) + 1, np.int64)
-    K.dijkstra(offsets, heads, w, allowed, penalty, source, target, K.MAX_DIST, dist, pred, heap)
+    kn.dijkstra(offsets, heads, w, allowed, penalty, source, target, kn.MAX_DIST, dist, pred, heap)
     return dist, pred, tails, heads, w, penalty
 
 
@@ -60,7 +60,7 @@ def test_hand_solved_diamond():
     u, v, w = [0, 0, 2, 1, 2], [1, 2, 1, 3, 3], [4, 1, 2, 1, 7]
     dist, pred, tails, heads, *_ = run_sssp(4, u, v, w)
     assert dist.tolist() == [0, 3, 1, 4]
-    path = K.unpack_path(pred, tails, 3)
+    path = kn.unpack_path(pred, tails, 3)
     assert [int(tails[path[0]]), *[int(heads[k]) for k in path]] == [0, 2, 1, 3]
     # masking edge 2->1 forces 0-1-3 = 5
     dist, *_ = run_sssp(4, u, v, w, allowed=[1, 1, 0, 1, 1])
@@ -74,14 +74,14 @@ def test_early_exit_settles_fewer_nodes():
     n = 200
     u = np.arange(n - 1)
     v = u + 1
-    offsets, heads, tails, order, *_ = csr(n, u, v)
+    offsets, heads, _tails, _order, *_ = csr(n, u, v)
     w = np.ones(n - 1, np.int64)
     ok = np.ones(n - 1, bool)
     pen = np.zeros(n - 1, np.int64)
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
     heap = np.empty(n, np.int64)
-    settled = K.dijkstra(offsets, heads, w, ok, pen, 0, 10, K.MAX_DIST, dist, pred, heap)
+    settled = kn.dijkstra(offsets, heads, w, ok, pen, 0, 10, kn.MAX_DIST, dist, pred, heap)
     assert settled == 11 and dist[10] == 10
 
 
@@ -115,15 +115,15 @@ def test_kernels_match_scipy(g):
     allowed = [e[3] or i % 3 == 0 for i, e in enumerate(edges)]
     penalty = [e[4] for e in edges]
     ref = reference(n, u, v, w, allowed, penalty, s)
-    dist, pred, tails, heads, wo, po = run_sssp(n, u, v, w, allowed, penalty, source=s)
+    dist, pred, tails, _heads, wo, po = run_sssp(n, u, v, w, allowed, penalty, source=s)
     got = np.where(dist == INF, np.inf, dist.astype(float))
     assert np.array_equal(got, ref)
     # every path unpacked costs its distance and never uses a masked edge
-    offsets, heads2, tails2, order, r_off, r_heads, r_edge = csr(n, u, v)
+    offsets, heads2, _tails2, order, r_off, r_heads, r_edge = csr(n, u, v)
     allowed_o = np.asarray(allowed, bool)[order] if edges else np.zeros(0, bool)
     for node in range(n):
         if dist[node] != INF:
-            path = K.unpack_path(pred, tails, node)
+            path = kn.unpack_path(pred, tails, node)
             assert all(allowed_o[k] for k in path)
             assert sum(int(wo[k]) + int(po[k]) for k in path) == dist[node]
     # one-to-one with early exit, A* (zero heuristic is admissible) and bidirectional agree
@@ -134,7 +134,7 @@ def test_kernels_match_scipy(g):
     po_ = np.asarray(penalty, np.int64)[order] if edges else np.zeros(0, np.int64)
     xy = np.zeros(n)
     da = np.full(n, INF, np.int64)
-    K.astar(
+    kn.astar(
         offsets,
         heads2,
         wo_,
@@ -151,7 +151,7 @@ def test_kernels_match_scipy(g):
     )
     assert da[t] == dist[t]
     df, db = np.full(n, INF, np.int64), np.full(n, INF, np.int64)
-    best, meet = K.bidirectional(
+    best, meet = kn.bidirectional(
         offsets,
         heads2,
         wo_,
@@ -173,7 +173,7 @@ def test_kernels_match_scipy(g):
     assert (meet == -1) == (dist[t] == INF)
     # many-to-many row equals the single-source distances
     lengths = np.ones(m)
-    tm, lm = K.many_to_many(
+    tm, _lm = kn.many_to_many(
         offsets, heads2, wo_, allowed_o, po_, lengths, np.array([s]), np.arange(n, dtype=np.int64), n
     )
     assert np.array_equal(tm[0], dist)
@@ -190,14 +190,14 @@ def test_astar_with_geometric_bound_matches_dijkstra():
     v = nbr.ravel()
     length = np.sqrt(d2[u, v])
     w = np.ceil(length / (100 / 3.6) * 1000).astype(np.int64)
-    offsets, heads, tails, order, *_ = csr(n, u, v)
+    offsets, heads, _tails, order, *_ = csr(n, u, v)
     w = w[order]
     ok = np.ones(len(order), bool)
     pen = np.zeros(len(order), np.int64)
     inv_speed = 1000 / (100 / 3.6)  # ms per metre at the top speed: admissible
     for s, t in rng.integers(0, n, size=(20, 2)):
         dd = np.full(n, INF, np.int64)
-        K.dijkstra(
+        kn.dijkstra(
             offsets,
             heads,
             w,
@@ -205,13 +205,13 @@ def test_astar_with_geometric_bound_matches_dijkstra():
             pen,
             s,
             -1,
-            K.MAX_DIST,
+            kn.MAX_DIST,
             dd,
             np.full(n, -1, np.int64),
             np.empty(len(order) + 1, np.int64),
         )
         da = np.full(n, INF, np.int64)
-        settled = K.astar(
+        settled = kn.astar(
             offsets,
             heads,
             w,
@@ -232,9 +232,9 @@ def test_astar_with_geometric_bound_matches_dijkstra():
 
 def test_limit_bounds_the_search():
     dist, *_ = run_sssp(5, [0, 1, 2, 3], [1, 2, 3, 4], [10, 10, 10, 10])
-    offsets, heads, tails, order, *_ = csr(5, [0, 1, 2, 3], [1, 2, 3, 4])
+    offsets, heads, _tails, _order, *_ = csr(5, [0, 1, 2, 3], [1, 2, 3, 4])
     d = np.full(5, INF, np.int64)
-    K.dijkstra(
+    kn.dijkstra(
         offsets,
         heads,
         np.full(4, 10, np.int64),
