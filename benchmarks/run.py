@@ -153,6 +153,9 @@ def main() -> None:
         "routing": bench_routing(),
         "plan": bench_plan(),
     }
+    from routing_core import main as routing_core
+
+    result["routing_core"] = routing_core()
     pbf = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "antwerp-2014.osm.pbf"
     if pbf.is_file():
         from osm_build import bench_osm

@@ -170,8 +170,11 @@ class Router:
             ok[ga.csr_positions(np.asarray(closed, dtype=np.int64))] = False
         dist = np.full(self._n, kn.INF, dtype=np.int64)
         pred = np.full(self._n, -1, dtype=np.int64)
-        heap = np.empty(ga.n_edges + 1, dtype=np.int64)
-        kn.dijkstra(ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, heap)
+        pos = np.full(self._n, -1, dtype=np.int64)
+        heap = np.empty(self._n, dtype=np.int64)
+        kn.dijkstra(
+            ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
+        )
         if dist[target] == kn.INF:
             what = profile.name if profile else "any vehicle"
             msg = (

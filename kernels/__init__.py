@@ -5,12 +5,23 @@ import ``enablement``, pandas or networkx: the Python wrappers validate inputs
 and translate ids.
 """
 
-from .dijkstra import INF, MAX_DIST, NODE_BITS, astar, bidirectional, dijkstra, many_to_many, unpack_path
+from .dijkstra import (
+    INF,
+    MAX_DIST,
+    MAX_NODES,
+    NODE_BITS,
+    astar,
+    bidirectional,
+    dijkstra,
+    many_to_many,
+    unpack_path,
+)
 from .spatial import hilbert_codes
 
 __all__ = [
     "INF",
     "MAX_DIST",
+    "MAX_NODES",
     "NODE_BITS",
     "astar",
     "bidirectional",

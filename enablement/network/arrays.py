@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import NetworkError
+from ..kernels import MAX_NODES
 from .model import EDGE_RESTRICTION_COLUMNS, Network
 
 if TYPE_CHECKING:
@@ -96,6 +98,9 @@ class GraphArrays:
 def graph_arrays(network: Network, mode: str) -> GraphArrays:
     """Build the CSR arrays of ``mode`` (edges ordered by tail, then head, then row)."""
     e = network.edges
+    if network.n_nodes > MAX_NODES:
+        msg = f"the network has {network.n_nodes} nodes; the routing kernels take at most {MAX_NODES}"
+        raise NetworkError(msg)
     rows = np.flatnonzero(e["mode"].to_numpy() == mode)
     u = e["u"].to_numpy(np.int64)[rows]
     v = e["v"].to_numpy(np.int64)[rows]

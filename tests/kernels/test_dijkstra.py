@@ -43,6 +43,11 @@ def reference(n, u, v, w, allowed, penalty, source):
     return np.rint(d - 0)  # the 1e-9 shift vanishes in rounding
 
 
+def work(n):
+    """Fresh ``pos`` and ``heap`` work arrays."""
+    return np.full(n, -1, np.int64), np.empty(n, np.int64)
+
+
 def run_sssp(n, u, v, w, allowed=None, penalty=None, source=0, target=-1):
     offsets, heads, tails, order, *_ = csr(n, u, v)
     w = np.asarray(w, np.int64)[order]
@@ -50,8 +55,7 @@ def run_sssp(n, u, v, w, allowed=None, penalty=None, source=0, target=-1):
     penalty = np.zeros(len(order), np.int64) if penalty is None else np.asarray(penalty, np.int64)[order]
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
-    heap = np.empty(len(order) + 1, np.int64)
-    kn.dijkstra(offsets, heads, w, allowed, penalty, source, target, kn.MAX_DIST, dist, pred, heap)
+    kn.dijkstra(offsets, heads, w, allowed, penalty, source, target, kn.MAX_DIST, dist, pred, *work(n))
     return dist, pred, tails, heads, w, penalty
 
 
@@ -80,8 +84,7 @@ def test_early_exit_settles_fewer_nodes():
     pen = np.zeros(n - 1, np.int64)
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
-    heap = np.empty(n, np.int64)
-    settled = kn.dijkstra(offsets, heads, w, ok, pen, 0, 10, kn.MAX_DIST, dist, pred, heap)
+    settled = kn.dijkstra(offsets, heads, w, ok, pen, 0, 10, kn.MAX_DIST, dist, pred, *work(n))
     assert settled == 11 and dist[10] == 10
 
 
@@ -147,7 +150,7 @@ def test_kernels_match_scipy(g):
         t,
         da,
         np.full(n, -1, np.int64),
-        np.empty(m + 1, np.int64),
+        *work(n),
     )
     assert da[t] == dist[t]
     df, db = np.full(n, INF, np.int64), np.full(n, INF, np.int64)
@@ -164,10 +167,10 @@ def test_kernels_match_scipy(g):
         t,
         df,
         np.full(n, -1, np.int64),
+        *work(n),
         db,
         np.full(n, -1, np.int64),
-        np.empty(m + 1, np.int64),
-        np.empty(m + 1, np.int64),
+        *work(n),
     )
     assert best == dist[t]
     assert (meet == -1) == (dist[t] == INF)
@@ -208,7 +211,7 @@ def test_astar_with_geometric_bound_matches_dijkstra():
             kn.MAX_DIST,
             dd,
             np.full(n, -1, np.int64),
-            np.empty(len(order) + 1, np.int64),
+            *work(n),
         )
         da = np.full(n, INF, np.int64)
         settled = kn.astar(
@@ -224,7 +227,7 @@ def test_astar_with_geometric_bound_matches_dijkstra():
             t,
             da,
             np.full(n, -1, np.int64),
-            np.empty(len(order) + 1, np.int64),
+            *work(n),
         )
         assert da[t] == dd[t]
         assert settled <= n
@@ -245,7 +248,7 @@ def test_limit_bounds_the_search():
         25,
         d,
         np.full(5, -1, np.int64),
-        np.empty(5, np.int64),
+        *work(5),
     )
     assert d.tolist() == [0, 10, 20, INF, INF]
     assert dist.tolist() == [0, 10, 20, 30, 40]
