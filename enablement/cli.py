@@ -18,6 +18,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import EnablementError
+from .network.model import Network
 from .network.osm import DEFAULT_HIGHWAYS
 
 __all__ = ["main"]
@@ -133,6 +134,78 @@ def _cmd_network_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _place(network: Network, spec: str) -> tuple[int, str]:
+    """Road node of a site id or of a ``lon,lat`` point."""
+    import numpy as np
+    import pyproj
+
+    if spec in network.sites.index:
+        return int(network.sites.loc[spec, "node_road"]), spec
+    try:
+        lon, lat = (float(x) for x in spec.split(","))
+    except ValueError:
+        known = ", ".join(sorted(network.sites.index))
+        msg = f"'{spec}' is neither a site id nor 'lon,lat'; sites: {known}"
+        raise EnablementError(msg) from None
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3812", always_xy=True).transform(lon, lat)
+    road = network.nodes[network.nodes["mode"] == "road"]
+    i = int(np.argmin(np.hypot(road["x"].to_numpy() - x, road["y"].to_numpy() - y)))
+    return int(road.index[i]), f"{lon:.4f},{lat:.4f}"
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    from .network.embedded import load_embedded_network
+    from .network.io import load_network
+    from .network.overlays import apply_overlay, read_overlay
+    from .outputs import write_route_map
+    from .routing import Profile, Router
+    from .vehicles import get_vehicle
+
+    vehicle = get_vehicle(args.vehicle)
+    net = load_embedded_network() if args.network == "embedded" else load_network(args.network)
+    net = apply_overlay(net, read_overlay(args.overlay))
+    a, a_name = _place(net, args.origin)
+    b, b_name = _place(net, args.target)
+    profile = Profile.of(vehicle.id, [vehicle], args.speed)
+    router = Router(net, "road")
+    alts = router.alternatives(a, b, k=args.alternatives, profile=profile)
+    best = alts[0].route
+    e = net.edges
+    console.print(
+        f"{vehicle.name} ({vehicle.mlc_kind} MLC {vehicle.mlc:g}, {vehicle.mass_t:g} t, "
+        f"{vehicle.height_m:g} m high, {vehicle.width_m:g} m wide) from {a_name} to {b_name}"
+    )
+    console.print(f"  distance   {best.length_m / 1000:.1f} km")
+    console.print(f"  time       {best.time_s / 3600:.2f} h at up to {profile.speed_kmh:g} km/h")
+    crossed = sorted(
+        {
+            str(e["bridge_id"].iat[i])
+            for i in best.edges
+            if e["bridge_id"].iat[i] is not None and e["bridge_id"].iat[i] == e["bridge_id"].iat[i]
+        }
+    )
+    console.print(
+        f"  bridges    {', '.join(crossed) if crossed else 'none with a known class'} "
+        "(all within the vehicle's limits)"
+    )
+    caution = sorted({str(e["bridge_id"].iat[i]) for i in best.caution_edges})
+    console.print(f"  caution    {', '.join(caution) if caution else 'no caution crossing'}")
+    for i, alt in enumerate(alts[1:], start=2):
+        console.print(
+            f"  route {i}    {alt.route.length_m / 1000:.1f} km, {alt.route.time_s / 3600:.2f} h, "
+            f"detour x{alt.detour:.2f}, overlap {alt.overlap:.0%}"
+        )
+    labels = [
+        f"route {i + 1}: {r.route.length_m / 1000:.1f} km, {r.route.time_s / 3600:.2f} h"
+        for i, r in enumerate(alts)
+    ]
+    path = write_route_map(
+        net, [r.route for r in alts], labels, args.map, f"{vehicle.name}: {a_name} to {b_name}"
+    )
+    console.print(f"  map        {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"enablement {__version__}")
@@ -145,6 +218,16 @@ def _parser() -> argparse.ArgumentParser:
     va = sub.add_parser("validate", help="check a scenario file and report every problem")
     va.add_argument("scenario")
     va.set_defaults(func=_cmd_validate)
+    ro = sub.add_parser("route", help="route one vehicle between two sites or lon,lat points")
+    ro.add_argument("origin", help="site id (e.g. port-antwerp) or lon,lat")
+    ro.add_argument("target", help="site id (e.g. border-e40-lichtenbusch) or lon,lat")
+    ro.add_argument("--vehicle", required=True, help="vehicle type id, e.g. leopard2a6")
+    ro.add_argument("--network", default="embedded", help="'embedded' or a .gpkg network file")
+    ro.add_argument("--overlay", default="belgium", help="overlay name or folder (sites and bridges)")
+    ro.add_argument("--speed", type=float, default=50.0, help="column speed cap in km/h (default 50)")
+    ro.add_argument("--alternatives", type=int, default=2, help="number of corridors to show (default 2)")
+    ro.add_argument("--map", default="route.html", help="map to write (default route.html)")
+    ro.set_defaults(func=_cmd_route)
     net = sub.add_parser("network", help="network commands")
     nsub = net.add_subparsers(dest="network_command", required=True)
     build = nsub.add_parser("build", help="build a road and rail network from OpenStreetMap")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+import shapely
 
 from . import kernels as kn
 from .defaults import figure
@@ -15,9 +17,10 @@ from .network.arrays import graph_arrays
 from .network.model import Network
 
 if TYPE_CHECKING:
+    from .scheduling.timeline import Intervals
     from .vehicles import Vehicle
 
-__all__ = ["Profile", "Route", "Router"]
+__all__ = ["Alternative", "Criticality", "Isochrone", "Profile", "Route", "Router"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Profile:
         Label for messages.
     mlc_wheeled, mlc_tracked
         Highest MLC class among its wheeled / tracked vehicles (0 when none).
-    mass_t, axle_load_t, height_m, width_m
+    mass_t, axle_load_t, height_m, width_m, length_m
         Largest values among its vehicles.
     speed_kmh
         Column speed cap (the slowest vehicle's road speed and the policy speed).
@@ -43,6 +46,7 @@ class Profile:
     axle_load_t: float = 0.0
     height_m: float = 0.0
     width_m: float = 0.0
+    length_m: float = 0.0
     speed_kmh: float = 50.0
 
     @classmethod
@@ -60,6 +64,7 @@ class Profile:
             axle_load_t=max((v.axle_load_t or 0.0) for v in vs),
             height_m=max(v.height_m for v in vs),
             width_m=max(v.width_m for v in vs),
+            length_m=max(v.length_m for v in vs),
             speed_kmh=min([speed_cap_kmh, *(v.road_speed_kmh for v in vs)]),
         )
 
@@ -87,6 +92,33 @@ class Route:
     length_m: float
     time_s: float
     caution_edges: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A corridor among alternatives: the route, its overlap share with the fastest and its detour ratio."""
+
+    route: Route
+    overlap: float
+    detour: float
+
+
+@dataclass(frozen=True)
+class Criticality:
+    """Extra time (s) of the best detour when ``edge`` (a network row) is closed; inf when cut off."""
+
+    edge: int
+    extra_s: float
+    bridge_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Isochrone:
+    """Nodes reached within a time limit, their times (s) and a hull polygon (EPSG:3812)."""
+
+    nodes: np.ndarray
+    times_s: np.ndarray
+    polygon: shapely.Geometry
 
 
 class Router:
@@ -134,8 +166,70 @@ class Router:
             msg = f"{what} node {node} is not a {self.mode} node of the network"
             raise RoutingError(msg)
 
+    def _mask(
+        self,
+        profile: Profile | None,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
+        bans: Mapping[int, Intervals] | None = None,
+        at_s: float | None = None,
+    ) -> np.ndarray:
+        """Build the usable-edge mask for a profile, closures, closed nodes and bans in force at ``at_s``."""
+        ga = self.arrays
+        ok = self._prepare(profile)[1]
+        if not closed and not closed_nodes and not bans:
+            return ok
+        ok = ok.copy()
+        if closed:
+            ok[ga.csr_positions(np.asarray(closed, dtype=np.int64))] = False
+        if closed_nodes:
+            shut = np.zeros(self._n, dtype=bool)
+            shut[np.asarray(closed_nodes, dtype=np.int64)] = True
+            ok &= ~(shut[ga.tails] | shut[ga.heads])
+        if bans:
+            if at_s is None:
+                msg = "time-of-day bans need the time of the move (at_s)"
+                raise ValueError(msg)
+            banned = [row for row, spans in bans.items() if spans.overlaps(at_s, at_s) is not None]
+            if banned:
+                ok[ga.csr_positions(np.asarray(banned, dtype=np.int64))] = False
+        return ok
+
+    def _search(
+        self, origin: int, target: int, weights: np.ndarray, ok: np.ndarray, penalty: np.ndarray
+    ) -> tuple[int, np.ndarray]:
+        ga = self.arrays
+        dist = np.full(self._n, kn.INF, dtype=np.int64)
+        pred = np.full(self._n, -1, dtype=np.int64)
+        pos = np.full(self._n, -1, dtype=np.int64)
+        heap = np.empty(self._n, dtype=np.int64)
+        kn.dijkstra(
+            ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
+        )
+        if dist[target] == kn.INF:
+            return int(kn.INF), np.empty(0, dtype=np.int64)
+        return int(dist[target]), kn.unpack_path(pred, ga.tails, target)
+
+    def _route_from(self, origin: int, path: np.ndarray, cost_ms: int, penalty: np.ndarray) -> Route:
+        ga = self.arrays
+        return Route(
+            nodes=(origin, *(int(h) for h in ga.heads[path])),
+            edges=tuple(int(r) for r in ga.edge_ids[path]),
+            length_m=float(ga.lengths[path].sum()),
+            time_s=cost_ms / 1000.0,
+            caution_edges=tuple(int(ga.edge_ids[k]) for k in path if penalty[k] > 0),
+        )
+
     def route(
-        self, origin: int, target: int, profile: Profile | None = None, closed: Sequence[int] = ()
+        self,
+        origin: int,
+        target: int,
+        profile: Profile | None = None,
+        closed: Sequence[int] = (),
+        *,
+        closed_nodes: Sequence[int] = (),
+        bans: Mapping[int, Intervals] | None = None,
+        at_s: float | None = None,
     ) -> Route:
         """Fastest route from ``origin`` to ``target`` for ``profile``.
 
@@ -147,6 +241,12 @@ class Router:
             The vehicles' needs; ``None`` routes with no restriction at edge speed.
         closed
             Row positions in ``network.edges`` that are closed.
+        closed_nodes
+            Nodes that may not be entered or left.
+        bans
+            Time-of-day bans: intervals (seconds since the scenario start) per edge row.
+        at_s
+            Time of the move, for ``bans`` (the bans in force then apply to the whole route).
 
         Returns
         -------
@@ -158,41 +258,172 @@ class Router:
         RoutingError
             When no route satisfies the restrictions.
         """
-        key = (origin, target, profile, tuple(sorted(closed)))
+        ban_key = None if not bans else (at_s, tuple(sorted(bans)))
+        key = (origin, target, profile, tuple(sorted(closed)), tuple(sorted(closed_nodes)), ban_key)
         if key in self._cache:
             return self._cache[key]
         self._check_node(origin, "origin")
         self._check_node(target, "target")
-        ga = self.arrays
-        weights, ok, penalty = self._prepare(profile)
-        if closed:
-            ok = ok.copy()
-            ok[ga.csr_positions(np.asarray(closed, dtype=np.int64))] = False
-        dist = np.full(self._n, kn.INF, dtype=np.int64)
-        pred = np.full(self._n, -1, dtype=np.int64)
-        pos = np.full(self._n, -1, dtype=np.int64)
-        heap = np.empty(self._n, dtype=np.int64)
-        kn.dijkstra(
-            ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
-        )
-        if dist[target] == kn.INF:
+        weights, _, penalty = self._prepare(profile)
+        ok = self._mask(profile, closed, closed_nodes, bans, at_s)
+        cost, path = self._search(origin, target, weights, ok, penalty)
+        if cost == kn.INF:
             what = profile.name if profile else "any vehicle"
             msg = (
                 f"no {self.mode} route from node {origin} to node {target} for {what} "
                 f"under its restrictions and the closures"
             )
             raise RoutingError(msg)
-        path = kn.unpack_path(pred, ga.tails, target)
-        nodes = (origin, *(int(h) for h in ga.heads[path]))
-        result = Route(
-            nodes=nodes,
-            edges=tuple(int(r) for r in ga.edge_ids[path]),
-            length_m=float(ga.lengths[path].sum()),
-            time_s=float(dist[target]) / 1000.0,
-            caution_edges=tuple(int(ga.edge_ids[k]) for k in path if penalty[k] > 0),
-        )
+        result = self._route_from(origin, path, cost, penalty)
         self._cache[key] = result
         return result
+
+    def alternatives(
+        self,
+        origin: int,
+        target: int,
+        k: int = 3,
+        profile: Profile | None = None,
+        *,
+        method: str = "penalty",
+        max_overlap: float = 0.6,
+        penalty_factor: float = 1.4,
+        max_tries: int = 20,
+    ) -> list[Alternative]:
+        """Up to ``k`` alternative corridors (main and alternate supply routes).
+
+        Parameters
+        ----------
+        origin, target
+            Node ids.
+        k
+            Number of routes wanted (the fastest included).
+        profile
+            The vehicles' needs.
+        method
+            ``"penalty"``: after each route, its edges cost ``penalty_factor`` times
+            more, and a new route is kept when its overlap share with every kept
+            route is at most ``max_overlap``; ``"disjoint"``: each new route may not
+            use any edge of the earlier ones (edge-disjoint).
+        max_overlap, penalty_factor, max_tries
+            Tuning of the penalty method.
+
+        Returns
+        -------
+        list of Alternative
+            Routes with their overlap share (by length, against the fastest) and
+            detour ratio (time over the fastest), fastest first.
+        """
+        if method not in ("penalty", "disjoint"):
+            msg = f"method must be 'penalty' or 'disjoint', not {method!r}"
+            raise ValueError(msg)
+        ga = self.arrays
+        base = self.route(origin, target, profile)
+        weights0, ok0, penalty = self._prepare(profile)
+        weights = weights0.astype(np.float64)
+        ok = ok0.copy()
+        kept: list[Route] = [base]
+        kept_sets = [set(base.edges)]
+        pos_of = ga.csr_positions
+        for _ in range(max_tries):
+            if len(kept) >= k:
+                break
+            last = pos_of(np.asarray(kept[-1].edges, dtype=np.int64))
+            if method == "disjoint":
+                ok[last] = False
+            else:
+                weights[last] *= penalty_factor
+            cost, path = self._search(origin, target, np.rint(weights).astype(np.int64), ok, penalty)
+            if cost == kn.INF:
+                break
+            true_cost = int((weights0[path] + penalty[path]).sum())
+            cand = self._route_from(origin, path, true_cost, penalty)
+            edges = set(cand.edges)
+            if any(edges == s for s in kept_sets):
+                continue
+            if method == "penalty" and max(self._overlap(cand, r) for r in kept) > max_overlap:
+                continue
+            kept.append(cand)
+            kept_sets.append(edges)
+        return [
+            Alternative(
+                r, self._overlap(r, base) if i else 1.0, r.time_s / base.time_s if base.time_s else 1.0
+            )
+            for i, r in enumerate(kept)
+        ]
+
+    def _overlap(self, a: Route, b: Route) -> float:
+        """Share of ``a``'s length on edges that ``b`` also uses (either direction of a road)."""
+        if not a.edges or a.length_m == 0:
+            return 0.0
+        e = self.network.edges
+        u, v = e["u"].to_numpy(), e["v"].to_numpy()
+        pairs_b = {(min(u[i], v[i]), max(u[i], v[i])) for i in b.edges}
+        lengths = e["length_m"].to_numpy()
+        shared = sum(lengths[i] for i in a.edges if (min(u[i], v[i]), max(u[i], v[i])) in pairs_b)
+        return float(shared / a.length_m)
+
+    def criticality(
+        self, route: Route, profile: Profile | None = None, *, top: int = 10, bridges_only: bool = False
+    ) -> list[Criticality]:
+        """Detour cost when each edge (or each bridge) of ``route`` is closed, worst first.
+
+        All removals are computed in parallel by the kernel.
+
+        Returns
+        -------
+        list of Criticality
+            At most ``top`` elements with the extra time (inf when the closure cuts
+            the route off).
+        """
+        ga = self.arrays
+        weights, ok, penalty = self._prepare(profile)
+        rows = np.asarray(route.edges, dtype=np.int64)
+        if bridges_only:
+            bid = self.network.edges["bridge_id"].to_numpy()[rows]
+            rows = rows[pd.notna(bid)]
+        if rows.size == 0:
+            return []
+        positions = ga.csr_positions(rows)
+        costs = kn.removal_costs(
+            ga.offsets, ga.heads, weights, ok, penalty, route.nodes[0], route.nodes[-1], positions, self._n
+        )
+        base_ms = round(route.time_s * 1000)
+        out = [
+            Criticality(
+                int(r),
+                (np.inf if c == kn.INF else (int(c) - base_ms) / 1000.0),
+                self.network.edges["bridge_id"].iat[int(r)],
+            )
+            for r, c in zip(rows, costs, strict=True)
+        ]
+        out.sort(key=lambda c: (-c.extra_s, c.edge))
+        return out[:top]
+
+    def isochrone(self, origin: int, limit_s: float, profile: Profile | None = None) -> Isochrone:
+        """Nodes reached from ``origin`` within ``limit_s`` seconds, and their hull polygon (EPSG:3812)."""
+        self._check_node(origin, "origin")
+        ga = self.arrays
+        weights, ok, penalty = self._prepare(profile)
+        dist = np.full(self._n, kn.INF, dtype=np.int64)
+        kn.dijkstra(
+            ga.offsets,
+            ga.heads,
+            weights,
+            ok,
+            penalty,
+            origin,
+            -1,
+            round(limit_s * 1000),
+            dist,
+            np.full(self._n, -1, dtype=np.int64),
+            np.full(self._n, -1, dtype=np.int64),
+            np.empty(self._n, dtype=np.int64),
+        )
+        nodes = np.flatnonzero(dist != kn.INF)
+        points = shapely.multipoints(np.column_stack([ga.x[nodes], ga.y[nodes]]))
+        polygon = shapely.concave_hull(points, ratio=0.3) if nodes.size >= 3 else points.buffer(50.0)
+        return Isochrone(nodes, dist[nodes] / 1000.0, polygon)
 
     def matrix(
         self, sources: Sequence[int], targets: Sequence[int], profile: Profile | None = None

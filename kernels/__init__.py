@@ -14,6 +14,7 @@ from .dijkstra import (
     bidirectional,
     dijkstra,
     many_to_many,
+    removal_costs,
     unpack_path,
 )
 from .spatial import hilbert_codes
@@ -28,5 +29,6 @@ __all__ = [
     "dijkstra",
     "hilbert_codes",
     "many_to_many",
+    "removal_costs",
     "unpack_path",
 ]

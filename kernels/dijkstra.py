@@ -303,3 +303,25 @@ def unpack_path(pred, tails, target):  # pragma: no cover - jitted
         out[i] = pred[v]
         v = tails[pred[v]]
     return out
+
+
+@njit(cache=True, parallel=True)
+def removal_costs(offsets, heads, weights, allowed, penalty, source, target, removed, n_nodes):  # pragma: no cover
+    """Cost from ``source`` to ``target`` when each edge of ``removed`` is closed in turn.
+
+    Every removal is an independent one-to-one search; they run in parallel
+    (``prange``) with per-thread work arrays and a private copy of the mask.
+    Returns int64 costs (INF when the removal disconnects the pair).
+    """
+    nr = removed.shape[0]
+    out = np.full(nr, INF, dtype=np.int64)
+    for r in prange(nr):
+        mask = allowed.copy()
+        mask[removed[r]] = False
+        dist = np.full(n_nodes, INF, dtype=np.int64)
+        pred = np.full(n_nodes, -1, dtype=np.int64)
+        pos = np.full(n_nodes, -1, dtype=np.int64)
+        heap = np.empty(n_nodes, dtype=np.int64)
+        dijkstra(offsets, heads, weights, mask, penalty, source, target, MAX_DIST, dist, pred, pos, heap)
+        out[r] = dist[target]
+    return out

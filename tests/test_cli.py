@@ -61,3 +61,54 @@ def test_infeasible_plan_exit_1(tmp_path, capsys):
     assert main(["plan", str(sc), "--out", str(out)]) == 1
     assert "longer than the movement window" in capsys.readouterr().err
     assert (out / "map.html").read_text() == "previous map"  # nothing overwritten
+
+
+def test_route_command_prints_figures_and_writes_a_map(tmp_path, capsys, embedded):
+    out = tmp_path / "route.html"
+    code = main(["route", "port-ghent", "staging-brasschaat", "--vehicle", "m1a2_sepv3", "--map", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "M1A2 SEPv3 Abrams (tracked MLC 80" in text
+    assert "distance" in text and " km" in text and "time" in text
+    assert "bridge-e19-merksem" in text  # crossed within its class (tracked two-way 80)
+    assert "no caution crossing" in text
+    assert "route 2" in text  # an alternative corridor
+    html = out.read_text()
+    assert "route 1:" in html and "OpenStreetMap contributors" in html
+
+
+def test_route_command_caution_crossing(tmp_path, capsys, embedded):
+    # a Leopard 2A6 (tracked MLC 70) on the E40 Meuse bridge at Cheratte (tracked 60 two-way, 80 one-way)
+    code = main(
+        [
+            "route",
+            "5.62,50.66",
+            "5.70,50.70",
+            "--vehicle",
+            "leopard2a6",
+            "--alternatives",
+            "1",
+            "--map",
+            str(tmp_path / "r.html"),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "caution    bridge-e40-cheratte" in text
+
+
+def test_route_command_bad_place(tmp_path, capsys):
+    assert (
+        main(
+            ["route", "port-atlantis", "port-ghent", "--vehicle", "boxer", "--map", str(tmp_path / "r.html")]
+        )
+        == 2
+    )
+    assert "'port-atlantis' is neither a site id nor 'lon,lat'; sites:" in capsys.readouterr().err
+    assert (
+        main(
+            ["route", "port-ghent", "port-antwerp", "--vehicle", "tiger2", "--map", str(tmp_path / "r.html")]
+        )
+        == 2
+    )
+    assert "unknown vehicle type 'tiger2'" in capsys.readouterr().err

@@ -130,3 +130,160 @@ def test_matches_networkx_on_random_graphs(n, data):
     else:
         with pytest.raises(RoutingError):
             router.route(s, t)
+
+
+def grid(side=6, spacing=1000.0):
+    """A two-way grid with node ids row by row."""
+    xy = [(c * spacing, r * spacing) for r in range(side) for c in range(side)]
+    pairs = []
+    for r in range(side):
+        for c in range(side):
+            i = r * side + c
+            if c + 1 < side:
+                pairs += [(i, i + 1), (i + 1, i)]
+            if r + 1 < side:
+                pairs += [(i, i + side), (i + side, i)]
+    return xy, pairs
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_no_route_ever_violates_a_restriction(data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 10_000)))
+    xy, pairs = grid(5)
+    m = len(pairs)
+
+    def col(lo, hi, share=0.3):
+        values = rng.uniform(lo, hi, m)
+        values[rng.random(m) > share] = np.nan
+        return values
+
+    one = col(20, 100)
+    net = make_network(
+        xy,
+        pairs,
+        mlc_tracked_oneway=one,
+        mlc_tracked_twoway=one - rng.uniform(0, 20, m),
+        mlc_wheeled_oneway=col(20, 100),
+        mlc_wheeled_twoway=col(10, 40),
+        maxheight_m=col(2, 5),
+        maxwidth_m=col(2, 4),
+        maxweight_t=col(10, 80),
+        maxaxleload_t=col(5, 15),
+        maxlength_m=col(5, 30),
+    )
+    p = Profile(
+        "p",
+        mlc_tracked=data.draw(st.sampled_from([0, 40, 70])),
+        mlc_wheeled=data.draw(st.sampled_from([0, 30])),
+        mass_t=data.draw(st.floats(1, 70)),
+        axle_load_t=data.draw(st.floats(0, 12)),
+        height_m=data.draw(st.floats(1, 4)),
+        width_m=data.draw(st.floats(1.5, 3.5)),
+        length_m=data.draw(st.floats(4, 25)),
+        speed_kmh=60,
+    )
+    s, t = data.draw(st.integers(0, 24)), data.draw(st.integers(0, 24))
+    try:
+        r = Router(net).route(s, t, p)
+    except RoutingError:
+        return
+    e = net.edges
+    for i in r.edges:
+        row = e.iloc[i]
+        for lim, val in (
+            ("maxheight_m", p.height_m),
+            ("maxwidth_m", p.width_m),
+            ("maxweight_t", p.mass_t),
+            ("maxaxleload_t", p.axle_load_t),
+            ("maxlength_m", p.length_m),
+        ):
+            assert not val > row[lim]
+        for kind, cls in (("tracked", p.mlc_tracked), ("wheeled", p.mlc_wheeled)):
+            assert not (cls > 0 and cls > row[f"mlc_{kind}_oneway"])
+            if cls > 0 and cls > row[f"mlc_{kind}_twoway"]:
+                assert i in r.caution_edges
+
+
+def test_closed_nodes_and_time_of_day_bans():
+    from enablement.scheduling.timeline import Intervals
+
+    xy, pairs = grid(3)
+    net = make_network(xy, pairs)
+    router = Router(net)
+    direct = router.route(0, 2)
+    assert direct.nodes == (0, 1, 2)
+    around = router.route(0, 2, closed_nodes=[1])
+    assert 1 not in around.nodes and around.time_s > direct.time_s
+    e = net.edges
+    row = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
+    bans = {row: Intervals([(0.0, 3600.0)])}
+    assert 1 not in router.route(0, 2, bans=bans, at_s=100.0).nodes[:2]
+    assert router.route(0, 2, bans=bans, at_s=4000.0).nodes == (0, 1, 2)
+    with pytest.raises(ValueError, match="need the time of the move"):
+        router.route(0, 2, bans=bans)
+    with pytest.raises(RoutingError, match="not a road node"):
+        router.route(0, 99)
+
+
+def test_alternatives_penalty_and_disjoint():
+    xy, pairs = grid(6)
+    net = make_network(xy, pairs)
+    router = Router(net)
+    alts = router.alternatives(0, 35, k=3, max_overlap=0.5)
+    assert len(alts) == 3
+    assert alts[0].overlap == 1.0 and alts[0].detour == 1.0
+    assert all(a.overlap <= 0.5 + 1e-9 for a in alts[1:])
+    assert all(a.detour >= 1.0 for a in alts)
+    assert len({a.route.edges for a in alts}) == 3
+    disjoint = router.alternatives(0, 35, k=2, method="disjoint")
+    assert len(disjoint) == 2
+    assert not set(disjoint[0].route.edges) & set(disjoint[1].route.edges)
+    # costs reported are true costs, not penalised ones
+    for a in alts:
+        assert a.route.time_s == pytest.approx(
+            sum(router.edge_times(None)[np.searchsorted(router._rows, i)] for i in a.route.edges), abs=1e-3
+        )
+
+
+def test_criticality_matches_brute_force():
+    xy, pairs = grid(5)
+    net = make_network(xy, pairs)
+    router = Router(net)
+    route = router.route(0, 24)
+    crit = router.criticality(route, top=100)
+    assert len(crit) == len(route.edges)
+    for c in crit:
+        try:
+            detour = router.route(0, 24, closed=[c.edge]).time_s
+        except RoutingError:
+            detour = np.inf
+        assert c.extra_s == pytest.approx(detour - route.time_s, abs=1e-3)
+    assert crit == sorted(crit, key=lambda c: (-c.extra_s, c.edge))
+    # a single bridge between two halves: closing it cuts the route
+    bridge_net = make_network([(0, 0), (1000, 0), (2000, 0)], [(0, 1), (1, 2)], bridge_id=[None, "b"])
+    r = Router(bridge_net).route(0, 2)
+    only = Router(bridge_net).criticality(r, bridges_only=True)
+    assert [(c.bridge_id, c.extra_s) for c in only] == [("b", np.inf)]
+
+
+def test_isochrone_matches_single_source_distances():
+    xy, pairs = grid(6)
+    net = make_network(xy, pairs)
+    router = Router(net)
+    iso = router.isochrone(0, 150.0)  # 100 km/h: 1 km in 36 s
+    times = router.matrix([0], list(range(36)))[0][0]
+    assert set(iso.nodes.tolist()) == set(np.flatnonzero(times <= 150.0).tolist())
+    assert iso.polygon.area > 0
+    assert np.allclose(iso.times_s, times[iso.nodes])
+
+
+def test_matrix_against_routes():
+    xy, pairs = grid(4)
+    net = make_network(xy, pairs)
+    router = Router(net)
+    times, lengths = router.matrix([0, 5, 15], [0, 3, 12, 15])
+    for i, s in enumerate([0, 5, 15]):
+        for j, t in enumerate([0, 3, 12, 15]):
+            r = router.route(s, t)
+            assert times[i, j] == pytest.approx(r.time_s) and lengths[i, j] == pytest.approx(r.length_m)

@@ -83,6 +83,7 @@ class GraphArrays:
             ok &= ~(profile.axle_load_t > c["maxaxleload_t"])
             ok &= ~(profile.height_m > c["maxheight_m"])
             ok &= ~(profile.width_m > c["maxwidth_m"])
+            ok &= ~(profile.length_m > c["maxlength_m"])
         return ok, caution & ok
 
     def csr_positions(self, edge_rows: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ EDGE_RESTRICTION_COLUMNS = (
     "maxaxleload_t",
     "maxheight_m",
     "maxwidth_m",
+    "maxlength_m",
 )
 """Edge columns read by vehicle restrictions; NaN means no known limit."""
 

@@ -452,6 +452,7 @@ def _restrictions(attrs: pd.DataFrame) -> pd.DataFrame:
     out["maxaxleload_t"] = col("maxaxleload_t")
     out["maxheight_m"] = col("maxheight_m")
     out["maxwidth_m"] = col("maxwidth_m")
+    out["maxlength_m"] = col("maxlength_m")
     for kind in ("wheeled", "tracked"):
         two = col(f"mlc_{kind}").fillna(col("mlc"))
         out[f"mlc_{kind}_twoway"] = two

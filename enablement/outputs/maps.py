@@ -17,10 +17,11 @@ import numpy as np
 import shapely
 
 from .._io import write_with_atomic
-from ..network.model import CRS
+from ..network.model import CRS, Network
 from ..plan import Plan
+from ..routing import Route
 
-__all__ = ["SITE_STYLE", "write_map"]
+__all__ = ["SITE_STYLE", "write_map", "write_route_map"]
 
 SITE_STYLE = {
     "seaport": ("darkblue", "ship"),
@@ -251,4 +252,59 @@ def build_map(plan: Plan) -> folium.Map:
 def write_map(plan: Plan, path: str | Path) -> Path:
     """Write the plan's map to ``path`` (HTML, atomically) and return the path."""
     m = build_map(plan)
+    return write_with_atomic(path, lambda p: m.save(str(p)))
+
+
+def write_route_map(
+    network: Network, routes: list[Route], labels: list[str], path: str | Path, title: str
+) -> Path:
+    """Write a small map of one or more routes (the first drawn boldest) atomically.
+
+    Parameters
+    ----------
+    network
+        The network the routes run on.
+    routes, labels
+        Routes and their tooltips (escaped here).
+    path
+        Target HTML file.
+    title
+        Page title and legend heading.
+    """
+    edges = network.edges.geometry.to_numpy()
+    m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=True)
+    attr = "&copy; OpenStreetMap contributors, ODbL"
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=attr).add_to(m)
+    folium.TileLayer(tiles=_PLAIN_TILE, name="Plain (offline)", attr=attr + " (network data)").add_to(m)
+    bounds = []
+    for i, (route, label) in enumerate(zip(routes, labels, strict=True)):
+        style = {"color": _PALETTE[i % len(_PALETTE)], "weight": 6 if i == 0 else 3}
+        geom = _to_wgs84([shapely.line_merge(shapely.multilinestrings(edges[list(route.edges)]))])[0]
+        folium.GeoJson(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": {"route": _e(label)},
+            },
+            name=_e(label),
+            style_function=lambda _f, st=style: st,
+            tooltip=folium.GeoJsonTooltip(fields=["route"]),
+        ).add_to(m)
+        minx, miny, maxx, maxy = geom.bounds
+        bounds += [[miny, minx], [maxy, maxx]]
+    ends = _to_wgs84(
+        [network.nodes.geometry.iloc[routes[0].nodes[0]], network.nodes.geometry.iloc[routes[0].nodes[-1]]]
+    )
+    for pt, name in zip(ends, ("start", "end"), strict=True):
+        folium.Marker([pt.y, pt.x], tooltip=name).add_to(m)
+    if bounds:
+        m.fit_bounds(bounds)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(
+        folium.Element(
+            "<div style='position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;"
+            f"border:1px solid #888;font:12px sans-serif'><b>{_e(title)}</b><br>"
+            f"<span style='font-size:10px'>{_e(network.meta.get('attribution', ''))}</span></div>"
+        )
+    )
     return write_with_atomic(path, lambda p: m.save(str(p)))
