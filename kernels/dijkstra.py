@@ -306,7 +306,9 @@ def unpack_path(pred, tails, target):  # pragma: no cover - jitted
 
 
 @njit(cache=True, parallel=True)
-def removal_costs(offsets, heads, weights, allowed, penalty, source, target, removed, n_nodes):  # pragma: no cover
+def removal_costs(
+    offsets, heads, weights, allowed, penalty, source, target, removed, n_nodes
+):  # pragma: no cover
     """Cost from ``source`` to ``target`` when each edge of ``removed`` is closed in turn.
 
     Every removal is an independent one-to-one search; they run in parallel
