@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -200,8 +201,8 @@ class Router:
     ) -> tuple[int, np.ndarray]:
         ga = self.arrays
         dist = np.full(self._n, kn.INF, dtype=np.int64)
-        pred = np.full(self._n, -1, dtype=np.int64)
-        pos = np.full(self._n, -1, dtype=np.int64)
+        pred = np.full(self._n, -1, dtype=np.int32)
+        pos = np.full(self._n, -1, dtype=np.int32)
         heap = np.empty(self._n, dtype=np.int64)
         kn.dijkstra(
             ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
@@ -333,7 +334,8 @@ class Router:
                 ok[last] = False
             else:
                 weights[last] *= penalty_factor
-            cost, path = self._search(origin, target, np.rint(weights).astype(np.int64), ok, penalty)
+            penalised = np.minimum(np.rint(weights), np.iinfo(np.int32).max).astype(np.int32)
+            cost, path = self._search(origin, target, penalised, ok, penalty)
             if cost == kn.INF:
                 break
             true_cost = int((weights0[path] + penalty[path]).sum())
@@ -416,14 +418,24 @@ class Router:
             -1,
             round(limit_s * 1000),
             dist,
-            np.full(self._n, -1, dtype=np.int64),
-            np.full(self._n, -1, dtype=np.int64),
+            np.full(self._n, -1, dtype=np.int32),
+            np.full(self._n, -1, dtype=np.int32),
             np.empty(self._n, dtype=np.int64),
         )
         nodes = np.flatnonzero(dist != kn.INF)
         points = shapely.multipoints(np.column_stack([ga.x[nodes], ga.y[nodes]]))
         polygon = shapely.concave_hull(points, ratio=0.3) if nodes.size >= 3 else points.buffer(50.0)
         return Isochrone(nodes, dist[nodes] / 1000.0, polygon)
+
+    def frame(self, route: Route) -> gpd.GeoDataFrame:
+        """Return the route's edges as a GeoDataFrame (EPSG:3812), in order, with cumulative km."""
+        edges = self.network.edges.iloc[list(route.edges)].copy()
+        edges["seq"] = np.arange(len(edges))
+        edges["km_from_start"] = edges["length_m"].cumsum().to_numpy() / 1000.0
+        edges["caution"] = [i in set(route.caution_edges) for i in route.edges]
+        return gpd.GeoDataFrame(
+            edges.reset_index(names="edge"), geometry="geometry", crs=self.network.edges.crs
+        )
 
     def matrix(
         self, sources: Sequence[int], targets: Sequence[int], profile: Profile | None = None

@@ -287,3 +287,15 @@ def test_matrix_against_routes():
         for j, t in enumerate([0, 3, 12, 15]):
             r = router.route(s, t)
             assert times[i, j] == pytest.approx(r.time_s) and lengths[i, j] == pytest.approx(r.length_m)
+
+
+def test_route_frame_has_geometry_in_order():
+    net = bridge_net(t1=80, t2=60)
+    router = Router(net)
+    r = router.route(0, 3, TANK)
+    f = router.frame(r)
+    assert f.crs.to_epsg() == 3812
+    assert f["edge"].tolist() == list(r.edges)
+    assert f["km_from_start"].iloc[-1] == pytest.approx(r.length_m / 1000)
+    assert f["caution"].tolist() == [False, True]
+    assert f.geometry.iloc[0].coords[0] == (0.0, 0.0)

@@ -62,9 +62,10 @@ class GraphArrays:
         return int(self.heads.shape[0])
 
     def weights_ms(self, speed_cap_kmh: float | None = None) -> np.ndarray:
-        """Integer travel time (ms) per CSR edge at ``min(edge speed, cap)``."""
+        """Integer travel time (ms, int32) per CSR edge at ``min(edge speed, cap)``."""
         speed = self.speed_kmh if speed_cap_kmh is None else np.minimum(self.speed_kmh, speed_cap_kmh)
-        return np.rint(self.lengths / (speed / 3.6) * 1000.0).astype(np.int64)
+        ms = np.rint(self.lengths / (speed / 3.6) * 1000.0)
+        return np.minimum(ms, np.iinfo(np.int32).max).astype(np.int32)
 
     def masks(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray]:
         """Usable edges and caution crossings (bool per CSR edge) for ``profile``."""
@@ -120,14 +121,14 @@ def graph_arrays(network: Network, mode: str) -> GraphArrays:
         mode=mode,
         n_nodes=n,
         offsets=offsets,
-        heads=v,
-        tails=u,
+        heads=v.astype(np.int32),
+        tails=u.astype(np.int32),
         edge_ids=rows,
         lengths=sub["length_m"].to_numpy(np.float64),
         speed_kmh=speed,
         restrictions={c: sub[c].to_numpy(np.float64) for c in EDGE_RESTRICTION_COLUMNS},
         r_offsets=r_offsets,
-        r_heads=u[r_order],
+        r_heads=u[r_order].astype(np.int32),
         r_edge=r_order.astype(np.int64),
         x=network.nodes["x"].to_numpy(np.float64),
         y=network.nodes["y"].to_numpy(np.float64),
