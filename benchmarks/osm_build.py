@@ -14,11 +14,19 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 what, path = sys.argv[1], sys.argv[2]
+
+def peak_mb():
+    # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
 import osmnx as ox
 from enablement.network.osm import build_network
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = peak_mb()
 t0 = time.perf_counter()
 if what == "ours":
     net = build_network(osm_file=path)
@@ -27,7 +35,7 @@ else:
     g = ox.graph_from_xml(path, simplify=True, retain_all=True)
     size = {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
 elapsed = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 out = {"seconds": elapsed, "peak_rss_mb": peak, "import_rss_mb": base, "delta_mb": peak - base}
 print(json.dumps({**out, **size}))
 """

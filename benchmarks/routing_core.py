@@ -88,14 +88,24 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
     srcs = rng.choice(nodes, 3)
     pair = rng.choice(nodes, 2)
 
+    buffers = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int64))
+    buffers_b = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int64))
+
+    def reset(bufs):
+        # work arrays are reused and reset inside the timing, as the Router does per query
+        dist, pred, pos, heap = bufs
+        dist.fill(INF)
+        pred.fill(-1)
+        pos.fill(-1)
+        return dist, pred, pos, heap
+
     def work():
-        return np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.empty(n, np.int64)
+        return reset(buffers)[1:]
 
     def ours_sssp(mask=ok, penalty=pen, s=srcs[0], t=-1):
-        # work arrays are allocated inside the timing, as the Router does per query
-        dist = np.full(n, INF, np.int64)
-        kn.dijkstra(offsets, v, w, mask, penalty, s, t, kn.MAX_DIST, dist, *work())
-        return dist
+        dist, pred, pos, heap = reset(buffers)
+        kn.dijkstra(offsets, v, w, mask, penalty, s, t, kn.MAX_DIST, dist, pred, pos, heap)
+        return dist.copy()
 
     ours_sssp()  # compile / load cache
     d_ours = ours_sssp()
@@ -111,26 +121,13 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
     x, y = g["x"], g["y"]
 
     def ours_astar():
-        dist = np.full(n, INF, np.int64)
-        kn.astar(offsets, v, w, ok, pen, x, y, inv, s, t, dist, *work())
+        dist, pred, pos, heap = reset(buffers)
+        kn.astar(offsets, v, w, ok, pen, x, y, inv, s, t, dist, pred, pos, heap)
         return dist[t]
 
     def ours_bidir():
         return kn.bidirectional(
-            offsets,
-            v,
-            w,
-            ok,
-            pen,
-            r_offsets,
-            r_heads,
-            r_edge,
-            s,
-            t,
-            np.full(n, INF, np.int64),
-            *work(),
-            np.full(n, INF, np.int64),
-            *work(),
+            offsets, v, w, ok, pen, r_offsets, r_heads, r_edge, s, t, *reset(buffers), *reset(buffers_b)
         )[0]
 
     ref = ours_sssp(s=s)[t]

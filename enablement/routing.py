@@ -144,6 +144,7 @@ class Router:
         self._rows = np.sort(self.arrays.edge_ids)
         self._n = network.n_nodes
         self._cache: dict[tuple[object, ...], Route] = {}
+        self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._prepared: dict[Profile | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _prepare(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -196,14 +197,29 @@ class Router:
                 ok[ga.csr_positions(np.asarray(banned, dtype=np.int64))] = False
         return ok
 
+    def _work(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reusable work arrays, reset (re-touching fresh memory costs more than the search on big graphs).
+
+        A Router is therefore not safe to share between threads; give each thread its own.
+        """
+        if self._buffers is None:
+            self._buffers = (
+                np.empty(self._n, dtype=np.int64),
+                np.empty(self._n, dtype=np.int32),
+                np.empty(self._n, dtype=np.int32),
+                np.empty(self._n, dtype=np.int64),
+            )
+        dist, pred, pos, heap = self._buffers
+        dist.fill(kn.INF)
+        pred.fill(-1)
+        pos.fill(-1)
+        return dist, pred, pos, heap
+
     def _search(
         self, origin: int, target: int, weights: np.ndarray, ok: np.ndarray, penalty: np.ndarray
     ) -> tuple[int, np.ndarray]:
         ga = self.arrays
-        dist = np.full(self._n, kn.INF, dtype=np.int64)
-        pred = np.full(self._n, -1, dtype=np.int32)
-        pos = np.full(self._n, -1, dtype=np.int32)
-        heap = np.empty(self._n, dtype=np.int64)
+        dist, pred, pos, heap = self._work()
         kn.dijkstra(
             ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
         )
@@ -407,7 +423,7 @@ class Router:
         self._check_node(origin, "origin")
         ga = self.arrays
         weights, ok, penalty = self._prepare(profile)
-        dist = np.full(self._n, kn.INF, dtype=np.int64)
+        dist, pred, pos, heap = self._work()
         kn.dijkstra(
             ga.offsets,
             ga.heads,
@@ -418,9 +434,9 @@ class Router:
             -1,
             round(limit_s * 1000),
             dist,
-            np.full(self._n, -1, dtype=np.int32),
-            np.full(self._n, -1, dtype=np.int32),
-            np.empty(self._n, dtype=np.int64),
+            pred,
+            pos,
+            heap,
         )
         nodes = np.flatnonzero(dist != kn.INF)
         points = shapely.multipoints(np.column_stack([ga.x[nodes], ga.y[nodes]]))
