@@ -58,6 +58,8 @@ def save_network(network: Network, path: str | os.PathLike[str]) -> Path:
             if edges[col].dtype == object and col != "geometry":
                 edges[col] = edges[col].astype("string")
         edges.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio", append=False)
+        if len(network.features):
+            network.features.to_file(tmp, layer="features", driver="GPKG", engine="pyogrio")
         if len(network.sites):
             network.sites.reset_index(drop=True).to_file(tmp, layer="sites", driver="GPKG", engine="pyogrio")
         table = pd.DataFrame(
@@ -104,4 +106,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     )
     if nodes.crs is None or nodes.crs.to_epsg() != 3812:
         nodes = nodes.set_crs(CRS, allow_override=True) if nodes.crs is None else nodes.to_crs(CRS)
-    return Network(nodes, edges, sites, meta)
+    features = (
+        gpd.read_file(p, layer="features", engine="pyogrio")
+        if "features" in layers
+        else gpd.GeoDataFrame(geometry=[], crs=CRS)
+    )
+    return Network(nodes, edges, sites, meta, features)

@@ -50,12 +50,15 @@ class Network:
         applied) with ``node_road``/``node_rail`` and the snapping distances.
     meta
         Provenance and build figures (source, versions, clip area, counts).
+    features
+        Other mapped features (OSM rail yards, platforms, loading ramps) as points.
     """
 
     nodes: gpd.GeoDataFrame
     edges: gpd.GeoDataFrame
     sites: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=CRS))
     meta: dict[str, Any] = field(default_factory=dict)
+    features: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=CRS))
 
     def __post_init__(self) -> None:
         for col in EDGE_RESTRICTION_COLUMNS:
@@ -101,10 +104,13 @@ class Network:
             "km_by_mode": {m: round(v, 1) for m, v in self.km_by_mode().items()},
             "bbox_wgs84": [round(float(b), 5) for b in bounds],
             "sites": len(self.sites),
+            "features": self.features["kind"].value_counts().to_dict() if "kind" in self.features else {},
             "source": self.meta.get("source", "unknown"),
             "attribution": self.meta.get("attribution", ""),
         }
 
     def copy(self) -> Network:
         """Deep copy (the frames are copied; geometries are immutable)."""
-        return Network(self.nodes.copy(), self.edges.copy(), self.sites.copy(), dict(self.meta))
+        return Network(
+            self.nodes.copy(), self.edges.copy(), self.sites.copy(), dict(self.meta), self.features.copy()
+        )

@@ -166,6 +166,8 @@ class BuildReport:
     unparsed: Counter[str] = field(default_factory=Counter)
     features: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
+    feature_points: list[tuple[str, str, int, float, float, str]] = field(default_factory=list)
+    """(kind, OSM type, OSM id, lon, lat, name) of yards, platforms and loading ramps."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -188,13 +190,34 @@ def _mode(tags: dict[str, str], highways: Sequence[str], rail: bool) -> str | No
     return None
 
 
-def _count_feature(tags: dict[str, str], report: BuildReport) -> None:
+def _feature_kinds(tags: dict[str, str]) -> list[str]:
+    kinds = []
     if tags.get("landuse") == "railway" or (tags.get("railway") == "rail" and tags.get("service") == "yard"):
-        report.features["rail_yard"] += 1
+        kinds.append("rail_yard")
     if tags.get("railway") == "platform" or tags.get("public_transport") == "platform":
-        report.features["platform"] += 1
+        kinds.append("platform")
     if _is_loading_ramp(tags):
-        report.features["loading_ramp"] += 1
+        kinds.append("loading_ramp")
+    return kinds
+
+
+def _record_features(
+    kinds: list[str],
+    tags: dict[str, str],
+    osm_type: str,
+    osm_id: int,
+    lons: Sequence[float],
+    lats: Sequence[float],
+    report: BuildReport,
+) -> None:
+    """Count features and keep their position (the mean of the known node locations)."""
+    known = [(x, y) for x, y in zip(lons, lats, strict=True) if not math.isnan(x)]
+    for kind in kinds:
+        report.features[kind] += 1
+        if known:
+            lon = sum(x for x, _ in known) / len(known)
+            lat = sum(y for _, y in known) / len(known)
+            report.feature_points.append((kind, osm_type, osm_id, lon, lat, tags.get("name", "")))
 
 
 def _is_loading_ramp(tags: dict[str, str]) -> bool:
@@ -292,20 +315,24 @@ def read_osm_file(
         fp = (
             osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway", "railway", "landuse"))
+            .with_filter(osmium.filter.KeyFilter("highway", "railway", "landuse", "military"))
         )
         for obj in fp:
+            if obj.is_node():
+                if "railway" in obj.tags or "military" in obj.tags:
+                    tags = dict(obj.tags)
+                    kinds = _feature_kinds(tags)
+                    if kinds and obj.location.valid():
+                        _record_features(
+                            kinds, tags, "node", obj.id, [obj.location.lon], [obj.location.lat], report
+                        )
+                continue
             if not obj.is_way():
                 continue
-            hw = obj.tags.get("highway")
-            rw = obj.tags.get("railway")
-            lu = obj.tags.get("landuse")
-            if hw is None and rw is None and lu is None:
-                continue
             tags = dict(obj.tags)
-            _count_feature(tags, report)
+            kinds = _feature_kinds(tags)
             mode = _mode(tags, tuple(wanted), rail)
-            if mode is None:
+            if mode is None and not kinds:
                 continue
             refs, lons, lats = [], [], []
             for n in obj.nodes:
@@ -316,6 +343,10 @@ def read_osm_file(
                 else:
                     lons.append(math.nan)
                     lats.append(math.nan)
+            if kinds:
+                _record_features(kinds, tags, "way", obj.id, lons, lats, report)
+            if mode is None:
+                continue
             report.ways_read[mode] += 1
             ways.extend(_split_known(obj.id, mode, refs, lons, lats, tags, report))
     except RuntimeError as exc:
@@ -341,19 +372,25 @@ def read_overpass_json(
         for el in response.get("elements", []):
             if el.get("type") == "node":
                 nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+                ntags = {str(k): str(v) for k, v in el.get("tags", {}).items()}
+                if kinds := _feature_kinds(ntags):
+                    _record_features(
+                        kinds, ntags, "node", int(el["id"]), [float(el["lon"])], [float(el["lat"])], report
+                    )
             elif el.get("type") == "way":
                 raw_ways[int(el["id"])] = el
     ways: list[WayRecord] = []
     for wid in sorted(raw_ways):
         el = raw_ways[wid]
         tags = {str(k): str(v) for k, v in el.get("tags", {}).items()}
-        _count_feature(tags, report)
-        mode = _mode(tags, highways, rail)
-        if mode is None:
-            continue
         refs = [int(r) for r in el.get("nodes", [])]
         lons = [nodes.get(r, (math.nan, math.nan))[0] for r in refs]
         lats = [nodes.get(r, (math.nan, math.nan))[1] for r in refs]
+        if kinds := _feature_kinds(tags):
+            _record_features(kinds, tags, "way", wid, lons, lats, report)
+        mode = _mode(tags, highways, rail)
+        if mode is None:
+            continue
         report.ways_read[mode] += 1
         ways.extend(_split_known(wid, mode, refs, lons, lats, tags, report))
     report.seconds["read"] = time.perf_counter() - t0
@@ -580,6 +617,8 @@ def network_from_ways(
     node_gdf = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["x"], nodes["y"]), crs=CRS)
     node_gdf.index.name = "node"
     edge_gdf = gpd.GeoDataFrame(edges, geometry=list(lines), crs=CRS)
+    features = _features_frame(report)
+    edge_gdf = _ramp_transfers(node_gdf, edge_gdf, features)
     report.seconds["build"] = time.perf_counter() - t0
     n = len(node_gdf)
     lcc = {}
@@ -597,7 +636,58 @@ def network_from_ways(
         "report": report.as_dict(),
         "largest_strong_component": lcc,
     }
-    return Network(node_gdf, edge_gdf, meta={**info, **(meta or {})})
+    return Network(node_gdf, edge_gdf, meta={**info, **(meta or {})}, features=features)
+
+
+def _features_frame(report: BuildReport) -> gpd.GeoDataFrame:
+    """Yards, platforms and loading ramps as points in EPSG:3812."""
+    cols = ["kind", "osm_type", "osm_id", "lon", "lat", "name"]
+    frame = pd.DataFrame(report.feature_points, columns=cols)
+    x, y = _TO_3812.transform(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(x, y), crs=CRS)
+
+
+def _ramp_transfers(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, features: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Road↔rail transfer edges at tagged loading ramps with a road and a rail node close by."""
+    ramps = features[features["kind"] == "loading_ramp"]
+    if ramps.empty:
+        return edges
+    tol = float(figure("ramp_snap_tolerance_m"))
+    xy = np.column_stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()])
+    rows = []
+    for _, ramp in ramps.iterrows():
+        p = np.array([ramp.geometry.x, ramp.geometry.y])
+        ends = []
+        for mode in ("road", "rail"):
+            ids = np.flatnonzero((nodes["mode"] == mode).to_numpy())
+            if ids.size == 0:
+                break
+            d = np.hypot(*(xy[ids] - p).T)
+            if d.min() > tol:
+                break
+            ends.append(int(ids[np.argmin(d)]))
+        if len(ends) != 2:
+            continue
+        for u, v in (ends, ends[::-1]):
+            rows.append(
+                {
+                    "u": u,
+                    "v": v,
+                    "mode": "transfer",
+                    "osm_way": ramp["osm_id"],
+                    "source": "osm ramp",
+                    "length_m": float(np.hypot(*(xy[u] - xy[v]))),
+                    "speed_kmh": np.nan,
+                    "time_s": float(figure("transfer_time_min")) * 60.0,
+                    "geometry": shapely.LineString([xy[u], xy[v]]),
+                }
+            )
+    if not rows:
+        return edges
+    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame(pd.concat([edges, extra], ignore_index=True), geometry="geometry", crs=CRS)
 
 
 def build_network(

@@ -19,40 +19,15 @@ from enablement.routing import Profile, Router
 # A detour 1-20-6 (secondary, oneway=no) north of it, a oneway motorway 30->31,
 # (maxweight 3.5 st), a residential (excluded by default), a rail line 40-41-42 with electrification tags,
 # and way 50 whose nodes are all missing.
-LON = {
-    1: 4.40,
-    2: 4.41,
-    3: 4.42,
-    4: 4.43,
-    5: 4.44,
-    6: 4.45,
-    7: 4.46,
-    20: 4.43,
-    30: 4.40,
-    31: 4.46,
-    40: 4.40,
-    41: 4.43,
-    42: 4.46,
-    60: 4.40,
-    61: 4.41,
-}
-LAT = {
-    1: 51.2,
-    2: 51.2,
-    3: 51.2,
-    4: 51.2,
-    5: 51.2,
-    6: 51.2,
-    7: 51.2,
-    20: 51.23,
-    30: 51.18,
-    31: 51.18,
-    40: 51.17,
-    41: 51.17,
-    42: 51.17,
-    60: 51.21,
-    61: 51.21,
-}
+# fmt: off
+LON = {1: 4.40, 2: 4.41, 3: 4.42, 4: 4.43, 5: 4.44, 6: 4.45, 7: 4.46, 20: 4.43, 30: 4.40, 31: 4.46,
+       40: 4.40, 41: 4.43, 42: 4.46, 43: 4.43, 60: 4.40, 61: 4.41, 62: 4.431, 63: 4.45, 70: 4.4305,
+       80: 4.41, 81: 4.42, 82: 4.42, 90: 4.44, 91: 4.445}
+LAT = {1: 51.2, 2: 51.2, 3: 51.2, 4: 51.2, 5: 51.2, 6: 51.2, 7: 51.2, 20: 51.23, 30: 51.18, 31: 51.18,
+       40: 51.17, 41: 51.17, 42: 51.17, 43: 51.165, 60: 51.21, 61: 51.21, 62: 51.1712, 63: 51.1712,
+       70: 51.1706, 80: 51.168, 81: 51.168, 82: 51.166, 90: 51.1695, 91: 51.1695}
+# fmt: on
+NODE_TAGS = {70: {"railway": "loading_ramp", "name": "Test ramp"}}
 WAYS = [
     (10, [1, 2, 3], {"highway": "primary", "maxspeed": "BE:urban", "maxheight": "14'6\""}),
     (
@@ -85,11 +60,19 @@ WAYS = [
         },
     ),
     (50, [97, 98], {"highway": "primary"}),
+    (17, [62, 63], {"highway": "tertiary"}),  # a road by the ramp
+    (18, [41, 43], {"railway": "rail", "service": "spur"}),  # makes node 41 a rail graph node
+    (19, [80, 81, 82, 80], {"landuse": "railway", "name": "Test yard"}),
+    (21, [90, 91], {"railway": "platform"}),
 ]
 
 
 def osm_xml() -> str:
-    nodes = "".join(f'<node id="{i}" lat="{LAT[i]}" lon="{LON[i]}" version="1"/>\n' for i in sorted(LON))
+    def node(i):
+        tags = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in NODE_TAGS.get(i, {}).items())
+        return f'<node id="{i}" lat="{LAT[i]}" lon="{LON[i]}" version="1">{tags}</node>\n'
+
+    nodes = "".join(node(i) for i in sorted(LON))
     ways = []
     for wid, refs, tags in WAYS:
         nd = "".join(f'<nd ref="{r}"/>' for r in refs)
@@ -99,7 +82,10 @@ def osm_xml() -> str:
 
 
 def overpass_json() -> dict:
-    elements = [{"type": "node", "id": i, "lat": LAT[i], "lon": LON[i]} for i in sorted(LON)]
+    elements = [
+        {"type": "node", "id": i, "lat": LAT[i], "lon": LON[i], "tags": NODE_TAGS.get(i, {})}
+        for i in sorted(LON)
+    ]
     elements += [{"type": "way", "id": wid, "nodes": refs, "tags": tags} for wid, refs, tags in WAYS]
     return {"version": 0.6, "elements": elements}
 
@@ -122,7 +108,7 @@ def edges_of(net, way):
 
 def test_repair_counts_and_excluded_classes(net):
     rep = net.meta["report"]
-    assert rep["ways_read"] == {"road": 6, "rail": 1}  # residential excluded
+    assert rep["ways_read"] == {"road": 7, "rail": 2}  # residential excluded
     assert rep["missing_nodes"] == 3  # node 99 in way 12, nodes 97 and 98 in way 50
     assert rep["ways_trimmed"] == 1 and rep["ways_dropped"] == 1
     assert rep["unparsed"] == {"maxspeed": 1}
@@ -165,11 +151,27 @@ def test_tags_parsed_with_raw_and_provenance(net):
     assert rail["usage"] == "main" and rail["mode"] == "rail"
 
 
+def test_yards_platforms_and_ramps(net):
+    assert net.meta["report"]["features"] == {"rail_yard": 1, "platform": 1, "loading_ramp": 1}
+    f = net.features
+    assert sorted(f["kind"]) == ["loading_ramp", "platform", "rail_yard"]
+    assert f.loc[f["kind"] == "rail_yard", "name"].iloc[0] == "Test yard"
+    # the ramp joins the nearest road node (62) and rail node (41) with a transfer edge each way
+    t = net.edges[net.edges["mode"] == "transfer"]
+    src = net.nodes["source_id"].to_numpy()
+    assert sorted((int(src[u]), int(src[v])) for u, v in zip(t["u"], t["v"], strict=True)) == [
+        (41, 62),
+        (62, 41),
+    ]
+
+
 def test_oneway_and_modes(net):
     assert len(edges_of(net, 14)) == 1  # motorway implies oneway
-    assert len(edges_of(net, 13)) == 2 and len(edges_of(net, 16)) == 2
+    assert len(edges_of(net, 13)) == 2
+    assert len(edges_of(net, 16)) == 4  # split at the spur junction (node 41), both directions
     modes = net.nodes["mode"].to_numpy()
-    assert (modes[net.edges["u"]] == net.edges["mode"].to_numpy()).all()
+    e = net.edges[net.edges["mode"] != "transfer"]
+    assert (modes[e["u"]] == e["mode"].to_numpy()).all()
     assert net.nodes.crs.to_epsg() == 3812
     assert np.allclose(net.edges["length_m"], net.edges.geometry.length)
 
