@@ -127,7 +127,7 @@ class Router:
 
     The searches run in the numba kernels of :mod:`enablement.kernels` on CSR
     arrays built once; a vehicle profile or a closure only changes the edge mask
-    and the penalty array handed to the kernel (no copy of the graph).
+    and the weights handed to the kernel (no copy of the graph).
 
     Parameters
     ----------
@@ -148,13 +148,16 @@ class Router:
         self._prepared: dict[Profile | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _prepare(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Weights (ms), mask and penalties (ms) for a profile, cached."""
+        """Weights (int32 ms, caution penalties included), usable-edge mask and caution mask, cached."""
         if profile not in self._prepared:
             ga = self.arrays
             weights = ga.weights_ms(None if profile is None else profile.speed_kmh)
             ok, caution = ga.masks(profile)
-            penalty = caution.astype(np.int64) * round(float(figure("caution_crossing_penalty_min")) * 60_000)
-            self._prepared[profile] = (weights, ok, penalty)
+            extra = round(float(figure("caution_crossing_penalty_min")) * 60_000)
+            weights = np.minimum(weights.astype(np.int64) + caution * extra, np.iinfo(np.int32).max).astype(
+                np.int32
+            )
+            self._prepared[profile] = (weights, ok, caution)
         return self._prepared[profile]
 
     def edge_times(self, p: Profile | None) -> np.ndarray:
@@ -216,25 +219,23 @@ class Router:
         return dist, pred, pos, heap
 
     def _search(
-        self, origin: int, target: int, weights: np.ndarray, ok: np.ndarray, penalty: np.ndarray
+        self, origin: int, target: int, weights: np.ndarray, ok: np.ndarray
     ) -> tuple[int, np.ndarray]:
         ga = self.arrays
         dist, pred, pos, heap = self._work()
-        kn.dijkstra(
-            ga.offsets, ga.heads, weights, ok, penalty, origin, target, kn.MAX_DIST, dist, pred, pos, heap
-        )
+        kn.dijkstra(ga.offsets, ga.heads, weights, ok, origin, target, kn.MAX_DIST, dist, pred, pos, heap)
         if dist[target] == kn.INF:
             return int(kn.INF), np.empty(0, dtype=np.int64)
         return int(dist[target]), kn.unpack_path(pred, ga.tails, target)
 
-    def _route_from(self, origin: int, path: np.ndarray, cost_ms: int, penalty: np.ndarray) -> Route:
+    def _route_from(self, origin: int, path: np.ndarray, cost_ms: int, caution: np.ndarray) -> Route:
         ga = self.arrays
         return Route(
             nodes=(origin, *(int(h) for h in ga.heads[path])),
             edges=tuple(int(r) for r in ga.edge_ids[path]),
             length_m=float(ga.lengths[path].sum()),
             time_s=cost_ms / 1000.0,
-            caution_edges=tuple(int(ga.edge_ids[k]) for k in path if penalty[k] > 0),
+            caution_edges=tuple(int(ga.edge_ids[k]) for k in path if caution[k]),
         )
 
     def route(
@@ -281,9 +282,9 @@ class Router:
             return self._cache[key]
         self._check_node(origin, "origin")
         self._check_node(target, "target")
-        weights, _, penalty = self._prepare(profile)
+        weights, _, caution = self._prepare(profile)
         ok = self._mask(profile, closed, closed_nodes, bans, at_s)
-        cost, path = self._search(origin, target, weights, ok, penalty)
+        cost, path = self._search(origin, target, weights, ok)
         if cost == kn.INF:
             what = profile.name if profile else "any vehicle"
             msg = (
@@ -291,7 +292,7 @@ class Router:
                 f"under its restrictions and the closures"
             )
             raise RoutingError(msg)
-        result = self._route_from(origin, path, cost, penalty)
+        result = self._route_from(origin, path, cost, caution)
         self._cache[key] = result
         return result
 
@@ -336,7 +337,7 @@ class Router:
             raise ValueError(msg)
         ga = self.arrays
         base = self.route(origin, target, profile)
-        weights0, ok0, penalty = self._prepare(profile)
+        weights0, ok0, caution = self._prepare(profile)
         weights = weights0.astype(np.float64)
         ok = ok0.copy()
         kept: list[Route] = [base]
@@ -351,11 +352,11 @@ class Router:
             else:
                 weights[last] *= penalty_factor
             penalised = np.minimum(np.rint(weights), np.iinfo(np.int32).max).astype(np.int32)
-            cost, path = self._search(origin, target, penalised, ok, penalty)
+            cost, path = self._search(origin, target, penalised, ok)
             if cost == kn.INF:
                 break
-            true_cost = int((weights0[path] + penalty[path]).sum())
-            cand = self._route_from(origin, path, true_cost, penalty)
+            true_cost = int(weights0[path].sum(dtype=np.int64))
+            cand = self._route_from(origin, path, true_cost, caution)
             edges = set(cand.edges)
             if any(edges == s for s in kept_sets):
                 continue
@@ -395,7 +396,7 @@ class Router:
             the route off).
         """
         ga = self.arrays
-        weights, ok, penalty = self._prepare(profile)
+        weights, ok, _ = self._prepare(profile)
         rows = np.asarray(route.edges, dtype=np.int64)
         if bridges_only:
             bid = self.network.edges["bridge_id"].to_numpy()[rows]
@@ -404,7 +405,7 @@ class Router:
             return []
         positions = ga.csr_positions(rows)
         costs = kn.removal_costs(
-            ga.offsets, ga.heads, weights, ok, penalty, route.nodes[0], route.nodes[-1], positions, self._n
+            ga.offsets, ga.heads, weights, ok, route.nodes[0], route.nodes[-1], positions, self._n
         )
         base_ms = round(route.time_s * 1000)
         out = [
@@ -422,14 +423,13 @@ class Router:
         """Nodes reached from ``origin`` within ``limit_s`` seconds, and their hull polygon (EPSG:3812)."""
         self._check_node(origin, "origin")
         ga = self.arrays
-        weights, ok, penalty = self._prepare(profile)
+        weights, ok, _ = self._prepare(profile)
         dist, pred, pos, heap = self._work()
         kn.dijkstra(
             ga.offsets,
             ga.heads,
             weights,
             ok,
-            penalty,
             origin,
             -1,
             round(limit_s * 1000),
@@ -462,7 +462,7 @@ class Router:
         that work memory stays bounded.
         """
         ga = self.arrays
-        weights, ok, penalty = self._prepare(profile)
+        weights, ok, _ = self._prepare(profile)
         src = np.asarray(sources, dtype=np.int64)
         tgt = np.asarray(targets, dtype=np.int64)
         for node in np.concatenate([src, tgt]):
@@ -471,7 +471,7 @@ class Router:
         lengths = np.empty((src.size, tgt.size))
         for a in range(0, src.size, 256):
             t_ms, length = kn.many_to_many(
-                ga.offsets, ga.heads, weights, ok, penalty, ga.lengths, src[a : a + 256], tgt, self._n
+                ga.offsets, ga.heads, weights, ok, ga.lengths, src[a : a + 256], tgt, self._n
             )
             times[a : a + 256] = np.where(t_ms == kn.INF, np.inf, t_ms / 1000.0)
             lengths[a : a + 256] = length

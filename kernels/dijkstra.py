@@ -6,8 +6,11 @@ All kernels take plain arrays and internal node indices:
   of node ``u`` are ``offsets[u] <= k < offsets[u+1]``, edge ``k`` ends at ``heads[k]``;
 - ``weights`` (int64, m): edge costs in milliseconds, ≥ 0;
 - ``allowed`` (bool, m): the restriction mask, checked inside the search loop, so
-  one graph serves every vehicle and every closure;
-- ``penalty`` (int64, m): extra cost added to an allowed edge (caution crossings).
+  one graph serves every vehicle and every closure.
+
+Per-vehicle extra costs (the time penalty of a caution crossing) are added to
+``weights`` by the caller when it prepares a profile: a separate penalty array
+read in the inner loop cost ~10% of the search.
 
 The priority queue is a 4-ary heap of packed 64-bit keys ``dist << NODE_BITS | node``
 (one integer comparison per step). It is *indexed*: ``pos[node]`` holds the node's
@@ -73,16 +76,33 @@ def _pop(heap, pos, size):  # pragma: no cover - jitted
         i = 0
         while True:
             first = 4 * i + 1
-            if first >= size:
+            if first + 3 < size:  # four children: a fixed tournament, no inner loop
+                k0 = heap[first]
+                k1 = heap[first + 1]
+                k2 = heap[first + 2]
+                k3 = heap[first + 3]
+                if k0 <= k1:
+                    b01, m01 = first, k0
+                else:
+                    b01, m01 = first + 1, k1
+                if k2 <= k3:
+                    b23, m23 = first + 2, k2
+                else:
+                    b23, m23 = first + 3, k3
+                if m01 <= m23:
+                    best, kb = b01, m01
+                else:
+                    best, kb = b23, m23
+            elif first < size:
+                best = first
+                kb = heap[first]
+                for c in range(first + 1, size):
+                    kc = heap[c]
+                    if kc < kb:
+                        best = c
+                        kb = kc
+            else:
                 break
-            best = first
-            kb = heap[first]
-            end = min(first + 4, size)
-            for c in range(first + 1, end):
-                kc = heap[c]
-                if kc < kb:
-                    best = c
-                    kb = kc
             if kb >= last:
                 break
             heap[i] = kb
@@ -95,7 +115,7 @@ def _pop(heap, pos, size):  # pragma: no cover - jitted
 
 @njit(cache=True)
 def dijkstra(
-    offsets, heads, weights, allowed, penalty, source, target, limit, dist, pred, pos, heap
+    offsets, heads, weights, allowed, source, target, limit, dist, pred, pos, heap
 ):  # pragma: no cover
     """One-to-all (``target < 0``) or one-to-one Dijkstra with early exit.
 
@@ -115,7 +135,7 @@ def dijkstra(
             if not allowed[k]:
                 continue
             v = heads[k]
-            nd = d + weights[k] + penalty[k]
+            nd = d + weights[k]
             if nd < dist[v] and nd <= limit:  # a settled node never improves: no check needed
                 dist[v] = nd
                 pred[v] = k
@@ -125,7 +145,7 @@ def dijkstra(
 
 @njit(cache=True)
 def astar(
-    offsets, heads, weights, allowed, penalty, x, y, inv_speed, source, target, dist, pred, pos, heap
+    offsets, heads, weights, allowed, x, y, inv_speed, source, target, dist, pred, pos, heap
 ):  # pragma: no cover
     """One-to-one A* with the straight-line bound ``hypot(dx, dy) * inv_speed`` (ms per metre).
 
@@ -151,7 +171,7 @@ def astar(
             if not allowed[k]:
                 continue
             v = heads[k]
-            nd = d + weights[k] + penalty[k]
+            nd = d + weights[k]
             if nd < dist[v]:
                 dist[v] = nd
                 pred[v] = k
@@ -166,7 +186,6 @@ def bidirectional(
     heads,
     weights,
     allowed,
-    penalty,
     r_offsets,
     r_heads,
     r_edge,
@@ -184,7 +203,7 @@ def bidirectional(
     """Bidirectional Dijkstra; returns ``(cost, meeting node)`` (INF, -1 when unreachable).
 
     ``r_offsets``/``r_heads`` is the reverse CSR and ``r_edge`` maps each reverse
-    entry to its forward edge (whose weight, mask and penalty apply). ``pred_b``
+    entry to its forward edge (whose weight and mask apply). ``pred_b``
     holds, for a node, the forward edge leaving it towards the target.
     """
     dist_f[source] = 0
@@ -208,7 +227,7 @@ def bidirectional(
                 if not allowed[k]:
                     continue
                 v = heads[k]
-                nd = d + weights[k] + penalty[k]
+                nd = d + weights[k]
                 if nd < dist_f[v]:
                     dist_f[v] = nd
                     pred_f[v] = k
@@ -225,7 +244,7 @@ def bidirectional(
                 if not allowed[k]:
                     continue
                 v = r_heads[j]
-                nd = d + weights[k] + penalty[k]
+                nd = d + weights[k]
                 if nd < dist_b[v]:
                     dist_b[v] = nd
                     pred_b[v] = k
@@ -237,9 +256,7 @@ def bidirectional(
 
 
 @njit(cache=True, parallel=True)
-def many_to_many(
-    offsets, heads, weights, allowed, penalty, lengths, sources, targets, n_nodes
-):  # pragma: no cover
+def many_to_many(offsets, heads, weights, allowed, lengths, sources, targets, n_nodes):  # pragma: no cover
     """Travel-time (ms) and length (m) matrices ``len(sources) × len(targets)`` (INF / NaN unreachable).
 
     Rows run in parallel (``prange``), each thread with its own work arrays; a row
@@ -275,7 +292,7 @@ def many_to_many(
                 if not allowed[k]:
                     continue
                 v = heads[k]
-                nd = d + weights[k] + penalty[k]
+                nd = d + weights[k]
                 if nd < dist[v]:
                     dist[v] = nd
                     length[v] = length[u] + lengths[k]
@@ -305,9 +322,7 @@ def unpack_path(pred, tails, target):  # pragma: no cover - jitted
 
 
 @njit(cache=True, parallel=True)
-def removal_costs(
-    offsets, heads, weights, allowed, penalty, source, target, removed, n_nodes
-):  # pragma: no cover
+def removal_costs(offsets, heads, weights, allowed, source, target, removed, n_nodes):  # pragma: no cover
     """Cost from ``source`` to ``target`` when each edge of ``removed`` is closed in turn.
 
     Every removal is an independent one-to-one search; they run in parallel
@@ -323,6 +338,6 @@ def removal_costs(
         pred = np.full(n_nodes, -1, dtype=np.int32)
         pos = np.full(n_nodes, -1, dtype=np.int32)
         heap = np.empty(n_nodes, dtype=np.int64)
-        dijkstra(offsets, heads, weights, mask, penalty, source, target, MAX_DIST, dist, pred, pos, heap)
+        dijkstra(offsets, heads, weights, mask, source, target, MAX_DIST, dist, pred, pos, heap)
         out[r] = dist[target]
     return out

@@ -55,7 +55,8 @@ def run_sssp(n, u, v, w, allowed=None, penalty=None, source=0, target=-1):
     penalty = np.zeros(len(order), np.int64) if penalty is None else np.asarray(penalty, np.int64)[order]
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
-    kn.dijkstra(offsets, heads, w, allowed, penalty, source, target, kn.MAX_DIST, dist, pred, *work(n))
+    # the caller adds per-vehicle penalties to the weights, as the Router does
+    kn.dijkstra(offsets, heads, w + penalty, allowed, source, target, kn.MAX_DIST, dist, pred, *work(n))
     return dist, pred, tails, heads, w, penalty
 
 
@@ -81,10 +82,9 @@ def test_early_exit_settles_fewer_nodes():
     offsets, heads, _tails, _order, *_ = csr(n, u, v)
     w = np.ones(n - 1, np.int64)
     ok = np.ones(n - 1, bool)
-    pen = np.zeros(n - 1, np.int64)
     dist = np.full(n, INF, np.int64)
     pred = np.full(n, -1, np.int64)
-    settled = kn.dijkstra(offsets, heads, w, ok, pen, 0, 10, kn.MAX_DIST, dist, pred, *work(n))
+    settled = kn.dijkstra(offsets, heads, w, ok, 0, 10, kn.MAX_DIST, dist, pred, *work(n))
     assert settled == 11 and dist[10] == 10
 
 
@@ -135,6 +135,7 @@ def test_kernels_match_scipy(g):
     m = len(order)
     wo_ = np.asarray(w, np.int64)[order] if edges else np.zeros(0, np.int64)
     po_ = np.asarray(penalty, np.int64)[order] if edges else np.zeros(0, np.int64)
+    wo_ = wo_ + po_  # penalties folded into the weights by the caller
     xy = np.zeros(n)
     da = np.full(n, INF, np.int64)
     kn.astar(
@@ -142,7 +143,6 @@ def test_kernels_match_scipy(g):
         heads2,
         wo_,
         allowed_o,
-        po_,
         xy,
         xy,
         0.0,
@@ -159,7 +159,6 @@ def test_kernels_match_scipy(g):
         heads2,
         wo_,
         allowed_o,
-        po_,
         r_off,
         r_heads,
         r_edge,
@@ -177,7 +176,7 @@ def test_kernels_match_scipy(g):
     # many-to-many row equals the single-source distances
     lengths = np.ones(m)
     tm, _lm = kn.many_to_many(
-        offsets, heads2, wo_, allowed_o, po_, lengths, np.array([s]), np.arange(n, dtype=np.int64), n
+        offsets, heads2, wo_, allowed_o, lengths, np.array([s]), np.arange(n, dtype=np.int64), n
     )
     assert np.array_equal(tm[0], dist)
 
@@ -196,7 +195,6 @@ def test_astar_with_geometric_bound_matches_dijkstra():
     offsets, heads, _tails, order, *_ = csr(n, u, v)
     w = w[order]
     ok = np.ones(len(order), bool)
-    pen = np.zeros(len(order), np.int64)
     inv_speed = 1000 / (100 / 3.6)  # ms per metre at the top speed: admissible
     for s, t in rng.integers(0, n, size=(20, 2)):
         dd = np.full(n, INF, np.int64)
@@ -205,7 +203,6 @@ def test_astar_with_geometric_bound_matches_dijkstra():
             heads,
             w,
             ok,
-            pen,
             s,
             -1,
             kn.MAX_DIST,
@@ -219,7 +216,6 @@ def test_astar_with_geometric_bound_matches_dijkstra():
             heads,
             w,
             ok,
-            pen,
             xy[:, 0].copy(),
             xy[:, 1].copy(),
             inv_speed,
@@ -242,7 +238,6 @@ def test_limit_bounds_the_search():
         heads,
         np.full(4, 10, np.int64),
         np.ones(4, bool),
-        np.zeros(4, np.int64),
         0,
         -1,
         25,
