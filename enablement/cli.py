@@ -75,6 +75,20 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
     from .network.osm import build_network
 
     t0 = time.perf_counter()
+    if args.infrabel:
+        from .network.infrabel import read_infrabel_sections
+
+        with errors.status("building the rail network from Infrabel line sections…"):
+            net = read_infrabel_sections(args.infrabel)
+            path = save_network(net, args.out)
+        info = net.summary()
+        console.print(
+            f"built {info['nodes']} operational points, {info['edges']} directed edges, "
+            f"rail {info['km_by_mode']['rail']:.0f} km in {time.perf_counter() - t0:.1f} s"
+        )
+        console.print(f"report {net.meta['report']}")
+        console.print(f"written {path}")
+        return 0
     with errors.status("building the network…"):
         net = build_network(
             osm_file=args.osm_file,
@@ -238,6 +252,7 @@ def _parser() -> argparse.ArgumentParser:
         "--bbox", nargs=4, type=float, metavar=("W", "S", "E", "N"), help="bounding box (degrees)"
     )
     src.add_argument("--polygon", help="polygon file (any vector format with a CRS)")
+    src.add_argument("--infrabel", help="Infrabel line-section layer: the national rail network on its own")
     build.add_argument("--highways", default=",".join(DEFAULT_HIGHWAYS), help="road classes, comma-separated")
     build.add_argument("--no-rail", action="store_true", help="leave railways out")
     build.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")

@@ -112,3 +112,21 @@ def test_route_command_bad_place(tmp_path, capsys):
         == 2
     )
     assert "unknown vehicle type 'tiger2'" in capsys.readouterr().err
+
+
+def test_network_build_from_infrabel_and_info(tmp_path, capsys):
+    from tests.network.test_infrabel import section, write
+
+    layer = write(
+        tmp_path,
+        [
+            section("1", "A", "B", [[5.9, 50.7], [6.0, 50.72]]),
+            section("2", "B", "C", [[6.0, 50.72], [6.05, 50.73]]),
+        ],
+    )
+    out = tmp_path / "rail.gpkg"
+    assert main(["network", "build", "--infrabel", str(layer), "--out", str(out)]) == 0
+    assert "built 3 operational points, 4 directed edges" in capsys.readouterr().out
+    assert main(["network", "info", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nodes_by_mode"] == {"road": 0, "rail": 3} and info["source"] == "infrabel"
