@@ -8,8 +8,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network"]
+__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network", "with_transfer_edges"]
 
 CRS = "EPSG:3812"
 """Internal CRS: Belgian Lambert 2008, metres."""
@@ -114,3 +115,47 @@ class Network:
         return Network(
             self.nodes.copy(), self.edges.copy(), self.sites.copy(), dict(self.meta), self.features.copy()
         )
+
+
+def with_transfer_edges(
+    edges: gpd.GeoDataFrame,
+    nodes: gpd.GeoDataFrame,
+    links: list[tuple[int, int, dict[str, Any]]],
+    time_s: float,
+) -> gpd.GeoDataFrame:
+    """Append two-way road↔rail transfer edges to ``edges``.
+
+    Parameters
+    ----------
+    edges, nodes
+        The network's frames (EPSG:3812).
+    links
+        ``(road node, rail node, attributes)`` per place where loading is possible.
+    time_s
+        Time to cross from one mode to the other.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``edges`` with the new ``mode = "transfer"`` rows (same index scheme: 0…n-1).
+    """
+    if not links:
+        return edges
+    x, y = nodes["x"].to_numpy(), nodes["y"].to_numpy()
+    rows = []
+    for road, rail, attrs in links:
+        for u, v in ((road, rail), (rail, road)):
+            rows.append(
+                {
+                    "u": u,
+                    "v": v,
+                    "mode": "transfer",
+                    **attrs,
+                    "length_m": float(np.hypot(x[u] - x[v], y[u] - y[v])),
+                    "speed_kmh": np.nan,
+                    "time_s": time_s,
+                    "geometry": shapely.LineString([(x[u], y[u]), (x[v], y[v])]),
+                }
+            )
+    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    return gpd.GeoDataFrame(pd.concat([edges, extra], ignore_index=True), geometry="geometry", crs=CRS)

@@ -43,7 +43,7 @@ from ..defaults import figure
 from ..errors import NetworkError
 from ..kernels import hilbert_codes
 from . import tags as osm_tags
-from .model import CRS, Network
+from .model import CRS, Network, with_transfer_edges
 
 __all__ = [
     "DEFAULT_HIGHWAYS",
@@ -652,42 +652,20 @@ def _ramp_transfers(
 ) -> gpd.GeoDataFrame:
     """Road↔rail transfer edges at tagged loading ramps with a road and a rail node close by."""
     ramps = features[features["kind"] == "loading_ramp"]
-    if ramps.empty:
-        return edges
     tol = float(figure("ramp_snap_tolerance_m"))
     xy = np.column_stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()])
-    rows = []
+    by_mode = {m: np.flatnonzero((nodes["mode"] == m).to_numpy()) for m in ("road", "rail")}
+    links = []
     for _, ramp in ramps.iterrows():
         p = np.array([ramp.geometry.x, ramp.geometry.y])
         ends = []
-        for mode in ("road", "rail"):
-            ids = np.flatnonzero((nodes["mode"] == mode).to_numpy())
-            if ids.size == 0:
-                break
-            d = np.hypot(*(xy[ids] - p).T)
-            if d.min() > tol:
-                break
-            ends.append(int(ids[np.argmin(d)]))
-        if len(ends) != 2:
-            continue
-        for u, v in (ends, ends[::-1]):
-            rows.append(
-                {
-                    "u": u,
-                    "v": v,
-                    "mode": "transfer",
-                    "osm_way": ramp["osm_id"],
-                    "source": "osm ramp",
-                    "length_m": float(np.hypot(*(xy[u] - xy[v]))),
-                    "speed_kmh": np.nan,
-                    "time_s": float(figure("transfer_time_min")) * 60.0,
-                    "geometry": shapely.LineString([xy[u], xy[v]]),
-                }
-            )
-    if not rows:
-        return edges
-    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    return gpd.GeoDataFrame(pd.concat([edges, extra], ignore_index=True), geometry="geometry", crs=CRS)
+        for ids in by_mode.values():
+            d = np.hypot(*(xy[ids] - p).T) if ids.size else np.empty(0)
+            if ids.size and d.min() <= tol:
+                ends.append(int(ids[np.argmin(d)]))
+        if len(ends) == 2:
+            links.append((ends[0], ends[1], {"osm_way": ramp["osm_id"], "source": "osm ramp"}))
+    return with_transfer_edges(edges, nodes, links, float(figure("transfer_time_min")) * 60.0)
 
 
 def build_network(

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 
 from ..defaults import figure
 from ..errors import NetworkError, OverlayError
-from .model import CRS, Network
+from .model import CRS, Network, with_transfer_edges
 
 __all__ = [
     "BRIDGE_FIELDS",
@@ -247,27 +247,9 @@ def _snap(network: Network, mode: str, xy: np.ndarray) -> tuple[np.ndarray, np.n
 def _with_transfers(net: Network, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add road↔rail transfer edges at sites where loading is possible (rail quays)."""
     quays = sites[(sites["kind"] == "rail_quay") & (sites["node_road"] >= 0) & (sites["node_rail"] >= 0)]
-    if quays.empty:
-        return net.edges
-    x, y = net.nodes["x"].to_numpy(), net.nodes["y"].to_numpy()
-    rows = []
-    for sid, q in quays.iterrows():
-        for u, v in ((int(q["node_road"]), int(q["node_rail"])), (int(q["node_rail"]), int(q["node_road"]))):
-            rows.append(
-                {
-                    "u": u,
-                    "v": v,
-                    "mode": "transfer",
-                    "site_id": sid,
-                    "length_m": float(np.hypot(x[u] - x[v], y[u] - y[v])),
-                    "speed_kmh": np.nan,
-                    "time_s": float(figure("transfer_time_min")) * 60.0,
-                    "geometry": shapely.LineString([(x[u], y[u]), (x[v], y[v])]),
-                }
-            )
-    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    base = net.edges[net.edges["mode"] != "transfer"]
-    return gpd.GeoDataFrame(pd.concat([base, extra], ignore_index=True), geometry="geometry", crs=CRS)
+    links = [(int(q["node_road"]), int(q["node_rail"]), {"site_id": sid}) for sid, q in quays.iterrows()]
+    base = net.edges[net.edges["mode"] != "transfer"].reset_index(drop=True)
+    return with_transfer_edges(base, net.nodes, links, float(figure("transfer_time_min")) * 60.0)
 
 
 def apply_overlay(
