@@ -24,19 +24,22 @@ INF = kn.INF
 
 
 @njit(cache=True)
-def plain_dijkstra(offsets, heads, weights, source, dist, pos, heap):  # pragma: no cover
-    """The library kernel without mask and penalty: the anchor for the cost of restrictions."""
+def plain_dijkstra(offsets, heads, weights, source, target, limit, dist, pred, pos, heap):  # pragma: no cover
+    """The library's ``dijkstra`` minus the mask check: the anchor for the cost of restrictions."""
     dist[source] = 0
     size = _queue(heap, pos, 0, source, np.int64(source))
     while size > 0:
         key, size = _pop(heap, pos, size)
         u = key & NODE_MASK
         d = key >> NODE_BITS
+        if u == target:
+            break
         for k in range(offsets[u], offsets[u + 1]):
             v = heads[k]
             nd = d + weights[k]
-            if nd < dist[v]:
+            if nd < dist[v] and nd <= limit:
                 dist[v] = nd
+                pred[v] = k
                 size = _queue(heap, pos, size, v, (nd << NODE_BITS) | v)
     return 0
 
@@ -197,8 +200,8 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
     w_caution = (w + caution).astype(np.int32)  # penalties folded in when the profile is prepared
 
     def plain():
-        dist, _, pos, heap = reset(buffers)
-        plain_dijkstra(offsets, v, w, srcs[0], dist, pos, heap)
+        dist, pred, pos, heap = reset(buffers)
+        plain_dijkstra(offsets, v, w, srcs[0], -1, kn.MAX_DIST, dist, pred, pos, heap)
         return dist.copy()
 
     assert np.array_equal(plain(), d_ours)
