@@ -1,25 +1,50 @@
-"""Vehicle catalogue: real vehicle types of allied forces, from ``enablement/data/vehicles.yaml``."""
+"""Vehicle catalogue: vehicle types of allied forces, read from ``data/vehicles.yaml``.
+
+The catalogue gives each vehicle type the figures that road and rail planning needs: mass,
+Military Load Class (MLC), dimensions, axle load, speed, how it makes long moves and how
+many heavy flat wagons it takes. :func:`load_catalogue` validates a catalogue file and
+reports every problem in it at once; :func:`get_vehicle` reads the packaged catalogue,
+which is loaded once and cached.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from ._validate import problems_from
 from .errors import ScenarioError, UnknownVehicleError
 
-__all__ = ["CATEGORIES", "Catalogue", "Vehicle", "get_vehicle", "load_catalogue"]
+__all__ = [
+    "CATEGORIES",
+    "LONG_MOVES",
+    "Catalogue",
+    "Category",
+    "LongMove",
+    "Vehicle",
+    "get_vehicle",
+    "load_catalogue",
+]
 
-CATEGORIES = (
+Category = Literal[
     "main_battle_tank",
     "infantry_fighting_vehicle",
     "armoured_personnel_carrier",
@@ -30,47 +55,64 @@ CATEGORIES = (
     "fuel_tanker",
     "recovery",
     "light_vehicle",
-)
+]
+"""Vehicle categories a catalogue may use."""
+
+LongMove = Literal["own", "het", "rail"]
+"""How a vehicle makes long moves: on its own wheels or tracks, on a HET, or by rail."""
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
+LONG_MOVES: tuple[str, ...] = get_args(LongMove)
+
+_HET = "heavy_equipment_transporter"
+_PACKAGED_NAME = "vehicles.yaml"
+_TOP_KEYS = ("version", "source", "vehicles")
+_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
 class Vehicle:
-    """A vehicle type.
+    """A vehicle type of the catalogue.
 
     Attributes
     ----------
     id
         Catalogue key, e.g. ``leopard2a6``.
-    name, nations, category
-        Description.
+    name
+        Name for reports, e.g. ``Leopard 2A6``.
+    nations
+        ISO 3166-1 alpha-3 codes of its main users.
+    category
+        One of :data:`CATEGORIES`.
     tracked
-        Tracked (True) or wheeled.
+        True for tracked vehicles, False for wheeled ones.
     mass_t
-        Combat or gross mass in tonnes.
+        Combat mass (fighting vehicles), gross mass (trucks) or unladen combination mass
+        (heavy equipment transporters), in tonnes.
     mlc
-        Its Military Load Class (tracked class for tracked vehicles, wheeled otherwise).
+        Military Load Class in the vehicle's own table (see :attr:`mlc_kind`).
     length_m, width_m, height_m
-        Dimensions in metres.
+        Overall dimensions in metres (length with the gun forward for tanks).
     axle_load_t
-        Largest axle load (wheeled vehicles only).
+        Largest axle load in tonnes for wheeled vehicles; None for tracked ones.
     road_speed_kmh
         Maximum road speed.
     long_move
-        How it makes long moves: ``own`` wheels, ``het`` or ``rail``.
+        How it makes long moves: ``own``, ``het`` or ``rail``.
     rail_wagons
         Heavy flat wagons needed for one vehicle (0.5: two share a wagon).
     source
         Where the figures come from.
     payload_t, laden_speed_kmh
-        For heavy equipment transporters only.
+        Payload and laden speed of heavy equipment transporters; None for other vehicles.
     note
-        Estimates and caveats.
+        Which figures are estimates, and other caveats.
     """
 
     id: str
     name: str
     nations: tuple[str, ...]
-    category: str
+    category: Category
     tracked: bool
     mass_t: float
     mlc: float
@@ -79,7 +121,7 @@ class Vehicle:
     height_m: float
     axle_load_t: float | None
     road_speed_kmh: float
-    long_move: str
+    long_move: LongMove
     rail_wagons: float
     source: str
     payload_t: float | None = None
@@ -87,56 +129,116 @@ class Vehicle:
     note: str = ""
 
     @property
-    def mlc_kind(self) -> str:
-        """``"tracked"`` or ``"wheeled"``: which MLC table the class refers to."""
+    def mlc_kind(self) -> Literal["tracked", "wheeled"]:
+        """Which MLC table :attr:`mlc` refers to: ``"tracked"`` or ``"wheeled"``."""
         return "tracked" if self.tracked else "wheeled"
 
 
+def _iso3(code: str) -> str:
+    if len(code) != 3 or not (code.isascii() and code.isalpha() and code.isupper()):
+        msg = f"'{code}' is not an ISO 3166-1 alpha-3 country code such as DEU"
+        raise ValueError(msg)
+    return code
+
+
 class _VehicleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Schema of one catalogue entry; cross-field rules name the field they concern."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1)
-    nations: list[str] = Field(min_length=1)
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    nations: list[Annotated[str, AfterValidator(_iso3)]] = Field(min_length=1)
+    category: Category
     tracked: bool
     mass_t: float = Field(gt=0, le=200)
     mlc: float = Field(ge=1, le=150)
     length_m: float = Field(gt=0, le=40)
     width_m: float = Field(gt=0, le=6)
     height_m: float = Field(gt=0, le=6)
-    axle_load_t: float | None = Field(default=None, gt=0, le=40)
+    axle_load_t: float | None = Field(default=None, gt=0, le=40, validate_default=True)
     road_speed_kmh: float = Field(gt=0, le=160)
-    long_move: Literal["own", "het", "rail"]
+    long_move: LongMove
     rail_wagons: float = Field(gt=0, le=4)
-    source: str = Field(min_length=3)
-    payload_t: float | None = Field(default=None, gt=0)
-    laden_speed_kmh: float | None = Field(default=None, gt=0)
+    source: str = Field(min_length=1)
+    payload_t: float | None = Field(default=None, gt=0, le=200)
+    laden_speed_kmh: float | None = Field(default=None, gt=0, le=160)
     note: str = ""
 
-    @model_validator(mode="after")
-    def _consistent(self) -> _VehicleModel:
-        if self.tracked and self.axle_load_t is not None:
-            msg = "axle_load_t must be null for a tracked vehicle"
+    @field_validator("axle_load_t")
+    @classmethod
+    def _axle_load_matches_running_gear(
+        cls, value: float | None, info: ValidationInfo
+    ) -> float | None:
+        tracked = info.data.get("tracked")
+        if tracked is True and value is not None:
+            msg = "must be null for a tracked vehicle (its class comes from the tracked table)"
             raise ValueError(msg)
-        if not self.tracked and self.axle_load_t is None:
-            msg = "axle_load_t is required for a wheeled vehicle"
+        if tracked is False and value is None:
+            msg = "is required for a wheeled vehicle: its largest axle load in tonnes"
             raise ValueError(msg)
-        if self.category != "heavy_equipment_transporter" and (
-            self.payload_t is not None or self.laden_speed_kmh is not None
-        ):
-            msg = "payload_t and laden_speed_kmh are for heavy equipment transporters only"
+        return value
+
+    @field_validator("payload_t", "laden_speed_kmh")
+    @classmethod
+    def _het_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+        category = info.data.get("category")
+        if value is not None and category is not None and category != _HET:
+            msg = f"is only for category {_HET}, not {category}"
             raise ValueError(msg)
-        return self
+        if info.field_name == "laden_speed_kmh" and value is not None:
+            top = info.data.get("road_speed_kmh")
+            if top is not None and value > top:
+                msg = f"{value:g} km/h is above the road speed of {top:g} km/h"
+                raise ValueError(msg)
+        return value
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that records duplicate mapping keys instead of keeping the last one."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+
+
+def _construct_mapping(loader: _DuplicateKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:  # the node's own keys: a key may override a merged (<<) one
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            if key in seen:
+                loader.duplicates.append(
+                    f"line {key_node.start_mark.line + 1}: key '{key}' appears twice in one "
+                    "mapping; the second would silently replace the first"
+                )
+            seen.add(key)
+        except TypeError:  # unhashable key: construct_mapping reports it
+            pass
+    return loader.construct_mapping(node, deep=True)
+
+
+_DuplicateKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
 
 
 class Catalogue(Mapping[str, Vehicle]):
-    """Vehicle types by id.
+    """Vehicle types by id, in file order.
+
+    A read-only mapping: ``catalogue["leopard2a6"]`` gives a :class:`Vehicle`, an unknown id
+    raises :class:`~enablement.errors.UnknownVehicleError` naming the known ones, and
+    ``catalogue.get(vid)`` gives None instead.
 
     Parameters
     ----------
     vehicles
-        The vehicle types.
+        The vehicle types by id.
     """
+
+    __slots__ = ("_vehicles",)
 
     def __init__(self, vehicles: Mapping[str, Vehicle]) -> None:
         self._vehicles = dict(vehicles)
@@ -146,7 +248,11 @@ class Catalogue(Mapping[str, Vehicle]):
             return self._vehicles[vid]
         except KeyError:
             known = ", ".join(sorted(self._vehicles))
-            raise UnknownVehicleError([f"unknown vehicle type '{vid}'; known types: {known}"]) from None
+            msg = f"unknown vehicle type '{vid}'; known types: {known}"
+            raise UnknownVehicleError([msg]) from None
+
+    def __contains__(self, vid: object) -> bool:
+        return vid in self._vehicles
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._vehicles)
@@ -154,35 +260,99 @@ class Catalogue(Mapping[str, Vehicle]):
     def __len__(self) -> int:
         return len(self._vehicles)
 
-    def ids(self) -> list[str]:
-        """Vehicle ids in file order."""
-        return list(self._vehicles)
+    def __repr__(self) -> str:
+        return f"Catalogue({len(self)} vehicle types: {', '.join(self._vehicles)})"
+
+    def get(self, vid: str, default: Vehicle | None = None) -> Vehicle | None:  # type: ignore[override]
+        """Vehicle type ``vid``, or ``default`` when the catalogue has none.
+
+        Parameters
+        ----------
+        vid
+            Vehicle id.
+        default
+            What to return for an unknown id.
+
+        Returns
+        -------
+        Vehicle or None
+            The vehicle type or ``default``.
+        """
+        return self._vehicles.get(vid, default)
+
+    def ids(self) -> tuple[str, ...]:
+        """Vehicle ids in file order.
+
+        Returns
+        -------
+        tuple of str
+            The ids.
+        """
+        return tuple(self._vehicles)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per vehicle type, indexed by id."""
-        return pd.DataFrame([asdict(v) for v in self._vehicles.values()]).set_index("id")
+        """One row per vehicle type for reports, indexed by id.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Every :class:`Vehicle` field plus ``mlc_kind``; ``nations`` as ``"DEU, NLD"``.
+        """
+        columns = [f.name for f in fields(Vehicle)] + ["mlc_kind"]
+        rows = [
+            {**asdict(v), "nations": ", ".join(v.nations), "mlc_kind": v.mlc_kind}
+            for v in self._vehicles.values()
+        ]
+        return pd.DataFrame(rows, columns=columns).set_index("id")
 
 
 def _parse(text: str, fname: str) -> Catalogue:
+    """Validate catalogue ``text`` read from file ``fname``; raise every problem at once."""
+    loader = _DuplicateKeyLoader(text)
     try:
-        raw = yaml.safe_load(text)
+        raw = loader.get_single_data()
     except yaml.YAMLError as exc:
-        msg = f"{fname}: YAML syntax error: {exc}"
+        msg = f"{fname}: not valid YAML: {exc}"
         raise ScenarioError(msg) from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("vehicles"), dict):
-        msg = f"{fname}: expected a mapping with a 'vehicles' mapping of vehicle id to figures"
-        raise ScenarioError(msg)
-    problems: list[str] = []
+    finally:
+        loader.dispose()
+    problems = [f"{fname}: {d}" for d in loader.duplicates]
+    if not isinstance(raw, dict):
+        problems.append(
+            f"{fname}: (top level): expected a mapping with keys {', '.join(_TOP_KEYS)}"
+        )
+        raise ScenarioError(problems)
+    for key in raw:
+        if key not in _TOP_KEYS:
+            problems.append(
+                f"{fname}: {key}: unknown key; the top level holds {', '.join(_TOP_KEYS)}"
+            )
+    if raw.get("version") != 1:
+        problems.append(f"{fname}: version: expected 1, got {raw.get('version')!r}")
+    if not isinstance(raw.get("source"), str) or not raw["source"].strip():
+        problems.append(
+            f"{fname}: source: expected a non-empty text naming where the figures come from"
+        )
+    specs = raw.get("vehicles")
+    if not isinstance(specs, dict) or not specs:
+        problems.append(f"{fname}: vehicles: expected a non-empty mapping of vehicle id to figures")
+        raise ScenarioError(problems)
     vehicles: dict[str, Vehicle] = {}
-    for vid, spec in raw["vehicles"].items():
+    for key, spec in specs.items():
+        vid = str(key)
+        if not (isinstance(key, str) and _ID.fullmatch(key)):
+            problems.append(
+                f"{fname}: vehicles.{vid}: a vehicle id is lowercase letters, digits and "
+                "underscores, starting with a letter"
+            )
         try:
             model = _VehicleModel.model_validate(spec)
         except ValidationError as exc:
-            problems += problems_from(exc, fname, ("vehicles", str(vid)))
+            problems += problems_from(exc, fname, ("vehicles", vid))
             continue
         data = model.model_dump()
         data["nations"] = tuple(data["nations"])
-        vehicles[str(vid)] = Vehicle(id=str(vid), **data)
+        vehicles[vid] = Vehicle(id=vid, **data)
     if problems:
         raise ScenarioError(problems)
     return Catalogue(vehicles)
@@ -190,17 +360,18 @@ def _parse(text: str, fname: str) -> Catalogue:
 
 @cache
 def _packaged() -> Catalogue:
-    text = (resources.files("enablement") / "data" / "vehicles.yaml").read_text(encoding="utf-8")
-    return _parse(text, "vehicles.yaml")
+    text = (resources.files("enablement") / "data" / _PACKAGED_NAME).read_text(encoding="utf-8")
+    return _parse(text, _PACKAGED_NAME)
 
 
 def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
-    """Load a vehicle catalogue, validating every entry and reporting all problems at once.
+    """Load and validate a vehicle catalogue, reporting every problem in it at once.
 
     Parameters
     ----------
     path
-        A catalogue YAML file; ``None`` loads the packaged one (cached).
+        A catalogue YAML file (``version: 1``, ``source`` and a ``vehicles`` mapping); None
+        loads the packaged catalogue, which is read once and cached.
 
     Returns
     -------
@@ -210,14 +381,36 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     Raises
     ------
     ScenarioError
-        Listing every problem as ``file: vehicles.ID.field: message``.
+        When the file cannot be read or is invalid; ``problems`` holds one line per problem,
+        ``file: vehicles.ID.field: message``.
     """
     if path is None:
         return _packaged()
     p = Path(path)
-    return _parse(p.read_text(encoding="utf-8"), p.name)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{p}: cannot read the vehicle catalogue: {exc}"
+        raise ScenarioError(msg) from None
+    return _parse(text, p.name)
 
 
 def get_vehicle(vid: str) -> Vehicle:
-    """Vehicle type ``vid`` from the packaged catalogue."""
+    """Vehicle type ``vid`` from the packaged catalogue.
+
+    Parameters
+    ----------
+    vid
+        Vehicle id, e.g. ``leopard2a6``.
+
+    Returns
+    -------
+    Vehicle
+        The vehicle type.
+
+    Raises
+    ------
+    UnknownVehicleError
+        When the packaged catalogue has no such type; the message lists the known ones.
+    """
     return _packaged()[vid]
