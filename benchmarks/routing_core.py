@@ -95,10 +95,7 @@ def synthetic(side: int = 500, seed: int = 0) -> dict[str, np.ndarray]:
     return {"x": x, "y": y, "u": u, "v": v, "length": length, "speed": speed}
 
 
-def embedded_road() -> dict[str, np.ndarray]:
-    from enablement.network.embedded import load_embedded_network
-
-    net = load_embedded_network()
+def _road_arrays(net) -> dict[str, np.ndarray]:
     e = net.edges[net.edges["mode"] == "road"]
     return {
         "x": net.nodes["x"].to_numpy(),
@@ -110,40 +107,21 @@ def embedded_road() -> dict[str, np.ndarray]:
     }
 
 
+def embedded_road() -> dict[str, np.ndarray]:
+    from enablement.network.embedded import load_embedded_network
+
+    return _road_arrays(load_embedded_network())
+
+
 ANTWERP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "antwerp-2014.osm.pbf"
-ALL_ROADS = (
-    "motorway",
-    "motorway_link",
-    "trunk",
-    "trunk_link",
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "road",
-)
 
 
 def antwerp_all_roads() -> dict[str, np.ndarray]:
     """The largest real road network available here: every drivable class of the Antwerp extract."""
-    from enablement.network.osm import build_network
+    from enablement.network.osm import DEFAULT_HIGHWAYS, build_network
 
-    net = build_network(osm_file=ANTWERP, highways=ALL_ROADS, rail=False)
-    e = net.edges[net.edges["mode"] == "road"]
-    return {
-        "x": net.nodes["x"].to_numpy(),
-        "y": net.nodes["y"].to_numpy(),
-        "u": e["u"].to_numpy(np.int64),
-        "v": e["v"].to_numpy(np.int64),
-        "length": e["length_m"].to_numpy(),
-        "speed": e["speed_kmh"].to_numpy(),
-    }
+    all_roads = (*DEFAULT_HIGHWAYS, "residential", "living_street", "service", "road")
+    return _road_arrays(build_network(osm_file=ANTWERP, highways=all_roads, rail=False))
 
 
 def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -> dict[str, object]:
