@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 from enablement.kernels.dijkstra import NODE_BITS, NODE_MASK, _pop, _queue
 from numba import njit
@@ -59,21 +60,30 @@ def best_of(fn, repeat: int = 7) -> float:
     return min(times)
 
 
-def interleaved(fns: dict[str, object], repeat: int = 9) -> dict[str, float]:
-    """Best per-call time of each function, rounds interleaved so that machine noise hits all alike."""
+def interleaved(fns: dict[str, object], repeat: int = 9) -> dict[str, list[float]]:
+    """Per-call times of each function over ``repeat`` rounds, interleaved so noise hits all alike.
+
+    Each round times every function once (short calls looped so a timing lasts ≥ 20 ms);
+    the lists are in round order, so ``a[i] / b[i]`` pairs timings taken moments apart.
+    """
     loops = {}
     for name, fn in fns.items():
         t0 = time.perf_counter()
         fn()
         loops[name] = max(1, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
-    best = dict.fromkeys(fns, float("inf"))
+    rounds: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             t0 = time.perf_counter()
             for _ in range(loops[name]):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - t0) / loops[name])
-    return best
+            rounds[name].append((time.perf_counter() - t0) / loops[name])
+    return rounds
+
+
+def paired(rounds: dict[str, list[float]], num: str, den: str) -> float:
+    """Median over rounds of ``num / den``: robust to a slow round hitting one of them."""
+    return float(np.median(np.asarray(rounds[num]) / np.asarray(rounds[den])))
 
 
 def synthetic(side: int = 500, seed: int = 0) -> dict[str, np.ndarray]:
@@ -183,15 +193,16 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
         return dist.copy()
 
     assert np.array_equal(plain(), d_ours)
-    t = interleaved(
+    r = interleaved(
         {
             "scipy": lambda: sp_dijkstra(graph, indices=srcs[0]),
             "ours": ours_sssp,
             "plain": plain,
             "masked": lambda: ours_sssp(restricted, w_caution),
-        }
+        },
+        repeat=21,
     )
-    t_sp, t_ours, t_plain, t_mask = t["scipy"], t["ours"], t["plain"], t["masked"]
+    t_sp, t_ours, t_plain, t_mask = (min(r[k]) for k in ("scipy", "ours", "plain", "masked"))
     # single pair
     s, t = int(pair[0]), int(pair[1])
     top = float(np.max(speed)) / 3.6
@@ -210,7 +221,7 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
 
     ref = ours_sssp(s=s)[t]
     assert ours_astar() == ref and ours_bidir() == ref
-    tp = interleaved(
+    rp = interleaved(
         {
             "scipy": lambda: sp_dijkstra(graph, indices=s),
             "one": lambda: ours_sssp(s=s, t=t),
@@ -218,22 +229,34 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
             "bidir": ours_bidir,
         }
     )
-    t_pair_sp, t_one, t_astar, t_bidir = tp["scipy"], tp["one"], tp["astar"], tp["bidir"]
+    t_pair_sp, t_one, t_astar, t_bidir = (min(rp[k]) for k in ("scipy", "one", "astar", "bidir"))
     # 100 x 100 matrix
     ms = rng.choice(nodes, 100)
     mt = rng.choice(nodes, 100)
-    kn.many_to_many(offsets, v, w, ok, length, ms[:2], mt, n)
-    t_mat = best_of(lambda: kn.many_to_many(offsets, v, w, ok, length, ms, mt, n), 2)
-    t_mat_sp = best_of(lambda: sp_dijkstra(graph, indices=ms)[:, mt], 1)
+    kn.many_to_many(offsets, v, w, ok, length, ms[:2], mt, n, kn.blocks())
+    rm = interleaved(
+        {
+            "scipy": lambda: sp_dijkstra(graph, indices=ms)[:, mt],
+            "ours": lambda: kn.many_to_many(offsets, v, w, ok, length, ms, mt, n, kn.blocks()),
+        },
+        repeat=5,
+    )
+    t_mat_sp, t_mat = min(rm["scipy"]), min(rm["ours"])
     out = {
         "graph": name,
         "nodes": int(n),
         "edges": int(m),
-        "single_source": {"scipy_s": t_sp, "ours_s": t_ours, "speedup": round(t_sp / t_ours, 2)},
+        "single_source": {
+            "scipy_s": t_sp,
+            "ours_s": t_ours,
+            "speedup": round(t_sp / t_ours, 2),
+            "speedup_median_paired": round(paired(r, "scipy", "ours"), 2),
+        },
         "restriction_overhead": {
             "plain_kernel_no_mask_s": t_plain,
             "with_mask_check_s": t_ours,
             "ratio": round(t_ours / t_plain, 3),
+            "ratio_median_paired": round(paired(r, "ours", "plain"), 3),
             "masked_2pct_and_caution_1pct_s": t_mask,
             "masked_over_unmasked": round(t_mask / t_ours, 3),
         },
@@ -245,7 +268,13 @@ def bench_graph(g: dict[str, np.ndarray], name: str, rng: np.random.Generator) -
             "astar_speedup": round(t_pair_sp / t_astar, 2),
             "bidirectional_speedup": round(t_pair_sp / t_bidir, 2),
         },
-        "matrix_100x100": {"scipy_s": t_mat_sp, "ours_s": t_mat, "speedup": round(t_mat_sp / t_mat, 2)},
+        "matrix_100x100": {
+            "scipy_s": t_mat_sp,
+            "ours_s": t_mat,
+            "speedup": round(t_mat_sp / t_mat, 2),
+            "speedup_median_paired": round(paired(rm, "scipy", "ours"), 2),
+            "threads": numba.get_num_threads(),
+        },
     }
     try:
         import igraph as ig

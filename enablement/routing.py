@@ -405,7 +405,15 @@ class Router:
             return []
         positions = ga.csr_positions(rows)
         costs = kn.removal_costs(
-            ga.offsets, ga.heads, weights, ok, route.nodes[0], route.nodes[-1], positions, self._n
+            ga.offsets,
+            ga.heads,
+            weights,
+            ok,
+            route.nodes[0],
+            route.nodes[-1],
+            positions,
+            self._n,
+            kn.blocks(),
         )
         base_ms = round(route.time_s * 1000)
         out = [
@@ -471,7 +479,7 @@ class Router:
         lengths = np.empty((src.size, tgt.size))
         for a in range(0, src.size, 256):
             t_ms, length = kn.many_to_many(
-                ga.offsets, ga.heads, weights, ok, ga.lengths, src[a : a + 256], tgt, self._n
+                ga.offsets, ga.heads, weights, ok, ga.lengths, src[a : a + 256], tgt, self._n, kn.blocks()
             )
             times[a : a + 256] = np.where(t_ms == kn.INF, np.inf, t_ms / 1000.0)
             lengths[a : a + 256] = length

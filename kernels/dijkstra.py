@@ -29,7 +29,7 @@ improve with non-negative weights) took the search from 59 ms to 45 ms.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 NODE_BITS = 26
 NODE_MASK = (1 << NODE_BITS) - 1
@@ -38,6 +38,16 @@ MAX_DIST = (1 << (63 - NODE_BITS)) - 1
 """Largest distance a heap key can hold (about 4.4 years in ms)."""
 MAX_NODES = 1 << NODE_BITS
 """Largest number of nodes a graph may have (67 million)."""
+
+
+def blocks(per_thread: int = 4) -> int:
+    """Return the number of parallel work blocks for the ``prange`` kernels (``per_thread`` per thread).
+
+    A few blocks per thread balance uneven searches under numba's static
+    scheduling; each block allocates its work arrays once. (Read here, in Python:
+    ``numba.get_num_threads`` inside a kernel would stop it being cached.)
+    """
+    return per_thread * get_num_threads()
 
 
 @njit(cache=True, inline="always")
@@ -132,11 +142,11 @@ def dijkstra(
         if u == target:
             break
         for k in range(offsets[u], offsets[u + 1]):
-            if not allowed[k]:
-                continue
             v = heads[k]
             nd = d + weights[k]
-            if nd < dist[v] and nd <= limit:  # a settled node never improves: no check needed
+            # a settled node never improves: no check needed; the mask is read last, only
+            # for edges that would improve (most relaxations fail on the distance test)
+            if nd < dist[v] and nd <= limit and allowed[k]:
                 dist[v] = nd
                 pred[v] = k
                 size = _queue(heap, pos, size, v, (nd << NODE_BITS) | v)
@@ -168,11 +178,9 @@ def astar(
             break
         d = dist[u]
         for k in range(offsets[u], offsets[u + 1]):
-            if not allowed[k]:
-                continue
             v = heads[k]
             nd = d + weights[k]
-            if nd < dist[v]:
+            if nd < dist[v] and allowed[k]:
                 dist[v] = nd
                 pred[v] = k
                 hv = np.int64(np.hypot(x[v] - tx, y[v] - ty) * inv_speed)
@@ -256,11 +264,16 @@ def bidirectional(
 
 
 @njit(cache=True, parallel=True)
-def many_to_many(offsets, heads, weights, allowed, lengths, sources, targets, n_nodes):  # pragma: no cover
+def many_to_many(
+    offsets, heads, weights, allowed, lengths, sources, targets, n_nodes, n_blocks
+):  # pragma: no cover
     """Travel-time (ms) and length (m) matrices ``len(sources) × len(targets)`` (INF / NaN unreachable).
 
-    Rows run in parallel (``prange``), each thread with its own work arrays; a row
-    stops once every target is settled. Lengths follow the fastest path.
+    Sources are dealt round-robin to ``n_blocks`` blocks (a few per thread:
+    :func:`blocks`) that run in parallel (``prange``). A block allocates its work arrays once and, after each
+    source, resets only the nodes that search touched, so a row costs what its
+    search visits rather than ``n_nodes``. A row stops once every target is settled.
+    Lengths follow the fastest path.
     """
     ns = sources.shape[0]
     nt = targets.shape[0]
@@ -273,35 +286,46 @@ def many_to_many(offsets, heads, weights, allowed, lengths, sources, targets, n_
     for j in range(n_nodes):
         if wanted[j]:
             n_wanted += 1
-    for i in prange(ns):
+    n_blocks = max(1, min(ns, n_blocks))
+    for b in prange(n_blocks):
         dist = np.full(n_nodes, INF, dtype=np.int64)
         pos = np.full(n_nodes, -1, dtype=np.int32)
         length = np.zeros(n_nodes, dtype=np.float64)
         heap = np.empty(n_nodes, dtype=np.int64)
-        remaining = n_wanted
-        s = sources[i]
-        dist[s] = 0
-        size = _queue(heap, pos, 0, s, np.int64(s))
-        while size > 0 and remaining > 0:
-            key, size = _pop(heap, pos, size)
-            u = key & NODE_MASK
-            d = key >> NODE_BITS
-            if wanted[u]:
-                remaining -= 1
-            for k in range(offsets[u], offsets[u + 1]):
-                if not allowed[k]:
-                    continue
-                v = heads[k]
-                nd = d + weights[k]
-                if nd < dist[v]:
-                    dist[v] = nd
-                    length[v] = length[u] + lengths[k]
-                    size = _queue(heap, pos, size, v, (nd << NODE_BITS) | v)
-        for j in range(nt):
-            t = targets[j]
-            if pos[t] == -2:
-                out_t[i, j] = dist[t]
-                out_l[i, j] = length[t]
+        touched = np.empty(n_nodes, dtype=np.int32)
+        for i in range(b, ns, n_blocks):
+            remaining = n_wanted
+            s = sources[i]
+            dist[s] = 0
+            length[s] = 0.0
+            touched[0] = s
+            n_touched = 1
+            size = _queue(heap, pos, 0, s, np.int64(s))
+            while size > 0 and remaining > 0:
+                key, size = _pop(heap, pos, size)
+                u = key & NODE_MASK
+                d = key >> NODE_BITS
+                if wanted[u]:
+                    remaining -= 1
+                for k in range(offsets[u], offsets[u + 1]):
+                    v = heads[k]
+                    nd = d + weights[k]
+                    if nd < dist[v] and allowed[k]:
+                        if dist[v] == INF:
+                            touched[n_touched] = v
+                            n_touched += 1
+                        dist[v] = nd
+                        length[v] = length[u] + lengths[k]
+                        size = _queue(heap, pos, size, v, (nd << NODE_BITS) | v)
+            for j in range(nt):
+                t = targets[j]
+                if pos[t] == -2:
+                    out_t[i, j] = dist[t]
+                    out_l[i, j] = length[t]
+            for q in range(n_touched):
+                v = touched[q]
+                dist[v] = INF
+                pos[v] = -1
     return out_t, out_l
 
 
@@ -322,22 +346,32 @@ def unpack_path(pred, tails, target):  # pragma: no cover - jitted
 
 
 @njit(cache=True, parallel=True)
-def removal_costs(offsets, heads, weights, allowed, source, target, removed, n_nodes):  # pragma: no cover
+def removal_costs(
+    offsets, heads, weights, allowed, source, target, removed, n_nodes, n_blocks
+):  # pragma: no cover
     """Cost from ``source`` to ``target`` when each edge of ``removed`` is closed in turn.
 
-    Every removal is an independent one-to-one search; they run in parallel
-    (``prange``) with per-thread work arrays and a private copy of the mask.
-    Returns int64 costs (INF when the removal disconnects the pair).
+    Every removal is an independent one-to-one search. Removals are dealt
+    round-robin to a few blocks per thread, run in parallel (``prange``); a block
+    owns its work arrays and a private copy of the mask, closing one edge per
+    search and reopening it afterwards. Returns int64 costs (INF when the removal
+    disconnects the pair). ``n_blocks``: see :func:`blocks`.
     """
     nr = removed.shape[0]
     out = np.full(nr, INF, dtype=np.int64)
-    for r in prange(nr):
+    n_blocks = max(1, min(nr, n_blocks))
+    for b in prange(n_blocks):
         mask = allowed.copy()
-        mask[removed[r]] = False
-        dist = np.full(n_nodes, INF, dtype=np.int64)
-        pred = np.full(n_nodes, -1, dtype=np.int32)
-        pos = np.full(n_nodes, -1, dtype=np.int32)
+        dist = np.empty(n_nodes, dtype=np.int64)
+        pred = np.empty(n_nodes, dtype=np.int32)
+        pos = np.empty(n_nodes, dtype=np.int32)
         heap = np.empty(n_nodes, dtype=np.int64)
-        dijkstra(offsets, heads, weights, mask, source, target, MAX_DIST, dist, pred, pos, heap)
-        out[r] = dist[target]
+        for r in range(b, nr, n_blocks):
+            dist.fill(INF)
+            pred.fill(-1)
+            pos.fill(-1)
+            mask[removed[r]] = False
+            dijkstra(offsets, heads, weights, mask, source, target, MAX_DIST, dist, pred, pos, heap)
+            mask[removed[r]] = allowed[removed[r]]
+            out[r] = dist[target]
     return out

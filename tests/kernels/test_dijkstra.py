@@ -176,7 +176,7 @@ def test_kernels_match_scipy(g):
     # many-to-many row equals the single-source distances
     lengths = np.ones(m)
     tm, _lm = kn.many_to_many(
-        offsets, heads2, wo_, allowed_o, lengths, np.array([s]), np.arange(n, dtype=np.int64), n
+        offsets, heads2, wo_, allowed_o, lengths, np.array([s]), np.arange(n, dtype=np.int64), n, kn.blocks()
     )
     assert np.array_equal(tm[0], dist)
 
@@ -253,3 +253,45 @@ def test_limit_bounds_the_search():
 def test_tiny_graphs(n):
     dist, *_ = run_sssp(n, [], [], [])
     assert dist[0] == 0 and (n == 1 or dist[1] == INF)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=2**31 - 1))
+def test_many_to_many_blocks_reuse_work_arrays_correctly(seed):
+    # more sources than blocks (4 per thread), so every block runs several searches on
+    # the same work arrays and must reset exactly what the previous search touched
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 60))
+    m = int(rng.integers(0, 4 * n))
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(0, 50, m)
+    allowed = rng.random(m) > 0.2
+    offsets, heads, _tails, order, *_ = csr(n, u, v)
+    wo, ao = w[order].astype(np.int64), allowed[order]
+    lengths = rng.uniform(1, 100, m)[order]
+    sources = rng.integers(0, n, int(rng.integers(1, 40)))
+    targets = rng.choice(n, int(rng.integers(1, n + 1)), replace=False)
+    tm, lm = kn.many_to_many(offsets, heads, wo, ao, lengths, sources, targets, n, kn.blocks())
+    for i, s in enumerate(sources):
+        ref = reference(n, u, v, w, allowed, np.zeros(m), int(s))[targets]
+        got = np.where(tm[i] == INF, np.inf, tm[i]).astype(float)
+        assert np.array_equal(got, ref)
+        assert np.array_equal(np.isnan(lm[i]), np.isinf(ref))
+
+
+def test_removal_costs_match_one_search_per_closed_edge():
+    rng = np.random.default_rng(11)
+    n, m = 80, 320
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(1, 100, m)
+    allowed = rng.random(m) > 0.1
+    offsets, heads, _tails, order, *_ = csr(n, u, v)
+    wo, ao = w[order].astype(np.int64), allowed[order]
+    removed = np.arange(0, m, 3, dtype=np.int64)  # includes edges already closed by the mask
+    got = kn.removal_costs(offsets, heads, wo, ao, 0, n - 1, removed, n, kn.blocks())
+    for r, k in enumerate(removed):
+        mask = ao.copy()
+        mask[k] = False
+        dist = np.full(n, INF, np.int64)
+        kn.dijkstra(offsets, heads, wo, mask, 0, n - 1, kn.MAX_DIST, dist, np.full(n, -1, np.int64), *work(n))
+        assert got[r] == dist[n - 1]
