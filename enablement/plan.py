@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from . import __version__
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
-from .network.overlays import Overlay, apply_overlay, read_overlay
+from .network.overlays import Overlay, apply_overlay, closure_spans, read_overlay
 from .routing import Profile, Router
 from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
@@ -173,15 +174,9 @@ def _timed(timings: dict[str, float], name: str, progress: Progress | None) -> I
 def _merged_overlay(scenario: Scenario, base: Path) -> Overlay:
     overlays = []
     for name in scenario.overlays:
-        target = str(base / name) if (base / name).is_dir() else name
+        target = str(base / name) if (base / name).exists() else name
         overlays.append(read_overlay(target))
-    sites = pd.concat([o.sites for o in overlays])
-    bridges = pd.concat([o.bridges for o in overlays])
-    return Overlay(
-        "+".join(o.name for o in overlays),
-        gpd.GeoDataFrame(sites, crs=CRS),
-        gpd.GeoDataFrame(bridges, crs=CRS),
-    )
+    return Overlay.merge(overlays)
 
 
 def build_network(scenario: Scenario, base: Path | None = None) -> Network:
@@ -262,6 +257,10 @@ def _closures(
             )
             for e in both:
                 edge[int(e)].append(span)
+    for row, spans in closure_spans(network).items():  # closures from the overlays
+        for start, end in spans:
+            a = clock.seconds(datetime.fromisoformat(start))
+            edge[row].append((a, math.inf if end is None else clock.seconds(datetime.fromisoformat(end))))
     return (
         {k: Intervals(v) for k, v in edge.items()},
         {k: Intervals(v) for k, v in node.items()},

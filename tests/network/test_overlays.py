@@ -124,11 +124,11 @@ def test_bad_overlay_reports_every_problem_at_once(tmp_path):
         read_overlay(_write(tmp_path / "bad", sites, bridges))
     text = str(err.value)
     for expected in (
-        "kind 'castle' is unknown",
+        "field 'kind' = 'castle' is unknown",
         "id 'a' is used by more than one feature",
-        "mode 'rail' is not allowed for a airport",
+        "field 'mode' = 'rail' is not allowed for a airport",
         "'capacity_vehicles' = -5",
-        "geometry is LineString",
+        "geometry: LineString; this layer holds Point",
         "feature 4 (d): field 'source' is empty",
         "mlc_tracked_oneway' = 500",
         "mlc_tracked_twoway' = 0",

@@ -1,0 +1,436 @@
+"""Conflation: overlay features matched to network edges, and edges split where a feature ends.
+
+Geometry only: these functions know edges and features as shapely geometries in
+EPSG:3812 and return matches; :mod:`enablement.network.overlays` decides what
+the matches change.
+
+- A **point** matches the nearest *road* (a directed edge and its reverse twin)
+  within the tolerance. When a second road lies about as close (within
+  ``max(1 m, 10 %)`` of the nearest distance) the point is *ambiguous*, unless
+  the feature names its road (``road``: a ref or a name) and exactly one of the
+  candidates carries that name.
+- A **line** matches the edges that run along it: an edge must overlap the
+  line's flat-capped buffer for at least half its length or three tolerances,
+  and its covered part must run within 30° of the line's direction (a road that
+  crosses the line is no match). The line's ``direction`` (``both``, ``forward``
+  along its digitisation, ``backward``) keeps only edges of that direction. Two
+  different roads running along the same stretch at about the same distance
+  make the line ambiguous; otherwise the closer one wins.
+- A match covers an interval ``[start_m, end_m]`` of the edge's geometry; where it
+  covers only part of an edge, :func:`split_edges` cuts the edge (and its twin at
+  the same point) so that the feature's attributes land on its own piece.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import substring
+
+from ..kernels import hilbert_codes
+
+__all__ = ["EdgeMatch", "FeatureMatch", "match_lines", "match_points", "split_edges", "twins"]
+
+MAX_ANGLE_DEG = 30.0
+"""Largest angle between a line and an edge that runs along it."""
+TIE_M = 1.0
+"""Two candidates closer than ``max(TIE_M, TIE_SHARE × distance)`` to each other are a tie."""
+TIE_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class EdgeMatch:
+    """A directed edge matched by a feature over ``[start_m, end_m]`` of its geometry."""
+
+    edge: int
+    start_m: float
+    end_m: float
+    distance_m: float
+    same_direction: bool
+
+
+@dataclass
+class FeatureMatch:
+    """Result for one feature: status ``matched``, ``ambiguous`` or ``unmatched``, with the reason."""
+
+    feature: int
+    status: str
+    reason: str
+    edges: list[EdgeMatch] = field(default_factory=list)
+    distance_m: float = math.nan
+    share: float = math.nan
+
+
+def twins(edges: gpd.GeoDataFrame) -> np.ndarray:
+    """Row of each edge's reverse twin (same nodes, opposite way, same length ± 0.5 m), or -1."""
+    u = edges["u"].to_numpy(np.int64)
+    v = edges["v"].to_numpy(np.int64)
+    length = edges.geometry.length.to_numpy()
+    out = np.full(len(edges), -1, np.int64)
+    by_pair: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        by_pair[(a, b)].append(i)
+    for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        for j in by_pair.get((b, a), ()):
+            if j != i and abs(length[j] - length[i]) <= 0.5:
+                out[i] = j
+                break
+    return out
+
+
+def _road_key(i: int, twin: np.ndarray) -> int:
+    return i if twin[i] < 0 else min(i, int(twin[i]))
+
+
+def _names(edges: gpd.GeoDataFrame, i: int) -> set[str]:
+    out: set[str] = set()
+    for col in ("ref", "name"):
+        if col in edges.columns:
+            val = edges[col].iloc[i]
+            if isinstance(val, str) and val:
+                out |= {p.strip().replace(" ", "").upper() for p in val.split(";")}
+    return out
+
+
+def match_points(
+    edges: gpd.GeoDataFrame,
+    points: gpd.GeoSeries,
+    tolerance_m: float,
+    *,
+    half_length_m: np.ndarray | None = None,
+    road: pd.Series | None = None,
+) -> list[FeatureMatch]:
+    """Match points to the nearest road within ``tolerance_m``.
+
+    Parameters
+    ----------
+    edges
+        Candidate directed edges (their row positions are the ids returned).
+    points
+        Point geometries.
+    tolerance_m
+        Largest distance from a point to its road.
+    half_length_m
+        Per point, half the feature's extent along the road (a bridge's length / 2):
+        the match covers ``[p - h, p + h]`` around the projected point; NaN or ``None``
+        covers the whole edge.
+    road
+        Per point, the ref or name of its road, used to break ties.
+
+    Returns
+    -------
+    list of FeatureMatch
+        One per point; a matched point lists the edge and its twin.
+    """
+    geoms = edges.geometry.to_numpy()
+    u = edges["u"].to_numpy()
+    v = edges["v"].to_numpy()
+    twin = twins(edges)
+    tree = shapely.STRtree(geoms)
+    p_idx, e_idx = tree.query(points.to_numpy(), predicate="dwithin", distance=tolerance_m)
+    cands: dict[int, list[int]] = defaultdict(list)
+    for p, e in zip(p_idx.tolist(), e_idx.tolist(), strict=True):
+        cands[p].append(e)
+    out = []
+    for i, pt in enumerate(points):
+        if not cands.get(i):
+            out.append(FeatureMatch(i, "unmatched", f"no road edge within {tolerance_m:g} m"))
+            continue
+        best: dict[int, tuple[float, int]] = {}
+        for e in cands[i]:
+            d = float(geoms[e].distance(pt))
+            key = _road_key(e, twin)
+            if key not in best or d < best[key][0]:
+                best[key] = (d, e)
+        ranked = sorted(best.values())
+        d0, e0 = ranked[0]
+        # roads about as near; an edge sharing a node with the nearest one continues it (the
+        # point lies off their common end), which is no second candidate
+        ends0 = {int(u[e0]), int(v[e0])}
+        tied = [
+            r
+            for r in ranked
+            if r[0] - d0 <= max(TIE_M, TIE_SHARE * d0)
+            and (r[1] == e0 or not ends0 & {int(u[r[1]]), int(v[r[1]])})
+        ]
+        reason = f"nearest road at {d0:.1f} m"
+        if len(tied) > 1:
+            wanted = road.iloc[i] if road is not None else None
+            key = str(wanted).replace(" ", "").upper() if isinstance(wanted, str) and wanted else None
+            named = [r for r in tied if key is not None and key in _names(edges, r[1])]
+            if len(named) != 1:
+                listed = ", ".join(f"edge {e} at {d:.1f} m" for d, e in tied[:3])
+                hint = "give the feature its 'road' (ref or name) or move it onto its road"
+                out.append(
+                    FeatureMatch(
+                        i, "ambiguous", f"{len(tied)} roads about as near ({listed}); {hint}", [], d0
+                    )
+                )
+                continue
+            d0, e0 = named[0]
+            reason = f"{len(tied)} roads about as near; the one named '{wanted}' at {d0:.1f} m"
+        matches = []
+        for e in (e0, int(twin[e0])):
+            if e < 0:
+                continue
+            g = geoms[e]
+            h = math.nan if half_length_m is None else float(half_length_m[i])
+            if math.isfinite(h) and h > 0:
+                p = float(g.project(pt))
+                a, b = max(0.0, p - h), min(g.length, p + h)
+            else:
+                a, b = 0.0, float(g.length)
+            matches.append(EdgeMatch(e, a, b, d0, True))
+        out.append(FeatureMatch(i, "matched", reason, matches, d0, 1.0))
+    return out
+
+
+def _covered(edge: shapely.LineString, buf: shapely.Geometry) -> tuple[float, float, float]:
+    """Covered length and the interval ``[a, b]`` of ``edge`` inside ``buf``."""
+    inter = edge.intersection(buf)
+    if inter.is_empty or inter.length == 0:
+        return 0.0, 0.0, 0.0
+    coords = shapely.get_coordinates(inter)
+    pos = edge.project(shapely.points(coords))
+    return float(inter.length), float(pos.min()), float(pos.max())
+
+
+def match_lines(
+    edges: gpd.GeoDataFrame,
+    lines: gpd.GeoSeries,
+    tolerance_m: float,
+    *,
+    direction: pd.Series | None = None,
+) -> list[FeatureMatch]:
+    """Match lines to the edges that run along them (buffered overlap and direction).
+
+    Parameters
+    ----------
+    edges
+        Candidate directed edges.
+    lines
+        LineString geometries.
+    tolerance_m
+        Buffer half-width around each line.
+    direction
+        Per line: ``both`` (default), ``forward`` or ``backward`` (relative to the
+        line's digitisation) — which edge directions it applies to.
+
+    Returns
+    -------
+    list of FeatureMatch
+        One per line, with the covered interval of every matched edge and the
+        share of the line's length that the matched edges cover.
+    """
+    geoms = edges.geometry.to_numpy()
+    twin = twins(edges)
+    tree = shapely.STRtree(geoms)
+    cos_max = math.cos(math.radians(MAX_ANGLE_DEG))
+    out = []
+    for i, line in enumerate(lines):
+        want = "both" if direction is None or not isinstance(direction.iloc[i], str) else direction.iloc[i]
+        buf = line.buffer(tolerance_m, cap_style="flat")
+        found: dict[int, list[tuple[EdgeMatch, float, float]]] = defaultdict(list)
+        crossing = wrong_way = 0
+        for e in tree.query(buf, predicate="intersects").tolist():
+            g = geoms[e]
+            covered, a, b = _covered(g, buf)
+            if covered <= 0 or covered < min(0.5 * g.length, 3 * tolerance_m):
+                crossing += covered > 0
+                continue
+            pa, pb = g.interpolate(a), g.interpolate(b)
+            la, lb = float(line.project(pa)), float(line.project(pb))
+            q0, q1 = line.interpolate(la), line.interpolate(lb)
+            ev = np.array([pb.x - pa.x, pb.y - pa.y])
+            lv = np.array([q1.x - q0.x, q1.y - q0.y])
+            norm = float(np.hypot(*ev) * np.hypot(*lv))
+            cos = float(ev @ lv) / norm if norm > 0 else 0.0
+            if abs(cos) < cos_max:
+                crossing += 1
+                continue
+            same = cos > 0
+            if (want == "forward" and not same) or (want == "backward" and same):
+                wrong_way += 1
+                continue
+            d = float(line.distance(g.interpolate((a + b) / 2)))
+            found[_road_key(e, twin)].append((EdgeMatch(e, a, b, d, same), min(la, lb), max(la, lb)))
+        if not found:
+            why = [f"no edge runs along it within {tolerance_m:g} m"]
+            if crossing:
+                why.append(f"{crossing} edge(s) only cross it")
+            if wrong_way:
+                why.append(f"{wrong_way} run the other way (direction '{want}')")
+            out.append(FeatureMatch(i, "unmatched", "; ".join(why)))
+            continue
+        # one entry per road: its distance and the stretch of the line it covers
+        roads = []
+        for key, ms in found.items():
+            lo = min(m[1] for m in ms)
+            hi = max(m[2] for m in ms)
+            dist = min(m[0].distance_m for m in ms)
+            roads.append((dist, key, lo, hi, [m[0] for m in ms]))
+        roads.sort(key=lambda r: (r[0], r[1]))
+        kept: list[tuple[float, int, float, float, list[EdgeMatch]]] = []
+        tie = None
+        for r in roads:
+            clash = None
+            for k in kept:
+                overlap = min(r[3], k[3]) - max(r[2], k[2])
+                if overlap > 0.5 * min(r[3] - r[2], k[3] - k[2]):
+                    clash = k
+                    break
+            if clash is None:
+                kept.append(r)
+            elif r[0] - clash[0] <= max(TIE_M, TIE_SHARE * clash[0]):
+                tie = (clash, r)
+                break
+        if tie is not None:
+            (d1, k1, *_), (d2, k2, *_) = tie
+            out.append(
+                FeatureMatch(
+                    i,
+                    "ambiguous",
+                    f"two roads run along it at about the same distance (edge {k1} at {d1:.1f} m, "
+                    f"edge {k2} at {d2:.1f} m); check its geometry",
+                    [],
+                    d1,
+                )
+            )
+            continue
+        spans = sorted((k[2], k[3]) for k in kept)
+        total, cur_lo, cur_hi = 0.0, spans[0][0], spans[0][1]
+        for lo, hi in spans[1:]:
+            if lo > cur_hi:
+                total += cur_hi - cur_lo
+                cur_lo, cur_hi = lo, hi
+            else:
+                cur_hi = max(cur_hi, hi)
+        total += cur_hi - cur_lo
+        share = min(1.0, total / line.length) if line.length > 0 else 1.0
+        matches = [m for k in kept for m in k[4]]
+        dist = max(k[0] for k in kept)
+        reason = f"{len(matches)} edge(s) along {share:.0%} of its length, within {dist:.1f} m"
+        out.append(FeatureMatch(i, "matched", reason, matches, dist, share))
+    return out
+
+
+def split_edges(
+    nodes: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    cuts: dict[int, list[float]],
+    *,
+    min_piece_m: float = 10.0,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[int, list[tuple[int, float, float]]]]:
+    """Cut edges at positions along their geometry; the reverse twin is cut at the same points.
+
+    Parameters
+    ----------
+    nodes, edges
+        The network's frames (nodes indexed 0…n-1).
+    cuts
+        Edge row → positions (m along its geometry). Positions closer than
+        ``min_piece_m`` to an end or to each other are dropped.
+    min_piece_m
+        Shortest piece made.
+
+    Returns
+    -------
+    nodes, edges
+        New frames: new nodes are appended then every node renumbered in spatial
+        (Hilbert) order; ``length_m`` and ``time_s`` are shared pro rata.
+    pieces
+        Old edge row → ``(new row, start_m, end_m)`` of each of its pieces, in the
+        old edge's geometry.
+    """
+    twin = twins(edges)
+    geoms = edges.geometry.to_numpy()
+    todo: dict[int, set[float]] = defaultdict(set)
+    for e, positions in cuts.items():
+        g_len = float(geoms[e].length)
+        for p in positions:
+            if min_piece_m <= p <= g_len - min_piece_m:
+                todo[e].add(round(p, 2))
+                if twin[e] >= 0:
+                    todo[int(twin[e])].add(round(float(geoms[twin[e]].length) - p, 2))
+    node_rows = [nodes]
+    new_nodes: dict[tuple[float, float], int] = {}
+    n0 = len(nodes)
+
+    def node_at(pt: shapely.Point, mode: str) -> int:
+        key = (round(pt.x, 2), round(pt.y, 2))
+        if key not in new_nodes:
+            new_nodes[key] = n0 + len(new_nodes)
+        return new_nodes[key]
+
+    new_modes: dict[int, str] = {}
+    rows = []
+    pieces: dict[int, list[tuple[int, float, float]]] = {}
+    keep = np.ones(len(edges), bool)
+    for e, positions in sorted(todo.items()):
+        g = geoms[e]
+        ps = [0.0]
+        for p in sorted(positions):
+            if p - ps[-1] >= min_piece_m and g.length - p >= min_piece_m:
+                ps.append(p)
+        ps.append(float(g.length))
+        if len(ps) == 2:
+            continue
+        keep[e] = False
+        row = edges.iloc[e]
+        mode = str(row["mode"])
+        ends = [int(row["u"])]
+        for p in ps[1:-1]:
+            w = node_at(g.interpolate(p), mode)
+            new_modes[w] = mode
+            ends.append(w)
+        ends.append(int(row["v"]))
+        pieces[e] = []
+        for k in range(len(ps) - 1):
+            share = (ps[k + 1] - ps[k]) / g.length
+            piece = row.copy()
+            piece["u"], piece["v"] = ends[k], ends[k + 1]
+            piece["geometry"] = substring(g, ps[k], ps[k + 1])
+            for col in ("length_m", "time_s"):
+                if col in piece.index:
+                    piece[col] = float(row[col]) * share
+            rows.append(piece)
+            pieces[e].append((len(rows) - 1, ps[k], ps[k + 1]))
+    if not rows:
+        return nodes, edges, {}
+    old_rows = np.flatnonzero(keep)
+    kept = edges.iloc[old_rows]
+    added = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=edges.crs)
+    base = len(kept)
+    pieces = {e: [(base + r, a, b) for r, a, b in ps] for e, ps in pieces.items()}
+    xy = np.array(list(new_nodes), dtype=float).reshape(-1, 2)
+    extra = gpd.GeoDataFrame(
+        {
+            "mode": [new_modes[i] for i in new_nodes.values()],
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "source_id": [f"split:{x:.2f},{y:.2f}" for x, y in xy],
+        },
+        geometry=shapely.points(xy),
+        crs=nodes.crs,
+        index=pd.RangeIndex(n0, n0 + len(new_nodes)),
+    )
+    node_rows.append(extra)
+    all_nodes = pd.concat(node_rows)
+    new_edges = pd.concat([kept, added], ignore_index=True)
+    # renumber every node in spatial order, as the builders do
+    order = np.argsort(hilbert_codes(all_nodes["x"].to_numpy(), all_nodes["y"].to_numpy(), 16), kind="stable")
+    rank = np.empty(order.size, np.int64)
+    rank[order] = np.arange(order.size)
+    out_nodes = all_nodes.iloc[order].reset_index(drop=True)
+    new_edges["u"] = rank[new_edges["u"].to_numpy(np.int64)]
+    new_edges["v"] = rank[new_edges["v"].to_numpy(np.int64)]
+    # unsplit edges keep a record too, so callers can map every old row
+    for new_pos, old in enumerate(old_rows.tolist()):
+        pieces.setdefault(old, [(new_pos, 0.0, float(geoms[old].length))])
+    return gpd.GeoDataFrame(out_nodes, crs=nodes.crs), gpd.GeoDataFrame(new_edges, crs=edges.crs), pieces
