@@ -220,6 +220,58 @@ def _cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_overlay(args: argparse.Namespace) -> int:
+    from .errors import NetworkError
+    from .network.embedded import load_embedded_network
+    from .network.io import load_network, save_network
+    from .network.overlays import Overlay, conflate, read_overlay, roads_overlay
+
+    if not args.overlay and not args.wegenregister:
+        msg = "name at least one overlay (folder, GeoPackage or packaged name) or --wegenregister ZIP"
+        raise NetworkError(msg)
+    t0 = time.perf_counter()
+    with errors.status("reading overlays…"):
+        overlays = [read_overlay(name, mapping=args.mapping) for name in args.overlay]
+        if args.wegenregister:
+            from .network.wegenregister import read_wegenregister
+
+            overlays += [roads_overlay(Path(z).name, read_wegenregister(z)) for z in args.wegenregister]
+        overlay = Overlay.merge(overlays)
+    with errors.status("conflating…"):
+        base = load_embedded_network() if args.network == "embedded" else load_network(args.network)
+        net, report = conflate(
+            base,
+            overlay,
+            tolerance_m=args.snap_tolerance,
+            point_tolerance_m=args.point_tolerance,
+            line_tolerance_m=args.line_tolerance,
+        )
+    out = Path(args.out)
+    report_dir = Path(args.report) if args.report else out.with_name(f"{out.stem}-conflation")
+    paths = report.write(report_dir)
+    for layer, counts in sorted(report.counts().items()):
+        shown = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        console.print(f"  {layer:<20} {shown}")
+    problems = report.problems(("sites", "bridges", "clearances", "width_restrictions", "closures"))
+    for p in problems:
+        console.print(f"  [yellow]warning[/yellow] {p}", markup=True)
+    console.print(f"report {paths['conflation_csv']} and {paths['conflation_geojson']}")
+    if problems and args.strict:
+        msg = (
+            f"{len(problems)} restriction or site feature(s) do not fit the network (--strict); "
+            f"see {paths['conflation_csv']}; the network was not written"
+        )
+        raise NetworkError(msg)
+    path = save_network(net, out)
+    info = net.summary()
+    console.print(
+        f"network {info['nodes']} nodes, {info['edges']} edges after splitting "
+        f"({len(net.edges) - len(base.edges):+d} edges) in {time.perf_counter() - t0:.1f} s"
+    )
+    console.print(f"written {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"enablement {__version__}")
@@ -242,6 +294,24 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("--alternatives", type=int, default=2, help="number of corridors to show (default 2)")
     ro.add_argument("--map", default="route.html", help="map to write (default route.html)")
     ro.set_defaults(func=_cmd_route)
+    ov = sub.add_parser(
+        "overlay", help="conflate IGN-style overlay layers onto a network and report every feature"
+    )
+    ov.add_argument("overlay", nargs="*", help="overlay folders, GeoPackages or packaged names")
+    ov.add_argument("--network", default="embedded", help="'embedded' or a .gpkg network file")
+    ov.add_argument("--mapping", help="field-mapping file (default: overlay.yaml in each overlay folder)")
+    ov.add_argument(
+        "--wegenregister", action="append", help="Wegenregister extract (.zip or folder) as road attributes"
+    )
+    ov.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
+    ov.add_argument("--report", help="folder for conflation.csv/.geojson (default: beside --out)")
+    ov.add_argument("--snap-tolerance", type=float, help="largest site-to-node distance (m)")
+    ov.add_argument("--point-tolerance", type=float, help="largest point-feature-to-road distance (m)")
+    ov.add_argument("--line-tolerance", type=float, help="buffer half-width for line features (m)")
+    ov.add_argument(
+        "--strict", action="store_true", help="fail (and write no network) when a restriction does not match"
+    )
+    ov.set_defaults(func=_cmd_overlay)
     net = sub.add_parser("network", help="network commands")
     nsub = net.add_subparsers(dest="network_command", required=True)
     build = nsub.add_parser("build", help="build a road and rail network from OpenStreetMap")

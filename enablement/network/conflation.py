@@ -10,7 +10,8 @@ the matches change.
   the feature names its road (``road``: a ref or a name) and exactly one of the
   candidates carries that name.
 - A **line** matches the edges that run along it: an edge must overlap the
-  line's flat-capped buffer for at least half its length or three tolerances,
+  line's flat-capped buffer for at least half its length, three tolerances or
+  half the line's length (whichever is least),
   and its covered part must run within 30° of the line's direction (a road that
   crosses the line is no match). The line's ``direction`` (``both``, ``forward``
   along its digitisation, ``backward``) keeps only edges of that direction. Two
@@ -241,12 +242,13 @@ def match_lines(
         for e in tree.query(buf, predicate="intersects").tolist():
             g = geoms[e]
             covered, a, b = _covered(g, buf)
-            if covered <= 0 or covered < min(0.5 * g.length, 3 * tolerance_m):
+            if covered <= 0 or covered < min(0.5 * g.length, 3 * tolerance_m, 0.5 * line.length):
                 crossing += covered > 0
                 continue
             pa, pb = g.interpolate(a), g.interpolate(b)
             la, lb = float(line.project(pa)), float(line.project(pb))
-            q0, q1 = line.interpolate(la), line.interpolate(lb)
+            # the line's own direction over the stretch the edge covers (low to high position)
+            q0, q1 = line.interpolate(min(la, lb)), line.interpolate(max(la, lb))
             ev = np.array([pb.x - pa.x, pb.y - pa.y])
             lv = np.array([q1.x - q0.x, q1.y - q0.y])
             norm = float(np.hypot(*ev) * np.hypot(*lv))
@@ -427,7 +429,7 @@ def split_edges(
     order = np.argsort(hilbert_codes(all_nodes["x"].to_numpy(), all_nodes["y"].to_numpy(), 16), kind="stable")
     rank = np.empty(order.size, np.int64)
     rank[order] = np.arange(order.size)
-    out_nodes = all_nodes.iloc[order].reset_index(drop=True)
+    out_nodes = all_nodes.iloc[order].reset_index(drop=True).rename_axis(nodes.index.name)
     new_edges["u"] = rank[new_edges["u"].to_numpy(np.int64)]
     new_edges["v"] = rank[new_edges["v"].to_numpy(np.int64)]
     # unsplit edges keep a record too, so callers can map every old row

@@ -20,6 +20,7 @@ overlay > OSM tag > default) and returns a :class:`ConflationReport`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -56,6 +57,7 @@ __all__ = [
     "conflate",
     "overlay_path",
     "read_overlay",
+    "roads_overlay",
 ]
 
 logger = logging.getLogger(__name__)
@@ -259,6 +261,26 @@ def _empty() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": pd.Series([], dtype=object)}, geometry=[], crs=CRS).set_index(
         "id", drop=False
     )
+
+
+def roads_overlay(name: str, roads: gpd.GeoDataFrame) -> Overlay:
+    """Wrap a road-attribute layer (e.g. from :func:`read_wegenregister`) as an overlay.
+
+    The layer is checked against the ``roads`` schema like any other; problems raise
+    :class:`~enablement.errors.OverlayError`.
+    """
+    problems: list[str] = []
+    src = _Source(Path(name))
+    gdf = roads.to_crs(CRS).copy()
+    spec = LAYERS["roads"]
+    _check_geometry(src, gdf, spec, problems)
+    _check_fields(src, gdf, spec, problems)
+    _check_direction(src, gdf, problems)
+    if problems:
+        raise OverlayError(
+            f"{len(problems)} problem(s) in {name}:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    return Overlay(name, _empty(), _empty(), {"roads": gdf.set_index("id", drop=False)})
 
 
 def overlay_path(name: str | os.PathLike[str]) -> Path:
@@ -690,7 +712,12 @@ class ConflationReport:
 
 
 def _matches(
-    layer: str, gdf: gpd.GeoDataFrame, road: gpd.GeoDataFrame, point_tol: float, line_tol: float
+    layer: str,
+    gdf: gpd.GeoDataFrame,
+    road: gpd.GeoDataFrame,
+    point_tol: float,
+    line_tol: float,
+    main_only: bool = False,
 ) -> list[FeatureMatch]:
     """Match a layer's features (points and lines separately) to road edges."""
     geoms = gdf.geometry
@@ -706,13 +733,67 @@ def _matches(
             m.feature = int(idx[m.feature])
             results[m.feature] = m
     if (~is_point).any():
-        idx = np.flatnonzero(~is_point)
         col = "lanes_direction" if layer == "roads" and "lanes_direction" in gdf.columns else "direction"
-        direction = gdf[col].iloc[idx] if col in gdf.columns else None
-        for m in match_lines(road, geoms.iloc[idx], line_tol, direction=direction):
-            m.feature = int(idx[m.feature])
-            results[m.feature] = m
+        # road-attribute lines only match edges of a compatible class (a lane count of a
+        # local street must not land on the motorway running beside it)
+        tiers = (
+            gdf["highway"].map(_tier).to_numpy()
+            if layer == "roads" and "highway" in gdf.columns
+            else np.zeros(len(gdf), np.int64)
+        )
+        edge_tier = (
+            road["highway"].map(_tier).to_numpy()
+            if "highway" in road.columns
+            else np.full(len(road), _MAIN_ONLY if main_only else 0)
+        )
+        for tier in np.unique(tiers[~is_point]).tolist():
+            idx = np.flatnonzero(~is_point & (tiers == tier))
+            ok = np.ones(len(road), bool)
+            if tier:
+                ok = (edge_tier == 0) | (np.abs(edge_tier - tier) <= 1)
+                if main_only and "highway" not in road.columns and tier == _LOCAL:
+                    ok[:] = False
+            sub = np.flatnonzero(ok)
+            direction = gdf[col].iloc[idx] if col in gdf.columns else None
+            if sub.size == 0:
+                for i in idx.tolist():
+                    why = "the network holds main roads only; a local road has no counterpart in it"
+                    results[i] = FeatureMatch(i, "unmatched", why)
+                continue
+            edges_sub = road.iloc[sub].reset_index(drop=True)
+            for m in match_lines(edges_sub, geoms.iloc[idx], line_tol, direction=direction):
+                m.feature = int(idx[m.feature])
+                m.edges = [dataclasses.replace(e, edge=int(sub[e.edge])) for e in m.edges]
+                results[m.feature] = m
     return [r for r in results if r is not None]
+
+
+_TIERS = {
+    **dict.fromkeys(("motorway", "motorway_link", "trunk", "trunk_link"), 1),
+    **dict.fromkeys(("primary", "primary_link", "secondary", "secondary_link"), 2),
+    **dict.fromkeys(
+        (
+            "tertiary",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "service",
+            "track",
+            "path",
+            "pedestrian",
+            "road",
+        ),
+        3,
+    ),
+}
+_MAIN_ONLY = 2
+_LOCAL = 3
+
+
+def _tier(highway: object) -> int:
+    """Road tier of a highway class: 1 motorway/trunk, 2 primary/secondary, 3 local, 0 unknown."""
+    return _TIERS.get(highway, 0) if isinstance(highway, str) else 0
 
 
 def _provenance(edges: gpd.GeoDataFrame, column: str, base: str) -> None:
@@ -767,13 +848,14 @@ def conflate(
     edges = net.edges.reset_index(drop=True)
     road_rows = np.flatnonzero((edges["mode"] == "road").to_numpy())
     road = edges.iloc[road_rows].reset_index(drop=True)
+    main_only = bool(net.meta.get("main_roads_only", net.meta.get("source") == "embedded"))
     found: dict[str, list[FeatureMatch]] = {}
     cuts: dict[int, list[float]] = {}
     for layer in _ORDER:
         gdf = overlay.layer(layer)
         if not len(gdf):
             continue
-        found[layer] = _matches(layer, gdf, road, ptol, ltol)
+        found[layer] = _matches(layer, gdf, road, ptol, ltol, main_only)
         if layer == "closures":  # a closure closes the whole edges it lies on: nothing to cut
             continue
         for m in found[layer]:

@@ -245,3 +245,42 @@ def test_real_extract_tienen():
     assert per_segment.sort_index().tolist() == pytest.approx(lengths.sort_index().tolist(), abs=0.01)
     xmin, ymin, xmax, ymax = roads.total_bounds
     assert 540_000 < xmin < xmax < 800_000 and 520_000 < ymin < ymax < 750_000
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(
+    not REAL.exists(),
+    reason="../shared/data/ign/wegenregister-tienen.zip absent (real Wegenregister extract)",
+)
+def test_e40_from_the_register_conflates_onto_the_embedded_motorway_edges(tmp_path):
+    from enablement.cli import main
+    from enablement.network.embedded import load_embedded_network
+    from enablement.network.overlays import conflate, roads_overlay
+
+    base = load_embedded_network()
+    ov = roads_overlay("wegenregister", read_wegenregister(REAL))
+    # the embedded network is coarse (straight lines between nodes kilometres apart): 1 km buffer
+    net, report = conflate(base, ov, line_tolerance_m=1000)
+    table = report.table.set_index("id")
+    e40 = table[table.index.str.startswith("wr-389633-")]
+    assert (e40["status"] == "matched").all()
+    assert e40.loc["wr-389633-2", "share"] > 0.5
+    # local roads have no counterpart in a main-roads-only network: unmatched, with the reason
+    local = table.drop(e40.index)
+    assert (local["status"] == "unmatched").all()
+    assert local["reason"].str.contains("main roads only").all()
+    edges = net.edges
+    got = edges[edges["lanes_src"].astype(str).str.startswith("overlay:roads:wr-389633")]
+    # lanes are counted in the digitisation direction only: one carriageway, a connected chain
+    assert sorted(got["lanes"].tolist()) == [3.0, 4.0]
+    assert set(got["ref"]) == {"E40;A3"} and set(got["highway"]) == {"motorway"}
+    assert got["v"].iloc[0] == got["u"].iloc[1] or got["u"].iloc[0] == got["v"].iloc[1]
+    # the split pieces keep the total length of the network
+    road = base.edges["mode"] == "road"
+    assert net.edges.loc[net.edges["mode"] == "road", "length_m"].sum() == pytest.approx(
+        base.edges.loc[road, "length_m"].sum(), rel=1e-9
+    )
+    # the same through the command line, report written beside the network
+    out = tmp_path / "tienen.gpkg"
+    assert main(["overlay", "--wegenregister", str(REAL), "--line-tolerance", "1000", "--out", str(out)]) == 0
+    assert out.exists() and (tmp_path / "tienen-conflation" / "conflation.csv").exists()
