@@ -224,10 +224,10 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     from .errors import NetworkError
     from .network.embedded import load_embedded_network
     from .network.io import load_network, save_network
-    from .network.overlays import Overlay, conflate, read_overlay, roads_overlay
+    from .network.overlays import Overlay, conflate, layer_overlay, read_overlay
 
-    if not args.overlay and not args.wegenregister:
-        msg = "name at least one overlay (folder, GeoPackage or packaged name) or --wegenregister ZIP"
+    if not args.overlay and not args.wegenregister and not args.infrabel:
+        msg = "name at least one overlay (folder, GeoPackage or packaged name), --wegenregister or --infrabel"
         raise NetworkError(msg)
     t0 = time.perf_counter()
     with errors.status("reading overlays…"):
@@ -235,7 +235,15 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
         if args.wegenregister:
             from .network.wegenregister import read_wegenregister
 
-            overlays += [roads_overlay(Path(z).name, read_wegenregister(z)) for z in args.wegenregister]
+            overlays += [
+                layer_overlay(Path(z).name, "roads", read_wegenregister(z)) for z in args.wegenregister
+            ]
+        if args.infrabel:
+            from .network.infrabel import read_infrabel_lines, read_infrabel_sections
+
+            points = read_infrabel_sections(args.infrabel).features
+            lines = read_infrabel_lines(args.infrabel)
+            overlays.append(layer_overlay(Path(args.infrabel).name, "rail_lines", lines, features=points))
         overlay = Overlay.merge(overlays)
     with errors.status("conflating…"):
         base = load_embedded_network() if args.network == "embedded" else load_network(args.network)
@@ -303,6 +311,7 @@ def _parser() -> argparse.ArgumentParser:
     ov.add_argument(
         "--wegenregister", action="append", help="Wegenregister extract (.zip or folder) as road attributes"
     )
+    ov.add_argument("--infrabel", help="Infrabel line sections: rail attributes for the network's rail lines")
     ov.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
     ov.add_argument("--report", help="folder for conflation.csv/.geojson (default: beside --out)")
     ov.add_argument("--snap-tolerance", type=float, help="largest site-to-node distance (m)")

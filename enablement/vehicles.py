@@ -166,9 +166,7 @@ class _VehicleModel(BaseModel):
 
     @field_validator("axle_load_t")
     @classmethod
-    def _axle_load_matches_running_gear(
-        cls, value: float | None, info: ValidationInfo
-    ) -> float | None:
+    def _axle_load_matches_running_gear(cls, value: float | None, info: ValidationInfo) -> float | None:
         tracked = info.data.get("tracked")
         if tracked is True and value is not None:
             msg = "must be null for a tracked vehicle (its class comes from the tracked table)"
@@ -318,21 +316,15 @@ def _parse(text: str, fname: str) -> Catalogue:
         loader.dispose()
     problems = [f"{fname}: {d}" for d in loader.duplicates]
     if not isinstance(raw, dict):
-        problems.append(
-            f"{fname}: (top level): expected a mapping with keys {', '.join(_TOP_KEYS)}"
-        )
+        problems.append(f"{fname}: (top level): expected a mapping with keys {', '.join(_TOP_KEYS)}")
         raise ScenarioError(problems)
     for key in raw:
         if key not in _TOP_KEYS:
-            problems.append(
-                f"{fname}: {key}: unknown key; the top level holds {', '.join(_TOP_KEYS)}"
-            )
+            problems.append(f"{fname}: {key}: unknown key; the top level holds {', '.join(_TOP_KEYS)}")
     if raw.get("version") != 1:
         problems.append(f"{fname}: version: expected 1, got {raw.get('version')!r}")
     if not isinstance(raw.get("source"), str) or not raw["source"].strip():
-        problems.append(
-            f"{fname}: source: expected a non-empty text naming where the figures come from"
-        )
+        problems.append(f"{fname}: source: expected a non-empty text naming where the figures come from")
     specs = raw.get("vehicles")
     if not isinstance(specs, dict) or not specs:
         problems.append(f"{fname}: vehicles: expected a non-empty mapping of vehicle id to figures")

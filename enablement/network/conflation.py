@@ -208,6 +208,7 @@ def match_lines(
     tolerance_m: float,
     *,
     direction: pd.Series | None = None,
+    keep_parallel: bool = False,
 ) -> list[FeatureMatch]:
     """Match lines to the edges that run along them (buffered overlap and direction).
 
@@ -222,6 +223,9 @@ def match_lines(
     direction
         Per line: ``both`` (default), ``forward`` or ``backward`` (relative to the
         line's digitisation) — which edge directions it applies to.
+    keep_parallel
+        Keep every edge running along the line, parallel ones included (the tracks
+        of a multi-track railway line are separate edges); no ambiguity then.
 
     Returns
     -------
@@ -287,7 +291,7 @@ def match_lines(
                 if overlap > 0.5 * min(r[3] - r[2], k[3] - k[2]):
                     clash = k
                     break
-            if clash is None:
+            if clash is None or keep_parallel:
                 kept.append(r)
             elif r[0] - clash[0] <= max(TIE_M, TIE_SHARE * clash[0]):
                 tie = (clash, r)

@@ -31,7 +31,7 @@ from ..errors import NetworkError
 from ..kernels import hilbert_codes
 from .model import CRS, Network
 
-__all__ = ["INFRABEL_ATTRIBUTION", "REQUIRED_FIELDS", "read_infrabel_sections"]
+__all__ = ["INFRABEL_ATTRIBUTION", "REQUIRED_FIELDS", "read_infrabel_lines", "read_infrabel_sections"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ _KEEP = (
 )
 
 
+_GAUGES = ("gauge_nat", "c70", "c400", "p70", "p400", "linecat_f", "linecat_p")
+
+
 def _voltage(text: object) -> tuple[float, float]:
     """(volts, hertz) from ``"3kV DC"``, ``"25kV AC"``, ``"15kV AC"``; NaN when not electrified."""
     m = re.match(r"\s*(\d+(?:\.\d+)?)\s*kV\s*(AC|DC)", str(text), re.IGNORECASE)
@@ -65,6 +68,89 @@ def _voltage(text: object) -> tuple[float, float]:
     if m.group(2).upper() == "DC":
         return volts, 0.0
     return volts, 16.7 if volts == 15000.0 else 50.0
+
+
+def _read_sections(p: Path) -> gpd.GeoDataFrame:
+    """Read and check the line-section layer; every problem in one NetworkError. Returns EPSG:3812."""
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types
+        msg = f"{p}: cannot be read as a vector layer ({exc})"
+        raise NetworkError(msg) from None
+    problems = []
+    if gdf.crs is None:
+        problems.append(f"{p}: no CRS; write the layer with its CRS (Infrabel publishes EPSG:4326)")
+    missing = [f for f in REQUIRED_FIELDS if f not in gdf.columns]
+    if missing:
+        problems.append(f"{p}: missing required field(s) {', '.join(missing)}")
+    if problems:
+        raise NetworkError(
+            f"{len(problems)} problem(s) in the Infrabel layer:\n" + "\n".join(f"  - {x}" for x in problems)
+        )
+    return gdf.to_crs(CRS)
+
+
+def _line_attributes(gdf: pd.DataFrame) -> pd.DataFrame:
+    """Infrabel fields turned into our rail columns (tracks, electrification, gauges, categories)."""
+    attrs = gdf[[c for c in _KEEP if c in gdf.columns]].reset_index(drop=True)
+    volts = [_voltage(x) for x in attrs["ecs_voltfreq"]]
+    attrs["voltage_v"] = [x[0] for x in volts]
+    attrs["frequency_hz"] = [x[1] for x in volts]
+    attrs["electrified"] = np.isfinite(attrs["voltage_v"]).astype(float)
+    attrs["tracks"] = pd.to_numeric(attrs["nrtracks"], errors="coerce")
+    return attrs
+
+
+def read_infrabel_lines(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Infrabel line sections as a ``rail_lines`` overlay layer (to enrich an OSM rail network).
+
+    Parameters
+    ----------
+    path
+        The line-section layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One LineString per section with a geometry, in EPSG:3812: ``id``
+        (``ls-<ls_id>``), ``line`` (label), ``tracks``, ``electrified``,
+        ``voltage_v``, ``frequency_hz``, ``gauge_nat``, ``c70``, ``c400``, ``p70``,
+        ``p400``, ``linecat_f``, ``linecat_p``, ``from_point``/``to_point``
+        (operational-point names), ``source`` and ``illustrative`` (false).
+    """
+    p = Path(path)
+    gdf = _read_sections(p)
+    has_geom = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    gdf = gdf[has_geom].reset_index(drop=True)
+    attrs = _line_attributes(gdf)
+    ids = attrs["ls_id"].astype(str) if "ls_id" in attrs.columns else pd.Series(range(len(attrs))).astype(str)
+    geoms = [shapely.line_merge(g) if g.geom_type == "MultiLineString" else g for g in gdf.geometry]
+    out = pd.DataFrame(
+        {
+            "id": "ls-" + ids,
+            "line": attrs.get("label"),
+            "tracks": attrs["tracks"],
+            "electrified": attrs["electrified"],
+            "voltage_v": attrs["voltage_v"],
+            "frequency_hz": attrs["frequency_hz"],
+            **{
+                c: attrs[c].astype(object).where(attrs[c].notna(), None)
+                for c in _GAUGES
+                if c in attrs.columns
+            },
+            "from_point": attrs.get("ptcarfromname"),
+            "to_point": attrs.get("ptcartoname"),
+            "source": [f"{INFRABEL_ATTRIBUTION}, line section {i}" for i in ids],
+            "illustrative": False,
+        }
+    )
+    lines = gpd.GeoDataFrame(out, geometry=geoms, crs=CRS)
+    multi = lines.geometry.geom_type != "LineString"
+    if multi.any():
+        logger.info(
+            "%d Infrabel sections with disjoint parts left out of the rail_lines layer", int(multi.sum())
+        )
+    return lines[~multi].reset_index(drop=True)
 
 
 def read_infrabel_sections(path: str | os.PathLike[str]) -> Network:
@@ -88,22 +174,7 @@ def read_infrabel_sections(path: str | os.PathLike[str]) -> Network:
         Listing every problem (missing fields, no CRS, sections without ends).
     """
     p = Path(path)
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many types
-        msg = f"{p}: cannot be read as a vector layer ({exc})"
-        raise NetworkError(msg) from None
-    problems = []
-    if gdf.crs is None:
-        problems.append(f"{p}: no CRS; write the layer with its CRS (Infrabel publishes EPSG:4326)")
-    missing = [f for f in REQUIRED_FIELDS if f not in gdf.columns]
-    if missing:
-        problems.append(f"{p}: missing required field(s) {', '.join(missing)}")
-    if problems:
-        raise NetworkError(
-            f"{len(problems)} problem(s) in the Infrabel layer:\n" + "\n".join(f"  - {x}" for x in problems)
-        )
-    gdf = gdf.to_crs(CRS)
+    gdf = _read_sections(p)
     ends_missing = gdf["ptcarfrom"].isna() | gdf["ptcarto"].isna()
     gdf = gdf[~ends_missing].copy()
     gdf["ptcarfrom"] = gdf["ptcarfrom"].astype(str)
@@ -151,12 +222,7 @@ def read_infrabel_sections(path: str | os.PathLike[str]) -> Network:
             straight += 1
         else:
             geoms.append(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom)
-    attrs = gdf[[c for c in _KEEP if c in gdf.columns]].reset_index(drop=True)
-    volts = [_voltage(x) for x in attrs["ecs_voltfreq"]]
-    attrs["voltage_v"] = [x[0] for x in volts]
-    attrs["frequency_hz"] = [x[1] for x in volts]
-    attrs["electrified"] = np.isfinite(attrs["voltage_v"]).astype(float)
-    attrs["tracks"] = pd.to_numeric(attrs["nrtracks"], errors="coerce")
+    attrs = _line_attributes(gdf)
     for col in ("electrified", "voltage_v", "frequency_hz", "tracks"):
         attrs[f"{col}_src"] = "infrabel"
     forward = attrs.assign(u=u, v=v, geometry=geoms)

@@ -55,9 +55,9 @@ __all__ = [
     "Overlay",
     "apply_overlay",
     "conflate",
+    "layer_overlay",
     "overlay_path",
     "read_overlay",
-    "roads_overlay",
 ]
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,30 @@ LAYERS: dict[str, LayerSpec] = {
         },
         ("highway", "ref", "name", "road_category", "morphology", "direction", "lanes_direction"),
     ),
+    "rail_lines": LayerSpec(
+        ("LineString",),
+        _COMMON,
+        {
+            "tracks": (1.0, 12.0),
+            "electrified": (0.0, 1.0),
+            "voltage_v": (0.0, 50_000.0),
+            "frequency_hz": (0.0, 60.0),
+            "maxspeed_kmh": (5.0, 350.0),
+            "maxaxleload_t": (1.0, 40.0),
+        },
+        (
+            "line",
+            "gauge_nat",
+            "c70",
+            "c400",
+            "p70",
+            "p400",
+            "linecat_f",
+            "linecat_p",
+            "from_point",
+            "to_point",
+        ),
+    ),
 }
 """Layer types an overlay may hold, by the name of their file (``bridges.geojson``) or GeoPackage layer."""
 
@@ -193,6 +217,28 @@ _WRITES: dict[str, dict[str, str]] = {
         "maxheight_m": "maxheight_m",
         "maxwidth_m": "maxwidth_m",
     },
+    "rail_lines": {
+        **{
+            f: f
+            for f in (
+                "tracks",
+                "electrified",
+                "voltage_v",
+                "frequency_hz",
+                "maxspeed_kmh",
+                "maxaxleload_t",
+                "gauge_nat",
+                "c70",
+                "c400",
+                "p70",
+                "p400",
+                "linecat_f",
+                "linecat_p",
+                "line",
+            )
+        },
+        "id": "rail_section_id",
+    },
     "clearances": {"maxheight_m": "maxheight_m", "id": "clearance_id"},
     "width_restrictions": {"maxwidth_m": "maxwidth_m", "id": "width_restriction_id"},
     "bridges": {
@@ -202,7 +248,7 @@ _WRITES: dict[str, dict[str, str]] = {
         "id": "bridge_id",
     },
 }
-_ORDER = ("roads", "clearances", "width_restrictions", "bridges", "closures")
+_ORDER = ("rail_lines", "roads", "clearances", "width_restrictions", "bridges", "closures")
 """Order of application: later layers override earlier ones on the same edge."""
 
 
@@ -219,13 +265,18 @@ class Overlay:
     bridges
         Bridges indexed by id (may be empty).
     layers
-        The other layers by type (clearances, width restrictions, closures, roads).
+        The other layers by type (clearances, width restrictions, closures, roads,
+        rail lines).
+    features
+        Points added to the network's ``features`` layer (e.g. Infrabel
+        operational points: candidate rail sites), or ``None``.
     """
 
     name: str
     sites: gpd.GeoDataFrame
     bridges: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    features: gpd.GeoDataFrame | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """Return a layer by type (empty when the overlay has none)."""
@@ -249,11 +300,13 @@ class Overlay:
             merged[name] = frame
         if problems:
             raise OverlayError("overlays clash:\n" + "\n".join(f"  - {p}" for p in problems))
+        feats = [o.features for o in overlays if o.features is not None and len(o.features)]
         return cls(
             "+".join(o.name for o in overlays),
             merged.pop("sites"),
             merged.pop("bridges"),
             merged,
+            gpd.GeoDataFrame(pd.concat(feats, ignore_index=True), crs=CRS) if feats else None,
         )
 
 
@@ -263,16 +316,22 @@ def _empty() -> gpd.GeoDataFrame:
     )
 
 
-def roads_overlay(name: str, roads: gpd.GeoDataFrame) -> Overlay:
-    """Wrap a road-attribute layer (e.g. from :func:`read_wegenregister`) as an overlay.
+def layer_overlay(
+    name: str, kind: str, layer: gpd.GeoDataFrame, *, features: gpd.GeoDataFrame | None = None
+) -> Overlay:
+    """Wrap one layer read by an importer (Wegenregister ``roads``, Infrabel ``rail_lines``) as an overlay.
 
-    The layer is checked against the ``roads`` schema like any other; problems raise
-    :class:`~enablement.errors.OverlayError`.
+    The layer is checked against its type's schema like any file layer; problems
+    raise :class:`~enablement.errors.OverlayError`. ``features`` (points such as
+    Infrabel operational points) are added to the network's ``features`` layer.
     """
+    if kind not in LAYERS or kind in SITE_LAYERS or kind == "bridges":
+        msg = f"layer_overlay: '{kind}' is not a line-attribute layer type"
+        raise OverlayError(msg)
     problems: list[str] = []
     src = _Source(Path(name))
-    gdf = roads.to_crs(CRS).copy()
-    spec = LAYERS["roads"]
+    gdf = layer.to_crs(CRS).copy()
+    spec = LAYERS[kind]
     _check_geometry(src, gdf, spec, problems)
     _check_fields(src, gdf, spec, problems)
     _check_direction(src, gdf, problems)
@@ -280,7 +339,8 @@ def roads_overlay(name: str, roads: gpd.GeoDataFrame) -> Overlay:
         raise OverlayError(
             f"{len(problems)} problem(s) in {name}:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-    return Overlay(name, _empty(), _empty(), {"roads": gdf.set_index("id", drop=False)})
+    extra = features.to_crs(CRS) if features is not None else None
+    return Overlay(name, _empty(), _empty(), {kind: gdf.set_index("id", drop=False)}, extra)
 
 
 def overlay_path(name: str | os.PathLike[str]) -> Path:
@@ -761,7 +821,10 @@ def _matches(
                     results[i] = FeatureMatch(i, "unmatched", why)
                 continue
             edges_sub = road.iloc[sub].reset_index(drop=True)
-            for m in match_lines(edges_sub, geoms.iloc[idx], line_tol, direction=direction):
+            lines = match_lines(
+                edges_sub, geoms.iloc[idx], line_tol, direction=direction, keep_parallel=layer == "rail_lines"
+            )
+            for m in lines:
                 m.feature = int(idx[m.feature])
                 m.edges = [dataclasses.replace(e, edge=int(sub[e.edge])) for e in m.edges]
                 results[m.feature] = m
@@ -846,8 +909,14 @@ def conflate(
     net = network.copy()
     base = str(net.meta.get("source", "network"))
     edges = net.edges.reset_index(drop=True)
-    road_rows = np.flatnonzero((edges["mode"] == "road").to_numpy())
-    road = edges.iloc[road_rows].reset_index(drop=True)
+    mode = edges["mode"].to_numpy()
+    # rail lines enrich running lines only: OSM yard tracks, sidings and spurs keep their own tags
+    running = edges["service"].isna().to_numpy() if "service" in edges.columns else np.ones(len(edges), bool)
+    candidates = {
+        "road": np.flatnonzero(mode == "road"),
+        "rail": np.flatnonzero((mode == "rail") & running),
+    }
+    frames = {k: edges.iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
     main_only = bool(net.meta.get("main_roads_only", net.meta.get("source") == "embedded"))
     found: dict[str, list[FeatureMatch]] = {}
     cuts: dict[int, list[float]] = {}
@@ -855,7 +924,9 @@ def conflate(
         gdf = overlay.layer(layer)
         if not len(gdf):
             continue
-        found[layer] = _matches(layer, gdf, road, ptol, ltol, main_only)
+        kind = "rail" if layer == "rail_lines" else "road"
+        found[layer] = _matches(layer, gdf, frames[kind], ptol, ltol, main_only)
+        road_rows = candidates[kind]
         if layer == "closures":  # a closure closes the whole edges it lies on: nothing to cut
             continue
         for m in found[layer]:
@@ -868,6 +939,7 @@ def conflate(
     records = []
     for layer in _ORDER:
         gdf = overlay.layer(layer)
+        road_rows = candidates["rail" if layer == "rail_lines" else "road"]
         for m in found.get(layer, []):
             rows: list[int] = []
             for em in m.edges:
@@ -904,6 +976,14 @@ def conflate(
     records += site_records
     net.sites = sites
     net.edges = _with_transfers(net, sites)
+    if overlay.features is not None and len(overlay.features):
+        # only the points within the network's extent (national layers on a city network)
+        x0, y0, x1, y1 = (
+            shapely.MultiPoint(net.nodes.geometry.to_numpy()).bounds if len(net.nodes) else (0, 0, 0, 0)
+        )
+        inside = overlay.features.cx[x0 - 1000 : x1 + 1000, y0 - 1000 : y1 + 1000]
+        parts = [f for f in (net.features, inside) if len(f)]
+        net.features = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=CRS)
     matched = {layer: sum(m.status == "matched" for m in ms) for layer, ms in found.items()}
     net.meta = {
         **net.meta,

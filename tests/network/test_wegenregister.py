@@ -255,10 +255,10 @@ def test_real_extract_tienen():
 def test_e40_from_the_register_conflates_onto_the_embedded_motorway_edges(tmp_path):
     from enablement.cli import main
     from enablement.network.embedded import load_embedded_network
-    from enablement.network.overlays import conflate, roads_overlay
+    from enablement.network.overlays import conflate, layer_overlay
 
     base = load_embedded_network()
-    ov = roads_overlay("wegenregister", read_wegenregister(REAL))
+    ov = layer_overlay("wegenregister", "roads", read_wegenregister(REAL))
     # the embedded network is coarse (straight lines between nodes kilometres apart): 1 km buffer
     net, report = conflate(base, ov, line_tolerance_m=1000)
     table = report.table.set_index("id")
