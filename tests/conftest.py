@@ -23,9 +23,17 @@ def _cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 def _warm_kernels() -> None:
     """Compile (or load from numba's cache) the kernels once per session."""
     import numpy as np
-    from enablement.kernels import hilbert_codes
 
-    hilbert_codes(np.zeros(2), np.ones(2), 4)
+    from enablement import kernels as kn
+
+    offsets = np.array([0, 1, 1], np.int64)
+    heads = np.array([1], np.int32)
+    w = np.array([5], np.int32)
+    ok = np.ones(1, bool)
+    dist = np.full(2, kn.INF, np.int64)
+    work = (np.full(2, -1, np.int32), np.full(2, -1, np.int32), np.empty(2, np.int64))
+    kn.dijkstra(offsets, heads, w, ok, 0, -1, kn.MAX_DIST, dist, *work)
+    kn.many_to_many(offsets, heads, w, ok, np.ones(1), np.array([0]), np.array([1]), 2, kn.blocks())
 
 
 @pytest.fixture(scope="session")
