@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ import pandas as pd
 import shapely
 
 from . import __version__
+from ._values import as_float
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
@@ -26,8 +28,9 @@ from .network.overlays import Overlay, apply_overlay, closure_spans, read_overla
 from .routing import Profile, Router
 from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
+from .scheduling.formation import Load, form_trains, rail_data
 from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
-from .scheduling.rail import RailGroup, Train, schedule_trains
+from .scheduling.rail import QuaySpec, RailSchedule, Train, schedule_rail
 from .scheduling.reception import Discharged, discharge
 from .scheduling.timeline import Clock, Intervals
 from .vehicles import Vehicle, load_catalogue
@@ -80,6 +83,8 @@ class Plan:
         Seconds spent in each step.
     warnings
         Things a planner should look at (e.g. staging areas over capacity).
+    rail
+        The rail schedule with its solver status, bound, gap and binding resource.
     """
 
     scenario: Scenario
@@ -91,6 +96,7 @@ class Plan:
     units: list[UnitResult]
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    rail: RailSchedule | None = None
 
     @property
     def closure_s(self) -> float:
@@ -144,12 +150,7 @@ class Plan:
                     "optimality": "not proven: no bound computed for the baseline",
                     "rerouting_rounds": self.march.rounds,
                 },
-                "rail": {
-                    "method": "greedy: one train per quay at a time, wagon and locomotive pools",
-                    "status": "feasible"
-                    if self.trains or not any(u.mode == "rail" for u in self.units)
-                    else "not used",
-                },
+                "rail": _rail_summary(self.rail),
             },
             "network": self.network.summary(),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
@@ -292,6 +293,73 @@ def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) 
     return out
 
 
+def _rail_summary(rail: RailSchedule | None) -> dict[str, Any]:
+    if rail is None or not rail.trains:
+        return {"method": "CP-SAT", "status": "not used"}
+    return {
+        "method": "CP-SAT: ramp tracks and hours, line paths, railhead tracks, wagon and locomotive pools",
+        "status": rail.status,
+        "closure_hours": round(rail.closure_s / 3600.0, 2),
+        "bound_hours": round(rail.bound_s / 3600.0, 2),
+        "gap": round(rail.gap, 4),
+        "wagon_days": round(rail.wagon_days, 1),
+        "binding_resource": rail.binding,
+        "utilisation": rail.utilisation,
+        "solve_seconds": round(rail.solve_seconds, 2),
+    }
+
+
+def _rail_schedule(
+    sc: Scenario,
+    march_units: list[MarchUnit],
+    march: MarchSchedule,
+    by_unit: Mapping[str, list[Discharged]],
+    unit_mode: Mapping[str, str],
+    site_attrs: Mapping[str, Mapping[str, Any]],
+    site_closed: Mapping[str, Intervals],
+    clock: Clock,
+    network: Network,
+) -> RailSchedule:
+    """Form the rail-bound units' trains and schedule them (CP-SAT)."""
+    catalogue = load_catalogue()
+    data = rail_data()
+    formed = []
+    for mv in sc.movements:
+        if unit_mode[mv.unit] != "rail":
+            continue
+        assert mv.quay is not None
+        mus = [m for m in march_units if m.unit == mv.unit]
+        if mus:
+            at_quay = [(v, march.closure_s[m.id]) for m in mus for v in m.vehicles]
+        else:
+            at_quay = [(d.vehicle, d.ready_s) for d in by_unit[mv.unit]]
+        loads = [
+            Load(v, catalogue[v].mass_t, catalogue[v].length_m, catalogue[v].width_m, ready)
+            for v, ready in at_quay
+        ]
+        usable = as_float(site_attrs[mv.quay].get("usable_length_m"), math.inf)
+        formed += form_trains(mv.unit, mv.quay, mv.to, loads, usable_length_m=usable, data=data)
+    if not formed:
+        return RailSchedule([], "not used")
+    router = Router(network, "rail")
+    rail_node = {sid: int(a["node_rail"]) for sid, a in site_attrs.items() if int(a["node_rail"]) >= 0}
+    travel = {}
+    for t in formed:
+        if (t.quay, t.destination) not in travel:
+            r = router.route(rail_node[t.quay], rail_node[t.destination])
+            travel[(t.quay, t.destination)] = (r.time_s, r.length_m)
+    quays = {}
+    for qid in {t.quay for t in formed}:
+        attrs = site_attrs[qid]
+        spans = list(site_closed[qid].spans) if qid in site_closed else []
+        hours = str(attrs.get("hours") or "00:00-24:00")
+        if hours not in ("00:00-24:00", "None", "nan"):
+            open_ = clock.daily(*hours.split("-")).spans
+            spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
+        quays[qid] = QuaySpec.from_site(qid, attrs, Intervals(spans) if spans else None, data)
+    return schedule_rail(formed, quays, travel, sc.resources.wagons, sc.resources.locomotives, data=data)
+
+
 def make_plan(
     scenario: Scenario | str | Path, *, network: Network | None = None, progress: Progress | None = None
 ) -> Plan:
@@ -329,7 +397,6 @@ def make_plan(
     sites = network.sites
     site_attrs = {sid: row.to_dict() for sid, row in sites.drop(columns="geometry").iterrows()}
     road_node = {sid: int(n) for sid, n in sites["node_road"].items() if int(n) >= 0}
-    rail_node = {sid: int(n) for sid, n in sites["node_rail"].items() if int(n) >= 0}
     with _timed(timings, "reception", progress):
         arrivals = [
             (a.id, a.site, clock.seconds(a.time), [(e.unit, e.vehicle, e.count) for e in a.equipment])
@@ -393,28 +460,10 @@ def make_plan(
             node_closed=node_closed,
         )
     with _timed(timings, "rail schedule", progress):
-        groups = []
-        for mv in sc.movements:
-            if unit_mode[mv.unit] != "rail":
-                continue
-            assert mv.quay is not None
-            at_quay: list[tuple[str, float, float]] = []
-            mus = [m for m in march_units if m.unit == mv.unit]
-            if mus:
-                for m in mus:
-                    at_quay += [(v, catalogue[v].rail_wagons, march.closure_s[m.id]) for v in m.vehicles]
-            else:
-                at_quay = [(d.vehicle, catalogue[d.vehicle].rail_wagons, d.ready_s) for d in by_unit[mv.unit]]
-            groups.append(RailGroup(mv.unit, mv.quay, mv.to, tuple(at_quay)))
-        trains = schedule_trains(
-            groups,
-            site_attrs,
-            rail_node,
-            Router(network, "rail"),
-            sc.resources.wagons,
-            sc.resources.locomotives,
-            site_closed,
+        rail = _rail_schedule(
+            sc, march_units, march, by_unit, unit_mode, site_attrs, site_closed, clock, network
         )
+        trains = rail.trains
     units = []
     for mv in sc.movements:
         mus = [m for m in march_units if m.unit == mv.unit]
@@ -434,6 +483,6 @@ def make_plan(
                 clock.seconds(mv.rdd),
             )
         )
-    plan = Plan(sc, network, clock, march, march_units, trains, units, timings)
+    plan = Plan(sc, network, clock, march, march_units, trains, units, timings, rail=rail)
     plan.warnings = _staging_warnings(march, network, clock)
     return plan

@@ -90,7 +90,7 @@ def test_trains_carry_every_rail_vehicle(outputs):
     for u in rail_units:
         assert trains.loc[trains["unit"] == u.unit, "vehicles"].sum() == u.vehicles
     assert (trains["length_m"] <= 740).all()
-    for _, group in trains.groupby("quay"):
+    for _, group in trains.groupby(["quay", "track"]):  # one train at a time per ramp track
         g = group.sort_values("load_start")
         assert (
             pd.to_datetime(g["load_start"]).iloc[1:].to_numpy()

@@ -97,7 +97,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
 
 
 def train_table(plan: Plan) -> pd.DataFrame:
-    """One row per train: unit, quay, wagons, load list and times."""
+    """One row per train: unit, quay and ramp track, wagons, load list, times and the wagons' return."""
     c = plan.clock
     return pd.DataFrame.from_records(
         [
@@ -105,9 +105,12 @@ def train_table(plan: Plan) -> pd.DataFrame:
                 "train": t.id,
                 "unit": t.unit,
                 "quay": t.quay,
+                "track": t.track,
                 "destination": t.destination,
                 "wagons": t.wagons,
                 "length_m": t.length_m,
+                "gross_t": t.gross_t,
+                "out_of_gauge": t.out_of_gauge,
                 "vehicles": len(t.vehicles),
                 "load_list": ";".join(f"{v}x{t.vehicles.count(v)}" for v in dict.fromkeys(t.vehicles)),
                 "ready": c.iso(t.ready_s),
@@ -116,6 +119,7 @@ def train_table(plan: Plan) -> pd.DataFrame:
                 "depart": c.iso(t.depart_s),
                 "arrive": c.iso(t.arrive_s),
                 "unloaded": c.iso(t.unloaded_s),
+                "wagons_back": c.iso(t.back_s) if t.back_s == t.back_s else "",
                 "route_km": t.route_km,
             }
             for t in plan.trains
@@ -124,9 +128,12 @@ def train_table(plan: Plan) -> pd.DataFrame:
             "train",
             "unit",
             "quay",
+            "track",
             "destination",
             "wagons",
             "length_m",
+            "gross_t",
+            "out_of_gauge",
             "vehicles",
             "load_list",
             "ready",
@@ -135,6 +142,7 @@ def train_table(plan: Plan) -> pd.DataFrame:
             "depart",
             "arrive",
             "unloaded",
+            "wagons_back",
             "route_km",
         ],
     )

@@ -1,46 +1,92 @@
-"""Rail onward movement, first version: trains formed per unit and loaded one at a time per quay.
+"""Heavy rail onward movement: trains formed, then loading, paths, unloading and pools with CP-SAT.
 
-Vehicles of a unit that reach the quay fill trains in order of arrival, up to the
-train's wagon capacity (``train_max_length_m`` less the locomotive, over
-``wagon_length_m``, and no longer than the quay's usable length). A quay loads one
-train at a time at its ``loading_rate_wagons_per_h`` (or the illustrative
-``train_loading_time_h`` when the quay gives no rate). Wagons and locomotives are
-pools: a train waits for enough of both, and they come back empty after unloading.
+Data → model → constraints → solve → extract, each a function (the OR-Tools
+samples' layout). Times in the model are whole minutes since the scenario start.
+
+Model (one job per formed train ``k``; see :func:`build_model`):
+
+- **Loading** at its quay: an optional interval per ramp track (exactly one is
+  chosen), of length ``setup + ceil(60 · wagons / rate)``, starting no earlier than
+  the train's last vehicle is at the quay. The intervals of one ramp track do not
+  overlap, nor do they overlap the quay's closed hours or closures.
+- **Train path**: the train leaves when loaded (or later, waiting in a siding for a
+  path); trains heading for the same railhead share its line, whose paths are
+  ``60 / paths_per_hour`` minutes apart (no two departures closer than that).
+- **Unloading** at the railhead: ``unloading_time_min`` on one of its tracks
+  (cumulative, capacity ``railhead_tracks``).
+- **Pools**: a train holds its wagons from loading start until they are back at
+  the quay empty (unloading plus the return run); it holds a locomotive from
+  departure until the same return. Wagon and locomotive pools are cumulative
+  resources, so a pool smaller than the demand makes trains wait for returns.
+- **Objective**: the closure of the rail-moved force (last train unloaded), then,
+  with that closure fixed, wagon-minutes (wagon-days in the outputs). The second
+  phase starts from the first phase's solution.
+
+The solver runs with a fixed seed, two workers and interleaved search
+(deterministic: same inputs, seed and time limit give the same plan).
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
 
 from .._values import as_float
-from ..defaults import figure
 from ..errors import InfeasibleError
-from ..routing import Router
+from .formation import FormedTrain, RailData, rail_data
 from .timeline import Intervals
 
-__all__ = ["RailGroup", "Train", "schedule_trains"]
+__all__ = [
+    "QuaySpec",
+    "RailSchedule",
+    "Train",
+    "build_model",
+    "schedule_rail",
+]
 
 
 @dataclass(frozen=True)
-class RailGroup:
-    """The vehicles of one unit that go by rail from a quay to a destination.
+class QuaySpec:
+    """What the scheduler needs of a loading quay.
 
     Attributes
     ----------
-    unit
-        Unit id.
-    quay, destination
-        Site ids.
-    vehicles
-        ``(vehicle type, wagons needed, time at the quay)`` per vehicle.
+    id
+        Site id.
+    ramp_tracks
+        Tracks that load at the same time.
+    rate_wagons_per_h
+        Loading rate of one ramp track.
+    closed
+        When it cannot load (outside working hours, closures), seconds since the start.
+    usable_length_m
+        Usable length along a ramp track.
     """
 
-    unit: str
-    quay: str
-    destination: str
-    vehicles: tuple[tuple[str, float, float], ...]
+    id: str
+    ramp_tracks: int = 1
+    rate_wagons_per_h: float = 8.0
+    closed: Intervals | None = None
+    usable_length_m: float = math.inf
+
+    @classmethod
+    def from_site(
+        cls, sid: str, attrs: Mapping[str, object], closed: Intervals | None, data: RailData
+    ) -> QuaySpec:
+        """Quay figures from an overlay site's attributes (defaults from the rail data file)."""
+        tracks = as_float(attrs.get("ramp_tracks"), 1.0)
+        rate = as_float(attrs.get("loading_rate_wagons_per_h"), data.loading_rate_wagons_per_h)
+        return cls(
+            sid,
+            max(1, int(tracks)),
+            rate if rate > 0 else data.loading_rate_wagons_per_h,
+            closed,
+            as_float(attrs.get("usable_length_m"), math.inf),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,126 +107,376 @@ class Train:
     unloaded_s: float
     route_km: float
     length_m: float
+    track: int = 0
+    back_s: float = math.nan
+    gross_t: float = math.nan
+    out_of_gauge: bool = False
 
 
-def _take(pool: list[float], n: int) -> float:
-    pool.sort()
-    return pool[n - 1]
+@dataclass
+class RailSchedule:
+    """Result of :func:`schedule_rail`.
+
+    Attributes
+    ----------
+    trains
+        Scheduled trains, by loading start.
+    status
+        ``optimal``, ``feasible`` or ``not used``.
+    closure_s
+        Last train unloaded (s since the start).
+    bound_s
+        The solver's lower bound on that closure.
+    gap
+        ``(closure - bound) / closure``.
+    wagon_days
+        Wagon-days used (loading start to return, per wagon).
+    binding
+        The resource that holds the closure back, in words.
+    utilisation
+        Busy share of each quay's ramp tracks and of the wagon and locomotive
+        pools over the rail period.
+    solve_seconds
+        Wall time of the two solver phases.
+    """
+
+    trains: list[Train]
+    status: str
+    closure_s: float = 0.0
+    bound_s: float = 0.0
+    gap: float = 0.0
+    wagon_days: float = 0.0
+    binding: str = ""
+    utilisation: dict[str, float] = field(default_factory=dict)
+    solve_seconds: float = 0.0
 
 
-def schedule_trains(
-    groups: Sequence[RailGroup],
-    quays: Mapping[str, Mapping[str, object]],
-    rail_node: Mapping[str, int],
-    router: Router,
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class _Job:
+    train: FormedTrain
+    ready: int
+    load: int
+    travel: int
+    unload: int
+    km: float
+
+
+def _minutes(seconds: float) -> int:
+    return math.ceil(seconds / 60.0 - 1e-9)
+
+
+def _jobs(
+    trains: Sequence[FormedTrain],
+    quays: Mapping[str, QuaySpec],
+    travel_s: Mapping[tuple[str, str], tuple[float, float]],
+    data: RailData,
+) -> list[_Job]:
+    jobs = []
+    for t in trains:
+        q = quays[t.quay]
+        load = math.ceil(data.shunting_setup_min + 60.0 * t.n_wagons / q.rate_wagons_per_h)
+        time_s, length_m = travel_s[(t.quay, t.destination)]
+        jobs.append(
+            _Job(
+                t,
+                _minutes(t.ready_s),
+                load,
+                _minutes(time_s),
+                math.ceil(data.unloading_time_min),
+                length_m / 1000,
+            )
+        )
+    return jobs
+
+
+def _diagnose(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: int, locomotives: int) -> None:
+    """Causes that make the model infeasible, found before solving."""
+    if not jobs:
+        return
+    if locomotives <= 0:
+        msg = "rail movements need locomotives (resources.locomotives is 0)"
+        raise InfeasibleError(msg)
+    worst = max(jobs, key=lambda j: j.train.n_wagons)
+    if worst.train.n_wagons > wagons:
+        msg = (
+            f"train {worst.train.id} needs {worst.train.n_wagons} wagons but the pool holds {wagons} "
+            "(resources.wagons); add wagons or load fewer per train"
+        )
+        raise InfeasibleError(msg)
+    for j in jobs:
+        closed = quays[j.train.quay].closed
+        if closed is not None:
+            for a, b in closed.spans:
+                if math.isinf(b) and a <= j.ready * 60:
+                    msg = (
+                        f"quay '{j.train.quay}' is closed until further notice; "
+                        f"train {j.train.id} cannot load"
+                    )
+                    raise InfeasibleError(msg)
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class _Vars:
+    start: list[cp_model.IntVar]
+    depart: list[cp_model.IntVar]
+    done: list[cp_model.IntVar]
+    back: list[cp_model.IntVar]
+    track: list[list[cp_model.IntVar]]
+    closure: cp_model.IntVar
+    wagon_minutes: cp_model.LinearExpr
+
+
+def build_model(
+    jobs: Sequence[_Job],
+    quays: Mapping[str, QuaySpec],
     wagons: int,
     locomotives: int,
-    closed: Mapping[str, Intervals] | None = None,
-) -> list[Train]:
-    """Form and schedule trains.
-
-    Parameters
-    ----------
-    groups
-        Rail-bound vehicles per unit, quay and destination.
-    quays
-        Quay attributes by site id.
-    rail_node
-        Rail node of every site.
-    router
-        A rail router.
-    wagons, locomotives
-        Pool sizes.
-    closed
-        Closure intervals by site id (quays closed for loading).
+    data: RailData,
+    *,
+    paths: bool = True,
+    railheads: bool = True,
+    pools: bool = True,
+    hours: bool = True,
+) -> tuple[cp_model.CpModel, _Vars]:
+    """Build the CP-SAT model of the rail move (the keyword switches exist for tests and ablations).
 
     Returns
     -------
-    list of Train
-        Trains in order of loading start.
+    model, variables
+        The model with every constraint, and its variables.
+    """
+    m = cp_model.CpModel()
+    horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + 60 for j in jobs) + 1440
+    by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
+    start, depart, done, back, track = [], [], [], [], []
+    wagon_iv, loco_iv, wagon_need = [], [], []
+    paths_by_dest: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    unload_by_dest: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    headway = max(1, math.ceil(60.0 / data.paths_per_hour))
+    for k, j in enumerate(jobs):
+        q = quays[j.train.quay]
+        s = m.new_int_var(j.ready, horizon, f"start_{k}")
+        d = m.new_int_var(j.ready + j.load, horizon, f"depart_{k}")
+        m.add(d >= s + j.load)
+        arr = d + j.travel
+        u_end = m.new_int_var(0, horizon + j.travel + j.unload, f"done_{k}")
+        m.add(u_end == arr + j.unload)
+        b = m.new_int_var(0, horizon + 2 * j.travel + j.unload, f"back_{k}")
+        m.add(b == u_end + j.travel)
+        chosen = []
+        for t in range(q.ramp_tracks):
+            p = m.new_bool_var(f"on_{k}_{t}")
+            iv = m.new_optional_fixed_size_interval_var(s, j.load, p, f"load_{k}_{t}")
+            by_track[(q.id, t)].append(iv)
+            chosen.append(p)
+        m.add_exactly_one(chosen)
+        if paths:
+            paths_by_dest[j.train.destination].append(m.new_fixed_size_interval_var(d, headway, f"path_{k}"))
+        if railheads:
+            unload_by_dest[j.train.destination].append(
+                m.new_interval_var(arr, j.unload, u_end, f"unload_{k}")
+            )
+        held = m.new_int_var(0, 2 * horizon, f"held_{k}")  # wagons: loading start to return
+        m.add(held == b - s)
+        wagon_iv.append(m.new_interval_var(s, held, b, f"wagons_{k}"))
+        wagon_need.append(j.train.n_wagons)
+        hauled = m.new_int_var(0, 2 * horizon, f"hauled_{k}")  # locomotive: departure to return
+        m.add(hauled == b - d)
+        loco_iv.append(m.new_interval_var(d, hauled, b, f"loco_{k}"))
+        start.append(s)
+        depart.append(d)
+        done.append(u_end)
+        back.append(b)
+        track.append(chosen)
+    for (qid, _t), ivs in by_track.items():
+        closed = quays[qid].closed
+        fixed = []
+        if hours and closed is not None:
+            for a, bnd in closed.spans:
+                lo = max(0, math.floor(a / 60.0))
+                hi = horizon if math.isinf(bnd) else min(horizon, math.ceil(bnd / 60.0))
+                if hi > lo:
+                    fixed.append(m.new_fixed_size_interval_var(lo, hi - lo, f"closed_{qid}_{lo}"))
+        m.add_no_overlap(ivs + fixed)
+    for ivs in paths_by_dest.values():
+        m.add_no_overlap(ivs)
+    for ivs in unload_by_dest.values():
+        m.add_cumulative(ivs, [1] * len(ivs), data.railhead_tracks)
+    if pools:
+        m.add_cumulative(wagon_iv, wagon_need, wagons)
+        m.add_cumulative(loco_iv, [1] * len(loco_iv), locomotives)
+    closure = m.new_int_var(0, horizon * 2, "closure")
+    m.add_max_equality(closure, done)
+    wagon_minutes = sum(n * (b - s) for n, b, s in zip(wagon_need, back, start, strict=True))
+    return m, _Vars(start, depart, done, back, track, closure, wagon_minutes)
+
+
+# --------------------------------------------------------------------------- solve and extract
+
+
+def _solver(time_limit_s: float, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 2
+    solver.parameters.interleave_search = True
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _lower_bounds(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: int) -> dict[str, float]:
+    """Closure lower bounds (min) from each resource alone, to name the binding one."""
+    out = {"arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)}
+    by_quay: dict[str, list[_Job]] = defaultdict(list)
+    for j in jobs:
+        by_quay[j.train.quay].append(j)
+    for qid, js in by_quay.items():
+        tail = min(j.travel + j.unload for j in js)
+        work = sum(j.load for j in js) / quays[qid].ramp_tracks
+        out[f"loading at quay '{qid}'"] = min(j.ready for j in js) + work + tail
+    demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload) for j in jobs)
+    out["wagon pool"] = min(j.ready for j in jobs) + demand / max(wagons, 1)
+    return out
+
+
+def schedule_rail(
+    trains: Sequence[FormedTrain],
+    quays: Mapping[str, QuaySpec],
+    travel_s: Mapping[tuple[str, str], tuple[float, float]],
+    wagons: int,
+    locomotives: int,
+    *,
+    data: RailData | None = None,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+) -> RailSchedule:
+    """Schedule formed trains with CP-SAT.
+
+    Parameters
+    ----------
+    trains
+        Formed trains (:func:`~enablement.scheduling.formation.form_trains`).
+    quays
+        Quay figures by site id.
+    travel_s
+        ``(quay, destination)`` → (running time in s, length in m).
+    wagons, locomotives
+        Pool sizes.
+    data
+        Rail figures (default: packaged).
+    time_limit_s
+        Wall-time limit over both solver phases.
+    seed
+        Solver seed.
+
+    Returns
+    -------
+    RailSchedule
+        Trains with their times, the bound and gap, the binding resource.
 
     Raises
     ------
     InfeasibleError
-        When no train can be formed (no wagons, a quay too short for one wagon).
+        With the cause (pool smaller than a train, quay closed for good, no
+        locomotive, or the solver proving the rail move impossible).
     """
-    closed = closed or {}
-    if not groups:
-        return []
-    if wagons <= 0 or locomotives <= 0:
-        msg = "rail movements need wagons and locomotives (resources.wagons, resources.locomotives)"
+    data = data or rail_data()
+    if not trains:
+        return RailSchedule([], "not used")
+    jobs = _jobs(trains, quays, travel_s, data)
+    _diagnose(jobs, quays, wagons, locomotives)
+    model, v = build_model(jobs, quays, wagons, locomotives, data)
+    model.minimize(v.closure)
+    solver = _solver(time_limit_s / 2, seed)
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        msg = "the rail move is infeasible: the quays' hours and closures leave no loading window"
         raise InfeasibleError(msg)
-    wagon_len = float(figure("wagon_length_m"))
-    cap_train = int((float(figure("train_max_length_m")) - float(figure("locomotive_length_m"))) // wagon_len)
-    pending: list[tuple[float, str, RailGroup, list[tuple[str, float, float]], int]] = []
-    for g in groups:
-        q = quays[g.quay]
-        usable = as_float(q.get("usable_length_m"), math.inf)
-        cap = min(cap_train, wagons, cap_train if math.isinf(usable) else int(usable // wagon_len))
-        if cap < 1:
-            msg = (
-                f"quay '{g.quay}' ({usable:.0f} m usable) is too short for one {wagon_len:.0f} m wagon; "
-                f"unit '{g.unit}' cannot load there"
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        msg = f"the rail scheduler found no plan within {time_limit_s:g} s; raise the time limit"
+        raise InfeasibleError(msg)
+    closure = int(solver.value(v.closure))
+    bound = float(solver.best_objective_bound)
+    proven = status == cp_model.OPTIMAL
+    seconds = solver.wall_time
+    # phase 2: keep the closure, use as few wagon-days as possible, from the phase-1 plan
+    for var in (*v.start, *v.depart):
+        model.add_hint(var, solver.value(var))
+    for row in v.track:
+        for p in row:
+            model.add_hint(p, solver.value(p))
+    model.add(v.closure <= closure)
+    model.minimize(v.wagon_minutes)
+    solver2 = _solver(time_limit_s / 2, seed)
+    status2 = solver2.solve(model)
+    final = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+    seconds += solver2.wall_time
+    out = _extract(jobs, v, final, quays)
+    bounds = _lower_bounds(jobs, quays, wagons)
+    binding = max(bounds, key=lambda k: bounds[k])
+    wagon_minutes = sum(
+        j.train.n_wagons * (t.back_s - t.load_start_s) / 60 for j, t in zip(jobs, out, strict=True)
+    )
+    period = max(t.back_s for t in out) - min(t.load_start_s for t in out)
+    util = {f"wagons ({wagons})": wagon_minutes * 60 / (wagons * period) if period > 0 else 0.0}
+    loco_s = sum(t.back_s - t.depart_s for t in out)
+    util[f"locomotives ({locomotives})"] = loco_s / (locomotives * period) if period > 0 else 0.0
+    for qid, q in quays.items():
+        busy = sum(t.load_end_s - t.load_start_s for t in out if t.quay == qid)
+        if busy:
+            util[f"quay {qid} ({q.ramp_tracks} ramp track{'s' if q.ramp_tracks > 1 else ''})"] = busy / (
+                q.ramp_tracks * period
             )
-            raise InfeasibleError(msg)
-        load: list[tuple[str, float, float]] = []
-        used = 0.0
-        for item in sorted(g.vehicles, key=lambda v: v[2]):
-            if item[1] > cap:
-                msg = f"a {item[0]} needs {item[1]:g} wagons, more than a train at '{g.quay}' carries"
-                raise InfeasibleError(msg)
-            if used + item[1] > cap + 1e-9:
-                pending.append((max(x[2] for x in load), g.unit, g, load, math.ceil(used - 1e-9)))
-                load, used = [], 0.0
-            load.append(item)
-            used += item[1]
-        if load:
-            pending.append((max(x[2] for x in load), g.unit, g, load, math.ceil(used - 1e-9)))
-    pending.sort(key=lambda p: (p[0], p[1]))
-    wagon_pool = [0.0] * wagons
-    loco_pool = [0.0] * locomotives
-    quay_free: dict[str, float] = {}
-    trains: list[Train] = []
-    unload = float(figure("train_unloading_time_h")) * 3600.0
-    for k, (ready, unit, g, load, n_wag) in enumerate(pending, start=1):
-        q = quays[g.quay]
-        rate = as_float(q.get("loading_rate_wagons_per_h"), 0.0)
-        load_s = n_wag / rate * 3600.0 if rate > 0 else float(figure("train_loading_time_h")) * 3600.0
-        route = router.route(rail_node[g.quay], rail_node[g.destination])
-        start = max(ready, quay_free.get(g.quay, 0.0), _take(wagon_pool, n_wag), _take(loco_pool, 1))
-        if g.quay in closed:
-            while (span := closed[g.quay].overlaps(start, start + load_s)) is not None:
-                if math.isinf(span[1]):
-                    msg = f"quay '{g.quay}' is closed until further notice; unit '{unit}' cannot load"
-                    raise InfeasibleError(msg)
-                start = span[1]
-        end = start + load_s
-        arrive = end + route.time_s
-        done = arrive + unload
-        back = done + route.time_s
-        quay_free[g.quay] = end
-        for _ in range(n_wag):
-            wagon_pool.pop(0)
-        wagon_pool.extend([back] * n_wag)
-        loco_pool.pop(0)
-        loco_pool.append(back)
-        trains.append(
+    out.sort(key=lambda t: (t.load_start_s, t.id))
+    gap = (closure - bound) / closure if closure > 0 else 0.0
+    return RailSchedule(
+        trains=out,
+        status="optimal" if proven else "feasible",
+        closure_s=closure * 60.0,
+        bound_s=bound * 60.0,
+        gap=max(0.0, gap),
+        wagon_days=wagon_minutes / 1440.0,
+        binding=binding,
+        utilisation={k: round(min(1.0, x), 3) for k, x in util.items()},
+        solve_seconds=seconds,
+    )
+
+
+def _extract(
+    jobs: Sequence[_Job], v: _Vars, solver: cp_model.CpSolver, quays: Mapping[str, QuaySpec]
+) -> list[Train]:
+    out = []
+    for k, j in enumerate(jobs):
+        s = solver.value(v.start[k])
+        d = solver.value(v.depart[k])
+        done = solver.value(v.done[k])
+        t = j.train
+        tr = next(i for i, p in enumerate(v.track[k]) if solver.boolean_value(p))
+        out.append(
             Train(
-                id=f"T{k:03d}",
-                unit=unit,
-                quay=g.quay,
-                destination=g.destination,
-                vehicles=tuple(v[0] for v in load),
-                wagons=n_wag,
-                ready_s=ready,
-                load_start_s=start,
-                load_end_s=end,
-                depart_s=end,
-                arrive_s=arrive,
-                unloaded_s=done,
-                route_km=round(route.length_m / 1000.0, 1),
-                length_m=n_wag * wagon_len + float(figure("locomotive_length_m")),
+                id=t.id,
+                unit=t.unit,
+                quay=t.quay,
+                destination=t.destination,
+                vehicles=t.vehicles,
+                wagons=t.n_wagons,
+                ready_s=t.ready_s,
+                load_start_s=s * 60.0,
+                load_end_s=(s + j.load) * 60.0,
+                depart_s=d * 60.0,
+                arrive_s=(d + j.travel) * 60.0,
+                unloaded_s=done * 60.0,
+                route_km=round(j.km, 1),
+                length_m=t.length_m,
+                track=tr + 1,
+                back_s=solver.value(v.back[k]) * 60.0,
+                gross_t=round(t.gross_t, 1),
+                out_of_gauge=t.out_of_gauge,
             )
         )
-    trains.sort(key=lambda t: (t.load_start_s, t.id))
-    return trains
+    return out

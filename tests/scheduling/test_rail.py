@@ -1,0 +1,175 @@
+"""Rail: train formation rules and the CP-SAT schedule, one test per constraint (each fails without it)."""
+
+import dataclasses
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from enablement.errors import InfeasibleError
+from enablement.scheduling.formation import FormedTrain, Load, Wagon, form_trains, load_wagons, rail_data
+from enablement.scheduling.rail import QuaySpec, _jobs, build_model, schedule_rail
+from enablement.scheduling.timeline import Intervals
+
+# figures fixed here so that the expected times are hand-checkable
+DATA = dataclasses.replace(
+    rail_data(), shunting_setup_min=0.0, unloading_time_min=60.0, paths_per_hour=2.0, railhead_tracks=1
+)
+TRAVEL = {("q", "d"): (3600.0, 60_000.0), ("p", "d"): (3600.0, 60_000.0)}
+
+
+def train(tid, wagons=10, ready_s=0.0, quay="q", dest="d"):
+    ws = tuple(Wagon("heavy_flat_6axle", (i,), 60.0, 11.0, False) for i in range(wagons))
+    return FormedTrain(
+        tid, "U", quay, dest, ws, ("leopard2a6",) * wagons, ready_s, wagons * 20.0 + 20, 90.0 * wagons, False
+    )
+
+
+def quays(tracks=1, rate=10.0, closed=None):
+    return {"q": QuaySpec("q", tracks, rate, closed), "p": QuaySpec("p", tracks, rate, None)}
+
+
+def solve(trains, qs, wagons=1000, locos=100, **switches):
+    """Minimum-closure solution of the model (times in minutes)."""
+    jobs = _jobs(trains, qs, TRAVEL, DATA)
+    model, v = build_model(jobs, qs, wagons, locos, DATA, **switches)
+    model.minimize(v.closure)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    assert solver.solve(model) == cp_model.OPTIMAL
+    val = solver.value
+    return [
+        {"start": val(v.start[k]), "depart": val(v.depart[k]), "done": val(v.done[k]), "back": val(v.back[k])}
+        for k in range(len(trains))
+    ]
+
+
+def test_ramp_track_loads_one_train_at_a_time():
+    two = [train("A"), train("B")]  # 10 wagons at 10 per hour: 60 min each
+    one_track = solve(two, quays(tracks=1))
+    assert sorted(r["start"] for r in one_track) == [0, 60]
+    both = solve(two, quays(tracks=2), paths=False, railheads=False)
+    assert [r["start"] for r in both] == [0, 0]
+
+
+def test_loading_stays_out_of_closed_hours():
+    closed = Intervals([(0.0, 7200.0), (3.5 * 3600, 5 * 3600)])  # closed 0-2 h and 3.5-5 h
+    r = solve([train("A")], quays(closed=closed))[0]
+    # 60 min of loading fit neither before 2 h nor between 2 h and 3.5 h ... they do fit at 2 h
+    assert r["start"] == 120
+    r = solve([train("A", wagons=20)], quays(closed=closed))[0]  # 120 min: only after 5 h
+    assert r["start"] == 300
+    assert solve([train("A", wagons=20)], quays(closed=closed), hours=False)[0]["start"] == 0
+
+
+def test_trains_to_one_railhead_keep_the_path_headway():
+    two = [train("A", quay="q"), train("B", quay="p")]  # two quays, both ready at once
+    r = solve(two, quays(), railheads=False)
+    assert abs(r[0]["depart"] - r[1]["depart"]) >= 30  # 2 paths per hour
+    free = solve(two, quays(), paths=False, railheads=False)
+    assert free[0]["depart"] == free[1]["depart"]
+
+
+def test_railhead_tracks_limit_unloading():
+    two = [train("A", quay="q"), train("B", quay="p")]
+    r = solve(two, quays())
+    # one unloading track: the second train's 60 min start after the first's end
+    assert abs(r[0]["done"] - r[1]["done"]) >= 60
+    free = solve(two, quays(), railheads=False)
+    assert abs(free[0]["done"] - free[1]["done"]) == 30  # only the path headway apart
+
+
+def test_wagon_pool_makes_a_train_wait_for_the_empty_return():
+    two = [train("A"), train("B")]
+    r = sorted(solve(two, quays(tracks=2), wagons=10), key=lambda x: x["start"])
+    assert r[1]["start"] >= r[0]["back"]  # the ten wagons come back first
+    free = sorted(solve(two, quays(tracks=2), wagons=10, pools=False), key=lambda x: x["start"])
+    assert free[1]["start"] < free[0]["back"]
+
+
+def test_locomotive_pool_makes_a_train_wait():
+    two = [train("A"), train("B")]
+    r = sorted(solve(two, quays(tracks=2), locos=1), key=lambda x: x["depart"])
+    assert r[1]["depart"] >= r[0]["back"]
+
+
+def test_ready_time_from_staging_is_respected():
+    r = solve([train("A", ready_s=5400.0)], quays())[0]
+    assert r["start"] == 90
+
+
+def test_schedule_rail_reports_bound_gap_binding_and_is_deterministic():
+    trains = [train(f"T{i}", ready_s=600.0 * i) for i in range(6)]
+    qs = quays(tracks=2)
+    a = schedule_rail(trains, qs, TRAVEL, 30, 3, data=DATA, time_limit_s=5, seed=1)
+    b = schedule_rail(trains, qs, TRAVEL, 30, 3, data=DATA, time_limit_s=5, seed=1)
+    assert [(t.id, t.load_start_s, t.track) for t in a.trains] == [
+        (t.id, t.load_start_s, t.track) for t in b.trains
+    ]
+    assert a.status == "optimal" and a.gap == 0.0 and a.bound_s == a.closure_s
+    assert a.closure_s == max(t.unloaded_s for t in a.trains)
+    assert a.binding and a.wagon_days > 0
+    assert set(a.utilisation) >= {"wagons (30)", "locomotives (3)"}
+    for t in a.trains:
+        assert t.load_start_s >= t.ready_s and t.depart_s >= t.load_end_s
+        assert t.arrive_s - t.depart_s == pytest.approx(3600.0)
+
+
+def test_infeasible_rail_inputs_are_diagnosed():
+    with pytest.raises(InfeasibleError, match="pool holds 5"):
+        schedule_rail([train("A", wagons=10)], quays(), TRAVEL, 5, 1, data=DATA)
+    with pytest.raises(InfeasibleError, match="locomotives"):
+        schedule_rail([train("A")], quays(), TRAVEL, 50, 0, data=DATA)
+    closed = Intervals([(0.0, math.inf)])
+    with pytest.raises(InfeasibleError, match="closed until further notice"):
+        schedule_rail([train("A")], quays(closed=closed), TRAVEL, 50, 1, data=DATA)
+
+
+# ------------------------------------------------------------------ formation
+
+WT = rail_data().wagons["heavy_flat_6axle"]
+
+
+def test_small_vehicles_share_a_deck_and_tanks_ride_alone():
+    loads = [Load("boxer", 36.5, 7.9, 3.0, 0.0), Load("boxer", 36.5, 7.9, 3.0, 0.0)]
+    ws = load_wagons(loads, WT, DATA)
+    assert len(ws) == 1 and ws[0].deck_used_m == pytest.approx(7.9 * 2 + DATA.loading_gap_m)
+    tanks = [Load("leopard2a6", 62.3, 10.97, 3.75, 0.0)] * 3
+    ws = load_wagons(tanks, WT, DATA)
+    assert len(ws) == 3 and all(w.out_of_gauge for w in ws)  # 3.75 m wide: flagged
+
+
+def test_formation_diagnoses_what_cannot_go_by_rail():
+    with pytest.raises(InfeasibleError, match="too heavy for every"):
+        form_trains("U", "q", "d", [Load("giant", 120.0, 9.0, 3.0, 0.0)], data=DATA)
+    with pytest.raises(InfeasibleError, match="longer than the 18 m deck"):
+        form_trains("U", "q", "d", [Load("long", 30.0, 25.0, 3.0, 0.0)], data=DATA)
+    with pytest.raises(InfeasibleError, match="too short for one"):
+        form_trains("U", "q", "d", [Load("boxer", 36.5, 7.9, 3.0, 0.0)], usable_length_m=10.0, data=DATA)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(5.0, 90.0), st.floats(3.0, 17.0), st.floats(2.0, 4.0), st.floats(0, 1e5)),
+        min_size=1,
+        max_size=120,
+    ),
+    st.floats(60.0, 2000.0),
+)
+def test_formation_never_exceeds_length_mass_axle_load_or_quay(items, quay_m):
+    loads = [Load(f"v{i}", m, ln, w, r) for i, (m, ln, w, r) in enumerate(items)]
+    trains = form_trains("U", "q", "d", loads, usable_length_m=quay_m, data=DATA)
+    loco = DATA.locomotives["multi_system"]
+    assert sum(len(t.vehicles) for t in trains) == len(loads)
+    for t in trains:
+        assert t.length_m <= DATA.max_length_m
+        assert t.n_wagons * WT.length_m <= quay_m
+        assert t.gross_t <= min(DATA.max_gross_t, loco.max_train_t) or t.n_wagons == 1
+        for w in t.wagons:
+            assert w.load_t <= WT.payload_t
+            assert (WT.tare_t + w.load_t) / WT.axles <= DATA.max_axle_load_t + 1e-9
+            assert w.deck_used_m <= WT.deck_length_m + 1e-9
