@@ -171,6 +171,9 @@ def main() -> None:
         result["osm_build"] = bench_osm(pbf)
     else:
         result["osm_build"] = {"skipped": f"{pbf} not found (real data sits beside the project in CI only)"}
+    from rail_cpsat import main as rail_cpsat
+
+    result["rail_cpsat"] = rail_cpsat()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))
