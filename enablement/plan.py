@@ -21,6 +21,7 @@ import shapely
 
 from . import __version__
 from ._values import as_float
+from .errors import InfeasibleError
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
@@ -85,6 +86,8 @@ class Plan:
         Things a planner should look at (e.g. staging areas over capacity).
     rail
         The rail schedule with its solver status, bound, gap and binding resource.
+    modes
+        Why each unit moves by road or rail (``auto`` decisions with their estimates).
     """
 
     scenario: Scenario
@@ -97,6 +100,7 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rail: RailSchedule | None = None
+    modes: dict[str, str] = field(default_factory=dict)
 
     @property
     def closure_s(self) -> float:
@@ -134,6 +138,7 @@ class Plan:
                 {
                     "unit": u.unit,
                     "mode": u.mode,
+                    "mode_reason": self.modes.get(u.unit, ""),
                     "vehicles": u.vehicles,
                     "march_units": u.march_units,
                     "trains": u.trains,
@@ -220,13 +225,97 @@ def _column_length(vehicles: list[Vehicle], gap_m: float) -> float:
     return sum(v.length_m for v in vehicles) + gap_m * (len(vehicles) - 1)
 
 
-def _mode(mv: Movement, vehicles: list[Vehicle], scenario: Scenario) -> str:
-    """Mode of a movement; ``auto`` takes rail for units with rail-bound vehicles when it can."""
+class _LazyRouters(dict):
+    """Road and rail routers, built on first use (most plans never need the rail one here)."""
+
+    def __init__(self, network: Network) -> None:
+        super().__init__()
+        self._network = network
+
+    def __missing__(self, mode: str) -> Router:
+        router = Router(self._network, mode)
+        self[mode] = router
+        return router
+
+
+def _mode(
+    mv: Movement,
+    vehicles: list[Vehicle],
+    scenario: Scenario,
+    origin: str,
+    network: Network,
+    routers: dict[str, Router],
+) -> tuple[str, str]:
+    """Mode of a movement and the reason; ``auto`` is decided by estimated closure and resource use.
+
+    The rule for ``auto`` (per unit):
+
+    1. Vehicles that make long moves by rail or HET (``long_move`` in the catalogue)
+       cannot drive themselves: by road they need one HET each. Without enough HETs
+       the road is not an option; without a quay, wagons or locomotives rail is not.
+    2. Where both are options, each is estimated: road = the column's route time at
+       the convoy speed from origin to destination plus the time for the column to
+       pass; rail = road to the quay, loading its trains on the quay's ramp tracks
+       (setup plus wagons over the loading rate, trains in turn per track), the
+       rail run and unloading. The earlier estimate wins.
+    3. Within 10 % of each other, tracked units take rail (it spares HETs, roads and
+       bridges) and wheeled units take the road (it spares the wagon pool).
+    """
     if mv.mode != "auto":
-        return mv.mode
+        return mv.mode, "set in the scenario"
     res = scenario.resources
-    wants_rail = any(v.long_move != "own" for v in vehicles)
-    return "rail" if wants_rail and mv.quay and res.wagons > 0 and res.locomotives > 0 else "road"
+    carried = sum(v.long_move != "own" for v in vehicles)
+    sites = network.sites
+    dest = sites.loc[mv.to]
+    rail_ok = bool(mv.quay) and res.wagons > 0 and res.locomotives > 0 and int(dest["node_rail"]) >= 0
+    road_ok = carried <= res.hets and int(dest["node_road"]) >= 0
+    if not rail_ok and not road_ok and int(dest["node_road"]) < 0 and mv.quay:
+        msg = (
+            f"movement of unit '{mv.unit}' (mode auto): '{mv.to}' is a rail site; give wagons and locomotives"
+        )
+        raise InfeasibleError(msg)
+    if not rail_ok and not road_ok:
+        msg = (
+            f"movement of unit '{mv.unit}' (mode auto): {carried} vehicles need rail or HETs, but the "
+            f"scenario has {res.hets} HETs and no usable rail (quay, wagons and locomotives); "
+            "add HETs or a quay"
+        )
+        raise InfeasibleError(msg)
+    if not rail_ok:
+        return "road", "auto: no quay, wagons or locomotives for rail"
+    if not road_ok:
+        if int(dest["node_road"]) < 0:
+            return "rail", f"auto: '{mv.to}' is on the rail network only"
+        return "rail", f"auto: {carried} vehicles need carriage and only {res.hets} HETs"
+    speed = min([scenario.policy.convoy_speed_kmh, *(v.road_speed_kmh for v in vehicles)])
+    profile = Profile.of(mv.unit, vehicles, speed)
+    node = {m: {sid: int(sites.loc[sid, f"node_{m}"]) for sid in sites.index} for m in ("road", "rail")}
+    road_t = routers["road"].route(node["road"][origin], node["road"][mv.to], profile).time_s
+    pass_t = _column_length(vehicles, scenario.policy.vehicle_gap_m) / (speed / 3.6)
+    assert mv.quay is not None
+    data = rail_data()
+    quay = sites.loc[mv.quay]
+    to_quay = (
+        0.0
+        if node["road"][origin] == node["road"][mv.quay]
+        else routers["road"].route(node["road"][origin], node["road"][mv.quay], profile).time_s
+    )
+    loads = [Load(v.id, v.mass_t, v.length_m, v.width_m, 0.0) for v in vehicles]
+    trains = form_trains(mv.unit, mv.quay, mv.to, loads, data=data)
+    spec = QuaySpec.from_site(mv.quay, quay.to_dict(), None, data)
+    per_train = [data.shunting_setup_min * 60 + 3600 * t.n_wagons / spec.rate_wagons_per_h for t in trains]
+    rounds = math.ceil(len(trains) / spec.ramp_tracks)
+    rail_run = routers["rail"].route(node["rail"][mv.quay], node["rail"][mv.to]).time_s
+    rail_t = to_quay + pass_t + rounds * max(per_train) + rail_run + data.unloading_time_min * 60
+    road_total = road_t + pass_t
+    tracked = any(v.tracked for v in vehicles)
+    if abs(rail_t - road_total) <= 0.1 * min(rail_t, road_total):
+        mode = "rail" if tracked else "road"
+        why = "tracked units go by rail" if tracked else "wheeled units drive"
+    else:
+        mode = "rail" if rail_t < road_total else "road"
+        why = "earlier"
+    return mode, f"auto: rail ~{rail_t / 3600:.1f} h, road ~{road_total / 3600:.1f} h; {mode} ({why})"
 
 
 def _closures(
@@ -409,13 +498,16 @@ def make_plan(
     pol = sc.policy
     march_units: list[MarchUnit] = []
     unit_mode: dict[str, str] = {}
+    mode_reason: dict[str, str] = {}
+    routers = _LazyRouters(network)
     with _timed(timings, "march units", progress):
         for mv in sc.movements:
             items = by_unit[mv.unit]
             vehicles = [catalogue[d.vehicle] for d in items]
-            mode = _mode(mv, vehicles, sc)
-            unit_mode[mv.unit] = mode
             origin = mv.from_ or items[0].site
+            mode, why = _mode(mv, vehicles, sc, origin, network, routers)
+            unit_mode[mv.unit] = mode
+            mode_reason[mv.unit] = why
             sites_seq: list[str] = [origin]
             dwell: list[float] = []
             if mv.via is not None:
@@ -483,6 +575,6 @@ def make_plan(
                 clock.seconds(mv.rdd),
             )
         )
-    plan = Plan(sc, network, clock, march, march_units, trains, units, timings, rail=rail)
+    plan = Plan(sc, network, clock, march, march_units, trains, units, timings, rail=rail, modes=mode_reason)
     plan.warnings = _staging_warnings(march, network, clock)
     return plan

@@ -200,3 +200,39 @@ def test_division_plan_respects_the_rules(belgium_network):
     assert halt_violations(t) == []
     spans = plan.clock.daily(pol.movement_window.start, pol.movement_window.end).spans
     assert window_violations(t, spans) == []
+
+
+def test_auto_mode_is_decided_by_resources_and_estimated_closure(belgium_network):
+    from enablement.errors import InfeasibleError
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    sc = load_scenario("enablement:brigade-antwerp-aachen")
+
+    def auto(**update):
+        upd = {"mode": "auto", **update}
+        return [m.model_copy(update=upd) if m.unit == "1-CAB-TRK" else m for m in sc.movements]
+
+    # a destination on both networks (the Leopoldsburg railhead), tracked vehicles, no HETs: rail
+    plan = make_plan(
+        sc.model_copy(update={"movements": auto(to="quay-leopoldsburg")}), network=belgium_network
+    )
+    assert {u.unit: u.mode for u in plan.units}["1-CAB-TRK"] == "rail"
+    assert "HETs" in plan.modes["1-CAB-TRK"]
+    # with a HET for every vehicle both options are estimated and compared
+    many = sc.resources.model_copy(update={"hets": 500})
+    plan = make_plan(
+        sc.model_copy(update={"movements": auto(to="quay-leopoldsburg"), "resources": many}),
+        network=belgium_network,
+    )
+    why = plan.modes["1-CAB-TRK"]
+    assert "rail ~" in why and "road ~" in why
+    # the rail-only border point cannot be reached by road, HETs or not
+    plan = make_plan(sc.model_copy(update={"movements": auto(), "resources": many}), network=belgium_network)
+    assert "rail network only" in plan.modes["1-CAB-TRK"]
+    # neither rail (no quay) nor HETs: one clear error naming the unit
+    with pytest.raises(InfeasibleError, match="1-CAB-TRK"):
+        make_plan(
+            sc.model_copy(update={"movements": auto(quay=None, to="quay-leopoldsburg")}),
+            network=belgium_network,
+        )
