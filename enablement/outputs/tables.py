@@ -154,7 +154,7 @@ def unit_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
-    """Write ``march_table.csv``, ``trains.csv``, ``units.csv``, ``summary.json`` and ``map.html``.
+    """Write the march table, trains, units, summary, map and quay Gantt chart (``quay_gantt.svg``).
 
     Each file is written to a temporary name and moved into place, so a failure
     never leaves a half-written file and earlier outputs stay until replaced.
@@ -171,6 +171,7 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
     dict
         Path of each file by short name.
     """
+    from .gantt import quay_gantt_svg
     from .maps import write_map
 
     folder = Path(out)
@@ -184,6 +185,7 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
         ),
         "units": write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False)),
         "map": write_map(plan, folder / "map.html"),
+        "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
     }
     summary = plan.summary()
     summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}
