@@ -613,6 +613,13 @@ def _parse_time(value: object) -> pd.Timestamp | None:
     return ts if ts.tzinfo is not None else None
 
 
+def _shown(value: object) -> str:
+    """Show a field value as the user wrote it (GDAL may have parsed a date-time already)."""
+    if isinstance(value, datetime | pd.Timestamp):
+        return repr(value.isoformat())
+    return repr(value)
+
+
 def _check_closures(src: _Source, gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
     for col in ("start", "end"):
         if col not in gdf.columns:
@@ -623,12 +630,13 @@ def _check_closures(src: _Source, gdf: gpd.GeoDataFrame, problems: list[str]) ->
         sa, sb = _parse_time(a), _parse_time(b)
         if not _missing(a) and sa is None:
             problems.append(
-                f"{where}: field 'start' = {a!r}; give an ISO date-time with its offset "
+                f"{where}: field 'start' = {_shown(a)}; give an ISO date-time with its offset "
                 "(2026-03-02T06:00:00+01:00)"
             )
         if not _missing(b) and b != "" and sb is None:
             problems.append(
-                f"{where}: field 'end' = {b!r}; give an ISO date-time with its offset, or leave it empty"
+                f"{where}: field 'end' = {_shown(b)}; give an ISO date-time with its offset, "
+                "or leave it empty"
             )
         if sa is not None and sb is not None and sb <= sa:
             problems.append(f"{where}: field 'end' ({b}) is not after 'start' ({a})")
