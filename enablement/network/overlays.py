@@ -25,6 +25,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,6 +123,7 @@ _SITE_RANGES = {
 }
 _SITE_TEXT = ("name", "kind", "mode", "country", "hours", "ramp_type", "neighbour", "road", "line")
 _POINT = ("Point",)
+_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d")
 _POINT_OR_LINE = ("Point", "LineString")
 
 
@@ -571,6 +573,14 @@ def _check_sites(src: _Source, gdf: gpd.GeoDataFrame, spec: LayerSpec, problems:
     )
     if "mode" not in gdf.columns:
         gdf["mode"] = None
+    for col, ok, hint in (
+        ("ramp_type", lambda v: v in ("end", "side", "combined"), "use end, side or combined"),
+        ("hours", lambda v: bool(_HOURS.fullmatch(str(v))), "write HH:MM-HH:MM (00:00-24:00 all day)"),
+    ):
+        if col in gdf.columns:
+            for i, v in enumerate(gdf[col]):
+                if not _missing(v) and not ok(v):
+                    problems.append(f"{_label(src, gdf, i)}: field '{col}' = {v!r}; {hint}")
     for i, kind in enumerate(gdf["kind"]):
         where = _label(src, gdf, i)
         if kind not in SITE_KINDS or (allowed and kind not in allowed):

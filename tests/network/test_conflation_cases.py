@@ -210,6 +210,7 @@ def test_bad_layers_are_reported_at_once_and_nothing_is_applied(tmp_path):
                 "id": "sa",
                 "name": "SA",
                 "capacity_vehicles": -5,
+                "hours": "8h-17h",
                 "source": "t",
                 "illustrative": True,
                 "geometry": shapely.Point(X0, Y0),
@@ -257,9 +258,10 @@ def test_bad_layers_are_reported_at_once_and_nothing_is_applied(tmp_path):
         "feature 1 (huge): field 'mlc_wheeled_oneway' = 500",
         "feature 2 (area): geometry: Polygon",
         "staging_areas.geojson: feature 0 (sa): field 'capacity_vehicles' = -5",
+        "feature 0 (sa): field 'hours' = '8h-17h'; write HH:MM-HH:MM",
         "closures.geojson: feature 0 (c): field 'start' = '2026-03-02T08:00:00'; give an ISO date-time",
         "clearances.geojson: missing required field(s) maxheight_m",
         "width_restrictions.shp: no CRS",
     ):
         assert expected in text, expected
-    assert text.startswith("8 problems in overlay")  # and MLC 0 is below its two-way class
+    assert text.startswith("9 problems in overlay")  # and MLC 0 is below its two-way class
