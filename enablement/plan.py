@@ -31,7 +31,7 @@ from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
 from .scheduling.formation import Load, form_trains, rail_data
 from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
-from .scheduling.rail import QuaySpec, RailSchedule, Train, schedule_rail
+from .scheduling.rail import QuaySpec, RailSchedule, Train, annotate_trains, schedule_rail, train_route
 from .scheduling.reception import Discharged, discharge
 from .scheduling.timeline import Clock, Intervals
 from .vehicles import Vehicle, load_catalogue
@@ -432,11 +432,10 @@ def _rail_schedule(
         return RailSchedule([], "not used")
     router = Router(network, "rail")
     rail_node = {sid: int(a["node_rail"]) for sid, a in site_attrs.items() if int(a["node_rail"]) >= 0}
-    travel = {}
-    for t in formed:
-        if (t.quay, t.destination) not in travel:
-            r = router.route(rail_node[t.quay], rail_node[t.destination])
-            travel[(t.quay, t.destination)] = (r.time_s, r.length_m)
+    routes = {t.id: train_route(t, router, rail_node[t.quay], rail_node[t.destination], data) for t in formed}
+    travel: dict[str | tuple[str, str], tuple[float, float]] = {
+        tid: (r.time_s, r.length_m) for tid, r in routes.items()
+    }
     quays = {}
     for qid in {t.quay for t in formed}:
         attrs = site_attrs[qid]
@@ -446,7 +445,14 @@ def _rail_schedule(
             open_ = clock.daily(*hours.split("-")).spans
             spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
         quays[qid] = QuaySpec.from_site(qid, attrs, Intervals(spans) if spans else None, data)
-    return schedule_rail(formed, quays, travel, sc.resources.wagons, sc.resources.locomotives, data=data)
+    result = schedule_rail(formed, quays, travel, sc.resources.wagons, sc.resources.locomotives, data=data)
+    borders = {
+        int(a["node_rail"]): sid
+        for sid, a in site_attrs.items()
+        if a.get("kind") == "border_crossing" and int(a["node_rail"]) >= 0
+    }
+    result.trains = annotate_trains(result.trains, routes, router, borders)
+    return result
 
 
 def make_plan(

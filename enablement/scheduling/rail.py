@@ -28,24 +28,30 @@ The solver runs with a fixed seed, two workers and interleaved search
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from .._values import as_float
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, RoutingError
+from ..routing import Profile, Route, Router
 from .formation import FormedTrain, RailData, rail_data
 from .timeline import Intervals
 
 __all__ = [
+    "TRAIN_PROFILE",
     "QuaySpec",
     "RailSchedule",
     "Train",
+    "annotate_trains",
     "build_model",
     "schedule_rail",
+    "train_route",
 ]
 
 
@@ -111,6 +117,9 @@ class Train:
     back_s: float = math.nan
     gross_t: float = math.nan
     out_of_gauge: bool = False
+    locomotive: str = ""
+    border: str = ""
+    border_s: float = math.nan
 
 
 @dataclass
@@ -171,14 +180,14 @@ def _minutes(seconds: float) -> int:
 def _jobs(
     trains: Sequence[FormedTrain],
     quays: Mapping[str, QuaySpec],
-    travel_s: Mapping[tuple[str, str], tuple[float, float]],
+    travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
     data: RailData,
 ) -> list[_Job]:
     jobs = []
     for t in trains:
         q = quays[t.quay]
         load = math.ceil(data.shunting_setup_min + 60.0 * t.n_wagons / q.rate_wagons_per_h)
-        time_s, length_m = travel_s[(t.quay, t.destination)]
+        time_s, length_m = travel_s[t.id] if t.id in travel_s else travel_s[(t.quay, t.destination)]
         jobs.append(
             _Job(
                 t,
@@ -347,7 +356,7 @@ def _lower_bounds(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: i
 def schedule_rail(
     trains: Sequence[FormedTrain],
     quays: Mapping[str, QuaySpec],
-    travel_s: Mapping[tuple[str, str], tuple[float, float]],
+    travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
     wagons: int,
     locomotives: int,
     *,
@@ -364,7 +373,8 @@ def schedule_rail(
     quays
         Quay figures by site id.
     travel_s
-        ``(quay, destination)`` → (running time in s, length in m).
+        Train id, or ``(quay, destination)`` for every train between them, →
+        (running time in s, length in m).
     wagons, locomotives
         Pool sizes.
     data
@@ -477,6 +487,81 @@ def _extract(
                 back_s=solver.value(v.back[k]) * 60.0,
                 gross_t=round(t.gross_t, 1),
                 out_of_gauge=t.out_of_gauge,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- routes on the lines
+
+TRAIN_PROFILE = Profile("train", speed_kmh=100.0)
+"""A loaded military train: 100 km/h at most (heavy flat wagons are rated 100 km/h, PLANNING-FACTS)."""
+
+
+def train_route(
+    t: FormedTrain, router: Router, origin: int, target: int, data: RailData | None = None
+) -> Route:
+    """Route of a train within the lines' limits: its axle load, its length and, out of gauge, its width.
+
+    Rail edges carry these limits as ``maxaxleload_t``, ``maxlength_m`` and
+    ``maxwidth_m`` (from OSM tags or overlays); the router applies them as masks.
+
+    Raises
+    ------
+    InfeasibleError
+        Naming the train and its figures when no line within the limits joins quay and destination.
+    """
+    data = data or rail_data()
+    wagon = data.wagons[t.wagons[0].type] if t.wagons else data.wagons["heavy_flat_6axle"]
+    axle = max(wagon.tare_t + w.load_t for w in t.wagons) / wagon.axles
+    profile = dataclasses.replace(
+        TRAIN_PROFILE,
+        name=t.id,
+        axle_load_t=axle,
+        length_m=t.length_m,
+        width_m=wagon.deck_width_m + 0.01 if t.out_of_gauge else 0.0,
+    )
+    try:
+        return router.route(origin, target, profile)
+    except RoutingError:
+        msg = (
+            f"train {t.id} ({axle:.1f} t per axle, {t.length_m:.0f} m"
+            f"{', out of gauge' if t.out_of_gauge else ''}) has no rail route from '{t.quay}' to "
+            f"'{t.destination}' within the lines' limits"
+        )
+        raise InfeasibleError(msg) from None
+
+
+def annotate_trains(
+    trains: Sequence[Train], routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
+) -> list[Train]:
+    """Add each train's locomotive and border crossing.
+
+    A train whose route uses a line known not to be electrified (``electrified`` 0)
+    gets a diesel locomotive, otherwise a multi-system electric one (3 kV DC and
+    25 kV AC in Belgium, 15 kV AC in Germany). The border crossing is the first
+    rail border-crossing site on its route, timed from its departure.
+    """
+    edges = router.network.edges
+    electrified = edges["electrified"].to_numpy(float) if "electrified" in edges.columns else None
+    rows = np.sort(router.arrays.edge_ids)
+    row_time = dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
+    out = []
+    for t in trains:
+        r = routes[t.id]
+        diesel = electrified is not None and bool((electrified[list(r.edges)] == 0).any())
+        border, at, offset = "", 0.0, math.nan
+        for node, row in zip(r.nodes[1:], r.edges, strict=True):
+            at += row_time[row]
+            if node in borders:
+                border, offset = borders[node], at
+                break
+        out.append(
+            dataclasses.replace(
+                t,
+                locomotive="diesel" if diesel else "multi_system",
+                border=border,
+                border_s=t.depart_s + offset if border else math.nan,
             )
         )
     return out

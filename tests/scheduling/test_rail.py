@@ -173,3 +173,76 @@ def test_formation_never_exceeds_length_mass_axle_load_or_quay(items, quay_m):
             assert w.load_t <= WT.payload_t
             assert (WT.tare_t + w.load_t) / WT.axles <= DATA.max_axle_load_t + 1e-9
             assert w.deck_used_m <= WT.deck_length_m + 1e-9
+
+
+# ------------------------------------------------------------------ routes on the lines
+
+
+def _two_lines():
+    """Quay 0 to railhead 3: a short line via 1 (18 t per axle, not electrified) and a long one via 2."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from enablement.network.model import CRS, Network
+    from enablement.routing import Router
+
+    xy = np.array([[0.0, 0.0], [40_000.0, 5_000.0], [40_000.0, -40_000.0], [80_000.0, 0.0]]) + 600_000
+    nodes = gpd.GeoDataFrame(
+        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["q", "a", "b", "d"]},
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    nodes.index.name = "node"
+    pairs = [(0, 1, 18.0, 0.0), (1, 3, 18.0, 0.0), (0, 2, float("nan"), 1.0), (2, 3, float("nan"), 1.0)]
+    rows = []
+    for a, b, axle, el in pairs:
+        for u, v in ((a, b), (b, a)):
+            rows.append(
+                {
+                    "u": u,
+                    "v": v,
+                    "maxaxleload_t": axle,
+                    "electrified": el,
+                    "geometry": shapely.LineString([xy[u], xy[v]]),
+                }
+            )
+    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    edges["mode"] = "rail"
+    edges["length_m"] = edges.geometry.length
+    edges["speed_kmh"] = 80.0
+    edges["time_s"] = edges["length_m"] / (80 / 3.6)
+    return Router(Network(nodes, edges), "rail")
+
+
+def test_heavy_trains_avoid_lines_below_their_axle_load_and_light_ones_need_diesel_there():
+    from enablement.scheduling.rail import annotate_trains, train_route
+
+    router = _two_lines()
+    heavy = form_trains("U", "q", "d", [Load("leopard2a6", 62.3, 10.97, 3.0, 0.0)] * 5, data=DATA)[0]
+    light = form_trains("L", "q", "d", [Load("boxer", 20.0, 7.9, 3.0, 0.0)] * 5, data=DATA)[0]
+    r_heavy = train_route(heavy, router, 0, 3, DATA)  # (30 + 62.3) / 6 = 15.4 t per axle: fits 18 t
+    assert r_heavy.nodes == (0, 1, 3)
+    tanks = form_trains("T", "q", "d", [Load("m1a2", 80.0, 9.8, 3.0, 0.0)] * 5, data=DATA)[0]
+    r_tanks = train_route(tanks, router, 0, 3, DATA)  # (30 + 80) / 6 = 18.3 t: takes the long line
+    assert r_tanks.nodes == (0, 2, 3)
+    scheduled = schedule_rail(
+        [light, tanks], quays(tracks=2), {light.id: (3600.0, 1.0), tanks.id: (3600.0, 1.0)}, 100, 5, data=DATA
+    )
+    routes = {light.id: train_route(light, router, 0, 3, DATA), tanks.id: r_tanks}
+    done = {t.id: t for t in annotate_trains(scheduled.trains, routes, router, {3: "border-x"})}
+    assert done[light.id].locomotive == "diesel"  # its short line is not electrified
+    assert done[tanks.id].locomotive == "multi_system"
+    assert done[tanks.id].border == "border-x" and done[tanks.id].border_s > done[tanks.id].depart_s
+
+
+def test_no_line_within_the_limits_is_a_diagnosis_naming_the_train():
+    from enablement.scheduling.rail import train_route
+
+    router = _two_lines()
+    edges = router.network.edges
+    edges.loc[edges["maxaxleload_t"].isna(), "maxaxleload_t"] = 16.0
+    router = type(router)(router.network, "rail")
+    tanks = form_trains("U", "q", "d", [Load("m1a2", 80.0, 9.8, 3.0, 0.0)] * 3, data=DATA)[0]
+    with pytest.raises(InfeasibleError, match=r"train U/1 \(18.3 t per axle.*no rail route"):
+        train_route(tanks, router, 0, 3, DATA)
