@@ -75,7 +75,7 @@ def main(time_limit_s: float = 60.0) -> dict[str, object]:
     trains, quays, travel, data = division()
     wagons, locos = 150, 10
     jobs = _jobs(trains, quays, travel, data)
-    bounds = {k: v * 60.0 for k, v in _lower_bounds(jobs, quays, wagons).items()}
+    bounds = {k: v * 60.0 for k, v in _lower_bounds(jobs, quays, {"heavy_flat_6axle": wagons}).items()}
     t0 = time.perf_counter()
     res = schedule_rail(trains, quays, travel, wagons, locos, data=data, time_limit_s=time_limit_s, seed=0)
     wall = time.perf_counter() - t0

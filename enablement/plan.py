@@ -29,9 +29,17 @@ from .network.overlays import Overlay, apply_overlay, closure_spans, read_overla
 from .routing import Profile, Router
 from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
-from .scheduling.formation import Load, form_trains, rail_data
+from .scheduling.formation import FormedTrain, Load, assign_wagon_types, form_trains, rail_data
 from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
-from .scheduling.rail import QuaySpec, RailSchedule, Train, annotate_trains, schedule_rail, train_route
+from .scheduling.rail import (
+    QuaySpec,
+    RailSchedule,
+    Train,
+    annotate_trains,
+    needs_diesel,
+    schedule_rail,
+    train_route,
+)
 from .scheduling.reception import Discharged, discharge
 from .scheduling.timeline import Clock, Intervals
 from .vehicles import Vehicle, load_catalogue
@@ -267,7 +275,7 @@ def _mode(
     carried = sum(v.long_move != "own" for v in vehicles)
     sites = network.sites
     dest = sites.loc[mv.to]
-    rail_ok = bool(mv.quay) and res.wagons > 0 and res.locomotives > 0 and int(dest["node_rail"]) >= 0
+    rail_ok = bool(mv.quay) and res.any_wagons and res.any_locomotives and int(dest["node_rail"]) >= 0
     road_ok = carried <= res.hets and int(dest["node_road"]) >= 0
     if not rail_ok and not road_ok and int(dest["node_road"]) < 0 and mv.quay:
         msg = (
@@ -412,7 +420,8 @@ def _rail_schedule(
     """Form the rail-bound units' trains and schedule them (CP-SAT)."""
     catalogue = load_catalogue()
     data = rail_data()
-    formed = []
+    pools = sc.resources.pools()
+    formed: list[FormedTrain] = []
     for mv in sc.movements:
         if unit_mode[mv.unit] != "rail":
             continue
@@ -427,7 +436,12 @@ def _rail_schedule(
             for v, ready in at_quay
         ]
         usable = as_float(site_attrs[mv.quay].get("usable_length_m"), math.inf)
-        formed += form_trains(mv.unit, mv.quay, mv.to, loads, usable_length_m=usable, data=data)
+        # each vehicle on the lightest wagon type that carries it; a unit's trains per type
+        for wt, typed in sorted(assign_wagon_types(loads, pools, data).items()):
+            first = 1 + sum(t.unit == mv.unit for t in formed)
+            formed += form_trains(
+                mv.unit, mv.quay, mv.to, typed, usable_length_m=usable, wagon_type=wt, data=data, first=first
+            )
     if not formed:
         return RailSchedule([], "not used")
     router = Router(network, "rail")
@@ -445,7 +459,10 @@ def _rail_schedule(
             open_ = clock.daily(*hours.split("-")).spans
             spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
         quays[qid] = QuaySpec.from_site(qid, attrs, Intervals(spans) if spans else None, data)
-    result = schedule_rail(formed, quays, travel, sc.resources.wagons, sc.resources.locomotives, data=data)
+    locos = {"multi_system": sc.resources.locomotives, "diesel": sc.resources.diesel_locomotives}
+    result = schedule_rail(
+        formed, quays, travel, pools, locos, needs_diesel=needs_diesel(routes, network), data=data
+    )
     borders = {
         int(a["node_rail"]): sid
         for sid, a in site_attrs.items()

@@ -143,11 +143,48 @@ class Movement(_Model):
 
 
 class Resources(_Model):
-    """Transport resources."""
+    """Transport resources.
+
+    ``wagons`` is a pool of six-axle heavy flat wagons; ``wagon_pools`` gives pools
+    by type instead (types in ``enablement/data/rail.yaml``). ``locomotives`` are
+    multi-system electric ones; ``diesel_locomotives`` also work on lines without
+    wires.
+    """
 
     hets: int = Field(default=0, ge=0)
     wagons: int = Field(default=0, ge=0)
+    wagon_pools: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     locomotives: int = Field(default=0, ge=0)
+    diesel_locomotives: int = Field(default=0, ge=0)
+
+    @field_validator("wagon_pools")
+    @classmethod
+    def _known_wagon_types(cls, value: dict[str, int]) -> dict[str, int]:
+        from ..scheduling.formation import rail_data
+
+        known = rail_data().wagons
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            msg = f"unknown wagon type(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            raise ValueError(msg)
+        return value
+
+    def pools(self) -> dict[str, int]:
+        """Wagon pools by type (``wagons`` counts as six-axle heavy flats)."""
+        out = dict(self.wagon_pools)
+        if self.wagons:
+            out["heavy_flat_6axle"] = out.get("heavy_flat_6axle", 0) + self.wagons
+        return {k: v for k, v in out.items() if v > 0}
+
+    @property
+    def any_wagons(self) -> bool:
+        """Whether any wagon pool is given."""
+        return bool(self.pools())
+
+    @property
+    def any_locomotives(self) -> bool:
+        """Whether any locomotive is given."""
+        return self.locomotives + self.diesel_locomotives > 0
 
 
 class Disruption(_Model):

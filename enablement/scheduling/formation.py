@@ -37,6 +37,7 @@ __all__ = [
     "RailData",
     "Wagon",
     "WagonType",
+    "assign_wagon_types",
     "form_trains",
     "load_wagons",
     "rail_data",
@@ -238,6 +239,7 @@ def form_trains(
     wagon_type: str = "heavy_flat_6axle",
     locomotive: str = "multi_system",
     data: RailData | None = None,
+    first: int = 1,
 ) -> list[FormedTrain]:
     """Form the trains of one unit's rail move.
 
@@ -253,6 +255,8 @@ def form_trains(
         Types from the rail data file.
     data
         Rail figures (default: the packaged ones).
+    first
+        Number of the first train (ids are ``<unit>/<number>``).
 
     Returns
     -------
@@ -302,7 +306,7 @@ def form_trains(
         idx = [i for w in chunk for i in w.loads]
         trains.append(
             FormedTrain(
-                id=f"{unit}/{k + 1}",
+                id=f"{unit}/{first + k}",
                 unit=unit,
                 quay=quay,
                 destination=destination,
@@ -315,3 +319,35 @@ def form_trains(
             )
         )
     return trains
+
+
+def assign_wagon_types(
+    loads: Sequence[Load], pools: Mapping[str, int], data: RailData | None = None
+) -> dict[str, list[Load]]:
+    """Give each vehicle the lightest wagon type (with a pool) that carries it.
+
+    Heavy vehicles go to the heavy wagons and the rest to lighter ones, so the
+    scarce heavy flats are kept for the loads that need them.
+
+    Raises
+    ------
+    InfeasibleError
+        Naming a vehicle that no wagon type of the pools carries.
+    """
+    data = data or rail_data()
+    types = sorted(
+        (data.wagons[k] for k, n in pools.items() if n > 0), key=lambda w: (w.payload_t, w.deck_length_m)
+    )
+    if not types:
+        msg = "rail movements need wagons (resources.wagons or resources.wagon_pools)"
+        raise InfeasibleError(msg)
+    out: dict[str, list[Load]] = {}
+    for ld in loads:
+        for w in types:
+            payload = min(w.payload_t, data.max_axle_load_t * w.axles - w.tare_t)
+            if ld.mass_t <= payload and ld.length_m <= w.deck_length_m:
+                out.setdefault(w.id, []).append(ld)
+                break
+        else:
+            load_wagons([ld], types[-1], data)  # raises with the cause (mass or length)
+    return out

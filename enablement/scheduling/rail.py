@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +39,7 @@ from ortools.sat.python import cp_model
 
 from .._values import as_float
 from ..errors import InfeasibleError, RoutingError
+from ..network.model import Network
 from ..routing import Profile, Route, Router
 from .formation import FormedTrain, RailData, rail_data
 from .timeline import Intervals
@@ -50,6 +51,7 @@ __all__ = [
     "Train",
     "annotate_trains",
     "build_model",
+    "needs_diesel",
     "schedule_rail",
     "train_route",
 ]
@@ -163,6 +165,17 @@ class RailSchedule:
 # --------------------------------------------------------------------------- data
 
 
+def _pools(value: int | Mapping[str, int], default: str) -> dict[str, int]:
+    """Return a pool size, or pools by type, as pools by type."""
+    if isinstance(value, Mapping):
+        return {str(k): int(v) for k, v in value.items()}
+    return {default: int(value)}
+
+
+def _wagon_type(t: FormedTrain) -> str:
+    return t.wagons[0].type if t.wagons else "heavy_flat_6axle"
+
+
 @dataclass(frozen=True)
 class _Job:
     train: FormedTrain
@@ -201,20 +214,34 @@ def _jobs(
     return jobs
 
 
-def _diagnose(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: int, locomotives: int) -> None:
+def _diagnose(
+    jobs: Sequence[_Job],
+    quays: Mapping[str, QuaySpec],
+    wagons: Mapping[str, int],
+    locomotives: Mapping[str, int],
+    needs_diesel: Collection[str],
+) -> None:
     """Causes that make the model infeasible, found before solving."""
     if not jobs:
         return
-    if locomotives <= 0:
-        msg = "rail movements need locomotives (resources.locomotives is 0)"
+    if sum(locomotives.values()) <= 0:
+        msg = "rail movements need locomotives (resources.locomotives and diesel_locomotives are 0)"
         raise InfeasibleError(msg)
-    worst = max(jobs, key=lambda j: j.train.n_wagons)
-    if worst.train.n_wagons > wagons:
+    diesel = [j.train.id for j in jobs if j.train.id in needs_diesel]
+    if diesel and locomotives.get("diesel", 0) <= 0:
         msg = (
-            f"train {worst.train.id} needs {worst.train.n_wagons} wagons but the pool holds {wagons} "
-            "(resources.wagons); add wagons or load fewer per train"
+            f"train {diesel[0]} runs on a line without wires and needs a diesel locomotive, but "
+            "resources.diesel_locomotives is 0"
         )
         raise InfeasibleError(msg)
+    for j in jobs:
+        wt = _wagon_type(j.train)
+        if j.train.n_wagons > wagons.get(wt, 0):
+            msg = (
+                f"train {j.train.id} needs {j.train.n_wagons} {wt} wagons but the pool holds "
+                f"{wagons.get(wt, 0)} (resources.wagons / wagon_pools); add wagons or load fewer per train"
+            )
+            raise InfeasibleError(msg)
     for j in jobs:
         closed = quays[j.train.quay].closed
         if closed is not None:
@@ -239,15 +266,17 @@ class _Vars:
     track: list[list[cp_model.IntVar]]
     closure: cp_model.IntVar
     wagon_minutes: cp_model.LinearExpr
+    locomotive: list[dict[str, cp_model.IntVar]]
 
 
 def build_model(
     jobs: Sequence[_Job],
     quays: Mapping[str, QuaySpec],
-    wagons: int,
-    locomotives: int,
+    wagons: int | Mapping[str, int],
+    locomotives: int | Mapping[str, int],
     data: RailData,
     *,
+    needs_diesel: Collection[str] = (),
     paths: bool = True,
     railheads: bool = True,
     pools: bool = True,
@@ -260,11 +289,16 @@ def build_model(
     model, variables
         The model with every constraint, and its variables.
     """
+    wpools = _pools(wagons, "heavy_flat_6axle")
+    lpools = _pools(locomotives, "multi_system")
     m = cp_model.CpModel()
     horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + 60 for j in jobs) + 1440
     by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
     start, depart, done, back, track = [], [], [], [], []
-    wagon_iv, loco_iv, wagon_need = [], [], []
+    wagon_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    wagon_need: dict[str, list[int]] = defaultdict(list)
+    loco_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    loco_choice: list[dict[str, cp_model.IntVar]] = []
     paths_by_dest: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
     unload_by_dest: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
     headway = max(1, math.ceil(60.0 / data.paths_per_hour))
@@ -293,11 +327,25 @@ def build_model(
             )
         held = m.new_int_var(0, 2 * horizon, f"held_{k}")  # wagons: loading start to return
         m.add(held == b - s)
-        wagon_iv.append(m.new_interval_var(s, held, b, f"wagons_{k}"))
-        wagon_need.append(j.train.n_wagons)
+        wt = _wagon_type(j.train)
+        wagon_iv[wt].append(m.new_interval_var(s, held, b, f"wagons_{k}"))
+        wagon_need[wt].append(j.train.n_wagons)
         hauled = m.new_int_var(0, 2 * horizon, f"hauled_{k}")  # locomotive: departure to return
         m.add(hauled == b - d)
-        loco_iv.append(m.new_interval_var(d, hauled, b, f"loco_{k}"))
+        # a diesel locomotive runs anywhere; a multi-system one only under the wires
+        kinds = (
+            ["diesel"]
+            if j.train.id in needs_diesel
+            else [x for x in ("multi_system", "diesel") if lpools.get(x)]
+        )
+        choice = {}
+        for kind in kinds:
+            on = m.new_bool_var(f"loco_{kind}_{k}") if len(kinds) > 1 else m.new_constant(1)
+            loco_iv[kind].append(m.new_optional_interval_var(d, hauled, b, on, f"loco_{kind}_{k}"))
+            choice[kind] = on
+        if len(kinds) > 1:
+            m.add_exactly_one(choice.values())
+        loco_choice.append(choice)
         start.append(s)
         depart.append(d)
         done.append(u_end)
@@ -318,12 +366,14 @@ def build_model(
     for ivs in unload_by_dest.values():
         m.add_cumulative(ivs, [1] * len(ivs), data.railhead_tracks)
     if pools:
-        m.add_cumulative(wagon_iv, wagon_need, wagons)
-        m.add_cumulative(loco_iv, [1] * len(loco_iv), locomotives)
+        for wt, ivs in wagon_iv.items():
+            m.add_cumulative(ivs, wagon_need[wt], wpools.get(wt, 0))
+        for kind, ivs in loco_iv.items():
+            m.add_cumulative(ivs, [1] * len(ivs), lpools.get(kind, 0))
     closure = m.new_int_var(0, horizon * 2, "closure")
     m.add_max_equality(closure, done)
-    wagon_minutes = sum(n * (b - s) for n, b, s in zip(wagon_need, back, start, strict=True))
-    return m, _Vars(start, depart, done, back, track, closure, wagon_minutes)
+    wagon_minutes = sum(j.train.n_wagons * (b - s) for j, b, s in zip(jobs, back, start, strict=True))
+    return m, _Vars(start, depart, done, back, track, closure, wagon_minutes, loco_choice)
 
 
 # --------------------------------------------------------------------------- solve and extract
@@ -338,7 +388,9 @@ def _solver(time_limit_s: float, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _lower_bounds(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: int) -> dict[str, float]:
+def _lower_bounds(
+    jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: Mapping[str, int]
+) -> dict[str, float]:
     """Closure lower bounds (min) from each resource alone, to name the binding one."""
     out = {"arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)}
     by_quay: dict[str, list[_Job]] = defaultdict(list)
@@ -348,8 +400,11 @@ def _lower_bounds(jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: i
         tail = min(j.travel + j.unload for j in js)
         work = sum(j.load for j in js) / quays[qid].ramp_tracks
         out[f"loading at quay '{qid}'"] = min(j.ready for j in js) + work + tail
-    demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload) for j in jobs)
-    out["wagon pool"] = min(j.ready for j in jobs) + demand / max(wagons, 1)
+    for wt, n in wagons.items():
+        typed = [j for j in jobs if _wagon_type(j.train) == wt]
+        if typed:
+            demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload) for j in typed)
+            out[f"wagon pool {wt}"] = min(j.ready for j in typed) + demand / max(n, 1)
     return out
 
 
@@ -357,9 +412,10 @@ def schedule_rail(
     trains: Sequence[FormedTrain],
     quays: Mapping[str, QuaySpec],
     travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
-    wagons: int,
-    locomotives: int,
+    wagons: int | Mapping[str, int],
+    locomotives: int | Mapping[str, int],
     *,
+    needs_diesel: Collection[str] = (),
     data: RailData | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
@@ -376,7 +432,10 @@ def schedule_rail(
         Train id, or ``(quay, destination)`` for every train between them, →
         (running time in s, length in m).
     wagons, locomotives
-        Pool sizes.
+        Pool sizes, or pools by type (wagon types of the rail data file;
+        locomotives ``multi_system`` and ``diesel``).
+    needs_diesel
+        Trains whose route uses a line without wires (they need a diesel locomotive).
     data
         Rail figures (default: packaged).
     time_limit_s
@@ -399,8 +458,10 @@ def schedule_rail(
     if not trains:
         return RailSchedule([], "not used")
     jobs = _jobs(trains, quays, travel_s, data)
-    _diagnose(jobs, quays, wagons, locomotives)
-    model, v = build_model(jobs, quays, wagons, locomotives, data)
+    wagons = _pools(wagons, "heavy_flat_6axle")
+    locomotives = _pools(locomotives, "multi_system")
+    _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
+    model, v = build_model(jobs, quays, wagons, locomotives, data, needs_diesel=needs_diesel)
     model.minimize(v.closure)
     solver = _solver(time_limit_s / 2, seed)
     status = solver.solve(model)
@@ -433,9 +494,19 @@ def schedule_rail(
         j.train.n_wagons * (t.back_s - t.load_start_s) / 60 for j, t in zip(jobs, out, strict=True)
     )
     period = max(t.back_s for t in out) - min(t.load_start_s for t in out)
-    util = {f"wagons ({wagons})": wagon_minutes * 60 / (wagons * period) if period > 0 else 0.0}
-    loco_s = sum(t.back_s - t.depart_s for t in out)
-    util[f"locomotives ({locomotives})"] = loco_s / (locomotives * period) if period > 0 else 0.0
+    util = {}
+    for wt, n in wagons.items():
+        used = sum(
+            j.train.n_wagons * (t.back_s - t.load_start_s)
+            for j, t in zip(jobs, out, strict=True)
+            if _wagon_type(j.train) == wt
+        )
+        if n and used:
+            util[f"wagons {wt} ({n})"] = used / (n * period) if period > 0 else 0.0
+    for kind, n in locomotives.items():
+        used = sum(t.back_s - t.depart_s for t in out if t.locomotive == kind)
+        if n and used:
+            util[f"locomotives {kind} ({n})"] = used / (n * period) if period > 0 else 0.0
     for qid, q in quays.items():
         busy = sum(t.load_end_s - t.load_start_s for t in out if t.quay == qid)
         if busy:
@@ -467,6 +538,7 @@ def _extract(
         done = solver.value(v.done[k])
         t = j.train
         tr = next(i for i, p in enumerate(v.track[k]) if solver.boolean_value(p))
+        loco = next(kind for kind, on in v.locomotive[k].items() if solver.value(on))
         out.append(
             Train(
                 id=t.id,
@@ -487,6 +559,7 @@ def _extract(
                 back_s=solver.value(v.back[k]) * 60.0,
                 gross_t=round(t.gross_t, 1),
                 out_of_gauge=t.out_of_gauge,
+                locomotive=loco,
             )
         )
     return out
@@ -532,24 +605,23 @@ def train_route(
         raise InfeasibleError(msg) from None
 
 
+def needs_diesel(routes: Mapping[str, Route], network: Network) -> set[str]:
+    """Trains whose route uses a line known to have no wires (``electrified`` 0 on a rail edge)."""
+    if "electrified" not in network.edges.columns:
+        return set()
+    electrified = network.edges["electrified"].to_numpy(float)
+    return {tid for tid, r in routes.items() if r.edges and bool((electrified[list(r.edges)] == 0).any())}
+
+
 def annotate_trains(
     trains: Sequence[Train], routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
 ) -> list[Train]:
-    """Add each train's locomotive and border crossing.
-
-    A train whose route uses a line known not to be electrified (``electrified`` 0)
-    gets a diesel locomotive, otherwise a multi-system electric one (3 kV DC and
-    25 kV AC in Belgium, 15 kV AC in Germany). The border crossing is the first
-    rail border-crossing site on its route, timed from its departure.
-    """
-    edges = router.network.edges
-    electrified = edges["electrified"].to_numpy(float) if "electrified" in edges.columns else None
+    """Add each train's border crossing: the first rail border site on its route, timed from departure."""
     rows = np.sort(router.arrays.edge_ids)
     row_time = dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
     out = []
     for t in trains:
         r = routes[t.id]
-        diesel = electrified is not None and bool((electrified[list(r.edges)] == 0).any())
         border, at, offset = "", 0.0, math.nan
         for node, row in zip(r.nodes[1:], r.edges, strict=True):
             at += row_time[row]
@@ -557,11 +629,6 @@ def annotate_trains(
                 border, offset = borders[node], at
                 break
         out.append(
-            dataclasses.replace(
-                t,
-                locomotive="diesel" if diesel else "multi_system",
-                border=border,
-                border_s=t.depart_s + offset if border else math.nan,
-            )
+            dataclasses.replace(t, border=border, border_s=t.depart_s + offset if border else math.nan)
         )
     return out

@@ -112,7 +112,7 @@ def test_schedule_rail_reports_bound_gap_binding_and_is_deterministic():
     assert a.status == "optimal" and a.gap == 0.0 and a.bound_s == a.closure_s
     assert a.closure_s == max(t.unloaded_s for t in a.trains)
     assert a.binding and a.wagon_days > 0
-    assert set(a.utilisation) >= {"wagons (30)", "locomotives (3)"}
+    assert set(a.utilisation) >= {"wagons heavy_flat_6axle (30)", "locomotives multi_system (3)"}
     for t in a.trains:
         assert t.load_start_s >= t.ready_s and t.depart_s >= t.load_end_s
         assert t.arrive_s - t.depart_s == pytest.approx(3600.0)
@@ -216,7 +216,7 @@ def _two_lines():
 
 
 def test_heavy_trains_avoid_lines_below_their_axle_load_and_light_ones_need_diesel_there():
-    from enablement.scheduling.rail import annotate_trains, train_route
+    from enablement.scheduling.rail import annotate_trains, needs_diesel, train_route
 
     router = _two_lines()
     heavy = form_trains("U", "q", "d", [Load("leopard2a6", 62.3, 10.97, 3.0, 0.0)] * 5, data=DATA)[0]
@@ -227,12 +227,17 @@ def test_heavy_trains_avoid_lines_below_their_axle_load_and_light_ones_need_dies
     r_tanks = train_route(tanks, router, 0, 3, DATA)  # (30 + 80) / 6 = 18.3 t: takes the long line
     assert r_tanks.nodes == (0, 2, 3)
     scheduled = schedule_rail(
-        [light, tanks], quays(tracks=2), {light.id: (3600.0, 1.0), tanks.id: (3600.0, 1.0)}, 100, 5, data=DATA
+        [light, tanks],
+        quays(tracks=2),
+        {light.id: (3600.0, 1.0), tanks.id: (3600.0, 1.0)},
+        100,
+        {"multi_system": 5, "diesel": 1},
+        needs_diesel={light.id},
+        data=DATA,
     )
     routes = {light.id: train_route(light, router, 0, 3, DATA), tanks.id: r_tanks}
     done = {t.id: t for t in annotate_trains(scheduled.trains, routes, router, {3: "border-x"})}
-    assert done[light.id].locomotive == "diesel"  # its short line is not electrified
-    assert done[tanks.id].locomotive == "multi_system"
+    assert needs_diesel(routes, router.network) == {light.id}  # its short line has no wires
     assert done[tanks.id].border == "border-x" and done[tanks.id].border_s > done[tanks.id].depart_s
 
 
@@ -246,3 +251,38 @@ def test_no_line_within_the_limits_is_a_diagnosis_naming_the_train():
     tanks = form_trains("U", "q", "d", [Load("m1a2", 80.0, 9.8, 3.0, 0.0)] * 3, data=DATA)[0]
     with pytest.raises(InfeasibleError, match=r"train U/1 \(18.3 t per axle.*no rail route"):
         train_route(tanks, router, 0, 3, DATA)
+
+
+def test_wagon_types_and_locomotive_traction_are_separate_pools():
+    from enablement.scheduling.formation import assign_wagon_types
+
+    loads = [Load("leopard2a6", 62.3, 10.97, 3.0, 0.0)] * 4 + [Load("boxer", 36.5, 7.9, 3.0, 0.0)] * 6
+    typed = assign_wagon_types(loads, {"heavy_flat_6axle": 10, "heavy_flat_4axle": 10}, DATA)
+    assert [ld.vehicle for ld in typed["heavy_flat_6axle"]] == ["leopard2a6"] * 4
+    assert [ld.vehicle for ld in typed["heavy_flat_4axle"]] == ["boxer"] * 6
+    with pytest.raises(InfeasibleError, match="too heavy for every"):
+        assign_wagon_types(loads, {"heavy_flat_4axle": 10}, DATA)
+    light = form_trains("L", "q", "d", typed["heavy_flat_4axle"], wagon_type="heavy_flat_4axle", data=DATA)
+    heavy = form_trains("H", "q", "d", typed["heavy_flat_6axle"], data=DATA)
+    assert {w.type for t in light for w in t.wagons} == {"heavy_flat_4axle"}
+    trains = [*light, *heavy, *form_trains("H2", "q", "d", typed["heavy_flat_6axle"], data=DATA)]
+    # four 6-axle wagons: the two tank trains share them in turn; the 4-axle train does not wait
+    res = schedule_rail(
+        trains, quays(tracks=3), TRAVEL, {"heavy_flat_6axle": 4, "heavy_flat_4axle": 6}, 5, data=DATA
+    )
+    by = {t.id: t for t in res.trains}
+    first, second = sorted((by["H/1"], by["H2/1"]), key=lambda t: t.load_start_s)
+    assert second.load_start_s >= first.back_s
+    tanks_only = schedule_rail(trains[1:], quays(tracks=3), TRAVEL, {"heavy_flat_6axle": 4}, 5, data=DATA)
+    assert res.closure_s == tanks_only.closure_s  # the light train never waits for heavy wagons
+    # a train on a line without wires takes the one diesel; with none there is a diagnosis
+    res = schedule_rail(
+        heavy, quays(), TRAVEL, 100, {"multi_system": 5, "diesel": 1}, needs_diesel={"H/1"}, data=DATA
+    )
+    assert res.trains[0].locomotive == "diesel"
+    with pytest.raises(InfeasibleError, match="needs a diesel locomotive"):
+        schedule_rail(heavy, quays(), TRAVEL, 100, 5, needs_diesel={"H/1"}, data=DATA)
+    # electric locomotives exhausted: a train under the wires may take a diesel instead
+    two = [train("A"), train("B")]
+    res = schedule_rail(two, quays(tracks=2), TRAVEL, 100, {"multi_system": 1, "diesel": 1}, data=DATA)
+    assert sorted(t.locomotive for t in res.trains) == ["diesel", "multi_system"]
