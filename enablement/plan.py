@@ -36,6 +36,7 @@ from .scheduling.rail import (
     RailSchedule,
     Train,
     annotate_trains,
+    line_sections,
     needs_diesel,
     schedule_rail,
     train_route,
@@ -461,7 +462,14 @@ def _rail_schedule(
         quays[qid] = QuaySpec.from_site(qid, attrs, Intervals(spans) if spans else None, data)
     locos = {"multi_system": sc.resources.locomotives, "diesel": sc.resources.diesel_locomotives}
     result = schedule_rail(
-        formed, quays, travel, pools, locos, needs_diesel=needs_diesel(routes, network), data=data
+        formed,
+        quays,
+        travel,
+        pools,
+        locos,
+        needs_diesel=needs_diesel(routes, network),
+        sections=line_sections(routes, router),
+        data=data,
     )
     borders = {
         int(a["node_rail"]): sid

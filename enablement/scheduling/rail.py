@@ -9,9 +9,10 @@ Model (one job per formed train ``k``; see :func:`build_model`):
   chosen), of length ``setup + ceil(60 · wagons / rate)``, starting no earlier than
   the train's last vehicle is at the quay. The intervals of one ramp track do not
   overlap, nor do they overlap the quay's closed hours or closures.
-- **Train path**: the train leaves when loaded (or later, waiting in a siding for a
-  path); trains heading for the same railhead share its line, whose paths are
-  ``60 / paths_per_hour`` minutes apart (no two departures closer than that).
+- **Train paths**: the train leaves when loaded (or later, waiting in a siding for a
+  path). Where the routes of several trains share a line section, their entries
+  into it are at least ``60 / paths_per_hour`` minutes apart (the paths available
+  to military trains); without routes, trains to one railhead share one line.
 - **Unloading** at the railhead: ``unloading_time_min`` on one of its tracks
   (cumulative, capacity ``railhead_tracks``).
 - **Pools**: a train holds its wagons from loading start until they are back at
@@ -51,6 +52,7 @@ __all__ = [
     "Train",
     "annotate_trains",
     "build_model",
+    "line_sections",
     "needs_diesel",
     "schedule_rail",
     "train_route",
@@ -277,6 +279,7 @@ def build_model(
     data: RailData,
     *,
     needs_diesel: Collection[str] = (),
+    sections: Mapping[str, Mapping[str, float]] | None = None,
     paths: bool = True,
     railheads: bool = True,
     pools: bool = True,
@@ -361,8 +364,22 @@ def build_model(
                 if hi > lo:
                     fixed.append(m.new_fixed_size_interval_var(lo, hi - lo, f"closed_{qid}_{lo}"))
         m.add_no_overlap(ivs + fixed)
-    for ivs in paths_by_dest.values():
-        m.add_no_overlap(ivs)
+    if sections:
+        # line sections shared by several trains: entries into each at least one path apart
+        index = {j.train.id: k for k, j in enumerate(jobs)}
+        for name, entries in sections.items():
+            ivs = [
+                m.new_fixed_size_interval_var(
+                    depart[index[tid]] + _minutes(off), headway, f"path_{name}_{tid}"
+                )
+                for tid, off in entries.items()
+                if tid in index
+            ]
+            if paths and len(ivs) > 1:
+                m.add_no_overlap(ivs)
+    else:
+        for ivs in paths_by_dest.values():
+            m.add_no_overlap(ivs)
     for ivs in unload_by_dest.values():
         m.add_cumulative(ivs, [1] * len(ivs), data.railhead_tracks)
     if pools:
@@ -416,6 +433,7 @@ def schedule_rail(
     locomotives: int | Mapping[str, int],
     *,
     needs_diesel: Collection[str] = (),
+    sections: Mapping[str, Mapping[str, float]] | None = None,
     data: RailData | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
@@ -436,6 +454,10 @@ def schedule_rail(
         locomotives ``multi_system`` and ``diesel``).
     needs_diesel
         Trains whose route uses a line without wires (they need a diesel locomotive).
+    sections
+        Line sections shared by trains: section → {train id: seconds from its
+        departure to its entry into the section} (:func:`line_sections`). Without
+        them, trains to one railhead share one line.
     data
         Rail figures (default: packaged).
     time_limit_s
@@ -461,7 +483,9 @@ def schedule_rail(
     wagons = _pools(wagons, "heavy_flat_6axle")
     locomotives = _pools(locomotives, "multi_system")
     _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
-    model, v = build_model(jobs, quays, wagons, locomotives, data, needs_diesel=needs_diesel)
+    model, v = build_model(
+        jobs, quays, wagons, locomotives, data, needs_diesel=needs_diesel, sections=sections
+    )
     model.minimize(v.closure)
     solver = _solver(time_limit_s / 2, seed)
     status = solver.solve(model)
@@ -632,3 +656,29 @@ def annotate_trains(
             dataclasses.replace(t, border=border, border_s=t.depart_s + offset if border else math.nan)
         )
     return out
+
+
+def line_sections(routes: Mapping[str, Route], router: Router) -> dict[str, dict[str, float]]:
+    """Line sections shared by several trains, with each train's entry time after departure.
+
+    A section is a run of rail edges used by the same set of trains; each train
+    enters it ``offset`` seconds after leaving its quay (at the train profile's
+    speed). Sections used by one train only are left out (nothing to share).
+    """
+    rows = np.sort(router.arrays.edge_ids)
+    row_time = dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
+    entry: dict[int, dict[str, float]] = defaultdict(dict)
+    for tid, r in routes.items():
+        at = 0.0
+        for row in r.edges:
+            entry[row].setdefault(tid, at)
+            at += row_time[row]
+    groups: dict[frozenset[str], dict[str, float]] = {}
+    for _row, users in entry.items():
+        if len(users) < 2:
+            continue
+        key = frozenset(users)
+        best = groups.setdefault(key, dict(users))
+        for tid, off in users.items():
+            best[tid] = min(best[tid], off)
+    return {f"s{i}": offs for i, offs in enumerate(groups.values())}

@@ -286,3 +286,51 @@ def test_wagon_types_and_locomotive_traction_are_separate_pools():
     two = [train("A"), train("B")]
     res = schedule_rail(two, quays(tracks=2), TRAVEL, 100, {"multi_system": 1, "diesel": 1}, data=DATA)
     assert sorted(t.locomotive for t in res.trains) == ["diesel", "multi_system"]
+
+
+def test_trains_from_two_quays_enter_their_shared_line_a_path_apart():
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from enablement.network.model import CRS, Network
+    from enablement.routing import Router
+    from enablement.scheduling.rail import line_sections
+
+    # quay q (node 0) is 20 km from junction 2, quay p (node 1) 40 km; both then run 40 km to railhead 3
+    xy = np.array([[0.0, 0.0], [-20_000.0, 0.0], [20_000.0, 0.0], [60_000.0, 0.0]]) + 600_000
+    nodes = gpd.GeoDataFrame(
+        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": list("qpjd")},
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    nodes.index.name = "node"
+    rows = [
+        {"u": u, "v": v, "geometry": shapely.LineString([xy[u], xy[v]])}
+        for a, b in ((0, 2), (1, 0), (2, 3))
+        for u, v in ((a, b), (b, a))
+    ]
+    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    edges["mode"] = "rail"
+    edges["length_m"] = edges.geometry.length
+    edges["speed_kmh"] = 80.0
+    edges["time_s"] = edges["length_m"] / (80 / 3.6)
+    router = Router(Network(nodes, edges), "rail")
+    a, b = train("A", quay="q"), train("B", quay="p")
+    routes = {"A": router.route(0, 3), "B": router.route(1, 3)}
+    sections = line_sections(routes, router)
+    shared = [offs for offs in sections.values() if set(offs) == {"A", "B"}]
+    assert len(shared) == 1
+    # 20 km at 80 km/h = 15 min more for B to reach the shared line from the first edge it shares with A
+    off = shared[0]
+    assert off["B"] - off["A"] == pytest.approx(900.0, abs=1)
+    travel = {"A": (routes["A"].time_s, 1.0), "B": (routes["B"].time_s, 1.0)}
+    two_tracks = dataclasses.replace(DATA, railhead_tracks=2)  # so that only the paths keep them apart
+    res = schedule_rail([a, b], quays(), travel, 100, 5, sections=sections, data=two_tracks)
+    t = {x.id: x for x in res.trains}
+    entry_a = t["A"].depart_s + off["A"]
+    entry_b = t["B"].depart_s + off["B"]
+    assert abs(entry_a - entry_b) >= 30 * 60 - 60  # two paths per hour (whole minutes in the model)
+    free = schedule_rail([a, b], quays(), travel, 100, 5, data=two_tracks)  # per-railhead line only
+    f = {x.id: x for x in free.trains}
+    assert abs(f["A"].depart_s - f["B"].depart_s) >= 30 * 60  # then the departures are spaced instead
