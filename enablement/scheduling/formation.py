@@ -81,6 +81,7 @@ class RailData:
     loading_gap_m: float
     shunting_setup_min: float
     loading_rate_wagons_per_h: float
+    loading_rate_by_ramp_type: Mapping[str, float]
     unloading_time_min: float
     paths_per_hour: float
     railhead_tracks: int
@@ -119,6 +120,7 @@ def rail_data() -> RailData:
         loading_gap_m=float(t["loading_gap_m"]),
         shunting_setup_min=float(t["shunting_setup_min"]),
         loading_rate_wagons_per_h=float(t["default_loading_rate_wagons_per_h"]),
+        loading_rate_by_ramp_type={k: float(v) for k, v in t["loading_rate_by_ramp_type"].items()},
         unloading_time_min=float(t["unloading_time_min"]),
         paths_per_hour=float(t["paths_per_hour"]),
         railhead_tracks=int(t["railhead_tracks"]),

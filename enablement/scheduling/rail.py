@@ -87,13 +87,19 @@ class QuaySpec:
     def from_site(
         cls, sid: str, attrs: Mapping[str, object], closed: Intervals | None, data: RailData
     ) -> QuaySpec:
-        """Quay figures from an overlay site's attributes (defaults from the rail data file)."""
+        """Quay figures from an overlay site's attributes.
+
+        Without a stated ``loading_rate_wagons_per_h`` the rate follows the
+        ``ramp_type`` (end, side, combined), or the general default (rail data file).
+        """
         tracks = as_float(attrs.get("ramp_tracks"), 1.0)
-        rate = as_float(attrs.get("loading_rate_wagons_per_h"), data.loading_rate_wagons_per_h)
+        ramp = attrs.get("ramp_type")
+        default = data.loading_rate_by_ramp_type.get(str(ramp), data.loading_rate_wagons_per_h)
+        rate = as_float(attrs.get("loading_rate_wagons_per_h"), default)
         return cls(
             sid,
             max(1, int(tracks)),
-            rate if rate > 0 else data.loading_rate_wagons_per_h,
+            rate if rate > 0 else default,
             closed,
             as_float(attrs.get("usable_length_m"), math.inf),
         )

@@ -334,3 +334,13 @@ def test_trains_from_two_quays_enter_their_shared_line_a_path_apart():
     free = schedule_rail([a, b], quays(), travel, 100, 5, data=two_tracks)  # per-railhead line only
     f = {x.id: x for x in free.trains}
     assert abs(f["A"].depart_s - f["B"].depart_s) >= 30 * 60  # then the departures are spaced instead
+
+
+def test_ramp_type_sets_the_loading_rate_unless_the_quay_states_one():
+    assert QuaySpec.from_site("q", {"ramp_type": "end"}, None, DATA).rate_wagons_per_h == 6
+    assert (
+        QuaySpec.from_site("q", {"ramp_type": "side", "ramp_tracks": 2}, None, DATA).rate_wagons_per_h == 10
+    )
+    stated = {"ramp_type": "end", "loading_rate_wagons_per_h": 9}
+    assert QuaySpec.from_site("q", stated, None, DATA).rate_wagons_per_h == 9
+    assert QuaySpec.from_site("q", {}, None, DATA).rate_wagons_per_h == DATA.loading_rate_wagons_per_h
