@@ -220,24 +220,11 @@ _WRITES: dict[str, dict[str, str]] = {
         "maxwidth_m": "maxwidth_m",
     },
     "rail_lines": {
+        # every attribute of the layer (the section's end points only describe it)
         **{
             f: f
-            for f in (
-                "tracks",
-                "electrified",
-                "voltage_v",
-                "frequency_hz",
-                "maxspeed_kmh",
-                "maxaxleload_t",
-                "gauge_nat",
-                "c70",
-                "c400",
-                "p70",
-                "p400",
-                "linecat_f",
-                "linecat_p",
-                "line",
-            )
+            for f in (*LAYERS["rail_lines"].ranges, *LAYERS["rail_lines"].text)
+            if not f.endswith("_point")
         },
         "id": "rail_section_id",
     },
