@@ -97,6 +97,8 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
             polygon=args.polygon,
             highways=args.highways.split(","),
             rail=not args.no_rail,
+            simplify=not args.no_simplify,
+            consolidate_m=args.consolidate,
         )
         path = save_network(net, args.out)
     rep = net.meta["report"]
@@ -110,6 +112,11 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
         f"({rep['ways_trimmed']} ways trimmed, {rep['ways_dropped']} dropped)"
     )
     console.print(f"unparsed tag values {rep['unparsed'] or 'none'}; features {rep['features']}")
+    console.print(
+        f"simplified: {rep.get('merged_nodes', 0)} pass-through nodes merged, "
+        f"{rep.get('consolidated_junctions', 0)} junctions consolidated "
+        f"({rep.get('consolidated_nodes', 0)} nodes)"
+    )
     console.print(f"largest strongly connected component {net.meta['largest_strong_component']}")
     console.print(f"written {path}")
     return 0
@@ -334,6 +341,17 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--infrabel", help="Infrabel line-section layer: the national rail network on its own")
     build.add_argument("--highways", default=",".join(DEFAULT_HIGHWAYS), help="road classes, comma-separated")
     build.add_argument("--no-rail", action="store_true", help="leave railways out")
+    build.add_argument(
+        "--no-simplify",
+        action="store_true",
+        help="keep every way boundary (no merging of pass-through nodes)",
+    )
+    build.add_argument(
+        "--consolidate",
+        type=float,
+        metavar="M",
+        help="collapse complex junctions whose nodes are joined by road edges of at most M metres",
+    )
     build.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
     build.set_defaults(func=_cmd_network_build)
     info = nsub.add_parser("info", help="counts, km by mode, bounding box and sources")

@@ -239,9 +239,7 @@ def test_bad_catalogue_reports_every_problem(tmp_path):
 
 def test_top_level_problems_are_reported_together(tmp_path):
     path = tmp_path / "cat.yaml"
-    path.write_text(
-        "version: 2\nsource: ''\nowner: nobody\nvehicles:\n  a: {name: A}\n", encoding="utf-8"
-    )
+    path.write_text("version: 2\nsource: ''\nowner: nobody\nvehicles:\n  a: {name: A}\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as err:
         load_catalogue(path)
     problems = err.value.problems

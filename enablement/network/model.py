@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network", "with_transfer_edges"]
+__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network", "renumber_spatially", "with_transfer_edges"]
 
 CRS = "EPSG:3812"
 """Internal CRS: Belgian Lambert 2008, metres."""
@@ -159,3 +159,19 @@ def with_transfer_edges(
             )
     extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     return gpd.GeoDataFrame(pd.concat([edges, extra], ignore_index=True), geometry="geometry", crs=CRS)
+
+
+def renumber_spatially(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Renumber nodes 0…n-1 in Hilbert order and remap the edges' ``u``/``v`` to match."""
+    from ..kernels import hilbert_codes
+
+    order = np.argsort(hilbert_codes(nodes["x"].to_numpy(), nodes["y"].to_numpy(), 16), kind="stable")
+    rank = np.empty(order.size, np.int64)
+    rank[order] = np.arange(order.size)
+    out_nodes = nodes.iloc[order].reset_index(drop=True).rename_axis(nodes.index.name)
+    out_edges = edges.copy()
+    out_edges["u"] = rank[out_edges["u"].to_numpy(np.int64)]
+    out_edges["v"] = rank[out_edges["v"].to_numpy(np.int64)]
+    return gpd.GeoDataFrame(out_nodes, crs=nodes.crs), gpd.GeoDataFrame(out_edges, crs=edges.crs)

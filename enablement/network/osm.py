@@ -44,6 +44,7 @@ from ..errors import NetworkError
 from ..kernels import hilbert_codes
 from . import tags as osm_tags
 from .model import CRS, Network, with_transfer_edges
+from .simplify import consolidate_junctions, merge_chains
 
 __all__ = [
     "DEFAULT_HIGHWAYS",
@@ -620,16 +621,7 @@ def network_from_ways(
     features = _features_frame(report)
     edge_gdf = _ramp_transfers(node_gdf, edge_gdf, features)
     report.seconds["build"] = time.perf_counter() - t0
-    n = len(node_gdf)
-    lcc = {}
-    for mode in ("road", "rail"):
-        sel = (edges["mode"] == mode).to_numpy()
-        if not sel.any():
-            continue
-        adj = coo_matrix((np.ones(int(sel.sum())), (edges["u"][sel], edges["v"][sel])), shape=(n, n)).tocsr()
-        _, labels = connected_components(adj, directed=True, connection="strong")
-        members = labels[(node_gdf["mode"] == mode).to_numpy()]
-        lcc[mode] = int(np.bincount(members).max())
+    lcc = _largest_components(node_gdf, edges)
     info = {
         "source": "osm",
         "attribution": "© OpenStreetMap contributors, ODbL 1.0",
@@ -637,6 +629,21 @@ def network_from_ways(
         "largest_strong_component": lcc,
     }
     return Network(node_gdf, edge_gdf, meta={**info, **(meta or {})}, features=features)
+
+
+def _largest_components(nodes: pd.DataFrame, edges: pd.DataFrame) -> dict[str, int]:
+    """Size (nodes) of the largest strongly connected component of each mode."""
+    n = len(nodes)
+    lcc = {}
+    for mode in ("road", "rail"):
+        sel = (edges["mode"] == mode).to_numpy()
+        if not sel.any():
+            continue
+        adj = coo_matrix((np.ones(int(sel.sum())), (edges["u"][sel], edges["v"][sel])), shape=(n, n)).tocsr()
+        _, labels = connected_components(adj, directed=True, connection="strong")
+        members = labels[(nodes["mode"] == mode).to_numpy()]
+        lcc[mode] = int(np.bincount(members).max())
+    return lcc
 
 
 def _features_frame(report: BuildReport) -> gpd.GeoDataFrame:
@@ -676,6 +683,8 @@ def build_network(
     polygon: str | os.PathLike[str] | None = None,
     highways: Sequence[str] = DEFAULT_HIGHWAYS,
     rail: bool = True,
+    simplify: bool = True,
+    consolidate_m: float | None = None,
 ) -> Network:
     """Build a road and rail network from one OpenStreetMap source.
 
@@ -690,6 +699,12 @@ def build_network(
         Road classes to keep.
     rail
         Keep railways.
+    simplify
+        Join edges through pass-through nodes where no attribute changes
+        (:func:`~enablement.network.simplify.merge_chains`).
+    consolidate_m
+        When given, collapse complex junctions whose nodes are joined by road edges
+        no longer than this (:func:`~enablement.network.simplify.consolidate_junctions`).
 
     Returns
     -------
@@ -712,5 +727,13 @@ def build_network(
         ways = read_overpass_json(responses, highways, rail=rail, report=report)
         source = f"overpass: {place or bbox or polygon}"
     net = network_from_ways(ways, report, meta={"source_detail": source, "highways": list(highways)})
-    logger.info("built network from %s: %s", source, report.as_dict())
+    t0 = time.perf_counter()
+    if simplify:
+        net = merge_chains(net)
+    if consolidate_m:
+        net = consolidate_junctions(net, consolidate_m)
+    if simplify or consolidate_m:
+        net.meta["report"]["seconds"]["simplify"] = round(time.perf_counter() - t0, 3)
+        net.meta["largest_strong_component"] = _largest_components(net.nodes, net.edges)
+    logger.info("built network from %s: %s", source, net.meta["report"])
     return net
