@@ -36,10 +36,9 @@ _VARYING = {"u", "v", "geometry", "length_m", "time_s", "osm_way"}
 
 
 def _signature(edges: pd.DataFrame) -> np.ndarray:
-    """One hashable value per edge for every column that must match for a merge."""
+    """One hash per edge over every column that must match for a merge (vectorised)."""
     cols = [c for c in edges.columns if c not in _VARYING]
-    frame = edges[cols].astype(object).where(edges[cols].notna(), None)
-    return np.array([hash(tuple(row)) for row in frame.itertuples(index=False, name=None)], dtype=np.int64)
+    return pd.util.hash_pandas_object(pd.DataFrame(edges[cols]), index=False).to_numpy()
 
 
 def merge_chains(network: Network) -> Network:
@@ -54,31 +53,30 @@ def merge_chains(network: Network) -> Network:
     nodes, edges = network.nodes, network.edges.reset_index(drop=True)
     if edges.empty:
         return network.copy()
-    u = edges["u"].to_numpy(np.int64)
-    v = edges["v"].to_numpy(np.int64)
-    sig = _signature(edges)
+    # plain Python lists: the walks below index one element at a time
+    u = edges["u"].to_numpy(np.int64).tolist()
+    v = edges["v"].to_numpy(np.int64).tolist()
+    sig = _signature(edges).tolist()
     n = len(nodes)
-    # undirected neighbours of every node
-    nb: list[set[int]] = [set() for _ in range(n)]
-    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+    nb: list[set[int]] = [set() for _ in range(n)]  # undirected neighbours
+    out_of: list[list[int]] = [[] for _ in range(n)]
+    in_of: list[list[int]] = [[] for _ in range(n)]
+    for k, (a, b) in enumerate(zip(u, v, strict=True)):
         if a != b:
             nb[a].add(b)
             nb[b].add(a)
-    out_of: dict[int, list[int]] = {}
-    in_of: dict[int, list[int]] = {}
-    for k, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
-        out_of.setdefault(a, []).append(k)
-        in_of.setdefault(b, []).append(k)
-    keep_node = np.ones(n, bool)
+        out_of[a].append(k)
+        in_of[b].append(k)
     # a node is removable when it links exactly two neighbours, and its in- and out-edges pair up
     # (through traffic one way or both) with equal signatures
+    removable = [False] * n
     for x in range(n):
         if len(nb[x]) != 2:
             continue
-        ins, outs = in_of.get(x, []), out_of.get(x, [])
+        ins, outs = in_of[x], out_of[x]
         if len(ins) != len(outs) or len(ins) not in (1, 2):
             continue
-        if len({int(u[k]) for k in ins}) != len(ins) or len({int(v[j]) for j in outs}) != len(outs):
+        if len({u[k] for k in ins}) != len(ins) or len({v[j] for j in outs}) != len(outs):
             continue  # parallel edges through x: keep it
         ok = True
         for k in ins:
@@ -86,17 +84,16 @@ def merge_chains(network: Network) -> Network:
             if len(nxt) != 1 or sig[nxt[0]] != sig[k]:
                 ok = False
                 break
-        keep_node[x] = not ok
-    removable = ~keep_node
-    if not removable.any():
+        removable[x] = ok
+    if not any(removable):
         return network.copy()
     # walk each chain from an edge leaving a kept node through removable nodes
     geoms = edges.geometry.to_numpy()
-    length = edges["length_m"].to_numpy(float)
-    time_s = edges["time_s"].to_numpy(float)
+    length = edges["length_m"].to_numpy(float).tolist()
+    time_s = edges["time_s"].to_numpy(float).tolist()
     rows, new_geom, new_u, new_v, new_len, new_time = [], [], [], [], [], []
-    used = np.zeros(len(edges), bool)
-    for k in range(len(edges)):
+    used = [False] * len(u)
+    for k in range(len(u)):
         if used[k] or removable[u[k]]:
             continue
         chain = [k]
@@ -110,23 +107,24 @@ def merge_chains(network: Network) -> Network:
             used[cur] = True
             chain.append(cur)
         rows.append(k)
-        new_u.append(int(u[k]))
-        new_v.append(int(v[cur]))
-        new_len.append(float(length[chain].sum()))
-        new_time.append(float(time_s[chain].sum()))
+        new_u.append(u[k])
+        new_v.append(v[cur])
+        new_len.append(sum(length[j] for j in chain))
+        new_time.append(sum(time_s[j] for j in chain))
         if len(chain) == 1:
             new_geom.append(geoms[k])
         else:
             coords = [shapely.get_coordinates(geoms[chain[0]])]
             coords += [shapely.get_coordinates(geoms[j])[1:] for j in chain[1:]]
             new_geom.append(shapely.LineString(np.concatenate(coords)))
+    keep_node = ~np.asarray(removable, bool)
     # cycles made only of removable nodes (an isolated ring) keep their edges as they are
-    for k in np.flatnonzero(~used).tolist():
+    for k in [j for j in range(len(u)) if not used[j]]:
         rows.append(k)
-        new_u.append(int(u[k]))
-        new_v.append(int(v[k]))
-        new_len.append(float(length[k]))
-        new_time.append(float(time_s[k]))
+        new_u.append(u[k])
+        new_v.append(v[k])
+        new_len.append(length[k])
+        new_time.append(time_s[k])
         new_geom.append(geoms[k])
         keep_node[u[k]] = keep_node[v[k]] = True
     out = edges.iloc[rows].reset_index(drop=True).copy()
