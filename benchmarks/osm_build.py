@@ -71,6 +71,55 @@ def write_repaired_xml(src: Path, dst: Path) -> dict[str, int]:
     return {"nodes": len(nodes), "ways": len(ways)}
 
 
+def write_tiled_xml(src: Path, dst: Path, tiles: int) -> int:
+    """The repaired ways of ``src`` copied ``tiles`` times side by side (ids offset): a larger extract.
+
+    Returns the number of OSM nodes written. Lets the benchmark see how both builds
+    scale beyond the one real extract available here.
+    """
+    from enablement.network.osm import read_osm_file
+
+    ways = read_osm_file(src)
+    nodes: dict[int, tuple[float, float]] = {}
+    for w in ways:
+        for ref, lon, lat in zip(w.nodes.tolist(), w.lon.tolist(), w.lat.tolist(), strict=True):
+            nodes[ref] = (lon, lat)
+    side = int(tiles**0.5 + 0.999)
+    with dst.open("w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+        for t in range(tiles):
+            dx, dy, off = (t % side) * 0.25, (t // side) * 0.15, t * 10**11
+            for ref in sorted(nodes):
+                lon, lat = nodes[ref]
+                fh.write(f'<node id="{ref + off}" lat="{lat + dy:.7f}" lon="{lon + dx:.7f}"/>\n')
+        for t in range(tiles):
+            off = t * 10**11
+            for k, w in enumerate(ways):
+                fh.write(f'<way id="{w.way_id * 1000 + k % 1000 + off}">')
+                fh.write("".join(f'<nd ref="{r + off}"/>' for r in w.nodes.tolist()))
+                fh.write("".join(f"<tag k={quoteattr(a)} v={quoteattr(b)}/>" for a, b in w.tags.items()))
+                fh.write("</way>\n")
+        fh.write("</osm>\n")
+    return len(nodes) * tiles
+
+
+def bench_scale(pbf: Path, tiles: int = 9) -> dict:
+    """Both builds on the Antwerp ways tiled ``tiles`` times (same XML for both)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "tiled.osm"
+        n = write_tiled_xml(pbf, xml, tiles)
+        ours = _child("ours", xml)
+        osmnx = _child("osmnx", xml)
+    return {
+        "tiles": tiles,
+        "osm_nodes": n,
+        "ours": ours,
+        "osmnx_graph_from_xml": osmnx,
+        "speedup": round(osmnx["seconds"] / ours["seconds"], 2),
+        "memory_ratio_delta": round(osmnx["delta_mb"] / max(ours["delta_mb"], 1.0), 2),
+    }
+
+
 def count_osm_nodes(path: Path) -> int:
     import osmium
 
@@ -86,7 +135,9 @@ def bench_osm(pbf: Path) -> dict:
         osmnx = _child("osmnx", xml)
     n_nodes = count_osm_nodes(pbf)
     per_million = ours_pbf["seconds"] / (n_nodes / 1e6)
+    scale = bench_scale(pbf)
     return {
+        "scale_9_tiles": scale,
         "file": pbf.name,
         "osm_nodes_in_file": n_nodes,
         "repaired_subset": kept,
