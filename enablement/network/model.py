@@ -87,7 +87,9 @@ class Network:
         frame = pd.DataFrame(
             {"mode": e["mode"].to_numpy(), "lo": lo, "hi": hi, "length_m": e["length_m"].to_numpy()}
         )
-        frame = frame.drop_duplicates(["mode", "lo", "hi"])
+        # a two-way link is two rows of equal length between the same nodes; parallel roads differ in length
+        frame["rounded"] = frame["length_m"].round(1)
+        frame = frame.drop_duplicates(["mode", "lo", "hi", "rounded"])
         for mode in MODES:
             out[mode] = float(frame.loc[frame["mode"] == mode, "length_m"].sum() / 1000.0)
         return out

@@ -221,6 +221,32 @@ def _record_features(
             report.feature_points.append((kind, osm_type, osm_id, lon, lat, tags.get("name", "")))
 
 
+_FEATURE_TAGS = (
+    ("landuse", "railway"),
+    ("railway", "platform"),
+    ("public_transport", "platform"),
+    ("railway", "loading_ramp"),
+    ("railway", "ramp"),
+    ("railway:loading_ramp", "yes"),
+    ("railway:loading_ramp", "end"),
+    ("railway:loading_ramp", "side"),
+    ("military", "loading_ramp"),
+)
+"""Tags of the features kept as points (yards, platforms, loading ramps), as in :func:`_feature_kinds`."""
+
+
+def _way_tags(highways: Iterable[str], rail: bool) -> list[tuple[str, str]]:
+    """Exact tags of the ways worth reading: the road classes, rail and the feature tags.
+
+    Given to pyosmium's ``TagFilter`` so that the rest of the file (footways,
+    buildings, tracks not asked for) never reaches Python.
+    """
+    out = [("highway", h) for h in sorted(set(highways))]
+    if rail:
+        out.append(("railway", "rail"))
+    return out + list(_FEATURE_TAGS)
+
+
 def _is_loading_ramp(tags: dict[str, str]) -> bool:
     """Tagging variants of freight/military loading ramps (see geodata/README.md)."""
     return (
@@ -316,7 +342,8 @@ def read_osm_file(
         fp = (
             osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway", "railway", "landuse", "military"))
+            .with_filter(osmium.filter.TagFilter(*_way_tags(wanted, rail)).enable_for(osmium.osm.WAY))
+            .with_filter(osmium.filter.TagFilter(*_FEATURE_TAGS).enable_for(osmium.osm.NODE))
         )
         for obj in fp:
             if obj.is_node():
