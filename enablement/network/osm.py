@@ -484,26 +484,42 @@ def _oneway(tags: dict[str, str]) -> int:
 
 
 def _parse_tags(ways: list[WayRecord], report: BuildReport) -> pd.DataFrame:
-    """One row per way record with typed, raw and provenance columns."""
-    rows: list[dict[str, Any]] = []
-    for w in ways:
-        spec = ROAD_TAGS if w.mode == "road" else RAIL_TAGS
-        row: dict[str, Any] = {"osm_way": w.way_id, "mode": w.mode}
-        for key in TEXT_TAGS:
-            if key in w.tags:
-                row[key.replace(":", "_")] = w.tags[key]
+    """One row per way record with typed, raw and provenance columns.
+
+    Built column by column; each distinct raw value is parsed once (a city has a
+    few dozen distinct ``maxspeed`` strings across thousands of ways).
+    """
+    n = len(ways)
+    cols: dict[str, list[Any]] = {
+        "osm_way": [w.way_id for w in ways],
+        "mode": [w.mode for w in ways],
+    }
+    for key in TEXT_TAGS:
+        values = [w.tags.get(key) for w in ways]
+        if any(v is not None for v in values):
+            cols[key.replace(":", "_")] = values
+    parsed: dict[tuple[str, str], tuple[float, bool]] = {}
+    for mode, spec in (("road", ROAD_TAGS), ("rail", RAIL_TAGS)):
+        rows = [i for i, w in enumerate(ways) if w.mode == mode]
         for key, (col, parser) in spec.items():
-            raw = w.tags.get(key)
-            if raw is None:
+            hits = [(i, ways[i].tags[key]) for i in rows if key in ways[i].tags]
+            if not hits:
                 continue
-            value, ok = parser(raw)
-            row[col] = value
-            row[f"{col}_raw"] = raw
-            row[f"{col}_src"] = "osm"
-            if not ok:
-                report.unparsed[key] += 1
-        rows.append(row)
-    return pd.DataFrame(rows)
+            if col not in cols:
+                cols[col] = [math.nan] * n
+                cols[f"{col}_raw"] = [None] * n
+                cols[f"{col}_src"] = [None] * n
+            for i, raw in hits:
+                got = parsed.get((key, raw))
+                if got is None:
+                    got = parsed[(key, raw)] = parser(raw)
+                value, ok = got
+                cols[col][i] = value
+                cols[f"{col}_raw"][i] = raw
+                cols[f"{col}_src"][i] = "osm"
+                if not ok:
+                    report.unparsed[key] += 1
+    return pd.DataFrame(cols)
 
 
 def _restrictions(attrs: pd.DataFrame) -> pd.DataFrame:
