@@ -20,7 +20,15 @@ def outputs(default_plan, tmp_path_factory):
 
 def test_every_output_written(outputs):
     _, folder, _paths = outputs
-    for name in ("map.html", "march_table.csv", "summary.json", "trains.csv", "units.csv"):
+    for name in (
+        "map.html",
+        "report.html",
+        "quay_gantt.svg",
+        "march_table.csv",
+        "summary.json",
+        "trains.csv",
+        "units.csv",
+    ):
         assert (folder / name).stat().st_size > 0, name
     assert not list(folder.glob(".*.tmp*"))  # no temporary leftovers
 
@@ -236,3 +244,56 @@ def test_auto_mode_is_decided_by_resources_and_estimated_closure(belgium_network
             sc.model_copy(update={"movements": auto(quay=None, to="quay-leopoldsburg")}),
             network=belgium_network,
         )
+
+
+def test_report_is_self_contained_complete_and_escaped(outputs):
+    import re
+    import xml.etree.ElementTree as ET
+    from html.parser import HTMLParser
+
+    from enablement.outputs.report import report_html
+    from enablement.outputs.tables import march_table, train_table
+
+    plan, folder, _ = outputs
+    text = (folder / "report.html").read_text()
+    # offline: no script and nothing fetched from elsewhere (the only URLs are SVG namespaces)
+    assert "<script" not in text.lower()
+    urls = set(re.findall(r"https?://[^\"' <>]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    assert "href='map.html'" in text
+    for u in plan.units:
+        assert u.unit in text
+    for section in ("Key figures", "Closure per unit", "Bottlenecks", "Solver status", "Train timetable"):
+        assert section in text
+    # every chart is well-formed SVG; the time-distance diagram has a line per march unit and leg
+    svgs = re.findall(r"<svg.*?</svg>", text, flags=re.S)
+    assert len(svgs) >= 4
+    trees = [ET.fromstring(s) for s in svgs]
+    lines = sum(len(t.findall("{http://www.w3.org/2000/svg}polyline")) for t in trees)
+    legs = march_table(plan)[["march_unit", "leg"]].drop_duplicates()
+    assert lines == len(legs)
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in {"meta", "br", "line", "rect", "polyline"}:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if tag in {"line", "rect", "polyline"} and (not self.stack or self.stack[-1] != tag):
+                return
+            assert self.stack and self.stack[-1] == tag, (tag, self.stack[-5:])
+            self.stack.pop()
+
+    Tags().feed(text)
+    # text from data is escaped
+    evil = plan.scenario.model_copy(update={"name": "<script>alert(1)</script>"})
+    plan.scenario, keep = evil, plan.scenario
+    try:
+        html = report_html(plan, march_table(plan), train_table(plan))
+    finally:
+        plan.scenario = keep
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -160,7 +160,7 @@ def unit_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
-    """Write the march table, trains, units, summary, map and quay Gantt chart (``quay_gantt.svg``).
+    """Write the march table, trains, units, summary, map, quay Gantt chart and ``report.html``.
 
     Each file is written to a temporary name and moved into place, so a failure
     never leaves a half-written file and earlier outputs stay until replaced.
@@ -179,6 +179,7 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
     """
     from .gantt import quay_gantt_svg
     from .maps import write_map
+    from .report import report_html
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -193,6 +194,9 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
         "map": write_map(plan, folder / "map.html"),
         "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
     }
+    paths["report"] = write_text_atomic(
+        folder / "report.html", report_html(plan, march_table(plan), train_table(plan), paths["map"].name)
+    )
     summary = plan.summary()
     summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}
     paths["summary"] = write_text_atomic(

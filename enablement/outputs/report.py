@@ -1,0 +1,216 @@
+"""``report.html``: one self-contained page (no script, no remote file) that works offline.
+
+Sections: key figures, closure per unit against its RDD (chart and table),
+bottlenecks (binding rail resource, caution crossings, warnings), solver status,
+utilisation of quays and rail pools (chart), the quay Gantt chart, a
+time–distance diagram of the march units, the train timetable and the march
+table. Every text from data is HTML-escaped; charts are inline SVG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .gantt import quay_gantt_svg
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+
+__all__ = ["report_html"]
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:12px;margin:6px 0}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}th{background:#f3f3f3}
+td.num{text-align:right}.late{color:#b00;font-weight:bold}.ok{color:#060}
+.kpi{display:inline-block;margin:4px 14px 4px 0;padding:6px 10px;background:#f6f6f6;border-radius:4px}
+.kpi b{display:block;font-size:18px}details{margin:8px 0}
+"""
+_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def _table(frame: pd.DataFrame, numeric: set[str] | None = None, max_rows: int | None = None) -> str:
+    numeric = numeric or set()
+    rows = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in rows.columns)
+    body = []
+    for rec in rows.itertuples(index=False):
+        cells = []
+        for col, val in zip(rows.columns, rec, strict=True):
+            text = "" if val is None or (isinstance(val, float) and pd.isna(val)) else str(val)
+            cls = ' class="num"' if col in numeric else ""
+            cells.append(f"<td{cls}>{escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _bars(items: list[tuple[str, float, float | None]], unit: str, width: int = 900) -> str:
+    """Horizontal bars ``(label, value, marker)``; the marker (e.g. the RDD) is a red tick."""
+    if not items:
+        return "<p>None.</p>"
+    top = max([v for _, v, _ in items] + [m for *_, m in items if m is not None]) or 1.0
+    left, row = 230, 22
+    scale = (width - left - 80) / top
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(items) + 30}" '
+        'font-size="11">'
+    ]
+    for i, (label, value, marker) in enumerate(items):
+        y = 10 + i * row
+        out.append(f'<text x="4" y="{y + 13}">{escape(label)}</text>')
+        out.append(
+            f'<rect x="{left}" y="{y + 2}" width="{max(1.0, value * scale):.1f}" height="{row - 6}" '
+            'fill="#4c78a8">'
+            f"<title>{escape(label)}: {value:.2f} {escape(unit)}</title></rect>"
+        )
+        out.append(f'<text x="{left + value * scale + 4:.1f}" y="{y + 13}">{value:.1f} {escape(unit)}</text>')
+        if marker is not None:
+            x = left + marker * scale
+            out.append(
+                f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + row - 2}" stroke="#d62728" '
+                'stroke-width="2"/>'
+            )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, height: int = 420) -> str:
+    """Time–distance diagram: one line per march unit and leg, km from its start against time."""
+    if march.empty:
+        return "<p>No road movement.</p>"
+    t = pd.to_datetime(march["arrive"], format="ISO8601", utc=True)
+    d = pd.to_datetime(march["depart"], format="ISO8601", utc=True)
+    t0 = pd.Timestamp(start).tz_convert("UTC")
+    hours_a = (t - t0).dt.total_seconds() / 3600.0
+    hours_d = (d - t0).dt.total_seconds() / 3600.0
+    t_max = float(max(hours_a.max(), hours_d.max())) or 1.0
+    km_max = float(march["km"].max()) or 1.0
+    left, bottom = 50, 30
+    sx = (width - left - 20) / t_max
+    sy = (height - bottom - 20) / km_max
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="10">']
+    for h in range(0, int(t_max) + 1, 6):
+        x = left + h * sx
+        out.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
+        out.append(f'<text x="{x:.1f}" y="{height - 12}">+{h} h</text>')
+    out.append(f'<text x="4" y="14">km</text><text x="4" y="{height - bottom}">0</text>')
+    out.append(f'<text x="4" y="24">{km_max:.0f}</text>')
+    units = sorted(march["unit"].unique())
+    colour = {u: _COLOURS[i % len(_COLOURS)] for i, u in enumerate(units)}
+    frame = march.assign(t_arr=hours_a, t_dep=hours_d)
+    for (mu, _leg), g in frame.groupby(["march_unit", "leg"], sort=True):
+        pts = []
+        for r in g.sort_values("seq").itertuples():
+            y = height - bottom - r.km * sy
+            pts.append(f"{left + r.t_arr * sx:.1f},{y:.1f}")
+            pts.append(f"{left + r.t_dep * sx:.1f},{y:.1f}")
+        out.append(
+            f'<polyline points="{" ".join(pts)}" fill="none" stroke="{colour[g["unit"].iloc[0]]}" '
+            f'stroke-width="1"><title>{escape(str(mu))}</title></polyline>'
+        )
+    for i, u in enumerate(units):
+        out.append(f'<rect x="{width - 170}" y="{14 + 14 * i}" width="10" height="10" fill="{colour[u]}"/>')
+        out.append(f'<text x="{width - 155}" y="{23 + 14 * i}">{escape(u)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file: str = "map.html") -> str:
+    """Render the report of a plan as one HTML page.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    march, trains
+        Its march table and train table (as written to CSV).
+    map_file
+        Relative link to the map.
+    """
+    s = plan.summary()
+    k = s["kpis"]
+    rail: dict[str, Any] = s["solver"]["rail"]
+    road: dict[str, Any] = s["solver"]["road"]
+    units = pd.DataFrame(s["units"])
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(plan.scenario.name)}: RSOM plan report</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(plan.scenario.name)}</h1>",
+        f"<p>{escape(plan.scenario.description or '')}</p>",
+        f"<p>Start {escape(s['start'])} · enablement {escape(str(s['enablement_version']))} · "
+        f"<a href='{escape(map_file)}'>open the map</a></p>",
+        "<h2>Key figures</h2>",
+    ]
+    for label, value in (
+        ("force closure", k["closure"]),
+        ("hours from start", k["closure_hours_from_start"]),
+        ("vehicles", k["vehicles"]),
+        ("march units", k["march_units"]),
+        ("trains", k["trains"]),
+        ("units late", k["units_late"]),
+        ("road km (march units)", k["march_unit_route_km"]),
+    ):
+        parts.append(f"<span class='kpi'>{escape(label)}<b>{escape(str(value))}</b></span>")
+    parts.append("<h2>Closure per unit against its required delivery date</h2>")
+    start = plan.clock.start
+    items = []
+    for u in plan.units:
+        items.append((f"{u.unit} ({u.mode})", u.closure_s / 3600.0, u.rdd_s / 3600.0))
+    parts.append(_bars(items, "h"))
+    parts.append("<p>Bars: closure in hours from the start; red tick: RDD.</p>")
+    shown = units.copy()
+    shown["status"] = ["late" if x > 0 else "on time" for x in shown["lateness_hours"]]
+    parts.append(_table(shown, {"vehicles", "march_units", "trains", "lateness_hours"}))
+    parts.append("<h2>Bottlenecks</h2><ul>")
+    if rail.get("binding_resource"):
+        parts.append(f"<li>Rail: the closure is held by {escape(rail['binding_resource'])}.</li>")
+    for c in k["caution_crossings"]:
+        parts.append(f"<li>Caution crossing: {escape(str(c))}</li>")
+    for w in s["warnings"]:
+        parts.append(f"<li>{escape(w)}</li>")
+    if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):
+        parts.append("<li>None reported.</li>")
+    parts.append("</ul><h2>Solver status</h2>")
+    status = pd.DataFrame(
+        [
+            {"part": "road", **{key: road.get(key) for key in ("method", "status", "optimality")}},
+            {
+                "part": "rail",
+                "method": rail.get("method"),
+                "status": rail.get("status"),
+                "optimality": f"bound {rail.get('bound_hours')} h, gap {rail.get('gap')}"
+                if rail.get("status") not in (None, "not used")
+                else "",
+            },
+        ]
+    )
+    parts.append(_table(status))
+    util = rail.get("utilisation") or {}
+    if util:
+        parts.append("<h2>Utilisation of quays and rail pools</h2>")
+        parts.append(_bars([(name, 100.0 * v, None) for name, v in util.items()], "%"))
+    parts.append("<h2>Loading at the quays</h2>")
+    parts.append(quay_gantt_svg(plan.trains, plan.clock))
+    parts.append("<h2>Time–distance diagram of the march units</h2>")
+    parts.append(_time_distance(march, start))
+    parts.append("<h2>Train timetable</h2>")
+    parts.append(
+        _table(trains, {"wagons", "length_m", "gross_t", "vehicles", "route_km"})
+        if len(trains)
+        else "<p>No trains.</p>"
+    )
+    parts.append("<h2>March table</h2>")
+    parts.append(f"<details><summary>{len(march)} rows (click to open)</summary>")
+    parts.append(_table(march, {"km", "pass_min", "halt_min", "wait_min", "vehicles"}))
+    parts.append("</details>")
+    parts.append("<h2>Sources</h2><ul>")
+    for a in s["attribution"]:
+        if a:
+            parts.append(f"<li>{escape(a)}</li>")
+    parts.append("</ul></body></html>")
+    return "\n".join(parts)
