@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LEAFLET := $(VENV)/vendor/leaflet/dist/leaflet.js
 OUT    ?= out/demo
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
@@ -15,7 +16,17 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,bench]"
+	@$(MAKE) --no-print-directory $(LEAFLET)
 	@touch $(STAMP)
+
+# Leaflet from the npm registry, inlined into map.html so that maps open offline (optional:
+# without npm the maps load Leaflet from its CDN)
+$(LEAFLET):
+	@mkdir -p $(VENV)/vendor
+	@cd $(VENV)/vendor && rm -rf leaflet package && \
+	  { npm pack leaflet@1.9.4 --silent >/dev/null 2>&1 && tar xzf leaflet-1.9.4.tgz && mv package leaflet && \
+	    rm -f leaflet-1.9.4.tgz && echo "Leaflet 1.9.4 vendored for offline maps"; } || \
+	  echo "npm not available: maps will load Leaflet from its CDN (online only)"
 
 install: $(STAMP)
 

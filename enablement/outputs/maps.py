@@ -6,7 +6,11 @@ before it reaches the page.
 
 from __future__ import annotations
 
+import base64
 import html
+import os
+import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,16 +25,17 @@ from ..network.model import CRS, Network
 from ..plan import Plan
 from ..routing import Route
 
-__all__ = ["SITE_STYLE", "write_map", "write_route_map"]
+__all__ = ["SITE_STYLE", "leaflet_assets", "write_map", "write_route_map"]
 
 SITE_STYLE = {
-    "seaport": ("darkblue", "ship"),
-    "airport": ("cadetblue", "plane"),
-    "rail_quay": ("darkred", "train"),
-    "staging_area": ("green", "flag"),
-    "convoy_support_centre": ("orange", "wrench"),
-    "border_crossing": ("black", "road"),
+    "seaport": ("#1f3b8a", "P"),
+    "airport": ("#3a8fa8", "A"),
+    "rail_quay": ("#8b1a1a", "Q"),
+    "staging_area": ("#2e7d32", "S"),
+    "convoy_support_centre": ("#e67e00", "C"),
+    "border_crossing": ("#222222", "B"),
 }
+"""Colour and letter of each site kind (drawn with Leaflet's own div icons: nothing to fetch)."""
 _PALETTE = [
     "#e41a1c",
     "#377eb8",
@@ -158,10 +163,72 @@ def _site_popup(row: dict[str, Any]) -> str:
     return f"<b>{_e(row.get('name', ''))}</b><br><code>{_e(row.get('id', ''))}</code><table>{cells}</table>"
 
 
+def _badge(color: str, letter: str) -> str:
+    """Return a round site badge (a Leaflet div icon): a coloured disc with a white letter."""
+    return (
+        f"<div style='display:inline-block;vertical-align:middle;width:18px;height:18px;border-radius:9px;"
+        f"background:{color};color:#fff;"
+        f"font:bold 11px/18px sans-serif;text-align:center;border:1px solid #fff'>{_e(letter)}</div>"
+    )
+
+
+def leaflet_assets() -> Path | None:
+    """Folder of a local Leaflet distribution (``leaflet.js``, ``leaflet.css``, ``images/``), if any.
+
+    ``make`` puts one in ``.venv/vendor/leaflet/dist`` (``npm pack leaflet``); the
+    ``ENABLEMENT_LEAFLET_DIR`` environment variable may name another.
+    """
+    for folder in (
+        os.environ.get("ENABLEMENT_LEAFLET_DIR"),
+        Path(sys.prefix) / "vendor" / "leaflet" / "dist",
+    ):
+        if folder and (Path(folder) / "leaflet.js").is_file() and (Path(folder) / "leaflet.css").is_file():
+            return Path(folder)
+    return None
+
+
+_DOLLAR = (
+    "window.$=window.$||function(h){var t=document.createElement('template');"
+    "t.innerHTML=String(h).trim();return [t.content.firstElementChild];};"
+)
+
+
+def _self_contained(m: folium.Map) -> None:
+    """Load only Leaflet, inlined from a local copy when there is one, so the map opens offline.
+
+    The map draws with Leaflet alone (div icons, circle markers, its layer control
+    and scale), so folium's jQuery, Bootstrap and Font Awesome are not loaded. The
+    CSS's images are inlined as data URIs. Without a local copy Leaflet comes from
+    its CDN (online only).
+    """
+    folder = leaflet_assets()
+    m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    # folium builds popup contents with jQuery's `$(html)[0]`; this is all of jQuery it needs
+    m.get_root().header.add_child(folium.Element(f"<script>{_DOLLAR}</script>"), name="dollar_shim")
+    if folder is None:
+        return
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        img = folder / match.group(1)
+        if not img.is_file():
+            return match.group(0)
+        data = base64.b64encode(img.read_bytes()).decode("ascii")
+        return f"url(data:image/{img.suffix.lstrip('.')};base64,{data})"
+
+    css = re.sub(r"url\((images/[^)]+)\)", inline, css)
+    js = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    m.default_js = []
+    m.default_css = []
+    header = m.get_root().header
+    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+
+
 def _legend(plan: Plan) -> str:
     kinds = "".join(
-        f"<div><span style='color:{c}'>&#9679;</span> {_e(k.replace('_', ' '))}</div>"
-        for k, (c, _icon) in SITE_STYLE.items()
+        f"<div>{_badge(c, letter)} {_e(k.replace('_', ' '))}</div>" for k, (c, letter) in SITE_STYLE.items()
     )
     attributions = "<br>".join(_e(a) for a in plan.summary()["attribution"] if a)
     k = plan.kpis()
@@ -196,8 +263,9 @@ def build_map(plan: Plan) -> folium.Map:
     """
     osm_attr = "&copy; OpenStreetMap contributors, ODbL"
     m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=True, prefer_canvas=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=osm_attr).add_to(m)
+    # the plain background first, so that the map opens offline; OpenStreetMap tiles one click away
     folium.TileLayer(tiles=_PLAIN_TILE, name="Plain (offline)", attr=osm_attr + " (network data)").add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=osm_attr, show=False).add_to(m)
     _network_layer(plan, "road", "#999999", None).add_to(m)
     _network_layer(plan, "rail", "#8b5a2b", "4 4").add_to(m)
     fields = ["kind", "unit", "mode", "vehicles", "closure", "rdd"]
@@ -211,13 +279,13 @@ def build_map(plan: Plan) -> folium.Map:
     sites_layer = folium.FeatureGroup(name="Sites")
     sites = plan.network.sites.to_crs(4326)
     for sid, row in sites.iterrows():
-        color, icon = SITE_STYLE.get(str(row["kind"]), ("gray", "info-sign"))
+        color, letter = SITE_STYLE.get(str(row["kind"]), ("#666666", "?"))
         data = row.drop(labels="geometry").to_dict() | {"id": sid}
         folium.Marker(
             [row.geometry.y, row.geometry.x],
             popup=folium.Popup(_site_popup(data), max_width=360),
             tooltip=_e(row["name"]),
-            icon=folium.Icon(color=color, icon=icon, prefix="fa"),
+            icon=folium.DivIcon(html=_badge(color, letter), icon_size=(18, 18), icon_anchor=(9, 9)),
         ).add_to(sites_layer)
     sites_layer.add_to(m)
     bridges = plan.network.edges[plan.network.edges["bridge_id"].notna()]
@@ -244,6 +312,7 @@ def build_map(plan: Plan) -> folium.Map:
             ).add_to(layer)
         layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    _self_contained(m)
     m.get_root().html.add_child(folium.Element(_legend(plan)))
     m.get_root().header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
     return m
@@ -274,8 +343,8 @@ def write_route_map(
     edges = network.edges.geometry.to_numpy()
     m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=True)
     attr = "&copy; OpenStreetMap contributors, ODbL"
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=attr).add_to(m)
     folium.TileLayer(tiles=_PLAIN_TILE, name="Plain (offline)", attr=attr + " (network data)").add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=attr, show=False).add_to(m)
     bounds = []
     for i, (route, label) in enumerate(zip(routes, labels, strict=True)):
         style = {"color": _PALETTE[i % len(_PALETTE)], "weight": 6 if i == 0 else 3}
@@ -296,10 +365,13 @@ def write_route_map(
         [network.nodes.geometry.iloc[routes[0].nodes[0]], network.nodes.geometry.iloc[routes[0].nodes[-1]]]
     )
     for pt, name in zip(ends, ("start", "end"), strict=True):
-        folium.Marker([pt.y, pt.x], tooltip=name).add_to(m)
+        folium.CircleMarker(
+            [pt.y, pt.x], radius=7, color="#222", fill=True, fill_color="#fff", tooltip=name
+        ).add_to(m)
     if bounds:
         m.fit_bounds(bounds)
     folium.LayerControl(collapsed=False).add_to(m)
+    _self_contained(m)
     m.get_root().html.add_child(
         folium.Element(
             "<div style='position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;"
