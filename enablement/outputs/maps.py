@@ -23,7 +23,7 @@ import shapely
 from .._io import write_with_atomic
 from ..network.model import CRS, Network
 from ..plan import Plan
-from ..routing import Route
+from ..routing import Route, Router
 
 __all__ = ["SITE_STYLE", "leaflet_assets", "write_map", "write_route_map"]
 
@@ -226,6 +226,122 @@ def _self_contained(m: folium.Map) -> None:
     header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
 
 
+def _line_feature(geom: shapely.Geometry, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
+
+
+def _main_routes(plan: Plan) -> dict[str, Route]:
+    """Return each road unit's longest march route: its main supply route."""
+    out: dict[str, Route] = {}
+    for (mu_id, _leg), route in sorted(plan.march.routes.items()):
+        unit = mu_id.rsplit("/", 1)[0]
+        if unit not in out or route.length_m > out[unit].length_m:
+            out[unit] = route
+    return out
+
+
+def _corridor_layers(plan: Plan, routes: dict[str, Route]) -> tuple[folium.GeoJson, folium.FeatureGroup]:
+    """Build the main and alternate supply routes per unit and the critical elements of each MSR."""
+    router = Router(plan.network)
+    edges = plan.network.edges.geometry.to_numpy()
+    feats = []
+    critical = folium.FeatureGroup(name="Critical elements (top 3 per MSR)", show=False)
+    for unit, route in sorted(routes.items()):
+        alts = router.alternatives(route.nodes[0], route.nodes[-1], k=2)
+        for i, alt in enumerate(alts):
+            geom = _to_wgs84([shapely.line_merge(shapely.multilinestrings(edges[list(alt.route.edges)]))])[0]
+            name = f"{'MSR' if i == 0 else 'ASR'} {unit}"
+            feats.append(
+                _line_feature(
+                    geom,
+                    name=_e(name),
+                    km=round(alt.route.length_m / 1000, 1),
+                    overlap=f"{alt.overlap:.0%}",
+                    detour=f"{alt.detour:.2f}",
+                    dash="" if i == 0 else "8 6",
+                )
+            )
+        for c in router.criticality(route, top=3):
+            mid = _to_wgs84([edges[c.edge].interpolate(0.5, normalized=True)])[0]
+            extra = "cut off" if not np.isfinite(c.extra_s) else f"+{c.extra_s / 60:.0f} min"
+            what = f"bridge {_e(c.bridge_id)}" if c.bridge_id else "link"
+            label = f"{_e(unit)}: closing this {what} costs {extra}"
+            folium.CircleMarker(
+                [mid.y, mid.x],
+                radius=7,
+                color="#b00",
+                fill=True,
+                fill_color="#f55",
+                fill_opacity=0.8,
+                tooltip=label,
+            ).add_to(critical)
+    corridors = folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        name="Corridors (MSR / ASR)",
+        show=False,
+        style_function=lambda f: {
+            "color": "#444",
+            "weight": 3,
+            "dashArray": f["properties"]["dash"],
+            "opacity": 0.8,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name", "km", "overlap", "detour"]),
+    )
+    return corridors, critical
+
+
+def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
+    """Draw caution crossings, clearances, width limits and closures (scenario and overlay)."""
+    layer = folium.FeatureGroup(name="Restrictions and disruptions")
+    e = plan.network.edges
+    caution = set(plan.kpis()["caution_crossings"])
+    marks: list[tuple[shapely.Geometry, str, str]] = []
+    for bid in sorted(caution):
+        rows = e.index[e["bridge_id"] == bid]
+        if len(rows):
+            marks.append((e.geometry.loc[rows[0]], f"caution crossing: bridge {_e(bid)}", "#ff8c00"))
+    for col, what in (("clearance_id", "clearance"), ("width_restriction_id", "width limit")):
+        if col in e.columns:
+            for fid, rows in e.groupby(col).groups.items():
+                marks.append((e.geometry.loc[rows[0]], f"{what} {_e(fid)}", "#6a0dad"))
+    for dis in plan.scenario.disruptions:
+        until = dis.end.isoformat() if dis.end else "further notice"
+        text = (
+            f"{_e(dis.id)}: {_e(dis.kind.replace('_', ' '))} {_e(dis.target or '')} "
+            f"from {_e(dis.start.isoformat())} until {_e(until)}"
+        )
+        if dis.kind == "close_bridge":
+            rows = e.index[e["bridge_id"] == dis.target]
+            if len(rows):
+                marks.append((e.geometry.loc[rows[0]], text, "#000"))
+        elif dis.kind == "close_site" and dis.target in plan.network.sites.index:
+            marks.append((plan.network.sites.geometry.loc[dis.target], text, "#000"))
+        elif dis.at is not None:
+            pt = gpd.GeoSeries([shapely.Point(dis.at)], crs=4326).to_crs(CRS).iloc[0]
+            marks.append((pt, text, "#000"))
+    closures = plan.network.meta.get("closures", {})
+    if "closure_id" in e.columns:
+        for ids, rows in e.groupby("closure_id").groups.items():
+            for cid in str(ids).split(";"):
+                c = closures.get(cid, {})
+                until = c.get("end") or "further notice"
+                text = f"closure {_e(cid)} from {_e(c.get('start'))} until {_e(until)}"
+                marks.append((e.geometry.loc[rows[0]], text, "#000"))
+    for geom, text, colour in marks:
+        pt = geom if geom.geom_type == "Point" else geom.interpolate(0.5, normalized=True)
+        p = _to_wgs84([pt])[0]
+        diamond = (
+            f"<div style='width:12px;height:12px;transform:rotate(45deg);background:{colour};"
+            "border:1px solid #fff'></div>"
+        )
+        folium.Marker(
+            [p.y, p.x],
+            tooltip=text,
+            icon=folium.DivIcon(html=diamond, icon_size=(14, 14), icon_anchor=(7, 7)),
+        ).add_to(layer)
+    return layer
+
+
 def _legend(plan: Plan) -> str:
     kinds = "".join(
         f"<div>{_badge(c, letter)} {_e(k.replace('_', ' '))}</div>" for k, (c, letter) in SITE_STYLE.items()
@@ -311,6 +427,12 @@ def build_map(plan: Plan) -> folium.Map:
                 popup=folium.Popup(text, max_width=300),
             ).add_to(layer)
         layer.add_to(m)
+    mains = _main_routes(plan)
+    if mains:
+        corridors, critical = _corridor_layers(plan, mains)
+        corridors.add_to(m)
+        critical.add_to(m)
+    _restriction_layer(plan).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     _self_contained(m)
     m.get_root().html.add_child(folium.Element(_legend(plan)))
