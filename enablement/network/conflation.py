@@ -6,7 +6,8 @@ the matches change.
 
 - A **point** matches the nearest *road* (a directed edge and its reverse twin)
   within the tolerance. When a second road lies about as close (within
-  ``max(1 m, 10 %)`` of the nearest distance) the point is *ambiguous*, unless
+  ``max(1 m, 1 %)`` of the nearest distance, and not merely continuing the nearest edge
+  from a shared node) the point is *ambiguous*, unless
   the feature names its road (``road``: a ref or a name) and exactly one of the
   candidates carries that name.
 - A **line** matches the edges that run along it: an edge must overlap the
@@ -356,78 +357,86 @@ def split_edges(
     """
     twin = twins(edges)
     geoms = edges.geometry.to_numpy()
-    todo: dict[int, set[float]] = defaultdict(set)
+    # cuts are decided once per road, on its canonical edge (the lower row of an edge and its
+    # twin), so that both directions are cut at exactly the same points and the same nodes
+    canon_cuts: dict[int, set[float]] = defaultdict(set)
     for e, positions in cuts.items():
-        g_len = float(geoms[e].length)
+        t = int(twin[e])
+        c = e if t < 0 or e < t else t
+        g_len = float(geoms[c].length)
         for p in positions:
-            if min_piece_m <= p <= g_len - min_piece_m:
-                todo[e].add(round(p, 2))
-                if twin[e] >= 0:
-                    todo[int(twin[e])].add(round(float(geoms[twin[e]].length) - p, 2))
-    node_rows = [nodes]
-    new_nodes: dict[tuple[float, float], int] = {}
+            q = float(p) if c == e else float(geoms[e].length) - float(p)
+            if min_piece_m <= q <= g_len - min_piece_m:
+                canon_cuts[c].add(round(q, 3))
+    plan: dict[int, tuple[list[float], list[int]]] = {}  # edge -> (positions incl. ends, new node ids)
     n0 = len(nodes)
-
-    def node_at(pt: shapely.Point, mode: str) -> int:
-        key = (round(pt.x, 2), round(pt.y, 2))
-        if key not in new_nodes:
-            new_nodes[key] = n0 + len(new_nodes)
-        return new_nodes[key]
-
-    new_modes: dict[int, str] = {}
+    new_xy: list[tuple[float, float]] = []
+    new_modes: list[str] = []
+    for c, positions in sorted(canon_cuts.items()):
+        g = geoms[c]
+        ps = [0.0]
+        for q in sorted(positions):
+            if q - ps[-1] >= min_piece_m and g.length - q >= min_piece_m:
+                ps.append(q)
+        if len(ps) == 1:
+            continue
+        ids = []
+        for q in ps[1:]:
+            pt = g.interpolate(q)
+            ids.append(n0 + len(new_xy))
+            new_xy.append((pt.x, pt.y))
+            new_modes.append(str(edges["mode"].iloc[c]))
+        plan[c] = ([*ps, float(g.length)], ids)
+        t = int(twin[c])
+        if t >= 0:  # the twin runs the other way: mirrored positions, the same nodes in reverse
+            t_len = float(geoms[t].length)
+            plan[t] = ([0.0, *[t_len - q for q in reversed(ps[1:])], t_len], list(reversed(ids)))
     rows = []
     pieces: dict[int, list[tuple[int, float, float]]] = {}
     keep = np.ones(len(edges), bool)
-    for e, positions in sorted(todo.items()):
+    for e, (ps, ids) in sorted(plan.items()):
         g = geoms[e]
-        ps = [0.0]
-        for p in sorted(positions):
-            if p - ps[-1] >= min_piece_m and g.length - p >= min_piece_m:
-                ps.append(p)
-        ps.append(float(g.length))
-        if len(ps) == 2:
-            continue
         keep[e] = False
         row = edges.iloc[e]
-        mode = str(row["mode"])
-        ends = [int(row["u"])]
-        for p in ps[1:-1]:
-            w = node_at(g.interpolate(p), mode)
-            new_modes[w] = mode
-            ends.append(w)
-        ends.append(int(row["v"]))
+        ends = [int(row["u"]), *ids, int(row["v"])]
         pieces[e] = []
         for k in range(len(ps) - 1):
             share = (ps[k + 1] - ps[k]) / g.length
             piece = row.copy()
             piece["u"], piece["v"] = ends[k], ends[k + 1]
-            piece["geometry"] = substring(g, ps[k], ps[k + 1])
+            seg = substring(g, ps[k], ps[k + 1])
+            # the shared nodes' exact coordinates at the cuts, so both directions meet there
+            coords = shapely.get_coordinates(seg).copy()
+            if k > 0:
+                coords[0] = new_xy[ends[k] - n0]
+            if k < len(ps) - 2:
+                coords[-1] = new_xy[ends[k + 1] - n0]
+            piece["geometry"] = shapely.LineString(coords)
             for col in ("length_m", "time_s"):
                 if col in piece.index:
                     piece[col] = float(row[col]) * share
             rows.append(piece)
             pieces[e].append((len(rows) - 1, ps[k], ps[k + 1]))
     if not rows:
-        return nodes, edges, {}
+        return nodes, edges, {e: [(e, 0.0, float(geoms[e].length))] for e in range(len(edges))}
     old_rows = np.flatnonzero(keep)
     kept = edges.iloc[old_rows]
     added = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=edges.crs)
     base = len(kept)
     pieces = {e: [(base + r, a, b) for r, a, b in ps] for e, ps in pieces.items()}
-    xy = np.array(list(new_nodes), dtype=float).reshape(-1, 2)
+    xy = np.array(new_xy, dtype=float).reshape(-1, 2)
     extra = gpd.GeoDataFrame(
         {
-            "mode": [new_modes[i] for i in new_nodes.values()],
+            "mode": new_modes,
             "x": xy[:, 0],
             "y": xy[:, 1],
             "source_id": [f"split:{x:.2f},{y:.2f}" for x, y in xy],
         },
         geometry=shapely.points(xy),
         crs=nodes.crs,
-        index=pd.RangeIndex(n0, n0 + len(new_nodes)),
+        index=pd.RangeIndex(n0, n0 + len(new_xy)),
     )
-    node_rows.append(extra)
-    all_nodes = pd.concat(node_rows)
+    all_nodes = pd.concat([nodes, extra])
     new_edges = pd.concat([kept, added], ignore_index=True)
     # renumber every node in spatial order, as the builders do
     order = np.argsort(hilbert_codes(all_nodes["x"].to_numpy(), all_nodes["y"].to_numpy(), 16), kind="stable")

@@ -439,7 +439,9 @@ def _discover(folder: Path, mapping: Path | None, problems: list[str]) -> dict[s
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 def _read_layer(src: _Source, problems: list[str]) -> gpd.GeoDataFrame | None:
@@ -636,10 +638,11 @@ def _check_closures(src: _Source, gdf: gpd.GeoDataFrame, problems: list[str]) ->
                 "or leave it empty"
             )
         if sa is not None and sb is not None and sb <= sa:
-            problems.append(f"{where}: field 'end' ({b}) is not after 'start' ({a})")
+            problems.append(f"{where}: field 'end' ({_shown(b)}) is not after 'start' ({_shown(a)})")
         starts.append(None if sa is None else sa.isoformat())
         ends.append(None if sb is None else sb.isoformat())
-    gdf["start"], gdf["end"] = starts, ends
+    gdf["start"] = pd.Series(starts, index=gdf.index, dtype=object)
+    gdf["end"] = pd.Series(ends, index=gdf.index, dtype=object)  # None, not NaN, for open-ended
 
 
 def _check_direction(src: _Source, gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
@@ -960,7 +963,7 @@ def conflate(
                 if layer == "closures":
                     closures_meta[fid] = {
                         "start": feat.get("start"),
-                        "end": feat.get("end"),
+                        "end": None if _missing(feat.get("end")) else feat.get("end"),
                         "reason": None if _missing(feat.get("reason")) else str(feat.get("reason")),
                     }
             records.append(

@@ -200,7 +200,7 @@ def test_closures_mark_their_whole_edges_with_their_window(tmp_path):
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [
-        (WORKS[1], WORKS[0], "feature 0 (c): field 'end' (2026-03-02 08:00:00+01:00) is not after 'start'"),
+        (WORKS[1], WORKS[0], "feature 0 (c): field 'end' ('2026-03-02T08:00:00+01:00') is not after 'start'"),
         ("2026-03-02T08:00:00", None, "feature 0 (c): field 'start' = '2026-03-02T08:00:00'; give an ISO"),
         (WORKS[0], "tomorrow", "feature 0 (c): field 'end' = 'tomorrow'; give an ISO date-time"),
     ],
@@ -259,14 +259,15 @@ def test_a_user_mapping_reads_french_and_dutch_agency_layers(tmp_path):
 
 
 def _no_prj(folder):
+    # Shapefile field names stop at 10 characters: only id and maxwidth_m
     write(
         folder,
-        "clearances",
-        [feature("h", pt(0, 0), maxheight_m=4.0)],
+        "width_restrictions",
+        [{"id": "w", "maxwidth_m": 3.0, "geometry": pt(0, 0)}],
         driver="ESRI Shapefile",
         suffix=".shp",
     )
-    (folder / "clearances.prj").unlink()
+    (folder / "width_restrictions.prj").unlink()
 
 
 BAD_LAYERS = {
@@ -288,7 +289,7 @@ BAD_LAYERS = {
         lambda f: write(f, "clearances", [feature("h", None, maxheight_m=4.0)]),
         "clearances.geojson: feature 0 (h): geometry: empty",
     ),
-    "no crs": (_no_prj, "clearances.shp: no CRS"),
+    "no crs": (_no_prj, "width_restrictions.shp: no CRS"),
     "mlc 0": (
         lambda f: write(f, "bridges", [bridge("z", pt(0, 0), mlc_tracked_twoway=0)]),
         "bridges.geojson: feature 0 (z): field 'mlc_tracked_twoway' = 0 is out of range [1, 150]",
@@ -310,7 +311,7 @@ def test_each_bad_layer_is_one_overlay_error_naming_file_feature_and_field(tmp_p
     folder = tmp_path / "bad"
     make(folder)
     if case != "polygon bridge":  # a valid layer beside the bad one is not applied either
-        write(folder, "width_restrictions", [feature("w", pt(500, 0), maxwidth_m=3.0)])
+        write(folder, "closures", [feature("c", pt(500, 0), start=WORKS[0])])
     with pytest.raises(OverlayError) as err:
         read_overlay(folder)
     text = str(err.value)
@@ -324,7 +325,9 @@ def test_road_lanes_apply_only_in_their_direction_and_a_crossing_line_is_unmatch
     net = network(ROAD_A)
     along = feature("r1", ln((0, 3), (2000, 3)), highway="primary", lanes=2, lanes_direction=direction)
     across = feature("x1", ln((1000, -100), (1000, 100)), lanes=4)
-    out, report = conflate(net, read_overlay(write(tmp_path / "ov", "roads", [along, across])))
+    dx, dy = 300 * np.cos(np.radians(40)), 300 * np.sin(np.radians(40))  # overlaps 78 m of buffer, at 40°
+    oblique = feature("x2", ln((1000 - dx, -dy), (1000 + dx, dy)), lanes=3)
+    out, report = conflate(net, read_overlay(write(tmp_path / "ov", "roads", [along, across, oblique])))
     assert row(report, "r1")["status"] == "matched"
     lanes = out.edges["lanes"].to_numpy()
     east = np.array([g.coords[-1][0] > g.coords[0][0] for g in out.edges.geometry])
@@ -332,8 +335,9 @@ def test_road_lanes_apply_only_in_their_direction_and_a_crossing_line_is_unmatch
     assert (lanes[east == eastbound] == 2).all() and np.isnan(lanes[east != eastbound]).all()
     assert set(out.edges.loc[east == eastbound, "lanes_src"]) == {"overlay:roads:r1"}
     assert set(out.edges.loc[east != eastbound, "lanes_src"]) == {"default"}
-    x1 = row(report, "x1")
-    assert x1["status"] == "unmatched" and "cross" in x1["reason"] and x1["edges"] == 0
+    for fid in ("x1", "x2"):
+        r = row(report, fid)
+        assert r["status"] == "unmatched" and "2 edge(s) only cross it" in r["reason"] and r["edges"] == 0
 
 
 def test_the_report_is_written_as_csv_and_wgs84_geojson_with_every_feature(tmp_path):
@@ -392,20 +396,21 @@ def test_split_edges_keeps_total_length_and_every_piece_meets_its_nodes(case):
     assert new_edges.geometry.length.sum() == pytest.approx(2 * length, rel=1e-9, abs=1e-6)
     assert_pieces_meet_their_nodes(new_nodes, new_edges)
     assert (new_edges["length_m"] >= 10.0 - 1e-6).all() or len(new_edges) == 2
-    assert sorted(pieces) == [0, 1]
+    assert sorted(pieces) == [0, 1]  # every old edge keeps a record, split or not
     for old, ps in pieces.items():  # each old edge is covered end to end, in order
         assert ps[0][1] == 0.0 and ps[-1][2] == pytest.approx(float(edges.geometry.length.iloc[old]))
         assert all(a[2] == b[1] for a, b in itertools.pairwise(ps))
+    assert (twins(new_edges) >= 0).all()  # every piece has its reverse twin, on the same nodes
+    # the twin is cut into the same pieces, in reverse order
+    lengths = [[b - a for _, a, b in pieces.get(k, [(k, 0.0, length)])] for k in (which, 1 - which)]
+    assert lengths[0] == pytest.approx(lengths[1][::-1], abs=0.02)
     old_xy = {tuple(xy(nodes, i)) for i in range(len(nodes))}
     assert old_xy <= {tuple(xy(new_nodes, i)) for i in range(len(new_nodes))}
 
 
-# ---- known library bugs, kept as strict xfails (see the report that came with this file)
+# ---- regressions: both directions cut at the same nodes; an empty closure end beside a filled one
 
 
-@pytest.mark.xfail(
-    strict=True, reason="split_edges cuts the twin at its own rounded point: two nodes 1 cm apart"
-)
 def test_a_split_on_a_diagonal_road_cuts_both_directions_at_the_same_node(tmp_path):
     net = network([(0, 0), (1234.567, 987.654)])
     g = net.edges.geometry.iloc[0]
@@ -414,16 +419,18 @@ def test_a_split_on_a_diagonal_road_cuts_both_directions_at_the_same_node(tmp_pa
     )
     out, _ = conflate(net, read_overlay(tmp_path / "ov"))
     assert len(out.nodes) == 4 and (twins(out.edges) >= 0).all()
+    # a second overlay still sees one road there, not two (it was ambiguous with nodes 1 cm apart)
+    h = shapely.LineString([g.interpolate(f, normalized=True) for f in (0.18, 0.24)])
+    write(tmp_path / "ov2", "clearances", [feature("h", h, maxheight_m=4.0)], crs=CRS)
+    assert row(conflate(out, read_overlay(tmp_path / "ov2"))[1], "h")["status"] == "matched"
 
 
-@pytest.mark.xfail(strict=True, reason="split_edges drops close cuts greedily from each edge's own start")
 def test_close_cuts_cut_an_edge_and_its_twin_at_the_same_points():
     nodes, edges = frames([(0, 0), (1000, 0)])
     _, new_edges, _ = split_edges(nodes, edges, {0: [100, 106, 112, 118]})
     assert (twins(new_edges) >= 0).all()
 
 
-@pytest.mark.xfail(strict=True, reason="an empty 'end' beside a filled one is read as NaT and refused")
 def test_a_closure_without_end_beside_one_with_an_end_is_valid(tmp_path):
     feats = [feature("a", pt(100, 0), start=WORKS[0], end=WORKS[1]), feature("b", pt(900, 0), start=WORKS[0])]
     ov = read_overlay(write(tmp_path / "ov", "closures", feats))
