@@ -297,3 +297,22 @@ def test_report_is_self_contained_complete_and_escaped(outputs):
     finally:
         plan.scenario = keep
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_map_time_slider_moves_every_march_unit_and_train(outputs):
+    import re
+
+    plan, folder, _ = outputs
+    text = (folder / "map.html").read_text()
+    assert "id='enablement-slider'" in text
+    data = json.loads(re.search(r"var D=(\{.*?\});var map=", text).group(1))
+    names = [t["n"] for t in data["tracks"]]
+    assert len(names) == len(plan.march_units) + len(plan.trains)
+    for t in data["tracks"]:
+        times = [p[0] for p in t["p"]]
+        assert times == sorted(times) and len(times) >= 2
+    assert data["end"] == max(t["p"][-1][0] for t in data["tracks"])  # the slider spans every movement
+    assert data["end"] >= max(t.arrive_s for t in plan.trains) / 60
+    # corridors, critical elements and the restrictions layer are on the map, hidden or shown
+    for layer in ("Corridors (MSR / ASR)", "Critical elements", "Restrictions and disruptions"):
+        assert layer in text

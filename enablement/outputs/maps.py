@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import os
 import re
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from .._io import write_with_atomic
@@ -342,6 +344,77 @@ def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
     return layer
 
 
+def _time_slider(plan: Plan, m: folium.Map) -> None:
+    """Add a time slider moving every march unit along its control points and every train to its railhead.
+
+    Plain Leaflet and a range input, no plugin: positions are interpolated between
+    the march table's control-point times, so the map stays self-contained.
+    """
+    from .tables import march_table
+
+    mt = march_table(plan)
+    if mt.empty and not plan.trains:
+        return
+    start = plan.clock.start
+    t0 = pd.Timestamp(start)
+
+    def minutes(iso: pd.Series) -> np.ndarray:
+        return (
+            (pd.to_datetime(iso, format="ISO8601", utc=True) - t0.tz_convert("UTC")).dt.total_seconds() / 60
+        ).to_numpy()
+
+    tracks = []
+    colour = (
+        {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted(mt["unit"].unique()))} if len(mt) else {}
+    )
+    if len(mt):
+        mt = mt.assign(a=minutes(mt["arrive"]), d=minutes(mt["depart"]))
+        for mu, g in mt.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True):
+            pts = []
+            for r in g.itertuples():
+                pts.append([round(float(r.a), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
+                pts.append([round(float(r.d), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
+            tracks.append({"n": _e(mu), "c": colour[g["unit"].iloc[0]], "p": pts})
+    sites = plan.network.sites.to_crs(4326)
+    for t in plan.trains:
+        a, b = sites.geometry.loc[t.quay], sites.geometry.loc[t.destination]
+        pts = [
+            [round(t.depart_s / 60, 1), round(a.y, 5), round(a.x, 5)],
+            [round(t.arrive_s / 60, 1), round(b.y, 5), round(b.x, 5)],
+        ]
+        tracks.append({"n": _e(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
+    t_max = max(p[-1][0] for p in (tr["p"] for tr in tracks))
+    data = json.dumps({"start": start.isoformat(), "end": t_max, "tracks": tracks}, separators=(",", ":"))
+    panel = (
+        "<div id='enablement-time' style='position:fixed;top:12px;left:60px;z-index:9999;background:white;"
+        "padding:6px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif'>"
+        "<b>Movements over time</b> <span id='enablement-clock'></span><br>"
+        f"<input id='enablement-slider' type='range' min='0' max='{int(t_max) + 1}' step='10' value='0' "
+        "style='width:360px'></div>"
+    )
+    m.get_root().html.add_child(folium.Element(panel))
+    js = (
+        # run once the page has loaded: folium writes the map's own script after this one
+        f"window.addEventListener('load',function(){{var D={data};var map={m.get_name()};"
+        "var layer=L.layerGroup().addTo(map);"
+        "var start=new Date(D.start);var marks=D.tracks.map(function(t){"
+        "return L.circleMarker([t.p[0][1],t.p[0][2]],{radius:5,color:'#fff',weight:1,fillColor:t.c,"
+        "fillOpacity:0.95}).bindTooltip(t.n);});"
+        "function at(p,m){if(m<p[0][0]||m>p[p.length-1][0])return null;for(var i=1;i<p.length;i++){"
+        "if(m<=p[i][0]){var a=p[i-1],b=p[i],f=b[0]>a[0]?(m-a[0])/(b[0]-a[0]):0;"
+        "return [a[1]+f*(b[1]-a[1]),a[2]+f*(b[2]-a[2])];}}return null;}"
+        "function show(m){layer.clearLayers();D.tracks.forEach(function(t,i){var q=at(t.p,m);"
+        "if(q){marks[i].setLatLng(q);layer.addLayer(marks[i]);}});"
+        "var now=new Date(start.getTime()+m*60000);"
+        "document.getElementById('enablement-clock').textContent="
+        "now.toISOString().slice(0,16).replace('T',' ')+' UTC';}"
+        "var s=document.getElementById('enablement-slider');"
+        "s.addEventListener('input',function(){show(+s.value);});"
+        "show(0);});"
+    )
+    m.get_root().script.add_child(folium.Element(js))
+
+
 def _legend(plan: Plan) -> str:
     kinds = "".join(
         f"<div>{_badge(c, letter)} {_e(k.replace('_', ' '))}</div>" for k, (c, letter) in SITE_STYLE.items()
@@ -434,6 +507,7 @@ def build_map(plan: Plan) -> folium.Map:
         critical.add_to(m)
     _restriction_layer(plan).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    _time_slider(plan, m)
     _self_contained(m)
     m.get_root().html.add_child(folium.Element(_legend(plan)))
     m.get_root().header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
