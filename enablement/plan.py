@@ -367,22 +367,30 @@ def _closures(
     )
 
 
-def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) -> list[str]:
+def staging_peaks(march: MarchSchedule) -> dict[str, tuple[int, float]]:
+    """Most vehicles held at each staging area at once, and when (s since the start)."""
     events: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    rows = plan_rows.rows
+    rows = march.rows
     for i, r in enumerate(rows):
         if r.kind == "staging_arrive":
             nxt = rows[i + 1]
             events[r.control_point] += [(r.arrive_s, r.vehicles), (nxt.depart_s + r.pass_s, -r.vehicles)]
-    out = []
+    out = {}
     for sid, ev in sorted(events.items()):
-        cap = network.sites.loc[sid].get("capacity_vehicles")
         level = peak = 0
         when = 0.0
         for t, d in sorted(ev, key=lambda x: (x[0], x[1])):
             level += d
             if level > peak:
                 peak, when = level, t
+        out[sid] = (peak, when)
+    return out
+
+
+def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) -> list[str]:
+    out = []
+    for sid, (peak, when) in staging_peaks(plan_rows).items():
+        cap = network.sites.loc[sid].get("capacity_vehicles")
         if cap is not None and not pd.isna(cap) and peak > float(cap):
             out.append(
                 f"staging area '{sid}' holds up to {peak} vehicles (at {clock.iso(when)}), "

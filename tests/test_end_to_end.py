@@ -316,3 +316,6 @@ def test_map_time_slider_moves_every_march_unit_and_train(outputs):
     # corridors, critical elements and the restrictions layer are on the map, hidden or shown
     for layer in ("Corridors (MSR / ASR)", "Critical elements", "Restrictions and disruptions"):
         assert layer in text
+    # site popups say what the plan asks of each site
+    assert text.count("use in this plan") == len(plan.network.sites)
+    assert "vehicles received" in text and "ramp tracks busy" in text and "vehicles held at" in text

@@ -155,6 +155,27 @@ def _train_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
+def _site_use(plan: Plan) -> dict[str, str]:
+    """Summarise what the plan asks of each site: vehicles received, peak in staging, quay loading."""
+    from ..plan import staging_peaks
+
+    use: dict[str, list[str]] = defaultdict(list)
+    for a in plan.scenario.arrivals:
+        use[a.site].append(f"{sum(e.count for e in a.equipment)} vehicles received ({a.id})")
+    sites = plan.network.sites
+    for sid, (peak, when) in staging_peaks(plan.march).items():
+        cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
+        of = f" of {int(cap)}" if cap is not None and not pd.isna(cap) else ""
+        use[sid].append(f"peak {peak}{of} vehicles held at {plan.clock.iso(when)}")
+    if plan.rail is not None:
+        for key, share in plan.rail.utilisation.items():
+            if key.startswith("quay "):
+                use[key.split()[1]].append(f"ramp tracks busy {share:.0%} of the rail period")
+        for t in plan.trains:
+            use[t.quay].append(f"train {t.id}: {t.wagons} wagons, loading {plan.clock.iso(t.load_start_s)}")
+    return {sid: "; ".join(lines[:6]) + (" …" if len(lines) > 6 else "") for sid, lines in use.items()}
+
+
 def _site_popup(row: dict[str, Any]) -> str:
     skip = {"geometry", "id", "name"}
     cells = "".join(
@@ -467,9 +488,11 @@ def build_map(plan: Plan) -> folium.Map:
     ).add_to(m)
     sites_layer = folium.FeatureGroup(name="Sites")
     sites = plan.network.sites.to_crs(4326)
+    use = _site_use(plan)
     for sid, row in sites.iterrows():
         color, letter = SITE_STYLE.get(str(row["kind"]), ("#666666", "?"))
-        data = row.drop(labels="geometry").to_dict() | {"id": sid}
+        data = {"use in this plan": use.get(str(sid), "not used")} | row.drop(labels="geometry").to_dict()
+        data["id"] = sid
         folium.Marker(
             [row.geometry.y, row.geometry.x],
             popup=folium.Popup(_site_popup(data), max_width=360),
