@@ -193,7 +193,7 @@ def test_map_escapes_text_from_data(default_plan, tmp_path):
 
 
 @pytest.mark.slow
-def test_division_plan_respects_the_rules(belgium_network):
+def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     from enablement.outputs import march_table
     from enablement.plan import make_plan
     from enablement.scenario import load_scenario
@@ -208,6 +208,11 @@ def test_division_plan_respects_the_rules(belgium_network):
     assert halt_violations(t) == []
     spans = plan.clock.daily(pol.movement_window.start, pol.movement_window.end).spans
     assert window_violations(t, spans) == []
+    # the map of a division stays within its size budget (25 MB)
+    from enablement.outputs.maps import write_map
+
+    path = write_map(plan, tmp_path / "division-map.html")
+    assert path.stat().st_size <= 25 * 2**20
 
 
 def test_auto_mode_is_decided_by_resources_and_estimated_closure(belgium_network):
@@ -305,6 +310,8 @@ def test_map_time_slider_moves_every_march_unit_and_train(outputs):
     plan, folder, _ = outputs
     text = (folder / "map.html").read_text()
     assert "id='enablement-slider'" in text
+    assert (folder / "map.html").stat().st_size <= 5 * 2**20  # the default scenario's size budget
+    assert "Road load (vehicles per link)" in text
     data = json.loads(re.search(r"var D=(\{.*?\});var map=", text).group(1))
     names = [t["n"] for t in data["tracks"]]
     assert len(names) == len(plan.march_units) + len(plan.trains)

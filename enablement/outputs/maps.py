@@ -436,6 +436,36 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
     m.get_root().script.add_child(folium.Element(js))
 
 
+def _load_layer(plan: Plan) -> folium.GeoJson | None:
+    """Road links coloured by the number of vehicles the plan sends over them (both directions)."""
+    e = plan.network.edges
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    first: dict[tuple[int, int], int] = {}  # a row drawing the link
+    size = {mu.id: len(mu.vehicles) for mu in plan.march_units}
+    for (mu_id, _leg), route in plan.march.routes.items():
+        for row in route.edges:
+            a, b = int(e["u"].iloc[row]), int(e["v"].iloc[row])
+            key = (min(a, b), max(a, b))
+            load[key] += size.get(mu_id, 0)
+            first.setdefault(key, row)
+    if not load:
+        return None
+    top = max(load.values())
+    steps = [(0.25, "#fee08b"), (0.5, "#fdae61"), (0.75, "#f46d43"), (1.01, "#a50026")]
+    feats = []
+    geoms = _to_wgs84([e.geometry.iloc[first[k]] for k in load])
+    for n, g in zip(load.values(), geoms, strict=True):
+        colour = next(c for q, c in steps if n <= q * top)
+        feats.append(_line_feature(g, vehicles=n, color=colour))
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        name="Road load (vehicles per link)",
+        show=False,
+        style_function=lambda f: {"color": f["properties"]["color"], "weight": 5, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["vehicles"], aliases=["vehicles over this link"]),
+    )
+
+
 def _legend(plan: Plan) -> str:
     kinds = "".join(
         f"<div>{_badge(c, letter)} {_e(k.replace('_', ' '))}</div>" for k, (c, letter) in SITE_STYLE.items()
@@ -523,6 +553,9 @@ def build_map(plan: Plan) -> folium.Map:
                 popup=folium.Popup(text, max_width=300),
             ).add_to(layer)
         layer.add_to(m)
+    load = _load_layer(plan)
+    if load is not None:
+        load.add_to(m)
     mains = _main_routes(plan)
     if mains:
         corridors, critical = _corridor_layers(plan, mains)
