@@ -77,8 +77,9 @@ def _network_layer(plan: Plan, mode: str, color: str, dash: str | None) -> foliu
     lo = np.minimum(sub["u"].to_numpy(), sub["v"].to_numpy())
     hi = np.maximum(sub["u"].to_numpy(), sub["v"].to_numpy())
     keep = ~gpd.pd.DataFrame({"lo": lo, "hi": hi}).duplicated().to_numpy()
-    merged = shapely.multilinestrings(sub.geometry.to_numpy()[keep])
-    geom = _to_wgs84([merged])[0]
+    # drawn lightly: simplified to 20 m and to 1e-5 degrees (about 1 m), which is all a screen shows
+    merged = shapely.simplify(shapely.multilinestrings(sub.geometry.to_numpy()[keep]), 20.0)
+    geom = shapely.set_precision(_to_wgs84([merged])[0], 1e-5)
     style = {"color": color, "weight": 1, "opacity": 0.5}
     if dash:
         style["dashArray"] = dash
@@ -483,6 +484,13 @@ def _legend(plan: Plan) -> str:
         "<div><span style='color:#8b5a2b'>- - -</span> rail network</div>"
         "<div><span style='color:#e41a1c'>&#9473;&#9473;</span> road route (one colour per unit)</div>"
         "<div><span style='color:#5a3e1b'>&#9473;&#9473;</span> rail route</div>"
+        "<div><span style='color:#444'>&#9473;&#9473;</span> MSR, <span style='color:#444'>- -</span> ASR "
+        "(corridors layer)</div>"
+        "<div><span style='color:#f46d43'>&#9473;&#9473;</span> road load (vehicles per link layer)</div>"
+        "<div><span style='color:#f55'>&#9679;</span> critical element &nbsp;"
+        "<span style='color:#ff8c00'>&#9670;</span> caution crossing &nbsp;"
+        "<span style='color:#6a0dad'>&#9670;</span> clearance / width &nbsp;"
+        "<span style='color:#000'>&#9670;</span> closure</div>"
         f"{kinds}<hr style='margin:4px 0'><span style='font-size:10px'>{attributions}</span></div>"
     )
 
