@@ -240,17 +240,28 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     with errors.status("reading overlays…"):
         overlays = [read_overlay(name, mapping=args.mapping) for name in args.overlay]
         if args.wegenregister:
-            from .network.wegenregister import read_wegenregister
+            from .network.wegenregister import WEGENREGISTER_ATTRIBUTION, read_wegenregister
 
             overlays += [
-                layer_overlay(Path(z).name, "roads", read_wegenregister(z)) for z in args.wegenregister
+                layer_overlay(
+                    Path(z).name, "roads", read_wegenregister(z), attribution=WEGENREGISTER_ATTRIBUTION
+                )
+                for z in args.wegenregister
             ]
         if args.infrabel:
-            from .network.infrabel import read_infrabel_lines, read_infrabel_sections
+            from .network.infrabel import INFRABEL_ATTRIBUTION, read_infrabel_lines, read_infrabel_sections
 
             points = read_infrabel_sections(args.infrabel).features
             lines = read_infrabel_lines(args.infrabel)
-            overlays.append(layer_overlay(Path(args.infrabel).name, "rail_lines", lines, features=points))
+            overlays.append(
+                layer_overlay(
+                    Path(args.infrabel).name,
+                    "rail_lines",
+                    lines,
+                    features=points,
+                    attribution=INFRABEL_ATTRIBUTION,
+                )
+            )
         overlay = Overlay.merge(overlays)
     with errors.status("conflating…"):
         base = load_embedded_network() if args.network == "embedded" else load_network(args.network)

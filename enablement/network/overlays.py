@@ -259,6 +259,8 @@ class Overlay:
     features
         Points added to the network's ``features`` layer (e.g. Infrabel
         operational points: candidate rail sites), or ``None``.
+    attribution
+        Credits the data's licence asks for (added to the network's attribution).
     """
 
     name: str
@@ -266,6 +268,7 @@ class Overlay:
     bridges: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     features: gpd.GeoDataFrame | None = None
+    attribution: tuple[str, ...] = ()
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """Return a layer by type (empty when the overlay has none)."""
@@ -296,6 +299,7 @@ class Overlay:
             merged.pop("bridges"),
             merged,
             gpd.GeoDataFrame(pd.concat(feats, ignore_index=True), crs=CRS) if feats else None,
+            tuple(dict.fromkeys(a for o in overlays for a in o.attribution)),
         )
 
 
@@ -306,7 +310,12 @@ def _empty() -> gpd.GeoDataFrame:
 
 
 def layer_overlay(
-    name: str, kind: str, layer: gpd.GeoDataFrame, *, features: gpd.GeoDataFrame | None = None
+    name: str,
+    kind: str,
+    layer: gpd.GeoDataFrame,
+    *,
+    features: gpd.GeoDataFrame | None = None,
+    attribution: str = "",
 ) -> Overlay:
     """Wrap one layer read by an importer (Wegenregister ``roads``, Infrabel ``rail_lines``) as an overlay.
 
@@ -329,7 +338,8 @@ def layer_overlay(
             f"{len(problems)} problem(s) in {name}:\n" + "\n".join(f"  - {p}" for p in problems)
         )
     extra = features.to_crs(CRS) if features is not None else None
-    return Overlay(name, _empty(), _empty(), {kind: gdf.set_index("id", drop=False)}, extra)
+    credit = (attribution,) if attribution else ()
+    return Overlay(name, _empty(), _empty(), {kind: gdf.set_index("id", drop=False)}, extra, credit)
 
 
 def overlay_path(name: str | os.PathLike[str]) -> Path:
@@ -993,8 +1003,10 @@ def conflate(
         parts = [f for f in (net.features, inside) if len(f)]
         net.features = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=CRS)
     matched = {layer: sum(m.status == "matched" for m in ms) for layer, ms in found.items()}
+    credits = [net.meta.get("attribution", ""), *overlay.attribution]
     net.meta = {
         **net.meta,
+        "attribution": "; ".join(dict.fromkeys(c for c in credits if c)),
         "overlay": overlay.name,
         "bridges_conflated": matched.get("bridges", 0),
         "conflated": matched,

@@ -196,6 +196,7 @@ def test_real_infrabel_enriches_antwerp_osm_rail(shared_data, tmp_path):
     assert set(hsl["voltage_v"]) == {25_000.0} and set(hsl["frequency_hz"]) == {50.0}
     port = rail[done & (rail["line"] == "221")]
     assert (port["electrified"] == 0).all()
+    assert "Infrabel open data" in net.meta["attribution"]  # the credit travels with the data
     ops = net.features[net.features["kind"] == "operational_point"]
     assert 20 < len(ops) < 705  # clipped to the network's extent
     report = (tmp_path / "antwerp+infrabel-conflation" / "conflation.csv").read_text()
