@@ -52,23 +52,8 @@ def write_repaired_xml(src: Path, dst: Path) -> dict[str, int]:
     """The highway/railway ways of ``src``, trimmed of missing nodes, as plain OSM XML."""
     from enablement.network.osm import read_osm_file
 
-    ways = read_osm_file(src)
-    nodes: dict[int, tuple[float, float]] = {}
-    for w in ways:
-        for ref, lon, lat in zip(w.nodes.tolist(), w.lon.tolist(), w.lat.tolist(), strict=True):
-            nodes[ref] = (lon, lat)
-    with dst.open("w", encoding="utf-8") as fh:
-        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
-        for ref in sorted(nodes):
-            lon, lat = nodes[ref]
-            fh.write(f'<node id="{ref}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
-        for k, w in enumerate(ways):
-            fh.write(f'<way id="{w.way_id * 1000 + k % 1000}">')
-            fh.write("".join(f'<nd ref="{r}"/>' for r in w.nodes.tolist()))
-            fh.write("".join(f"<tag k={quoteattr(a)} v={quoteattr(b)}/>" for a, b in w.tags.items()))
-            fh.write("</way>\n")
-        fh.write("</osm>\n")
-    return {"nodes": len(nodes), "ways": len(ways)}
+    nodes = write_tiled_xml(src, dst, 1)
+    return {"nodes": nodes, "ways": len(read_osm_file(src))}
 
 
 def write_tiled_xml(src: Path, dst: Path, tiles: int) -> int:
