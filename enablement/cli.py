@@ -298,6 +298,36 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .plan import build_network
+    from .scenario.load import load_scenario, resolve_scenario_path
+    from .scheduling.checks import check_march_table, read_march_table
+    from .vehicles import load_catalogue
+
+    scenario = load_scenario(args.scenario)
+    table = read_march_table(args.table)
+    with errors.status("checking…"):
+        network = build_network(scenario, resolve_scenario_path(args.scenario).parent)
+        catalogue = load_catalogue()
+        by_unit: dict[str, list] = {}
+        for a in scenario.arrivals:
+            for e in a.equipment:
+                by_unit.setdefault(e.unit, []).extend([catalogue[e.vehicle]] * e.count)
+        vehicles = {
+            mu: by_unit[u] for mu, u in zip(table["march_unit"], table["unit"], strict=True) if u in by_unit
+        }
+        found = check_march_table(table, scenario, network, vehicles)
+    if not found:
+        console.print(
+            f"{args.table}: no violation ({len(table)} rows, {table['march_unit'].nunique()} march units)"
+        )
+        return 0
+    for v in found:
+        console.print(f"{v.kind:<12} {v.march_unit:<18} {v.place:<40} {v.time}  {v.message}", markup=False)
+    console.print(f"{len(found)} violation(s) in {args.table}")
+    return 1
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"enablement {__version__}")
@@ -320,6 +350,10 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("--alternatives", type=int, default=2, help="number of corridors to show (default 2)")
     ro.add_argument("--map", default="route.html", help="map to write (default route.html)")
     ro.set_defaults(func=_cmd_route)
+    ck = sub.add_parser("check", help="check a march table (CSV) against a scenario's network and policy")
+    ck.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
+    ck.add_argument("table", help="march table CSV (the format enablement plan writes)")
+    ck.set_defaults(func=_cmd_check)
     ov = sub.add_parser(
         "overlay", help="conflate IGN-style overlay layers onto a network and report every feature"
     )
