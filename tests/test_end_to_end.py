@@ -277,6 +277,10 @@ def test_report_is_self_contained_complete_and_escaped(outputs):
     lines = sum(len(t.findall("{http://www.w3.org/2000/svg}polyline")) for t in trees)
     legs = march_table(plan)[["march_unit", "leg"]].drop_duplicates()
     assert lines == len(legs)
+    # one movement graph per corridor (march units sharing their final control point)
+    mt = march_table(plan).sort_values(["march_unit", "leg", "seq"])
+    corridors = mt.groupby("march_unit")["control_point"].last().nunique()
+    assert text.count("<h3>to ") == corridors
 
     class Tags(HTMLParser):
         def __init__(self):

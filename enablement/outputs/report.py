@@ -196,8 +196,17 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         parts.append(_bars([(name, 100.0 * v, None) for name, v in util.items()], "%"))
     parts.append("<h2>Loading at the quays</h2>")
     parts.append(quay_gantt_svg(plan.trains, plan.clock))
-    parts.append("<h2>Time–distance diagram of the march units</h2>")
-    parts.append(_time_distance(march, start))
+    parts.append("<h2>Time–distance diagrams (movement graphs), one per corridor</h2>")
+    if march.empty:
+        parts.append("<p>No road movement.</p>")
+    else:
+        # a corridor: the march units heading for the same final control point
+        last = march.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit")["control_point"].last()
+        for dest, mus in sorted(last.groupby(last).groups.items()):
+            legs = march[march["march_unit"].isin(list(mus))]
+            units = ", ".join(sorted(legs["unit"].unique()))
+            parts.append(f"<h3>to {escape(str(dest))} ({len(mus)} march units: {escape(units)})</h3>")
+            parts.append(_time_distance(legs, start, height=300))
     parts.append("<h2>Train timetable</h2>")
     parts.append(
         _table(trains, {"wagons", "length_m", "gross_t", "vehicles", "route_km"})
