@@ -172,8 +172,10 @@ def main() -> None:
     else:
         result["osm_build"] = {"skipped": f"{pbf} not found (real data sits beside the project in CI only)"}
     from rail_cpsat import main as rail_cpsat
+    from vrptw_solomon import main as vrptw_solomon
 
     result["rail_cpsat"] = rail_cpsat()
+    result["vrptw_solomon"] = vrptw_solomon()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))

@@ -1,0 +1,72 @@
+"""The OR-Tools VRPTW engine: hand-checkable instances, infeasibility, a Solomon instance read and solved."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from enablement.errors import ScenarioError
+from enablement.scheduling.vrptw import VrptwInstance, check_solution, read_solomon, solve_vrptw
+
+
+def instance(xy, demand, ready, due, service, vehicles=2, capacity=10):
+    return VrptwInstance(
+        "t",
+        vehicles,
+        capacity,
+        np.asarray(xy, float),
+        np.asarray(demand),
+        np.asarray(ready),
+        np.asarray(due),
+        np.asarray(service),
+    )
+
+
+def test_windows_set_the_order_and_capacity_the_fleet():
+    # depot at 0; customers on a line at 10, 20, 30; windows make the far one first
+    inst = instance(
+        [(0, 0), (10, 0), (20, 0), (30, 0)],
+        demand=[0, 4, 4, 4],
+        ready=[0, 60, 40, 0],
+        due=[1000, 1000, 1000, 35],
+        service=[0, 0, 0, 0],
+        vehicles=2,
+        capacity=10,
+    )
+    sol = solve_vrptw(inst, time_limit_s=2)
+    assert sol.status == "feasible" and check_solution(inst, sol) == []
+    assert sorted(len(r) for r in sol.routes) == [1, 2]  # 12 units of demand need both vehicles
+    assert [3, 2] in sol.routes or [3] in sol.routes  # customer 3 must be reached by t = 35
+    # with one big vehicle: one route, 3 first then back along the line, 60 in all
+    big = instance(inst.xy, inst.demand, inst.ready, inst.due, inst.service, vehicles=1, capacity=20)
+    sol = solve_vrptw(big, time_limit_s=2)
+    assert sol.routes == [[3, 2, 1]] and sol.distance == 60.0
+
+
+def test_an_impossible_window_is_reported_infeasible():
+    inst = instance([(0, 0), (100, 0)], demand=[0, 1], ready=[0, 0], due=[1000, 50], service=[0, 0])
+    assert solve_vrptw(inst, time_limit_s=1).status == "infeasible"
+
+
+def test_check_solution_catches_a_late_arrival():
+    inst = instance([(0, 0), (10, 0)], demand=[0, 1], ready=[0, 0], due=[1000, 5], service=[0, 0], vehicles=1)
+    from enablement.scheduling.vrptw import VrptwSolution
+
+    problems = check_solution(inst, VrptwSolution([[1]], 20.0, 1, "feasible", 0.0))
+    assert any("after its due time" in p for p in problems)
+
+
+def test_solomon_instance_is_read_and_solved_feasibly(shared_data):
+    inst = read_solomon(shared_data / "vrp" / "c101.txt")
+    assert inst.vehicles == 25 and inst.capacity == 200 and len(inst.demand) == 101
+    sol = solve_vrptw(inst, time_limit_s=3)
+    assert sol.status == "feasible" and check_solution(inst, sol) == []
+
+
+def test_a_file_that_is_no_solomon_instance_is_named(tmp_path):
+    bad = tmp_path / "x.txt"
+    bad.write_text("hello\n")
+    with pytest.raises(ScenarioError, match="not a Solomon instance"):
+        read_solomon(bad)
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        read_solomon(Path(tmp_path / "missing.txt"))
