@@ -37,6 +37,7 @@ from .scheduling.rail import (
     Train,
     annotate_trains,
     line_sections,
+    loading_minutes,
     needs_diesel,
     schedule_rail,
     train_route,
@@ -312,7 +313,7 @@ def _mode(
     loads = [Load(v.id, v.mass_t, v.length_m, v.width_m, 0.0) for v in vehicles]
     trains = form_trains(mv.unit, mv.quay, mv.to, loads, data=data)
     spec = QuaySpec.from_site(mv.quay, quay.to_dict(), None, data)
-    per_train = [data.shunting_setup_min * 60 + 3600 * t.n_wagons / spec.rate_wagons_per_h for t in trains]
+    per_train = [60.0 * loading_minutes(t, spec, data) for t in trains]
     rounds = math.ceil(len(trains) / spec.ramp_tracks)
     rail_run = routers["rail"].route(node["rail"][mv.quay], node["rail"][mv.to]).time_s
     rail_t = to_quay + pass_t + rounds * max(per_train) + rail_run + data.unloading_time_min * 60

@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 from shapely.ops import substring
 
-from ..kernels import hilbert_codes
+from .model import renumber_spatially
 
 __all__ = ["EdgeMatch", "FeatureMatch", "match_lines", "match_points", "split_edges", "twins"]
 
@@ -434,18 +434,12 @@ def split_edges(
         },
         geometry=shapely.points(xy),
         crs=nodes.crs,
-        index=pd.RangeIndex(n0, n0 + len(new_xy)),
+        index=pd.RangeIndex(n0, n0 + len(new_xy), name=nodes.index.name),
     )
-    all_nodes = pd.concat([nodes, extra])
-    new_edges = pd.concat([kept, added], ignore_index=True)
-    # renumber every node in spatial order, as the builders do
-    order = np.argsort(hilbert_codes(all_nodes["x"].to_numpy(), all_nodes["y"].to_numpy(), 16), kind="stable")
-    rank = np.empty(order.size, np.int64)
-    rank[order] = np.arange(order.size)
-    out_nodes = all_nodes.iloc[order].reset_index(drop=True).rename_axis(nodes.index.name)
-    new_edges["u"] = rank[new_edges["u"].to_numpy(np.int64)]
-    new_edges["v"] = rank[new_edges["v"].to_numpy(np.int64)]
+    all_nodes = gpd.GeoDataFrame(pd.concat([nodes, extra]), crs=nodes.crs)
+    new_edges = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs=edges.crs)
     # unsplit edges keep a record too, so callers can map every old row
     for new_pos, old in enumerate(old_rows.tolist()):
         pieces.setdefault(old, [(new_pos, 0.0, float(geoms[old].length))])
-    return gpd.GeoDataFrame(out_nodes, crs=nodes.crs), gpd.GeoDataFrame(new_edges, crs=edges.crs), pieces
+    out_nodes, out_edges = renumber_spatially(all_nodes, new_edges)  # spatial order, as the builders do
+    return out_nodes, out_edges, pieces

@@ -183,19 +183,16 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    march, trains = march_table(plan), train_table(plan)  # each used twice: CSV and report
     paths = {
-        "march_table": write_with_atomic(
-            folder / "march_table.csv", lambda p: march_table(plan).to_csv(p, index=False)
-        ),
-        "trains": write_with_atomic(
-            folder / "trains.csv", lambda p: train_table(plan).to_csv(p, index=False)
-        ),
+        "march_table": write_with_atomic(folder / "march_table.csv", lambda p: march.to_csv(p, index=False)),
+        "trains": write_with_atomic(folder / "trains.csv", lambda p: trains.to_csv(p, index=False)),
         "units": write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False)),
         "map": write_map(plan, folder / "map.html"),
         "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
     }
     paths["report"] = write_text_atomic(
-        folder / "report.html", report_html(plan, march_table(plan), train_table(plan), paths["map"].name)
+        folder / "report.html", report_html(plan, march, trains, paths["map"].name)
     )
     summary = plan.summary()
     summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}

@@ -53,6 +53,7 @@ __all__ = [
     "annotate_trains",
     "build_model",
     "line_sections",
+    "loading_minutes",
     "needs_diesel",
     "schedule_rail",
     "train_route",
@@ -207,7 +208,7 @@ def _jobs(
     jobs = []
     for t in trains:
         q = quays[t.quay]
-        load = math.ceil(data.shunting_setup_min + 60.0 * t.n_wagons / q.rate_wagons_per_h)
+        load = loading_minutes(t, q, data)
         time_s, length_m = travel_s[t.id] if t.id in travel_s else travel_s[(t.quay, t.destination)]
         jobs.append(
             _Job(
@@ -220,6 +221,11 @@ def _jobs(
             )
         )
     return jobs
+
+
+def loading_minutes(train: FormedTrain, quay: QuaySpec, data: RailData) -> int:
+    """Whole minutes a train occupies a ramp track: shunting and setup, then its wagons at the quay's rate."""
+    return math.ceil(data.shunting_setup_min + 60.0 * train.n_wagons / quay.rate_wagons_per_h)
 
 
 def _diagnose(
@@ -643,12 +649,17 @@ def needs_diesel(routes: Mapping[str, Route], network: Network) -> set[str]:
     return {tid for tid, r in routes.items() if r.edges and bool((electrified[list(r.edges)] == 0).any())}
 
 
+def _run_times(router: Router) -> dict[int, float]:
+    """Seconds a loaded train takes over each rail edge (network row → time)."""
+    rows = np.sort(router.arrays.edge_ids)  # edge_times is in network row order
+    return dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
+
+
 def annotate_trains(
     trains: Sequence[Train], routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
 ) -> list[Train]:
     """Add each train's border crossing: the first rail border site on its route, timed from departure."""
-    rows = np.sort(router.arrays.edge_ids)
-    row_time = dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
+    row_time = _run_times(router)
     out = []
     for t in trains:
         r = routes[t.id]
@@ -671,8 +682,7 @@ def line_sections(routes: Mapping[str, Route], router: Router) -> dict[str, dict
     enters it ``offset`` seconds after leaving its quay (at the train profile's
     speed). Sections used by one train only are left out (nothing to share).
     """
-    rows = np.sort(router.arrays.edge_ids)
-    row_time = dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
+    row_time = _run_times(router)
     entry: dict[int, dict[str, float]] = defaultdict(dict)
     for tid, r in routes.items():
         at = 0.0
