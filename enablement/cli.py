@@ -33,7 +33,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     with errors.status("planning…") as status:
-        plan = make_plan(args.scenario, progress=lambda step: status.update(f"{step}…"))
+        solver = {
+            k: v
+            for k, v in (("road", args.road_solver), ("time_limit_s", args.time_limit), ("seed", args.seed))
+            if v is not None
+        }
+        plan = make_plan(args.scenario, progress=lambda step: status.update(f"{step}…"), solver=solver)
         status.update("writing outputs…")
         t1 = time.perf_counter()
         paths = write_outputs(plan, args.out)
@@ -45,6 +50,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"  vehicles           {k['vehicles']} in {k['march_units']} march units, {k['trains']} trains"
     )
     console.print(f"  units late         {k['units_late']} (total {k['total_lateness_hours']} h)")
+    road = plan.summary()["solver"]["road"]
+    line = f"  road solver        {road['method']}: {road['status']}"
+    if road.get("gap") is not None:
+        base = road["baseline_closure_hours"]
+        line += f", gap {100 * road['gap']:.2f} % to the bound, greedy baseline {base} h"
+    console.print(line)
     if k["caution_crossings"]:
         console.print(f"  caution crossings  {', '.join(k['caution_crossings'])}")
     for w in plan.warnings:
@@ -328,6 +339,95 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .batch import BatchEvent, load_batch, read_results, run_batch
+
+    batch = load_batch(args.batch, time_limit_s=args.time_limit, timeout_s=args.timeout)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=errors, transient=True) as bar:
+            ids: dict[str, TaskID] = {}
+
+            def on_event(ev: BatchEvent) -> None:
+                if ev.stage == "prepare":
+                    if "prepare" not in ids:
+                        ids["prepare"] = bar.add_task("", total=None)
+                    bar.update(ids["prepare"], description=f"{ev.message}…")
+                    return
+                if "prepare" in ids:
+                    bar.remove_task(ids.pop("prepare"))
+                if "run" not in ids:  # the first count: variants recorded before (resume) are not speed
+                    ids["run"] = bar.add_task("variants", total=ev.total, completed=ev.done)
+                what = "writing…" if ev.stage == "write" else "variants"
+                bar.update(ids["run"], completed=ev.done, description=what)
+                row = ev.row
+                if row is not None and row["status"] in ("failed", "timed out"):
+                    reason = (row["message"].splitlines() or [""])[-1].strip().removeprefix("- ")
+                    bar.console.print(f"  {row['variant']} {row['status']}: {reason[:160]}", markup=False)
+
+            result = run_batch(
+                batch,
+                args.out,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                resume=args.resume,
+                progress=on_event,
+            )
+    except KeyboardInterrupt:
+        n = len(read_results(args.out))
+        errors.print(
+            f"interrupted: {n} variant(s) recorded in {Path(args.out) / 'results.jsonl'}; "
+            "run again with --resume to finish",
+            markup=False,
+        )
+        return 130
+    c = result.counts
+    console.print(f"[bold]{batch.name}[/bold]")
+    console.print(
+        f"  variants           {len(result.table)}: {c['ok']} ok, {c['infeasible']} infeasible, "
+        f"{c['failed']} failed, {c['timed out']} timed out"
+    )
+    console.print(
+        f"  run                {result.ran} planned now, {result.skipped} recorded before, "
+        f"{result.elapsed_s:.1f} s"
+    )
+    worst = result.worst_single_closure()
+    if worst is not None:
+        hit = (
+            "infeasible"
+            if worst["status"] == "infeasible"
+            else f"closure {worst['closure_delta_h']:+.2f} h, lateness {worst['lateness_delta_h']:+.2f} h"
+        )
+        console.print(f"  worst closure      {worst['changes']} ({worst['variant']}): {hit}", markup=False)
+    if result.unsuccessful:
+        bad = result.table[result.table["status"].isin(("failed", "timed out"))]["variant"]
+        console.print(
+            f"  [yellow]{result.unsuccessful} variant(s) failed or timed out[/yellow]: {', '.join(bad)} "
+            "(reasons in the message column)"
+        )
+    for name, p in result.paths.items():
+        console.print(f"  {name:<18} {p}")
+    console.print(f"Open the summary: {Path(result.paths['html']).resolve()}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"enablement {__version__}")
@@ -336,6 +436,11 @@ def _parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="plan a scenario and write the map and tables")
     pl.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
     pl.add_argument("--out", default="out", help="output folder (default: out)")
+    pl.add_argument(
+        "--road-solver", choices=("cp-sat", "greedy"), help="road optimiser (default: the scenario's)"
+    )
+    pl.add_argument("--time-limit", type=float, help="CP-SAT deterministic time limit in seconds")
+    pl.add_argument("--seed", type=int, help="solver seed (same seed and time limit, same plan)")
     pl.set_defaults(func=_cmd_plan)
     va = sub.add_parser("validate", help="check a scenario file and report every problem")
     va.add_argument("scenario")
@@ -354,6 +459,17 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
     ck.add_argument("table", help="march table CSV (the format enablement plan writes)")
     ck.set_defaults(func=_cmd_check)
+    ba = sub.add_parser("batch", help="plan many scenario variants (a batch file) and rank them by impact")
+    ba.add_argument("batch", help="batch file (YAML): a base scenario and its changes, or a scenario folder")
+    ba.add_argument("--out", required=True, help="output folder (results.csv/.parquet, summary.html)")
+    ba.add_argument(
+        "--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)"
+    )
+    ba.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (instead of local)")
+    ba.add_argument("--resume", action="store_true", help="continue a batch in --out: skip finished variants")
+    ba.add_argument("--time-limit", type=float, help="CP-SAT deterministic time limit per variant (s)")
+    ba.add_argument("--timeout", type=float, help="wall-clock limit per variant (s); over it: timed out")
+    ba.set_defaults(func=_cmd_batch)
     ov = sub.add_parser(
         "overlay", help="conflate IGN-style overlay layers onto a network and report every feature"
     )

@@ -24,6 +24,7 @@ __all__ = [
     "Policy",
     "Resources",
     "Scenario",
+    "SolverSpec",
     "TimeWindow",
     "Via",
 ]
@@ -212,6 +213,21 @@ class Disruption(_Model):
         return self
 
 
+class SolverSpec(_Model):
+    """How the road movement is optimised.
+
+    ``road``: ``cp-sat`` (deconfliction with route choice, warm-started from the
+    greedy baseline) or ``greedy`` (the baseline alone). ``time_limit_s`` is the
+    CP-SAT deterministic time limit (about seconds on one core); the same seed and
+    time limit give the same plan. ``alternatives``: candidate corridors per leg.
+    """
+
+    road: Literal["cp-sat", "greedy"] = "cp-sat"
+    time_limit_s: float = Field(default=20.0, gt=0, le=3600)
+    seed: int = Field(default=0, ge=0)
+    alternatives: int = Field(default=2, ge=1, le=5)
+
+
 class Scenario(_Model):
     """A whole scenario (format v1)."""
 
@@ -226,6 +242,7 @@ class Scenario(_Model):
     movements: list[Movement] = Field(min_length=1)
     resources: Resources = Field(default_factory=Resources)
     disruptions: list[Disruption] = Field(default_factory=list)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
 
     @field_validator("overlays")
     @classmethod

@@ -133,7 +133,19 @@ class MarchSchedule:
     rounds
         Rerouting rounds used for closures.
     rerouted
-        March units rerouted around a closure.
+        March units rerouted around a closure (greedy) or on an alternate corridor (CP-SAT).
+    method
+        ``"greedy"`` or ``"cp-sat"``.
+    bound_s
+        A lower bound on the road closure (None for the greedy baseline).
+    gap
+        ``(closure - bound) / closure`` (None without a bound).
+    baseline_closure_s
+        Closure of the greedy baseline (CP-SAT only: the yardstick it must beat).
+    binding
+        What sets the closure, in words.
+    solve_seconds
+        Wall time of the optimiser.
     """
 
     rows: list[MarchRow]
@@ -142,6 +154,12 @@ class MarchSchedule:
     status: str = "feasible"
     rounds: int = 1
     rerouted: list[str] = field(default_factory=list)
+    method: str = "greedy"
+    bound_s: float | None = None
+    gap: float | None = None
+    baseline_closure_s: float | None = None
+    binding: str = ""
+    solve_seconds: float = 0.0
 
 
 def control_points(
