@@ -63,6 +63,25 @@ def test_infeasible_plan_exit_1(tmp_path, capsys):
     assert (out / "map.html").read_text() == "previous map"  # nothing overwritten
 
 
+def test_plan_flags_choose_the_road_solver_and_its_limit(tmp_path, capsys):
+    sc = tmp_path / "small.yaml"
+    sc.write_text(
+        "name: a small road move\nstart: 2026-03-02T06:00:00+01:00\n"
+        "arrivals: [{id: s, kind: ship, site: port-antwerp, time: 2026-03-02T06:00:00+01:00,"
+        " equipment: [{unit: A, vehicle: boxer, count: 45}]}]\n"
+        "movements: [{unit: A, to: border-e40-lichtenbusch, rdd: 2026-03-09T00:00:00+01:00}]\n"
+    )
+    assert main(["plan", str(sc), "--out", str(tmp_path / "g"), "--road-solver", "greedy"]) == 0
+    assert "road solver        greedy" in capsys.readouterr().out
+    assert main(["plan", str(sc), "--out", str(tmp_path / "c"), "--time-limit", "2", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "road solver        cp-sat" in out and "gap" in out
+    import json
+
+    road = json.loads((tmp_path / "c" / "summary.json").read_text())["solver"]["road"]
+    assert road["method"].startswith("cp-sat") and road["bound_hours"] <= road["closure_hours"]
+
+
 def test_route_command_prints_figures_and_writes_a_map(tmp_path, capsys, embedded):
     out = tmp_path / "route.html"
     code = main(["route", "port-ghent", "staging-brasschaat", "--vehicle", "m1a2_sepv3", "--map", str(out)])
