@@ -386,17 +386,16 @@ def _run_round(
                         f"than the {limit / 60:.0f} min allowed between halts"
                     )
                     raise InfeasibleError(msg)
-                entry, hit = state.earliest((a, b), blocks, t, drive, mu.pass_s, mu.id)
-                halt = 0.0
-                if driving + drive > limit + _EPS and entry - t < need:
-                    halt = need
-                    entry, hit = state.earliest((a, b), blocks, t + need, drive, mu.pass_s, mu.id)
+                # halts are planned by driving time (the policy) at control points; a wait in a queue
+                # does not replace one (the same rule as the CP-SAT model)
+                halt = need if driving > 0 and driving + drive > limit + _EPS else 0.0
+                entry, hit = state.earliest((a, b), blocks, t + halt, drive, mu.pass_s, mu.id)
                 if math.isinf(entry):
                     msg = f"march unit {mu.id}: its route is closed until further notice"
                     raise _Blocked(mu.id, msg)
                 if hit:
                     blocked_units[mu.id] += hit
-                if driving > 0 and entry - t >= need - _EPS:  # a halt or a long enough wait
+                if halt:
                     driving = 0.0
                     n_rests += 1
                 kind = ("start" if leg == 0 else "staging") if i == 0 else ("halt" if halt else "cp")
@@ -528,7 +527,10 @@ def schedule_march(
                 order, routes, network, site_node, policy, window, edge_closed, node_closed
             )
         except _Blocked as exc:
+            # every march unit whose route meets a closure without end is rerouted in this round
+            forever = {e for e, iv in edge_closed.items() if any(math.isinf(b) for _, b in iv.spans)}
             blocked = {exc.mu: math.inf}
+            blocked |= {m: math.inf for (m, _), r in routes.items() if forever.intersection(r.edges)}
             rows, closure = [], {}
         newly = []
         by_id = {m.id: m for m in order}
@@ -562,4 +564,10 @@ def schedule_march(
         rerouted += newly
         logger.info("round %d: rerouting %d march units around closures", rnd, len(newly))
         routes = plan_routes()
+    if not rows:
+        msg = (
+            f"a march unit's route is closed until further notice and no detour was found in "
+            f"{max_rounds} rerouting rounds"
+        )
+        raise InfeasibleError(msg)
     return MarchSchedule(rows, routes, closure, "feasible", max_rounds, sorted(set(rerouted)))
