@@ -171,11 +171,15 @@ def main() -> None:
         result["osm_build"] = bench_osm(pbf)
     else:
         result["osm_build"] = {"skipped": f"{pbf} not found (real data sits beside the project in CI only)"}
+    from batch_runs import main as batch_runs
+    from march_cpsat import main as march_cpsat
     from rail_cpsat import main as rail_cpsat
     from vrptw_solomon import main as vrptw_solomon
 
     result["rail_cpsat"] = rail_cpsat()
     result["vrptw_solomon"] = vrptw_solomon()
+    result["march_cpsat"] = march_cpsat()
+    result["batch_runs"] = batch_runs()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))
