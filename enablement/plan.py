@@ -8,7 +8,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,8 @@ import shapely
 
 from . import __version__
 from ._values import as_float
-from .errors import InfeasibleError
+from .defaults import figure
+from .errors import InfeasibleError, RoutingError
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
@@ -31,6 +32,7 @@ from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
 from .scheduling.formation import FormedTrain, Load, assign_wagon_types, form_trains, rail_data
 from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
+from .scheduling.het import HetConvoy, HetFleet, HetSchedule, HetTask, het_convoys, schedule_hets
 from .scheduling.march import optimise_march
 from .scheduling.rail import (
     QuaySpec,
@@ -99,6 +101,10 @@ class Plan:
         The rail schedule with its solver status, bound, gap and binding resource.
     modes
         Why each unit moves by road or rail (``auto`` decisions with their estimates).
+    hets
+        The HET shuttle plan (None when no vehicle is carried by HET).
+    het_places
+        Site ids of the HET plan's places (its trips' ``pickup``/``delivery`` index them).
     """
 
     scenario: Scenario
@@ -112,6 +118,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     rail: RailSchedule | None = None
     modes: dict[str, str] = field(default_factory=dict)
+    hets: HetSchedule | None = None
+    het_places: list[str] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -162,6 +170,7 @@ class Plan:
             "solver": {
                 "road": _road_summary(self.march),
                 "rail": _rail_summary(self.rail),
+                "het": _het_summary(self.hets),
             },
             "network": self.network.summary(),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
@@ -397,6 +406,45 @@ def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) 
     return out
 
 
+def _het_delays(
+    hets: HetSchedule | None, by_task: Mapping[str, tuple[HetConvoy, MarchUnit]], march: MarchSchedule
+) -> list[str]:
+    """HET columns that the road schedule (window, deconfliction) delays well past their shuttle plan."""
+    if hets is None:
+        return []
+    planned = {t.task: t.arrive_s for t in hets.trips}
+    out = []
+    for mu_id in sorted({mu.id for _, mu in by_task.values()}):
+        conv, mu = next(v for v in by_task.values() if v[1].id == mu_id)
+        plan_arrive = max(planned[t.task] for t in conv.trips)
+        road_arrive = march.closure_s[mu.id] - mu.pass_s
+        if road_arrive - plan_arrive > 3600.0:
+            out.append(
+                f"HET column {mu.id} arrives {(road_arrive - plan_arrive) / 3600:.1f} h after its "
+                "shuttle plan "
+                "(movement window or deconfliction); later trips of its HETs start later than planned"
+            )
+    return out
+
+
+def _het_summary(hets: HetSchedule | None) -> dict[str, Any]:
+    if hets is None:
+        return {"method": "OR-Tools routing", "status": "not used"}
+    hours = 3600.0
+    return {
+        "method": "OR-Tools routing: pickup and delivery with ready times, capacity, shifts within "
+        "duty hours",
+        "status": hets.status,
+        "vehicles_carried": len(hets.trips),
+        "closure_hours": round(hets.closure_s / hours, 2),
+        "bound_hours": round(hets.bound_s / hours, 2),
+        "gap": round(hets.gap, 4),
+        "het_hours": round(hets.het_hours, 1),
+        "shifts": len(hets.shifts),
+        "solve_seconds": round(hets.solve_seconds, 2),
+    }
+
+
 def _road_summary(march: MarchSchedule) -> dict[str, Any]:
     if march.method != "cp-sat":
         return {
@@ -509,6 +557,123 @@ def _rail_schedule(
     return result
 
 
+@dataclass
+class _Carried:
+    """Vehicles of road movements that go by HET."""
+
+    items: list[tuple[Movement, str, Discharged]] = field(default_factory=list)
+
+
+def _het_profile(het: Vehicle, cargo: list[Vehicle], speed_kmh: float) -> Profile:
+    """Restrictions of a laden HET column (its heaviest load), an estimate.
+
+    The laden class is the HET's class plus its load's (MLC classes of a
+    combination add up roughly, STANAG 2021); height is the load's on the deck.
+    """
+    heavy = max(cargo, key=lambda v: v.mass_t)
+    return Profile(
+        name=f"HET laden ({heavy.id})",
+        mlc_wheeled=het.mlc + max(v.mlc for v in cargo),
+        mass_t=het.mass_t + heavy.mass_t,
+        axle_load_t=float(het.axle_load_t or 0.0),
+        height_m=max(het.height_m, max(v.height_m for v in cargo) + float(figure("het_deck_height_m"))),
+        width_m=max(het.width_m, *(v.width_m for v in cargo)),
+        length_m=het.length_m,
+        speed_kmh=min(speed_kmh, het.laden_speed_kmh or het.road_speed_kmh),
+    )
+
+
+def _het_step(
+    sc: Scenario,
+    carried: _Carried,
+    network: Network,
+    router: Router,
+    clock: Clock,
+) -> tuple[HetSchedule, list[str], list[MarchUnit], dict[str, tuple[HetConvoy, MarchUnit]], list[str]]:
+    """Plan the HET shuttles and turn their loaded runs into road columns for the march model."""
+    catalogue = load_catalogue()
+    res = sc.resources
+    het = catalogue[res.het_type]
+    cargo = [catalogue[d.vehicle] for _, _, d in carried.items]
+    warnings = []
+    over = sorted({v.id for v in cargo if het.payload_t is not None and v.mass_t > het.payload_t})
+    if over:
+        warnings.append(
+            f"{', '.join(over)} weigh more than the {het.payload_t:g} t payload of a {het.name}; "
+            "the plan carries them, check the HET unit's rating"
+        )
+    sites = network.sites
+    pickups = [origin for _, origin, _ in carried.items]
+    park = res.het_park or max(sorted(set(pickups)), key=pickups.count)
+    if park not in sites.index or int(sites.loc[park, "node_road"]) < 0:
+        msg = (
+            f"resources.het_park: '{park}' is not a site on the road network; "
+            "name one of the overlay's sites"
+        )
+        raise InfeasibleError(msg)
+    places = [park, *sorted({p for mv, o, _ in carried.items for p in (o, mv.to)} - {park})]
+    idx = {p: i for i, p in enumerate(places)}
+    node = [int(sites.loc[p, "node_road"]) for p in places]
+    profile = _het_profile(het, cargo, sc.policy.convoy_speed_kmh)
+    travel = np.full((len(places), len(places)), np.inf)
+    for i, a in enumerate(node):
+        for j, b in enumerate(node):
+            if i == j or a == b:
+                travel[i, j] = 0.0
+                continue
+            with suppress(RoutingError):
+                travel[i, j] = router.route(a, b, profile).time_s
+    tasks = [
+        HetTask(
+            id=f"{mv.unit}:{k:03d}",
+            vehicle=d.vehicle,
+            pickup=idx[origin],
+            delivery=idx[mv.to],
+            ready_s=d.ready_s,
+            due_s=clock.seconds(mv.rdd),
+            group=mv.unit,
+        )
+        for k, (mv, origin, d) in enumerate(carried.items)
+    ]
+    fleet = HetFleet(
+        count=res.hets,
+        depot=0,
+        load_min=float(figure("het_load_min")),
+        unload_min=float(figure("het_unload_min")),
+        duty_hours=float(figure("het_duty_hours")),
+        rest_hours=float(figure("het_rest_hours")),
+    )
+    limit = max(10.0, sc.solver.time_limit_s)
+    plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=sc.solver.seed)
+    plan.require()
+    gap = sc.policy.vehicle_gap_m
+    columns: list[MarchUnit] = []
+    by_task: dict[str, tuple[HetConvoy, MarchUnit]] = {}
+    gather = float(figure("het_convoy_gather_min")) * 60.0
+    for c in het_convoys(plan, sc.policy.march_unit_max_vehicles, gather):
+        groups = sorted({t.group for t in c.trips})
+        unit = groups[0] if len(groups) == 1 else "HET"
+        loads = [catalogue[t.vehicle] for t in c.trips]
+        mu = MarchUnit(
+            id=f"HET/{c.id}",
+            unit=unit,
+            index=len(columns) + 1,
+            serial=len(columns) // 5 + 1,
+            vehicles=(het.id,) * c.vehicles,
+            release_s=c.depart_s,
+            sites=(places[c.pickup], places[c.delivery]),
+            dwell_s=(),
+            rdd_s=min(clock.seconds(mv.rdd) for mv in sc.movements if mv.unit in groups),
+            profile=_het_profile(het, loads, sc.policy.convoy_speed_kmh),
+            length_m=c.vehicles * het.length_m + gap * (c.vehicles - 1),
+            purpose="het",
+        )
+        columns.append(mu)
+        for t in c.trips:
+            by_task[t.task] = (c, mu)
+    return plan, places, columns, by_task, warnings
+
+
 def make_plan(
     scenario: Scenario | str | Path,
     *,
@@ -572,6 +737,7 @@ def make_plan(
     unit_mode: dict[str, str] = {}
     mode_reason: dict[str, str] = {}
     routers = _LazyRouters(network)
+    carried = _Carried()
     with _timed(timings, "march units", progress):
         for mv in sc.movements:
             items = by_unit[mv.unit]
@@ -590,6 +756,13 @@ def make_plan(
             sites_seq.append(end)
             if len(sites_seq) == 2 and road_node.get(origin) == road_node.get(end):
                 continue  # rail unit already at its quay
+            if mode == "road" and sc.resources.hets > 0:
+                # vehicles that do not drive long distances go by HET, the others march
+                by_het = [d for d in items if catalogue[d.vehicle].long_move != "own"]
+                carried.items += [(mv, origin, d) for d in by_het]
+                items = [d for d in items if catalogue[d.vehicle].long_move == "own"]
+                if not items:
+                    continue
             for k, chunk in enumerate(_balanced_chunks(items, pol.march_unit_max_vehicles), start=1):
                 vs = [catalogue[d.vehicle] for d in chunk]
                 march_units.append(
@@ -609,6 +782,16 @@ def make_plan(
                         purpose="to_quay" if mode == "rail" else "road",
                     )
                 )
+    hets: HetSchedule | None = None
+    het_places: list[str] = []
+    het_by_task: dict[str, tuple[HetConvoy, MarchUnit]] = {}
+    het_warnings: list[str] = []
+    if carried.items:
+        with _timed(timings, "HET shuttles", progress):
+            hets, het_places, columns, het_by_task, het_warnings = _het_step(
+                sc, carried, network, routers["road"], clock
+            )
+            march_units += columns
     edge_closed, node_closed, site_closed = _closures(sc, network, clock)
     window = None
     if pol.movement_window is not None:
@@ -652,7 +835,15 @@ def make_plan(
         if unit_mode[mv.unit] == "rail":
             closure = max(t.unloaded_s for t in trs)
         else:
-            closure = max(march.closure_s[m.id] for m in mus)
+            own = [march.closure_s[m.id] for m in mus if m.purpose != "het"]
+            # a carried vehicle is delivered when its HET column has arrived and it is unloaded
+            unload = float(figure("het_unload_min")) * 60.0
+            by_het = [
+                march.closure_s[mu.id] + unload
+                for task, (_, mu) in het_by_task.items()
+                if task.split(":")[0] == mv.unit
+            ]
+            closure = max(own + by_het)
         units.append(
             UnitResult(
                 mv.unit,
@@ -664,6 +855,23 @@ def make_plan(
                 clock.seconds(mv.rdd),
             )
         )
-    plan = Plan(sc, network, clock, march, march_units, trains, units, timings, rail=rail, modes=mode_reason)
-    plan.warnings = _staging_warnings(march, network, clock)
+    plan = Plan(
+        sc,
+        network,
+        clock,
+        march,
+        march_units,
+        trains,
+        units,
+        timings,
+        rail=rail,
+        modes=mode_reason,
+        hets=hets,
+        het_places=het_places,
+    )
+    plan.warnings = [
+        *_staging_warnings(march, network, clock),
+        *het_warnings,
+        *_het_delays(hets, het_by_task, march),
+    ]
     return plan

@@ -357,3 +357,36 @@ def test_road_optimiser_reports_its_bound_gap_and_yardstick(default_plan):
     # the two stay within the gap of each other on the default brigade
     assert road["closure_hours"] <= road["baseline_closure_hours"] * 1.01
     assert road["binding"]
+
+
+def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium_network):
+    from enablement.outputs import march_table
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    sc = load_scenario("enablement:brigade-antwerp-aachen")
+    road = {"mode": "road", "quay": None, "to": "border-e40-lichtenbusch"}
+    mv = [m.model_copy(update=road) if m.unit == "1-CAB-TRK" else m for m in sc.movements]
+    sc = sc.model_copy(update={"movements": mv, "resources": sc.resources.model_copy(update={"hets": 24})})
+    plan = make_plan(sc, network=belgium_network, solver={"road": "greedy"})
+    assert plan.hets is not None and plan.hets.status in ("optimal", "feasible")
+    assert len(plan.hets.trips) == 64  # every vehicle of 1-CAB-TRK is tracked: all ride a HET
+    columns = [m for m in plan.march_units if m.purpose == "het"]
+    assert columns and all(m.vehicles[0] == "m1070_m1000_het" for m in columns)
+    assert sum(len(m.vehicles) for m in columns) <= 64
+    assert not [m for m in plan.march_units if m.unit == "1-CAB-TRK" and m.purpose != "het"]
+    # the columns are in the march table, deconflicted with everyone else
+    t = seconds(march_table(plan), plan.scenario.start)
+    assert overlap_violations(t, headway_s=plan.scenario.policy.headway_min * 60) == []
+    assert {m.id for m in columns} <= set(t["march_unit"])
+    # the unit closes when its last column has arrived and the last vehicle is unloaded
+    unit = next(u for u in plan.units if u.unit == "1-CAB-TRK")
+    assert unit.closure_s >= max(plan.march.closure_s[m.id] for m in columns if m.unit == "1-CAB-TRK")
+    summary = plan.summary()["solver"]["het"]
+    assert summary["vehicles_carried"] == 64 and summary["bound_hours"] <= summary["closure_hours"]
+    assert any("payload" in w for w in plan.warnings)  # the M1A2 SEPv3 is heavier than an M1070's rating
+    assert len({tr.task for tr in plan.hets.trips}) == 64  # each vehicle carried once
+    from enablement.outputs.tables import het_table
+
+    trips = het_table(plan)
+    assert len(trips) == 64 and set(trips["delivery"]) == {"border-e40-lichtenbusch"}

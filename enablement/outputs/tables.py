@@ -13,7 +13,7 @@ from .._io import write_text_atomic, write_with_atomic
 from ..network.model import CRS
 from ..plan import Plan
 
-__all__ = ["MARCH_TABLE_COLUMNS", "march_table", "train_table", "unit_table", "write_outputs"]
+__all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table", "write_outputs"]
 
 MARCH_TABLE_COLUMNS = (
     "movement_number",
@@ -159,6 +159,34 @@ def unit_table(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(plan.summary()["units"])
 
 
+def het_table(plan: Plan) -> pd.DataFrame:
+    """One row per vehicle carried by HET: the HET, its shift, places and times of the shuttle plan."""
+    cols = ["het", "shift", "vehicle", "unit", "pickup", "delivery"]
+    cols += ["load_start", "depart", "arrive", "unloaded"]
+    if plan.hets is None:
+        return pd.DataFrame(columns=["task", *cols])
+    place = plan.het_places
+    iso = plan.clock.iso
+    return pd.DataFrame(
+        [
+            {
+                "task": t.task,
+                "het": t.het + 1,
+                "shift": t.shift + 1,
+                "vehicle": t.vehicle,
+                "unit": t.group,
+                "pickup": place[t.pickup],
+                "delivery": place[t.delivery],
+                "load_start": iso(t.load_start_s),
+                "depart": iso(t.depart_s),
+                "arrive": iso(t.arrive_s),
+                "unloaded": iso(t.unloaded_s),
+            }
+            for t in sorted(plan.hets.trips, key=lambda t: (t.het, t.load_start_s))
+        ]
+    )
+
+
 def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
     """Write the march table, trains, units, summary, map, quay Gantt chart and ``report.html``.
 
@@ -191,6 +219,11 @@ def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
         "map": write_map(plan, folder / "map.html"),
         "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
     }
+    if plan.hets is not None:
+        hets = het_table(plan)
+        paths["het_trips"] = write_with_atomic(
+            folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False)
+        )
     paths["report"] = write_text_atomic(
         folder / "report.html", report_html(plan, march, trains, paths["map"].name)
     )

@@ -146,13 +146,18 @@ class Movement(_Model):
 class Resources(_Model):
     """Transport resources.
 
-    ``wagons`` is a pool of six-axle heavy flat wagons; ``wagon_pools`` gives pools
-    by type instead (types in ``enablement/data/rail.yaml``). ``locomotives`` are
-    multi-system electric ones; ``diesel_locomotives`` also work on lines without
-    wires.
+    ``hets`` heavy equipment transporters of type ``het_type`` (a catalogue id)
+    carry the vehicles that do not drive long distances (``long_move`` other than
+    ``own``) of road movements, from the HET park ``het_park`` (a site; default: the
+    port where most of them land). ``wagons`` is a pool of six-axle heavy flat
+    wagons; ``wagon_pools`` gives pools by type instead (types in
+    ``enablement/data/rail.yaml``). ``locomotives`` are multi-system electric ones;
+    ``diesel_locomotives`` also work on lines without wires.
     """
 
     hets: int = Field(default=0, ge=0)
+    het_type: str = "m1070_m1000_het"
+    het_park: str | None = None
     wagons: int = Field(default=0, ge=0)
     wagon_pools: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     locomotives: int = Field(default=0, ge=0)
