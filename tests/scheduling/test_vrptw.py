@@ -63,6 +63,30 @@ def test_solomon_instance_is_read_and_solved_feasibly(shared_data):
     assert sol.status == "feasible" and check_solution(inst, sol) == []
 
 
+def test_tight_windows_fall_back_to_savings_within_the_time_limit(shared_data):
+    # R101: path cheapest arc finds no first solution (it would backtrack for the whole limit);
+    # after its share of the time the fallback must still find a feasible one within the limit
+    inst = read_solomon(shared_data / "vrp" / "r101.txt")
+    sol = solve_vrptw(inst, time_limit_s=4)
+    assert sol.status == "feasible" and check_solution(inst, sol) == []
+    assert sol.seconds < 4 + 1
+    assert sol.distance < 1.05 * 1637.7  # greedy descent from savings stops 2.8 % off
+
+
+def test_ortools_default_search_is_available(shared_data):
+    inst = read_solomon(shared_data / "vrp" / "c101.txt")
+    sol = solve_vrptw(
+        inst, time_limit_s=2, first_solution="AUTOMATIC", metaheuristic=None, extra_operators=()
+    )
+    assert sol.status == "feasible" and check_solution(inst, sol) == []
+
+
+def test_an_unknown_operator_is_refused():
+    inst = instance([(0, 0), (10, 0)], demand=[0, 1], ready=[0, 0], due=[1000, 500], service=[0, 0])
+    with pytest.raises(AttributeError):
+        solve_vrptw(inst, time_limit_s=1, extra_operators=("use_no_such_operator",))
+
+
 def test_a_file_that_is_no_solomon_instance_is_named(tmp_path):
     bad = tmp_path / "x.txt"
     bad.write_text("hello\n")
