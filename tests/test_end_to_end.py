@@ -203,7 +203,7 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     plan = make_plan(
         load_scenario("enablement:division-four-corridors"),
         network=belgium_network,
-        solver={"time_limit_s": 8},
+        solver={"time_limit_s": 2},
     )
     k = plan.kpis()
     assert k["vehicles"] == 6016 and k["march_units"] >= 280
