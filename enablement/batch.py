@@ -84,7 +84,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from . import __version__
 from ._io import write_text_atomic, write_with_atomic
 from ._validate import problems_from
-from .errors import EnablementError, InfeasibleError, RoutingError, ScenarioError
+from .errors import BatchError, EnablementError, InfeasibleError, RoutingError, ScenarioError
 
 if TYPE_CHECKING:
     from .network.model import Network
@@ -152,24 +152,6 @@ _POLL_S = 0.2
 BASE_ID = "base"
 RESULTS = "results.jsonl"
 META = "batch.json"
-
-
-class BatchError(EnablementError, ValueError):
-    """A batch file is malformed, or an output folder holds another batch's results.
-
-    Parameters
-    ----------
-    problems
-        Every problem found, one line each (``file: field: message``).
-    """
-
-    def __init__(self, problems: list[str] | str) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        if len(self.problems) == 1:
-            super().__init__(self.problems[0])
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            super().__init__(f"{len(self.problems)} problems in the batch:\n{lines}")
 
 
 # --------------------------------------------------------------------------- the batch file

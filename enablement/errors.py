@@ -8,6 +8,7 @@ without a traceback, so messages must name the file, the field and the fix.
 from __future__ import annotations
 
 __all__ = [
+    "BatchError",
     "EnablementError",
     "InfeasibleError",
     "NetworkError",
@@ -24,8 +25,8 @@ class EnablementError(Exception):
     exit_code: int = 2
 
 
-class ScenarioError(EnablementError, ValueError):
-    """A scenario file is malformed or refers to things that do not exist.
+class _ProblemsError(EnablementError, ValueError):
+    """Every problem found in one input file, reported at once.
 
     Parameters
     ----------
@@ -33,11 +34,30 @@ class ScenarioError(EnablementError, ValueError):
         Every problem found, one line each (``file: field: message``).
     """
 
+    what = "input"
+    single_plain = False  # one problem: the bare line, without the count
+
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         n = len(self.problems)
+        if n == 1 and self.single_plain:
+            super().__init__(self.problems[0])
+            return
         head = "1 problem" if n == 1 else f"{n} problems"
-        super().__init__(f"{head} in the scenario:\n" + "\n".join(f"  - {p}" for p in self.problems))
+        super().__init__(f"{head} in the {self.what}:\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class ScenarioError(_ProblemsError):
+    """A scenario file is malformed or refers to things that do not exist."""
+
+    what = "scenario"
+
+
+class BatchError(_ProblemsError):
+    """A batch file is malformed, or an output folder holds another batch's results."""
+
+    what = "batch"
+    single_plain = True
 
 
 class UnknownVehicleError(ScenarioError, KeyError):

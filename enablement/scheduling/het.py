@@ -60,10 +60,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from ..errors import InfeasibleError, ScenarioError
+from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 
 __all__ = [
     "CLOSURE_WEIGHT",

@@ -61,13 +61,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from ..defaults import figure
 from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
 from ..routing import Route, Router
 from ..scenario.schema import Halts, Policy
+from ._ortools import cp_model
 from .greedy import MarchRow, MarchSchedule, MarchUnit, _Res, _State, control_points, schedule_march
 from .timeline import Intervals
 

@@ -37,12 +37,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from .._values import as_float
 from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
 from ..routing import Profile, Route, Router
+from ._ortools import cp_model
 from .formation import FormedTrain, RailData, rail_data
 from .timeline import Intervals
 

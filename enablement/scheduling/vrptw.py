@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from ..errors import ScenarioError
+from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 
 __all__ = [
     "EXTRA_OPERATORS",
