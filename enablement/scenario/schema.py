@@ -228,7 +228,7 @@ class SolverSpec(_Model):
     """
 
     road: Literal["cp-sat", "greedy"] = "cp-sat"
-    time_limit_s: float = Field(default=10.0, gt=0, le=3600)
+    time_limit_s: float = Field(default=5.0, gt=0, le=3600)
     seed: int = Field(default=0, ge=0)
     alternatives: int = Field(default=2, ge=1, le=5)
 
