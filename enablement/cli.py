@@ -51,7 +51,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     )
     console.print(f"  units late         {k['units_late']} (total {k['total_lateness_hours']} h)")
     road = plan.summary()["solver"]["road"]
-    line = f"  road solver        {road['method']}: {road['status']}"
+    line = f"  road solver        {plan.march.method}: {road['status']}"
     if road.get("gap") is not None:
         base = road["baseline_closure_hours"]
         line += f", gap {100 * road['gap']:.2f} % to the bound, greedy baseline {base} h"
