@@ -723,12 +723,13 @@ def make_plan(
     sites = network.sites
     site_attrs = {sid: row.to_dict() for sid, row in sites.drop(columns="geometry").iterrows()}
     road_node = {sid: int(n) for sid, n in sites["node_road"].items() if int(n) >= 0}
+    edge_closed, node_closed, site_closed = _closures(sc, network, clock)
     with _timed(timings, "reception", progress):
         arrivals = [
             (a.id, a.site, clock.seconds(a.time), [(e.unit, e.vehicle, e.count) for e in a.equipment])
             for a in sc.arrivals
         ]
-        ashore = discharge(arrivals, site_attrs, clock)
+        ashore = discharge(arrivals, site_attrs, clock, closed=site_closed)
     by_unit: dict[str, list[Discharged]] = defaultdict(list)
     for d in ashore:
         by_unit[d.unit].append(d)
@@ -792,7 +793,6 @@ def make_plan(
                 sc, carried, network, routers["road"], clock
             )
             march_units += columns
-    edge_closed, node_closed, site_closed = _closures(sc, network, clock)
     window = None
     if pol.movement_window is not None:
         window = clock.daily(pol.movement_window.start, pol.movement_window.end)

@@ -55,17 +55,29 @@ def working_time_end(start: float, work: float, hours: Intervals | None) -> floa
     raise InfeasibleError(msg)
 
 
+def _without(spans: Sequence[tuple[float, float]], cuts: Intervals) -> Intervals:
+    """``spans`` minus the intervals of ``cuts``."""
+    out: list[tuple[float, float]] = []
+    for a, b in spans:
+        pieces = [(a, b)]
+        for ca, cb in cuts.spans:
+            pieces = [p for x, y in pieces for p in ((x, min(y, ca)), (max(x, cb), y)) if p[0] < p[1]]
+        out += pieces
+    return Intervals(out)
+
+
 def discharge(
     arrivals: Sequence[tuple[str, str, float, Sequence[tuple[str, str, int]]]],
     sites: Mapping[str, Mapping[str, object]],
     clock: Clock,
+    closed: Mapping[str, Intervals] | None = None,
 ) -> list[Discharged]:
     """Discharge arrivals at their sites.
 
     Each site works ``berths`` (or ``stands``) arrivals at once, each at
-    ``discharge_rate_vph`` vehicles per hour, within its ``hours``. Arrivals take
-    the first free berth in order of arrival time; vehicles come off in the order
-    of the arrival's equipment list.
+    ``discharge_rate_vph`` vehicles per hour, within its ``hours`` and outside
+    its closures. Arrivals take the first free berth in order of arrival time;
+    vehicles come off in the order of the arrival's equipment list.
 
     Parameters
     ----------
@@ -75,6 +87,8 @@ def discharge(
         Site attributes by id (``discharge_rate_vph``, ``berths``/``stands``, ``hours``).
     clock
         The scenario clock (for working hours).
+    closed
+        Closure intervals per site (a closed port or airfield discharges nothing).
 
     Returns
     -------
@@ -92,7 +106,19 @@ def discharge(
         berths = int(as_float(attrs.get("berths"), as_float(attrs.get("stands"), 1.0)))
         hours_text = str(attrs.get("hours") or "00:00-24:00")
         hours = None if hours_text in ("00:00-24:00", "None", "nan") else clock.daily(*hours_text.split("-"))
+        if closed and site in closed:
+            whole = hours.spans if hours is not None else [(min(0.0, t_arr), 400 * 86400.0)]
+            hours = _without(whole, closed[site])
         slots = free.setdefault(site, [0.0] * max(berths, 1))
+        total = sum(count for _, _, count in items)
+        try:
+            working_time_end(max(t_arr, min(slots)), total * 3600.0 / rate, hours)
+        except InfeasibleError:
+            msg = (
+                f"site '{site}' cannot discharge arrival '{arr_id}': it is closed or out of working hours "
+                "until the end of the horizon; reopen it, or send the arrival to another site"
+            )
+            raise InfeasibleError(msg) from None
         k = min(range(len(slots)), key=lambda i: slots[i])
         start = max(t_arr, slots[k])
         n = 0

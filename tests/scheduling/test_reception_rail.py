@@ -20,6 +20,27 @@ def test_discharge_rate_and_berths():
     assert [d.ready_s for d in out] == [60.0, 120.0, 180.0, 60.0, 120.0]
 
 
+def test_a_closed_port_discharges_nothing_while_closed():
+    from enablement.scheduling.timeline import Intervals
+
+    clock = Clock(START)
+    sites = {"port": {"discharge_rate_vph": 1, "berths": 1, "hours": "00:00-24:00"}}
+    arrivals = [("s1", "port", 0.0, [("A", "boxer", 3)])]
+    closed = {"port": Intervals([(5400.0, 5400.0 + 3 * 3600.0)])}  # from 1.5 h after the ship is in, 3 h
+    out = discharge(arrivals, sites, clock, closed=closed)
+    # one vehicle an hour: the first at 1 h; the second is half done when the port closes and ends 3 h late
+    assert [d.ready_s for d in out] == [3600.0, (2 + 3) * 3600.0, (3 + 3) * 3600.0]
+    assert [d.ready_s for d in discharge(arrivals, sites, clock)] == [3600.0, 7200.0, 10800.0]
+    import math
+
+    import pytest
+
+    from enablement.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="site 'port' cannot discharge arrival 's1'"):
+        discharge(arrivals, sites, clock, closed={"port": Intervals([(0.0, math.inf)])})
+
+
 def test_discharge_respects_working_hours():
     clock = Clock(START)  # 06:00
     sites = {"port": {"discharge_rate_vph": 1, "berths": 1, "hours": "08:00-10:00"}}
