@@ -797,27 +797,20 @@ def make_plan(
     if pol.movement_window is not None:
         window = clock.daily(pol.movement_window.start, pol.movement_window.end)
     with _timed(timings, "road schedule", progress):
-        road_router = routers["road"]
-        march = schedule_march(
-            network,
-            march_units,
-            pol,
-            road_node,
-            window=window,
-            edge_closed=edge_closed,
-            node_closed=node_closed,
-            router=road_router,
-        )
+        common: dict[str, Any] = {
+            "window": window,
+            "edge_closed": edge_closed,
+            "node_closed": node_closed,
+            "router": routers["road"],
+        }
+        march = schedule_march(network, march_units, pol, road_node, **common)
         if sc.solver.road == "cp-sat":
             march = optimise_march(
                 network,
                 march_units,
                 pol,
                 road_node,
-                window=window,
-                edge_closed=edge_closed,
-                node_closed=node_closed,
-                router=road_router,
+                **common,
                 alternatives=sc.solver.alternatives,
                 time_limit_s=sc.solver.time_limit_s,
                 seed=sc.solver.seed,
