@@ -294,6 +294,37 @@ class _Solution:
     arrive: dict[tuple[str, int], int]  # leg end (head at the last site)
 
 
+def _state(
+    data: _Data,
+    policy: Policy,
+    window: Intervals | None,
+    edge_closed: Mapping[int, Intervals],
+    node_closed: Mapping[int, Intervals],
+) -> _State:
+    """Start the greedy's reservations, with the model's whole-second headway."""
+    state = _State(policy, window, dict(edge_closed), dict(node_closed))
+    state.h = float(data.headway)
+    return state
+
+
+def _fit_leg(
+    state: _State, data: _Data, mu: MarchUnit, leg: int, opt: int, t: float
+) -> tuple[list[int], int]:
+    """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
+    p = data.pass_s[mu.id]
+    entries: list[int] = []
+    for seg in data.options[(mu.id, leg)][opt].segs:
+        blocks = state.blocked(seg.a, seg.b, list(seg.edges))
+        e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
+        if math.isinf(e):
+            msg = f"march unit {mu.id}: its route is closed until further notice"
+            raise InfeasibleError(msg)
+        entries.append(math.ceil(e))
+        state.res[(seg.a, seg.b)].append(_Res(mu.id, entries[-1], entries[-1] + seg.drive, p))
+        t = float(entries[-1] + seg.drive)
+    return entries, int(t)
+
+
 def _serial(
     data: _Data,
     order: Sequence[MarchUnit],
@@ -304,57 +335,21 @@ def _serial(
     node_closed: Mapping[int, Intervals],
 ) -> _Solution:
     """First fit of the march units in ``order`` on the model's segments and halts."""
-    state = _State(policy, window, dict(edge_closed), dict(node_closed))
-    state.h = float(data.headway)
+    state = _state(data, policy, window, edge_closed, node_closed)
     entry: dict[tuple[str, int, int], int] = {}
     arrive: dict[tuple[str, int], int] = {}
     for mu in order:
         t = float(mu.release_s)
-        p = data.pass_s[mu.id]
         for leg in range(len(mu.sites) - 1):
-            opt = data.options[(mu.id, leg)][choice[(mu.id, leg)]]
-            for s, seg in enumerate(opt.segs):
-                blocks = state.blocked(seg.a, seg.b, list(seg.edges))
-                e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
-                if math.isinf(e):
-                    msg = f"march unit {mu.id}: its route is closed until further notice"
-                    raise InfeasibleError(msg)
-                e = math.ceil(e)
-                entry[(mu.id, leg, s)] = e
-                state.res[(seg.a, seg.b)].append(_Res(mu.id, e, e + seg.drive, p))
-                t = float(e + seg.drive)
-            arrive[(mu.id, leg)] = int(t)
-            if leg < len(mu.sites) - 2:
-                t += p + mu.dwell_s[leg]
+            entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
+            entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
+            arrive[(mu.id, leg)] = end
+            t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
     return _Solution(dict(choice), entry, arrive)
 
 
 def _closure(data: _Data, sol: _Solution, mu: MarchUnit) -> int:
     return sol.arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id]
-
-
-def _leg_alone(
-    data: _Data,
-    mu: MarchUnit,
-    leg: int,
-    opt: int,
-    t0: float,
-    policy: Policy,
-    window: Intervals | None,
-    edge_closed: Mapping[int, Intervals],
-    node_closed: Mapping[int, Intervals],
-) -> tuple[list[float], float]:
-    """Earliest entries on each segment and arrival of one march unit alone on one candidate."""
-    state = _State(policy, window, dict(edge_closed), dict(node_closed))
-    state.h = float(data.headway)
-    t, out = t0, []
-    p = data.pass_s[mu.id]
-    for seg in data.options[(mu.id, leg)][opt].segs:
-        e, _ = state.earliest((seg.a, seg.b), state.blocked(seg.a, seg.b, list(seg.edges)), t + seg.halt,
-                              seg.drive, p, mu.id)  # fmt: skip
-        out.append(math.ceil(e))
-        t = math.ceil(e) + seg.drive
-    return out, t
 
 
 @dataclass
@@ -401,7 +396,7 @@ def _bounds(
         t = float(mu.release_s)
         for leg in range(legs):
             runs = [
-                _leg_alone(data, mu, leg, o, t, policy, window, edge_closed, node_closed)
+                _fit_leg(_state(data, policy, window, edge_closed, node_closed), data, mu, leg, o, t)
                 for o in range(len(data.options[(mu.id, leg)]))
             ]
             keys = [{(g.a, g.b): i for i, g in enumerate(o.segs)} for o in data.options[(mu.id, leg)]]
@@ -562,10 +557,9 @@ def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
     for mu in data.units:
         for leg in range(len(mu.sites) - 1):
             c = sol.choice[(mu.id, leg)]
-            for o in range(len(data.options[(mu.id, leg)])):
-                x = v.choice[(mu.id, leg, o)]
-                if not isinstance(x, int) and len(data.options[(mu.id, leg)]) > 1:
-                    m.add_hint(x, int(o == c))
+            n_opts = len(data.options[(mu.id, leg)])
+            for o in range(n_opts if n_opts > 1 else 0):  # a single candidate is a constant
+                m.add_hint(v.choice[(mu.id, leg, o)], int(o == c))
             for s in range(len(data.options[(mu.id, leg)][c].segs)):
                 m.add_hint(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
             m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
