@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +22,7 @@ import shapely
 from . import __version__
 from ._values import as_float
 from .defaults import figure
-from .errors import InfeasibleError, RoutingError
+from .errors import InfeasibleError, RoutingError, ScenarioError
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
@@ -406,17 +406,11 @@ def _staging_warnings(plan_rows: MarchSchedule, network: Network, clock: Clock) 
     return out
 
 
-def _het_delays(
-    hets: HetSchedule | None, by_task: Mapping[str, tuple[HetConvoy, MarchUnit]], march: MarchSchedule
-) -> list[str]:
+def _het_delays(columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule) -> list[str]:
     """HET columns that the road schedule (window, deconfliction) delays well past their shuttle plan."""
-    if hets is None:
-        return []
-    planned = {t.task: t.arrive_s for t in hets.trips}
     out = []
-    for mu_id in sorted({mu.id for _, mu in by_task.values()}):
-        conv, mu = next(v for v in by_task.values() if v[1].id == mu_id)
-        plan_arrive = max(planned[t.task] for t in conv.trips)
+    for conv, mu in columns:
+        plan_arrive = max(t.arrive_s for t in conv.trips)
         road_arrive = march.closure_s[mu.id] - mu.pass_s
         if road_arrive - plan_arrive > 3600.0:
             out.append(
@@ -589,10 +583,14 @@ def _het_step(
     network: Network,
     router: Router,
     clock: Clock,
-) -> tuple[HetSchedule, list[str], list[MarchUnit], dict[str, tuple[HetConvoy, MarchUnit]], list[str]]:
+) -> tuple[HetSchedule, list[str], list[tuple[HetConvoy, MarchUnit]], list[str]]:
     """Plan the HET shuttles and turn their loaded runs into road columns for the march model."""
     catalogue = load_catalogue()
     res = sc.resources
+    if res.het_type not in catalogue:
+        hets = sorted(k for k, v in catalogue.items() if v.category == "heavy_equipment_transporter")
+        msg = f"resources.het_type: unknown vehicle type '{res.het_type}'; use one of {', '.join(hets)}"
+        raise ScenarioError(msg)
     het = catalogue[res.het_type]
     cargo = [catalogue[d.vehicle] for _, _, d in carried.items]
     warnings = []
@@ -610,7 +608,7 @@ def _het_step(
             f"resources.het_park: '{park}' is not a site on the road network; "
             "name one of the overlay's sites"
         )
-        raise InfeasibleError(msg)
+        raise ScenarioError(msg)
     places = [park, *sorted({p for mv, o, _ in carried.items for p in (o, mv.to)} - {park})]
     idx = {p: i for i, p in enumerate(places)}
     node = [int(sites.loc[p, "node_road"]) for p in places]
@@ -647,8 +645,7 @@ def _het_step(
     plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=sc.solver.seed)
     plan.require()
     gap = sc.policy.vehicle_gap_m
-    columns: list[MarchUnit] = []
-    by_task: dict[str, tuple[HetConvoy, MarchUnit]] = {}
+    columns: list[tuple[HetConvoy, MarchUnit]] = []
     gather = float(figure("het_convoy_gather_min")) * 60.0
     for c in het_convoys(plan, sc.policy.march_unit_max_vehicles, gather):
         groups = sorted({t.group for t in c.trips})
@@ -668,10 +665,8 @@ def _het_step(
             length_m=c.vehicles * het.length_m + gap * (c.vehicles - 1),
             purpose="het",
         )
-        columns.append(mu)
-        for t in c.trips:
-            by_task[t.task] = (c, mu)
-    return plan, places, columns, by_task, warnings
+        columns.append((c, mu))
+    return plan, places, columns, warnings
 
 
 def make_plan(
@@ -785,14 +780,13 @@ def make_plan(
                 )
     hets: HetSchedule | None = None
     het_places: list[str] = []
-    het_by_task: dict[str, tuple[HetConvoy, MarchUnit]] = {}
+    het_columns: list[tuple[HetConvoy, MarchUnit]] = []
     het_warnings: list[str] = []
     if carried.items:
         with _timed(timings, "HET shuttles", progress):
-            hets, het_places, columns, het_by_task, het_warnings = _het_step(
-                sc, carried, network, routers["road"], clock
-            )
-            march_units += columns
+            road = routers["road"]
+            hets, het_places, het_columns, het_warnings = _het_step(sc, carried, network, road, clock)
+            march_units += [mu for _, mu in het_columns]
     window = None
     if pol.movement_window is not None:
         window = clock.daily(pol.movement_window.start, pol.movement_window.end)
@@ -833,8 +827,8 @@ def make_plan(
             unload = float(figure("het_unload_min")) * 60.0
             by_het = [
                 march.closure_s[mu.id] + unload
-                for task, (_, mu) in het_by_task.items()
-                if task.split(":")[0] == mv.unit
+                for conv, mu in het_columns
+                if any(t.group == mv.unit for t in conv.trips)
             ]
             closure = max(own + by_het)
         units.append(
@@ -865,6 +859,6 @@ def make_plan(
     plan.warnings = [
         *_staging_warnings(march, network, clock),
         *het_warnings,
-        *_het_delays(hets, het_by_task, march),
+        *_het_delays(het_columns, march),
     ]
     return plan

@@ -390,3 +390,20 @@ def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium
 
     trips = het_table(plan)
     assert len(trips) == 64 and set(trips["delivery"]) == {"border-e40-lichtenbusch"}
+
+
+def test_unknown_het_type_or_park_names_the_field(belgium_network):
+    from enablement.errors import ScenarioError
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    sc = load_scenario("enablement:brigade-antwerp-aachen")
+    road = {"mode": "road", "quay": None, "to": "border-e40-lichtenbusch"}
+    mv = [m.model_copy(update=road) if m.unit == "1-CAB-TRK" else m for m in sc.movements]
+    for bad, field in (
+        ({"het_type": "boxer9"}, "resources.het_type"),
+        ({"het_park": "nowhere"}, "resources.het_park"),
+    ):
+        res = sc.resources.model_copy(update={"hets": 4, **bad})
+        with pytest.raises(ScenarioError, match=field):
+            make_plan(sc.model_copy(update={"movements": mv, "resources": res}), network=belgium_network)
