@@ -1,7 +1,17 @@
 """Benchmark: OSM network build against plain osmnx ``graph_from_xml`` on the same repaired data.
 
-Each side runs in a fresh process so that peak memory (ru_maxrss) is its own; the
-memory after imports is subtracted too, as the libraries themselves weigh ~250 MB.
+Each side runs in a fresh process so that peak memory is its own, and the memory
+after imports is subtracted (the libraries themselves weigh ~240 MB). Two modes:
+
+- ``cold``: the first build in the process, as a user's one-off command runs it;
+  lazily loaded code (pandas kernels, PROJ tables, libosmium buffers) counts;
+- ``warm``: each side first builds a small extract, then the peak is reset
+  (``/proc/self/clear_refs``) and the measured build starts: the memory and time
+  that grow with the data, which decide whether a country extract fits.
+
+The scaling runs tile the repaired Antwerp ways side by side (9 and 25 copies) and
+report each side's marginal seconds and MB per million OSM nodes (the slope between
+the two sizes), which is what extrapolates to Belgium (~40 M nodes).
 """
 
 from __future__ import annotations
@@ -11,41 +21,67 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from enablement.network.osm import WayTable
 
 CHILD = r"""
 import json, sys, time
-what, path = sys.argv[1], sys.argv[2]
+what, path, warm = sys.argv[1], sys.argv[2], sys.argv[3]
 
-def peak_mb():
-    # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across exec
+def status(key):
     for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
+        if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 import osmnx as ox
 from enablement.network.osm import build_network
-base = peak_mb()
+
+def run(p):
+    if what == "ours":
+        net = build_network(osm_file=p)
+        return {"nodes": net.n_nodes, "edges": net.n_edges}
+    g = ox.graph_from_xml(p, simplify=True, retain_all=True)
+    return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+
+if warm != "-":
+    run(warm)
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset VmHWM to the current resident size
+base = status("VmRSS")
 t0 = time.perf_counter()
-if what == "ours":
-    net = build_network(osm_file=path)
-    size = {"nodes": net.n_nodes, "edges": net.n_edges}
-else:
-    g = ox.graph_from_xml(path, simplify=True, retain_all=True)
-    size = {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+size = run(path)
 elapsed = time.perf_counter() - t0
-peak = peak_mb()
-out = {"seconds": elapsed, "peak_rss_mb": peak, "import_rss_mb": base, "delta_mb": peak - base}
+peak = status("VmHWM")
+out = {"seconds": elapsed, "peak_rss_mb": peak, "base_rss_mb": base, "delta_mb": peak - base}
 print(json.dumps({**out, **size}))
 """
 
 
-def _child(what: str, path: Path) -> dict:
+def _child(what: str, path: Path, warm: Path | None = None) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, what, str(path)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, what, str(path), str(warm) if warm else "-"],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _pair(path: Path, warm: Path | None) -> dict:
+    ours = _child("ours", path, warm)
+    osmnx = _child("osmnx", path, warm)
+    return {
+        "ours": ours,
+        "osmnx_graph_from_xml": osmnx,
+        "speedup": round(osmnx["seconds"] / ours["seconds"], 2),
+        "memory_ratio_delta": round(osmnx["delta_mb"] / max(ours["delta_mb"], 1.0), 2),
+    }
 
 
 def write_repaired_xml(src: Path, dst: Path) -> dict[str, int]:
@@ -53,10 +89,10 @@ def write_repaired_xml(src: Path, dst: Path) -> dict[str, int]:
     from enablement.network.osm import read_osm_file
 
     ways = read_osm_file(src)
-    return {"nodes": write_tiled_xml(src, dst, 1, ways=ways), "ways": len(ways)}
+    return {"nodes": write_tiled_xml(src, dst, 1, ways=ways), "ways": len(np.unique(ways.way_id))}
 
 
-def write_tiled_xml(src: Path, dst: Path, tiles: int, ways: list | None = None) -> int:
+def write_tiled_xml(src: Path, dst: Path, tiles: int, ways: WayTable | None = None) -> int:
     """The repaired ways of ``src`` copied ``tiles`` times side by side (ids offset): a larger extract.
 
     Returns the number of OSM nodes written. Lets the benchmark see how both builds
@@ -65,43 +101,75 @@ def write_tiled_xml(src: Path, dst: Path, tiles: int, ways: list | None = None) 
     from enablement.network.osm import read_osm_file
 
     ways = read_osm_file(src) if ways is None else ways
-    nodes: dict[int, tuple[float, float]] = {}
-    for w in ways:
-        for ref, lon, lat in zip(w.nodes.tolist(), w.lon.tolist(), w.lat.tolist(), strict=True):
-            nodes[ref] = (lon, lat)
+    refs, first = np.unique(ways.refs, return_index=True)
+    lon, lat = ways.lon[first], ways.lat[first]
     side = int(tiles**0.5 + 0.999)
     with dst.open("w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
         for t in range(tiles):
             dx, dy, off = (t % side) * 0.25, (t // side) * 0.15, t * 10**11
-            for ref in sorted(nodes):
-                lon, lat = nodes[ref]
-                fh.write(f'<node id="{ref + off}" lat="{lat + dy:.7f}" lon="{lon + dx:.7f}"/>\n')
+            for ref, x, y in zip(refs.tolist(), lon.tolist(), lat.tolist(), strict=True):
+                fh.write(f'<node id="{ref + off}" lat="{y + dy:.7f}" lon="{x + dx:.7f}"/>\n')
         for t in range(tiles):
             off = t * 10**11
-            for k, w in enumerate(ways):
-                fh.write(f'<way id="{w.way_id * 1000 + k % 1000 + off}">')
-                fh.write("".join(f'<nd ref="{r + off}"/>' for r in w.nodes.tolist()))
-                fh.write("".join(f"<tag k={quoteattr(a)} v={quoteattr(b)}/>" for a, b in w.tags.items()))
+            for k in range(len(ways)):
+                tags = ways.tags(k)
+                way_refs = ways.nodes(k)[0]
+                fh.write(f'<way id="{int(ways.way_id[k]) * 1000 + k % 1000 + off}">')
+                fh.write("".join(f'<nd ref="{r + off}"/>' for r in way_refs.tolist()))
+                fh.write("".join(f"<tag k={quoteattr(a)} v={quoteattr(b)}/>" for a, b in tags.items()))
                 fh.write("</way>\n")
         fh.write("</osm>\n")
-    return len(nodes) * tiles
+    return int(refs.size) * tiles
 
 
-def bench_scale(pbf: Path, tiles: int = 9) -> dict:
-    """Both builds on the Antwerp ways tiled ``tiles`` times (same XML for both)."""
+def write_small_xml(src: Path, dst: Path, n_ways: int = 300) -> None:
+    """The first ``n_ways`` repaired ways of ``src``: the warm-up extract."""
+    from enablement.network.osm import read_osm_file
+
+    ways = read_osm_file(src)
+    keep = np.arange(min(n_ways, len(ways)))
+    small = type(ways)(
+        ways.way_id[keep],
+        ways.tagset[keep],
+        ways.offsets[: keep.size + 1],
+        ways.refs[: ways.offsets[keep.size]],
+        ways.lon[: ways.offsets[keep.size]],
+        ways.lat[: ways.offsets[keep.size]],
+        ways.tagsets,
+        ways.modes,
+    )
+    write_tiled_xml(src, dst, 1, ways=small)
+
+
+def bench_scale(pbf: Path, warm: Path, tiles: tuple[int, ...] = (9, 25)) -> dict:
+    """Both builds on the Antwerp ways tiled side by side (same XML for both), warm."""
+    runs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / "tiled.osm"
-        n = write_tiled_xml(pbf, xml, tiles)
-        ours = _child("ours", xml)
-        osmnx = _child("osmnx", xml)
+        for t in tiles:
+            xml = Path(tmp) / f"tiled-{t}.osm"
+            n = write_tiled_xml(pbf, xml, t)
+            runs[t] = {"tiles": t, "osm_nodes": n, **_pair(xml, warm)}
+            xml.unlink()
+    lo, hi = runs[tiles[0]], runs[tiles[-1]]
+    millions = (hi["osm_nodes"] - lo["osm_nodes"]) / 1e6
+
+    def slope(side: str, key: str) -> float:
+        return (hi[side][key] - lo[side][key]) / millions
+
+    marginal = {
+        side: {
+            "seconds_per_million_nodes": round(slope(side, "seconds"), 2),
+            "mb_per_million_nodes": round(slope(side, "delta_mb"), 1),
+        }
+        for side in ("ours", "osmnx_graph_from_xml")
+    }
+    o, x = marginal["ours"], marginal["osmnx_graph_from_xml"]
     return {
-        "tiles": tiles,
-        "osm_nodes": n,
-        "ours": ours,
-        "osmnx_graph_from_xml": osmnx,
-        "speedup": round(osmnx["seconds"] / ours["seconds"], 2),
-        "memory_ratio_delta": round(osmnx["delta_mb"] / max(ours["delta_mb"], 1.0), 2),
+        "runs": list(runs.values()),
+        "marginal": marginal,
+        "marginal_speedup": round(x["seconds_per_million_nodes"] / o["seconds_per_million_nodes"], 2),
+        "marginal_memory_ratio": round(x["mb_per_million_nodes"] / max(o["mb_per_million_nodes"], 0.1), 2),
     }
 
 
@@ -112,29 +180,33 @@ def count_osm_nodes(path: Path) -> int:
 
 
 def bench_osm(pbf: Path) -> dict:
+    """Antwerp (cold and warm, PBF and repaired XML), the tiled scaling runs and the extrapolation."""
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "repaired.osm"
+        warm = Path(tmp) / "warm-up.osm"
         kept = write_repaired_xml(pbf, xml)
+        write_small_xml(pbf, warm)
+        cold = _pair(xml, None)
+        hot = _pair(xml, warm)
         ours_pbf = _child("ours", pbf)
-        ours_xml = _child("ours", xml)
-        osmnx = _child("osmnx", xml)
+        ours_pbf_warm = _child("ours", pbf, warm)
+        scale = bench_scale(pbf, warm)
     n_nodes = count_osm_nodes(pbf)
-    per_million = ours_pbf["seconds"] / (n_nodes / 1e6)
-    scale = bench_scale(pbf)
+    per_million = ours_pbf_warm["seconds"] / (n_nodes / 1e6)
+    marginal = scale["marginal"]["ours"]
     return {
-        "scale_9_tiles": scale,
         "file": pbf.name,
         "osm_nodes_in_file": n_nodes,
         "repaired_subset": kept,
-        "ours_from_pbf": ours_pbf,
-        "ours_from_repaired_xml": ours_xml,
-        "osmnx_graph_from_xml": osmnx,
-        "speedup_same_data": round(osmnx["seconds"] / ours_xml["seconds"], 2),
-        "speedup_pbf_vs_osmnx_xml": round(osmnx["seconds"] / ours_pbf["seconds"], 2),
-        "memory_ratio_delta": round(osmnx["delta_mb"] / max(ours_xml["delta_mb"], 1.0), 2),
-        "memory_ratio_peak": round(osmnx["peak_rss_mb"] / ours_xml["peak_rss_mb"], 2),
-        "seconds_per_million_osm_nodes": round(per_million, 2),
+        "antwerp_cold": cold,
+        "antwerp_warm": hot,
+        "ours_from_pbf_cold": ours_pbf,
+        "ours_from_pbf_warm": ours_pbf_warm,
+        "scale": scale,
+        "seconds_per_million_osm_nodes_pbf": round(per_million, 2),
         "belgium_40M_nodes_extrapolated_min": round(per_million * 40 / 60, 1),
+        "belgium_40M_nodes_marginal_min": round(marginal["seconds_per_million_nodes"] * 40 / 60, 1),
+        "belgium_40M_nodes_marginal_gb": round(marginal["mb_per_million_nodes"] * 40 / 1024, 1),
     }
 
 

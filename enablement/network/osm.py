@@ -9,13 +9,16 @@ Two sources feed one pipeline:
   Overpass client, with osmnx's cache folder pointed at ours; its JSON responses
   are read by the same way reader as recorded responses in the tests.
 
-Both give :class:`WayRecord` lists. Ways that reference nodes missing from the
-data (every clipped extract has them) are repaired by trimming the missing parts:
-a way splits into its runs of known nodes, and the counts go into the build
-report. :func:`network_from_ways` then splits ways at shared nodes (so an edge
-never spans two ways: a bridge with its own tags stays its own edge), parses tags
-into typed columns with their raw strings and provenance, projects to EPSG:3812,
-renumbers nodes in Hilbert order and sets speeds and travel times per mode.
+Both give a :class:`WayTable`: flat arrays of node ids and locations plus one tag
+set per distinct combination of the tags read, so memory grows with the roads and
+railways kept and no Python object is made per node. Ways that reference nodes
+missing from the data (every clipped extract has them) are repaired by trimming
+the missing parts: a way splits into its runs of known nodes, and the counts go
+into the build report. :func:`network_from_ways` then splits ways at shared nodes,
+joins pass-through nodes where no tag read changes (a bridge with its own tags
+stays its own edge), parses each tag set once into typed columns with raw strings
+and provenance, projects to EPSG:3812, renumbers nodes in Hilbert order and sets
+speeds and travel times per mode, all on arrays; frames are made once, at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +37,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import osmium
 import pandas as pd
 import pyproj
 import shapely
@@ -43,13 +49,13 @@ from ..defaults import figure
 from ..errors import NetworkError
 from ..kernels import hilbert_codes
 from . import tags as osm_tags
-from .model import CRS, Network, with_transfer_edges
-from .simplify import consolidate_junctions, merge_chains
+from .model import CRS, MODES, Network, with_transfer_edges
+from .simplify import consolidate_junctions
 
 __all__ = [
     "DEFAULT_HIGHWAYS",
     "BuildReport",
-    "WayRecord",
+    "WayTable",
     "build_network",
     "fetch_overpass",
     "network_from_ways",
@@ -127,15 +133,54 @@ TEXT_TAGS = (
 
 
 @dataclass
-class WayRecord:
-    """A highway or railway way: its node ids, coordinates (lon/lat) and tags."""
+class WayTable:
+    """Highway and railway ways as flat arrays (no Python object per way or node).
 
-    way_id: int
-    mode: str
-    nodes: np.ndarray
+    Attributes
+    ----------
+    way_id
+        OSM way id per row (int64). A way split around missing nodes gives several rows.
+    tagset
+        Row's index into ``tagsets`` (int32): ways with the same relevant tags share one.
+    offsets
+        Row ``i`` holds nodes ``offsets[i]:offsets[i + 1]`` of ``refs``/``lon``/``lat``.
+    refs, lon, lat
+        Node ids and locations (degrees, NaN where the data lacks the node).
+    tagsets
+        Distinct tag dictionaries (only the keys the build reads).
+    modes
+        ``"road"`` or ``"rail"`` per tag set.
+    """
+
+    way_id: np.ndarray
+    tagset: np.ndarray
+    offsets: np.ndarray
+    refs: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
-    tags: dict[str, str]
+    tagsets: list[dict[str, str]]
+    modes: list[str]
+
+    def __len__(self) -> int:
+        return int(self.way_id.size)
+
+    @property
+    def n_refs(self) -> int:
+        """Number of node references over all rows."""
+        return int(self.refs.size)
+
+    def mode_of_rows(self) -> np.ndarray:
+        """``"road"``/``"rail"`` per row."""
+        return np.asarray(self.modes, dtype=object)[self.tagset] if len(self) else np.empty(0, object)
+
+    def tags(self, row: int) -> dict[str, str]:
+        """Tags of one row."""
+        return self.tagsets[int(self.tagset[row])]
+
+    def nodes(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(refs, lon, lat)`` of one row."""
+        a, b = int(self.offsets[row]), int(self.offsets[row + 1])
+        return self.refs[a:b], self.lon[a:b], self.lat[a:b]
 
 
 @dataclass
@@ -167,6 +212,8 @@ class BuildReport:
     unparsed: Counter[str] = field(default_factory=Counter)
     features: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
+    merged_nodes: int | None = None
+    """Pass-through nodes removed by simplification (None when not simplified)."""
     feature_points: list[tuple[str, str, int, float, float, str]] = field(default_factory=list)
     """(kind, OSM type, OSM id, lon, lat, name) of yards, platforms and loading ramps."""
 
@@ -180,6 +227,7 @@ class BuildReport:
             "unparsed": dict(self.unparsed),
             "features": dict(self.features),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            **({} if self.merged_nodes is None else {"merged_nodes": self.merged_nodes}),
         }
 
 
@@ -192,11 +240,14 @@ def _mode(tags: dict[str, str], highways: Sequence[str], rail: bool) -> str | No
 
 
 def _feature_kinds(tags: dict[str, str]) -> list[str]:
+    """Rail feature kinds of an object: ``rail_yard``, ``platform`` (rail only), ``loading_ramp``."""
     kinds = []
     if tags.get("landuse") == "railway" or (tags.get("railway") == "rail" and tags.get("service") == "yard"):
         kinds.append("rail_yard")
-    if tags.get("railway") == "platform" or tags.get("public_transport") == "platform":
-        kinds.append("platform")
+    if tags.get("railway") == "platform" or (
+        tags.get("public_transport") == "platform" and tags.get("train") == "yes"
+    ):
+        kinds.append("platform")  # bus and tram platforms are not rail platforms
     if _is_loading_ramp(tags):
         kinds.append("loading_ramp")
     return kinds
@@ -207,17 +258,16 @@ def _record_features(
     tags: dict[str, str],
     osm_type: str,
     osm_id: int,
-    lons: Sequence[float],
-    lats: Sequence[float],
+    lons: np.ndarray,
+    lats: np.ndarray,
     report: BuildReport,
 ) -> None:
     """Count features and keep their position (the mean of the known node locations)."""
-    known = [(x, y) for x, y in zip(lons, lats, strict=True) if not math.isnan(x)]
+    ok = ~np.isnan(lons)
     for kind in kinds:
         report.features[kind] += 1
-        if known:
-            lon = sum(x for x, _ in known) / len(known)
-            lat = sum(y for _, y in known) / len(known)
+        if ok.any():
+            lon, lat = float(lons[ok].mean()), float(lats[ok].mean())
             report.feature_points.append((kind, osm_type, osm_id, lon, lat, tags.get("name", "")))
 
 
@@ -234,12 +284,26 @@ _FEATURE_TAGS = (
 )
 """Tags of the features kept as points (yards, platforms, loading ramps), as in :func:`_feature_kinds`."""
 
+_KEPT_KEYS = frozenset(
+    {"highway", "railway", "area", "landuse", "public_transport", "train", "military", "ramp", "name"}
+    | set(TEXT_TAGS)
+    | set(ROAD_TAGS)
+    | set(RAIL_TAGS)
+)
+"""Tag keys the build reads; a way's other tags are dropped as it is read."""
+
+_COLUMN_KEYS = {
+    "road": frozenset(TEXT_TAGS) | frozenset(ROAD_TAGS),
+    "rail": frozenset(TEXT_TAGS) | frozenset(RAIL_TAGS),
+}
+"""Tag keys that become edge columns, per mode: what must match for two edges to merge."""
+
 
 def _way_tags(highways: Iterable[str], rail: bool) -> list[tuple[str, str]]:
     """Exact tags of the ways worth reading: the road classes, rail and the feature tags.
 
     Given to pyosmium's ``TagFilter`` so that the rest of the file (footways,
-    buildings, tracks not asked for) never reaches Python.
+    buildings, tracks not asked for) never leaves libosmium.
     """
     out = [("highway", h) for h in sorted(set(highways))]
     if rail:
@@ -257,44 +321,216 @@ def _is_loading_ramp(tags: dict[str, str]) -> bool:
     )
 
 
-def _split_known(
-    way_id: int,
-    mode: str,
-    refs: list[int],
-    lons: list[float],
-    lats: list[float],
-    tags: dict[str, str],
-    report: BuildReport,
-) -> list[WayRecord]:
-    """Split a way into runs of nodes with known locations (trimming the missing ones)."""
-    known = [not math.isnan(x) for x in lons]
-    missing = known.count(False)
-    if not missing:
-        return [WayRecord(way_id, mode, np.asarray(refs, np.int64), np.asarray(lons), np.asarray(lats), tags)]
-    report.missing_nodes += missing
-    out = []
-    run: list[int] = []
-    for i, ok in enumerate([*known, False]):
-        if ok:
-            run.append(i)
-            continue
-        if len(run) >= 2:
-            out.append(
-                WayRecord(
-                    way_id,
-                    mode,
-                    np.asarray([refs[j] for j in run], np.int64),
-                    np.asarray([lons[j] for j in run]),
-                    np.asarray([lats[j] for j in run]),
-                    tags,
-                )
+class _TableBuilder:
+    """Collects ways chunk by chunk into a :class:`WayTable`; equal tag sets are stored once."""
+
+    def __init__(self, highways: Sequence[str], rail: bool, report: BuildReport) -> None:
+        self.highways = tuple(highways)
+        self.rail = rail
+        self.report = report
+        self.tagsets: list[dict[str, str]] = []
+        self._ids: dict[tuple[tuple[str, str], ...], int] = {}
+        self._mode: list[int] = []  # index into MODES, -1 for a feature-only way
+        self._kinds: list[list[str]] = []
+        self._raw: dict[bytes, int] = {}
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+
+    def tagset(self, tags: dict[str, str]) -> int:
+        """Id of the kept part of ``tags`` (new ids for new tag sets)."""
+        items = tuple(sorted((k, v) for k, v in tags.items() if k in _KEPT_KEYS))
+        got = self._ids.get(items)
+        if got is None:
+            got = self._ids[items] = len(self.tagsets)
+            kept = dict(items)
+            self.tagsets.append(kept)
+            mode = _mode(kept, self.highways, self.rail)
+            self._mode.append(-1 if mode is None else MODES.index(mode))
+            self._kinds.append(_feature_kinds(kept))
+        return got
+
+    def tagset_of_opl(self, raw: bytes) -> int:
+        """Tag set id of an OPL tag field (cached on the raw bytes)."""
+        got = self._raw.get(raw)
+        if got is None:
+            if len(self._raw) > 200_000:
+                self._raw.clear()  # bounded: a country has millions of distinct tag strings
+            got = self._raw[raw] = self.tagset(_opl_tags(raw))
+        return got
+
+    def add_node(self, osm_id: int, tags: dict[str, str], lon: float, lat: float) -> None:
+        """Record a tagged node when it is a rail feature."""
+        if kinds := _feature_kinds(tags):
+            _record_features(kinds, tags, "node", osm_id, np.array([lon]), np.array([lat]), self.report)
+
+    def add(
+        self,
+        way_ids: Sequence[int] | np.ndarray,
+        tagsets: Sequence[int] | np.ndarray,
+        counts: Sequence[int] | np.ndarray,
+        refs: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+    ) -> None:
+        """Add ways (``counts[i]`` nodes each, flat): features are recorded, road and rail ways kept."""
+        ids = np.asarray(way_ids, np.int64)
+        ts = np.asarray(tagsets, np.int64)
+        sizes = np.asarray(counts, np.int64)
+        if not ids.size:
+            return
+        mode = np.asarray(self._mode, np.int64)[ts]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        has_kinds = np.asarray([bool(k) for k in self._kinds], bool)[ts]
+        for i in np.flatnonzero(has_kinds).tolist():
+            a, b = offsets[i], offsets[i + 1]
+            t = int(ts[i])
+            _record_features(
+                self._kinds[t], self.tagsets[t], "way", int(ids[i]), lon[a:b], lat[a:b], self.report
             )
-        run = []
-    if out:
-        report.ways_trimmed += 1
-    else:
-        report.ways_dropped += 1
+        for code, name in enumerate(MODES):
+            self.report.ways_read[name] += int(np.count_nonzero(mode == code))
+        keep = mode >= 0
+        if not keep.all():
+            at = np.repeat(keep, sizes)
+            ids, ts, sizes, refs, lon, lat = ids[keep], ts[keep], sizes[keep], refs[at], lon[at], lat[at]
+        self._chunks.append((ids, ts, sizes, refs, lon, lat))
+
+    def table(self) -> WayTable:
+        """Return the ways collected, trimmed of missing nodes."""
+        parts = list(zip(*self._chunks, strict=True)) if self._chunks else [[np.empty(0, np.int64)]] * 6
+        ids, ts, sizes = (np.concatenate(p).astype(np.int64) for p in parts[:3])
+        refs = np.concatenate(parts[3]).astype(np.int64)
+        lon, lat = (np.concatenate(p).astype(float) for p in parts[4:])
+        self._chunks = []
+        modes = [MODES[m] if m >= 0 else "" for m in self._mode]
+        table = WayTable(
+            ids,
+            ts.astype(np.int32),
+            np.concatenate([[0], np.cumsum(sizes)]),
+            refs,
+            lon,
+            lat,
+            self.tagsets,
+            modes,
+        )
+        return _trim_missing(table, self.report)
+
+
+def _trim_missing(table: WayTable, report: BuildReport) -> WayTable:
+    """Split ways into their runs of nodes with known locations (trimming the missing ones).
+
+    A way keeps every run of two or more known nodes as its own row; one with none
+    left is dropped. Counts go to ``report``.
+    """
+    known = ~np.isnan(table.lon)
+    sizes = np.diff(table.offsets)
+    n = len(table)
+    row = np.repeat(np.arange(n), sizes)
+    pos = np.arange(known.size)
+    first = np.zeros(known.size, bool)
+    first[table.offsets[:-1][sizes > 0]] = True
+    prev_known = np.concatenate([[False], known[:-1]])
+    starts = known & (first | ~prev_known)
+    run = np.cumsum(starts) - 1
+    run_len = np.bincount(run[known], minlength=int(starts.sum()))
+    good = run_len >= 2
+    keep = known.copy()
+    keep[known] = good[run[known]]
+    if keep.all():
+        return table
+    missing_rows = np.bincount(row[~known], minlength=n) > 0
+    run_row = row[pos[starts]]
+    kept_runs = np.bincount(run_row[good], minlength=n)
+    report.missing_nodes += int(np.count_nonzero(~known))
+    report.ways_trimmed += int(np.count_nonzero(missing_rows & (kept_runs > 0)))
+    report.ways_dropped += int(np.count_nonzero(missing_rows & (kept_runs == 0)))
+    new_rows = run_row[good]
+    return WayTable(
+        table.way_id[new_rows],
+        table.tagset[new_rows],
+        np.concatenate([[0], np.cumsum(run_len[good])]),
+        table.refs[keep],
+        table.lon[keep],
+        table.lat[keep],
+        table.tagsets,
+        table.modes,
+    )
+
+
+_OPL_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
+_OPL_NODE_SEPARATORS = bytes.maketrans(b"nxy,", b"    ")
+_OPL_FORMAT = "opl,locations_on_ways=true,add_metadata=false"
+"""libosmium's OPL writer with each way's node locations inline (``n<id>x<lon>y<lat>``)."""
+
+
+def _opl_unescape(text: str) -> str:
+    return _OPL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "%" in text else text
+
+
+def _opl_tags(raw: bytes) -> dict[str, str]:
+    """Read the kept tags of an OPL tag field (``k=v,k2=v2``, special characters as ``%hex%``)."""
+    out: dict[str, str] = {}
+    if not raw:
+        return out
+    for item in raw.decode("utf-8").split(","):
+        key, _, value = item.partition("=")
+        key = _opl_unescape(key)
+        if key in _KEPT_KEYS:
+            out[key] = _opl_unescape(value)
     return out
+
+
+def _opl_block(data: bytes, builder: _TableBuilder, source: Path) -> None:
+    """Parse whole OPL lines: one Python step per way, node lists parsed by numpy in one go."""
+    ids: list[int] = []
+    sets: list[int] = []
+    counts: list[int] = []
+    fields: list[bytes] = []
+    for line in data.split(b"\n"):
+        kind = line[:1]
+        if kind == b"w":
+            head, tags, nodes = line.split(b" ", 2)
+            ids.append(int(head[1:]))
+            sets.append(builder.tagset_of_opl(tags[1:]))
+            nodes = nodes[1:]
+            counts.append(nodes.count(b",") + 1 if nodes else 0)
+            fields.append(nodes)
+        elif kind == b"n":
+            head, tags, x, y = line.split(b" ")
+            if len(x) > 1 and len(y) > 1:
+                builder.add_node(int(head[1:]), _opl_tags(tags[1:]), float(x[1:]), float(y[1:]))
+    if not ids:
+        return
+    # "n12x4.4y51.2,n13xy" -> "12 4.4 51.2 13 NAN NAN" (a node without a location has empty x and y)
+    text = (b",".join(fields) + b",").replace(b"xy,", b"xNANyNAN,").translate(_OPL_NODE_SEPARATORS)
+    values = np.fromstring(text, sep=" ")  # text mode: C parsing, no Python object per number
+    total = sum(counts)
+    if values.size != 3 * total:
+        msg = f"{source}: node lists could not be read ({values.size} numbers for {total} nodes)"
+        raise NetworkError(msg)
+    values = values.reshape(-1, 3)
+    builder.add(ids, sets, counts, values[:, 0].astype(np.int64), values[:, 1].copy(), values[:, 2].copy())
+
+
+def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -> None:
+    """Road, rail and feature objects of ``path`` with their node locations, written as OPL by libosmium.
+
+    Everything runs in C++ (pyosmium's filters and location index as handlers): no
+    Python object is made for a node or a way here.
+    """
+    writer = osmium.SimpleWriter(osmium.io.File(str(out), _OPL_FORMAT))
+    locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
+    locations.ignore_errors()  # clipped extracts: missing nodes are repaired afterwards
+    try:
+        osmium.apply(
+            str(path),
+            locations,
+            osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY),
+            osmium.filter.TagFilter(*_way_tags(highways, rail)).enable_for(osmium.osm.WAY),
+            osmium.filter.TagFilter(*_FEATURE_TAGS).enable_for(osmium.osm.NODE),
+            writer,
+        )
+    finally:
+        writer.close()
 
 
 def read_osm_file(
@@ -303,8 +539,13 @@ def read_osm_file(
     *,
     rail: bool = True,
     report: BuildReport | None = None,
-) -> list[WayRecord]:
+    chunk_bytes: int = 1 << 23,
+) -> WayTable:
     """Read highway and railway ways with their node locations from an OSM file.
+
+    libosmium filters the file and attaches node locations to the ways it keeps,
+    writing them as OPL to a temporary file; that file is parsed in chunks into flat
+    arrays, so memory grows with the roads and railways kept, not with the file.
 
     Parameters
     ----------
@@ -316,10 +557,12 @@ def read_osm_file(
         Keep ``railway=rail`` ways.
     report
         Filled with counts (missing nodes, trimmed ways, features).
+    chunk_bytes
+        Size of the pieces the filtered data is parsed in.
 
     Returns
     -------
-    list of WayRecord
+    WayTable
         Ways, split where nodes are missing.
 
     Raises
@@ -327,61 +570,32 @@ def read_osm_file(
     NetworkError
         When the file cannot be read.
     """
-    import osmium
-
     report = report if report is not None else BuildReport()
     p = Path(path)
     if not p.is_file():
         msg = f"{p}: no such OSM file"
         raise NetworkError(msg)
     t0 = time.perf_counter()
-    ways: list[WayRecord] = []
-    wanted = set(highways)
-    try:
-        # node locations are indexed in C++; only tagged objects of interest reach Python
-        fp = (
-            osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.TagFilter(*_way_tags(wanted, rail)).enable_for(osmium.osm.WAY))
-            .with_filter(osmium.filter.TagFilter(*_FEATURE_TAGS).enable_for(osmium.osm.NODE))
-        )
-        for obj in fp:
-            if obj.is_node():
-                if "railway" in obj.tags or "military" in obj.tags:
-                    tags = dict(obj.tags)
-                    kinds = _feature_kinds(tags)
-                    if kinds and obj.location.valid():
-                        _record_features(
-                            kinds, tags, "node", obj.id, [obj.location.lon], [obj.location.lat], report
-                        )
-                continue
-            if not obj.is_way():
-                continue
-            tags = dict(obj.tags)
-            kinds = _feature_kinds(tags)
-            mode = _mode(tags, tuple(wanted), rail)
-            if mode is None and not kinds:
-                continue
-            refs, lons, lats = [], [], []
-            for n in obj.nodes:
-                refs.append(n.ref)
-                if n.location.valid():
-                    lons.append(n.location.lon)
-                    lats.append(n.location.lat)
-                else:
-                    lons.append(math.nan)
-                    lats.append(math.nan)
-            if kinds:
-                _record_features(kinds, tags, "way", obj.id, lons, lats, report)
-            if mode is None:
-                continue
-            report.ways_read[mode] += 1
-            ways.extend(_split_known(obj.id, mode, refs, lons, lats, tags, report))
-    except RuntimeError as exc:
-        msg = f"{p}: cannot be read as OpenStreetMap data ({exc})"
-        raise NetworkError(msg) from None
+    builder = _TableBuilder(highways, rail, report)
+    with tempfile.TemporaryDirectory(prefix="enablement-osm-") as tmp:
+        opl = Path(tmp) / "filtered.opl"
+        try:
+            _filter_to_opl(p, opl, highways, rail)
+        except RuntimeError as exc:
+            msg = f"{p}: cannot be read as OpenStreetMap data ({exc})"
+            raise NetworkError(msg) from None
+        with opl.open("rb") as fh:
+            rest = b""
+            while block := fh.read(chunk_bytes):
+                data = rest + block
+                cut = data.rfind(b"\n") + 1
+                _opl_block(data[:cut], builder, p)
+                rest = data[cut:]
+            if rest.strip():
+                _opl_block(rest, builder, p)
+    table = builder.table()
     report.seconds["read"] = time.perf_counter() - t0
-    return ways
+    return table
 
 
 def read_overpass_json(
@@ -390,39 +604,37 @@ def read_overpass_json(
     *,
     rail: bool = True,
     report: BuildReport | None = None,
-) -> list[WayRecord]:
+) -> WayTable:
     """Read ways from Overpass JSON responses (``out;`` with nodes), as from a file."""
     report = report if report is not None else BuildReport()
     t0 = time.perf_counter()
+    builder = _TableBuilder(highways, rail, report)
     nodes: dict[int, tuple[float, float]] = {}
     raw_ways: dict[int, dict[str, Any]] = {}
     for response in responses:
         for el in response.get("elements", []):
             if el.get("type") == "node":
                 nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
-                ntags = {str(k): str(v) for k, v in el.get("tags", {}).items()}
-                if kinds := _feature_kinds(ntags):
-                    _record_features(
-                        kinds, ntags, "node", int(el["id"]), [float(el["lon"])], [float(el["lat"])], report
-                    )
+                if el.get("tags"):
+                    ntags = {str(k): str(v) for k, v in el["tags"].items()}
+                    builder.add_node(int(el["id"]), ntags, float(el["lon"]), float(el["lat"]))
             elif el.get("type") == "way":
                 raw_ways[int(el["id"])] = el
-    ways: list[WayRecord] = []
+    ids, sets, counts, refs = [], [], [], []
     for wid in sorted(raw_ways):
         el = raw_ways[wid]
-        tags = {str(k): str(v) for k, v in el.get("tags", {}).items()}
-        refs = [int(r) for r in el.get("nodes", [])]
-        lons = [nodes.get(r, (math.nan, math.nan))[0] for r in refs]
-        lats = [nodes.get(r, (math.nan, math.nan))[1] for r in refs]
-        if kinds := _feature_kinds(tags):
-            _record_features(kinds, tags, "way", wid, lons, lats, report)
-        mode = _mode(tags, highways, rail)
-        if mode is None:
-            continue
-        report.ways_read[mode] += 1
-        ways.extend(_split_known(wid, mode, refs, lons, lats, tags, report))
+        way_refs = [int(r) for r in el.get("nodes", [])]
+        ids.append(wid)
+        sets.append(builder.tagset({str(k): str(v) for k, v in el.get("tags", {}).items()}))
+        counts.append(len(way_refs))
+        refs.extend(way_refs)
+    missing = (math.nan, math.nan)
+    lon = np.array([nodes.get(r, missing)[0] for r in refs], float)
+    lat = np.array([nodes.get(r, missing)[1] for r in refs], float)
+    builder.add(ids, sets, counts, np.asarray(refs, np.int64), lon, lat)
+    table = builder.table()
     report.seconds["read"] = time.perf_counter() - t0
-    return ways
+    return table
 
 
 def overpass_filters(highways: Sequence[str], rail: bool) -> list[str]:
@@ -483,45 +695,6 @@ def _oneway(tags: dict[str, str]) -> int:
     return 0
 
 
-def _parse_tags(ways: list[WayRecord], report: BuildReport) -> pd.DataFrame:
-    """One row per way record with typed, raw and provenance columns.
-
-    Built column by column; each distinct raw value is parsed once (a city has a
-    few dozen distinct ``maxspeed`` strings across thousands of ways).
-    """
-    n = len(ways)
-    cols: dict[str, list[Any]] = {
-        "osm_way": [w.way_id for w in ways],
-        "mode": [w.mode for w in ways],
-    }
-    for key in TEXT_TAGS:
-        values = [w.tags.get(key) for w in ways]
-        if any(v is not None for v in values):
-            cols[key.replace(":", "_")] = values
-    parsed: dict[tuple[str, str], tuple[float, bool]] = {}
-    for mode, spec in (("road", ROAD_TAGS), ("rail", RAIL_TAGS)):
-        rows = [i for i, w in enumerate(ways) if w.mode == mode]
-        for key, (col, parser) in spec.items():
-            hits = [(i, ways[i].tags[key]) for i in rows if key in ways[i].tags]
-            if not hits:
-                continue
-            if col not in cols:
-                cols[col] = [math.nan] * n
-                cols[f"{col}_raw"] = [None] * n
-                cols[f"{col}_src"] = [None] * n
-            for i, raw in hits:
-                got = parsed.get((key, raw))
-                if got is None:
-                    got = parsed[(key, raw)] = parser(raw)
-                value, ok = got
-                cols[col][i] = value
-                cols[f"{col}_raw"][i] = raw
-                cols[f"{col}_src"][i] = "osm"
-                if not ok:
-                    report.unparsed[key] += 1
-    return pd.DataFrame(cols)
-
-
 def _restrictions(attrs: pd.DataFrame) -> pd.DataFrame:
     """Network restriction columns (see ``EDGE_RESTRICTION_COLUMNS``) from parsed tags."""
 
@@ -541,23 +714,213 @@ def _restrictions(attrs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _tagset_columns(table: WayTable, weights: np.ndarray, report: BuildReport) -> pd.DataFrame:
+    """One row per tag set: mode, text tags, typed values with raw strings and provenance, speeds.
+
+    Each tag set is parsed once; unparseable values are counted once per OSM way
+    (``weights``: ways per tag set).
+    """
+    sets, modes = table.tagsets, table.modes
+    n = len(sets)
+    cols: dict[str, list[Any]] = {"mode": list(modes)}
+    for key in TEXT_TAGS:
+        values = [t.get(key) for t in sets]
+        if any(v is not None for v in values):
+            cols[key.replace(":", "_")] = values
+    text = set(cols)
+    parsed: dict[tuple[str, str], tuple[float, bool]] = {}
+    for mode, spec in (("road", ROAD_TAGS), ("rail", RAIL_TAGS)):
+        rows = [i for i in range(n) if modes[i] == mode]
+        for key, (col, parser) in spec.items():
+            hits = [(i, sets[i][key]) for i in rows if key in sets[i]]
+            if not hits:
+                continue
+            if col not in cols:
+                cols[col] = [math.nan] * n
+                cols[f"{col}_raw"] = [None] * n
+                cols[f"{col}_src"] = [None] * n
+                text |= {f"{col}_raw", f"{col}_src"}
+            for i, raw in hits:
+                got = parsed.get((key, raw))
+                if got is None:
+                    got = parsed[(key, raw)] = parser(raw)
+                value, ok = got
+                cols[col][i] = value
+                cols[f"{col}_raw"][i] = raw
+                cols[f"{col}_src"][i] = "osm"
+                if not ok:
+                    report.unparsed[key] += int(weights[i])
+    # text as object columns (one shared str per tag set, 8 bytes per edge), as a network loaded from a
+    # GeoPackage has them; numbers as float64
+    attrs = pd.DataFrame(
+        {k: np.asarray(v, dtype=object if k in text else float) for k, v in cols.items()}, index=range(n)
+    )
+    restr = _restrictions(attrs)
+    attrs = pd.concat([attrs.drop(columns=[c for c in restr.columns if c in attrs.columns]), restr], axis=1)
+    defaults = figure("osm_default_speed_kmh")
+    cls = np.where(attrs["mode"] == "rail", "rail", attrs.get("highway", pd.Series("", index=attrs.index)))
+    default_speed = pd.Series(cls).map(defaults).fillna(50.0).to_numpy(dtype=float)
+    speed = attrs["maxspeed_kmh"].to_numpy(dtype=float) if "maxspeed_kmh" in attrs else np.full(n, np.nan)
+    tagged = np.isfinite(speed) & (speed > 0)
+    attrs["speed_kmh"] = np.where(tagged, speed, default_speed)
+    attrs["speed_src"] = np.where(tagged, "osm", "default").astype(object)
+    return attrs
+
+
+def _pieces(table: WayTable) -> dict[str, np.ndarray]:
+    """Split ways at graph nodes: way ends and nodes used more than once (per mode).
+
+    Returns the pieces (first and last position in the flat node arrays, end nodes
+    in a compact numbering) and each node's first position.
+    """
+    sizes = np.diff(table.offsets)
+    row = np.repeat(np.arange(len(table), dtype=np.int64), sizes)
+    mode_code = np.asarray([MODES.index(m) if m else 0 for m in table.modes], np.int64)[table.tagset]
+    # road and rail never share a node: mode changes go through transfer edges
+    key = table.refs * 2 + mode_code[row]
+    _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    del key
+    graph = counts[inv] > 1
+    ends = sizes > 0
+    graph[table.offsets[:-1][ends]] = True
+    graph[table.offsets[1:][ends] - 1] = True
+    gp = np.flatnonzero(graph)
+    del graph
+    same = row[gp[:-1]] == row[gp[1:]]
+    a, b = gp[:-1][same], gp[1:][same]
+    ka, kb = inv[a], inv[b]
+    keep = (ka != kb) | (b - a > 1)  # a repeated node in a row is no edge
+    a, b, ka, kb = a[keep], b[keep], ka[keep], kb[keep]
+    used = np.unique(np.concatenate([ka, kb]))
+    node_of_key = np.full(counts.size, -1, np.int64)
+    node_of_key[used] = np.arange(used.size)
+    first = np.empty(counts.size, np.int64)
+    first[inv[::-1]] = np.arange(inv.size - 1, -1, -1)
+    node_pos = first[used]
+    return {
+        "a": a,
+        "b": b,
+        "u": node_of_key[ka],
+        "v": node_of_key[kb],
+        "row": row[a],
+        "node_pos": node_pos,
+        "node_mode": mode_code[row[node_pos]],
+    }
+
+
+def _chains(
+    pu: np.ndarray, pv: np.ndarray, sig: np.ndarray, oneway: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Join pieces through pass-through nodes where nothing changes.
+
+    A node is passed through when exactly two pieces touch it, they lead to two
+    different other nodes, their tag signatures are equal and, on one-way roads,
+    one flows in and the other out. Rings made only of such nodes stay as they are.
+
+    Returns
+    -------
+    piece, reverse, segment, removed
+        The pieces in order along each output segment, whether each is walked
+        against its digitised direction, the segment of each, and the nodes removed.
+    """
+    n_pieces = pu.size
+    ends_node = np.concatenate([pu, pv])
+    ends_piece = np.concatenate([np.arange(n_pieces), np.arange(n_pieces)])
+    ends_side = np.concatenate([np.zeros(n_pieces, np.int64), np.ones(n_pieces, np.int64)])
+    degree = np.bincount(ends_node, minlength=n_nodes)
+    order = np.argsort(ends_node, kind="stable")
+    start = np.cumsum(degree) - degree
+    x = np.flatnonzero(degree == 2)
+    e1, e2 = order[start[x]], order[start[x] + 1]
+    p, q = ends_piece[e1], ends_piece[e2]
+    sp, sq = ends_side[e1], ends_side[e2]
+    other_p = np.where(sp == 0, pv[p], pu[p])
+    other_q = np.where(sq == 0, pv[q], pu[q])
+    enters_p = ((sp == 1) & (oneway[p] == 1)) | ((sp == 0) & (oneway[p] == -1))
+    enters_q = ((sq == 1) & (oneway[q] == 1)) | ((sq == 0) & (oneway[q] == -1))
+    ok = (p != q) & (other_p != other_q) & (sig[p] == sig[q]) & ((oneway[p] == 0) | (enters_p != enters_q))
+    x, p, q, sp, sq = x[ok], p[ok], q[ok], sp[ok], sq[ok]
+    link = np.full((n_pieces, 2), -1, np.int64)
+    link[p, sp] = q
+    link[q, sq] = p
+    linked = link >= 0
+    walk_from = np.flatnonzero(linked.any(axis=1) & ~linked.all(axis=1))
+    links, us, vs = link.tolist(), pu.tolist(), pv.tolist()
+    seen = bytearray(n_pieces)
+    piece: list[int] = []
+    reverse: list[bool] = []
+    segment: list[int] = []
+    n_seg = 0
+    for s in walk_from.tolist():
+        if seen[s]:
+            continue
+        cur, entry = s, (0 if links[s][0] == -1 else 1)
+        while True:
+            seen[cur] = 1
+            piece.append(cur)
+            reverse.append(entry == 1)
+            segment.append(n_seg)
+            node = vs[cur] if entry == 0 else us[cur]
+            nxt = links[cur][1 - entry]
+            if nxt == -1 or seen[nxt]:
+                break
+            entry = 0 if us[nxt] == node else 1
+            cur = nxt
+        n_seg += 1
+    single = np.flatnonzero(np.frombuffer(seen, np.uint8) == 0)
+    removed = np.zeros(n_nodes, bool)
+    removed[x] = True
+    ring = single[linked[single].any(axis=1)]  # rings of pass-through nodes keep their nodes
+    removed[pu[ring]] = False
+    removed[pv[ring]] = False
+    return (
+        np.concatenate([np.asarray(piece, np.int64), single]),
+        np.concatenate([np.asarray(reverse, bool), np.zeros(single.size, bool)]),
+        np.concatenate([np.asarray(segment, np.int64), n_seg + np.arange(single.size)]),
+        removed,
+    )
+
+
+def _segment_lines(
+    a: np.ndarray, b: np.ndarray, piece: np.ndarray, reverse: np.ndarray, segment: np.ndarray, xy: np.ndarray
+) -> np.ndarray:
+    """One linestring per segment from its pieces' coordinates (shared end points once)."""
+    first = np.concatenate([[True], segment[1:] != segment[:-1]])
+    pa, pb = a[piece], b[piece]
+    skip = (~first).astype(np.int64)
+    n_coords = pb - pa + 1 - skip
+    rep = np.repeat(np.arange(piece.size), n_coords)
+    k = np.arange(int(n_coords.sum())) - np.repeat(np.cumsum(n_coords) - n_coords, n_coords) + skip[rep]
+    pos = np.where(reverse[rep], pb[rep] - k, pa[rep] + k)
+    return shapely.linestrings(xy[pos], indices=segment[rep])
+
+
 def network_from_ways(
-    ways: list[WayRecord], report: BuildReport | None = None, *, meta: dict[str, Any] | None = None
+    table: WayTable,
+    report: BuildReport | None = None,
+    *,
+    meta: dict[str, Any] | None = None,
+    simplify: bool = True,
 ) -> Network:
-    """Build a :class:`Network` from way records.
+    """Build a :class:`Network` from a way table.
 
     Ways are split at nodes shared with other ways (or repeated in the same way)
     and at their ends; the pieces become edges whose geometry keeps every
-    intermediate node. One-way roads get one direction, others and rail get two.
+    intermediate node. With ``simplify``, pieces are joined through nodes that only
+    link two of them when no tag read into a column changes there (so a bridge with
+    its own MLC stays its own edge). One-way roads get one direction, others and
+    rail get two. Everything runs on arrays; frames are made once, at the end.
 
     Parameters
     ----------
-    ways
-        Way records (already trimmed of missing nodes).
+    table
+        Ways (already trimmed of missing nodes).
     report
-        Filled with unparsed-tag counts and timings.
+        Filled with unparsed-tag counts, merged nodes and timings.
     meta
         Extra metadata for the network.
+    simplify
+        Join pass-through nodes where nothing changes.
 
     Returns
     -------
@@ -565,106 +928,87 @@ def network_from_ways(
         Nodes in Hilbert order, EPSG:3812, speeds and travel times per mode.
     """
     report = report if report is not None else BuildReport()
-    if not ways:
+    if not len(table):
         msg = "no highway or railway ways in the data; check the area, the file or the road classes"
         raise NetworkError(msg)
     t0 = time.perf_counter()
-    attrs = _parse_tags(ways, report)
-    # graph nodes: way ends and nodes used more than once
-    all_refs = np.concatenate([w.nodes for w in ways])
-    uniq, counts = np.unique(all_refs, return_counts=True)
-    shared = set(uniq[counts > 1].tolist())
-    ends = {int(w.nodes[0]) for w in ways} | {int(w.nodes[-1]) for w in ways}
-    is_graph = shared | ends
-    node_index: dict[tuple[str, int], int] = {}
-    node_mode: list[str] = []
-    node_osm: list[int] = []
-    node_lon: list[float] = []
-    node_lat: list[float] = []
-    pieces: list[tuple[int, int, int, np.ndarray]] = []  # (way row, u, v, projected coordinates)
-    # project every coordinate once
-    sizes = np.fromiter((len(w.nodes) for w in ways), dtype=np.int64, count=len(ways))
-    px, py = _TO_3812.transform(np.concatenate([w.lon for w in ways]), np.concatenate([w.lat for w in ways]))
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    projected = np.column_stack([px, py])
-
-    def node_id(mode: str, ref: int, lon: float, lat: float) -> int:
-        key = (mode, ref)  # road and rail never share a node: mode changes go through transfer edges
-        if key not in node_index:
-            node_index[key] = len(node_mode)
-            node_mode.append(mode)
-            node_osm.append(ref)
-            node_lon.append(lon)
-            node_lat.append(lat)
-        return node_index[key]
-
-    for row, w in enumerate(ways):
-        start = 0
-        for i in range(1, len(w.nodes)):
-            if int(w.nodes[i]) in is_graph or i == len(w.nodes) - 1:
-                u = node_id(w.mode, int(w.nodes[start]), w.lon[start], w.lat[start])
-                v = node_id(w.mode, int(w.nodes[i]), w.lon[i], w.lat[i])
-                if u != v or i - start > 1:
-                    base = offsets[row]
-                    pieces.append((row, u, v, projected[base + start : base + i + 1]))
-                start = i
-    # directions
-    oneway = np.array([_oneway(w.tags) if w.mode == "road" else 0 for w in ways])
-    rec_rows, rec_u, rec_v, geoms = [], [], [], []
-    for row, u, v, line in pieces:
-        if oneway[row] >= 0:
-            rec_rows.append(row)
-            rec_u.append(u)
-            rec_v.append(v)
-            geoms.append(line)
-        if oneway[row] <= 0:
-            rec_rows.append(row)
-            rec_u.append(v)
-            rec_v.append(u)
-            geoms.append(line[::-1])
-    edges = attrs.iloc[rec_rows].reset_index(drop=True)
-    restr = _restrictions(edges)
-    edges = pd.concat([edges.drop(columns=[c for c in restr.columns if c in edges.columns]), restr], axis=1)
-    edges["u"] = np.asarray(rec_u, dtype=np.int64)
-    edges["v"] = np.asarray(rec_v, dtype=np.int64)
-    edges["oneway"] = oneway[rec_rows] != 0
-    if geoms:
-        sizes = np.fromiter((len(g) for g in geoms), dtype=np.int64, count=len(geoms))
-        lines = shapely.linestrings(np.concatenate(geoms), indices=np.repeat(np.arange(len(geoms)), sizes))
-    else:
-        lines = np.empty(0, dtype=object)
-    edges["length_m"] = shapely.length(lines)
-    defaults = figure("osm_default_speed_kmh")
-    cls = np.where(edges["mode"] == "rail", "rail", edges.get("highway", pd.Series("", index=edges.index)))
-    default_speed = pd.Series(cls).map(defaults).fillna(50.0).to_numpy(dtype=float)
-    parsed = (
-        edges["maxspeed_kmh"].to_numpy(dtype=float)
-        if "maxspeed_kmh" in edges
-        else np.full(len(edges), np.nan)
+    _, first_rows = np.unique(table.way_id, return_index=True)
+    weights = np.bincount(table.tagset[first_rows], minlength=len(table.tagsets))
+    attrs = _tagset_columns(table, weights, report)
+    pcs = _pieces(table)
+    ts = table.tagset[pcs["row"]].astype(np.int64)
+    oneway_of_set = np.array(
+        [_oneway(t) if m == "road" else 0 for t, m in zip(table.tagsets, table.modes, strict=True)], np.int64
     )
-    edges["speed_kmh"] = np.where(np.isfinite(parsed) & (parsed > 0), parsed, default_speed)
-    edges["speed_src"] = np.where(np.isfinite(parsed) & (parsed > 0), "osm", "default")
+    sig_ids: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    sig_of_set = np.array(
+        [
+            sig_ids.setdefault(
+                (m, tuple(kv for kv in t.items() if kv[0] in _COLUMN_KEYS.get(m, ()))), len(sig_ids)
+            )
+            for t, m in zip(table.tagsets, table.modes, strict=True)
+        ],
+        np.int64,
+    )
+    attrs["oneway"] = oneway_of_set != 0  # replaces the raw tag column, as a flag
+    n_nodes = pcs["node_pos"].size
+    oneway = oneway_of_set[ts]
+    if simplify:
+        piece, reverse, segment, removed = _chains(pcs["u"], pcs["v"], sig_of_set[ts], oneway, n_nodes)
+    else:
+        piece = np.arange(pcs["u"].size)
+        reverse = np.zeros(piece.size, bool)
+        segment = piece.copy()
+        removed = np.zeros(n_nodes, bool)
+    first_item = np.flatnonzero(np.concatenate([[True], segment[1:] != segment[:-1]]))
+    last_item = np.concatenate([first_item[1:] - 1, [piece.size - 1]])
+    fp, fr, lp, lr = piece[first_item], reverse[first_item], piece[last_item], reverse[last_item]
+    seg_u = np.where(fr, pcs["v"][fp], pcs["u"][fp])
+    seg_v = np.where(lr, pcs["u"][lp], pcs["v"][lp])
+    seg_oneway = oneway[fp] * np.where(fr, -1, 1)
+    seg_set = ts[fp]
+    seg_way = table.way_id[pcs["row"][fp]]
+    # project every coordinate once
+    px, py = _TO_3812.transform(table.lon, table.lat)
+    lines = _segment_lines(pcs["a"], pcs["b"], piece, reverse, segment, np.column_stack([px, py]))
+    seg_len = shapely.length(lines)
+    # nodes kept, in Hilbert order
+    kept = np.flatnonzero(~removed)
+    node_pos = pcs["node_pos"][kept]
+    x, y = px[node_pos], py[node_pos]
+    del px, py
+    order = np.argsort(hilbert_codes(x, y, 16), kind="stable")
+    rank = np.full(n_nodes, -1, np.int64)
+    rank[kept[order]] = np.arange(kept.size)
+    # directed edges: forward unless one-way against the digitised direction, backward unless one-way
+    fwd, bwd = np.flatnonzero(seg_oneway >= 0), np.flatnonzero(seg_oneway <= 0)
+    e_seg = np.concatenate([fwd, bwd])
+    e_u = rank[np.concatenate([seg_u[fwd], seg_v[bwd]])]
+    e_v = rank[np.concatenate([seg_v[fwd], seg_u[bwd]])]
+    geoms = np.concatenate([lines[fwd], shapely.reverse(lines[bwd])])
+    del lines
+    order_e = np.lexsort((e_v, e_u))
+    e_seg, e_u, e_v, geoms = e_seg[order_e], e_u[order_e], e_v[order_e], geoms[order_e]
+    edges = attrs.take(seg_set[e_seg]).reset_index(drop=True)
+    edges.insert(0, "osm_way", seg_way[e_seg])
+    at = edges.columns.get_loc("speed_kmh")
+    for k, (name, values) in enumerate((("u", e_u), ("v", e_v), ("length_m", seg_len[e_seg]))):
+        edges.insert(at + k, name, values)
     edges["time_s"] = edges["length_m"] / (edges["speed_kmh"] / 3.6)
     edges["source"] = "osm"
-    x, y = _TO_3812.transform(np.asarray(node_lon), np.asarray(node_lat))
-    nodes = pd.DataFrame({"mode": node_mode, "x": x, "y": y, "source_id": np.asarray(node_osm, np.int64)})
-    # Hilbert order
-    order = np.argsort(hilbert_codes(nodes["x"].to_numpy(), nodes["y"].to_numpy(), 16), kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    nodes = nodes.iloc[order].reset_index(drop=True)
-    edges["u"] = rank[edges["u"].to_numpy()]
-    edges["v"] = rank[edges["v"].to_numpy()]
-    order_e = np.lexsort((edges["v"].to_numpy(), edges["u"].to_numpy()))
-    edges = edges.iloc[order_e].reset_index(drop=True)
-    lines = lines[order_e]
-    node_gdf = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["x"], nodes["y"]), crs=CRS)
+    node_mode = np.asarray(MODES, dtype=object)[pcs["node_mode"][kept][order]]
+    x, y = x[order], y[order]
+    refs = table.refs[node_pos[order]]
+    nodes = pd.DataFrame({"mode": node_mode, "x": x, "y": y, "source_id": refs})
+    node_gdf = gpd.GeoDataFrame(nodes, geometry=shapely.points(x, y), crs=CRS, copy=False)
     node_gdf.index.name = "node"
-    edge_gdf = gpd.GeoDataFrame(edges, geometry=list(lines), crs=CRS)
+    edge_gdf = gpd.GeoDataFrame(edges, geometry=geoms, crs=CRS, copy=False)
     features = _features_frame(report)
     edge_gdf = _ramp_transfers(node_gdf, edge_gdf, features)
+    if simplify:
+        report.merged_nodes = int(removed.sum())
     report.seconds["build"] = time.perf_counter() - t0
-    lcc = _largest_components(node_gdf, edges)
+    lcc = _largest_components(node_gdf, edge_gdf)
     info = {
         "source": "osm",
         "attribution": "© OpenStreetMap contributors, ODbL 1.0",
@@ -743,8 +1087,9 @@ def build_network(
     rail
         Keep railways.
     simplify
-        Join edges through pass-through nodes where no attribute changes
-        (:func:`~enablement.network.simplify.merge_chains`).
+        Join edges through pass-through nodes where no attribute changes (done on
+        arrays while building; :func:`~enablement.network.simplify.merge_chains`
+        applies the same rule to a built network).
     consolidate_m
         When given, collapse complex junctions whose nodes are joined by road edges
         no longer than this (:func:`~enablement.network.simplify.consolidate_junctions`).
@@ -769,14 +1114,13 @@ def build_network(
         responses = fetch_overpass(place=place, bbox=bbox, polygon=poly, highways=highways, rail=rail)
         ways = read_overpass_json(responses, highways, rail=rail, report=report)
         source = f"overpass: {place or bbox or polygon}"
-    net = network_from_ways(ways, report, meta={"source_detail": source, "highways": list(highways)})
-    t0 = time.perf_counter()
-    if simplify:
-        net = merge_chains(net)
+    net = network_from_ways(
+        ways, report, meta={"source_detail": source, "highways": list(highways)}, simplify=simplify
+    )
     if consolidate_m:
+        t0 = time.perf_counter()
         net = consolidate_junctions(net, consolidate_m)
-    if simplify or consolidate_m:
-        net.meta["report"]["seconds"]["simplify"] = round(time.perf_counter() - t0, 3)
+        net.meta["report"]["seconds"]["consolidate"] = round(time.perf_counter() - t0, 3)
         net.meta["largest_strong_component"] = _largest_components(net.nodes, net.edges)
     logger.info("built network from %s: %s", source, net.meta["report"])
     return net
