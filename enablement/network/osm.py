@@ -936,6 +936,9 @@ def network_from_ways(
     weights = np.bincount(table.tagset[first_rows], minlength=len(table.tagsets))
     attrs = _tagset_columns(table, weights, report)
     pcs = _pieces(table)
+    if not pcs["a"].size:
+        msg = "no highway or railway edges in the data: every way kept is one point; check the file or area"
+        raise NetworkError(msg)
     ts = table.tagset[pcs["row"]].astype(np.int64)
     oneway_of_set = np.array(
         [_oneway(t) if m == "road" else 0 for t, m in zip(table.tagsets, table.modes, strict=True)], np.int64

@@ -101,11 +101,13 @@ def test_a_dual_carriageway_crossing_becomes_one_node():
     assert kept.n_nodes == 8 and (kept.edges["maxweight_t"] == 20.0).sum() == 2
 
 
-def test_merging_keeps_every_route_time_on_the_antwerp_extract(shared_data):
+@pytest.mark.parametrize("how", ["merge_chains", "while building"])
+def test_merging_keeps_every_route_time_on_the_antwerp_extract(shared_data, how):
     from enablement.network.osm import build_network
 
-    raw = build_network(osm_file=shared_data / "osm" / "antwerp-2014.osm.pbf", simplify=False)
-    net = merge_chains(raw)
+    pbf = shared_data / "osm" / "antwerp-2014.osm.pbf"
+    raw = build_network(osm_file=pbf, simplify=False)
+    net = merge_chains(raw) if how == "merge_chains" else build_network(osm_file=pbf)
     assert net.n_nodes < 0.9 * raw.n_nodes
     for mode in ("road", "rail"):
         a = raw.edges.loc[raw.edges["mode"] == mode, "length_m"].sum()
