@@ -173,6 +173,35 @@ def bench_scale(pbf: Path, warm: Path, tiles: tuple[int, ...] = (9, 25)) -> dict
     }
 
 
+def bench_load(pbf: Path, tiles: int = 25, rounds: int = 3) -> dict:
+    """Loading a saved network: the GeoPackage read against the arrays cache (best of ``rounds``)."""
+    import time
+
+    from enablement import settings
+    from enablement.network.io import load_network, save_network
+    from enablement.network.osm import build_network
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings.cache_folder = Path(tmp) / "cache"
+        xml = Path(tmp) / "tiled.osm"
+        write_tiled_xml(pbf, xml, tiles)
+        net = build_network(osm_file=xml)
+        gpkg = save_network(net, Path(tmp) / "net.gpkg")
+        load_network(gpkg)  # writes the cache
+        best = {"gpkg": float("inf"), "cache": float("inf")}
+        for _ in range(rounds):
+            for key, cache in (("gpkg", False), ("cache", True)):
+                t0 = time.perf_counter()
+                load_network(gpkg, cache=cache)
+                best[key] = min(best[key], time.perf_counter() - t0)
+    return {
+        "edges": net.n_edges,
+        "gpkg_s": round(best["gpkg"], 3),
+        "cache_s": round(best["cache"], 3),
+        "speedup": round(best["gpkg"] / best["cache"], 2),
+    }
+
+
 def count_osm_nodes(path: Path) -> int:
     import osmium
 
@@ -191,6 +220,7 @@ def bench_osm(pbf: Path) -> dict:
         ours_pbf = _child("ours", pbf)
         ours_pbf_warm = _child("ours", pbf, warm)
         scale = bench_scale(pbf, warm)
+    load = bench_load(pbf)
     n_nodes = count_osm_nodes(pbf)
     per_million = ours_pbf_warm["seconds"] / (n_nodes / 1e6)
     marginal = scale["marginal"]["ours"]
@@ -203,6 +233,7 @@ def bench_osm(pbf: Path) -> dict:
         "ours_from_pbf_cold": ours_pbf,
         "ours_from_pbf_warm": ours_pbf_warm,
         "scale": scale,
+        "load_gpkg_vs_arrays_cache": load,
         "seconds_per_million_osm_nodes_pbf": round(per_million, 2),
         "belgium_40M_nodes_extrapolated_min": round(per_million * 40 / 60, 1),
         "belgium_40M_nodes_marginal_min": round(marginal["seconds_per_million_nodes"] * 40 / 60, 1),

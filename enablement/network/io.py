@@ -2,26 +2,45 @@
 
 The GeoPackage opens in QGIS. Writing goes to a temporary file that replaces the
 target only when complete.
+
+Loading keeps a fast arrays cache: the first load of a GeoPackage also writes the
+network as plain arrays (``.npz``, no pickled objects) under
+``settings.cache_folder / "networks"``, keyed by a hash of the GeoPackage's bytes, so
+an edited or replaced file never meets a stale cache. Later loads read the arrays:
+numbers as they are, text as codes into a table of distinct strings, geometries as
+WKB. A cache that cannot be read is ignored and rewritten.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
-from .._io import write_with_atomic
+from .. import settings
+from .._io import write_text_atomic, write_with_atomic
 from ..errors import NetworkError
 from .model import CRS, Network
 
-__all__ = ["load_network", "save_network"]
+__all__ = ["cache_path", "load_network", "save_network"]
+
+logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+CACHE_VERSION = 1
+"""Version of the arrays cache layout; a new version ignores older cache files."""
+_FRAMES = ("nodes", "edges", "sites", "features")
 
 
 def save_network(network: Network, path: str | os.PathLike[str]) -> Path:
@@ -71,8 +90,15 @@ def save_network(network: Network, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def load_network(path: str | os.PathLike[str]) -> Network:
+def load_network(path: str | os.PathLike[str], *, cache: bool | None = None) -> Network:
     """Read a network written by :func:`save_network`.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage.
+    cache
+        Read and write the arrays cache (default: ``settings.use_cache``).
 
     Raises
     ------
@@ -83,6 +109,54 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     if not p.is_file():
         msg = f"{p}: no such network file (build one with `enablement network build … --out {p.name}`)"
         raise NetworkError(msg)
+    use = settings.use_cache if cache is None else cache
+    cached = cache_path(p) if use else None
+    if cached is not None and cached.is_file():
+        try:
+            return _read_arrays(cached)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            logger.warning("ignoring the unreadable network cache %s (%s); reading %s", cached, exc, p)
+    net = _read_gpkg(p)
+    if cached is not None:
+        try:
+            write_with_atomic(cached, lambda tmp: _write_arrays(net, tmp))
+        except (OSError, TypeError, ValueError) as exc:
+            logger.warning("could not cache %s as arrays (%s); loads will read the GeoPackage", p, exc)
+    return net
+
+
+def cache_path(path: str | os.PathLike[str]) -> Path:
+    """Where the arrays cache of the GeoPackage ``path`` lives (keyed by a hash of its bytes).
+
+    The hash of a file is remembered with its size and modification time, so an
+    unchanged file is not read twice just to find its key.
+    """
+    p = Path(path).resolve()
+    folder = Path(settings.cache_folder) / "networks"
+    stat = p.stat()
+    identity = [stat.st_size, stat.st_mtime_ns]
+    index_file = folder / "index.json"
+    try:
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = {}
+    known = index.get(str(p)) if isinstance(index, dict) else None
+    if isinstance(known, list) and known[:2] == identity and isinstance(known[2], str):
+        digest = known[2]
+    else:
+        with p.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "blake2b").hexdigest()[:40]
+        if settings.use_cache:
+            index = index if isinstance(index, dict) else {}
+            index[str(p)] = [*identity, digest]
+            try:
+                write_text_atomic(index_file, json.dumps(index))
+            except OSError as exc:
+                logger.debug("could not remember the hash of %s (%s)", p, exc)
+    return folder / f"{digest}-v{CACHE_VERSION}.npz"
+
+
+def _read_gpkg(p: Path) -> Network:
     try:
         layers = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
@@ -112,3 +186,124 @@ def load_network(path: str | os.PathLike[str]) -> Network:
         else gpd.GeoDataFrame(geometry=[], crs=CRS)
     )
     return Network(nodes, edges, sites, meta, features)
+
+
+def _pack_bytes(items: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate byte strings into one buffer; offsets[i] = -1 marks a missing item."""
+    sizes = np.fromiter((-1 if b is None else len(b) for b in items), np.int64, count=len(items))
+    ends = np.cumsum(np.maximum(sizes, 0))
+    offsets = np.concatenate([[0], ends])
+    offsets[1:][sizes < 0] = -1
+    return np.frombuffer(b"".join(b for b in items if b is not None), np.uint8), offsets
+
+
+def _unpack_bytes(buffer: np.ndarray, offsets: np.ndarray) -> list[bytes | None]:
+    data = buffer.tobytes()
+    ends = offsets[1:]
+    starts = np.maximum.accumulate(np.concatenate([[0], np.maximum(ends, 0)]))[:-1]
+    return [None if e < 0 else data[a:e] for a, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _encode_column(values: pd.Series | pd.Index, key: str, out: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Store one column under ``key``; return how to read it back."""
+    dtype = values.dtype
+    if isinstance(dtype, gpd.array.GeometryDtype):
+        geoms = np.asarray(values.array, dtype=object) if hasattr(values, "array") else np.asarray(values)
+        types = shapely.get_type_id(geoms)
+        if geoms.size and (types[0] in (0, 1)) and (types == types[0]).all():
+            # all points or all linestrings: coordinates and offsets, read back without parsing
+            kind, coords, offsets = shapely.to_ragged_array(geoms)
+            out[f"{key}.coords"] = coords
+            for k, off in enumerate(offsets):
+                out[f"{key}.off{k}"] = off
+            return {"kind": "ragged", "type": int(kind), "levels": len(offsets)}
+        out[f"{key}.buf"], out[f"{key}.off"] = _pack_bytes(list(shapely.to_wkb(geoms)))
+        return {"kind": "geometry"}
+    if str(dtype) in ("object", "str", "string"):
+        arr = np.asarray(values, dtype=object)
+        missing = pd.isna(arr)
+        if not all(isinstance(v, str) for v in arr[~missing]):
+            msg = f"column {key}: only text, numbers and geometries are cached"
+            raise TypeError(msg)
+        codes, cats = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+        out[f"{key}.codes"] = codes.astype(np.int32)
+        out[f"{key}.buf"], out[f"{key}.off"] = _pack_bytes([str(c).encode("utf-8") for c in cats])
+        return {"kind": "text", "dtype": str(dtype)}
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
+        out[key] = np.asarray(values)
+        return {"kind": "array"}
+    msg = f"column {key}: dtype {dtype} is not cached"
+    raise TypeError(msg)
+
+
+def _decode_column(spec: dict[str, Any], key: str, z: Any) -> Any:
+    kind = spec["kind"]
+    if kind == "array":
+        return z[key]
+    if kind == "ragged":
+        offsets = tuple(z[f"{key}.off{k}"] for k in range(spec["levels"]))
+        return shapely.from_ragged_array(
+            shapely.GeometryType(spec["type"]), z[f"{key}.coords"], offsets or None
+        )
+    if kind == "geometry":
+        wkb = _unpack_bytes(z[f"{key}.buf"], z[f"{key}.off"])
+        return shapely.from_wkb(np.asarray(wkb, dtype=object))
+    cats = np.asarray([b.decode("utf-8") for b in _unpack_bytes(z[f"{key}.buf"], z[f"{key}.off"])], object)
+    values = np.append(cats, None)[z[f"{key}.codes"]]  # code -1 picks the None at the end
+    if spec["dtype"] != "object":
+        return pd.array(values, dtype=spec["dtype"])
+    return values
+
+
+def _write_arrays(net: Network, tmp: Path) -> None:
+    out: dict[str, np.ndarray] = {}
+    header: dict[str, Any] = {"cache_version": CACHE_VERSION, "meta": net.meta, "frames": {}}
+    for name in _FRAMES:
+        frame = getattr(net, name)
+        cols = [
+            [str(col), _encode_column(frame[col], f"{name}/c{i}", out)] for i, col in enumerate(frame.columns)
+        ]
+        index = _encode_column(frame.index, f"{name}/index", out)
+        geometry = (
+            frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame else None
+        )
+        header["frames"][name] = {
+            "columns": cols,
+            "index": index,
+            "index_name": frame.index.name,
+            "geometry": geometry,
+            "crs": frame.crs.to_string() if getattr(frame, "crs", None) is not None else None,
+        }
+    out["header"] = np.asarray(json.dumps(header, default=str))
+    with tmp.open("wb") as fh:
+        np.savez(fh, **out)
+
+
+def _read_arrays(path: Path) -> Network:
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+        if header.get("cache_version") != CACHE_VERSION:
+            msg = f"cache version {header.get('cache_version')}"
+            raise ValueError(msg)
+        frames = {}
+        for name in _FRAMES:
+            spec = header["frames"][name]
+            ispec = spec["index"]
+            index = pd.Index(
+                _decode_column(ispec, f"{name}/index", z),
+                name=spec["index_name"],
+                dtype=object if ispec.get("dtype") == "object" else None,
+            )
+            data = {
+                col: pd.Series(
+                    _decode_column(cs, f"{name}/c{i}", z),
+                    index=index,
+                    dtype=object if cs.get("dtype") == "object" else None,
+                    copy=False,
+                )
+                for i, (col, cs) in enumerate(spec["columns"])
+            }
+            frame = pd.DataFrame(data, index=index, columns=[c for c, _ in spec["columns"]])
+            geometry = spec["geometry"]
+            frames[name] = gpd.GeoDataFrame(frame, geometry=geometry, crs=spec["crs"], copy=False)
+    return Network(frames["nodes"], frames["edges"], frames["sites"], header["meta"], frames["features"])
