@@ -479,13 +479,15 @@ def _opl_tags(raw: bytes) -> dict[str, str]:
     return out
 
 
-def _opl_block(data: bytes, builder: _TableBuilder, source: Path) -> None:
-    """Parse whole OPL lines: one Python step per way, node lists parsed by numpy in one go."""
+def _read_opl(lines: Iterable[bytes], builder: _TableBuilder, source: Path, chunk_bytes: int) -> None:
+    """Parse OPL lines: one Python step per way; node lists parsed by numpy a chunk at a time."""
     ids: list[int] = []
     sets: list[int] = []
     counts: list[int] = []
     fields: list[bytes] = []
-    for line in data.split(b"\n"):
+    size = 0
+    for raw in lines:
+        line = raw.rstrip(b"\n")
         kind = line[:1]
         if kind == b"w":
             head, tags, nodes = line.split(b" ", 2)
@@ -494,15 +496,33 @@ def _opl_block(data: bytes, builder: _TableBuilder, source: Path) -> None:
             nodes = nodes[1:]
             counts.append(nodes.count(b",") + 1 if nodes else 0)
             fields.append(nodes)
+            size += len(nodes)
+            if size >= chunk_bytes:
+                _add_node_lists(ids, sets, counts, fields, builder, source)
+                ids, sets, counts, fields, size = [], [], [], [], 0
         elif kind == b"n":
             head, tags, x, y = line.split(b" ")
             if len(x) > 1 and len(y) > 1:
                 builder.add_node(int(head[1:]), _opl_tags(tags[1:]), float(x[1:]), float(y[1:]))
+    _add_node_lists(ids, sets, counts, fields, builder, source)
+
+
+def _add_node_lists(
+    ids: list[int],
+    sets: list[int],
+    counts: list[int],
+    fields: list[bytes],
+    builder: _TableBuilder,
+    source: Path,
+) -> None:
+    """Parse the node lists of a chunk of ways with numpy and add the ways to ``builder``."""
     if not ids:
         return
     # "n12x4.4y51.2,n13xy" -> "12 4.4 51.2 13 NAN NAN" (a node without a location has empty x and y)
     text = (b",".join(fields) + b",").replace(b"xy,", b"xNANyNAN,").translate(_OPL_NODE_SEPARATORS)
+    fields.clear()
     values = np.fromstring(text, sep=" ")  # text mode: C parsing, no Python object per number
+    del text
     total = sum(counts)
     if values.size != 3 * total:
         msg = f"{source}: node lists could not be read ({values.size} numbers for {total} nodes)"
@@ -558,7 +578,7 @@ def read_osm_file(
     report
         Filled with counts (missing nodes, trimmed ways, features).
     chunk_bytes
-        Size of the pieces the filtered data is parsed in.
+        Bytes of node lists parsed at a time (bounds the memory the parsing takes).
 
     Returns
     -------
@@ -585,14 +605,7 @@ def read_osm_file(
             msg = f"{p}: cannot be read as OpenStreetMap data ({exc})"
             raise NetworkError(msg) from None
         with opl.open("rb") as fh:
-            rest = b""
-            while block := fh.read(chunk_bytes):
-                data = rest + block
-                cut = data.rfind(b"\n") + 1
-                _opl_block(data[:cut], builder, p)
-                rest = data[cut:]
-            if rest.strip():
-                _opl_block(rest, builder, p)
+            _read_opl(fh, builder, p, chunk_bytes)
     table = builder.table()
     report.seconds["read"] = time.perf_counter() - t0
     return table
