@@ -34,8 +34,7 @@ from .. import settings
 from .._io import atomic_dir
 from ..defaults import figure
 from ..errors import NetworkError
-from ..kernels import hilbert_codes
-from .model import CRS, Network
+from .model import CRS, Network, hilbert_order
 
 __all__ = [
     "ATTRIBUTION",
@@ -342,7 +341,7 @@ def build_embedded_network(margin_m: float = 30_000.0) -> Network:
 
 def _finish(nodes: pd.DataFrame, edges: pd.DataFrame, meta: dict[str, object]) -> Network:
     """Renumber nodes in Hilbert order, compute lengths, speeds and geometry."""
-    order = np.argsort(hilbert_codes(nodes["x"].to_numpy(), nodes["y"].to_numpy(), 16), kind="stable")
+    order = hilbert_order(nodes["x"].to_numpy(), nodes["y"].to_numpy())
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     nodes = nodes.iloc[order].reset_index(drop=True)

@@ -28,8 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..defaults import figure
 from ..errors import NetworkError
-from ..kernels import hilbert_codes
-from .model import CRS, Network
+from .model import CRS, Network, hilbert_order
 
 __all__ = ["INFRABEL_ATTRIBUTION", "REQUIRED_FIELDS", "read_infrabel_lines", "read_infrabel_sections"]
 
@@ -208,7 +207,7 @@ def read_infrabel_sections(path: str | os.PathLike[str]) -> Network:
     gdf = gdf[keep]
     ids = sorted(located)
     xy = np.asarray([located[k] for k in ids])
-    order = np.argsort(hilbert_codes(xy[:, 0].copy(), xy[:, 1].copy(), 16), kind="stable")
+    order = hilbert_order(xy[:, 0], xy[:, 1])
     ids = [ids[i] for i in order]
     xy = xy[order]
     index = {k: i for i, k in enumerate(ids)}

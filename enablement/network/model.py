@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["CRS", "EDGE_RESTRICTION_COLUMNS", "MODES", "Network", "renumber_spatially", "with_transfer_edges"]
+__all__ = [
+    "CRS",
+    "EDGE_RESTRICTION_COLUMNS",
+    "MODES",
+    "Network",
+    "hilbert_order",
+    "renumber_spatially",
+    "with_transfer_edges",
+]
 
 CRS = "EPSG:3812"
 """Internal CRS: Belgian Lambert 2008, metres."""
@@ -163,13 +171,22 @@ def with_transfer_edges(
     return gpd.GeoDataFrame(pd.concat([edges, extra], ignore_index=True), geometry="geometry", crs=CRS)
 
 
+def hilbert_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Positions of the points ``(x, y)`` sorted along a Hilbert curve (order 16, ties kept in place).
+
+    The one node order of every network (OSM, Infrabel, embedded, after simplification).
+    """
+    from ..kernels import hilbert_codes
+
+    xs, ys = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
+    return np.argsort(hilbert_codes(xs, ys, 16), kind="stable")
+
+
 def renumber_spatially(
     nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Renumber nodes 0…n-1 in Hilbert order and remap the edges' ``u``/``v`` to match."""
-    from ..kernels import hilbert_codes
-
-    order = np.argsort(hilbert_codes(nodes["x"].to_numpy(), nodes["y"].to_numpy(), 16), kind="stable")
+    order = hilbert_order(nodes["x"].to_numpy(), nodes["y"].to_numpy())
     rank = np.empty(order.size, np.int64)
     rank[order] = np.arange(order.size)
     out_nodes = nodes.iloc[order].reset_index(drop=True).rename_axis(nodes.index.name)

@@ -47,9 +47,8 @@ from scipy.sparse.csgraph import connected_components
 from .. import settings
 from ..defaults import figure
 from ..errors import NetworkError
-from ..kernels import hilbert_codes
 from . import tags as osm_tags
-from .model import CRS, MODES, Network, with_transfer_edges
+from .model import CRS, MODES, Network, hilbert_order, with_transfer_edges
 from .simplify import consolidate_junctions
 
 __all__ = [
@@ -993,7 +992,7 @@ def network_from_ways(
     node_pos = pcs["node_pos"][kept]
     x, y = px[node_pos], py[node_pos]
     del px, py
-    order = np.argsort(hilbert_codes(x, y, 16), kind="stable")
+    order = hilbert_order(x, y)
     rank = np.full(n_nodes, -1, np.int64)
     rank[kept[order]] = np.arange(kept.size)
     # directed edges: forward unless one-way against the digitised direction, backward unless one-way
