@@ -125,11 +125,11 @@ def write_tiled_xml(src: Path, dst: Path, tiles: int, ways: WayTable | None = No
 
 def write_small_xml(src: Path, dst: Path, n_ways: int = 300) -> None:
     """The first ``n_ways`` repaired ways of ``src``: the warm-up extract."""
-    from enablement.network.osm import read_osm_file
+    from enablement.network.osm import WayTable, read_osm_file
 
     ways = read_osm_file(src)
     keep = np.arange(min(n_ways, len(ways)))
-    small = type(ways)(
+    small = WayTable(
         ways.way_id[keep],
         ways.tagset[keep],
         ways.offsets[: keep.size + 1],

@@ -163,15 +163,6 @@ class WayTable:
     def __len__(self) -> int:
         return int(self.way_id.size)
 
-    @property
-    def n_refs(self) -> int:
-        """Number of node references over all rows."""
-        return int(self.refs.size)
-
-    def mode_of_rows(self) -> np.ndarray:
-        """``"road"``/``"rail"`` per row."""
-        return np.asarray(self.modes, dtype=object)[self.tagset] if len(self) else np.empty(0, object)
-
     def tags(self, row: int) -> dict[str, str]:
         """Tags of one row."""
         return self.tagsets[int(self.tagset[row])]
@@ -396,9 +387,8 @@ class _TableBuilder:
     def table(self) -> WayTable:
         """Return the ways collected, trimmed of missing nodes."""
         parts = list(zip(*self._chunks, strict=True)) if self._chunks else [[np.empty(0, np.int64)]] * 6
-        ids, ts, sizes = (np.concatenate(p).astype(np.int64) for p in parts[:3])
-        refs = np.concatenate(parts[3]).astype(np.int64)
-        lon, lat = (np.concatenate(p).astype(float) for p in parts[4:])
+        ids, ts, sizes, refs = (np.concatenate(p).astype(np.int64, copy=False) for p in parts[:4])
+        lon, lat = (np.concatenate(p).astype(float, copy=False) for p in parts[4:])
         self._chunks = []
         modes = [MODES[m] if m >= 0 else "" for m in self._mode]
         table = WayTable(
@@ -424,7 +414,6 @@ def _trim_missing(table: WayTable, report: BuildReport) -> WayTable:
     sizes = np.diff(table.offsets)
     n = len(table)
     row = np.repeat(np.arange(n), sizes)
-    pos = np.arange(known.size)
     first = np.zeros(known.size, bool)
     first[table.offsets[:-1][sizes > 0]] = True
     prev_known = np.concatenate([[False], known[:-1]])
@@ -437,7 +426,7 @@ def _trim_missing(table: WayTable, report: BuildReport) -> WayTable:
     if keep.all():
         return table
     missing_rows = np.bincount(row[~known], minlength=n) > 0
-    run_row = row[pos[starts]]
+    run_row = row[starts]
     kept_runs = np.bincount(run_row[good], minlength=n)
     report.missing_nodes += int(np.count_nonzero(~known))
     report.ways_trimmed += int(np.count_nonzero(missing_rows & (kept_runs > 0)))
