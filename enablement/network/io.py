@@ -7,8 +7,9 @@ Loading keeps a fast arrays cache: the first load of a GeoPackage also writes th
 network as plain arrays (``.npz``, no pickled objects) under
 ``settings.cache_folder / "networks"``, keyed by a hash of the GeoPackage's bytes, so
 an edited or replaced file never meets a stale cache. Later loads read the arrays:
-numbers as they are, text as codes into a table of distinct strings, geometries as
-WKB. A cache that cannot be read is ignored and rewritten.
+numbers as they are, text as codes into a table of distinct strings, points and
+linestrings as coordinates and offsets, other geometries as WKB. A cache that cannot
+be read is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -264,9 +265,7 @@ def _write_arrays(net: Network, tmp: Path) -> None:
             [str(col), _encode_column(frame[col], f"{name}/c{i}", out)] for i, col in enumerate(frame.columns)
         ]
         index = _encode_column(frame.index, f"{name}/index", out)
-        geometry = (
-            frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame else None
-        )
+        geometry = frame.active_geometry_name if isinstance(frame, gpd.GeoDataFrame) else None
         header["frames"][name] = {
             "columns": cols,
             "index": index,
