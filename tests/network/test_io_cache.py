@@ -47,11 +47,19 @@ def assert_same(a, b):
     assert a.meta == b.meta
 
 
-def test_a_second_load_reads_the_cache_and_gives_the_same_network(saved):
+def test_a_second_load_reads_the_cache_and_gives_the_same_network(saved, monkeypatch):
+    from enablement.network import io
+
     first = load_network(saved)
     cached = cache_path(saved)
     assert cached.is_file() and cached.parent == settings.cache_folder / "networks"
-    second = load_network(saved)
+
+    def no_gpkg(path):
+        raise AssertionError("the GeoPackage was read although a cache exists")
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "_read_gpkg", no_gpkg)
+        second = load_network(saved)
     assert_same(first, second)
     assert_same(first, load_network(saved, cache=False))
     assert second.sites.index.tolist() == ["RP1"] and second.sites["note"].isna().all()

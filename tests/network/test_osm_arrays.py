@@ -62,6 +62,21 @@ def test_special_characters_in_tags_survive_the_opl_step(tmp_path):
     assert net.edges.loc[net.edges["osm_way"] == 20, "maxspeed_kmh"].iloc[0] == pytest.approx(70 * 1.609344)
 
 
+def test_rail_platforms_only_and_unparsed_values_counted_once_per_way(tmp_path):
+    nodes = {i: (4.40 + 0.001 * i, 51.2) for i in range(1, 12)}
+    ways = [
+        (1, [1, 2, 3, 500, 4, 5], {"highway": "primary", "maxspeed": "fast"}),  # split in two, counted once
+        (2, [6, 7], {"public_transport": "platform", "bus": "yes"}),  # a bus platform: not a rail feature
+        (3, [8, 9], {"public_transport": "platform", "train": "yes"}),
+        (4, [10, 11], {"railway": "platform"}),
+    ]
+    net = build_network(osm_file=write_osm(tmp_path / "p.osm", nodes, ways))
+    rep = net.meta["report"]
+    assert rep["unparsed"] == {"maxspeed": 1} and rep["ways_trimmed"] == 1
+    assert rep["features"] == {"platform": 2}
+    assert sorted(net.features["osm_id"]) == [3, 4]
+
+
 def test_trimming_keeps_every_run_of_two_known_nodes():
     nan = np.nan
     rows = [
@@ -107,7 +122,6 @@ def times_between(net, keep_ids):
         (m, int(s)): i for i, (m, s) in enumerate(zip(net.nodes["mode"], net.nodes["source_id"], strict=True))
     }
     e = net.edges
-    graph = coo_matrix((e["time_s"].to_numpy() + 1e-9, (e["u"], e["v"])), shape=(net.n_nodes, net.n_nodes))
     # parallel edges: keep the fastest (coo sums duplicates, so reduce first)
     best = {}
     for u, v, t in zip(e["u"], e["v"], e["time_s"], strict=True):
