@@ -35,6 +35,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check enablement kernels tests benchmarks
+	$(VENV)/bin/ruff format --check enablement kernels tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -25,7 +25,7 @@ from pathlib import Path
 from enablement.plan import _closures, build_network, make_plan
 from enablement.scenario.load import load_scenario
 from enablement.scheduling.march import optimise_march
-from enablement.scheduling.timeline import Clock
+from enablement.timeline import Clock
 
 CASES = {
     "brigade": ("enablement:brigade-antwerp-aachen", 5.0, False),

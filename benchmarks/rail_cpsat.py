@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from enablement.scheduling.formation import Load, form_trains, rail_data
+from enablement.rolling_stock import rail_data
+from enablement.scheduling.formation import Load, form_trains
 from enablement.scheduling.rail import QuaySpec, _jobs, _lower_bounds, schedule_rail
 
 QUAYS = {"q1": 2, "q2": 2, "q3": 3, "q4": 1}

@@ -190,8 +190,8 @@ def _cmd_route(args: argparse.Namespace) -> int:
     from .network.io import load_network
     from .network.overlays import apply_overlay, read_overlay
     from .outputs import write_route_map
-    from .routing import Profile, Router
-    from .vehicles import get_vehicle
+    from .routing import Router
+    from .vehicles import Profile, get_vehicle
 
     vehicle = get_vehicle(args.vehicle)
     net = load_embedded_network() if args.network == "embedded" else load_network(args.network)

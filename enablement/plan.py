@@ -27,10 +27,11 @@ from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import CRS, Network
 from .network.overlays import Overlay, apply_overlay, closure_spans, read_overlay
-from .routing import Profile, Router
+from .rolling_stock import rail_data
+from .routing import Router
 from .scenario.load import load_scenario
 from .scenario.schema import Movement, Scenario
-from .scheduling.formation import FormedTrain, Load, assign_wagon_types, form_trains, rail_data
+from .scheduling.formation import FormedTrain, Load, assign_wagon_types, form_trains
 from .scheduling.greedy import MarchSchedule, MarchUnit, schedule_march
 from .scheduling.het import HetConvoy, HetFleet, HetSchedule, HetTask, het_convoys, schedule_hets
 from .scheduling.march import optimise_march
@@ -46,8 +47,8 @@ from .scheduling.rail import (
     train_route,
 )
 from .scheduling.reception import Discharged, discharge
-from .scheduling.timeline import Clock, Intervals
-from .vehicles import Vehicle, load_catalogue
+from .timeline import Clock, Intervals
+from .vehicles import Profile, Vehicle, load_catalogue
 
 __all__ = ["Plan", "UnitResult", "build_network", "make_plan"]
 
@@ -605,8 +606,7 @@ def _het_step(
     park = res.het_park or max(sorted(set(pickups)), key=pickups.count)
     if park not in sites.index or int(sites.loc[park, "node_road"]) < 0:
         msg = (
-            f"resources.het_park: '{park}' is not a site on the road network; "
-            "name one of the overlay's sites"
+            f"resources.het_park: '{park}' is not a site on the road network; name one of the overlay's sites"
         )
         raise ScenarioError(msg)
     places = [park, *sorted({p for mv, o, _ in carried.items for p in (o, mv.to)} - {park})]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,58 +16,12 @@ from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
 from .network.model import Network
+from .vehicles import Profile
 
 if TYPE_CHECKING:
-    from .scheduling.timeline import Intervals
-    from .vehicles import Vehicle
+    from .timeline import Intervals
 
-__all__ = ["Alternative", "Criticality", "Isochrone", "Profile", "Route", "Router"]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What a group of vehicles needs from the roads it uses.
-
-    Attributes
-    ----------
-    name
-        Label for messages.
-    mlc_wheeled, mlc_tracked
-        Highest MLC class among its wheeled / tracked vehicles (0 when none).
-    mass_t, axle_load_t, height_m, width_m, length_m
-        Largest values among its vehicles.
-    speed_kmh
-        Column speed cap (the slowest vehicle's road speed and the policy speed).
-    """
-
-    name: str
-    mlc_wheeled: float = 0.0
-    mlc_tracked: float = 0.0
-    mass_t: float = 0.0
-    axle_load_t: float = 0.0
-    height_m: float = 0.0
-    width_m: float = 0.0
-    length_m: float = 0.0
-    speed_kmh: float = 50.0
-
-    @classmethod
-    def of(cls, name: str, vehicles: Iterable[Vehicle], speed_cap_kmh: float) -> Profile:
-        """Profile of a group of vehicles moving at most at ``speed_cap_kmh``."""
-        vs = list(vehicles)
-        if not vs:
-            msg = f"profile '{name}' has no vehicles"
-            raise ValueError(msg)
-        return cls(
-            name=name,
-            mlc_wheeled=max((v.mlc for v in vs if not v.tracked), default=0.0),
-            mlc_tracked=max((v.mlc for v in vs if v.tracked), default=0.0),
-            mass_t=max(v.mass_t for v in vs),
-            axle_load_t=max((v.axle_load_t or 0.0) for v in vs),
-            height_m=max(v.height_m for v in vs),
-            width_m=max(v.width_m for v in vs),
-            length_m=max(v.length_m for v in vs),
-            speed_kmh=min([speed_cap_kmh, *(v.road_speed_kmh for v in vs)]),
-        )
+__all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router"]
 
 
 @dataclass(frozen=True)

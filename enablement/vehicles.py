@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from importlib import resources
@@ -39,6 +39,7 @@ __all__ = [
     "Catalogue",
     "Category",
     "LongMove",
+    "Profile",
     "Vehicle",
     "get_vehicle",
     "load_catalogue",
@@ -406,3 +407,49 @@ def get_vehicle(vid: str) -> Vehicle:
         When the packaged catalogue has no such type; the message lists the known ones.
     """
     return _packaged()[vid]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a group of vehicles needs from the roads it uses.
+
+    Attributes
+    ----------
+    name
+        Label for messages.
+    mlc_wheeled, mlc_tracked
+        Highest MLC class among its wheeled / tracked vehicles (0 when none).
+    mass_t, axle_load_t, height_m, width_m, length_m
+        Largest values among its vehicles.
+    speed_kmh
+        Column speed cap (the slowest vehicle's road speed and the policy speed).
+    """
+
+    name: str
+    mlc_wheeled: float = 0.0
+    mlc_tracked: float = 0.0
+    mass_t: float = 0.0
+    axle_load_t: float = 0.0
+    height_m: float = 0.0
+    width_m: float = 0.0
+    length_m: float = 0.0
+    speed_kmh: float = 50.0
+
+    @classmethod
+    def of(cls, name: str, vehicles: Iterable[Vehicle], speed_cap_kmh: float) -> Profile:
+        """Profile of a group of vehicles moving at most at ``speed_cap_kmh``."""
+        vs = list(vehicles)
+        if not vs:
+            msg = f"profile '{name}' has no vehicles"
+            raise ValueError(msg)
+        return cls(
+            name=name,
+            mlc_wheeled=max((v.mlc for v in vs if not v.tracked), default=0.0),
+            mlc_tracked=max((v.mlc for v in vs if v.tracked), default=0.0),
+            mass_t=max(v.mass_t for v in vs),
+            axle_load_t=max((v.axle_load_t or 0.0) for v in vs),
+            height_m=max(v.height_m for v in vs),
+            width_m=max(v.width_m for v in vs),
+            length_m=max(v.length_m for v in vs),
+            speed_kmh=min([speed_cap_kmh, *(v.road_speed_kmh for v in vs)]),
+        )

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 from enablement.outputs.gantt import quay_gantt_svg
 from enablement.scheduling.rail import Train
-from enablement.scheduling.timeline import Clock
+from enablement.timeline import Clock
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from enablement.defaults import figure
 from enablement.errors import RoutingError
 from enablement.network.model import CRS, Network
-from enablement.routing import Profile, Router
+from enablement.routing import Router
+from enablement.vehicles import Profile
 
 
 def make_network(xy, pairs, **edge_cols) -> Network:
@@ -206,7 +207,7 @@ def test_no_route_ever_violates_a_restriction(data):
 
 
 def test_closed_nodes_and_time_of_day_bans():
-    from enablement.scheduling.timeline import Intervals
+    from enablement.timeline import Intervals
 
     xy, pairs = grid(3)
     net = make_network(xy, pairs)

@@ -12,7 +12,7 @@ from ..kernels import MAX_NODES
 from .model import EDGE_RESTRICTION_COLUMNS, Network
 
 if TYPE_CHECKING:
-    from ..routing import Profile
+    from ..vehicles import Profile
 
 __all__ = ["GraphArrays", "graph_arrays"]
 

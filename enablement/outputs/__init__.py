@@ -1,6 +1,7 @@
 """Outputs: tables (CSV/JSON) and maps (Folium HTML). Outputs never solve."""
 
 from .maps import write_map, write_route_map
-from .tables import march_table, train_table, unit_table, write_outputs
+from .tables import march_table, train_table, unit_table
+from .write import write_outputs
 
 __all__ = ["march_table", "train_table", "unit_table", "write_map", "write_outputs", "write_route_map"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from ..scheduling.rail import Train
-from ..scheduling.timeline import Clock
+from ..timeline import Clock
 
 __all__ = ["quay_gantt_svg"]
 

@@ -1,19 +1,16 @@
-"""Tables of a plan: march table, train table, unit closures, summary; all written atomically."""
+"""Tables of a plan: march table, train table, unit closures and HET trips, as data frames."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pyproj
 
-from .._io import write_text_atomic, write_with_atomic
 from ..network.model import CRS
 from ..plan import Plan
 
-__all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table", "write_outputs"]
+__all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table"]
 
 MARCH_TABLE_COLUMNS = (
     "movement_number",
@@ -185,51 +182,3 @@ def het_table(plan: Plan) -> pd.DataFrame:
             for t in sorted(plan.hets.trips, key=lambda t: (t.het, t.load_start_s))
         ]
     )
-
-
-def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
-    """Write the march table, trains, units, summary, map, quay Gantt chart and ``report.html``.
-
-    Each file is written to a temporary name and moved into place, so a failure
-    never leaves a half-written file and earlier outputs stay until replaced.
-
-    Parameters
-    ----------
-    plan
-        The plan.
-    out
-        Output folder (created when missing).
-
-    Returns
-    -------
-    dict
-        Path of each file by short name.
-    """
-    from .gantt import quay_gantt_svg
-    from .maps import write_map
-    from .report import report_html
-
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    march, trains = march_table(plan), train_table(plan)  # each used twice: CSV and report
-    paths = {
-        "march_table": write_with_atomic(folder / "march_table.csv", lambda p: march.to_csv(p, index=False)),
-        "trains": write_with_atomic(folder / "trains.csv", lambda p: trains.to_csv(p, index=False)),
-        "units": write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False)),
-        "map": write_map(plan, folder / "map.html"),
-        "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
-    }
-    if plan.hets is not None:
-        hets = het_table(plan)
-        paths["het_trips"] = write_with_atomic(
-            folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False)
-        )
-    paths["report"] = write_text_atomic(
-        folder / "report.html", report_html(plan, march, trains, paths["map"].name)
-    )
-    summary = plan.summary()
-    summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}
-    paths["summary"] = write_text_atomic(
-        folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False)
-    )
-    return paths

@@ -166,7 +166,7 @@ class Resources(_Model):
     @field_validator("wagon_pools")
     @classmethod
     def _known_wagon_types(cls, value: dict[str, int]) -> dict[str, int]:
-        from ..scheduling.formation import rail_data
+        from ..rolling_stock import rail_data
 
         known = rail_data().wagons
         unknown = sorted(set(value) - set(known))

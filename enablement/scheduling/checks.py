@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import RoutingError, ScenarioError
-from ..routing import Profile, Router
+from ..routing import Router
+from ..vehicles import Profile
 
 if TYPE_CHECKING:
     from ..network.model import Network
@@ -234,7 +235,7 @@ def check_march_table(
                 driving, rests = 0.0, rests + 1  # report once per stretch
     # movement window
     if pol.movement_window is not None:
-        from .timeline import Clock
+        from ..timeline import Clock
 
         spans = Clock(scenario.start).daily(pol.movement_window.start, pol.movement_window.end).spans
         for s in segs:

@@ -29,9 +29,10 @@ import numpy as np
 from ..defaults import figure
 from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
-from ..routing import Profile, Route, Router
+from ..routing import Route, Router
 from ..scenario.schema import Policy
-from .timeline import Intervals
+from ..timeline import Intervals
+from ..vehicles import Profile
 
 __all__ = ["MarchRow", "MarchSchedule", "MarchUnit", "control_points", "schedule_march"]
 

@@ -67,9 +67,9 @@ from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
 from ..routing import Route, Router
 from ..scenario.schema import Halts, Policy
+from ..timeline import Intervals
 from ._ortools import cp_model
 from .greedy import MarchRow, MarchSchedule, MarchUnit, _Res, _State, control_points, schedule_march
-from .timeline import Intervals
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "SECOND_GAP", "optimise_march"]
 

@@ -41,10 +41,12 @@ import numpy as np
 from .._values import as_float
 from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
-from ..routing import Profile, Route, Router
+from ..rolling_stock import RailData, rail_data
+from ..routing import Route, Router
+from ..timeline import Intervals
+from ..vehicles import Profile
 from ._ortools import cp_model
-from .formation import FormedTrain, RailData, rail_data
-from .timeline import Intervals
+from .formation import FormedTrain
 
 __all__ = [
     "TRAIN_PROFILE",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .._values import as_float
 from ..errors import InfeasibleError
-from .timeline import Clock, Intervals
+from ..timeline import Clock, Intervals
 
 __all__ = ["Discharged", "discharge", "working_time_end"]
 

@@ -10,7 +10,8 @@ import pytest
 from enablement.errors import NetworkError
 from enablement.network.io import load_network, save_network
 from enablement.network.osm import build_network, read_osm_file
-from enablement.routing import Profile, Router
+from enablement.routing import Router
+from enablement.vehicles import Profile
 
 # A straight road west -> east along lat 51.2 (nodes 1..7, about 700 m apart), split into three ways:
 #   way 10: 1-2-3 primary, BE:urban, maxheight 14'6"

@@ -10,10 +10,10 @@ import shapely
 
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS, Network
-from enablement.routing import Profile
 from enablement.scenario.schema import Halts, Policy
 from enablement.scheduling.greedy import MarchUnit, control_points, schedule_march
-from enablement.scheduling.timeline import Clock, Intervals
+from enablement.timeline import Clock, Intervals
+from enablement.vehicles import Profile
 from tests.helpers import frame_from_rows, halt_violations, overlap_violations, window_violations
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))

@@ -13,10 +13,10 @@ import shapely
 
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS
-from enablement.routing import Profile
 from enablement.scenario.schema import Halts, Policy
 from enablement.scheduling.march import optimise_march
-from enablement.scheduling.timeline import Intervals
+from enablement.timeline import Intervals
+from enablement.vehicles import Profile
 from tests.scheduling.test_greedy import line_network, mu
 
 NO_HALTS = Halts(first_after_min=600, first_duration_min=15, every_min=600, duration_min=10)

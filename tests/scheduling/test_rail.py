@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from enablement.errors import InfeasibleError
-from enablement.scheduling.formation import FormedTrain, Load, Wagon, form_trains, load_wagons, rail_data
+from enablement.rolling_stock import rail_data
+from enablement.scheduling.formation import FormedTrain, Load, Wagon, form_trains, load_wagons
 from enablement.scheduling.rail import QuaySpec, _jobs, build_model, schedule_rail
-from enablement.scheduling.timeline import Intervals
+from enablement.timeline import Intervals
 
 # figures fixed here so that the expected times are hand-checkable
 DATA = dataclasses.replace(

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from enablement.scheduling.reception import discharge
-from enablement.scheduling.timeline import Clock
+from enablement.timeline import Clock
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
@@ -21,7 +21,7 @@ def test_discharge_rate_and_berths():
 
 
 def test_a_closed_port_discharges_nothing_while_closed():
-    from enablement.scheduling.timeline import Intervals
+    from enablement.timeline import Intervals
 
     clock = Clock(START)
     sites = {"port": {"discharge_rate_vph": 1, "berths": 1, "hours": "00:00-24:00"}}

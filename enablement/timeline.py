@@ -1,4 +1,4 @@
-"""Time helpers shared by the schedulers: seconds since the scenario start, windows, closures."""
+"""Time helpers of the foundation: seconds since the scenario start, daily windows, closure intervals."""
 
 from __future__ import annotations
 
