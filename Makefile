@@ -37,6 +37,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check enablement kernels tests benchmarks
 	$(VENV)/bin/ruff format --check enablement kernels tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
