@@ -1,4 +1,4 @@
-"""Benchmark: the HET solver's OR-Tools routing configuration on Solomon VRPTW instances.
+"""Benchmark: an OR-Tools routing configuration (benchmarks/vrptw_engine.py) on Solomon VRPTW instances.
 
 Gap to the best-known distances, per instance against its target (#6: C101 and RC208
 within 1 %, R101 within 2 %, at 30 s each), and against OR-Tools' default search
@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from enablement.scheduling.vrptw import (
+from vrptw_engine import (
     EXTRA_OPERATORS,
     FALLBACK_FIRST_SOLUTION,
     FIRST_SOLUTION,

@@ -1,4 +1,10 @@
-"""Vehicle routing with time windows on OR-Tools: the HET shuttles' engine, checked on Solomon instances.
+"""A vehicle-routing-with-time-windows engine on OR-Tools, for the Solomon benchmark only.
+
+It is not part of the package: the HET shuttles (``enablement.scheduling.het``) have their
+own pickup-and-delivery model and search settings (insertion first solution, greedy descent,
+a solution-count stop for determinism). This engine measures what OR-Tools routing reaches
+on the classic VRPTW instances against their best-known distances and against OR-Tools'
+default search, in ``benchmarks/vrptw_solomon.py``.
 
 Data → model → constraints → solve → extract, each a function. Distances follow
 the DIMACS convention of the Solomon benchmark: Euclidean, truncated to 0.1,
@@ -24,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ScenarioError
-from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
+from enablement.errors import ScenarioError
+from enablement.scheduling._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 
 __all__ = [
     "EXTRA_OPERATORS",

@@ -1,12 +1,12 @@
-"""The OR-Tools VRPTW engine: hand-checkable instances, infeasibility, a Solomon instance read and solved."""
+"""The benchmark's OR-Tools VRPTW engine: hand-checkable instances, infeasibility, Solomon read and solved."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks.vrptw_engine import VrptwInstance, check_solution, read_solomon, solve_vrptw
 from enablement.errors import ScenarioError
-from enablement.scheduling.vrptw import VrptwInstance, check_solution, read_solomon, solve_vrptw
 
 
 def instance(xy, demand, ready, due, service, vehicles=2, capacity=10):
@@ -50,7 +50,7 @@ def test_an_impossible_window_is_reported_infeasible():
 
 def test_check_solution_catches_a_late_arrival():
     inst = instance([(0, 0), (10, 0)], demand=[0, 1], ready=[0, 0], due=[1000, 5], service=[0, 0], vehicles=1)
-    from enablement.scheduling.vrptw import VrptwSolution
+    from benchmarks.vrptw_engine import VrptwSolution
 
     problems = check_solution(inst, VrptwSolution([[1]], 20.0, 1, "feasible", 0.0))
     assert any("after its due time" in p for p in problems)
