@@ -313,6 +313,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .plan import build_network
     from .scenario.load import load_scenario, resolve_scenario_path
     from .scheduling.checks import check_march_table, read_march_table
+    from .scheduling.march import march_rules
     from .vehicles import load_catalogue
 
     scenario = load_scenario(args.scenario)
@@ -327,7 +328,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         vehicles = {
             mu: by_unit[u] for mu, u in zip(table["march_unit"], table["unit"], strict=True) if u in by_unit
         }
-        found = check_march_table(table, scenario, network, vehicles)
+        found = check_march_table(table, march_rules(scenario, network), network, vehicles)
     if not found:
         console.print(
             f"{args.table}: no violation ({len(table)} rows, {table['march_unit'].nunique()} march units)"

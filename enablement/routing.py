@@ -21,7 +21,7 @@ from .vehicles import Profile
 if TYPE_CHECKING:
     from .timeline import Intervals
 
-__all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router"]
+__all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Routers"]
 
 
 @dataclass(frozen=True)
@@ -257,6 +257,8 @@ class Router:
         k: int = 3,
         profile: Profile | None = None,
         *,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
         method: str = "penalty",
         max_overlap: float = 0.6,
         penalty_factor: float = 1.4,
@@ -272,6 +274,8 @@ class Router:
             Number of routes wanted (the fastest included).
         profile
             The vehicles' needs.
+        closed, closed_nodes
+            Edge rows and nodes that no route may use (closures in force).
         method
             ``"penalty"``: after each route, its edges cost ``penalty_factor`` times
             more, and a new route is kept when its overlap share with every kept
@@ -290,10 +294,10 @@ class Router:
             msg = f"method must be 'penalty' or 'disjoint', not {method!r}"
             raise ValueError(msg)
         ga = self.arrays
-        base = self.route(origin, target, profile)
-        weights0, ok0, caution = self._prepare(profile)
+        base = self.route(origin, target, profile, closed, closed_nodes=closed_nodes)
+        weights0, _, caution = self._prepare(profile)
         weights = weights0.astype(np.float64)
-        ok = ok0.copy()
+        ok = self._mask(profile, closed, closed_nodes).copy()
         kept: list[Route] = [base]
         kept_sets = [set(base.edges)]
         pos_of = ga.csr_positions
@@ -325,6 +329,10 @@ class Router:
             for i, r in enumerate(kept)
         ]
 
+    def overlap(self, a: Route, b: Route) -> float:
+        """Share of ``a``'s length on edges that ``b`` also uses (either direction of a road)."""
+        return self._overlap(a, b)
+
     def _overlap(self, a: Route, b: Route) -> float:
         """Share of ``a``'s length on edges that ``b`` also uses (either direction of a road)."""
         if not a.edges or a.length_m == 0:
@@ -337,11 +345,19 @@ class Router:
         return float(shared / a.length_m)
 
     def criticality(
-        self, route: Route, profile: Profile | None = None, *, top: int = 10, bridges_only: bool = False
+        self,
+        route: Route,
+        profile: Profile | None = None,
+        *,
+        top: int = 10,
+        bridges_only: bool = False,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
     ) -> list[Criticality]:
         """Detour cost when each edge (or each bridge) of ``route`` is closed, worst first.
 
-        All removals are computed in parallel by the kernel.
+        All removals are computed in parallel by the kernel. ``closed`` and
+        ``closed_nodes`` are closed already (closures in force): no detour uses them.
 
         Returns
         -------
@@ -350,7 +366,8 @@ class Router:
             the route off).
         """
         ga = self.arrays
-        weights, ok, _ = self._prepare(profile)
+        weights = self._prepare(profile)[0]
+        ok = self._mask(profile, closed, closed_nodes)
         rows = np.asarray(route.edges, dtype=np.int64)
         if bridges_only:
             bid = self.network.edges["bridge_id"].to_numpy()[rows]
@@ -438,3 +455,22 @@ class Router:
             times[a : a + 256] = np.where(t_ms == kn.INF, np.inf, t_ms / 1000.0)
             lengths[a : a + 256] = length
         return times, lengths
+
+
+class Routers(dict[str, Router]):
+    """A router per mode of one network, each built on first use (most plans need only the road one).
+
+    Parameters
+    ----------
+    network
+        The network the routers route on.
+    """
+
+    def __init__(self, network: Network) -> None:
+        super().__init__()
+        self.network = network
+
+    def __missing__(self, mode: str) -> Router:
+        router = Router(self.network, mode)
+        self[mode] = router
+        return router

@@ -109,3 +109,43 @@ def window_violations(table: pd.DataFrame, windows: list[tuple[float, float]]) -
         if not any(s - EPS <= a and b <= e + EPS for s, e in windows):
             bad.append(f"{t['mu']} moves {t['from']} -> {t['to']} outside the movement window")
     return bad
+
+
+def march_problem(net, units, policy, sites, *, window=None, edge_closed=None, node_closed=None, start=None):
+    """A march problem on a test network: the policy's rules, closures, and the network's staging capacities."""
+    from enablement.scheduling.march import MarchProblem, MarchRules, staging_capacities
+    from enablement.timeline import Clock
+
+    start = start or dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    rules = MarchRules.from_policy(
+        policy,
+        Clock(start),
+        window=window,
+        edge_closed=edge_closed,
+        node_closed=node_closed,
+        staging_capacity=staging_capacities(net) if len(net.sites) else {},
+    )
+    return MarchProblem(net, units, sites, rules)
+
+
+def greedy(net, units, policy, sites, *, max_rounds=5, **rules):
+    """The greedy baseline on a test network (see :func:`march_problem`)."""
+    from enablement.routing import Router
+    from enablement.scheduling.greedy import schedule_march
+
+    return schedule_march(march_problem(net, units, policy, sites, **rules), Router(net), max_rounds=max_rounds)
+
+
+def optimise(net, units, policy, sites, *, alternatives=2, time_limit_s=5.0, seed=0, baseline=None, **rules):
+    """The CP-SAT road model on a test network (see :func:`march_problem`)."""
+    from enablement.routing import Router
+    from enablement.scheduling.march_cpsat import optimise_march
+
+    return optimise_march(
+        march_problem(net, units, policy, sites, **rules),
+        Router(net),
+        alternatives=alternatives,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        baseline=baseline,
+    )

@@ -113,9 +113,10 @@ def test_map_contains_every_route_and_attribution(outputs):
     for u in plan.units:
         if u.mode == "road" or u.march_units:
             assert f'"unit": "{u.unit}"' in text, u.unit
+    # one line per distinct planned route of a unit (columns of a unit on one road share it)
     n_routes = text.count('"kind": "road route"')
-    assert n_routes == len({m.unit for m in plan.march_units})
-    assert text.count('"kind": "rail route"') == len({(t.quay, t.destination) for t in plan.trains})
+    assert n_routes == len({(r.unit, r.edges) for r in plan.routes if r.kind == "road"})
+    assert text.count('"kind": "rail route"') == len({r.edges for r in plan.routes if r.kind == "rail"})
     for sid in plan.network.sites.index:
         assert sid in text
     assert (folder / "map.html").stat().st_size < 5_000_000

@@ -1,7 +1,9 @@
 """The plan's Folium map: network drawn lightly, routes, trains, sites with popups, legend, attribution.
 
-All text that comes from data (site names, unit ids, scenario name) is HTML-escaped
-before it reaches the page.
+The map only draws: every line and mark comes from the :class:`~enablement.plan.Plan`
+(its planned routes, corridors, closures and staging peaks); nothing here routes or
+solves. All text that comes from data (site names, unit ids, scenario name) is
+HTML-escaped before it reaches the page.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import os
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import folium
 import geopandas as gpd
@@ -25,7 +28,7 @@ import shapely
 from .._io import write_with_atomic
 from ..network.model import CRS, Network
 from ..plan import Plan
-from ..routing import Route, Router
+from ..scheduling.corridors import PlannedRoute
 
 __all__ = ["SITE_STYLE", "leaflet_assets", "write_map", "write_route_map"]
 
@@ -90,19 +93,25 @@ def _network_layer(plan: Plan, mode: str, color: str, dash: str | None) -> foliu
     )
 
 
+def _grouped(routes: Sequence[PlannedRoute]) -> list[list[PlannedRoute]]:
+    """Planned routes grouped by unit and identical edges (columns that drive the same road), in order."""
+    groups: dict[tuple[str, tuple[int, ...]], list[PlannedRoute]] = {}
+    for r in routes:
+        groups.setdefault((r.unit, r.edges), []).append(r)
+    return list(groups.values())
+
+
 def _route_features(plan: Plan) -> list[dict[str, Any]]:
-    edges = plan.network.edges.geometry.to_numpy()
-    per_unit: dict[str, set[int]] = defaultdict(set)
-    for (mu_id, _leg), route in plan.march.routes.items():
-        per_unit[mu_id.rsplit("/", 1)[0]].update(route.edges)
+    """One feature per distinct planned road route of a unit, naming the march units that drive it."""
     results = {u.unit: u for u in plan.units}
+    road = [r for r in plan.routes if r.kind == "road"]
+    colour = {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted({r.unit for r in road}))}
+    groups = _grouped(road)
+    geoms = _to_wgs84([g[0].geometry for g in groups])
     feats = []
-    units = sorted(per_unit)
-    geoms = _to_wgs84(
-        [shapely.line_merge(shapely.multilinestrings(edges[sorted(per_unit[u])])) for u in units]
-    )
-    for i, (unit, geom) in enumerate(zip(units, geoms, strict=True)):
-        r = results[unit]
+    for group, geom in zip(groups, geoms, strict=True):
+        unit = group[0].unit
+        r = results.get(unit)
         feats.append(
             {
                 "type": "Feature",
@@ -110,11 +119,12 @@ def _route_features(plan: Plan) -> list[dict[str, Any]]:
                 "properties": {
                     "kind": "road route",
                     "unit": _e(unit),
-                    "mode": _e(r.mode),
-                    "vehicles": r.vehicles,
-                    "closure": _e(plan.clock.iso(r.closure_s)),
-                    "rdd": _e(plan.clock.iso(r.rdd_s)),
-                    "color": _PALETTE[i % len(_PALETTE)],
+                    "mode": _e(r.mode if r else "road"),
+                    "vehicles": sum(p.vehicles for p in group),
+                    "closure": _e(plan.clock.iso(r.closure_s)) if r else "",
+                    "rdd": _e(plan.clock.iso(r.rdd_s)) if r else "",
+                    "color": colour[unit],
+                    "planned": [[_e(p.owner), p.leg] for p in group],
                 },
             }
         )
@@ -122,34 +132,34 @@ def _route_features(plan: Plan) -> list[dict[str, Any]]:
 
 
 def _train_features(plan: Plan) -> list[dict[str, Any]]:
-    from ..routing import Router
-
-    if not plan.trains:
+    """One feature per distinct planned train route, naming the trains that run it."""
+    rail = [r for r in plan.routes if r.kind == "rail"]
+    if not rail:
         return []
-    router = Router(plan.network, "rail")
-    rail_node = plan.network.sites["node_rail"]
-    edges = plan.network.edges.geometry.to_numpy()
+    trains = {t.id: t for t in plan.trains}
+    groups: dict[tuple[int, ...], list[PlannedRoute]] = {}
+    for r in rail:
+        groups.setdefault(r.edges, []).append(r)
+    geoms = _to_wgs84([g[0].geometry for g in groups.values()])
     feats = []
-    pairs = sorted({(t.quay, t.destination) for t in plan.trains})
-    for quay, dest in pairs:
-        route = router.route(int(rail_node[quay]), int(rail_node[dest]))
-        geom = _to_wgs84([shapely.line_merge(shapely.multilinestrings(edges[list(route.edges)]))])[0]
-        trains = [t for t in plan.trains if (t.quay, t.destination) == (quay, dest)]
+    for group, geom in zip(groups.values(), geoms, strict=True):
+        ts = [trains[p.owner] for p in group]
         feats.append(
             {
                 "type": "Feature",
                 "geometry": shapely.geometry.mapping(geom),
                 "properties": {
                     "kind": "rail route",
-                    "unit": _e(", ".join(sorted({t.unit for t in trains}))),
+                    "unit": _e(", ".join(sorted({t.unit for t in ts}))),
                     "mode": "rail",
-                    "vehicles": sum(len(t.vehicles) for t in trains),
-                    "closure": _e(plan.clock.iso(max(t.unloaded_s for t in trains))),
+                    "vehicles": sum(len(t.vehicles) for t in ts),
+                    "closure": _e(plan.clock.iso(max(t.unloaded_s for t in ts))),
                     "rdd": "",
                     "color": "#5a3e1b",
-                    "trains": len(trains),
-                    "from": _e(quay),
-                    "to": _e(dest),
+                    "trains": len(ts),
+                    "from": _e(", ".join(sorted({t.quay for t in ts}))),
+                    "to": _e(", ".join(sorted({t.destination for t in ts}))),
+                    "planned": [[_e(p.owner), p.leg] for p in group],
                 },
             }
         )
@@ -158,13 +168,11 @@ def _train_features(plan: Plan) -> list[dict[str, Any]]:
 
 def _site_use(plan: Plan) -> dict[str, str]:
     """Summarise what the plan asks of each site: vehicles received, peak in staging, quay loading."""
-    from ..plan import staging_peaks
-
     use: dict[str, list[str]] = defaultdict(list)
     for a in plan.scenario.arrivals:
         use[a.site].append(f"{sum(e.count for e in a.equipment)} vehicles received ({a.id})")
     sites = plan.network.sites
-    for sid, (peak, when) in staging_peaks(plan.march).items():
+    for sid, (peak, when) in plan.staging.items():
         cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
         of = f" of {int(cap)}" if cap is not None and not pd.isna(cap) else ""
         use[sid].append(f"peak {peak}{of} vehicles held at {plan.clock.iso(when)}")
@@ -254,42 +262,28 @@ def _line_feature(geom: shapely.Geometry, **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
 
 
-def _main_routes(plan: Plan) -> dict[str, Route]:
-    """Return each road unit's longest march route: its main supply route."""
-    out: dict[str, Route] = {}
-    for (mu_id, _leg), route in sorted(plan.march.routes.items()):
-        unit = mu_id.rsplit("/", 1)[0]
-        if unit not in out or route.length_m > out[unit].length_m:
-            out[unit] = route
-    return out
-
-
-def _corridor_layers(plan: Plan, routes: dict[str, Route]) -> tuple[folium.GeoJson, folium.FeatureGroup]:
-    """Build the main and alternate supply routes per unit and the critical elements of each MSR."""
-    router = Router(plan.network)
-    edges = plan.network.edges.geometry.to_numpy()
+def _corridor_layers(plan: Plan) -> tuple[folium.GeoJson, folium.FeatureGroup]:
+    """Draw each unit's main and alternate supply routes and the critical elements of its MSR."""
     feats = []
     critical = folium.FeatureGroup(name="Critical elements (top 3 per MSR)", show=False)
-    for unit, route in sorted(routes.items()):
-        alts = router.alternatives(route.nodes[0], route.nodes[-1], k=2)
-        for i, alt in enumerate(alts):
-            geom = _to_wgs84([shapely.line_merge(shapely.multilinestrings(edges[list(alt.route.edges)]))])[0]
-            name = f"{'MSR' if i == 0 else 'ASR'} {unit}"
+    for corridor in plan.corridors:
+        geoms = _to_wgs84([r.geometry for r in corridor.routes])
+        for route, geom in zip(corridor.routes, geoms, strict=True):
             feats.append(
                 _line_feature(
                     geom,
-                    name=_e(name),
-                    km=round(alt.route.length_m / 1000, 1),
-                    overlap=f"{alt.overlap:.0%}",
-                    detour=f"{alt.detour:.2f}",
-                    dash="" if i == 0 else "8 6",
+                    name=_e(f"{route.kind} {corridor.unit}"),
+                    km=round(route.length_m / 1000, 1),
+                    overlap=f"{route.overlap:.0%}",
+                    detour=f"{route.detour:.2f}",
+                    dash="" if route.kind == "MSR" else "8 6",
                 )
             )
-        for c in router.criticality(route, top=3):
-            mid = _to_wgs84([edges[c.edge].interpolate(0.5, normalized=True)])[0]
+        points = _to_wgs84([c.where for c in corridor.critical])
+        for c, mid in zip(corridor.critical, points, strict=True):
             extra = "cut off" if not np.isfinite(c.extra_s) else f"+{c.extra_s / 60:.0f} min"
             what = f"bridge {_e(c.bridge_id)}" if c.bridge_id else "link"
-            label = f"{_e(unit)}: closing this {what} costs {extra}"
+            label = f"{_e(corridor.unit)}: closing this {what} costs {extra} ({_e(corridor.profile)})"
             folium.CircleMarker(
                 [mid.y, mid.x],
                 radius=7,
@@ -328,29 +322,18 @@ def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
         if col in e.columns:
             for fid, rows in e.groupby(col).groups.items():
                 marks.append((e.geometry.loc[rows[0]], f"{what} {_e(fid)}", "#6a0dad"))
-    for dis in plan.scenario.disruptions:
-        until = dis.end.isoformat() if dis.end else "further notice"
-        text = (
-            f"{_e(dis.id)}: {_e(dis.kind.replace('_', ' '))} {_e(dis.target or '')} "
-            f"from {_e(dis.start.isoformat())} until {_e(until)}"
-        )
-        if dis.kind == "close_bridge":
-            rows = e.index[e["bridge_id"] == dis.target]
-            if len(rows):
-                marks.append((e.geometry.loc[rows[0]], text, "#000"))
-        elif dis.kind == "close_site" and dis.target in plan.network.sites.index:
-            marks.append((plan.network.sites.geometry.loc[dis.target], text, "#000"))
-        elif dis.at is not None:
-            pt = gpd.GeoSeries([shapely.Point(dis.at)], crs=4326).to_crs(CRS).iloc[0]
-            marks.append((pt, text, "#000"))
-    closures = plan.network.meta.get("closures", {})
-    if "closure_id" in e.columns:
-        for ids, rows in e.groupby("closure_id").groups.items():
-            for cid in str(ids).split(";"):
-                c = closures.get(cid, {})
-                until = c.get("end") or "further notice"
-                text = f"closure {_e(cid)} from {_e(c.get('start'))} until {_e(until)}"
-                marks.append((e.geometry.loc[rows[0]], text, "#000"))
+    for c in plan.closures:
+        if c.where is None:
+            continue
+        until = "further notice" if not np.isfinite(c.end_s) else plan.clock.iso(c.end_s)
+        if c.kind == "overlay":
+            text = f"closure {_e(c.id)} from {_e(plan.clock.iso(c.start_s))} until {_e(until)}"
+        else:
+            text = (
+                f"{_e(c.id)}: {_e(c.kind.replace('_', ' '))} {_e(c.target)} "
+                f"from {_e(plan.clock.iso(c.start_s))} until {_e(until)}"
+            )
+        marks.append((c.where, text, "#000"))
     for geom, text, colour in marks:
         pt = geom if geom.geom_type == "Point" else geom.interpolate(0.5, normalized=True)
         p = _to_wgs84([pt])[0]
@@ -564,9 +547,8 @@ def build_map(plan: Plan) -> folium.Map:
     load = _load_layer(plan)
     if load is not None:
         load.add_to(m)
-    mains = _main_routes(plan)
-    if mains:
-        corridors, critical = _corridor_layers(plan, mains)
+    if plan.corridors:
+        corridors, critical = _corridor_layers(plan)
         corridors.add_to(m)
         critical.add_to(m)
     _restriction_layer(plan).add_to(m)
@@ -584,8 +566,18 @@ def write_map(plan: Plan, path: str | Path) -> Path:
     return write_with_atomic(path, lambda p: m.save(str(p)))
 
 
+class _Drawn(Protocol):
+    """What a drawn route needs: its nodes and network edge rows, in order."""
+
+    @property
+    def nodes(self) -> tuple[int, ...]: ...
+
+    @property
+    def edges(self) -> tuple[int, ...]: ...
+
+
 def write_route_map(
-    network: Network, routes: list[Route], labels: list[str], path: str | Path, title: str
+    network: Network, routes: Sequence[_Drawn], labels: Sequence[str], path: str | Path, title: str
 ) -> Path:
     """Write a small map of one or more routes (the first drawn boldest) atomically.
 

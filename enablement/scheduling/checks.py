@@ -14,9 +14,16 @@ the README. Every violation is returned, each with its march unit, place and tim
 - ``restriction``: the distance driven between two control points is shorter
   than any road the column may use (MLC, weight, height, width…), so it must have
   crossed a road closed to it.
+- ``closure``: a column drives a segment while one of its ends is closed, or
+  covers it in less distance than any road open at that time.
 - ``staging``: more vehicles held in a staging area at once than its capacity.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``place``: a control point or node the network does not know.
+
+Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
+same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
+builds it from a scenario and its network); :data:`CHECKS` names the constraints
+checked.
 """
 
 from __future__ import annotations
@@ -25,22 +32,26 @@ import itertools
 import math
 import os
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..errors import RoutingError, ScenarioError
 from ..routing import Router
 from ..vehicles import Profile
+from .march import CONSTRAINTS, MarchRules
 
 if TYPE_CHECKING:
     from ..network.model import Network
-    from ..scenario.schema import Scenario
     from ..vehicles import Vehicle
 
-__all__ = ["REQUIRED_COLUMNS", "Violation", "check_march_table", "read_march_table"]
+__all__ = ["CHECKS", "REQUIRED_COLUMNS", "Violation", "check_march_table", "read_march_table"]
+
+CHECKS = frozenset(CONSTRAINTS)
+"""Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the checker checks: all of them."""
 
 REQUIRED_COLUMNS = (
     "march_unit",
@@ -121,7 +132,7 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def _segments(table: pd.DataFrame) -> list[dict]:
+def _segments(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Every segment driven: from one control point to the next, within a march unit's leg."""
     out = []
     for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
@@ -136,42 +147,21 @@ def _segments(table: pd.DataFrame) -> list[dict]:
     return out
 
 
-def check_march_table(
-    table: pd.DataFrame,
-    scenario: Scenario,
-    network: Network,
-    vehicles: dict[str, list[Vehicle]] | None = None,
-) -> list[Violation]:
-    """Check a march table against the scenario's policy and the network.
+class _Times:
+    """Converts the table's aware timestamps to seconds since the scenario start, and back."""
 
-    Parameters
-    ----------
-    table
-        From :func:`read_march_table` (or the plan's own march table).
-    scenario
-        The scenario it claims to carry out (policy, RDDs).
-    network
-        The scenario's network with its sites.
-    vehicles
-        Vehicles of each march unit, for the route restrictions (optional: without
-        them the restriction check is skipped).
+    def __init__(self, rules: MarchRules) -> None:
+        self.t0 = pd.Timestamp(rules.clock.start)
 
-    Returns
-    -------
-    list of Violation
-        Every violation found, by kind then time.
-    """
-    pol = scenario.policy
-    t0 = pd.Timestamp(scenario.start)
+    def secs(self, ts: pd.Timestamp) -> float:
+        return float((ts - self.t0).total_seconds())
 
-    def secs(ts: pd.Timestamp) -> float:
-        return (ts - t0).total_seconds()
+    def iso(self, s: float) -> str:
+        return str((self.t0 + pd.Timedelta(seconds=round(s))).isoformat())
 
-    def iso(s: float) -> str:
-        return (t0 + pd.Timedelta(seconds=round(s))).isoformat()
 
-    out: list[Violation] = []
-    segs = _segments(table)
+def _places(table: pd.DataFrame, network: Network) -> list[Violation]:
+    out = []
     n = network.n_nodes
     sites = network.sites
     for r in table.itertuples():
@@ -180,14 +170,19 @@ def check_march_table(
             out.append(
                 Violation("place", r.march_unit, cp, r.arrive.isoformat(), f"{cp} (node {r.node}) is unknown")
             )
-    # overlaps on a segment and direction, with the headway
-    headway = pol.headway_min * 60.0
+    return out
+
+
+def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Two columns on the same segment and direction closer than the headway, at its entry or exit."""
+    headway = rules.headway_s
     by_seg: dict[tuple[str, str], list[tuple[float, float, float, str]]] = defaultdict(list)
     for s in segs:
         a, b = s["a"], s["b"]
         by_seg[(a["control_point"], b["control_point"])].append(
-            (secs(a["depart"]), secs(b["arrive"]), a["pass_min"] * 60.0, s["mu"])
+            (tm.secs(a["depart"]), tm.secs(b["arrive"]), a["pass_min"] * 60.0, s["mu"])
         )
+    out = []
     for (x, y), ts in by_seg.items():
         ts.sort()
         for i, (e1, x1, p1, m1) in enumerate(ts):
@@ -200,13 +195,18 @@ def check_march_table(
                             "overlap",
                             m2,
                             f"{x} -> {y}",
-                            iso(e2),
-                            f"{m2} enters {x} -> {y} at {iso(e2)} before {m1} (ahead) has cleared it "
-                            f"with a {pol.headway_min:g} min headway",
+                            tm.iso(e2),
+                            f"{m2} enters {x} -> {y} at {tm.iso(e2)} before {m1} (ahead) has cleared it "
+                            f"with a {headway / 60:g} min headway",
                         )
                     )
-    # halts: driving time since the last halt long enough
-    h = pol.halts
+    return out
+
+
+def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Driving time since the last halt long enough."""
+    h = rules.halts
+    out = []
     for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
         rows = g.to_dict("records")
         driving, rests = 0.0, 0
@@ -214,17 +214,16 @@ def check_march_table(
             if a["kind"] == "staging_arrive" or a["leg"] != b["leg"]:
                 driving, rests = 0.0, 0
                 continue
-            stop = secs(a["depart"]) - secs(a["arrive"])
-            need = (h.first_duration_min if rests == 0 else h.duration_min) * 60.0
-            if driving > 0 and stop >= need - EPS_S:
+            stop = tm.secs(a["depart"]) - tm.secs(a["arrive"])
+            if driving > 0 and stop >= h.need_s(rests) - EPS_S:
                 driving, rests = 0.0, rests + 1
-            driving += secs(b["arrive"]) - secs(a["depart"])
-            limit = (h.first_after_min if rests == 0 else h.every_min) * 60.0
+            driving += tm.secs(b["arrive"]) - tm.secs(a["depart"])
+            limit = h.limit_s(rests)
             if driving > limit + EPS_S:
                 out.append(
                     Violation(
                         "halt",
-                        mu,
+                        str(mu),
                         b["control_point"],
                         b["arrive"].isoformat(),
                         f"{mu} has driven {driving / 60:.0f} min without a halt on reaching "
@@ -233,30 +232,56 @@ def check_march_table(
                     )
                 )
                 driving, rests = 0.0, rests + 1  # report once per stretch
-    # movement window
-    if pol.movement_window is not None:
-        from ..timeline import Clock
+    return out
 
-        spans = Clock(scenario.start).daily(pol.movement_window.start, pol.movement_window.end).spans
-        for s in segs:
-            a, b = s["a"], s["b"]
-            lo, hi = secs(a["depart"]), secs(b["arrive"]) + a["pass_min"] * 60.0
-            if not any(x - EPS_S <= lo and hi <= y + EPS_S for x, y in spans):
-                out.append(
-                    Violation(
-                        "window",
-                        s["mu"],
-                        f"{a['control_point']} -> {b['control_point']}",
-                        a["depart"].isoformat(),
-                        f"{s['mu']} moves outside the movement window "
-                        f"({pol.movement_window.start}-{pol.movement_window.end})",
-                    )
-                )
-    # speed and restrictions on each segment
-    router = Router(network)
+
+def _window(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Columns moving outside the movement window."""
+    if rules.window is None:
+        return []
+    spans = rules.window.spans
+    out = []
     for s in segs:
         a, b = s["a"], s["b"]
-        dt_s = secs(b["arrive"]) - secs(a["depart"])
+        lo, hi = tm.secs(a["depart"]), tm.secs(b["arrive"]) + a["pass_min"] * 60.0
+        if not any(x - EPS_S <= lo and hi <= y + EPS_S for x, y in spans):
+            out.append(
+                Violation(
+                    "window",
+                    s["mu"],
+                    f"{a['control_point']} -> {b['control_point']}",
+                    a["depart"].isoformat(),
+                    f"{s['mu']} moves outside the movement window ({rules.window_text})",
+                )
+            )
+    return out
+
+
+def _shortest_km(
+    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
+) -> float:
+    """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
+    try:
+        return router.route(a, b, profile, closed).length_m / 1000.0
+    except RoutingError:  # no road at all within the vehicles' limits
+        return math.inf
+
+
+def _speed_and_roads(
+    segs: list[dict[str, Any]],
+    rules: MarchRules,
+    network: Network,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None,
+    tm: _Times,
+) -> list[Violation]:
+    """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
+    router = Router(network)
+    out = []
+    for s in segs:
+        a, b = s["a"], s["b"]
+        where = f"{a['control_point']} -> {b['control_point']}"
+        start, end = tm.secs(a["depart"]), tm.secs(b["arrive"])
+        dt_s = end - start
         km = float(b["km"]) - float(a["km"])
         speed = float(a["speed_kmh"])
         if km > 0 and (dt_s <= 0 or km / (dt_s / 3600.0) > speed * 1.05 + 1.0):
@@ -265,24 +290,25 @@ def check_march_table(
                 Violation(
                     "speed",
                     s["mu"],
-                    f"{a['control_point']} -> {b['control_point']}",
+                    where,
                     a["depart"].isoformat(),
                     f"{s['mu']} covers {km:.1f} km in {max(dt_s, 0) / 60:.0f} min ({shown:.0f} km/h), "
                     f"faster than its {speed:g} km/h",
                 )
             )
-        if vehicles and s["mu"] in vehicles and int(a["node"]) != int(b["node"]):
+        out += _closed_ends(s, rules, tm, where, start, end + a["pass_min"] * 60.0)
+        if int(a["node"]) == int(b["node"]):
+            continue
+        profile = None
+        if vehicles and s["mu"] in vehicles:
             profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)
-            try:
-                allowed = router.route(int(a["node"]), int(b["node"]), profile).length_m / 1000.0
-            except RoutingError:  # no road at all within the vehicles' limits
-                allowed = math.inf
+            allowed = _shortest_km(router, int(a["node"]), int(b["node"]), profile)
             if km + 0.05 < allowed * 0.98:
                 out.append(
                     Violation(
                         "restriction",
                         s["mu"],
-                        f"{a['control_point']} -> {b['control_point']}",
+                        where,
                         a["depart"].isoformat(),
                         f"{s['mu']} drives {km:.1f} km from {a['control_point']} to {b['control_point']}, "
                         "but the "
@@ -290,50 +316,154 @@ def check_march_table(
                         + ("none" if math.isinf(allowed) else f"{allowed:.1f} km"),
                     )
                 )
-    # staging capacity over time
+                continue
+        out += _closed_roads(s, rules, router, profile, where, km, start, end + a["pass_min"] * 60.0)
+    return out
+
+
+def _closed_ends(
+    s: dict[str, Any], rules: MarchRules, tm: _Times, where: str, start: float, end: float
+) -> list[Violation]:
+    """Find segments driven while one of their ends (a closed site's node) is closed."""
+    out = []
+    for row in (s["a"], s["b"]):
+        iv = rules.node_closed.get(int(row["node"]))
+        span = iv.overlaps(start + EPS_S, end - EPS_S) if iv is not None else None
+        if span is not None:
+            out.append(
+                Violation(
+                    "closure",
+                    s["mu"],
+                    where,
+                    tm.iso(max(start, span[0])),
+                    f"{s['mu']} drives {where} while {row['control_point']} is closed "
+                    f"(from {tm.iso(span[0])}"
+                    + (" until further notice)" if math.isinf(span[1]) else f" to {tm.iso(span[1])})"),
+                )
+            )
+    return out
+
+
+def _closed_roads(
+    s: dict[str, Any],
+    rules: MarchRules,
+    router: Router,
+    profile: Profile | None,
+    where: str,
+    km: float,
+    start: float,
+    end: float,
+) -> list[Violation]:
+    """Find a segment covered in less distance than any road open while the column drives it."""
+    closed = sorted(
+        e for e, iv in rules.edge_closed.items() if iv.overlaps(start + EPS_S, end - EPS_S) is not None
+    )
+    if not closed:
+        return []
+    a, b = int(s["a"]["node"]), int(s["b"]["node"])
+    if km + 0.05 >= _shortest_km(router, a, b, profile, closed) * 0.98:
+        return []
+    if km + 0.05 < _shortest_km(router, a, b, profile) * 0.98:
+        return []  # shorter than any road at all: not a closure (the network does not know this road)
+    return [
+        Violation(
+            "closure",
+            s["mu"],
+            where,
+            s["a"]["depart"].isoformat(),
+            f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']}, "
+            "shorter than any road open at that time: it must cross a closed road or bridge",
+        )
+    ]
+
+
+def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """More vehicles held in a staging area at once than its capacity."""
     events: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
     rows = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
     for a, b in itertools.pairwise(rows):
         if a["kind"] == "staging_arrive" and b["march_unit"] == a["march_unit"]:
             events[a["control_point"]] += [
-                (secs(a["arrive"]), int(a["vehicles"]), a["march_unit"]),
-                (secs(b["depart"]) + a["pass_min"] * 60.0, -int(a["vehicles"]), a["march_unit"]),
+                (tm.secs(a["arrive"]), int(a["vehicles"]), a["march_unit"]),
+                (tm.secs(b["depart"]) + a["pass_min"] * 60.0, -int(a["vehicles"]), a["march_unit"]),
             ]
+    out = []
     for sid, ev in events.items():
-        cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
-        if cap is None or pd.isna(cap):
+        cap = rules.staging_capacity.get(sid)
+        if cap is None:
             continue
         level = 0
         for t, d, mu in sorted(ev, key=lambda x: (x[0], x[1])):
             level += d
-            if d > 0 and level > float(cap):
+            if d > 0 and level > cap:
                 out.append(
                     Violation(
                         "staging",
                         mu,
                         sid,
-                        iso(t),
-                        f"{sid} holds {level} vehicles when {mu} arrives, over its capacity of {int(cap)}",
+                        tm.iso(t),
+                        f"{sid} holds {level} vehicles when {mu} arrives, over its capacity of {cap}",
                     )
                 )
-    # RDD per unit: its last column's arrival at the movement's destination (rail units close by train)
-    rdd = {m.unit: (pd.Timestamp(m.rdd), m.to) for m in scenario.movements}
+    return out
+
+
+def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find units whose last column arrives after their RDD (rail units close by train)."""
+    out = []
     for unit, g in table.groupby("unit"):
-        if unit not in rdd:
+        if unit not in rules.deliveries:
             continue
-        due, dest = rdd[unit]
+        due_s, dest = rules.deliveries[str(unit)]
         there = g[g["control_point"] == dest]
         if there.empty:
             continue
         t = there["arrive"].max()
-        if t > due + pd.Timedelta(seconds=EPS_S):
-            late = (t - due).total_seconds() / 3600.0
+        if tm.secs(t) > due_s + EPS_S:
+            late = (tm.secs(t) - due_s) / 3600.0
             mu = there.loc[there["arrive"] == t, "march_unit"].iloc[0]
-            out.append(
-                Violation(
-                    "rdd", mu, str(unit), t.isoformat(), f"{unit} closes {late:.1f} h after its RDD {due}"
-                )
-            )
+            due = pd.Timestamp(rules.clock.at(due_s))
+            message = f"{unit} closes {late:.1f} h after its RDD {due}"
+            out.append(Violation("rdd", mu, str(unit), t.isoformat(), message))
+    return out
+
+
+def check_march_table(
+    table: pd.DataFrame,
+    rules: MarchRules,
+    network: Network,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None = None,
+) -> list[Violation]:
+    """Check a march table against the road march rules and the network.
+
+    Parameters
+    ----------
+    table
+        From :func:`read_march_table` (or the plan's own march table).
+    rules
+        The rules it must keep: the plan's own (``plan.rules``), or
+        :func:`~enablement.scheduling.march.march_rules` of the scenario it claims
+        to carry out.
+    network
+        The scenario's network with its sites.
+    vehicles
+        Vehicles of each march unit, for the route restrictions (optional: without
+        them roads are checked for any vehicle).
+
+    Returns
+    -------
+    list of Violation
+        Every violation found, by kind then time.
+    """
+    tm = _Times(rules)
+    segs = _segments(table)
+    out = _places(table, network)
+    out += _overlaps(segs, rules, tm)
+    out += _halts(table, rules, tm)
+    out += _window(segs, rules, tm)
+    out += _speed_and_roads(segs, rules, network, vehicles, tm)
+    out += _staging(table, rules, tm)
+    out += _rdd(table, rules, tm)
     return _sorted(out)
 
 
@@ -341,7 +471,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
     order = {
         k: i
         for i, k in enumerate(
-            ("place", "overlap", "halt", "window", "speed", "restriction", "staging", "rdd")
+            ("place", "overlap", "halt", "window", "speed", "restriction", "closure", "staging", "rdd")
         )
     }
     return sorted(out, key=lambda v: (order.get(v.kind, 99), v.time, v.march_unit))

@@ -1,148 +1,523 @@
-"""Road movement optimiser: deconflicted march tables with CP-SAT and route choice.
+"""The road march problem: march units, the rules they move under, and the schedule that answers it.
 
-Data → model → constraints → solve → extract, each a function.
+A :class:`MarchProblem` (like PyVRP's ``Model``) is validated as it is built and
+compiled once into what every solver reads: the march units in their order, the
+road node of each site, the network's edge figures, and one :class:`MarchRules`
+holding the data of every constraint. The greedy baseline
+(:mod:`.greedy`), the CP-SAT optimiser (:mod:`.march_cpsat`, whose warm start is
+the greedy's own first fit on its segments) and the schedule checker
+(:mod:`.checks`) all read the same :class:`MarchRules`; the plan builds it with
+:func:`march_rules`, and so does ``enablement check`` for a table written by hand.
 
-**Data.** Every march unit leg (origin → staging → destination) may take one of
-up to ``alternatives`` corridors from the routing core (the fastest first, then
-alternate routes that overlap it at most 60 %), plus the route the greedy
-baseline used. Control points are computed over all candidate routes (sites,
-merge and split points, one every ``control_point_spacing_km``), so columns that
-share road share whole segments. Halts are placed on each candidate route by the
-policy (15 min after the first hour, then 10 min every 2 h by default): before
-the first segment that would take the driving time since the last halt over the
-limit. A halt is a minimum stop; a column may wait longer at any control point.
+The constraints (:data:`CONSTRAINTS`), and where each is enforced:
 
-**Model** (integer seconds):
+============================  =======================================================================
+constraint                    data → greedy / CP-SAT / checker
+============================  =======================================================================
+``headway``                   ``MarchRules.headway_s`` → ``greedy._State.earliest`` /
+                              ``march_cpsat._model`` (no-overlap intervals) / ``checks._overlaps``
+``halts``                     ``MarchRules.halts`` (:class:`HaltRule`) → ``greedy._run_round`` /
+                              ``HaltRule.plan`` in ``march_cpsat._data`` / ``checks._halts``
+``window``                    ``MarchRules.window`` → ``greedy._State.earliest`` / entry domains
+                              (``march_cpsat._allowed``) / ``checks._window``
+``closures``                  ``MarchRules.edge_closed``, ``node_closed`` → ``greedy._State.blocked`` and
+                              rerouting / entry domains / ``checks._closures``
+``staging_capacity``          ``MarchRules.staging_capacity`` → not enforced by the greedy (a plan
+                              warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
+``rdd``                       ``MarchRules.deliveries`` and ``MarchUnit.rdd_s`` → not enforced by the
+                              greedy / lateness objective / ``checks._rdd``
+``speed``                     ``MarchUnit.profile.speed_kmh`` and edge speeds → drive times in both /
+                              ``checks._speed_and_roads``
+``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
+                              ``checks._speed_and_roads``
+============================  =======================================================================
 
-- one *entry* variable per unit, leg, candidate route and segment; its domain
-  already excludes times when the column (drive plus pass time) would leave the
-  movement window or meet a closed edge or site (closures and curfews cost no
-  constraint);
-- route choice: one Boolean per candidate route, exactly one per leg; every
-  constraint of a route is enforced only when it is chosen (optional intervals);
-- a segment is entered no earlier than the previous one is left plus the halt
-  placed there; the first one no earlier than the release time from reception,
-  or than the arrival at the staging area plus the pass time and dwell;
-- deconfliction: on each segment and direction, the columns' entry intervals
-  (pass time plus headway) do not overlap; a column slower on the segment than
-  the fastest user (lower speed, caution crossing) pads its interval by the
-  difference in drive time, so the order at the exit is the order at the entry
-  (no overtaking; conservative, and free of pairwise order variables);
-- staging areas with a capacity: a cumulative of the vehicles held from arrival
-  to departure;
-- closure of a march unit: its tail reaching the last site.
-
-**Objective** (lexicographic in two solves): first the force's road closure (the
-last march unit's closure); then, with the closure held at that value, total
-lateness against each unit's RDD weighted by the number of march units plus the
-sum of march-unit closures (so every column moves as early as the closure
-allows, and one second of lateness outweighs one second on each column).
-
-**Warm start and yardstick.** The greedy baseline (:mod:`.greedy`) is run first;
-a serial first-fit on this model's segments and halts gives the hint. The
-solver's bound and a bound of our own (each march unit alone, on its fastest
-candidate, with the window and halts) give the gap.
-
-**Determinism.** The solver runs with a fixed seed, two workers in interleaved
-search and a *deterministic* time limit (``max_deterministic_time``), so the
-same inputs, seed and time limit give the same plan on any machine. There is no
-wall-clock limit (it would stop the search wherever a busy machine happens to
-be): on a loaded machine the same plan simply takes longer.
+A new constraint is added in these places, in order: its data in
+:class:`MarchRules` and :func:`march_rules`; its name in :data:`CONSTRAINTS`;
+the greedy (``_State`` or ``_run_round``) and its ``HONOURS``; the CP-SAT entry
+domains or ``_model`` and its ``HONOURS`` (the hint is the greedy's first fit
+and needs nothing more); the checker and its ``CHECKS``. A test fails while any
+of these is missing, and another runs the checker on the solvers' own tables.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
-import math
-import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..defaults import figure
-from ..errors import InfeasibleError, RoutingError
+from ..errors import InfeasibleError, ScenarioError
 from ..network.model import Network
-from ..routing import Route, Router
-from ..scenario.schema import Halts, Policy
-from ..timeline import Intervals
-from ._ortools import cp_model
-from .greedy import MarchRow, MarchSchedule, MarchUnit, _Res, _State, control_points, schedule_march
+from ..network.sites import site_records
+from ..scenario.schema import Halts, Policy, Scenario
+from ..timeline import Clock, Intervals
+from ..vehicles import Profile
+from .closures import Closures, closures_in_force
 
-__all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "SECOND_GAP", "optimise_march"]
+if TYPE_CHECKING:
+    from ..routing import Route
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "CONSTRAINTS",
+    "HaltRule",
+    "MarchProblem",
+    "MarchRow",
+    "MarchRules",
+    "MarchSchedule",
+    "MarchUnit",
+    "control_points",
+    "march_rules",
+    "split_route",
+    "staging_capacities",
+    "staging_peaks",
+    "staging_warnings",
+]
 
-DEFAULT_ALTERNATIVES = 2
-"""Candidate corridors per leg (the fastest and one alternate supply route)."""
-CLOSURE_GAP = 0.005
-"""The closure solve stops within 0.5 % of the best bound (about 20 min on a 3-day movement)."""
-SECOND_GAP = 0.02
-"""The lateness solve stops within 2 % of its bound."""
-_PHASE1_SHARE = 0.6
-"""Share of the time limit spent on the closure; the rest goes to lateness."""
+CONSTRAINTS: dict[str, str] = {
+    "headway": "columns on one segment and direction keep the headway at its entry and at its exit",
+    "halts": "a halt after the first stretch of driving, then a halt after each further stretch",
+    "window": "columns move only within the daily movement window",
+    "closures": "no column on a closed road, bridge or site while it is closed",
+    "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
+    "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
+    "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
+    "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
+}
+"""Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
 
-# --------------------------------------------------------------------------- data
+# --------------------------------------------------------------------------- march units and results
 
 
 @dataclass(frozen=True)
-class _Seg:
-    """A segment of a candidate route: control point ``a`` to ``b``."""
+class MarchUnit:
+    """A march unit (≤ the policy size) and what it must do.
 
-    a: int
-    b: int
-    edges: tuple[int, ...]
-    drive: int
-    halt: int
-    notes: str
+    Attributes
+    ----------
+    id
+        Unique id, ``UNIT/NN``.
+    unit
+        The unit it belongs to.
+    index
+        1-based number within the unit.
+    serial
+        Serial number within the unit (groups of up to five march units).
+    vehicles
+        Vehicle type ids, one per vehicle.
+    release_s
+        Earliest start at the first site (seconds since the scenario start).
+    sites
+        Sites visited in order: origin, optional staging, destination.
+    dwell_s
+        Dwell at each intermediate site (len(sites) - 2 values).
+    rdd_s
+        Required delivery date (seconds since start).
+    profile
+        Restrictions and speed of the column.
+    length_m
+        Column length (vehicle lengths plus gaps).
+    priority
+        Lower moves first among equal release times.
+    purpose
+        ``"road"`` (moves to its destination), ``"to_quay"`` (drives to a rail quay) or
+        ``"het"`` (a column of laden heavy equipment transporters).
+    """
+
+    id: str
+    unit: str
+    index: int
+    serial: int
+    vehicles: tuple[str, ...]
+    release_s: float
+    sites: tuple[str, ...]
+    dwell_s: tuple[float, ...]
+    rdd_s: float
+    profile: Profile
+    length_m: float
+    priority: int = 0
+    purpose: str = "road"
+
+    @property
+    def pass_s(self) -> float:
+        """Time for the whole column to pass a point at its speed."""
+        return self.length_m / (self.profile.speed_kmh / 3.6)
+
+
+@dataclass(frozen=True)
+class MarchRow:
+    """One row of the march table: a march unit at a control point."""
+
+    march_unit: str
+    unit: str
+    serial: int
+    vehicles: int
+    leg: int
+    seq: int
+    control_point: str
+    kind: str
+    node: int
+    km: float
+    arrive_s: float
+    depart_s: float
+    pass_s: float
+    halt_s: float
+    wait_s: float
+    caution: str
+    next_control_point: str
 
 
 @dataclass
-class _Option:
-    route: Route
-    segs: list[_Seg]
+class MarchSchedule:
+    """Result of a road scheduler.
+
+    Attributes
+    ----------
+    rows
+        The march table, in order of march unit and sequence.
+    routes
+        Route of each (march unit id, leg).
+    closure_s
+        Time each march unit's tail reaches its last site.
+    status
+        ``"feasible"`` (greedy: no optimality claim), ``"optimal"`` or ``"timed out"``.
+    rounds
+        Rerouting rounds used for closures.
+    rerouted
+        March units rerouted around a closure (greedy) or on an alternate corridor (CP-SAT).
+    method
+        ``"greedy"`` or ``"cp-sat"``.
+    bound_s
+        A lower bound on the road closure (None for the greedy baseline).
+    gap
+        ``(closure - bound) / closure`` (None without a bound).
+    baseline_closure_s
+        Closure of the greedy baseline (CP-SAT only: the yardstick it must beat).
+    binding
+        What sets the closure, in words.
+    solve_seconds
+        Wall time of the optimiser.
+    """
+
+    rows: list[MarchRow]
+    routes: dict[tuple[str, int], Route]
+    closure_s: dict[str, float]
+    status: str = "feasible"
+    rounds: int = 1
+    rerouted: list[str] = field(default_factory=list)
+    method: str = "greedy"
+    bound_s: float | None = None
+    gap: float | None = None
+    baseline_closure_s: float | None = None
+    binding: str = ""
+    solve_seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The road solver's part of ``summary.json``."""
+        if self.method != "cp-sat":
+            return {
+                "method": self.method + ": list scheduling (first fit), the yardstick of the optimiser",
+                "status": self.status,
+                "optimality": "not proven: no bound computed for the baseline",
+                "rerouting_rounds": self.rounds,
+            }
+        hours = 3600.0
+        return {
+            "method": "cp-sat: segments between control points, route choice among alternative corridors, "
+            "halts, movement window, closures, staging capacity; closure then lateness (lexicographic)",
+            "status": self.status,
+            "closure_hours": round(max(self.closure_s.values()) / hours, 3),
+            "bound_hours": round((self.bound_s or 0.0) / hours, 3),
+            "gap": round(self.gap or 0.0, 5),
+            "baseline_closure_hours": round((self.baseline_closure_s or 0.0) / hours, 3),
+            "binding": self.binding,
+            "alternate_corridor_march_units": self.rerouted,
+            "solve_seconds": round(self.solve_seconds, 2),
+        }
 
 
-@dataclass
-class _Data:
-    units: list[MarchUnit]
-    options: dict[tuple[str, int], list[_Option]]
-    domains: dict[tuple[str, int, int, int], list[tuple[int, int]]]
-    pass_s: dict[str, int]
-    site_of: dict[int, str]
-    horizon: int
-    headway: int
-    capacity: dict[str, int]
-    lengths: np.ndarray
-
-
-def _halt_plan(drives: Sequence[int], halts: Halts, label: str) -> list[int]:
-    """Halt (s) to take before each segment so that no stretch exceeds the policy."""
-    out: list[int] = []
-    driving, rests = 0, 0
-    for d in drives:
-        limit = (halts.first_after_min if rests == 0 else halts.every_min) * 60.0
-        if d > limit:
-            msg = (
-                f"march unit {label}: one segment takes {d / 60:.0f} min to drive, more than the "
-                f"{limit / 60:.0f} min allowed between halts"
-            )
-            raise InfeasibleError(msg)
-        if driving > 0 and driving + d > limit:
-            out.append(round((halts.first_duration_min if rests == 0 else halts.duration_min) * 60.0))
-            driving, rests = 0, rests + 1
-        else:
-            out.append(0)
-        driving += d
+def staging_peaks(march: MarchSchedule) -> dict[str, tuple[int, float]]:
+    """Most vehicles held at each staging area at once, and when (s since the start)."""
+    events: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    rows = march.rows
+    for i, r in enumerate(rows):
+        if r.kind == "staging_arrive":
+            nxt = rows[i + 1]
+            events[r.control_point] += [(r.arrive_s, r.vehicles), (nxt.depart_s + r.pass_s, -r.vehicles)]
+    out = {}
+    for sid, ev in sorted(events.items()):
+        level = peak = 0
+        when = 0.0
+        for t, d in sorted(ev, key=lambda x: (x[0], x[1])):
+            level += d
+            if level > peak:
+                peak, when = level, t
+        out[sid] = (peak, when)
     return out
 
 
-def _split(route: Route, cps: set[int]) -> list[tuple[int, int, tuple[int, ...]]]:
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class HaltRule:
+    """The halt policy in seconds: a first halt after ``first_after_s`` of driving, then regular ones.
+
+    Attributes
+    ----------
+    first_after_s, first_duration_s
+        Driving before the first halt, and its length.
+    every_s, duration_s
+        Driving between later halts, and their length.
+    """
+
+    first_after_s: float
+    first_duration_s: float
+    every_s: float
+    duration_s: float
+
+    @classmethod
+    def of(cls, halts: Halts) -> HaltRule:
+        """The rule of a scenario's ``policy.halts`` (minutes)."""
+        return cls(
+            halts.first_after_min * 60.0,
+            halts.first_duration_min * 60.0,
+            halts.every_min * 60.0,
+            halts.duration_min * 60.0,
+        )
+
+    def limit_s(self, rests: int) -> float:
+        """Driving allowed before the next halt, after ``rests`` halts."""
+        return self.first_after_s if rests == 0 else self.every_s
+
+    def need_s(self, rests: int) -> float:
+        """Length of the next halt, after ``rests`` halts."""
+        return self.first_duration_s if rests == 0 else self.duration_s
+
+    def too_long(self, drive_s: float, rests: int, label: str) -> InfeasibleError | None:
+        """The error for a segment that alone takes longer to drive than the rule allows, or None."""
+        limit = self.limit_s(rests)
+        if drive_s <= limit:
+            return None
+        return InfeasibleError(
+            f"march unit {label}: one segment takes {drive_s / 60:.0f} min to drive, more than the "
+            f"{limit / 60:.0f} min allowed between halts"
+        )
+
+    def plan(self, drives: Sequence[int], label: str) -> list[int]:
+        """Halt (whole seconds) to take before each segment so that no stretch exceeds the rule.
+
+        Raises
+        ------
+        InfeasibleError
+            When one segment alone is longer than the driving allowed between halts.
+        """
+        out: list[int] = []
+        driving, rests = 0, 0
+        for d in drives:
+            error = self.too_long(d, rests, label)
+            if error is not None:
+                raise error
+            if driving > 0 and driving + d > self.limit_s(rests):
+                out.append(round(self.need_s(rests)))
+                driving, rests = 0, rests + 1
+            else:
+                out.append(0)
+            driving += d
+        return out
+
+
+@dataclass(frozen=True)
+class MarchRules:
+    """The data of every road march constraint, in one place (see :data:`CONSTRAINTS`).
+
+    Attributes
+    ----------
+    clock
+        The scenario clock (times in seconds since its start).
+    headway_s
+        Gap between columns on one segment and direction.
+    halts
+        The halt rule.
+    window
+        Daily movement window as intervals (None: any time).
+    window_text
+        The window as the scenario gives it (``"21:00-05:00"``) for messages.
+    edge_closed, node_closed
+        Closure intervals of edge rows and of nodes.
+    staging_capacity
+        Vehicles each site with a capacity holds at once.
+    deliveries
+        Each unit's RDD (s) and destination site.
+    control_point_spacing_m
+        Largest distance between control points along a road.
+    caution_penalty_s
+        Extra time of each caution crossing (one vehicle at a time).
+    """
+
+    clock: Clock
+    headway_s: float
+    halts: HaltRule
+    window: Intervals | None = None
+    window_text: str | None = None
+    edge_closed: Mapping[int, Intervals] = field(default_factory=dict)
+    node_closed: Mapping[int, Intervals] = field(default_factory=dict)
+    staging_capacity: Mapping[str, int] = field(default_factory=dict)
+    deliveries: Mapping[str, tuple[float, str]] = field(default_factory=dict)
+    control_point_spacing_m: float = field(
+        default_factory=lambda: float(figure("control_point_spacing_km")) * 1000.0
+    )
+    caution_penalty_s: float = field(
+        default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
+    )
+
+    @classmethod
+    def from_policy(
+        cls,
+        policy: Policy,
+        clock: Clock,
+        *,
+        edge_closed: Mapping[int, Intervals] | None = None,
+        node_closed: Mapping[int, Intervals] | None = None,
+        staging_capacity: Mapping[str, int] | None = None,
+        deliveries: Mapping[str, tuple[float, str]] | None = None,
+        window: Intervals | None = None,
+    ) -> MarchRules:
+        """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
+
+        ``window`` replaces the policy's daily movement window when given.
+        """
+        text = None
+        if policy.movement_window is not None:
+            text = f"{policy.movement_window.start}-{policy.movement_window.end}"
+            if window is None:
+                window = clock.daily(policy.movement_window.start, policy.movement_window.end)
+        return cls(
+            clock=clock,
+            headway_s=policy.headway_min * 60.0,
+            halts=HaltRule.of(policy.halts),
+            window=window,
+            window_text=text,
+            edge_closed=dict(edge_closed or {}),
+            node_closed=dict(node_closed or {}),
+            staging_capacity=dict(staging_capacity or {}),
+            deliveries=dict(deliveries or {}),
+        )
+
+    def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
+        """Closure intervals that keep a column off the segment ``a → b`` over ``edges``."""
+        out = [self.edge_closed[e] for e in edges if e in self.edge_closed]
+        out += [self.node_closed[n] for n in (a, b) if n in self.node_closed]
+        return out
+
+
+def march_rules(scenario: Scenario, network: Network, closures: Closures | None = None) -> MarchRules:
+    """Build the road march rules of a scenario on its network.
+
+    Parameters
+    ----------
+    scenario
+        Its policy (headway, halts, movement window), disruptions and movements (RDDs).
+    network
+        The network with the scenario's overlays (staging capacities, overlay closures).
+    closures
+        The closures in force, when already resolved (resolved here otherwise).
+
+    Returns
+    -------
+    MarchRules
+        The rules the plan's solvers keep and the checker checks.
+    """
+    clock = Clock(scenario.start)
+    closures = closures if closures is not None else closures_in_force(scenario, network, clock)
+    return MarchRules.from_policy(
+        scenario.policy,
+        clock,
+        edge_closed=closures.edge,
+        node_closed=closures.node,
+        staging_capacity=staging_capacities(network),
+        deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
+    )
+
+
+def staging_capacities(network: Network) -> dict[str, int]:
+    """Vehicles each site with a ``capacity_vehicles`` holds at once."""
+    return {
+        sid: int(site.capacity_vehicles)
+        for sid, site in site_records(network).items()
+        if site.capacity_vehicles is not None
+    }
+
+
+# --------------------------------------------------------------------------- control points and segments
+
+
+def control_points(
+    paths: Sequence[Sequence[int]], fixed: set[int], xy: np.ndarray, spacing_m: float
+) -> set[int]:
+    """Control-point nodes for a set of routes.
+
+    Parameters
+    ----------
+    paths
+        Node sequences of every route.
+    fixed
+        Nodes that must be control points (sites, route ends).
+    xy
+        Node coordinates (n, 2) in metres.
+    spacing_m
+        Largest distance between control points along a chain of road.
+
+    Returns
+    -------
+    set of int
+        Fixed nodes, nodes where routes merge or split, and spacing nodes.
+    """
+    neigh: dict[int, set[int]] = defaultdict(set)
+    for path in paths:
+        for a, b in itertools.pairwise(path):
+            neigh[a].add(b)
+            neigh[b].add(a)
+    cps = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}
+    seen: set[tuple[int, int]] = set()
+
+    def walk(start: int, nxt: int) -> None:
+        prev, cur, acc = start, nxt, 0.0
+        seen.add((start, nxt))
+        while True:
+            acc += float(np.hypot(*(xy[cur] - xy[prev])))
+            if cur in cps:
+                return
+            if acc >= spacing_m:
+                cps.add(cur)
+                acc = 0.0
+            a, b = neigh[cur]
+            prev, cur = cur, (b if a == prev else a)
+            seen.add((prev, cur))
+
+    for c in sorted(cps):
+        for n in sorted(neigh.get(c, ())):
+            if (c, n) not in seen:
+                walk(c, n)
+    # closed loops without any control point: anchor them on their smallest node
+    for n in sorted(neigh):
+        for m in sorted(neigh[n]):
+            if (n, m) not in seen and (m, n) not in seen:
+                cps.add(n)
+                walk(n, m)
+    return cps
+
+
+def split_route(route: Route, cps: set[int]) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Split a route into ``(from node, to node, edge rows)`` between control points."""
     out: list[tuple[int, int, tuple[int, ...]]] = []
-    start, edges = route.nodes[0], []
+    start = route.nodes[0]
+    edges: list[int] = []
     for node, edge in zip(route.nodes[1:], route.edges, strict=True):
         edges.append(edge)
         if node in cps:
@@ -151,664 +526,127 @@ def _split(route: Route, cps: set[int]) -> list[tuple[int, int, tuple[int, ...]]
     return out
 
 
-def _allowed(
-    lo: int, hi: int, span: int, window: Intervals | None, blocks: Sequence[Intervals]
-) -> list[tuple[int, int]]:
-    """Entry times in [lo, hi] at which ``[t, t + span]`` is in the window and meets no closure."""
-    if window is None:
-        spans = [(lo, hi)]
-    else:
-        spans = []
-        for a, b in window.spans:
-            s, e = max(lo, math.ceil(a)), min(hi, math.floor(b - span))
-            if s <= e:
-                spans.append((s, e))
-    for blk in blocks:
-        for ca, cb in blk.spans:
-            # forbidden: ca < t + span and t < cb
-            f_lo = math.floor(ca - span) + 1
-            f_hi = hi if math.isinf(cb) else math.ceil(cb) - 1
-            cut = []
-            for s, e in spans:
-                if e < f_lo or s > f_hi:
-                    cut.append((s, e))
-                    continue
-                if s < f_lo:
-                    cut.append((s, f_lo - 1))
-                if e > f_hi:
-                    cut.append((f_hi + 1, e))
-            spans = cut
-    return spans
+# --------------------------------------------------------------------------- the problem
 
 
-def _data(
-    network: Network,
-    units: Sequence[MarchUnit],
-    policy: Policy,
-    site_node: Mapping[str, int],
-    window: Intervals | None,
-    edge_closed: Mapping[int, Intervals],
-    node_closed: Mapping[int, Intervals],
-    router: Router,
-    alternatives: int,
-    baseline: MarchSchedule,
-) -> _Data:
-    """Candidate routes, their segments, halts and entry domains."""
-    cand: dict[tuple[str, int], list[Route]] = {}
-    memo: dict[tuple[int, int, object], list[Route]] = {}
-    for mu in units:
-        for leg in range(len(mu.sites) - 1):
-            a, b = site_node[mu.sites[leg]], site_node[mu.sites[leg + 1]]
-            key = (a, b, mu.profile)
-            if key not in memo:
-                try:
-                    memo[key] = [alt.route for alt in router.alternatives(a, b, alternatives, mu.profile)]
-                except RoutingError:
-                    memo[key] = []
-            routes = list(memo[key])
-            base = baseline.routes.get((mu.id, leg))
-            if base is not None and all(r.edges != base.edges for r in routes):
-                routes.append(base)
-            if not routes:
-                p = mu.profile
-                msg = (
-                    f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to '{mu.sites[leg + 1]}' "
-                    f"for its vehicles (MLC wheeled {p.mlc_wheeled:g}, tracked {p.mlc_tracked:g}, "
-                    f"{p.mass_t:g} t); move them by rail or HET, or check the bridges on the way"
-                )
-                raise RoutingError(msg)
-            cand[(mu.id, leg)] = routes
-    xy = np.column_stack([network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()])
-    fixed = {site_node[s] for mu in units for s in mu.sites}
-    spacing = float(figure("control_point_spacing_km")) * 1000.0
-    cps = control_points([r.nodes for rs in cand.values() for r in rs], fixed, xy, spacing)
-    site_of: dict[int, str] = {}
-    for s, n in sorted(site_node.items(), reverse=True):
-        site_of[n] = s
-    lengths = network.edges["length_m"].to_numpy()
-    speeds = network.edges["speed_kmh"].to_numpy()
-    bridge = network.edges["bridge_id"].to_numpy() if "bridge_id" in network.edges else None
-    penalty = float(figure("caution_crossing_penalty_min")) * 60.0
-    headway = math.ceil(policy.headway_min * 60.0)
-    pass_s = {mu.id: math.ceil(mu.pass_s) for mu in units}
-    base_end = max(baseline.closure_s.values(), default=0.0)
-    horizon = math.ceil(max(base_end, max((m.release_s for m in units), default=0.0)) * 2 + 2 * 86400)
-    options: dict[tuple[str, int], list[_Option]] = {}
-    domains: dict[tuple[str, int, int, int], list[tuple[int, int]]] = {}
-    for mu in units:
-        for leg in range(len(mu.sites) - 1):
-            opts: list[_Option] = []
-            for route in cand[(mu.id, leg)]:
-                parts = _split(route, cps)
-                caution = set(route.caution_edges)
-                drives = []
-                for _, _, edges in parts:
-                    e = np.asarray(edges, dtype=np.int64)
-                    v = np.minimum(speeds[e], mu.profile.speed_kmh) / 3.6
-                    extra = penalty * sum(x in caution for x in edges)
-                    drives.append(round(float((lengths[e] / v).sum()) + extra))
-                halts = _halt_plan(drives, policy.halts, mu.id)
-                segs = []
-                for (a, b, edges), d, h in zip(parts, drives, halts, strict=True):
-                    notes = ""
-                    if bridge is not None:
-                        notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
-                    segs.append(_Seg(a, b, edges, d, h, notes))
-                opt = len(opts)
-                ok = True
-                for s, seg in enumerate(segs):
-                    blocks = [edge_closed[x] for x in seg.edges if x in edge_closed]
-                    blocks += [node_closed[n] for n in (seg.a, seg.b) if n in node_closed]
-                    dom = _allowed(int(mu.release_s), horizon, seg.drive + pass_s[mu.id], window, blocks)
-                    if not dom:
-                        ok = False
-                        break
-                    domains[(mu.id, leg, opt, s)] = dom
-                if ok:
-                    opts.append(_Option(route, segs))
-            if not opts:
-                msg = (
-                    f"march unit {mu.id}: every candidate route from '{mu.sites[leg]}' to "
-                    f"'{mu.sites[leg + 1]}' is closed for good or has a segment longer than the movement "
-                    "window; reopen a road or widen policy.movement_window"
-                )
-                raise InfeasibleError(msg)
-            options[(mu.id, leg)] = opts
-    capacity: dict[str, int] = {}
-    sites = network.sites
-    if len(sites) and "capacity_vehicles" in sites:
-        for sid in {s for mu in units for s in mu.sites[1:-1]}:
-            cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
-            if cap is not None and not (isinstance(cap, float) and math.isnan(cap)):
-                capacity[sid] = int(cap)
-    return _Data(list(units), options, domains, pass_s, site_of, horizon, headway, capacity, lengths)
-
-
-# --------------------------------------------------------------------------- serial decoding (hint, bound)
-
-
-@dataclass
-class _Solution:
-    choice: dict[tuple[str, int], int]
-    entry: dict[tuple[str, int, int], int]  # (mu, leg, segment) of the chosen option
-    arrive: dict[tuple[str, int], int]  # leg end (head at the last site)
-
-
-def _state(
-    data: _Data,
-    policy: Policy,
-    window: Intervals | None,
-    edge_closed: Mapping[int, Intervals],
-    node_closed: Mapping[int, Intervals],
-) -> _State:
-    """Start the greedy's reservations, with the model's whole-second headway."""
-    state = _State(policy, window, dict(edge_closed), dict(node_closed))
-    state.h = float(data.headway)
-    return state
-
-
-def _fit_leg(
-    state: _State, data: _Data, mu: MarchUnit, leg: int, opt: int, t: float
-) -> tuple[list[int], int]:
-    """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
-    p = data.pass_s[mu.id]
-    entries: list[int] = []
-    for seg in data.options[(mu.id, leg)][opt].segs:
-        blocks = state.blocked(seg.a, seg.b, list(seg.edges))
-        e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
-        if math.isinf(e):
-            msg = f"march unit {mu.id}: its route is closed until further notice"
-            raise InfeasibleError(msg)
-        entries.append(math.ceil(e))
-        state.res[(seg.a, seg.b)].append(_Res(mu.id, entries[-1], entries[-1] + seg.drive, p))
-        t = float(entries[-1] + seg.drive)
-    return entries, int(t)
-
-
-def _serial(
-    data: _Data,
-    order: Sequence[MarchUnit],
-    choice: Mapping[tuple[str, int], int],
-    policy: Policy,
-    window: Intervals | None,
-    edge_closed: Mapping[int, Intervals],
-    node_closed: Mapping[int, Intervals],
-) -> _Solution:
-    """First fit of the march units in ``order`` on the model's segments and halts."""
-    state = _state(data, policy, window, edge_closed, node_closed)
-    entry: dict[tuple[str, int, int], int] = {}
-    arrive: dict[tuple[str, int], int] = {}
-    for mu in order:
-        t = float(mu.release_s)
-        for leg in range(len(mu.sites) - 1):
-            entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
-            entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
-            arrive[(mu.id, leg)] = end
-            t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
-    return _Solution(dict(choice), entry, arrive)
-
-
-def _closure(data: _Data, sol: _Solution, mu: MarchUnit) -> int:
-    return sol.arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id]
-
-
-@dataclass
-class _Bounds:
-    alone: float
-    critical: str
-    queue: float
-    queue_at: str
-    per_unit: dict[str, float]
-
-
-def _bounds(
-    data: _Data,
-    policy: Policy,
-    window: Intervals | None,
-    edge_closed: Mapping[int, Intervals],
-    node_closed: Mapping[int, Intervals],
-) -> _Bounds:
-    """Two lower bounds on the road closure.
-
-    *Alone*: each march unit by itself, leg by leg on its best candidate (earliest
-    arrival is monotone in the departure, so leg by leg is exact), with the window,
-    closures and halts. *Queue*: on each segment that every candidate of a leg
-    uses, the columns enter one at a time (pass time plus headway each); for the
-    columns whose earliest entry (head) is at or after a time ρ, the last entry
-    starts no earlier than ρ plus their occupancy minus the largest one, packed
-    into the entry times the window allows, and is followed by the shortest tail
-    (remaining drive, halts, pass time and later legs without any waiting).
-    """
-    alone, critical = 0.0, ""
-    per_unit: dict[str, float] = {}
-    jobs: dict[tuple[int, int], list[tuple[float, int, float, list[tuple[int, int]]]]] = defaultdict(list)
-    for mu in data.units:
-        p = data.pass_s[mu.id]
-        legs = len(mu.sites) - 1
-        # shortest remaining time from the start of each leg to the closure, no waiting
-        leg_min = [
-            min(sum(g.drive + g.halt for g in o.segs) for o in data.options[(mu.id, leg)])
-            for leg in range(legs)
-        ]
-        after = [0.0] * legs
-        for leg in range(legs - 2, -1, -1):
-            after[leg] = after[leg + 1] + p + mu.dwell_s[leg] + leg_min[leg + 1]
-        t = float(mu.release_s)
-        for leg in range(legs):
-            runs = [
-                _fit_leg(_state(data, policy, window, edge_closed, node_closed), data, mu, leg, o, t)
-                for o in range(len(data.options[(mu.id, leg)]))
-            ]
-            keys = [{(g.a, g.b): i for i, g in enumerate(o.segs)} for o in data.options[(mu.id, leg)]]
-            forced = set.intersection(*(set(k) for k in keys))
-            for key in forced:
-                head = min(run[0][k[key]] for run, k in zip(runs, keys, strict=True))
-                tail = (
-                    min(
-                        sum(
-                            g.drive + (g.halt if i > k[key] else 0)
-                            for i, g in enumerate(o.segs)
-                            if i >= k[key]
-                        )
-                        for o, k in zip(data.options[(mu.id, leg)], keys, strict=True)
-                    )
-                    + p
-                    + after[leg]
-                )
-                dom = [d for o, k in enumerate(keys) for d in data.domains[(mu.id, leg, o, k[key])]]
-                jobs[key].append((head, p + data.headway, tail, dom))
-            t = min(run[1] for run in runs)
-            if leg < legs - 1:
-                t += p + mu.dwell_s[leg]
-        per_unit[mu.id] = t + p
-        if t + p > alone:
-            alone, critical = t + p, mu.id
-    queue, where = 0.0, ""
-    for key, js in jobs.items():
-        if len(js) < 2:
-            continue
-        spans = Intervals([sp for j in js for sp in j[3]]).spans
-        js.sort(key=lambda j: j[0])
-        work, o_max, q_min = 0.0, 0.0, math.inf
-        for head, occ, tail, _ in reversed(js):  # ρ = each head, from the latest
-            work += occ
-            o_max = max(o_max, occ)
-            q_min = min(q_min, tail)
-            left = work
-            for lo, hi in spans:
-                if hi < head:
-                    continue
-                start = max(lo, head)
-                cap = hi - start + o_max
-                if left <= cap:
-                    lb = start + left - o_max + q_min
-                    if lb > queue:
-                        queue, where = lb, f"{data.site_of.get(key[0], f'CP-{key[0]}')} -> "
-                        where += data.site_of.get(key[1], f"CP-{key[1]}")
-                    break
-                left -= cap
-    return _Bounds(alone, critical, queue, where, per_unit)
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass
-class _Vars:
-    choice: dict[tuple[str, int, int], cp_model.IntVar]
-    entry: dict[tuple[str, int, int, int], cp_model.IntVar]
-    arrive: dict[tuple[str, int], cp_model.IntVar]
-    depart: dict[tuple[str, int], cp_model.IntVar]
-    closure: dict[str, cp_model.IntVar]
-    makespan: cp_model.IntVar
-    lateness: dict[str, cp_model.IntVar]
-
-
-def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
-    m = cp_model.CpModel()
-    hz = data.horizon
-    choice: dict[tuple[str, int, int], cp_model.IntVar] = {}
-    entry: dict[tuple[str, int, int, int], cp_model.IntVar] = {}
-    arrive: dict[tuple[str, int], cp_model.IntVar] = {}
-    depart: dict[tuple[str, int], cp_model.IntVar] = {}
-    closure: dict[str, cp_model.IntVar] = {}
-    by_key: dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]] = defaultdict(
-        list
-    )
-    for mu in data.units:
-        p = data.pass_s[mu.id]
-        for leg in range(len(mu.sites) - 1):
-            opts = data.options[(mu.id, leg)]
-            arr = m.new_int_var(int(mu.release_s), hz, f"arr[{mu.id},{leg}]")
-            dep = m.new_int_var(int(mu.release_s), hz, f"dep[{mu.id},{leg}]")
-            arrive[(mu.id, leg)], depart[(mu.id, leg)] = arr, dep
-            lits = []
-            for o, opt in enumerate(opts):
-                x = m.new_bool_var(f"x[{mu.id},{leg},{o}]") if len(opts) > 1 else m.new_constant(1)
-                choice[(mu.id, leg, o)] = x
-                lits.append(x)
-                prev = None
-                for s, seg in enumerate(opt.segs):
-                    dom = cp_model.Domain.from_intervals(
-                        [list(iv) for iv in data.domains[(mu.id, leg, o, s)]]
-                    )
-                    e = m.new_int_var_from_domain(dom, f"e[{mu.id},{leg},{o},{s}]")
-                    entry[(mu.id, leg, o, s)] = e
-                    if prev is None:
-                        m.add(e == dep).only_enforce_if(x)
-                    else:
-                        m.add(e >= prev[0] + prev[1] + seg.halt).only_enforce_if(x)
-                    prev = (e, seg.drive)
-                    by_key[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
-                assert prev is not None
-                m.add(arr == prev[0] + prev[1]).only_enforce_if(x)
-            if len(lits) > 1:
-                m.add_exactly_one(lits)
-            if leg == 0:
-                m.add(dep >= int(mu.release_s))
-            else:
-                m.add(dep >= arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
-        c = m.new_int_var(0, hz + p, f"closure[{mu.id}]")
-        m.add(c == arrive[(mu.id, len(mu.sites) - 2)] + p)
-        closure[mu.id] = c
-    h = data.headway
-    for items in by_key.values():
-        if len(items) < 2:
-            continue
-        # a column slower on this segment than the fastest one pads its entry interval by the
-        # difference, so that whoever enters first also leaves first (no overtaking)
-        fastest = min(d for _, d, _, _, _ in items)
-        ivs = [
-            m.new_optional_fixed_size_interval_var(e, p + h + d - fastest, x, f"in[{mu}]")
-            for e, d, p, x, mu in items
-        ]
-        m.add_no_overlap(ivs)
-    # staging capacity over time
-    held: dict[str, tuple[list[cp_model.IntervalVar], list[int]]] = defaultdict(lambda: ([], []))
-    for mu in data.units:
-        for leg in range(len(mu.sites) - 2):
-            site = mu.sites[leg + 1]
-            if site not in data.capacity:
-                continue
-            start = arrive[(mu.id, leg)]
-            end = depart[(mu.id, leg + 1)] + data.pass_s[mu.id]
-            size = m.new_int_var(0, 2 * hz, "")
-            iv = m.new_interval_var(start, size, end, f"held[{mu.id},{site}]")
-            held[site][0].append(iv)
-            held[site][1].append(len(mu.vehicles))
-    for site, (ivs, demand) in held.items():
-        m.add_cumulative(ivs, demand, data.capacity[site])
-    makespan = m.new_int_var(0, 2 * hz, "makespan")
-    m.add_max_equality(makespan, list(closure.values()))
-    lateness: dict[str, cp_model.IntVar] = {}
-    for unit, mus in itertools.groupby(sorted(data.units, key=lambda u: u.unit), key=lambda u: u.unit):
-        road = [mu for mu in mus if mu.purpose == "road"]
-        if not road:
-            continue
-        late = m.new_int_var(0, 2 * hz, f"late[{unit}]")
-        for mu in road:
-            m.add(late >= closure[mu.id] - int(mu.rdd_s))
-        lateness[unit] = late
-    return m, _Vars(choice, entry, arrive, depart, closure, makespan, lateness)
-
-
-def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
-    m.clear_hints()
-    for mu in data.units:
-        for leg in range(len(mu.sites) - 1):
-            c = sol.choice[(mu.id, leg)]
-            n_opts = len(data.options[(mu.id, leg)])
-            for o in range(n_opts if n_opts > 1 else 0):  # a single candidate is a constant
-                m.add_hint(v.choice[(mu.id, leg, o)], int(o == c))
-            for s in range(len(data.options[(mu.id, leg)][c].segs)):
-                m.add_hint(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
-            m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
-            m.add_hint(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
-        m.add_hint(v.closure[mu.id], _closure(data, sol, mu))
-
-
-def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
-    choice, entry, arrive = {}, {}, {}
-    for mu in data.units:
-        for leg in range(len(mu.sites) - 1):
-            opts = data.options[(mu.id, leg)]
-            c = next(o for o in range(len(opts)) if solver.boolean_value(v.choice[(mu.id, leg, o)]))
-            choice[(mu.id, leg)] = c
-            for s in range(len(opts[c].segs)):
-                entry[(mu.id, leg, s)] = int(solver.value(v.entry[(mu.id, leg, c, s)]))
-            arrive[(mu.id, leg)] = int(solver.value(v.arrive[(mu.id, leg)]))
-    return _Solution(choice, entry, arrive)
-
-
-def _solver(limit_s: float, seed: int, gap: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.relative_gap_limit = gap
-    solver.parameters.max_deterministic_time = max(limit_s, 0.1)
-    solver.parameters.num_workers = 2
-    solver.parameters.interleave_search = True
-    solver.parameters.random_seed = seed
-    return solver
-
-
-# --------------------------------------------------------------------------- extract rows
-
-
-def _rows(
-    data: _Data, sol: _Solution
-) -> tuple[list[MarchRow], dict[tuple[str, int], Route], dict[str, float]]:
-    """March table rows (as the greedy writes them), chosen routes and closures."""
-    rows: list[MarchRow] = []
-    routes: dict[tuple[str, int], Route] = {}
-    closure: dict[str, float] = {}
-
-    def cp(node: int) -> str:
-        return data.site_of.get(node, f"CP-{node}")
-
-    for mu in data.units:
-        p = float(data.pass_s[mu.id])
-        seq, km = 0, 0.0
-        t = float(mu.release_s)
-        common = {"march_unit": mu.id, "unit": mu.unit, "serial": mu.serial, "vehicles": len(mu.vehicles)}
-        for leg in range(len(mu.sites) - 1):
-            opt = data.options[(mu.id, leg)][sol.choice[(mu.id, leg)]]
-            routes[(mu.id, leg)] = opt.route
-            for s, seg in enumerate(opt.segs):
-                e = float(sol.entry[(mu.id, leg, s)])
-                kind = ("start" if leg == 0 else "staging") if s == 0 else ("halt" if seg.halt else "cp")
-                rows.append(
-                    MarchRow(
-                        **common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
-                        km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
-                        wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
-                    )
-                )  # fmt: skip
-                seq += 1
-                km += float(data.lengths[list(seg.edges)].sum())
-                t = e + seg.drive
-            end_kind = "staging_arrive" if leg < len(mu.sites) - 2 else "release"
-            rows.append(
-                MarchRow(
-                    **common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
-                    control_point=mu.sites[leg + 1], kind=end_kind, node=opt.segs[-1].b,
-                    km=round(km / 1000.0, 2), arrive_s=t, depart_s=t, pass_s=p, halt_s=0.0, wait_s=0.0,
-                    caution="", next_control_point="",
-                )
-            )  # fmt: skip
-            seq += 1
-        closure[mu.id] = t + p
-    return rows, routes, closure
-
-
-# --------------------------------------------------------------------------- public
-
-
-def optimise_march(
-    network: Network,
-    units: Sequence[MarchUnit],
-    policy: Policy,
-    site_node: dict[str, int],
-    *,
-    window: Intervals | None = None,
-    edge_closed: dict[int, Intervals] | None = None,
-    node_closed: dict[int, Intervals] | None = None,
-    router: Router | None = None,
-    alternatives: int = DEFAULT_ALTERNATIVES,
-    time_limit_s: float = 30.0,
-    seed: int = 0,
-    baseline: MarchSchedule | None = None,
-) -> MarchSchedule:
-    """Deconflicted march table with route choice (CP-SAT), warm-started from the greedy baseline.
+class MarchProblem:
+    """Road march units to schedule under one set of rules, validated and compiled once.
 
     Parameters
     ----------
     network
-        The network with its edges.
+        The network (its road edges and nodes).
     units
-        March units (release times from reception, sites, dwell, RDD, profile).
-    policy
-        Halts and headway.
+        The march units.
     site_node
-        Road node of every site used.
-    window
-        Allowed movement times (None: any time).
-    edge_closed, node_closed
-        Closure intervals of edges (row positions) and of site nodes.
-    router
-        Road router (built when not given).
-    alternatives
-        Candidate corridors per leg (1: the fastest route only).
-    time_limit_s
-        Deterministic time limit of the two solves together (about seconds).
-    seed
-        Solver seed.
-    baseline
-        The greedy schedule of the same units (computed when not given).
-
-    Returns
-    -------
-    MarchSchedule
-        With ``method`` ``"cp-sat"``, ``status`` (``"optimal"``, ``"feasible"``, or
-        ``"timed out"`` with the baseline kept), the solver's and our own bound on
-        the closure, the gap, the baseline's closure and the binding constraint.
+        Road node of every site the units visit.
+    rules
+        The constraints' data (:func:`march_rules`).
 
     Raises
     ------
-    InfeasibleError
-        When a column cannot move at all (every route closed for good, a segment
-        longer than the window) or the staging areas cannot hold a march unit.
-    RoutingError
-        When a march unit has no route under its restrictions.
+    ScenarioError
+        Listing every problem at once: duplicate march unit ids, sites without a
+        road node, dwell times that do not match the sites, columns without length
+        or speed.
     """
-    t0 = time.perf_counter()
-    router = router or Router(network, "road")
-    edge_closed = edge_closed or {}
-    node_closed = node_closed or {}
-    if not units:
-        return MarchSchedule([], {}, {}, "optimal", method="cp-sat")
-    if baseline is None:
-        baseline = schedule_march(
-            network,
-            units,
-            policy,
-            site_node,
-            window=window,
-            edge_closed=edge_closed,
-            node_closed=node_closed,
-            router=router,
+
+    def __init__(
+        self,
+        network: Network,
+        units: Sequence[MarchUnit],
+        site_node: Mapping[str, int],
+        rules: MarchRules,
+    ) -> None:
+        self.network = network
+        self.units: tuple[MarchUnit, ...] = tuple(units)
+        self.site_node: dict[str, int] = dict(site_node)
+        self.rules = rules
+        self._validate()
+        self.order: tuple[MarchUnit, ...] = tuple(
+            sorted(self.units, key=lambda m: (m.release_s, m.priority, m.rdd_s, m.id))
         )
-    base_close = max(baseline.closure_s.values())
-    data = _data(
-        network, units, policy, site_node, window, edge_closed, node_closed, router, alternatives, baseline
-    )
-    for mu in units:
-        for site in mu.sites[1:-1]:
-            if site in data.capacity and len(mu.vehicles) > data.capacity[site]:
-                msg = (
-                    f"march unit {mu.id} has {len(mu.vehicles)} vehicles but staging area '{site}' holds "
-                    f"{data.capacity[site]}; raise its capacity_vehicles or lower "
-                    "policy.march_unit_max_vehicles"
+        """The march units in order of release, priority, RDD and id (the greedy's order)."""
+        self.xy = np.column_stack([network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()])
+        edges = network.edges
+        self.lengths: np.ndarray = edges["length_m"].to_numpy()
+        self.speeds: np.ndarray = edges["speed_kmh"].to_numpy()
+        self.bridge: np.ndarray | None = edges["bridge_id"].to_numpy() if "bridge_id" in edges else None
+        site_of: dict[int, str] = {}
+        for s, n in sorted(self.site_node.items(), reverse=True):
+            site_of[n] = s
+        self.site_of = site_of
+        """Name of each site node (the first site id in order when several share one)."""
+
+    def _validate(self) -> None:
+        problems: list[str] = []
+        seen: set[str] = set()
+        for mu in self.units:
+            if mu.id in seen:
+                problems.append(f"march unit {mu.id}: the id is used twice")
+            seen.add(mu.id)
+            if len(mu.sites) < 2:
+                problems.append(f"march unit {mu.id}: needs an origin and a destination")
+            if len(mu.dwell_s) != max(0, len(mu.sites) - 2):
+                problems.append(
+                    f"march unit {mu.id}: {len(mu.dwell_s)} dwell times for {len(mu.sites)} sites "
+                    "(one per intermediate site)"
                 )
-                raise InfeasibleError(msg)
-    order = sorted(units, key=lambda m: (m.release_s, m.priority, m.rdd_s, m.id))
-    first = {(mu.id, leg): 0 for mu in units for leg in range(len(mu.sites) - 1)}
-    for (mu_id, leg), r in baseline.routes.items():  # the baseline's route where it is a candidate
-        opts = data.options.get((mu_id, leg), [])
-        for o, opt in enumerate(opts):
-            if opt.route.edges == r.edges:
-                first[(mu_id, leg)] = o
-    hint = _serial(data, order, first, policy, window, edge_closed, node_closed)
-    bounds = _bounds(data, policy, window, edge_closed, node_closed)
-    bound_own = max(bounds.alone, bounds.queue)
-    m, v = _model(data)
-    # proven bounds: they let the solver stop as soon as it meets them
-    m.add(v.makespan >= math.floor(bound_own))
-    for mu_id, lb in bounds.per_unit.items():
-        m.add(v.closure[mu_id] >= math.floor(lb))
-    _hint(m, v, data, hint)
-    # phase 1: closure
-    m.minimize(v.makespan)
-    solver = _solver(time_limit_s * _PHASE1_SHARE, seed, CLOSURE_GAP)
-    st1 = solver.solve(m)
-    if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if st1 == cp_model.INFEASIBLE:
-            msg = (
-                "the road movement is infeasible: the staging areas' capacity cannot hold the march units "
-                "between arrival and departure within the movement windows; raise capacity_vehicles or "
-                "shorten the dwell"
+            missing = [s for s in mu.sites if s not in self.site_node]
+            if missing:
+                problems.append(f"march unit {mu.id}: no road node for site(s) {', '.join(missing)}")
+            if not (mu.length_m > 0 and mu.profile.speed_kmh > 0):
+                problems.append(f"march unit {mu.id}: column length and speed must be positive")
+        if problems:
+            raise ScenarioError(problems)
+
+    def control_points(self, paths: Sequence[Sequence[int]]) -> set[int]:
+        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes."""
+        fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
+        return control_points(paths, fixed, self.xy, self.rules.control_point_spacing_m)
+
+    def cp_name(self, node: int) -> str:
+        """Name of a control point: its site, or ``CP-<node>``."""
+        return self.site_of.get(node, f"CP-{node}")
+
+    def staging_capacity(self) -> dict[str, int]:
+        """Capacity of the staging areas the units pass through (their intermediate sites)."""
+        used = {s for mu in self.units for s in mu.sites[1:-1]}
+        return {s: c for s, c in self.rules.staging_capacity.items() if s in used}
+
+    def oversized(self) -> InfeasibleError | None:
+        """The error for a march unit bigger than a staging area it must pass through, or None."""
+        capacity = self.staging_capacity()
+        for mu in self.units:
+            for site in mu.sites[1:-1]:
+                if site in capacity and len(mu.vehicles) > capacity[site]:
+                    return InfeasibleError(
+                        f"march unit {mu.id} has {len(mu.vehicles)} vehicles but staging area '{site}' "
+                        f"holds {capacity[site]}; raise its capacity_vehicles or lower "
+                        "policy.march_unit_max_vehicles"
+                    )
+        return None
+
+    def no_route_message(self, mu: MarchUnit, leg: int) -> str:
+        """What to say when a march unit has no road route for a leg under its restrictions."""
+        p = mu.profile
+        return (
+            f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to '{mu.sites[leg + 1]}' for its "
+            f"vehicles (MLC wheeled {p.mlc_wheeled:g}, tracked {p.mlc_tracked:g}, {p.mass_t:g} t, "
+            f"{p.height_m:g} m high, {p.width_m:g} m wide); move them by rail or HET, or check the "
+            "bridges and limits on the way"
+        )
+
+
+def staging_warnings(march: MarchSchedule, rules: MarchRules) -> list[str]:
+    """Staging areas the schedule fills over their capacity (the greedy baseline does not limit them)."""
+    out = []
+    for sid, (peak, when) in staging_peaks(march).items():
+        cap = rules.staging_capacity.get(sid)
+        if cap is not None and peak > cap:
+            out.append(
+                f"staging area '{sid}' holds up to {peak} vehicles (at {rules.clock.iso(when)}), "
+                f"over its capacity of {cap}; the greedy baseline does not limit staging "
+                "(the cp-sat solver does)"
             )
-            raise InfeasibleError(msg)
-        baseline.method = "greedy (cp-sat found no solution in its time limit)"
-        baseline.status = "timed out"
-        return baseline
-    best = _extract(solver, v, data)
-    close1 = int(solver.value(v.makespan))
-    cp_bound = float(solver.best_objective_bound)
-    # phase 2: lateness with the closure held
-    m.add(v.makespan <= close1)
-    _hint(m, v, data, best)
-    n = len(data.units)
-    m.minimize(sum(v.lateness.values()) * (n + 1) + sum(v.closure.values()))
-    solver2 = _solver(time_limit_s * (1 - _PHASE1_SHARE), seed, SECOND_GAP)
-    st2 = solver2.solve(m)
-    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        best = _extract(solver2, v, data)
-    rows, routes, closure = _rows(data, best)
-    bound = max(cp_bound, bound_own)
-    close = max(closure.values())
-    gap = 0.0 if close <= bound else (close - bound) / close
-    status = "optimal" if gap <= 1e-6 else "feasible"  # the solver stops within CLOSURE_GAP
-    if close <= bounds.alone + 1:
-        binding = (
-            f"march unit {bounds.critical}: its release from reception and its route alone "
-            "(movement window and halts) set the closure"
-        )
-    elif bounds.queue >= bounds.alone:
-        binding = (
-            f"road capacity at {bounds.queue_at}: the columns must pass it one after another "
-            "(pass time plus headway) within the movement window"
-        )
-    else:
-        binding = "road capacity: columns queue for shared segments (headway and pass times)"
-    rerouted = sorted({mu for (mu, leg), c in best.choice.items() if c > 0})
-    logger.info(
-        "march: cp-sat closure %.2f h (baseline %.2f h, bound %.2f h, %s) in %.1f s",
-        close / 3600,
-        base_close / 3600,
-        bound / 3600,
-        status,
-        time.perf_counter() - t0,
-    )
-    return MarchSchedule(
-        rows,
-        routes,
-        closure,
-        status,
-        rounds=1,
-        rerouted=rerouted,
-        method="cp-sat",
-        bound_s=bound,
-        gap=gap,
-        baseline_closure_s=base_close,
-        binding=binding,
-        solve_seconds=time.perf_counter() - t0,
-    )
+    return out

@@ -35,12 +35,13 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .._values import as_float
 from ..errors import InfeasibleError, RoutingError
 from ..network.model import Network
+from ..network.sites import Site
 from ..rolling_stock import RailData, rail_data
 from ..routing import Route, Router
 from ..timeline import Intervals
@@ -88,24 +89,21 @@ class QuaySpec:
     usable_length_m: float = math.inf
 
     @classmethod
-    def from_site(
-        cls, sid: str, attrs: Mapping[str, object], closed: Intervals | None, data: RailData
-    ) -> QuaySpec:
-        """Quay figures from an overlay site's attributes.
+    def from_site(cls, site: Site, closed: Intervals | None, data: RailData) -> QuaySpec:
+        """Quay figures from a rail quay site.
 
         Without a stated ``loading_rate_wagons_per_h`` the rate follows the
         ``ramp_type`` (end, side, combined), or the general default (rail data file).
         """
-        tracks = as_float(attrs.get("ramp_tracks"), 1.0)
-        ramp = attrs.get("ramp_type")
-        default = data.loading_rate_by_ramp_type.get(str(ramp), data.loading_rate_wagons_per_h)
-        rate = as_float(attrs.get("loading_rate_wagons_per_h"), default)
+        tracks = 1.0 if site.ramp_tracks is None else site.ramp_tracks
+        default = data.loading_rate_by_ramp_type.get(str(site.ramp_type), data.loading_rate_wagons_per_h)
+        rate = default if site.loading_rate_wagons_per_h is None else site.loading_rate_wagons_per_h
         return cls(
-            sid,
+            site.id,
             max(1, int(tracks)),
             rate if rate > 0 else default,
             closed,
-            as_float(attrs.get("usable_length_m"), math.inf),
+            math.inf if site.usable_length_m is None else site.usable_length_m,
         )
 
 
@@ -172,6 +170,22 @@ class RailSchedule:
     binding: str = ""
     utilisation: dict[str, float] = field(default_factory=dict)
     solve_seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Return the rail solver's part of ``summary.json``."""
+        if not self.trains:
+            return {"method": "CP-SAT", "status": "not used"}
+        return {
+            "method": "CP-SAT: ramp tracks and hours, line paths, railhead tracks, wagon and locomotive pools",
+            "status": self.status,
+            "closure_hours": round(self.closure_s / 3600.0, 2),
+            "bound_hours": round(self.bound_s / 3600.0, 2),
+            "gap": round(self.gap, 4),
+            "wagon_days": round(self.wagon_days, 1),
+            "binding_resource": self.binding,
+            "utilisation": self.utilisation,
+            "solve_seconds": round(self.solve_seconds, 2),
+        }
 
 
 # --------------------------------------------------------------------------- data

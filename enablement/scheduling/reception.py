@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .._values import as_float
 from ..errors import InfeasibleError
+from ..network.sites import Site
+from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
 
-__all__ = ["Discharged", "discharge", "working_time_end"]
+__all__ = ["DEFAULT_DISCHARGE_RATE_VPH", "Discharged", "discharge", "receive", "working_time_end"]
+
+DEFAULT_DISCHARGE_RATE_VPH = 60.0
+"""Vehicles discharged per hour at a site that states no ``discharge_rate_vph``."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def _without(spans: Sequence[tuple[float, float]], cuts: Intervals) -> Intervals
 
 def discharge(
     arrivals: Sequence[tuple[str, str, float, Sequence[tuple[str, str, int]]]],
-    sites: Mapping[str, Mapping[str, object]],
+    sites: Mapping[str, Site],
     clock: Clock,
     closed: Mapping[str, Intervals] | None = None,
 ) -> list[Discharged]:
@@ -84,7 +88,7 @@ def discharge(
     arrivals
         ``(id, site, time_s, [(unit, vehicle, count), …])`` per arrival.
     sites
-        Site attributes by id (``discharge_rate_vph``, ``berths``/``stands``, ``hours``).
+        Sites by id (their ``discharge_rate_vph``, ``berths``/``stands`` and ``hours``).
     clock
         The scenario clock (for working hours).
     closed
@@ -98,14 +102,14 @@ def discharge(
     out: list[Discharged] = []
     free: dict[str, list[float]] = {}
     for arr_id, site, t_arr, items in sorted(arrivals, key=lambda a: (a[2], a[0])):
-        attrs = sites[site]
-        rate = as_float(attrs.get("discharge_rate_vph"), 60.0)
+        rec = sites[site]
+        rate = DEFAULT_DISCHARGE_RATE_VPH if rec.discharge_rate_vph is None else rec.discharge_rate_vph
         if rate <= 0:
             msg = f"site '{site}': discharge_rate_vph must be positive to receive arrival '{arr_id}'"
             raise InfeasibleError(msg)
-        berths = int(as_float(attrs.get("berths"), as_float(attrs.get("stands"), 1.0)))
-        hours_text = str(attrs.get("hours") or "00:00-24:00")
-        hours = None if hours_text in ("00:00-24:00", "None", "nan") else clock.daily(*hours_text.split("-"))
+        stated = rec.berths if rec.berths is not None else rec.stands
+        berths = int(stated if stated is not None else 1.0)
+        hours = None if rec.hours is None else clock.daily(*rec.hours.split("-"))
         if closed and site in closed:
             whole = hours.spans if hours is not None else [(min(0.0, t_arr), 400 * 86400.0)]
             hours = _without(whole, closed[site])
@@ -130,3 +134,14 @@ def discharge(
                 )
         slots[k] = working_time_end(start, n * 3600.0 / rate, hours)
     return out
+
+
+def receive(
+    scenario: Scenario, sites: Mapping[str, Site], clock: Clock, closed: Mapping[str, Intervals] | None = None
+) -> list[Discharged]:
+    """Discharge the scenario's arrivals at their sites (:func:`discharge`)."""
+    arrivals = [
+        (a.id, a.site, clock.seconds(a.time), [(e.unit, e.vehicle, e.count) for e in a.equipment])
+        for a in scenario.arrivals
+    ]
+    return discharge(arrivals, sites, clock, closed=closed)

@@ -7,6 +7,7 @@ from enablement.cli import main
 from enablement.errors import ScenarioError
 from enablement.outputs.tables import march_table
 from enablement.scheduling.checks import check_march_table, read_march_table
+from enablement.scheduling.march import march_rules
 from enablement.vehicles import load_catalogue
 
 
@@ -27,7 +28,10 @@ def vehicles_of(plan):
 
 
 def check(plan, frame, network=None, scenario=None):
-    return check_march_table(frame, scenario or plan.scenario, network or plan.network, vehicles_of(plan))
+    """Check with the rules of the scenario on the network, built as ``enablement check`` builds them."""
+    network = network or plan.network
+    rules = march_rules(scenario or plan.scenario, network)
+    return check_march_table(frame, rules, network, vehicles_of(plan))
 
 
 def test_the_planners_own_table_has_no_violation(default_plan, table):

@@ -11,10 +11,10 @@ import shapely
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS, Network
 from enablement.scenario.schema import Halts, Policy
-from enablement.scheduling.greedy import MarchUnit, control_points, schedule_march
+from enablement.scheduling.march import MarchUnit, control_points
 from enablement.timeline import Clock, Intervals
 from enablement.vehicles import Profile
-from tests.helpers import frame_from_rows, halt_violations, overlap_violations, window_violations
+from tests.helpers import frame_from_rows, greedy, halt_violations, overlap_violations, window_violations
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
@@ -72,7 +72,7 @@ POLICY = Policy(
 
 def test_single_column_timing_is_hand_checkable():
     net = line_network([0, 10, 20])  # 20 km
-    sched = schedule_march(net, [mu(1, release_s=0.0)], POLICY, {"a": 0, "b": 2})
+    sched = greedy(net, [mu(1, release_s=0.0)], POLICY, {"a": 0, "b": 2})
     rows = sched.rows
     assert [r.kind for r in rows] == ["start", "cp", "release"]  # a control point every 10 km
     # 20 km at 60 km/h = 1200 s; column of 10 vehicles: 10*10 m + 9*100 m = 1000 m -> 60 s pass
@@ -83,7 +83,7 @@ def test_single_column_timing_is_hand_checkable():
 
 def test_second_column_follows_with_headway():
     net = line_network([0, 10, 20])
-    sched = schedule_march(net, [mu(1), mu(2)], POLICY, {"a": 0, "b": 2})
+    sched = greedy(net, [mu(1), mu(2)], POLICY, {"a": 0, "b": 2})
     df = frame_from_rows(sched.rows)
     starts = df[df["kind"] == "start"].set_index("march_unit")["depart"]
     # second starts when the first has passed (60 s) plus 2 min headway
@@ -96,7 +96,7 @@ def test_slow_column_released_first_is_not_overtaken():
     net = line_network([0, 30])
     slow = mu(1, speed=30.0)  # 30 km in 3600 s
     fast = mu(2, speed=90.0, release_s=10.0)  # would catch up
-    sched = schedule_march(net, [slow, fast], POLICY, {"a": 0, "b": 1})
+    sched = greedy(net, [slow, fast], POLICY, {"a": 0, "b": 1})
     df = frame_from_rows(sched.rows)
     assert overlap_violations(df, headway_s=120.0) == []
     f = df[df["march_unit"] == "U/02"]
@@ -109,14 +109,14 @@ def test_opposite_directions_do_not_conflict():
     net = line_network([0, 10])
     east = mu(1, sites=("a", "b"))
     west = mu(2, sites=("b", "a"))
-    sched = schedule_march(net, [east, west], POLICY, {"a": 0, "b": 1})
+    sched = greedy(net, [east, west], POLICY, {"a": 0, "b": 1})
     df = frame_from_rows(sched.rows)
     assert (df[df["kind"] == "start"]["depart"] == 0.0).all()
 
 
 def test_halts_after_first_hour_then_every_two_hours():
     net = line_network(np.arange(0, 301, 10))  # 300 km at 60 km/h = 5 h driving, CP every 10 km
-    sched = schedule_march(net, [mu(1)], POLICY, {"a": 0, "b": 30})
+    sched = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 30})
     df = frame_from_rows(sched.rows)
     halts = df[df["kind"] == "halt"]
     assert halts["control_point"].tolist() == ["CP-6", "CP-18"]  # 60 km (1 h), then 120 km later
@@ -138,7 +138,7 @@ def test_movement_window_is_respected():
     window = clock.daily("21:00", "05:00")
     net = line_network(np.arange(0, 201, 10))  # 200 km at 60 km/h = 3 h 20 min + halts
     units = [mu(i, release_s=0.0) for i in range(1, 6)]
-    sched = schedule_march(net, units, POLICY, {"a": 0, "b": 20}, window=window)
+    sched = greedy(net, units, POLICY, {"a": 0, "b": 20}, window=window)
     df = frame_from_rows(sched.rows)
     assert window_violations(df, window.spans) == []
     first = df[df["kind"] == "start"]["depart"].min()
@@ -152,7 +152,7 @@ def test_window_shorter_than_a_segment_is_infeasible():
     window = clock.daily("21:00", "21:05")
     net = line_network([0, 10])
     with pytest.raises(InfeasibleError, match="longer than the movement window"):
-        schedule_march(net, [mu(1)], POLICY, {"a": 0, "b": 1}, window=window)
+        greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1}, window=window)
 
 
 def test_merging_routes_share_control_points():
@@ -161,7 +161,7 @@ def test_merging_routes_share_control_points():
     net = line_network([0, 10, 20, 30, 40, 15], extra_edges=[(5, 2)], chain=5)
     a = mu(1, sites=("a", "d"))
     b = mu(2, sites=("c", "d"))
-    sched = schedule_march(net, [a, b], POLICY, {"a": 0, "c": 5, "d": 4})
+    sched = greedy(net, [a, b], POLICY, {"a": 0, "c": 5, "d": 4})
     df = frame_from_rows(sched.rows)
     assert "CP-2" in set(df["control_point"])  # the merge point is a control point
     assert overlap_violations(df, 120.0) == []
@@ -194,7 +194,7 @@ def test_closure_until_further_notice_reroutes():
     e = net.edges
     direct = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
     closed = {direct: Intervals([(0.0, float("inf"))])}
-    sched = schedule_march(net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed=closed)
+    sched = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed=closed)
     route = sched.routes[("U/01", 0)]
     assert direct not in route.edges and route.nodes == (0, 2, 1)
     assert sched.rerouted == ["U/01"]
@@ -205,13 +205,13 @@ def test_short_closure_is_waited_out_long_one_detoured():
     e = net.edges
     direct = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
     # detour costs (30 - 10) km at 60 km/h = 20 min more; a 5 min closure is waited out
-    short = schedule_march(
+    short = greedy(
         net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 300.0)])}
     )
     assert short.routes[("U/01", 0)].nodes == (0, 1) and short.rerouted == []
     assert frame_from_rows(short.rows)["depart"].iloc[0] == pytest.approx(300.0)
     # a 2 h closure is detoured
-    long = schedule_march(
+    long = greedy(
         net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 7200.0)])}
     )
     assert long.routes[("U/01", 0)].nodes == (0, 2, 1) and long.rerouted == ["U/01"]
@@ -234,5 +234,5 @@ def test_intervals_first_fit_and_overlaps():
 
 def test_rows_table_is_a_dataframe():
     net = line_network([0, 10])
-    sched = schedule_march(net, [mu(1)], POLICY, {"a": 0, "b": 1})
+    sched = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1})
     assert isinstance(frame_from_rows(sched.rows), pd.DataFrame)

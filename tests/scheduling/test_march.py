@@ -14,9 +14,9 @@ import shapely
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS
 from enablement.scenario.schema import Halts, Policy
-from enablement.scheduling.march import optimise_march
 from enablement.timeline import Intervals
 from enablement.vehicles import Profile
+from tests.helpers import greedy, optimise
 from tests.scheduling.test_greedy import line_network, mu
 
 NO_HALTS = Halts(first_after_min=600, first_duration_min=15, every_min=600, duration_min=10)
@@ -26,7 +26,7 @@ POLICY = Policy(headway_min=2, halts=NO_HALTS)
 
 def solve(net, units, policy=POLICY, sites=None, **kw):
     kw.setdefault("time_limit_s", 5.0)
-    return optimise_march(net, units, policy, sites or {"a": 0, "b": len(net.nodes) - 1}, **kw)
+    return optimise(net, units, policy, sites or {"a": 0, "b": len(net.nodes) - 1}, **kw)
 
 
 def entries(sched, mu_id):
@@ -212,14 +212,12 @@ def test_same_seed_same_plan():
 
 
 def test_never_later_than_the_greedy_baseline_and_passes_its_own_rules():
-    from enablement.scheduling.greedy import schedule_march
-
     net = line_network(list(range(0, 61, 10)))
     pol = Policy(
         headway_min=2, halts=Halts(first_after_min=30, first_duration_min=15, every_min=60, duration_min=10)
     )
     units = [mu(i, release_s=100.0 * (i % 3)) for i in range(1, 7)]
-    base = schedule_march(net, units, pol, {"a": 0, "b": 6})
+    base = greedy(net, units, pol, {"a": 0, "b": 6})
     s = solve(net, units, policy=pol, sites={"a": 0, "b": 6})
     assert max(s.closure_s.values()) <= max(base.closure_s.values()) + 1
     assert s.baseline_closure_s == pytest.approx(max(base.closure_s.values()))

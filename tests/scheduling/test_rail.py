@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from enablement.errors import InfeasibleError
+from enablement.network.sites import Site
 from enablement.rolling_stock import rail_data
 from enablement.scheduling.formation import FormedTrain, Load, Wagon, form_trains, load_wagons
 from enablement.scheduling.rail import QuaySpec, _jobs, build_model, schedule_rail
@@ -338,10 +339,10 @@ def test_trains_from_two_quays_enter_their_shared_line_a_path_apart():
 
 
 def test_ramp_type_sets_the_loading_rate_unless_the_quay_states_one():
-    assert QuaySpec.from_site("q", {"ramp_type": "end"}, None, DATA).rate_wagons_per_h == 6
+    assert QuaySpec.from_site(Site.from_attrs("q", {"ramp_type": "end"}), None, DATA).rate_wagons_per_h == 6
     assert (
-        QuaySpec.from_site("q", {"ramp_type": "side", "ramp_tracks": 2}, None, DATA).rate_wagons_per_h == 10
+        QuaySpec.from_site(Site.from_attrs("q", {"ramp_type": "side", "ramp_tracks": 2}), None, DATA).rate_wagons_per_h == 10
     )
     stated = {"ramp_type": "end", "loading_rate_wagons_per_h": 9}
-    assert QuaySpec.from_site("q", stated, None, DATA).rate_wagons_per_h == 9
-    assert QuaySpec.from_site("q", {}, None, DATA).rate_wagons_per_h == DATA.loading_rate_wagons_per_h
+    assert QuaySpec.from_site(Site.from_attrs("q", stated), None, DATA).rate_wagons_per_h == 9
+    assert QuaySpec.from_site(Site.from_attrs("q", {}), None, DATA).rate_wagons_per_h == DATA.loading_rate_wagons_per_h

@@ -1,0 +1,169 @@
+"""Closures in force: the scenario's disruptions and the overlays' closures, resolved onto the network.
+
+A disruption names a site, a bridge or a point; this module turns each into the
+network elements it closes (edge rows, nodes, sites) and the interval it closes
+them for (seconds since the scenario start; ``inf`` until further notice). Every
+scheduler, the checker and the map read the same :class:`Closures`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..network.model import CRS, Network
+from ..network.overlays import closure_spans
+from ..scenario.schema import Scenario
+from ..timeline import Clock, Intervals
+
+__all__ = ["Closure", "Closures", "closures_in_force"]
+
+
+@dataclass(frozen=True)
+class Closure:
+    """One disruption or overlay closure as it applies to the network.
+
+    Attributes
+    ----------
+    id
+        The disruption's or the overlay closure's id.
+    kind
+        ``close_site``, ``close_bridge``, ``close_road`` (scenario) or ``overlay`` (an overlay closure).
+    target
+        The site or bridge id it names (empty for a point or an overlay closure).
+    start_s, end_s
+        When it applies (seconds since the scenario start; ``end_s`` is ``inf`` until further notice).
+    edges
+        Edge rows it closes.
+    nodes
+        Nodes it closes (a closed site's road and rail nodes).
+    where
+        A point that shows it on a map (EPSG:3812), or ``None`` when nothing on the network matches.
+    """
+
+    id: str
+    kind: str
+    target: str
+    start_s: float
+    end_s: float
+    edges: tuple[int, ...] = ()
+    nodes: tuple[int, ...] = ()
+    where: shapely.Point | None = None
+
+
+@dataclass(frozen=True)
+class Closures:
+    """Closure intervals by edge row, node and site, and the closures they come from."""
+
+    edge: dict[int, Intervals] = field(default_factory=dict)
+    node: dict[int, Intervals] = field(default_factory=dict)
+    site: dict[str, Intervals] = field(default_factory=dict)
+    closures: tuple[Closure, ...] = ()
+
+
+def _midpoint(geom: shapely.Geometry) -> shapely.Point:
+    return geom if geom.geom_type == "Point" else geom.interpolate(0.5, normalized=True)
+
+
+def _scenario_closures(scenario: Scenario, network: Network, clock: Clock) -> list[Closure]:
+    edges = network.edges
+    out = []
+    for dis in scenario.disruptions:
+        start = clock.seconds(dis.start)
+        end = math.inf if dis.end is None else clock.seconds(dis.end)
+        rows: tuple[int, ...] = ()
+        nodes: tuple[int, ...] = ()
+        where: shapely.Point | None = None
+        if dis.kind == "close_site":
+            row = network.sites.loc[dis.target]
+            nodes = tuple(int(row[c]) for c in ("node_road", "node_rail") if int(row[c]) >= 0)
+            where = row.geometry
+        elif dis.kind == "close_bridge":
+            rows = tuple(int(e) for e in np.flatnonzero((edges["bridge_id"] == dis.target).to_numpy()))
+            where = _midpoint(edges.geometry.iloc[rows[0]]) if rows else None
+        else:
+            assert dis.at is not None
+            pt = gpd.GeoSeries([shapely.Point(dis.at)], crs=4326).to_crs(CRS).iloc[0]
+            road = np.flatnonzero((edges["mode"] == "road").to_numpy())
+            near = road[int(np.argmin(edges.geometry.iloc[road].distance(pt).to_numpy()))]
+            u, v = int(edges["u"].iloc[near]), int(edges["v"].iloc[near])
+            both = ((edges["u"] == u) & (edges["v"] == v)) | ((edges["u"] == v) & (edges["v"] == u))
+            rows = tuple(int(e) for e in np.flatnonzero(both.to_numpy()))
+            where = pt
+        out.append(Closure(dis.id, dis.kind, str(dis.target or ""), start, end, rows, nodes, where))
+    return out
+
+
+def _overlay_closures(network: Network, clock: Clock) -> list[Closure]:
+    """One :class:`Closure` per overlay closure id, with every edge row that carries it."""
+    meta = network.meta.get("closures", {})
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    if "closure_id" not in network.edges.columns:
+        return []
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for row, ids in enumerate(network.edges["closure_id"].tolist()):
+        if ids is None or (isinstance(ids, float) and math.isnan(ids)) or not ids:
+            continue
+        for cid in str(ids).split(";"):
+            rows_of[cid].append(row)
+    out = []
+    for cid in sorted(rows_of):
+        if cid not in meta:
+            continue
+        start, end = meta[cid]["start"], meta[cid].get("end")
+        a = clock.seconds(datetime.fromisoformat(start))
+        b = math.inf if end is None else clock.seconds(datetime.fromisoformat(end))
+        rows = tuple(rows_of[cid])
+        out.append(
+            Closure(cid, "overlay", "", a, b, rows, (), _midpoint(network.edges.geometry.iloc[rows[0]]))
+        )
+    return out
+
+
+def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Closures:
+    """Resolve the scenario's disruptions and the overlays' closures onto ``network``.
+
+    Parameters
+    ----------
+    scenario
+        Its ``disruptions`` (sites and bridges must be known to the network).
+    network
+        The network with its overlays applied (closures of overlays are on its edges).
+    clock
+        The scenario clock.
+
+    Returns
+    -------
+    Closures
+        Intervals per edge row, node and site, and every closure with what it closes.
+    """
+    edge: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    node: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    site: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    from_scenario = _scenario_closures(scenario, network, clock)
+    for c in from_scenario:
+        span = (c.start_s, c.end_s)
+        if c.kind == "close_site":
+            site[c.target].append(span)
+        for n in c.nodes:
+            node[n].append(span)
+        for e in c.edges:
+            edge[e].append(span)
+    for row, spans in closure_spans(network).items():  # closures from the overlays
+        for start, end in spans:
+            a = clock.seconds(datetime.fromisoformat(start))
+            edge[row].append((a, math.inf if end is None else clock.seconds(datetime.fromisoformat(end))))
+    return Closures(
+        {k: Intervals(v) for k, v in edge.items()},
+        {k: Intervals(v) for k, v in node.items()},
+        {k: Intervals(v) for k, v in site.items()},
+        (*from_scenario, *_overlay_closures(network, clock)),
+    )

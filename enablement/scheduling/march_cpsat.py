@@ -1,0 +1,734 @@
+"""Road movement optimiser: deconflicted march tables with CP-SAT and route choice.
+
+Data → model → constraints → solve → extract, each a function. Every rule comes from
+the problem's :class:`~enablement.scheduling.march.MarchRules` (:data:`HONOURS` names
+the constraints enforced; see :mod:`enablement.scheduling.march` for where each lives).
+
+**Data.** Every march unit leg (origin → staging → destination) may take one of
+up to ``alternatives`` corridors from the routing core (the fastest first, then
+alternate routes that overlap it at most 60 %), plus the route the greedy
+baseline used. Control points are computed over all candidate routes (sites,
+merge and split points, one every ``control_point_spacing_km``), so columns that
+share road share whole segments. Halts are placed on each candidate route by the
+policy (15 min after the first hour, then 10 min every 2 h by default): before
+the first segment that would take the driving time since the last halt over the
+limit. A halt is a minimum stop; a column may wait longer at any control point.
+
+**Model** (integer seconds):
+
+- one *entry* variable per unit, leg, candidate route and segment; its domain
+  already excludes times when the column (drive plus pass time) would leave the
+  movement window or meet a closed edge or site (closures and curfews cost no
+  constraint);
+- route choice: one Boolean per candidate route, exactly one per leg; every
+  constraint of a route is enforced only when it is chosen (optional intervals);
+- a segment is entered no earlier than the previous one is left plus the halt
+  placed there; the first one no earlier than the release time from reception,
+  or than the arrival at the staging area plus the pass time and dwell;
+- deconfliction: on each segment and direction, the columns' entry intervals
+  (pass time plus headway) do not overlap; a column slower on the segment than
+  the fastest user (lower speed, caution crossing) pads its interval by the
+  difference in drive time, so the order at the exit is the order at the entry
+  (no overtaking; conservative, and free of pairwise order variables);
+- staging areas with a capacity: a cumulative of the vehicles held from arrival
+  to departure;
+- closure of a march unit: its tail reaching the last site.
+
+**Objective** (lexicographic in two solves): first the force's road closure (the
+last march unit's closure); then, with the closure held at that value, total
+lateness against each unit's RDD weighted by the number of march units plus the
+sum of march-unit closures (so every column moves as early as the closure
+allows, and one second of lateness outweighs one second on each column).
+
+**Warm start and yardstick.** The greedy baseline (:mod:`.greedy`) is run first;
+a serial first-fit on this model's segments and halts gives the hint. The
+solver's bound and a bound of our own (each march unit alone, on its fastest
+candidate, with the window and halts) give the gap.
+
+**Determinism.** The solver runs with a fixed seed, two workers in interleaved
+search and a *deterministic* time limit (``max_deterministic_time``), so the
+same inputs, seed and time limit give the same plan on any machine. There is no
+wall-clock limit (it would stop the search wherever a busy machine happens to
+be): on a loaded machine the same plan simply takes longer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InfeasibleError, RoutingError
+from ..routing import Route, Router
+from ..timeline import Intervals
+from ._ortools import cp_model
+from .greedy import _Res, _State, schedule_march
+from .march import MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
+
+__all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ALTERNATIVES = 2
+"""Candidate corridors per leg (the fastest and one alternate supply route)."""
+CLOSURE_GAP = 0.005
+"""The closure solve stops within 0.5 % of the best bound (about 20 min on a 3-day movement)."""
+SECOND_GAP = 0.02
+"""The lateness solve stops within 2 % of its bound."""
+_PHASE1_SHARE = 0.6
+"""Share of the time limit spent on the closure; the rest goes to lateness."""
+HONOURS = frozenset(
+    {"headway", "halts", "window", "closures", "staging_capacity", "rdd", "speed", "restrictions"}
+)
+"""Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class _Seg:
+    """A segment of a candidate route: control point ``a`` to ``b``."""
+
+    a: int
+    b: int
+    edges: tuple[int, ...]
+    drive: int
+    halt: int
+    notes: str
+
+
+@dataclass
+class _Option:
+    route: Route
+    segs: list[_Seg]
+
+
+@dataclass
+class _Data:
+    units: list[MarchUnit]
+    options: dict[tuple[str, int], list[_Option]]
+    domains: dict[tuple[str, int, int, int], list[tuple[int, int]]]
+    pass_s: dict[str, int]
+    site_of: dict[int, str]
+    horizon: int
+    headway: int
+    capacity: dict[str, int]
+    lengths: np.ndarray
+
+
+def _allowed(
+    lo: int, hi: int, span: int, window: Intervals | None, blocks: Sequence[Intervals]
+) -> list[tuple[int, int]]:
+    """Entry times in [lo, hi] at which ``[t, t + span]`` is in the window and meets no closure."""
+    if window is None:
+        spans = [(lo, hi)]
+    else:
+        spans = []
+        for a, b in window.spans:
+            s, e = max(lo, math.ceil(a)), min(hi, math.floor(b - span))
+            if s <= e:
+                spans.append((s, e))
+    for blk in blocks:
+        for ca, cb in blk.spans:
+            # forbidden: ca < t + span and t < cb
+            f_lo = math.floor(ca - span) + 1
+            f_hi = hi if math.isinf(cb) else math.ceil(cb) - 1
+            cut = []
+            for s, e in spans:
+                if e < f_lo or s > f_hi:
+                    cut.append((s, e))
+                    continue
+                if s < f_lo:
+                    cut.append((s, f_lo - 1))
+                if e > f_hi:
+                    cut.append((f_hi + 1, e))
+            spans = cut
+    return spans
+
+
+def _candidates(
+    problem: MarchProblem, router: Router, alternatives: int, baseline: MarchSchedule
+) -> dict[tuple[str, int], list[Route]]:
+    """Candidate routes of every leg: the routing core's alternatives and the baseline's route."""
+    site_node = problem.site_node
+    cand: dict[tuple[str, int], list[Route]] = {}
+    memo: dict[tuple[int, int, object], list[Route]] = {}
+    for mu in problem.units:
+        for leg in range(len(mu.sites) - 1):
+            a, b = site_node[mu.sites[leg]], site_node[mu.sites[leg + 1]]
+            key = (a, b, mu.profile)
+            if key not in memo:
+                try:
+                    memo[key] = [alt.route for alt in router.alternatives(a, b, alternatives, mu.profile)]
+                except RoutingError:
+                    memo[key] = []
+            routes = list(memo[key])
+            base = baseline.routes.get((mu.id, leg))
+            if base is not None and all(r.edges != base.edges for r in routes):
+                routes.append(base)
+            if not routes:
+                raise RoutingError(problem.no_route_message(mu, leg))
+            cand[(mu.id, leg)] = routes
+    return cand
+
+
+def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: set[int]) -> list[_Seg]:
+    """A candidate route's segments with their whole-second drive times and planned halts."""
+    lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
+    penalty = problem.rules.caution_penalty_s
+    parts = split_route(route, cps)
+    caution = set(route.caution_edges)
+    drives = []
+    for _, _, edges in parts:
+        e = np.asarray(edges, dtype=np.int64)
+        v = np.minimum(speeds[e], mu.profile.speed_kmh) / 3.6
+        extra = penalty * sum(x in caution for x in edges)
+        drives.append(round(float((lengths[e] / v).sum()) + extra))
+    halts = problem.rules.halts.plan(drives, mu.id)
+    segs = []
+    for (a, b, edges), d, h in zip(parts, drives, halts, strict=True):
+        notes = ""
+        if bridge is not None:
+            notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
+        segs.append(_Seg(a, b, edges, d, h, notes))
+    return segs
+
+
+def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: MarchSchedule) -> _Data:
+    """Candidate routes, their segments, halts and entry domains."""
+    units = problem.units
+    rules = problem.rules
+    cand = _candidates(problem, router, alternatives, baseline)
+    cps = problem.control_points([r.nodes for rs in cand.values() for r in rs])
+    headway = math.ceil(rules.headway_s)
+    pass_s = {mu.id: math.ceil(mu.pass_s) for mu in units}
+    base_end = max(baseline.closure_s.values(), default=0.0)
+    horizon = math.ceil(max(base_end, max((m.release_s for m in units), default=0.0)) * 2 + 2 * 86400)
+    options: dict[tuple[str, int], list[_Option]] = {}
+    domains: dict[tuple[str, int, int, int], list[tuple[int, int]]] = {}
+    for mu in units:
+        for leg in range(len(mu.sites) - 1):
+            opts: list[_Option] = []
+            for route in cand[(mu.id, leg)]:
+                segs = _segments(problem, mu, route, cps)
+                opt = len(opts)
+                ok = True
+                for s, seg in enumerate(segs):
+                    blocks = rules.blocks(seg.a, seg.b, seg.edges)
+                    dom = _allowed(
+                        int(mu.release_s), horizon, seg.drive + pass_s[mu.id], rules.window, blocks
+                    )
+                    if not dom:
+                        ok = False
+                        break
+                    domains[(mu.id, leg, opt, s)] = dom
+                if ok:
+                    opts.append(_Option(route, segs))
+            if not opts:
+                msg = (
+                    f"march unit {mu.id}: every candidate route from '{mu.sites[leg]}' to "
+                    f"'{mu.sites[leg + 1]}' is closed for good or has a segment longer than the movement "
+                    "window; reopen a road or widen policy.movement_window"
+                )
+                raise InfeasibleError(msg)
+            options[(mu.id, leg)] = opts
+    return _Data(
+        list(units),
+        options,
+        domains,
+        pass_s,
+        problem.site_of,
+        horizon,
+        headway,
+        problem.staging_capacity(),
+        problem.lengths,
+    )
+
+
+# --------------------------------------------------------------------------- serial decoding (hint, bound)
+
+
+@dataclass
+class _Solution:
+    choice: dict[tuple[str, int], int]
+    entry: dict[tuple[str, int, int], int]  # (mu, leg, segment) of the chosen option
+    arrive: dict[tuple[str, int], int]  # leg end (head at the last site)
+
+
+def _state(data: _Data, problem: MarchProblem) -> _State:
+    """Start the greedy's reservations, with the model's whole-second headway."""
+    return _State(problem.rules, headway_s=float(data.headway))
+
+
+def _fit_leg(
+    state: _State, data: _Data, mu: MarchUnit, leg: int, opt: int, t: float
+) -> tuple[list[int], int]:
+    """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
+    p = data.pass_s[mu.id]
+    entries: list[int] = []
+    for seg in data.options[(mu.id, leg)][opt].segs:
+        blocks = state.blocked(seg.a, seg.b, list(seg.edges))
+        e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
+        if math.isinf(e):
+            msg = f"march unit {mu.id}: its route is closed until further notice"
+            raise InfeasibleError(msg)
+        entries.append(math.ceil(e))
+        state.res[(seg.a, seg.b)].append(_Res(mu.id, entries[-1], entries[-1] + seg.drive, p))
+        t = float(entries[-1] + seg.drive)
+    return entries, int(t)
+
+
+def _serial(
+    data: _Data, problem: MarchProblem, order: Sequence[MarchUnit], choice: Mapping[tuple[str, int], int]
+) -> _Solution:
+    """First fit of the march units in ``order`` on the model's segments and halts."""
+    state = _state(data, problem)
+    entry: dict[tuple[str, int, int], int] = {}
+    arrive: dict[tuple[str, int], int] = {}
+    for mu in order:
+        t = float(mu.release_s)
+        for leg in range(len(mu.sites) - 1):
+            entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
+            entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
+            arrive[(mu.id, leg)] = end
+            t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
+    return _Solution(dict(choice), entry, arrive)
+
+
+def _closure(data: _Data, sol: _Solution, mu: MarchUnit) -> int:
+    return sol.arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id]
+
+
+@dataclass
+class _Bounds:
+    alone: float
+    critical: str
+    queue: float
+    queue_at: str
+    per_unit: dict[str, float]
+
+
+def _bounds(data: _Data, problem: MarchProblem) -> _Bounds:
+    """Two lower bounds on the road closure.
+
+    *Alone*: each march unit by itself, leg by leg on its best candidate (earliest
+    arrival is monotone in the departure, so leg by leg is exact), with the window,
+    closures and halts. *Queue*: on each segment that every candidate of a leg
+    uses, the columns enter one at a time (pass time plus headway each); for the
+    columns whose earliest entry (head) is at or after a time ρ, the last entry
+    starts no earlier than ρ plus their occupancy minus the largest one, packed
+    into the entry times the window allows, and is followed by the shortest tail
+    (remaining drive, halts, pass time and later legs without any waiting).
+    """
+    alone, critical = 0.0, ""
+    per_unit: dict[str, float] = {}
+    jobs: dict[tuple[int, int], list[tuple[float, int, float, list[tuple[int, int]]]]] = defaultdict(list)
+    for mu in data.units:
+        p = data.pass_s[mu.id]
+        legs = len(mu.sites) - 1
+        # shortest remaining time from the start of each leg to the closure, no waiting
+        leg_min = [
+            min(sum(g.drive + g.halt for g in o.segs) for o in data.options[(mu.id, leg)])
+            for leg in range(legs)
+        ]
+        after = [0.0] * legs
+        for leg in range(legs - 2, -1, -1):
+            after[leg] = after[leg + 1] + p + mu.dwell_s[leg] + leg_min[leg + 1]
+        t = float(mu.release_s)
+        for leg in range(legs):
+            runs = [
+                _fit_leg(_state(data, problem), data, mu, leg, o, t)
+                for o in range(len(data.options[(mu.id, leg)]))
+            ]
+            keys = [{(g.a, g.b): i for i, g in enumerate(o.segs)} for o in data.options[(mu.id, leg)]]
+            forced = set.intersection(*(set(k) for k in keys))
+            for key in forced:
+                head = min(run[0][k[key]] for run, k in zip(runs, keys, strict=True))
+                tail = (
+                    min(
+                        sum(
+                            g.drive + (g.halt if i > k[key] else 0)
+                            for i, g in enumerate(o.segs)
+                            if i >= k[key]
+                        )
+                        for o, k in zip(data.options[(mu.id, leg)], keys, strict=True)
+                    )
+                    + p
+                    + after[leg]
+                )
+                dom = [d for o, k in enumerate(keys) for d in data.domains[(mu.id, leg, o, k[key])]]
+                jobs[key].append((head, p + data.headway, tail, dom))
+            t = min(run[1] for run in runs)
+            if leg < legs - 1:
+                t += p + mu.dwell_s[leg]
+        per_unit[mu.id] = t + p
+        if t + p > alone:
+            alone, critical = t + p, mu.id
+    queue, where = 0.0, ""
+    for key, js in jobs.items():
+        if len(js) < 2:
+            continue
+        spans = Intervals([sp for j in js for sp in j[3]]).spans
+        js.sort(key=lambda j: j[0])
+        work, o_max, q_min = 0.0, 0.0, math.inf
+        for head, occ, tail, _ in reversed(js):  # ρ = each head, from the latest
+            work += occ
+            o_max = max(o_max, occ)
+            q_min = min(q_min, tail)
+            left = work
+            for lo, hi in spans:
+                if hi < head:
+                    continue
+                start = max(lo, head)
+                cap = hi - start + o_max
+                if left <= cap:
+                    lb = start + left - o_max + q_min
+                    if lb > queue:
+                        queue, where = lb, f"{data.site_of.get(key[0], f'CP-{key[0]}')} -> "
+                        where += data.site_of.get(key[1], f"CP-{key[1]}")
+                    break
+                left -= cap
+    return _Bounds(alone, critical, queue, where, per_unit)
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class _Vars:
+    choice: dict[tuple[str, int, int], cp_model.IntVar]
+    entry: dict[tuple[str, int, int, int], cp_model.IntVar]
+    arrive: dict[tuple[str, int], cp_model.IntVar]
+    depart: dict[tuple[str, int], cp_model.IntVar]
+    closure: dict[str, cp_model.IntVar]
+    makespan: cp_model.IntVar
+    lateness: dict[str, cp_model.IntVar]
+
+
+def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
+    m = cp_model.CpModel()
+    hz = data.horizon
+    choice: dict[tuple[str, int, int], cp_model.IntVar] = {}
+    entry: dict[tuple[str, int, int, int], cp_model.IntVar] = {}
+    arrive: dict[tuple[str, int], cp_model.IntVar] = {}
+    depart: dict[tuple[str, int], cp_model.IntVar] = {}
+    closure: dict[str, cp_model.IntVar] = {}
+    by_key: dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]] = defaultdict(
+        list
+    )
+    for mu in data.units:
+        p = data.pass_s[mu.id]
+        for leg in range(len(mu.sites) - 1):
+            opts = data.options[(mu.id, leg)]
+            arr = m.new_int_var(int(mu.release_s), hz, f"arr[{mu.id},{leg}]")
+            dep = m.new_int_var(int(mu.release_s), hz, f"dep[{mu.id},{leg}]")
+            arrive[(mu.id, leg)], depart[(mu.id, leg)] = arr, dep
+            lits = []
+            for o, opt in enumerate(opts):
+                x = m.new_bool_var(f"x[{mu.id},{leg},{o}]") if len(opts) > 1 else m.new_constant(1)
+                choice[(mu.id, leg, o)] = x
+                lits.append(x)
+                prev = None
+                for s, seg in enumerate(opt.segs):
+                    dom = cp_model.Domain.from_intervals(
+                        [list(iv) for iv in data.domains[(mu.id, leg, o, s)]]
+                    )
+                    e = m.new_int_var_from_domain(dom, f"e[{mu.id},{leg},{o},{s}]")
+                    entry[(mu.id, leg, o, s)] = e
+                    if prev is None:
+                        m.add(e == dep).only_enforce_if(x)
+                    else:
+                        m.add(e >= prev[0] + prev[1] + seg.halt).only_enforce_if(x)
+                    prev = (e, seg.drive)
+                    by_key[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
+                assert prev is not None
+                m.add(arr == prev[0] + prev[1]).only_enforce_if(x)
+            if len(lits) > 1:
+                m.add_exactly_one(lits)
+            if leg == 0:
+                m.add(dep >= int(mu.release_s))
+            else:
+                m.add(dep >= arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
+        c = m.new_int_var(0, hz + p, f"closure[{mu.id}]")
+        m.add(c == arrive[(mu.id, len(mu.sites) - 2)] + p)
+        closure[mu.id] = c
+    h = data.headway
+    for items in by_key.values():
+        if len(items) < 2:
+            continue
+        # a column slower on this segment than the fastest one pads its entry interval by the
+        # difference, so that whoever enters first also leaves first (no overtaking)
+        fastest = min(d for _, d, _, _, _ in items)
+        ivs = [
+            m.new_optional_fixed_size_interval_var(e, p + h + d - fastest, x, f"in[{mu}]")
+            for e, d, p, x, mu in items
+        ]
+        m.add_no_overlap(ivs)
+    # staging capacity over time
+    held: dict[str, tuple[list[cp_model.IntervalVar], list[int]]] = defaultdict(lambda: ([], []))
+    for mu in data.units:
+        for leg in range(len(mu.sites) - 2):
+            site = mu.sites[leg + 1]
+            if site not in data.capacity:
+                continue
+            start = arrive[(mu.id, leg)]
+            end = depart[(mu.id, leg + 1)] + data.pass_s[mu.id]
+            size = m.new_int_var(0, 2 * hz, "")
+            iv = m.new_interval_var(start, size, end, f"held[{mu.id},{site}]")
+            held[site][0].append(iv)
+            held[site][1].append(len(mu.vehicles))
+    for site, (ivs, demand) in held.items():
+        m.add_cumulative(ivs, demand, data.capacity[site])
+    makespan = m.new_int_var(0, 2 * hz, "makespan")
+    m.add_max_equality(makespan, list(closure.values()))
+    lateness: dict[str, cp_model.IntVar] = {}
+    for unit, mus in itertools.groupby(sorted(data.units, key=lambda u: u.unit), key=lambda u: u.unit):
+        road = [mu for mu in mus if mu.purpose == "road"]
+        if not road:
+            continue
+        late = m.new_int_var(0, 2 * hz, f"late[{unit}]")
+        for mu in road:
+            m.add(late >= closure[mu.id] - int(mu.rdd_s))
+        lateness[unit] = late
+    return m, _Vars(choice, entry, arrive, depart, closure, makespan, lateness)
+
+
+def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
+    m.clear_hints()
+    for mu in data.units:
+        for leg in range(len(mu.sites) - 1):
+            c = sol.choice[(mu.id, leg)]
+            n_opts = len(data.options[(mu.id, leg)])
+            for o in range(n_opts if n_opts > 1 else 0):  # a single candidate is a constant
+                m.add_hint(v.choice[(mu.id, leg, o)], int(o == c))
+            for s in range(len(data.options[(mu.id, leg)][c].segs)):
+                m.add_hint(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
+            m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
+            m.add_hint(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
+        m.add_hint(v.closure[mu.id], _closure(data, sol, mu))
+
+
+def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
+    choice, entry, arrive = {}, {}, {}
+    for mu in data.units:
+        for leg in range(len(mu.sites) - 1):
+            opts = data.options[(mu.id, leg)]
+            c = next(o for o in range(len(opts)) if solver.boolean_value(v.choice[(mu.id, leg, o)]))
+            choice[(mu.id, leg)] = c
+            for s in range(len(opts[c].segs)):
+                entry[(mu.id, leg, s)] = int(solver.value(v.entry[(mu.id, leg, c, s)]))
+            arrive[(mu.id, leg)] = int(solver.value(v.arrive[(mu.id, leg)]))
+    return _Solution(choice, entry, arrive)
+
+
+def _solver(limit_s: float, seed: int, gap: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.relative_gap_limit = gap
+    solver.parameters.max_deterministic_time = max(limit_s, 0.1)
+    solver.parameters.num_workers = 2
+    solver.parameters.interleave_search = True
+    solver.parameters.random_seed = seed
+    return solver
+
+
+# --------------------------------------------------------------------------- extract rows
+
+
+def _rows(
+    data: _Data, sol: _Solution
+) -> tuple[list[MarchRow], dict[tuple[str, int], Route], dict[str, float]]:
+    """March table rows (as the greedy writes them), chosen routes and closures."""
+    rows: list[MarchRow] = []
+    routes: dict[tuple[str, int], Route] = {}
+    closure: dict[str, float] = {}
+
+    def cp(node: int) -> str:
+        return data.site_of.get(node, f"CP-{node}")
+
+    for mu in data.units:
+        p = float(data.pass_s[mu.id])
+        seq, km = 0, 0.0
+        t = float(mu.release_s)
+        common = {"march_unit": mu.id, "unit": mu.unit, "serial": mu.serial, "vehicles": len(mu.vehicles)}
+        for leg in range(len(mu.sites) - 1):
+            opt = data.options[(mu.id, leg)][sol.choice[(mu.id, leg)]]
+            routes[(mu.id, leg)] = opt.route
+            for s, seg in enumerate(opt.segs):
+                e = float(sol.entry[(mu.id, leg, s)])
+                kind = ("start" if leg == 0 else "staging") if s == 0 else ("halt" if seg.halt else "cp")
+                rows.append(
+                    MarchRow(
+                        **common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
+                        km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
+                        wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
+                    )
+                )  # fmt: skip
+                seq += 1
+                km += float(data.lengths[list(seg.edges)].sum())
+                t = e + seg.drive
+            end_kind = "staging_arrive" if leg < len(mu.sites) - 2 else "release"
+            rows.append(
+                MarchRow(
+                    **common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
+                    control_point=mu.sites[leg + 1], kind=end_kind, node=opt.segs[-1].b,
+                    km=round(km / 1000.0, 2), arrive_s=t, depart_s=t, pass_s=p, halt_s=0.0, wait_s=0.0,
+                    caution="", next_control_point="",
+                )
+            )  # fmt: skip
+            seq += 1
+        closure[mu.id] = t + p
+    return rows, routes, closure
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _binding(close: float, bounds: _Bounds) -> str:
+    """What sets the road closure, in words, from the bounds that come nearest it."""
+    if close <= bounds.alone + 1:
+        return (
+            f"march unit {bounds.critical}: its release from reception and its route alone "
+            "(movement window and halts) set the closure"
+        )
+    if bounds.queue >= bounds.alone:
+        return (
+            f"road capacity at {bounds.queue_at}: the columns must pass it one after another "
+            "(pass time plus headway) within the movement window"
+        )
+    return "road capacity: columns queue for shared segments (headway and pass times)"
+
+
+def _first_choice(data: _Data, problem: MarchProblem, baseline: MarchSchedule) -> dict[tuple[str, int], int]:
+    """Each leg's candidate that the baseline drove (the first candidate when it is not one)."""
+    first = {(mu.id, leg): 0 for mu in problem.units for leg in range(len(mu.sites) - 1)}
+    for (mu_id, leg), r in baseline.routes.items():
+        opts = data.options.get((mu_id, leg), [])
+        for o, opt in enumerate(opts):
+            if opt.route.edges == r.edges:
+                first[(mu_id, leg)] = o
+    return first
+
+
+def optimise_march(
+    problem: MarchProblem,
+    router: Router,
+    *,
+    alternatives: int = DEFAULT_ALTERNATIVES,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    baseline: MarchSchedule | None = None,
+) -> MarchSchedule:
+    """Deconflicted march table with route choice (CP-SAT), warm-started from the greedy baseline.
+
+    Parameters
+    ----------
+    problem
+        The march units (release times from reception, sites, dwell, RDD, profile),
+        their sites' road nodes and the rules.
+    router
+        Road router of the problem's network.
+    alternatives
+        Candidate corridors per leg (1: the fastest route only).
+    time_limit_s
+        Deterministic time limit of the two solves together (about seconds).
+    seed
+        Solver seed.
+    baseline
+        The greedy schedule of the same problem (computed when not given).
+
+    Returns
+    -------
+    MarchSchedule
+        With ``method`` ``"cp-sat"``, ``status`` (``"optimal"``, ``"feasible"``, or
+        ``"timed out"`` with the baseline kept), the solver's and our own bound on
+        the closure, the gap, the baseline's closure and the binding constraint.
+
+    Raises
+    ------
+    InfeasibleError
+        When a column cannot move at all (every route closed for good, a segment
+        longer than the window) or the staging areas cannot hold a march unit.
+    RoutingError
+        When a march unit has no route under its restrictions.
+    """
+    t0 = time.perf_counter()
+    if not problem.units:
+        return MarchSchedule([], {}, {}, "optimal", method="cp-sat")
+    if baseline is None:
+        baseline = schedule_march(problem, router)
+    base_close = max(baseline.closure_s.values())
+    data = _data(problem, router, alternatives, baseline)
+    oversized = problem.oversized()
+    if oversized is not None:
+        raise oversized
+    hint = _serial(data, problem, problem.order, _first_choice(data, problem, baseline))
+    bounds = _bounds(data, problem)
+    bound_own = max(bounds.alone, bounds.queue)
+    m, v = _model(data)
+    # proven bounds: they let the solver stop as soon as it meets them
+    m.add(v.makespan >= math.floor(bound_own))
+    for mu_id, lb in bounds.per_unit.items():
+        m.add(v.closure[mu_id] >= math.floor(lb))
+    _hint(m, v, data, hint)
+    # phase 1: closure
+    m.minimize(v.makespan)
+    solver = _solver(time_limit_s * _PHASE1_SHARE, seed, CLOSURE_GAP)
+    st1 = solver.solve(m)
+    if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if st1 == cp_model.INFEASIBLE:
+            msg = (
+                "the road movement is infeasible: the staging areas' capacity cannot hold the march units "
+                "between arrival and departure within the movement windows; raise capacity_vehicles or "
+                "shorten the dwell"
+            )
+            raise InfeasibleError(msg)
+        baseline.method = "greedy (cp-sat found no solution in its time limit)"
+        baseline.status = "timed out"
+        return baseline
+    best = _extract(solver, v, data)
+    close1 = int(solver.value(v.makespan))
+    cp_bound = float(solver.best_objective_bound)
+    # phase 2: lateness with the closure held
+    m.add(v.makespan <= close1)
+    _hint(m, v, data, best)
+    n = len(data.units)
+    m.minimize(sum(v.lateness.values()) * (n + 1) + sum(v.closure.values()))
+    solver2 = _solver(time_limit_s * (1 - _PHASE1_SHARE), seed, SECOND_GAP)
+    st2 = solver2.solve(m)
+    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best = _extract(solver2, v, data)
+    rows, routes, closure = _rows(data, best)
+    bound = max(cp_bound, bound_own)
+    close = max(closure.values())
+    gap = 0.0 if close <= bound else (close - bound) / close
+    status = "optimal" if gap <= 1e-6 else "feasible"  # the solver stops within CLOSURE_GAP
+    rerouted = sorted({mu for (mu, leg), c in best.choice.items() if c > 0})
+    logger.info(
+        "march: cp-sat closure %.2f h (baseline %.2f h, bound %.2f h, %s) in %.1f s",
+        close / 3600,
+        base_close / 3600,
+        bound / 3600,
+        status,
+        time.perf_counter() - t0,
+    )
+    return MarchSchedule(
+        rows,
+        routes,
+        closure,
+        status,
+        rounds=1,
+        rerouted=rerouted,
+        method="cp-sat",
+        bound_s=bound,
+        gap=gap,
+        baseline_closure_s=base_close,
+        binding=_binding(close, bounds),
+        solve_seconds=time.perf_counter() - t0,
+    )

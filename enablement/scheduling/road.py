@@ -1,0 +1,41 @@
+"""The road step: the greedy baseline, then (when asked) the CP-SAT optimiser warm-started from it."""
+
+from __future__ import annotations
+
+from ..routing import Router
+from ..scenario.schema import SolverSpec
+from .greedy import schedule_march
+from .march import MarchProblem, MarchSchedule
+from .march_cpsat import optimise_march
+
+__all__ = ["schedule_road"]
+
+
+def schedule_road(problem: MarchProblem, router: Router, solver: SolverSpec) -> MarchSchedule:
+    """Schedule the road march of ``problem`` with the method the scenario's ``solver`` names.
+
+    Parameters
+    ----------
+    problem
+        March units, their sites' road nodes and the rules.
+    router
+        Road router of the problem's network.
+    solver
+        ``road`` (``greedy`` or ``cp-sat``), ``time_limit_s``, ``seed``, ``alternatives``.
+
+    Returns
+    -------
+    MarchSchedule
+        The greedy baseline, or the optimiser's schedule with its bound and gap.
+    """
+    march = schedule_march(problem, router)
+    if solver.road == "cp-sat":
+        march = optimise_march(
+            problem,
+            router,
+            alternatives=solver.alternatives,
+            time_limit_s=solver.time_limit_s,
+            seed=solver.seed,
+            baseline=march,
+        )
+    return march

@@ -1,0 +1,245 @@
+"""HET shuttles in the plan: carried vehicles to HET tasks, the shuttle plan, and its road columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..defaults import figure
+from ..errors import RoutingError, ScenarioError
+from ..network.sites import Site
+from ..routing import Router
+from ..scenario.schema import Scenario
+from ..timeline import Clock
+from ..vehicles import Catalogue, Profile, Vehicle
+from .het import HetConvoy, HetFleet, HetSchedule, HetTask, het_convoys, schedule_hets
+from .march import MarchSchedule, MarchUnit
+from .units import Carried
+
+__all__ = ["ShuttlePlan", "het_delays", "het_profile", "plan_shuttles", "shuttle_summary"]
+
+
+@dataclass
+class ShuttlePlan:
+    """The HET shuttle plan and the road columns its loaded runs make.
+
+    Attributes
+    ----------
+    schedule
+        The shuttle plan (trips, shifts, closure, bound).
+    places
+        Site ids of its places (the trips' ``pickup`` and ``delivery`` index them); the HET park first.
+    columns
+        Each column of HETs that leave together, with the march unit it marches as.
+    warnings
+        Things a planner should check (loads over the HET's payload).
+    """
+
+    schedule: HetSchedule
+    places: list[str]
+    columns: list[tuple[HetConvoy, MarchUnit]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def het_profile(het: Vehicle, cargo: Sequence[Vehicle], speed_kmh: float) -> Profile:
+    """Restrictions of a laden HET column (its heaviest load), an estimate.
+
+    The laden class is the HET's class plus its load's (MLC classes of a
+    combination add up roughly, STANAG 2021); height is the load's on the deck.
+    """
+    heavy = max(cargo, key=lambda v: v.mass_t)
+    return Profile(
+        name=f"HET laden ({heavy.id})",
+        mlc_wheeled=het.mlc + max(v.mlc for v in cargo),
+        mass_t=het.mass_t + heavy.mass_t,
+        axle_load_t=float(het.axle_load_t or 0.0),
+        height_m=max(het.height_m, max(v.height_m for v in cargo) + float(figure("het_deck_height_m"))),
+        width_m=max(het.width_m, *(v.width_m for v in cargo)),
+        length_m=het.length_m,
+        speed_kmh=min(speed_kmh, het.laden_speed_kmh or het.road_speed_kmh),
+    )
+
+
+def _het_type(scenario: Scenario, catalogue: Catalogue) -> Vehicle:
+    res = scenario.resources
+    if res.het_type not in catalogue:
+        hets = sorted(k for k, v in catalogue.items() if v.category == "heavy_equipment_transporter")
+        msg = f"resources.het_type: unknown vehicle type '{res.het_type}'; use one of {', '.join(hets)}"
+        raise ScenarioError(msg)
+    return catalogue[res.het_type]
+
+
+def _park(scenario: Scenario, carried: Sequence[Carried], sites: Mapping[str, Site]) -> str:
+    pickups = [c.origin for c in carried]
+    park = scenario.resources.het_park or max(sorted(set(pickups)), key=pickups.count)
+    if park not in sites or not sites[park].on_road:
+        msg = (
+            f"resources.het_park: '{park}' is not a site on the road network; name one of the overlay's sites"
+        )
+        raise ScenarioError(msg)
+    return park
+
+
+def _travel(places: Sequence[str], sites: Mapping[str, Site], router: Router, profile: Profile) -> np.ndarray:
+    """Travel times (s) between the places for the laden profile; inf where no road joins them."""
+    node = [sites[p].node_road for p in places]
+    travel = np.full((len(places), len(places)), np.inf)
+    for i, a in enumerate(node):
+        for j, b in enumerate(node):
+            if i == j or a == b:
+                travel[i, j] = 0.0
+                continue
+            with suppress(RoutingError):
+                travel[i, j] = router.route(a, b, profile).time_s
+    return travel
+
+
+def _columns(
+    scenario: Scenario,
+    plan: HetSchedule,
+    places: Sequence[str],
+    het: Vehicle,
+    catalogue: Catalogue,
+    clock: Clock,
+) -> list[tuple[HetConvoy, MarchUnit]]:
+    """The loaded runs of HETs that leave together, as march units for the road model."""
+    pol = scenario.policy
+    gap = pol.vehicle_gap_m
+    columns: list[tuple[HetConvoy, MarchUnit]] = []
+    gather = float(figure("het_convoy_gather_min")) * 60.0
+    for c in het_convoys(plan, pol.march_unit_max_vehicles, gather):
+        groups = sorted({t.group for t in c.trips})
+        unit = groups[0] if len(groups) == 1 else "HET"
+        loads = [catalogue[t.vehicle] for t in c.trips]
+        mu = MarchUnit(
+            id=f"HET/{c.id}",
+            unit=unit,
+            index=len(columns) + 1,
+            serial=len(columns) // 5 + 1,
+            vehicles=(het.id,) * c.vehicles,
+            release_s=c.depart_s,
+            sites=(places[c.pickup], places[c.delivery]),
+            dwell_s=(),
+            rdd_s=min(clock.seconds(mv.rdd) for mv in scenario.movements if mv.unit in groups),
+            profile=het_profile(het, loads, pol.convoy_speed_kmh),
+            length_m=c.vehicles * het.length_m + gap * (c.vehicles - 1),
+            purpose="het",
+        )
+        columns.append((c, mu))
+    return columns
+
+
+def plan_shuttles(
+    scenario: Scenario,
+    carried: Sequence[Carried],
+    sites: Mapping[str, Site],
+    router: Router,
+    clock: Clock,
+    catalogue: Catalogue,
+) -> ShuttlePlan:
+    """Plan the HET shuttles and turn their loaded runs into road columns for the march model.
+
+    Parameters
+    ----------
+    scenario
+        Its resources (``hets``, ``het_type``, ``het_park``), policy and movements.
+    carried
+        The vehicles that ride HETs.
+    sites
+        The network's sites.
+    router
+        Road router (for the laden HETs' travel times).
+    clock
+        The scenario clock.
+    catalogue
+        The vehicle catalogue.
+
+    Returns
+    -------
+    ShuttlePlan
+        The shuttle plan, its places, its columns and warnings.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown HET type or HET park.
+    InfeasibleError
+        When the fleet cannot carry every vehicle (with the diagnosis).
+    """
+    res = scenario.resources
+    het = _het_type(scenario, catalogue)
+    cargo = [catalogue[c.vehicle.vehicle] for c in carried]
+    warnings = []
+    over = sorted({v.id for v in cargo if het.payload_t is not None and v.mass_t > het.payload_t})
+    if over:
+        warnings.append(
+            f"{', '.join(over)} weigh more than the {het.payload_t:g} t payload of a {het.name}; "
+            "the plan carries them, check the HET unit's rating"
+        )
+    park = _park(scenario, carried, sites)
+    places = [park, *sorted({p for c in carried for p in (c.origin, c.movement.to)} - {park})]
+    idx = {p: i for i, p in enumerate(places)}
+    travel = _travel(places, sites, router, het_profile(het, cargo, scenario.policy.convoy_speed_kmh))
+    tasks = [
+        HetTask(
+            id=f"{c.movement.unit}:{k:03d}",
+            vehicle=c.vehicle.vehicle,
+            pickup=idx[c.origin],
+            delivery=idx[c.movement.to],
+            ready_s=c.vehicle.ready_s,
+            due_s=clock.seconds(c.movement.rdd),
+            group=c.movement.unit,
+        )
+        for k, c in enumerate(carried)
+    ]
+    fleet = HetFleet(
+        count=res.hets,
+        depot=0,
+        load_min=float(figure("het_load_min")),
+        unload_min=float(figure("het_unload_min")),
+        duty_hours=float(figure("het_duty_hours")),
+        rest_hours=float(figure("het_rest_hours")),
+    )
+    limit = max(10.0, scenario.solver.time_limit_s)
+    plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
+    plan.require()
+    columns = _columns(scenario, plan, places, het, catalogue, clock)
+    return ShuttlePlan(plan, places, columns, warnings)
+
+
+def het_delays(columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule) -> list[str]:
+    """HET columns that the road schedule (window, deconfliction) delays well past their shuttle plan."""
+    out = []
+    for conv, mu in columns:
+        plan_arrive = max(t.arrive_s for t in conv.trips)
+        road_arrive = march.closure_s[mu.id] - mu.pass_s
+        if road_arrive - plan_arrive > 3600.0:
+            out.append(
+                f"HET column {mu.id} arrives {(road_arrive - plan_arrive) / 3600:.1f} h after its "
+                "shuttle plan "
+                "(movement window or deconfliction); later trips of its HETs start later than planned"
+            )
+    return out
+
+
+def shuttle_summary(hets: HetSchedule | None) -> dict[str, Any]:
+    """Return the HET shuttles' part of ``summary.json``."""
+    if hets is None:
+        return {"method": "OR-Tools routing", "status": "not used"}
+    hours = 3600.0
+    return {
+        "method": "OR-Tools routing: pickup and delivery with ready times, capacity, shifts within "
+        "duty hours",
+        "status": hets.status,
+        "vehicles_carried": len(hets.trips),
+        "closure_hours": round(hets.closure_s / hours, 2),
+        "bound_hours": round(hets.bound_s / hours, 2),
+        "gap": round(hets.gap, 4),
+        "het_hours": round(hets.het_hours, 1),
+        "shifts": len(hets.shifts),
+        "solve_seconds": round(hets.solve_seconds, 2),
+    }

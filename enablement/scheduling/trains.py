@@ -1,0 +1,162 @@
+"""Trains of the rail-bound units: formed at their quays, routed on the lines and scheduled (CP-SAT)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..network.model import Network
+from ..network.sites import Site
+from ..rolling_stock import rail_data
+from ..routing import Route, Router
+from ..scenario.schema import Scenario
+from ..timeline import Clock, Intervals
+from ..vehicles import Catalogue
+from .formation import FormedTrain, Load, assign_wagon_types, form_trains
+from .march import MarchSchedule, MarchUnit
+from .rail import (
+    QuaySpec,
+    RailSchedule,
+    annotate_trains,
+    line_sections,
+    needs_diesel,
+    schedule_rail,
+    train_route,
+)
+from .reception import Discharged
+
+__all__ = ["RailPlan", "plan_rail"]
+
+
+@dataclass
+class RailPlan:
+    """The rail schedule and the route each train takes (by train id)."""
+
+    schedule: RailSchedule
+    routes: dict[str, Route] = field(default_factory=dict)
+
+
+def _formed(
+    scenario: Scenario,
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    ashore: Mapping[str, Sequence[Discharged]],
+    modes: Mapping[str, str],
+    sites: Mapping[str, Site],
+    catalogue: Catalogue,
+) -> list[FormedTrain]:
+    """Trains of every rail-bound unit, from its vehicles in the order they reach the quay."""
+    data = rail_data()
+    pools = scenario.resources.pools()
+    formed: list[FormedTrain] = []
+    for mv in scenario.movements:
+        if modes[mv.unit] != "rail":
+            continue
+        assert mv.quay is not None
+        mus = [m for m in march_units if m.unit == mv.unit]
+        if mus:
+            at_quay = [(v, march.closure_s[m.id]) for m in mus for v in m.vehicles]
+        else:
+            at_quay = [(d.vehicle, d.ready_s) for d in ashore[mv.unit]]
+        loads = [
+            Load(v, catalogue[v].mass_t, catalogue[v].length_m, catalogue[v].width_m, ready)
+            for v, ready in at_quay
+        ]
+        quay = sites[mv.quay]
+        usable = math.inf if quay.usable_length_m is None else quay.usable_length_m
+        # each vehicle on the lightest wagon type that carries it; a unit's trains per type
+        for wt, typed in sorted(assign_wagon_types(loads, pools, data).items()):
+            first = 1 + sum(t.unit == mv.unit for t in formed)
+            formed += form_trains(
+                mv.unit, mv.quay, mv.to, typed, usable_length_m=usable, wagon_type=wt, data=data, first=first
+            )
+    return formed
+
+
+def _quays(
+    formed: Sequence[FormedTrain],
+    sites: Mapping[str, Site],
+    site_closed: Mapping[str, Intervals],
+    clock: Clock,
+) -> dict[str, QuaySpec]:
+    """Each loading quay with the times it cannot load (closures, and outside its working hours)."""
+    data = rail_data()
+    quays = {}
+    for qid in {t.quay for t in formed}:
+        site = sites[qid]
+        spans = list(site_closed[qid].spans) if qid in site_closed else []
+        if site.hours is not None:
+            open_ = clock.daily(*site.hours.split("-")).spans
+            spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
+        quays[qid] = QuaySpec.from_site(site, Intervals(spans) if spans else None, data)
+    return quays
+
+
+def plan_rail(
+    scenario: Scenario,
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    ashore: Mapping[str, Sequence[Discharged]],
+    modes: Mapping[str, str],
+    sites: Mapping[str, Site],
+    site_closed: Mapping[str, Intervals],
+    clock: Clock,
+    network: Network,
+    catalogue: Catalogue,
+) -> RailPlan:
+    """Form the rail-bound units' trains, route them and schedule them (CP-SAT).
+
+    Parameters
+    ----------
+    scenario
+        Movements and resources (wagon pools, locomotives).
+    march_units, march
+        The road schedule (when each vehicle reaches its quay).
+    ashore
+        Vehicles of each unit as they come ashore (for units that land at their quay).
+    modes
+        Each unit's mode.
+    sites
+        The network's sites.
+    site_closed
+        Closure intervals per site.
+    clock
+        The scenario clock.
+    network
+        The network (rail lines, wires).
+    catalogue
+        The vehicle catalogue.
+
+    Returns
+    -------
+    RailPlan
+        The schedule (``not used`` without rail-bound units) and each train's route.
+    """
+    data = rail_data()
+    formed = _formed(scenario, march_units, march, ashore, modes, sites, catalogue)
+    if not formed:
+        return RailPlan(RailSchedule([], "not used"))
+    router = Router(network, "rail")
+    routes = {
+        t.id: train_route(t, router, sites[t.quay].node_rail, sites[t.destination].node_rail, data)
+        for t in formed
+    }
+    travel: dict[str | tuple[str, str], tuple[float, float]] = {
+        tid: (r.time_s, r.length_m) for tid, r in routes.items()
+    }
+    locos = {"multi_system": scenario.resources.locomotives, "diesel": scenario.resources.diesel_locomotives}
+    result = schedule_rail(
+        formed,
+        _quays(formed, sites, site_closed, clock),
+        travel,
+        scenario.resources.pools(),
+        locos,
+        needs_diesel=needs_diesel(routes, network),
+        sections=line_sections(routes, router),
+        data=data,
+    )
+    borders = {s.node_rail: sid for sid, s in sites.items() if s.kind == "border_crossing" and s.on_rail}
+    result.trains = annotate_trains(result.trains, routes, router, borders)
+    return RailPlan(result, routes)
