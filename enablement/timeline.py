@@ -64,6 +64,16 @@ class Intervals:
     def __bool__(self) -> bool:
         return bool(self.spans)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Intervals):
+            return NotImplemented
+        return self.spans == other.spans
+
+    __hash__ = None  # type: ignore[assignment]  # mutable spans: equal sets, no hash
+
+    def __repr__(self) -> str:
+        return f"Intervals({self.spans!r})"
+
     def overlaps(self, a: float, b: float) -> tuple[float, float] | None:
         """Return the first interval meeting ``[a, b]``, or None."""
         for s, e in self.spans:

@@ -1,0 +1,51 @@
+"""A plan's files on a small world: every table and page written, each consistent with the plan."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from enablement.outputs import write_outputs
+from enablement.outputs.tables import MARCH_TABLE_COLUMNS, march_table, train_table, unit_table
+from enablement.plan import make_plan
+from tests.small_world import write_world
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world")
+    plan = make_plan(write_world(folder / "in"))
+    return plan, write_outputs(plan, folder / "out")
+
+
+def test_every_file_is_written_and_named_in_the_summary(written):
+    plan, paths = written
+    assert set(paths) == {"march_table", "trains", "units", "map", "quay_gantt", "report", "summary"}
+    for p in paths.values():
+        assert p.is_file() and p.stat().st_size > 0
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["files"] == {k: p.name for k, p in paths.items()}
+    assert summary["kpis"] == json.loads(json.dumps(plan.kpis()))
+
+
+def test_tables_follow_the_plan(written):
+    plan, paths = written
+    mt = pd.read_csv(paths["march_table"])
+    assert list(mt.columns) == list(MARCH_TABLE_COLUMNS)
+    assert len(mt) == len(plan.march.rows) == len(march_table(plan))
+    assert set(mt["march_unit"]) == {m.id for m in plan.march_units}
+    assert mt["movement_number"].nunique() == len(plan.march_units)
+    trains = pd.read_csv(paths["trains"])
+    assert list(trains["train"]) == [t.id for t in plan.trains] == list(train_table(plan)["train"])
+    units = pd.read_csv(paths["units"])
+    assert list(units["unit"]) == [u.unit for u in plan.units] == list(unit_table(plan)["unit"])
+
+
+def test_report_and_gantt_show_the_plan(written):
+    plan, paths = written
+    report = paths["report"].read_text()
+    assert plan.scenario.name in report and "map.html" in report
+    svg = paths["quay_gantt"].read_text()
+    assert svg.startswith("<svg") and all(t.id in svg for t in plan.trains)

@@ -1,0 +1,174 @@
+"""One set of rules for every road solver and the checker.
+
+The greedy baseline, the CP-SAT model and the checker each declare the constraints
+they handle; these tests fail when a constraint is added to the problem and one of
+them does not follow. The checker then reads the solvers' own tables (written and
+read back as ``enablement check`` reads them) with the problem's own rules, and
+finds nothing; with one rule made stricter it finds that rule broken.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from types import SimpleNamespace
+
+import geopandas as gpd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from enablement.errors import InfeasibleError
+from enablement.network.model import CRS
+from enablement.outputs.tables import march_table
+from enablement.routing import Router
+from enablement.scenario.schema import Halts, Policy, TimeWindow
+from enablement.scheduling import checks, greedy, march_cpsat
+from enablement.scheduling.checks import check_march_table, read_march_table
+from enablement.scheduling.march import CONSTRAINTS, HaltRule, MarchProblem, MarchRules
+from enablement.timeline import Clock, Intervals
+from tests.helpers import march_problem
+from tests.scheduling.test_greedy import line_network, mu
+
+START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+def test_every_constraint_is_handled_by_each_solver_and_checked():
+    names = set(CONSTRAINTS)
+    assert set(greedy.HONOURS) | set(greedy.NOT_ENFORCED) == names
+    assert not set(greedy.HONOURS) & set(greedy.NOT_ENFORCED)
+    assert set(march_cpsat.HONOURS) == names
+    assert set(checks.CHECKS) == names
+
+
+def with_sites(net, sites):
+    """Name the test network's site nodes, as an overlay would (the checker knows places by name)."""
+    xy = net.nodes[["x", "y"]].to_numpy()
+    net.sites = gpd.GeoDataFrame(
+        {"node_road": list(sites.values()), "capacity_vehicles": [float("nan")] * len(sites)},
+        index=list(sites),
+        geometry=[shapely.Point(*xy[n]) for n in sites.values()],
+        crs=CRS,
+    )
+    return net
+
+
+def table_of(problem: MarchProblem, sched, tmp_path):
+    """The schedule as ``march_table.csv``, read back as the checker reads a hand-written table."""
+    fake_plan = SimpleNamespace(
+        network=problem.network, march_units=list(problem.units), march=sched, clock=problem.rules.clock
+    )
+    path = tmp_path / "march_table.csv"
+    march_table(fake_plan).to_csv(path, index=False)
+    return read_march_table(path)
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(4, 9))
+    xs = draw(st.lists(st.integers(3, 15), min_size=n - 1, max_size=n - 1))  # at most 23 min at 40 km/h
+    km = [0]
+    for step in xs:
+        km.append(km[-1] + step)
+    extra = []
+    if draw(st.booleans()):
+        a = draw(st.integers(0, n - 3))
+        extra = [(a, a + 2)]  # a shortcut: two routes between some control points
+    net = with_sites(line_network(km, extra_edges=extra), {"a": 0, "b": n - 1})
+    units = [
+        mu(
+            i,
+            release_s=float(draw(st.integers(0, 3600))),
+            n=draw(st.integers(2, 20)),
+            speed=float(draw(st.sampled_from([40, 50, 60, 80]))),
+        )
+        for i in range(1, draw(st.integers(2, 6)) + 1)
+    ]
+    halts = Halts(
+        first_after_min=draw(st.sampled_from([30, 60, 90])),
+        first_duration_min=draw(st.sampled_from([10, 15])),
+        every_min=draw(st.sampled_from([60, 120])),
+        duration_min=10,
+    )
+    window = draw(st.sampled_from([None, TimeWindow(start="06:00", end="12:00"), TimeWindow(start="21:00", end="05:00")]))
+    policy = Policy(headway_min=draw(st.sampled_from([0, 2, 5])), halts=halts, movement_window=window)
+    closed = {}
+    if draw(st.booleans()):
+        edge = draw(st.integers(0, len(net.edges) - 1))
+        start = float(draw(st.integers(0, 7200)))
+        closed = {edge: Intervals([(start, start + draw(st.integers(600, 7200)))])}
+    rules = MarchRules.from_policy(policy, Clock(START), edge_closed=closed)
+    return MarchProblem(net, units, {"a": 0, "b": n - 1}, rules)
+
+
+def solve_greedy(problem):
+    return greedy.schedule_march(problem, Router(problem.network))
+
+
+def solve_cpsat(problem):
+    try:
+        return march_cpsat.optimise_march(problem, Router(problem.network), time_limit_s=1.0)
+    except InfeasibleError:  # e.g. a closure that leaves no slot in the window: nothing to check
+        reject()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=problems())
+def test_the_greedy_tables_pass_the_checker_with_the_same_rules(problem, tmp_path):
+    try:
+        sched = solve_greedy(problem)
+    except InfeasibleError:
+        reject()
+    found = check_march_table(table_of(problem, sched, tmp_path), problem.rules, problem.network)
+    assert [v for v in found if v.kind in greedy.HONOURS] == []
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=problems())
+def test_the_cpsat_tables_pass_the_checker_with_the_same_rules(problem, tmp_path):
+    sched = solve_cpsat(problem)
+    found = check_march_table(table_of(problem, sched, tmp_path), problem.rules, problem.network)
+    assert [v for v in found if v.kind != "rdd"] == []
+
+
+def tight_problem(**rules):
+    """Six columns queued on one road with halts, a window and a closure: every rule binds somewhere."""
+    net = with_sites(line_network([0, 20, 40, 60, 80]), {"a": 0, "b": 4})
+    policy = Policy(
+        headway_min=2,
+        halts=Halts(first_after_min=30, first_duration_min=15, every_min=60, duration_min=10),
+        movement_window=TimeWindow(start="06:00", end="14:00"),
+    )
+    units = [mu(i, release_s=0.0, n=10, speed=60.0) for i in range(1, 7)]
+    return march_problem(net, units, policy, {"a": 0, "b": 4}, start=START, **rules)
+
+
+@pytest.mark.parametrize(
+    ("kind", "stricter"),
+    [
+        ("overlap", lambda r: dataclasses.replace(r, headway_s=r.headway_s + 600.0)),
+        ("halt", lambda r: dataclasses.replace(r, halts=HaltRule(600.0, 900.0, 600.0, 600.0))),
+        ("window", lambda r: dataclasses.replace(r, window=Clock(START).daily("06:00", "06:30"))),
+        ("closure", lambda r: dataclasses.replace(r, node_closed={2: Intervals([(0.0, 1e9)])})),
+        ("staging", None),
+        ("rdd", lambda r: dataclasses.replace(r, deliveries={"U": (600.0, "b")})),
+    ],
+)
+def test_the_checker_reads_each_rule_from_the_problem(kind, stricter, tmp_path):
+    problem = tight_problem()
+    sched = solve_greedy(problem)
+    table = table_of(problem, sched, tmp_path)
+    assert check_march_table(table, problem.rules, problem.network) == []
+    if stricter is None:  # staging: a staging area the columns pass through, holding fewer than one
+        net = with_sites(line_network([0, 20, 40]), {"a": 0, "s": 1, "b": 2})
+        net.sites.loc["s", "capacity_vehicles"] = 10.0
+        units = [mu(i, sites=("a", "s", "b"), dwell=(1800.0,)) for i in (1, 2)]
+        problem = march_problem(net, units, Policy(headway_min=2), {"a": 0, "s": 1, "b": 2}, start=START)
+        sched = solve_greedy(problem)  # the baseline does not limit staging: both columns are held at once
+        table = table_of(problem, sched, tmp_path)
+        assert "staging" in {v.kind for v in check_march_table(table, problem.rules, problem.network)}
+        assert check_march_table(table, dataclasses.replace(problem.rules, staging_capacity={}), net) == []
+        return
+    found = check_march_table(table, stricter(problem.rules), problem.network)
+    assert kind in {v.kind for v in found}
