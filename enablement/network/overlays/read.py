@@ -12,7 +12,8 @@ CRS, out-of-range values) is collected and reported at once in one
 :class:`~enablement.errors.OverlayError`, and no :class:`Overlay` is returned
 unless the whole overlay is valid. :func:`layer_overlay` wraps one layer an
 importer made (Wegenregister roads, Infrabel rail lines) as an overlay, checked
-the same way.
+the same way. Names in a scenario's ``overlays:`` list (and other sources) are
+resolved by :mod:`.sources`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..model import CRS
 from .schema import LAYERS, SITE_LAYERS
 from .validate import RECEPTION_KINDS, _check_direction, _check_fields, _check_geometry, check_layer
 
-__all__ = ["Overlay", "layer_overlay", "overlay_path", "read_layers", "read_overlay"]
+__all__ = ["Overlay", "layer_overlay", "overlay_path", "read_layers"]
 
 _EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp")
 
@@ -338,33 +339,3 @@ def read_layers(
 def _site_kinds(src: _Source) -> tuple[str, ...] | None:
     """Site kinds a layer may hold: seaports and airports in a reception-point layer, else any."""
     return RECEPTION_KINDS if src.layer == "reception_points" or "reception" in src.path.stem else None
-
-
-def read_overlay(
-    name: str | os.PathLike[str] = "belgium", *, mapping: str | os.PathLike[str] | None = None
-) -> Overlay:
-    """Read and validate an overlay.
-
-    Parameters
-    ----------
-    name
-        A packaged overlay name, a folder of layer files, or a GeoPackage whose
-        layers are named by type.
-    mapping
-        A mapping file (default: ``overlay.yaml`` in the folder when present)
-        naming, per layer type, its ``file`` (and GeoPackage ``layer``), ``fields``
-        (their name → ours), ``values`` (per field, their value → ours) and
-        ``defaults`` (values for fields a layer lacks, e.g. ``source``).
-
-    Returns
-    -------
-    Overlay
-        Every layer in EPSG:3812.
-
-    Raises
-    ------
-    OverlayError
-        With every problem found in the overlay's layers; nothing is returned
-        unless all of them are valid.
-    """
-    return read_layers(overlay_path(name), name=str(name), mapping=mapping)
