@@ -84,16 +84,16 @@ class _Checks:
 
 
 def _check_overlays(sc: Scenario, base: Path, checks: _Checks) -> None:
-    """Read every overlay (relative names against ``base``), collecting their sites and bridges."""
+    """Read every overlay as the planner does (relative paths against ``base``), noting sites and bridges."""
     for i, name in enumerate(sc.overlays):
-        target = name if not Path(name).is_absolute() and not (base / name).is_dir() else str(base / name)
         try:
-            ov = read_overlay(target)
+            ov = read_overlay(name, base=base)
         except EnablementError as exc:
             checks.add(f"overlays[{i}]: {exc}")
             continue
-        for sid, kind, mode in zip(ov.sites["id"], ov.sites["kind"], ov.sites["mode"], strict=True):
-            checks.sites[str(sid)] = (str(kind), str(mode))
+        if len(ov.sites):  # an overlay of bridges or road attributes only has no site columns
+            for sid, kind, mode in zip(ov.sites["id"], ov.sites["kind"], ov.sites["mode"], strict=True):
+                checks.sites[str(sid)] = (str(kind), str(mode))
         checks.bridges.update(str(b) for b in ov.bridges.index)
 
 
