@@ -175,3 +175,32 @@ def test_real_sources(shared_data):
     roads = read_overlay("wegenregister:ign/wegenregister-tienen.zip", base=shared_data).layer("roads")
     assert sorted(set(roads["segment_id"])) == [258977, 327783, 361901, 389633, 1114812]
     assert "E40;A3" in set(roads["ref"])
+
+
+def test_cli_flags_are_shorthands_for_the_sources(tmp_path, monkeypatch, capsys):
+    from enablement.cli import main
+    from enablement.network.io import load_network, save_network
+    from enablement.network.osm import build_network
+    from tests.network.test_osm import LAT, LON, osm_xml
+
+    osm = tmp_path / "fixture.osm"
+    osm.write_text(osm_xml())
+    save_network(build_network(osm_file=osm), tmp_path / "net.gpkg")
+    rail = [[LON[n], LAT[n]] for n in (40, 41, 42)]
+    sections = tmp_path / "data" / "sections.geojson"
+    sections.parent.mkdir()
+    sections.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [section(5, "100", "200", rail, label="16")]})
+    )
+    monkeypatch.chdir(tmp_path)
+    common = ["overlay", "--network", "net.gpkg"]
+    assert main([*common, "--infrabel", "data/sections.geojson", "--out", "flag.gpkg"]) == 0
+    assert main([*common, "infrabel:data/sections.geojson", "--out", "entry.gpkg"]) == 0
+    flag, entry = load_network(tmp_path / "flag.gpkg"), load_network(tmp_path / "entry.gpkg")
+    assert flag.meta["overlay"] == entry.meta["overlay"] == "sections.geojson"
+    assert flag.edges.equals(entry.edges) and flag.features.equals(entry.features)
+    assert set(flag.edges["rail_section_id"].dropna()) == {"ls-5"}
+    capsys.readouterr()
+    assert main([*common, "--wegenregister", "none.zip", "--out", "x.gpkg"]) == 2
+    err = capsys.readouterr().err
+    assert "overlay 'wegenregister:none.zip': none.zip does not exist; give a Wegenregister extract" in err
