@@ -242,37 +242,21 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     from .errors import NetworkError
     from .network.embedded import load_embedded_network
     from .network.io import load_network, save_network
-    from .network.overlays import Overlay, conflate, layer_overlay, read_overlay
+    from .network.overlays import Overlay, conflate, read_overlay
 
     if not args.overlay and not args.wegenregister and not args.infrabel:
-        msg = "name at least one overlay (folder, GeoPackage or packaged name), --wegenregister or --infrabel"
+        msg = (
+            "name at least one overlay (folder, GeoPackage, packaged name or SCHEME:PATH such as "
+            "infrabel:sections.geojson), --wegenregister or --infrabel"
+        )
         raise NetworkError(msg)
+    # --wegenregister and --infrabel are shorthands for the wegenregister: and infrabel: sources
+    sources = [f"wegenregister:{z}" for z in args.wegenregister or ()]
+    sources += [f"infrabel:{args.infrabel}"] if args.infrabel else []
     t0 = time.perf_counter()
     with errors.status("reading overlays…"):
         overlays = [read_overlay(name, mapping=args.mapping) for name in args.overlay]
-        if args.wegenregister:
-            from .network.wegenregister import WEGENREGISTER_ATTRIBUTION, read_wegenregister
-
-            overlays += [
-                layer_overlay(
-                    Path(z).name, "roads", read_wegenregister(z), attribution=WEGENREGISTER_ATTRIBUTION
-                )
-                for z in args.wegenregister
-            ]
-        if args.infrabel:
-            from .network.infrabel import INFRABEL_ATTRIBUTION, read_infrabel_lines, read_infrabel_sections
-
-            points = read_infrabel_sections(args.infrabel).features
-            lines = read_infrabel_lines(args.infrabel)
-            overlays.append(
-                layer_overlay(
-                    Path(args.infrabel).name,
-                    "rail_lines",
-                    lines,
-                    features=points,
-                    attribution=INFRABEL_ATTRIBUTION,
-                )
-            )
+        overlays += [read_overlay(name) for name in sources]
         overlay = Overlay.merge(overlays)
     with errors.status("conflating…"):
         base = load_embedded_network() if args.network == "embedded" else load_network(args.network)

@@ -231,11 +231,7 @@ def _timed(timings: dict[str, float], name: str, progress: Progress | None) -> I
 
 
 def _merged_overlay(scenario: Scenario, base: Path) -> Overlay:
-    overlays = []
-    for name in scenario.overlays:
-        target = str(base / name) if (base / name).exists() else name
-        overlays.append(read_overlay(target))
-    return Overlay.merge(overlays)
+    return Overlay.merge([read_overlay(name, base=base) for name in scenario.overlays])
 
 
 def build_network(scenario: Scenario, base: Path | None = None) -> Network:

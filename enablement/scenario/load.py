@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from .._validate import problems_from
 from ..errors import EnablementError, ScenarioError
 from ..network.overlays import read_overlay
-from .schema import Scenario
+from .schema import Movement, Scenario
 
 __all__ = [
     "PACKAGED_PREFIX",
@@ -54,99 +55,136 @@ def resolve_scenario_path(spec: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _cross_checks(sc: Scenario, fname: str, base: Path) -> list[str]:
-    """Rules that span fields, the vehicle catalogue and the overlay's sites."""
+@dataclass
+class _Checks:
+    """The problems found so far, and the overlay sites and bridges the checks look names up in."""
+
+    fname: str
+    sites: dict[str, tuple[str, str]] = field(default_factory=dict)
+    bridges: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        """Record one problem (``field: message``), prefixed with the file name."""
+        self.problems.append(f"{self.fname}: {text}")
+
+    def site(self, field: str, sid: str | None, kinds: tuple[str, ...] = (), mode: str | None = None) -> None:
+        """Check that ``sid`` names an overlay site of one of ``kinds`` on the ``mode`` network."""
+        if sid is None or not self.sites:
+            return
+        if sid not in self.sites:
+            known = ", ".join(sorted(self.sites))
+            self.add(f"{field}: unknown site '{sid}'; known sites: {known}")
+            return
+        kind, smode = self.sites[sid]
+        if kinds and kind not in kinds:
+            self.add(f"{field}: site '{sid}' is a {kind}; expected a {' or '.join(kinds)}")
+        if mode and mode not in smode:
+            self.add(f"{field}: site '{sid}' is not on the {mode} network (mode {smode})")
+
+
+def _check_overlays(sc: Scenario, base: Path, checks: _Checks) -> None:
+    """Read every overlay as the planner does (relative paths against ``base``), noting sites and bridges."""
+    for i, name in enumerate(sc.overlays):
+        try:
+            ov = read_overlay(name, base=base)
+        except EnablementError as exc:
+            checks.add(f"overlays[{i}]: {exc}")
+            continue
+        if len(ov.sites):  # an overlay of bridges or road attributes only has no site columns
+            for sid, kind, mode in zip(ov.sites["id"], ov.sites["kind"], ov.sites["mode"], strict=True):
+                checks.sites[str(sid)] = (str(kind), str(mode))
+        checks.bridges.update(str(b) for b in ov.bridges.index)
+
+
+def _check_arrivals(sc: Scenario, checks: _Checks) -> dict[str, set[str]]:
+    """Arrival ids, sites, times and vehicle types; returns the sites each unit arrives at."""
     from ..vehicles import load_catalogue  # the catalogue imports the errors of this package
 
-    problems: list[str] = []
     catalogue = load_catalogue()
-    sites: dict[str, tuple[str, str]] = {}
-    bridges: set[str] = set()
-    for i, name in enumerate(sc.overlays):
-        target = name if not Path(name).is_absolute() and not (base / name).is_dir() else str(base / name)
-        try:
-            ov = read_overlay(target)
-        except EnablementError as exc:
-            problems.append(f"{fname}: overlays[{i}]: {exc}")
-            continue
-        for sid, kind, mode in zip(ov.sites["id"], ov.sites["kind"], ov.sites["mode"], strict=True):
-            sites[str(sid)] = (str(kind), str(mode))
-        bridges.update(str(b) for b in ov.bridges.index)
-    known = ", ".join(sorted(sites)) if sites else "none"
-
-    def site(field: str, sid: str | None, kinds: tuple[str, ...] = (), mode: str | None = None) -> None:
-        if sid is None or not sites:
-            return
-        if sid not in sites:
-            problems.append(f"{fname}: {field}: unknown site '{sid}'; known sites: {known}")
-            return
-        kind, smode = sites[sid]
-        if kinds and kind not in kinds:
-            problems.append(f"{fname}: {field}: site '{sid}' is a {kind}; expected a {' or '.join(kinds)}")
-        if mode and mode not in smode:
-            problems.append(f"{fname}: {field}: site '{sid}' is not on the {mode} network (mode {smode})")
-
     arrival_ids: set[str] = set()
     unit_origin: dict[str, set[str]] = defaultdict(set)
     for i, arr in enumerate(sc.arrivals):
         if arr.id in arrival_ids:
-            problems.append(f"{fname}: arrivals[{i}].id: '{arr.id}' is used twice; ids must be unique")
+            checks.add(f"arrivals[{i}].id: '{arr.id}' is used twice; ids must be unique")
         arrival_ids.add(arr.id)
-        site(f"arrivals[{i}].site", arr.site, ("seaport", "airport", "staging_area", "rail_quay"))
+        checks.site(f"arrivals[{i}].site", arr.site, ("seaport", "airport", "staging_area", "rail_quay"))
         if arr.time < sc.start:
-            problems.append(
-                f"{fname}: arrivals[{i}].time: {arr.time.isoformat()} is before the scenario start"
-            )
+            checks.add(f"arrivals[{i}].time: {arr.time.isoformat()} is before the scenario start")
         for j, item in enumerate(arr.equipment):
             if item.vehicle not in catalogue:
-                problems.append(
-                    f"{fname}: arrivals[{i}].equipment[{j}].vehicle: unknown vehicle type "
+                checks.add(
+                    f"arrivals[{i}].equipment[{j}].vehicle: unknown vehicle type "
                     f"'{item.vehicle}'; known types: {', '.join(sorted(catalogue.ids()))}"
                 )
             unit_origin[item.unit].add(arr.site)
+    return unit_origin
+
+
+def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None, checks: _Checks) -> None:
+    """One movement: its unit's origin, its sites, its date and, by rail, the resources it needs."""
+    f = f"movements[{i}]"
+    if origins is None:
+        checks.add(f"{f}.unit: unit '{mv.unit}' has no equipment in any arrival")
+    elif mv.from_ is None and len(origins) > 1:
+        checks.add(
+            f"{f}.from: unit '{mv.unit}' arrives at several sites "
+            f"({', '.join(sorted(origins))}); split it into one unit per site"
+        )
+    checks.site(f"{f}.from", mv.from_)
+    if mv.via is not None:
+        checks.site(f"{f}.via.site", mv.via.site, ("staging_area", "seaport", "airport"))
+    to_kinds = ("border_crossing", "staging_area", "rail_quay")
+    checks.site(f"{f}.to", mv.to, to_kinds, "rail" if mv.mode == "rail" else None)
+    if mv.mode == "rail" and mv.quay is None:
+        checks.add(f"{f}.quay: a rail movement needs 'quay' (a rail_quay site id)")
+    checks.site(f"{f}.quay", mv.quay, ("rail_quay",))
+    if mv.rdd <= sc.start:
+        checks.add(f"{f}.rdd: the required delivery date is not after the scenario start")
+    if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
+        checks.add(f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)")
+
+
+def _check_movements(sc: Scenario, unit_origin: dict[str, set[str]], checks: _Checks) -> None:
+    """One movement per unit, each valid, and every arriving unit moved."""
     moved: set[str] = set()
     for i, mv in enumerate(sc.movements):
-        f = f"movements[{i}]"
         if mv.unit in moved:
-            problems.append(f"{fname}: {f}.unit: unit '{mv.unit}' has two movements; give each unit one")
+            checks.add(f"movements[{i}].unit: unit '{mv.unit}' has two movements; give each unit one")
         moved.add(mv.unit)
-        if mv.unit not in unit_origin:
-            problems.append(f"{fname}: {f}.unit: unit '{mv.unit}' has no equipment in any arrival")
-        elif mv.from_ is None and len(unit_origin[mv.unit]) > 1:
-            problems.append(
-                f"{fname}: {f}.from: unit '{mv.unit}' arrives at several sites "
-                f"({', '.join(sorted(unit_origin[mv.unit]))}); split it into one unit per site"
-            )
-        site(f"{f}.from", mv.from_)
-        if mv.via is not None:
-            site(f"{f}.via.site", mv.via.site, ("staging_area", "seaport", "airport"))
-        to_kinds = ("border_crossing", "staging_area", "rail_quay")
-        site(f"{f}.to", mv.to, to_kinds, "rail" if mv.mode == "rail" else None)
-        if mv.mode == "rail" and mv.quay is None:
-            problems.append(f"{fname}: {f}.quay: a rail movement needs 'quay' (a rail_quay site id)")
-        site(f"{f}.quay", mv.quay, ("rail_quay",))
-        if mv.rdd <= sc.start:
-            problems.append(f"{fname}: {f}.rdd: the required delivery date is not after the scenario start")
-        if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
-            problems.append(
-                f"{fname}: resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)"
-            )
+        _check_movement(sc, i, mv, unit_origin.get(mv.unit), checks)
     for unit in sorted(set(unit_origin) - moved):
-        problems.append(f"{fname}: movements: unit '{unit}' arrives but has no movement; add one")
+        checks.add(f"movements: unit '{unit}' arrives but has no movement; add one")
+
+
+def _check_disruptions(sc: Scenario, checks: _Checks) -> None:
+    """Check that closed sites and bridges exist in the overlays."""
     for i, dis in enumerate(sc.disruptions):
         if dis.kind == "close_site":
-            site(f"disruptions[{i}].target", dis.target)
-        elif dis.kind == "close_bridge" and dis.target not in bridges:
-            problems.append(
-                f"{fname}: disruptions[{i}].target: unknown bridge '{dis.target}'; known bridges: "
-                f"{', '.join(sorted(bridges)) or 'none'}"
+            checks.site(f"disruptions[{i}].target", dis.target)
+        elif dis.kind == "close_bridge" and dis.target not in checks.bridges:
+            checks.add(
+                f"disruptions[{i}].target: unknown bridge '{dis.target}'; known bridges: "
+                f"{', '.join(sorted(checks.bridges)) or 'none'}"
             )
+
+
+def _check_network_source(sc: Scenario, base: Path, checks: _Checks) -> None:
+    """Check that the network is the embedded one or an existing file."""
     src = sc.network.source
     if src != "embedded" and not (base / src).exists() and not Path(src).exists():
-        problems.append(
-            f"{fname}: network.source: '{src}' is neither 'embedded' nor an existing network file"
-        )
-    return problems
+        checks.add(f"network.source: '{src}' is neither 'embedded' nor an existing network file")
+
+
+def _cross_checks(sc: Scenario, fname: str, base: Path) -> list[str]:
+    """Rules that span fields, the vehicle catalogue and the overlay's sites."""
+    checks = _Checks(fname)
+    _check_overlays(sc, base, checks)
+    unit_origin = _check_arrivals(sc, checks)
+    _check_movements(sc, unit_origin, checks)
+    _check_disruptions(sc, checks)
+    _check_network_source(sc, base, checks)
+    return checks.problems
 
 
 def validate_scenario(data: Any, fname: str = "<scenario>", base: Path | None = None) -> Scenario:

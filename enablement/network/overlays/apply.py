@@ -1,0 +1,499 @@
+"""Conflation: a validated overlay applied onto a network, with provenance and a report.
+
+:func:`conflate` matches an overlay's features to edges (see
+:mod:`enablement.network.conflation`), splits edges where a feature covers only
+part of one, writes attributes with their provenance (``<column>_src``:
+overlay > OSM tag > default), snaps sites to the nodes of their modes, adds
+road↔rail transfer edges at rail quays and returns a :class:`ConflationReport`.
+:func:`apply_overlay` is the planner's strict variant: every site and restriction
+must fit. :func:`closure_spans` reads the timed closures back for the scheduler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from ..._io import write_with_atomic
+from ...defaults import figure
+from ...errors import NetworkError
+from ..conflation import FeatureMatch, match_lines, match_points, split_edges
+from ..model import CRS, Network, with_transfer_edges
+from .read import Overlay
+from .schema import BRIDGE_FIELDS, LAYERS, _missing
+
+__all__ = ["ConflationReport", "apply_overlay", "closure_spans", "conflate"]
+
+logger = logging.getLogger(__name__)
+
+# What each restriction layer writes on the edges it matches: overlay field -> edge column
+_WRITES: dict[str, dict[str, str]] = {
+    "roads": {
+        "highway": "highway",
+        "lanes": "lanes",
+        "width_m": "width_m",
+        "ref": "ref",
+        "name": "name",
+        "road_category": "road_category",
+        "morphology": "morphology",
+        "maxspeed_kmh": "maxspeed_kmh",
+        "maxweight_t": "maxweight_t",
+        "maxaxleload_t": "maxaxleload_t",
+        "maxheight_m": "maxheight_m",
+        "maxwidth_m": "maxwidth_m",
+    },
+    "rail_lines": {
+        # every attribute of the layer (the section's end points only describe it)
+        **{
+            f: f
+            for f in (*LAYERS["rail_lines"].ranges, *LAYERS["rail_lines"].text)
+            if not f.endswith("_point")
+        },
+        "id": "rail_section_id",
+    },
+    "clearances": {"maxheight_m": "maxheight_m", "id": "clearance_id"},
+    "width_restrictions": {"maxwidth_m": "maxwidth_m", "id": "width_restriction_id"},
+    "bridges": {
+        **{f: f for f in BRIDGE_FIELDS},
+        "max_weight_t": "maxweight_t",
+        "max_axle_load_t": "maxaxleload_t",
+        "id": "bridge_id",
+    },
+}
+_ORDER = ("rail_lines", "roads", "clearances", "width_restrictions", "bridges", "closures")
+"""Order of application: later layers override earlier ones on the same edge."""
+
+
+@dataclass
+class ConflationReport:
+    """What happened to every conflated feature.
+
+    Attributes
+    ----------
+    table
+        One row per feature: ``layer``, ``id``, ``status`` (``matched``,
+        ``ambiguous``, ``unmatched``), ``reason``, ``edges`` (number of network
+        edges given its attributes), ``edge_rows`` (their rows, ``;``-separated),
+        ``distance_m``, ``share`` (of a line's length along the network) and the
+        feature's geometry (EPSG:3812).
+    """
+
+    table: gpd.GeoDataFrame
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Features per layer and status."""
+        out: dict[str, dict[str, int]] = {}
+        for (layer, status), n in self.table.groupby(["layer", "status"]).size().items():
+            out.setdefault(str(layer), {})[str(status)] = int(n)
+        return out
+
+    def problems(
+        self, layers: tuple[str, ...] = ("bridges", "clearances", "width_restrictions", "closures")
+    ) -> list[str]:
+        """One line per ambiguous or unmatched feature of ``layers``."""
+        bad = self.table[self.table["layer"].isin(layers) & (self.table["status"] != "matched")]
+        return [f"{r.layer} '{r.id}' is {r.status}: {r.reason}" for r in bad.itertuples()]
+
+    def write(self, folder: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``conflation.csv`` and ``conflation.geojson`` (EPSG:4326) atomically."""
+        out = Path(folder)
+        csv = write_with_atomic(
+            out / "conflation.csv", lambda p: self.table.drop(columns="geometry").to_csv(p, index=False)
+        )
+        gj = write_with_atomic(
+            out / "conflation.geojson",
+            lambda p: self.table.to_crs(4326).to_file(p, driver="GeoJSON", engine="pyogrio"),
+        )
+        return {"conflation_csv": csv, "conflation_geojson": gj}
+
+
+def _matches(
+    layer: str,
+    gdf: gpd.GeoDataFrame,
+    road: gpd.GeoDataFrame,
+    point_tol: float,
+    line_tol: float,
+    main_only: bool = False,
+) -> list[FeatureMatch]:
+    """Match a layer's features (points and lines separately) to road edges."""
+    geoms = gdf.geometry
+    is_point = (geoms.geom_type == "Point").to_numpy()
+    results: list[FeatureMatch | None] = [None] * len(gdf)
+    if is_point.any():
+        idx = np.flatnonzero(is_point)
+        half = None
+        if layer == "bridges" and "length_m" in gdf.columns:
+            half = pd.to_numeric(gdf["length_m"], errors="coerce").to_numpy()[idx] / 2.0
+        names = gdf["road"].iloc[idx] if "road" in gdf.columns else None
+        for m in match_points(road, geoms.iloc[idx], point_tol, half_length_m=half, road=names):
+            m.feature = int(idx[m.feature])
+            results[m.feature] = m
+    if (~is_point).any():
+        col = "lanes_direction" if layer == "roads" and "lanes_direction" in gdf.columns else "direction"
+        # road-attribute lines only match edges of a compatible class (a lane count of a
+        # local street must not land on the motorway running beside it)
+        tiers = (
+            gdf["highway"].map(_tier).to_numpy()
+            if layer == "roads" and "highway" in gdf.columns
+            else np.zeros(len(gdf), np.int64)
+        )
+        edge_tier = (
+            road["highway"].map(_tier).to_numpy()
+            if "highway" in road.columns
+            else np.full(len(road), _MAIN_ONLY if main_only else 0)
+        )
+        for tier in np.unique(tiers[~is_point]).tolist():
+            idx = np.flatnonzero(~is_point & (tiers == tier))
+            ok = np.ones(len(road), bool)
+            if tier:
+                ok = (edge_tier == 0) | (np.abs(edge_tier - tier) <= 1)
+                if main_only and "highway" not in road.columns and tier == _LOCAL:
+                    ok[:] = False
+            sub = np.flatnonzero(ok)
+            direction = gdf[col].iloc[idx] if col in gdf.columns else None
+            if sub.size == 0:
+                for i in idx.tolist():
+                    why = "the network holds main roads only; a local road has no counterpart in it"
+                    results[i] = FeatureMatch(i, "unmatched", why)
+                continue
+            edges_sub = road.iloc[sub].reset_index(drop=True)
+            lines = match_lines(
+                edges_sub, geoms.iloc[idx], line_tol, direction=direction, keep_parallel=layer == "rail_lines"
+            )
+            for m in lines:
+                m.feature = int(idx[m.feature])
+                m.edges = [dataclasses.replace(e, edge=int(sub[e.edge])) for e in m.edges]
+                results[m.feature] = m
+    return [r for r in results if r is not None]
+
+
+_TIERS = {
+    **dict.fromkeys(("motorway", "motorway_link", "trunk", "trunk_link"), 1),
+    **dict.fromkeys(("primary", "primary_link", "secondary", "secondary_link"), 2),
+    **dict.fromkeys(
+        (
+            "tertiary",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "service",
+            "track",
+            "path",
+            "pedestrian",
+            "road",
+        ),
+        3,
+    ),
+}
+_MAIN_ONLY = 2
+_LOCAL = 3
+
+
+def _tier(highway: object) -> int:
+    """Road tier of a highway class: 1 motorway/trunk, 2 primary/secondary, 3 local, 0 unknown."""
+    return _TIERS.get(highway, 0) if isinstance(highway, str) else 0
+
+
+def _provenance(edges: gpd.GeoDataFrame, column: str, base: str) -> None:
+    """Make sure ``column`` and ``column_src`` exist (``base`` where a value is known, else ``default``)."""
+    if column not in edges.columns:
+        edges[column] = np.nan if column not in {"highway", "ref", "name", "road_category"} else None
+    src = f"{column}_src"
+    if src not in edges.columns:
+        known = edges[column].notna().to_numpy()
+        edges[src] = np.where(known, base, "default")
+
+
+def conflate(
+    network: Network,
+    overlay: Overlay,
+    *,
+    tolerance_m: float | None = None,
+    point_tolerance_m: float | None = None,
+    line_tolerance_m: float | None = None,
+) -> tuple[Network, ConflationReport]:
+    """Conflate an overlay onto a copy of ``network`` and report every feature.
+
+    Parameters
+    ----------
+    network
+        The network (not modified).
+    overlay
+        A validated overlay.
+    tolerance_m
+        Largest snapping distance of a site to a node of its mode(s).
+    point_tolerance_m
+        Largest distance of a point feature (bridge, clearance, closure…) to its road.
+    line_tolerance_m
+        Buffer half-width for line features.
+
+    Returns
+    -------
+    network
+        A copy with edges split where a feature covers part of one, the features'
+        attributes on the matched edges (``<column>_src`` says which feature set
+        each value), sites snapped (``node_road``, ``node_rail``, ``snap_*_m``) and
+        road↔rail transfer edges at quays.
+    report
+        Matched, ambiguous and unmatched features with their reasons, and sites
+        beyond the tolerance as ``unmatched``.
+    """
+    tol = float(figure("snap_tolerance_m") if tolerance_m is None else tolerance_m)
+    ptol = float(figure("bridge_tolerance_m") if point_tolerance_m is None else point_tolerance_m)
+    ltol = float(figure("line_tolerance_m") if line_tolerance_m is None else line_tolerance_m)
+    net = network.copy()
+    base = str(net.meta.get("source", "network"))
+    edges = net.edges.reset_index(drop=True)
+    mode = edges["mode"].to_numpy()
+    # rail lines enrich running lines only: OSM yard tracks, sidings and spurs keep their own tags
+    running = edges["service"].isna().to_numpy() if "service" in edges.columns else np.ones(len(edges), bool)
+    candidates = {
+        "road": np.flatnonzero(mode == "road"),
+        "rail": np.flatnonzero((mode == "rail") & running),
+    }
+    frames = {k: edges.iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
+    main_only = bool(net.meta.get("main_roads_only", net.meta.get("source") == "embedded"))
+    found: dict[str, list[FeatureMatch]] = {}
+    cuts: dict[int, list[float]] = {}
+    for layer in _ORDER:
+        gdf = overlay.layer(layer)
+        if not len(gdf):
+            continue
+        kind = "rail" if layer == "rail_lines" else "road"
+        found[layer] = _matches(layer, gdf, frames[kind], ptol, ltol, main_only)
+        road_rows = candidates[kind]
+        if layer == "closures":  # a closure closes the whole edges it lies on: nothing to cut
+            continue
+        for m in found[layer]:
+            if m.status != "matched":
+                continue
+            for em in m.edges:
+                cuts.setdefault(int(road_rows[em.edge]), []).extend([em.start_m, em.end_m])
+    nodes, edges, pieces = split_edges(net.nodes, edges, cuts)
+    closures_meta: dict[str, dict[str, Any]] = dict(net.meta.get("closures", {}))
+    records = []
+    for layer in _ORDER:
+        gdf = overlay.layer(layer)
+        road_rows = candidates["rail" if layer == "rail_lines" else "road"]
+        for m in found.get(layer, []):
+            rows: list[int] = []
+            for em in m.edges:
+                old = int(road_rows[em.edge])
+                for new, a, b in pieces.get(old, [(old, em.start_m, em.end_m)]):
+                    if em.start_m - 0.5 <= (a + b) / 2 <= em.end_m + 0.5:  # the piece lies in the match
+                        rows.append(new)
+            rows = sorted(set(rows))
+            feat = gdf.iloc[m.feature]
+            fid = str(feat["id"])
+            if m.status == "matched" and rows:
+                _write(edges, rows, layer, feat, base)
+                if layer == "closures":
+                    closures_meta[fid] = {
+                        "start": feat.get("start"),
+                        "end": None if _missing(feat.get("end")) else feat.get("end"),
+                        "reason": None if _missing(feat.get("reason")) else str(feat.get("reason")),
+                    }
+            records.append(
+                {
+                    "layer": layer,
+                    "id": fid,
+                    "status": m.status,
+                    "reason": m.reason,
+                    "edges": len(rows) if m.status == "matched" else 0,
+                    "edge_rows": ";".join(map(str, rows)) if m.status == "matched" else "",
+                    "distance_m": None if math.isnan(m.distance_m) else round(m.distance_m, 1),
+                    "share": None if math.isnan(m.share) else round(m.share, 3),
+                    "geometry": feat.geometry,
+                }
+            )
+    net.nodes, net.edges = nodes, gpd.GeoDataFrame(edges, crs=CRS)
+    sites, site_records = _snap_sites(net, overlay.sites, tol)
+    records += site_records
+    net.sites = sites
+    net.edges = _with_transfers(net, sites)
+    if overlay.features is not None and len(overlay.features):
+        # only the points within the network's extent (national layers on a city network)
+        x0, y0, x1, y1 = (
+            shapely.MultiPoint(net.nodes.geometry.to_numpy()).bounds if len(net.nodes) else (0, 0, 0, 0)
+        )
+        inside = overlay.features.cx[x0 - 1000 : x1 + 1000, y0 - 1000 : y1 + 1000]
+        parts = [f for f in (net.features, inside) if len(f)]
+        net.features = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=CRS)
+    matched = {layer: sum(m.status == "matched" for m in ms) for layer, ms in found.items()}
+    credits = [net.meta.get("attribution", ""), *overlay.attribution]
+    net.meta = {
+        **net.meta,
+        "attribution": "; ".join(dict.fromkeys(c for c in credits if c)),
+        "overlay": overlay.name,
+        "bridges_conflated": matched.get("bridges", 0),
+        "conflated": matched,
+        **({"closures": closures_meta} if closures_meta else {}),
+    }
+    columns = ["layer", "id", "status", "reason", "edges", "edge_rows", "distance_m", "share", "geometry"]
+    table = gpd.GeoDataFrame(pd.DataFrame(records, columns=columns), geometry="geometry", crs=CRS)
+    logger.info(
+        "applied overlay %s: %d sites, %s",
+        overlay.name,
+        len(sites),
+        ", ".join(f"{k} {v}" for k, v in matched.items()),
+    )
+    return net, ConflationReport(table)
+
+
+def _write(edges: pd.DataFrame, rows: list[int], layer: str, feat: pd.Series, base: str) -> None:
+    """Write a matched feature's attributes and provenance on ``rows`` (overlay > OSM > default)."""
+    tag = f"overlay:{layer}:{feat['id']}"
+    if layer == "closures":
+        col = "closure_id"
+        if col not in edges.columns:
+            edges[col] = None
+        for r in rows:
+            old = edges.at[r, col]
+            edges.at[r, col] = str(feat["id"]) if _missing(old) else f"{old};{feat['id']}"
+        return
+    for src_field, col in _WRITES[layer].items():
+        if src_field not in feat.index or _missing(feat[src_field]):
+            continue
+        _provenance(edges, col, base)
+        value = feat[src_field]
+        if edges[col].dtype.kind == "f" and not isinstance(value, str):
+            value = float(value)
+        elif edges[col].dtype.kind == "f":
+            edges[col] = edges[col].astype(object)
+        for r in rows:
+            edges.at[r, col] = value
+        edges.loc[rows, f"{col}_src"] = tag
+
+
+def _snap(network: Network, mode: str, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    nodes = network.nodes
+    ids = np.flatnonzero(nodes["mode"].to_numpy() == mode)
+    if ids.size == 0 or len(xy) == 0:
+        return np.full(len(xy), -1), np.full(len(xy), np.inf)
+    tree = cKDTree(np.column_stack([nodes["x"].to_numpy()[ids], nodes["y"].to_numpy()[ids]]))
+    dist, idx = tree.query(xy)
+    return ids[idx], dist
+
+
+def _snap_sites(
+    net: Network, overlay_sites: gpd.GeoDataFrame, tol: float
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Snap sites to the nearest node of each mode they name; sites beyond ``tol`` are reported."""
+    sites = overlay_sites.copy()
+    xy = (
+        np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+        if len(sites)
+        else np.empty((0, 2))
+    )
+    far: dict[str, list[str]] = {}
+    for mode in ("road", "rail"):
+        node, dist = _snap(net, mode, xy)
+        wants = sites["mode"].astype(str).str.contains(mode).to_numpy() if len(sites) else np.zeros(0, bool)
+        sites[f"node_{mode}"] = np.where(wants, node, -1).astype(np.int64)
+        sites[f"snap_{mode}_m"] = np.where(wants, np.round(dist, 1), np.nan)
+        for sid, d in zip(sites.index[wants], dist[wants], strict=True):
+            if d > tol:
+                far.setdefault(str(sid), []).append(
+                    f"{d / 1000:.1f} km from the nearest {mode} node (tolerance {tol / 1000:.1f} km); "
+                    "move it in the overlay, raise network.snap_tolerance_m, or use a denser network"
+                )
+    records = []
+    for sid, row in sites.iterrows():
+        bad = far.get(str(sid))
+        near = [row.get(f"snap_{m}_m") for m in ("road", "rail") if not _missing(row.get(f"snap_{m}_m"))]
+        records.append(
+            {
+                "layer": "sites",
+                "id": str(sid),
+                "status": "unmatched" if bad else "matched",
+                "reason": "; ".join(bad)
+                if bad
+                else f"snapped to the nearest node(s) at {', '.join(f'{d:.0f} m' for d in near)}",
+                "edges": 0,
+                "edge_rows": "",
+                "distance_m": max(near) if near else None,
+                "share": None,
+                "geometry": row.geometry,
+            }
+        )
+    return sites, records
+
+
+def _with_transfers(net: Network, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add road↔rail transfer edges at sites where loading is possible (rail quays)."""
+    if not len(sites):
+        return net.edges
+    quays = sites[(sites["kind"] == "rail_quay") & (sites["node_road"] >= 0) & (sites["node_rail"] >= 0)]
+    links = [(int(q["node_road"]), int(q["node_rail"]), {"site_id": sid}) for sid, q in quays.iterrows()]
+    base = net.edges[net.edges["mode"] != "transfer"].reset_index(drop=True)
+    return with_transfer_edges(base, net.nodes, links, float(figure("transfer_time_min")) * 60.0)
+
+
+def apply_overlay(
+    network: Network,
+    overlay: Overlay,
+    *,
+    tolerance_m: float | None = None,
+    bridge_tolerance_m: float | None = None,
+    line_tolerance_m: float | None = None,
+) -> Network:
+    """Conflate an overlay onto a copy of ``network``; every restriction and site must fit.
+
+    The planner's entry point: like :func:`conflate`, but a site beyond the
+    tolerance or a bridge, clearance, width restriction or closure that is
+    unmatched or ambiguous is an error (a restriction silently dropped would
+    route a tank over a bridge it must not cross). Road-attribute lines that do
+    not match are only logged.
+
+    Raises
+    ------
+    NetworkError
+        Naming every feature that does not fit the network.
+    """
+    net, report = conflate(
+        network,
+        overlay,
+        tolerance_m=tolerance_m,
+        point_tolerance_m=bridge_tolerance_m,
+        line_tolerance_m=line_tolerance_m,
+    )
+    problems = report.problems(("sites", "bridges", "clearances", "width_restrictions", "closures"))
+    if problems:
+        raise NetworkError(
+            f"{len(problems)} overlay feature(s) do not fit the network:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    roads = report.table[(report.table["layer"] == "roads") & (report.table["status"] != "matched")]
+    if len(roads):
+        logger.info("%d road-attribute lines did not match the network", len(roads))
+    return net
+
+
+def closure_spans(network: Network) -> dict[int, list[tuple[str, str | None]]]:
+    """Edge row → ``(start, end)`` ISO times of the overlay closures on it."""
+    meta = network.meta.get("closures", {})
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    out: dict[int, list[tuple[str, str | None]]] = {}
+    if "closure_id" not in network.edges.columns:
+        return out
+    for row, ids in enumerate(network.edges["closure_id"].tolist()):
+        if _missing(ids) or not ids:
+            continue
+        for cid in str(ids).split(";"):
+            if cid in meta:
+                out.setdefault(row, []).append((meta[cid]["start"], meta[cid].get("end")))
+    return out
