@@ -298,14 +298,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .scenario.load import load_scenario, resolve_scenario_path
     from .scheduling.checks import check_march_table, read_march_table
     from .scheduling.march import march_rules
-    from .vehicles import load_catalogue
+    from .vehicles import Vehicle, load_catalogue
 
     scenario = load_scenario(args.scenario)
     table = read_march_table(args.table)
     with errors.status("checking…"):
         network = build_network(scenario, resolve_scenario_path(args.scenario).parent)
         catalogue = load_catalogue()
-        by_unit: dict[str, list] = {}
+        by_unit: dict[str, list[Vehicle]] = {}
         for a in scenario.arrivals:
             for e in a.equipment:
                 by_unit.setdefault(e.unit, []).extend([catalogue[e.vehicle]] * e.count)

@@ -316,7 +316,7 @@ def _unit_results(
 def _load(
     scenario: Scenario | str | Path, timings: dict[str, float], progress: Progress | None
 ) -> tuple[Scenario, Path]:
-    """The scenario, validated, and the folder its relative paths are read from."""
+    """Return the scenario, validated, and the folder its relative paths are read from."""
     if isinstance(scenario, Scenario):
         return scenario, Path.cwd()
     with _timed(timings, "load scenario", progress):

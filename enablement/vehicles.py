@@ -220,7 +220,7 @@ def _construct_mapping(loader: _DuplicateKeyLoader, node: yaml.MappingNode) -> d
 
 _DuplicateKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 

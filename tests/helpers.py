@@ -112,7 +112,7 @@ def window_violations(table: pd.DataFrame, windows: list[tuple[float, float]]) -
 
 
 def march_problem(net, units, policy, sites, *, window=None, edge_closed=None, node_closed=None, start=None):
-    """A march problem on a test network: the policy's rules, closures, and the network's staging capacities."""
+    """Build a march problem on a test network: the policy's rules, closures and staging capacities."""
     from enablement.scheduling.march import MarchProblem, MarchRules, staging_capacities
     from enablement.timeline import Clock
 
@@ -133,7 +133,9 @@ def greedy(net, units, policy, sites, *, max_rounds=5, **rules):
     from enablement.routing import Router
     from enablement.scheduling.greedy import schedule_march
 
-    return schedule_march(march_problem(net, units, policy, sites, **rules), Router(net), max_rounds=max_rounds)
+    return schedule_march(
+        march_problem(net, units, policy, sites, **rules), Router(net), max_rounds=max_rounds
+    )
 
 
 def optimise(net, units, policy, sites, *, alternatives=2, time_limit_s=5.0, seed=0, baseline=None, **rules):

@@ -55,7 +55,9 @@ def osm_xml() -> str:
             wid += 1
     ways.append((wid, rail, {"railway": "rail", "electrified": "contact_line", "maxspeed": "100"}))
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    out += [f'<node id="{n}" lat="{lat}" lon="{lon}" version="1"/>' for n, (lon, lat) in sorted(nodes.items())]
+    out += [
+        f'<node id="{n}" lat="{lat}" lon="{lon}" version="1"/>' for n, (lon, lat) in sorted(nodes.items())
+    ]
     for w, refs, tags in ways:
         nd = "".join(f'<nd ref="{r}"/>' for r in refs)
         tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
@@ -65,7 +67,14 @@ def osm_xml() -> str:
 
 
 def _site(sid: str, kind: str, mode: str, lon: float, lat: float, **extra: object) -> dict[str, object]:
-    props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": mode, "source": "test", "illustrative": True}
+    props = {
+        "id": sid,
+        "name": f"Site {sid}",
+        "kind": kind,
+        "mode": mode,
+        "source": "test",
+        "illustrative": True,
+    }
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shapely
 import pytest
+import shapely
 
 from enablement.errors import ScenarioError
 from enablement.plan import make_plan
 from enablement.scenario import load_scenario
 from enablement.scheduling.march import MarchProblem, MarchRules, march_rules
 from enablement.timeline import Clock
-from tests.small_world import LAT0, LON0, DLAT, DLON, write_world
+from tests.small_world import DLAT, DLON, LAT0, LON0, write_world
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,9 @@ def test_a_heavy_unit_by_road_gets_corridors_its_load_class_allows(world, tmp_pa
     # tanks (tracked MLC 70) by road: the MLC 40/50 bridge is closed to them, so neither their
     # planned route nor their alternate or a detour may use it (a map with no profile would)
     sc = load_scenario(world)
-    movements = [m.model_copy(update={"mode": "road", "quay": None}) if m.unit == "TRK" else m for m in sc.movements]
+    movements = [
+        m.model_copy(update={"mode": "road", "quay": None}) if m.unit == "TRK" else m for m in sc.movements
+    ]
     movements = [m.model_copy(update={"to": "border-x"}) if m.unit == "TRK" else m for m in movements]
     from enablement.plan import build_network
 
@@ -124,7 +126,11 @@ def test_the_plans_rules_are_the_checkers_rules(plan):
 
 def test_a_march_problem_reports_every_problem_at_once(plan):
     mu = plan.march_units[0]
-    bad = [mu, mu, mu.__class__(**{**mu.__dict__, "id": "X/01", "sites": ("port-w", "nowhere"), "dwell_s": (1.0,)})]
+    bad = [
+        mu,
+        mu,
+        mu.__class__(**{**mu.__dict__, "id": "X/01", "sites": ("port-w", "nowhere"), "dwell_s": (1.0,)}),
+    ]
     rules = MarchRules.from_policy(plan.scenario.policy, Clock(plan.scenario.start))
     with pytest.raises(ScenarioError) as err:
         MarchProblem(plan.network, bad, {"port-w": 0, "border-x": 1, "staging-m": 2}, rules)

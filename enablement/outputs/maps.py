@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Figure
 
 from .._io import write_with_atomic
 from ..network.model import CRS, Network
@@ -64,6 +65,13 @@ _PLAIN_TILE = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4"
     "//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
 )
+
+
+def _root(m: folium.Map) -> Figure:
+    """Return the page a map is drawn on (folium types it as a bare element)."""
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    return root
 
 
 def _e(value: Any) -> str:
@@ -237,7 +245,7 @@ def _self_contained(m: folium.Map) -> None:
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     # folium builds popup contents with jQuery's `$(html)[0]`; this is all of jQuery it needs
-    m.get_root().header.add_child(folium.Element(f"<script>{_DOLLAR}</script>"), name="dollar_shim")
+    _root(m).header.add_child(folium.Element(f"<script>{_DOLLAR}</script>"), name="dollar_shim")
     if folder is None:
         return
     css = (folder / "leaflet.css").read_text(encoding="utf-8")
@@ -253,7 +261,7 @@ def _self_contained(m: folium.Map) -> None:
     js = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = _root(m).header
     header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
     header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
 
@@ -364,11 +372,10 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
     t0 = pd.Timestamp(start)
 
     def minutes(iso: pd.Series) -> np.ndarray:
-        return (
-            (pd.to_datetime(iso, format="ISO8601", utc=True) - t0.tz_convert("UTC")).dt.total_seconds() / 60
-        ).to_numpy()
+        since = pd.to_datetime(iso, format="ISO8601", utc=True) - t0.tz_convert("UTC")
+        return np.asarray(since.dt.total_seconds().to_numpy() / 60, dtype=float)
 
-    tracks = []
+    tracks: list[dict[str, Any]] = []
     colour = (
         {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted(mt["unit"].unique()))} if len(mt) else {}
     )
@@ -388,7 +395,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
             [round(t.arrive_s / 60, 1), round(b.y, 5), round(b.x, 5)],
         ]
         tracks.append({"n": _e(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
-    t_max = max(p[-1][0] for p in (tr["p"] for tr in tracks))
+    t_max = max(float(tr["p"][-1][0]) for tr in tracks)
     data = json.dumps({"start": start.isoformat(), "end": t_max, "tracks": tracks}, separators=(",", ":"))
     panel = (
         "<div id='enablement-time' style='position:fixed;top:12px;left:60px;z-index:9999;background:white;"
@@ -397,7 +404,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
         f"<input id='enablement-slider' type='range' min='0' max='{int(t_max) + 1}' step='10' value='0' "
         "style='width:360px'></div>"
     )
-    m.get_root().html.add_child(folium.Element(panel))
+    _root(m).html.add_child(folium.Element(panel))
     js = (
         # run once the page has loaded: folium writes the map's own script after this one
         f"window.addEventListener('load',function(){{var D={data};var map={m.get_name()};"
@@ -417,7 +424,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
         "s.addEventListener('input',function(){show(+s.value);});"
         "show(0);});"
     )
-    m.get_root().script.add_child(folium.Element(js))
+    _root(m).script.add_child(folium.Element(js))
 
 
 def _load_layer(plan: Plan) -> folium.GeoJson | None:
@@ -555,8 +562,8 @@ def build_map(plan: Plan) -> folium.Map:
     folium.LayerControl(collapsed=False).add_to(m)
     _time_slider(plan, m)
     _self_contained(m)
-    m.get_root().html.add_child(folium.Element(_legend(plan)))
-    m.get_root().header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
+    _root(m).html.add_child(folium.Element(_legend(plan)))
+    _root(m).header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
     return m
 
 
@@ -624,7 +631,7 @@ def write_route_map(
         m.fit_bounds(bounds)
     folium.LayerControl(collapsed=False).add_to(m)
     _self_contained(m)
-    m.get_root().html.add_child(
+    _root(m).html.add_child(
         folium.Element(
             "<div style='position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;"
             f"border:1px solid #888;font:12px sans-serif'><b>{_e(title)}</b><br>"

@@ -10,6 +10,7 @@ table. Every text from data is HTML-escaped; charts are inline SVG.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ def _table(frame: pd.DataFrame, numeric: set[str] | None = None, max_rows: int |
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _bars(items: list[tuple[str, float, float | None]], unit: str, width: int = 900) -> str:
+def _bars(items: Sequence[tuple[str, float, float | None]], unit: str, width: int = 900) -> str:
     """Horizontal bars ``(label, value, marker)``; the marker (e.g. the RDD) is a red tick."""
     if not items:
         return "<p>None.</p>"

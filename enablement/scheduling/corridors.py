@@ -230,7 +230,7 @@ def corridor_analysis(
     march: MarchSchedule,
     closures: Closures,
 ) -> list[Corridor]:
-    """Main and alternate supply routes and critical elements of each road unit, for its own vehicles.
+    """Find each road unit's main and alternate supply routes and critical elements, for its own vehicles.
 
     For each unit, the MSR is its longest planned leg; the alternate is the first
     route of the routing core's alternatives (for the same march unit's profile,

@@ -379,7 +379,7 @@ def _s(x: float) -> int:
 def _work_s(task: HetTask, fleet: HetFleet, travel: np.ndarray) -> float:
     """HET time one task takes alone: park, pickup, load, carry, unload, park."""
     p, d, z = task.pickup, task.delivery, fleet.depot
-    return travel[z, p] + 60 * fleet.load_min + travel[p, d] + 60 * fleet.unload_min + travel[d, z]
+    return float(travel[z, p] + 60 * fleet.load_min + travel[p, d] + 60 * fleet.unload_min + travel[d, z])
 
 
 def lower_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -> float:
@@ -544,18 +544,20 @@ def _greedy(data: _Data, days: int | None) -> list[list[list[int]]] | None:
     for k in order:
         p, d = data.loc[2 + 2 * k], data.loc[3 + 2 * k]
         carry = data.service[2 + 2 * k] + int(tt[p, d]) + data.service[3 + 2 * k]
-        best = None
+        best: tuple[int, int, int, int] | None = None  # earliest done, then HET, shift out, shift
         for het, (place, free, out, shift) in enumerate(state):
             if shift >= 0:  # on with the shift
                 start = max(free + int(tt[place, p]), data.ready[k])
                 if start + carry + int(tt[d, z]) - out <= data.duty:
-                    best = min(best or (math.inf,), (start + carry, het, out, shift))
+                    cand = (start + carry, het, out, shift)
+                    best = cand if best is None or cand < best else best
             if days is None or shift + 1 < days:  # a new shift, after the rest
                 earliest = free + int(tt[place, z]) + data.rest if shift >= 0 else 0
                 new = max(earliest, data.ready[k] - int(tt[z, p]))
                 start = max(new + int(tt[z, p]), data.ready[k])
                 if start + carry + int(tt[d, z]) - new <= data.duty:
-                    best = min(best or (math.inf,), (start + carry, het, new, shift + 1))
+                    cand = (start + carry, het, new, shift + 1)
+                    best = cand if best is None or cand < best else best
         if best is None:
             return None
         done, het, out, shift = best
@@ -753,7 +755,11 @@ def schedule_hets(
     if plans is None and fleet.days is None:
         why = "no task fits a shift once its times are rounded up to whole seconds"
         return HetSchedule("infeasible", bound_s=bound, solve_seconds=time.perf_counter() - t0, diagnosis=why)
-    data.days = fleet.days or max(len(p) for p in plans) + SPARE_SHIFTS
+    if fleet.days:
+        data.days = fleet.days
+    else:
+        assert plans is not None  # without a first plan and a day limit the call returned above
+        data.days = max(len(p) for p in plans) + SPARE_SHIFTS
     data.windows = _windows(data, plans, data.days)
     solution = None
     for strategy in dict.fromkeys((FIRST_SOLUTION, FALLBACK_FIRST_SOLUTION)):
@@ -986,22 +992,8 @@ def check_hets(
     problems += [f"trip of unknown task {tid}" for tid in counts if tid not in by_id]
     for r in schedule.trips:
         t = by_id.get(r.task)
-        if t is None:
-            continue
-        if (r.pickup, r.delivery) != (t.pickup, t.delivery):
-            problems.append(f"task {t.id}: carried {r.pickup} → {r.delivery}, not {t.pickup} → {t.delivery}")
-        if r.load_start_s < t.ready_s - _EPS:
-            problems.append(
-                f"task {t.id}: loading at {r.load_start_s:.0f} s, before it is ready ({t.ready_s:.0f} s)"
-            )
-        if r.depart_s < r.load_start_s + load - _EPS:
-            problems.append(f"task {t.id}: leaves at {r.depart_s:.0f} s before it is loaded")
-        if r.arrive_s < r.depart_s + travel[t.pickup, t.delivery] - _EPS:
-            problems.append(f"task {t.id}: arrives at {r.arrive_s:.0f} s, faster than the road allows")
-        if r.unloaded_s < r.arrive_s + unload - _EPS:
-            problems.append(f"task {t.id}: unloaded at {r.unloaded_s:.0f} s, before unloading could end")
-        if not 0 <= r.het < fleet.count or r.shift < 0:
-            problems.append(f"task {t.id}: HET {r.het} shift {r.shift} is not in the fleet")
+        if t is not None:
+            problems += _check_trip(r, t, fleet, travel, (load, unload))
     problems += _check_hets_time(schedule, fleet, travel)
     if schedule.trips:
         closure = max(r.unloaded_s for r in schedule.trips)
@@ -1011,6 +1003,29 @@ def check_hets(
     late = sum(max(0.0, r.unloaded_s - d) for r in schedule.trips if (d := due.get(r.task)) is not None)
     if abs(late - schedule.lateness_s) > _EPS:
         problems.append(f"lateness {schedule.lateness_s:.0f} s does not match the trips ({late:.0f} s)")
+    return problems
+
+
+def _check_trip(
+    r: HetTrip, t: HetTask, fleet: HetFleet, travel: np.ndarray, handling: tuple[float, float]
+) -> list[str]:
+    """Check one trip against its task: places, readiness, and each step no faster than allowed."""
+    load, unload = handling
+    problems = []
+    if (r.pickup, r.delivery) != (t.pickup, t.delivery):
+        problems.append(f"task {t.id}: carried {r.pickup} → {r.delivery}, not {t.pickup} → {t.delivery}")
+    if r.load_start_s < t.ready_s - _EPS:
+        problems.append(
+            f"task {t.id}: loading at {r.load_start_s:.0f} s, before it is ready ({t.ready_s:.0f} s)"
+        )
+    if r.depart_s < r.load_start_s + load - _EPS:
+        problems.append(f"task {t.id}: leaves at {r.depart_s:.0f} s before it is loaded")
+    if r.arrive_s < r.depart_s + travel[t.pickup, t.delivery] - _EPS:
+        problems.append(f"task {t.id}: arrives at {r.arrive_s:.0f} s, faster than the road allows")
+    if r.unloaded_s < r.arrive_s + unload - _EPS:
+        problems.append(f"task {t.id}: unloaded at {r.unloaded_s:.0f} s, before unloading could end")
+    if not 0 <= r.het < fleet.count or r.shift < 0:
+        problems.append(f"task {t.id}: HET {r.het} shift {r.shift} is not in the fleet")
     return problems
 
 

@@ -218,7 +218,7 @@ class MarchSchedule:
     solve_seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
-        """The road solver's part of ``summary.json``."""
+        """Return the road solver's part of ``summary.json``."""
         if self.method != "cp-sat":
             return {
                 "method": self.method + ": list scheduling (first fit), the yardstick of the optimiser",
@@ -283,7 +283,7 @@ class HaltRule:
 
     @classmethod
     def of(cls, halts: Halts) -> HaltRule:
-        """The rule of a scenario's ``policy.halts`` (minutes)."""
+        """Build the rule of a scenario's ``policy.halts`` (minutes)."""
         return cls(
             halts.first_after_min * 60.0,
             halts.first_duration_min * 60.0,
@@ -300,7 +300,7 @@ class HaltRule:
         return self.first_duration_s if rests == 0 else self.duration_s
 
     def too_long(self, drive_s: float, rests: int, label: str) -> InfeasibleError | None:
-        """The error for a segment that alone takes longer to drive than the rule allows, or None."""
+        """Return the error for a segment that alone takes longer to drive than allowed, or None."""
         limit = self.limit_s(rests)
         if drive_s <= limit:
             return None
@@ -615,7 +615,7 @@ class MarchProblem:
         return {s: c for s, c in self.rules.staging_capacity.items() if s in used}
 
     def oversized(self) -> InfeasibleError | None:
-        """The error for a march unit bigger than a staging area it must pass through, or None."""
+        """Return the error for a march unit bigger than a staging area on its way, or None."""
         capacity = self.staging_capacity()
         for mu in self.units:
             for site in mu.sites[1:-1]:
@@ -628,7 +628,7 @@ class MarchProblem:
         return None
 
     def no_route_message(self, mu: MarchUnit, leg: int) -> str:
-        """What to say when a march unit has no road route for a leg under its restrictions."""
+        """Say that a march unit has no road route for a leg under its restrictions."""
         p = mu.profile
         return (
             f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to '{mu.sites[leg + 1]}' for its "

@@ -60,7 +60,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -180,7 +180,7 @@ def _candidates(
 
 
 def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: set[int]) -> list[_Seg]:
-    """A candidate route's segments with their whole-second drive times and planned halts."""
+    """Split a candidate route into segments with whole-second drive times and planned halts."""
     lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
     penalty = problem.rules.caution_penalty_s
     parts = split_route(route, cps)
@@ -378,15 +378,15 @@ def _bounds(data: _Data, problem: MarchProblem) -> _Bounds:
         spans = Intervals([sp for j in js for sp in j[3]]).spans
         js.sort(key=lambda j: j[0])
         work, o_max, q_min = 0.0, 0.0, math.inf
-        for head, occ, tail, _ in reversed(js):  # ρ = each head, from the latest
+        for rho, occ, tail, _ in reversed(js):  # ρ = each head, from the latest
             work += occ
             o_max = max(o_max, occ)
             q_min = min(q_min, tail)
             left = work
             for lo, hi in spans:
-                if hi < head:
+                if hi < rho:
                     continue
-                start = max(lo, head)
+                start = max(lo, rho)
                 cap = hi - start + o_max
                 if left <= cap:
                     lb = start + left - o_max + q_min
@@ -412,55 +412,82 @@ class _Vars:
     lateness: dict[str, cp_model.IntVar]
 
 
-def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
-    m = cp_model.CpModel()
+_Users = dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]]
+"""Per segment and direction: each candidate's entry, drive time, pass time, choice and march unit."""
+
+
+def _option(
+    m: cp_model.CpModel,
+    data: _Data,
+    mu: MarchUnit,
+    leg: int,
+    o: int,
+    x: cp_model.IntVar,
+    ends: tuple[cp_model.IntVar, cp_model.IntVar],
+    entry: dict[tuple[str, int, int, int], cp_model.IntVar],
+    users: _Users,
+) -> None:
+    """Entries of one candidate route's segments, chained by drive and halt, enforced when chosen."""
+    dep, arr = ends
+    p = data.pass_s[mu.id]
+    prev = None
+    for s, seg in enumerate(data.options[(mu.id, leg)][o].segs):
+        dom = cp_model.Domain.from_intervals([list(iv) for iv in data.domains[(mu.id, leg, o, s)]])
+        e = m.new_int_var_from_domain(dom, f"e[{mu.id},{leg},{o},{s}]")
+        entry[(mu.id, leg, o, s)] = e
+        if prev is None:
+            m.add(e == dep).only_enforce_if(x)
+        else:
+            m.add(e >= prev[0] + prev[1] + seg.halt).only_enforce_if(x)
+        prev = (e, seg.drive)
+        users[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
+    assert prev is not None
+    m.add(arr == prev[0] + prev[1]).only_enforce_if(x)
+
+
+@dataclass
+class _LegVars:
+    choice: dict[tuple[str, int, int], cp_model.IntVar] = field(default_factory=dict)
+    entry: dict[tuple[str, int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    arrive: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    depart: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    closure: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+
+def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
+    """Variables of every leg: route choice, segment entries, arrival, departure, and closures."""
     hz = data.horizon
-    choice: dict[tuple[str, int, int], cp_model.IntVar] = {}
-    entry: dict[tuple[str, int, int, int], cp_model.IntVar] = {}
-    arrive: dict[tuple[str, int], cp_model.IntVar] = {}
-    depart: dict[tuple[str, int], cp_model.IntVar] = {}
-    closure: dict[str, cp_model.IntVar] = {}
-    by_key: dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]] = defaultdict(
-        list
-    )
+    v = _LegVars()
+    users: _Users = defaultdict(list)
     for mu in data.units:
         p = data.pass_s[mu.id]
         for leg in range(len(mu.sites) - 1):
             opts = data.options[(mu.id, leg)]
             arr = m.new_int_var(int(mu.release_s), hz, f"arr[{mu.id},{leg}]")
             dep = m.new_int_var(int(mu.release_s), hz, f"dep[{mu.id},{leg}]")
-            arrive[(mu.id, leg)], depart[(mu.id, leg)] = arr, dep
+            v.arrive[(mu.id, leg)], v.depart[(mu.id, leg)] = arr, dep
             lits = []
-            for o, opt in enumerate(opts):
+            for o in range(len(opts)):
                 x = m.new_bool_var(f"x[{mu.id},{leg},{o}]") if len(opts) > 1 else m.new_constant(1)
-                choice[(mu.id, leg, o)] = x
+                v.choice[(mu.id, leg, o)] = x
                 lits.append(x)
-                prev = None
-                for s, seg in enumerate(opt.segs):
-                    dom = cp_model.Domain.from_intervals(
-                        [list(iv) for iv in data.domains[(mu.id, leg, o, s)]]
-                    )
-                    e = m.new_int_var_from_domain(dom, f"e[{mu.id},{leg},{o},{s}]")
-                    entry[(mu.id, leg, o, s)] = e
-                    if prev is None:
-                        m.add(e == dep).only_enforce_if(x)
-                    else:
-                        m.add(e >= prev[0] + prev[1] + seg.halt).only_enforce_if(x)
-                    prev = (e, seg.drive)
-                    by_key[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
-                assert prev is not None
-                m.add(arr == prev[0] + prev[1]).only_enforce_if(x)
+                _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users)
             if len(lits) > 1:
                 m.add_exactly_one(lits)
             if leg == 0:
                 m.add(dep >= int(mu.release_s))
             else:
-                m.add(dep >= arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
+                m.add(dep >= v.arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
         c = m.new_int_var(0, hz + p, f"closure[{mu.id}]")
-        m.add(c == arrive[(mu.id, len(mu.sites) - 2)] + p)
-        closure[mu.id] = c
+        m.add(c == v.arrive[(mu.id, len(mu.sites) - 2)] + p)
+        v.closure[mu.id] = c
+    return v, users
+
+
+def _deconflict(m: cp_model.CpModel, data: _Data, users: _Users) -> None:
+    """On each segment and direction, the columns' entry intervals do not overlap (headway, no overtaking)."""
     h = data.headway
-    for items in by_key.values():
+    for items in users.values():
         if len(items) < 2:
             continue
         # a column slower on this segment than the fastest one pads its entry interval by the
@@ -471,23 +498,34 @@ def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
             for e, d, p, x, mu in items
         ]
         m.add_no_overlap(ivs)
-    # staging capacity over time
+
+
+def _staging(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
+    """Staging capacity over time: the vehicles held from arrival to departure."""
+    hz = data.horizon
     held: dict[str, tuple[list[cp_model.IntervalVar], list[int]]] = defaultdict(lambda: ([], []))
     for mu in data.units:
         for leg in range(len(mu.sites) - 2):
             site = mu.sites[leg + 1]
             if site not in data.capacity:
                 continue
-            start = arrive[(mu.id, leg)]
-            end = depart[(mu.id, leg + 1)] + data.pass_s[mu.id]
+            start = v.arrive[(mu.id, leg)]
+            end = v.depart[(mu.id, leg + 1)] + data.pass_s[mu.id]
             size = m.new_int_var(0, 2 * hz, "")
             iv = m.new_interval_var(start, size, end, f"held[{mu.id},{site}]")
             held[site][0].append(iv)
             held[site][1].append(len(mu.vehicles))
     for site, (ivs, demand) in held.items():
         m.add_cumulative(ivs, demand, data.capacity[site])
+
+
+def _objectives(
+    m: cp_model.CpModel, data: _Data, v: _LegVars
+) -> tuple[cp_model.IntVar, dict[str, cp_model.IntVar]]:
+    """Build the road closure (makespan) and each unit's lateness against its RDD."""
+    hz = data.horizon
     makespan = m.new_int_var(0, 2 * hz, "makespan")
-    m.add_max_equality(makespan, list(closure.values()))
+    m.add_max_equality(makespan, list(v.closure.values()))
     lateness: dict[str, cp_model.IntVar] = {}
     for unit, mus in itertools.groupby(sorted(data.units, key=lambda u: u.unit), key=lambda u: u.unit):
         road = [mu for mu in mus if mu.purpose == "road"]
@@ -495,13 +533,23 @@ def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
             continue
         late = m.new_int_var(0, 2 * hz, f"late[{unit}]")
         for mu in road:
-            m.add(late >= closure[mu.id] - int(mu.rdd_s))
+            m.add(late >= v.closure[mu.id] - int(mu.rdd_s))
         lateness[unit] = late
-    return m, _Vars(choice, entry, arrive, depart, closure, makespan, lateness)
+    return makespan, lateness
+
+
+def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
+    """Build the model: legs, deconfliction, staging capacity, then the objectives' variables."""
+    m = cp_model.CpModel()
+    v, users = _legs(m, data)
+    _deconflict(m, data, users)
+    _staging(m, data, v)
+    makespan, lateness = _objectives(m, data, v)
+    return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness)
 
 
 def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
-    m.clear_hints()
+    m.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves this method unannotated
     for mu in data.units:
         for leg in range(len(mu.sites) - 1):
             c = sol.choice[(mu.id, leg)]
@@ -556,7 +604,7 @@ def _rows(
         p = float(data.pass_s[mu.id])
         seq, km = 0, 0.0
         t = float(mu.release_s)
-        common = {"march_unit": mu.id, "unit": mu.unit, "serial": mu.serial, "vehicles": len(mu.vehicles)}
+        common = (mu.id, mu.unit, mu.serial, len(mu.vehicles))
         for leg in range(len(mu.sites) - 1):
             opt = data.options[(mu.id, leg)][sol.choice[(mu.id, leg)]]
             routes[(mu.id, leg)] = opt.route
@@ -565,7 +613,7 @@ def _rows(
                 kind = ("start" if leg == 0 else "staging") if s == 0 else ("halt" if seg.halt else "cp")
                 rows.append(
                     MarchRow(
-                        **common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
+                        *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
                         km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
                         wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
                     )
@@ -576,7 +624,7 @@ def _rows(
             end_kind = "staging_arrive" if leg < len(mu.sites) - 2 else "release"
             rows.append(
                 MarchRow(
-                    **common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
+                    *common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
                     control_point=mu.sites[leg + 1], kind=end_kind, node=opt.segs[-1].b,
                     km=round(km / 1000.0, 2), arrive_s=t, depart_s=t, pass_s=p, halt_s=0.0, wait_s=0.0,
                     caution="", next_control_point="",
@@ -591,7 +639,7 @@ def _rows(
 
 
 def _binding(close: float, bounds: _Bounds) -> str:
-    """What sets the road closure, in words, from the bounds that come nearest it."""
+    """Say what sets the road closure, from the bounds that come nearest it."""
     if close <= bounds.alone + 1:
         return (
             f"march unit {bounds.critical}: its release from reception and its route alone "

@@ -176,7 +176,9 @@ class RailSchedule:
         if not self.trains:
             return {"method": "CP-SAT", "status": "not used"}
         return {
-            "method": "CP-SAT: ramp tracks and hours, line paths, railhead tracks, wagon and locomotive pools",
+            "method": (
+                "CP-SAT: ramp tracks and hours, line paths, railhead tracks, wagon and locomotive pools"
+            ),
             "status": self.status,
             "closure_hours": round(self.closure_s / 3600.0, 2),
             "bound_hours": round(self.bound_s / 3600.0, 2),
@@ -296,8 +298,62 @@ class _Vars:
     back: list[cp_model.IntVar]
     track: list[list[cp_model.IntVar]]
     closure: cp_model.IntVar
-    wagon_minutes: cp_model.LinearExpr
+    wagon_minutes: cp_model.LinearExpr | int
     locomotive: list[dict[str, cp_model.IntVar]]
+
+
+def _locomotive(
+    m: cp_model.CpModel,
+    k: int,
+    diesel_only: bool,
+    lpools: Mapping[str, int],
+    times: tuple[cp_model.IntVar, cp_model.IntVar, cp_model.IntVar],
+    loco_iv: dict[str, list[cp_model.IntervalVar]],
+) -> dict[str, cp_model.IntVar]:
+    """Choose train ``k``'s locomotive kind: a diesel runs anywhere, a multi-system one under wires."""
+    d, hauled, b = times
+    kinds = ["diesel"] if diesel_only else [x for x in ("multi_system", "diesel") if lpools.get(x)]
+    choice = {}
+    for kind in kinds:
+        on = m.new_bool_var(f"loco_{kind}_{k}") if len(kinds) > 1 else m.new_constant(1)
+        loco_iv[kind].append(m.new_optional_interval_var(d, hauled, b, on, f"loco_{kind}_{k}"))
+        choice[kind] = on
+    if len(kinds) > 1:
+        m.add_exactly_one(choice.values())
+    return choice
+
+
+def _closed_times(m: cp_model.CpModel, quay: QuaySpec, horizon: int) -> list[cp_model.IntervalVar]:
+    """Block the minutes when a quay's ramp tracks cannot load: closures and outside its hours."""
+    fixed = []
+    if quay.closed is not None:
+        for a, bnd in quay.closed.spans:
+            lo = max(0, math.floor(a / 60.0))
+            hi = horizon if math.isinf(bnd) else min(horizon, math.ceil(bnd / 60.0))
+            if hi > lo:
+                fixed.append(m.new_fixed_size_interval_var(lo, hi - lo, f"closed_{quay.id}_{lo}"))
+    return fixed
+
+
+def _sections(
+    m: cp_model.CpModel,
+    jobs: Sequence[_Job],
+    depart: Sequence[cp_model.IntVar],
+    sections: Mapping[str, Mapping[str, float]],
+    headway: int,
+    *,
+    enforce: bool,
+) -> None:
+    """Line sections shared by several trains: entries into each at least one path apart."""
+    index = {j.train.id: k for k, j in enumerate(jobs)}
+    for name, entries in sections.items():
+        ivs = [
+            m.new_fixed_size_interval_var(depart[index[tid]] + _minutes(off), headway, f"path_{name}_{tid}")
+            for tid, off in entries.items()
+            if tid in index
+        ]
+        if enforce and len(ivs) > 1:
+            m.add_no_overlap(ivs)
 
 
 def build_model(
@@ -364,48 +420,16 @@ def build_model(
         wagon_need[wt].append(j.train.n_wagons)
         hauled = m.new_int_var(0, 2 * horizon, f"hauled_{k}")  # locomotive: departure to return
         m.add(hauled == b - d)
-        # a diesel locomotive runs anywhere; a multi-system one only under the wires
-        kinds = (
-            ["diesel"]
-            if j.train.id in needs_diesel
-            else [x for x in ("multi_system", "diesel") if lpools.get(x)]
-        )
-        choice = {}
-        for kind in kinds:
-            on = m.new_bool_var(f"loco_{kind}_{k}") if len(kinds) > 1 else m.new_constant(1)
-            loco_iv[kind].append(m.new_optional_interval_var(d, hauled, b, on, f"loco_{kind}_{k}"))
-            choice[kind] = on
-        if len(kinds) > 1:
-            m.add_exactly_one(choice.values())
-        loco_choice.append(choice)
+        loco_choice.append(_locomotive(m, k, j.train.id in needs_diesel, lpools, (d, hauled, b), loco_iv))
         start.append(s)
         depart.append(d)
         done.append(u_end)
         back.append(b)
         track.append(chosen)
     for (qid, _t), ivs in by_track.items():
-        closed = quays[qid].closed
-        fixed = []
-        if hours and closed is not None:
-            for a, bnd in closed.spans:
-                lo = max(0, math.floor(a / 60.0))
-                hi = horizon if math.isinf(bnd) else min(horizon, math.ceil(bnd / 60.0))
-                if hi > lo:
-                    fixed.append(m.new_fixed_size_interval_var(lo, hi - lo, f"closed_{qid}_{lo}"))
-        m.add_no_overlap(ivs + fixed)
+        m.add_no_overlap(ivs + (_closed_times(m, quays[qid], horizon) if hours else []))
     if sections:
-        # line sections shared by several trains: entries into each at least one path apart
-        index = {j.train.id: k for k, j in enumerate(jobs)}
-        for name, entries in sections.items():
-            ivs = [
-                m.new_fixed_size_interval_var(
-                    depart[index[tid]] + _minutes(off), headway, f"path_{name}_{tid}"
-                )
-                for tid, off in entries.items()
-                if tid in index
-            ]
-            if paths and len(ivs) > 1:
-                m.add_no_overlap(ivs)
+        _sections(m, jobs, depart, sections, headway, enforce=paths)
     else:
         for ivs in paths_by_dest.values():
             m.add_no_overlap(ivs)
@@ -439,7 +463,9 @@ def _lower_bounds(
     jobs: Sequence[_Job], quays: Mapping[str, QuaySpec], wagons: Mapping[str, int]
 ) -> dict[str, float]:
     """Closure lower bounds (min) from each resource alone, to name the binding one."""
-    out = {"arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)}
+    out: dict[str, float] = {
+        "arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)
+    }
     by_quay: dict[str, list[_Job]] = defaultdict(list)
     for j in jobs:
         by_quay[j.train.quay].append(j)

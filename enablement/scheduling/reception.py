@@ -41,6 +41,12 @@ class Discharged:
     ready_s: float
 
 
+def _hours(text: str) -> tuple[str, str]:
+    """``HH:MM-HH:MM`` as its start and end."""
+    start, end = text.split("-")
+    return start, end
+
+
 def working_time_end(start: float, work: float, hours: Intervals | None) -> float:
     """Time at which ``work`` seconds of work begun at ``start`` end, working only in ``hours``."""
     if hours is None:
@@ -109,7 +115,7 @@ def discharge(
             raise InfeasibleError(msg)
         stated = rec.berths if rec.berths is not None else rec.stands
         berths = int(stated if stated is not None else 1.0)
-        hours = None if rec.hours is None else clock.daily(*rec.hours.split("-"))
+        hours = None if rec.hours is None else clock.daily(*_hours(rec.hours))
         if closed and site in closed:
             whole = hours.spans if hours is not None else [(min(0.0, t_arr), 400 * 86400.0)]
             hours = _without(whole, closed[site])

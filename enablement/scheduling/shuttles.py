@@ -106,7 +106,7 @@ def _columns(
     catalogue: Catalogue,
     clock: Clock,
 ) -> list[tuple[HetConvoy, MarchUnit]]:
-    """The loaded runs of HETs that leave together, as march units for the road model."""
+    """Turn the loaded runs of HETs that leave together into march units for the road model."""
     pol = scenario.policy
     gap = pol.vehicle_gap_m
     columns: list[tuple[HetConvoy, MarchUnit]] = []

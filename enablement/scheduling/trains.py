@@ -88,7 +88,8 @@ def _quays(
         site = sites[qid]
         spans = list(site_closed[qid].spans) if qid in site_closed else []
         if site.hours is not None:
-            open_ = clock.daily(*site.hours.split("-")).spans
+            start, end = site.hours.split("-")
+            open_ = clock.daily(start, end).spans
             spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
         quays[qid] = QuaySpec.from_site(site, Intervals(spans) if spans else None, data)
     return quays

@@ -1,4 +1,4 @@
-"""The map only draws the plan: every line on it is a route the plan drives, for the vehicles that drive it."""
+"""The map only draws the plan: every line on it is a route the plan drives, for its own vehicles."""
 
 from __future__ import annotations
 
@@ -96,4 +96,6 @@ def test_nothing_under_outputs_routes_or_runs_a_kernel():
                 assert "kernels" not in module.split(".") and "kernels" not in names, (path.name, module)
             elif isinstance(node, ast.Import):
                 for a in node.names:
-                    assert not a.name.startswith(("enablement.routing", "enablement.kernels", "kernels")), a.name
+                    assert not a.name.startswith(("enablement.routing", "enablement.kernels", "kernels")), (
+                        a.name
+                    )

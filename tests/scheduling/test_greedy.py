@@ -205,15 +205,11 @@ def test_short_closure_is_waited_out_long_one_detoured():
     e = net.edges
     direct = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
     # detour costs (30 - 10) km at 60 km/h = 20 min more; a 5 min closure is waited out
-    short = greedy(
-        net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 300.0)])}
-    )
+    short = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 300.0)])})
     assert short.routes[("U/01", 0)].nodes == (0, 1) and short.rerouted == []
     assert frame_from_rows(short.rows)["depart"].iloc[0] == pytest.approx(300.0)
     # a 2 h closure is detoured
-    long = greedy(
-        net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 7200.0)])}
-    )
+    long = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed={direct: Intervals([(0.0, 7200.0)])})
     assert long.routes[("U/01", 0)].nodes == (0, 2, 1) and long.rerouted == ["U/01"]
 
 

@@ -91,7 +91,11 @@ def problems(draw):
         every_min=draw(st.sampled_from([60, 120])),
         duration_min=10,
     )
-    window = draw(st.sampled_from([None, TimeWindow(start="06:00", end="12:00"), TimeWindow(start="21:00", end="05:00")]))
+    window = draw(
+        st.sampled_from(
+            [None, TimeWindow(start="06:00", end="12:00"), TimeWindow(start="21:00", end="05:00")]
+        )
+    )
     policy = Policy(headway_min=draw(st.sampled_from([0, 2, 5])), halts=halts, movement_window=window)
     closed = {}
     if draw(st.booleans()):

@@ -341,8 +341,14 @@ def test_trains_from_two_quays_enter_their_shared_line_a_path_apart():
 def test_ramp_type_sets_the_loading_rate_unless_the_quay_states_one():
     assert QuaySpec.from_site(Site.from_attrs("q", {"ramp_type": "end"}), None, DATA).rate_wagons_per_h == 6
     assert (
-        QuaySpec.from_site(Site.from_attrs("q", {"ramp_type": "side", "ramp_tracks": 2}), None, DATA).rate_wagons_per_h == 10
+        QuaySpec.from_site(
+            Site.from_attrs("q", {"ramp_type": "side", "ramp_tracks": 2}), None, DATA
+        ).rate_wagons_per_h
+        == 10
     )
     stated = {"ramp_type": "end", "loading_rate_wagons_per_h": 9}
     assert QuaySpec.from_site(Site.from_attrs("q", stated), None, DATA).rate_wagons_per_h == 9
-    assert QuaySpec.from_site(Site.from_attrs("q", {}), None, DATA).rate_wagons_per_h == DATA.loading_rate_wagons_per_h
+    assert (
+        QuaySpec.from_site(Site.from_attrs("q", {}), None, DATA).rate_wagons_per_h
+        == DATA.loading_rate_wagons_per_h
+    )

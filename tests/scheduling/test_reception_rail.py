@@ -6,6 +6,7 @@ from enablement.network.sites import Site
 from enablement.scheduling.reception import discharge
 from enablement.timeline import Clock
 
+
 def recs(sites):
     return {k: Site.from_attrs(k, v) for k, v in sites.items()}
 
