@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -51,11 +53,27 @@ def belgium_network(embedded):
 
 
 @pytest.fixture(scope="session")
-def default_plan(belgium_network):
+def default_plan(belgium_network, tmp_path_factory, worker_id):
+    """The default scenario's plan, made once per test session (shared by pytest-xdist's workers)."""
     from enablement.plan import make_plan
     from enablement.scenario import load_scenario
 
-    return make_plan(load_scenario("enablement:brigade-antwerp-aachen"), network=belgium_network)
+    def build():
+        return make_plan(load_scenario("enablement:brigade-antwerp-aachen"), network=belgium_network)
+
+    if worker_id == "master":  # not under xdist
+        return build()
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this session
+    path = root / "default_plan.pickle"
+    with (root / "default_plan.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            return pickle.loads(path.read_bytes())
+        plan = build()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(plan))
+        tmp.replace(path)
+        return plan
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +81,17 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"real data not found at {SHARED} (it sits beside the project in CI only)")
     return SHARED
+
+
+SLOW_FIXTURES = {
+    "default_plan": "plans the default scenario on the embedded network",
+    "pool_run": "runs a batch of the default scenario in a process pool",
+}
+"""Fixtures that make a test slow: every test that uses one is marked ``slow`` (left out of the fast lane)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use a slow fixture as ``slow``."""
+    for item in items:
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

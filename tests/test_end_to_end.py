@@ -10,6 +10,8 @@ from enablement.outputs import write_outputs
 from enablement.routing import Router
 from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
 
+pytestmark = pytest.mark.slow  # end-to-end plans of the packaged scenarios on the embedded network
+
 
 @pytest.fixture(scope="module")
 def outputs(default_plan, tmp_path_factory):
