@@ -1,0 +1,73 @@
+"""The results journal: ``results.jsonl`` (a line per finished variant) and the batch's fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._io import write_text_atomic
+from .spec import Batch
+from .worker import _Task
+
+logger = logging.getLogger(__name__)
+
+RESULTS = "results.jsonl"
+META = "batch.json"
+
+
+def read_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Rows recorded in ``out_dir/results.jsonl`` (a line cut short by an interruption is left out)."""
+    path = Path(out_dir) / RESULTS
+    if not path.is_file():
+        return []
+    rows = []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if i < len(lines) - 1:
+                logger.warning("%s: line %d is not JSON; left out", path, i + 1)
+            continue
+        if isinstance(row, dict) and "variant" in row:
+            rows.append(row)
+    return rows
+
+
+class _Journal:
+    """``results.jsonl``: one JSON line per finished variant, synced to disk before the next."""
+
+    def __init__(self, path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.path = path
+        if path.exists():  # rewrite clean: drop a line cut short by an interruption
+            write_text_atomic(path, "".join(_line(r) for r in rows))
+        self._file = path.open("a", encoding="utf-8")
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        self._file.write(_line(row))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _line(row: Mapping[str, Any]) -> str:
+    return json.dumps(dict(row), sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _fingerprint(batch: Batch, tasks: Sequence[_Task], failed: Sequence[Mapping[str, Any]]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(batch.solver.overrides(), sort_keys=True).encode())
+    for t in sorted(tasks, key=lambda t: t.variant):
+        h.update(json.dumps([t.variant, t.key, t.data], sort_keys=True, default=str).encode())
+    for r in sorted(failed, key=lambda r: r["variant"]):
+        h.update(json.dumps([r["variant"], r["key"], r["message"]], sort_keys=True).encode())
+    return h.hexdigest()
