@@ -64,10 +64,16 @@ def _line(row: Mapping[str, Any]) -> str:
 
 
 def _fingerprint(batch: Batch, tasks: Sequence[_Task], failed: Sequence[Mapping[str, Any]]) -> str:
+    """Hash what the batch plans: solver settings, each variant and its scenario, files that fail to load."""
     h = hashlib.sha256()
     h.update(json.dumps(batch.solver.overrides(), sort_keys=True).encode())
-    for t in sorted(tasks, key=lambda t: t.variant):
-        h.update(json.dumps([t.variant, t.key, t.data], sort_keys=True, default=str).encode())
+    data: dict[int, dict[str, Any]] = {}  # one dump per scenario (the base is shared by its variants)
+    for t in sorted(tasks, key=lambda t: t.id):
+        if id(t.scenario) not in data:
+            data[id(t.scenario)] = t.scenario.model_dump(mode="json", by_alias=True)
+        h.update(
+            json.dumps([t.id, t.variant.key, data[id(t.scenario)]], sort_keys=True, default=str).encode()
+        )
     for r in sorted(failed, key=lambda r: r["variant"]):
         h.update(json.dumps([r["variant"], r["key"], r["message"]], sort_keys=True).encode())
     return h.hexdigest()

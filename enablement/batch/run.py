@@ -114,7 +114,11 @@ def _network_key(scenario: Scenario, base: Path) -> str:
 def _prepare(
     batch: Batch, variants: Sequence[Variant], base: Scenario | None, base_dir: Path | None
 ) -> tuple[list[_Task], list[dict[str, Any]], dict[str, tuple[Scenario, Path]]]:
-    """Tasks for the workers, rows of folder files that do not load, and the scenario of each network."""
+    """Tasks for the workers, rows of folder files that do not load, and the scenario of each network.
+
+    The variants of the base scenario share ``base``, loaded once for the batch; each file
+    of a folder batch is loaded here, once.
+    """
     from ..scenario.load import load_scenario
 
     solver = batch.solver.overrides()
@@ -132,15 +136,11 @@ def _prepare(
             try:
                 sc, where = load_scenario(path), path.parent
             except EnablementError as exc:
-                task = _Task(v.id, v.label, v.key, len(v.changes), {}, name, str(path.parent), (), solver, "")
-                failed.append(_row(task, "failed", str(exc), 0.0))
+                failed.append(_row(v, "failed", str(exc), 0.0))
                 continue
         key = _network_key(sc, where)
         sources.setdefault(key, (sc, where))
-        data = sc.model_dump(mode="json", by_alias=True)
-        tasks.append(
-            _Task(v.id, v.label, v.key, len(v.changes), data, name, str(where), v.changes, solver, key)
-        )
+        tasks.append(_Task(v, sc, name, where, solver, key))
     return tasks, failed, sources
 
 
@@ -277,7 +277,7 @@ def _run_batch(
     write_text_atomic(meta_path, json.dumps(meta, indent=1, sort_keys=True) + "\n")
     keys = {v.id: v.key for v in variants}
     finished = {r["variant"]: r for r in earlier if keys.get(r["variant"]) == r.get("key")}
-    todo = [t for t in tasks if t.variant not in finished]
+    todo = [t for t in tasks if t.id not in finished]
     todo_failed = [r for r in failed if r["variant"] not in finished]
     total = len(variants)
     rows: list[dict[str, Any]] = list(finished.values())

@@ -144,36 +144,38 @@ def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: flo
                 task, _, alone = inflight.pop(fut)
                 exc = fut.exception()
                 if exc is None:
-                    running.pop(task.variant, None)
+                    running.pop(task.id, None)
                     record(fut.result())
                 elif isinstance(exc, BrokenProcessPool):
                     broken = True
-                    if alone and task.variant in running:
-                        record(_row(task, "failed", "the worker process died while planning this variant"))
-                    elif task.variant in running:
+                    if alone and task.id in running:
+                        record(
+                            _row(
+                                task.variant, "failed", "the worker process died while planning this variant"
+                            )
+                        )
+                    elif task.id in running:
                         suspects.append(task)
                     else:
                         (suspects if alone else pending).appendleft(task)
                 else:
-                    record(_row(task, "failed", f"{type(exc).__name__}: {exc}"))
+                    record(_row(task.variant, "failed", f"{type(exc).__name__}: {exc}"))
             now = time.time()
             overdue = [
                 f
                 for f, (t, submitted, _) in inflight.items()
-                if (t.variant in running and now - running[t.variant][1] > timeout_s)
-                or (t.variant not in running and now - submitted > timeout_s + _STARTUP_GRACE_S)
+                if (t.id in running and now - running[t.id][1] > timeout_s)
+                or (t.id not in running and now - submitted > timeout_s + _STARTUP_GRACE_S)
             ]
             if not overdue and not broken:
                 continue
-            pids = [running[t.variant][0] for t, _, _ in inflight.values() if t.variant in running]
+            pids = [running[t.id][0] for t, _, _ in inflight.values() if t.id in running]
             for f in overdue:
                 task, _, _ = inflight.pop(f)
-                logger.warning(
-                    "variant %s timed out after %g s; its worker is stopped", task.variant, timeout_s
-                )
+                logger.warning("variant %s timed out after %g s; its worker is stopped", task.id, timeout_s)
                 record(_timed_out(task, timeout_s))
             for task, _, alone in inflight.values():  # lost with the pool: run again
-                if broken and task.variant in running and not alone:
+                if broken and task.id in running and not alone:
                     suspects.append(task)
                 else:
                     (suspects if alone else pending).appendleft(task)
@@ -182,7 +184,7 @@ def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: flo
             pool.stop(pids, broken=broken)
         pool.stop(wait=True)
     finally:
-        pids = [running[t.variant][0] for t, _, _ in inflight.values() if t.variant in running]
+        pids = [running[t.id][0] for t, _, _ in inflight.values() if t.id in running]
         pool.stop(pids)
 
 
@@ -206,7 +208,7 @@ def _run_dask(
             task,
             shared[task.network],
             timeout_s,
-            key=f"enablement-batch-{token}-{task.variant}",
+            key=f"enablement-batch-{token}-{task.id}",
             pure=False,
             retries=0,
         ): task
@@ -218,7 +220,7 @@ def _run_dask(
             try:
                 row = fut.result()
             except Exception as exc:  # noqa: BLE001  (a lost worker or a cancelled task: recorded, the batch goes on)
-                row = _row(task, "failed", f"the Dask task failed: {type(exc).__name__}: {exc}")
+                row = _row(task.variant, "failed", f"the Dask task failed: {type(exc).__name__}: {exc}")
             record(row)
     finally:
         client.cancel([f for f in futures if not f.done()])

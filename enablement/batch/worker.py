@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EnablementError, InfeasibleError, RoutingError
-from .variants import Change, apply_changes
+from .variants import Variant, apply_changes
 
 if TYPE_CHECKING:
     from ..network.model import Network
     from ..plan import Plan
+    from ..scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +27,31 @@ STATUSES = ("ok", "infeasible", "failed", "timed out")
 
 @dataclass(frozen=True)
 class _Task:
-    """What a worker needs to plan one variant (small; the network travels separately)."""
+    """What a worker needs to plan one variant (small; the network travels separately).
 
-    variant: str
-    label: str
-    key: str
-    n_changes: int
-    data: Mapping[str, Any]
+    ``scenario`` is the batch's base scenario, loaded and validated once for the whole
+    batch (the worker applies the variant's changes to it), or a folder batch's file.
+    """
+
+    variant: Variant
+    scenario: Scenario
     fname: str
-    base: str
-    changes: tuple[Change, ...]
+    folder: Path
     solver: Mapping[str, Any]
     network: str
 
+    @property
+    def id(self) -> str:
+        """The variant's id."""
+        return self.variant.id
 
-def _row(task: _Task, status: str, message: str = "", solve_s: float | None = None) -> dict[str, Any]:
+
+def _row(variant: Variant, status: str, message: str = "", solve_s: float | None = None) -> dict[str, Any]:
     return {
-        "variant": task.variant,
-        "key": task.key,
-        "changes": task.label,
-        "n_changes": task.n_changes,
+        "variant": variant.id,
+        "key": variant.key,
+        "changes": variant.label,
+        "n_changes": len(variant.changes),
         "status": status,
         "closure": None,
         "closure_h": None,
@@ -72,26 +78,22 @@ def _binding(plan: Plan) -> str:
 def _run_variant(task: _Task, network: Network) -> dict[str, Any]:
     """Plan one variant; never raises for a bad or infeasible variant (the row says why)."""
     from ..plan import make_plan
-    from ..scenario.load import validate_scenario
-    from ..scenario.schema import Scenario
 
     t0 = time.perf_counter()
     try:
-        if task.changes:  # the base data is valid: the full check runs once, on the variant
-            base = Scenario.model_validate(dict(task.data))
-            scenario = apply_changes(base, task.changes, fname=task.fname, base=Path(task.base))
-        else:
-            scenario = validate_scenario(dict(task.data), task.fname, Path(task.base))
+        scenario = task.scenario  # valid: the full check runs on a variant only, once
+        if task.variant.changes:
+            scenario = apply_changes(scenario, task.variant.changes, fname=task.fname, base=task.folder)
         plan = make_plan(scenario, network=network, solver=dict(task.solver))
     except (InfeasibleError, RoutingError) as exc:
-        return _row(task, "infeasible", str(exc), time.perf_counter() - t0)
+        return _row(task.variant, "infeasible", str(exc), time.perf_counter() - t0)
     except EnablementError as exc:
-        return _row(task, "failed", str(exc), time.perf_counter() - t0)
+        return _row(task.variant, "failed", str(exc), time.perf_counter() - t0)
     except Exception as exc:  # a batch goes on: the row records the error
-        logger.warning("variant %s failed", task.variant, exc_info=True)
+        logger.warning("variant %s failed", task.id, exc_info=True)
         msg = f"internal error ({type(exc).__name__}: {exc}); please report it with the variant's changes"
-        return _row(task, "failed", msg, time.perf_counter() - t0)
-    row = _row(task, "ok", "", time.perf_counter() - t0)
+        return _row(task.variant, "failed", msg, time.perf_counter() - t0)
+    row = _row(task.variant, "ok", "", time.perf_counter() - t0)
     k = plan.kpis()
     row.update(
         closure=k["closure"],
@@ -114,7 +116,7 @@ def _run_guarded(task: _Task, network: Network, timeout_s: float) -> dict[str, A
     """
     box: list[dict[str, Any]] = []
     thread = threading.Thread(
-        target=lambda: box.append(_run_variant(task, network)), name=f"variant-{task.variant}", daemon=True
+        target=lambda: box.append(_run_variant(task, network)), name=f"variant-{task.id}", daemon=True
     )
     thread.start()
     thread.join(timeout_s)
@@ -125,7 +127,7 @@ def _run_guarded(task: _Task, network: Network, timeout_s: float) -> dict[str, A
 
 def _timed_out(task: _Task, timeout_s: float) -> dict[str, Any]:
     msg = f"no result within {timeout_s:g} s of wall clock; raise timeout_s (or lower the solver time limit)"
-    return _row(task, "timed out", msg, timeout_s)
+    return _row(task.variant, "timed out", msg, timeout_s)
 
 
 # process-pool workers: the networks arrive once per process, through the initializer (from a
@@ -150,5 +152,5 @@ def _init_worker(networks_file: str, started: Any, threads: int) -> None:
 
 
 def _pool_task(task: _Task) -> dict[str, Any]:
-    _WORKER["started"].put((task.variant, os.getpid(), time.time()))
+    _WORKER["started"].put((task.id, os.getpid(), time.time()))
     return _run_variant(task, _WORKER["networks"][task.network])
