@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import write_text_atomic
+from ..errors import BatchError
 from .spec import Batch
 from .worker import _Task
 
@@ -39,6 +40,35 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         if isinstance(row, dict) and "variant" in row:
             rows.append(row)
     return rows
+
+
+def _earlier_rows(out: Path, resume: bool) -> list[dict[str, Any]]:
+    """Rows recorded in ``out`` to resume from; without ``resume``, refuse a folder that holds results."""
+    if resume:
+        return read_results(out)
+    journal = out / RESULTS
+    if journal.is_file() and journal.stat().st_size > 0:
+        msg = (
+            f"{out} already holds the results of a batch ({RESULTS}); resume it (--resume) or choose "
+            "another output folder"
+        )
+        raise BatchError(msg)
+    return []
+
+
+def _write_meta(out: Path, meta: Mapping[str, Any], *, check: bool) -> None:
+    """Write ``batch.json``; with ``check`` (resuming), first refuse the results of another batch."""
+    path = out / META
+    if check and path.is_file():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("fingerprint") != meta["fingerprint"]:
+            msg = (
+                f"{out} holds the results of a different batch (variants, base scenario or solver settings "
+                "differ); use another output folder, or remove it to start over"
+            )
+            raise BatchError(msg)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(meta, indent=1, sort_keys=True) + "\n")
 
 
 class _Journal:

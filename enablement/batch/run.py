@@ -10,16 +10,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 from .. import __version__
-from .._io import write_text_atomic
 from ..errors import BatchError, EnablementError, ScenarioError
-from .journal import META, RESULTS, _fingerprint, _Journal, read_results
+from .journal import RESULTS, _earlier_rows, _fingerprint, _Journal, _write_meta
 from .report import _write_outputs, worst_single_closure
-from .runners import _connect, _run_dask, _run_here, _run_pool
+from .runners import _connect, _execute
 from .spec import Batch, CloseBridges, _base_path, load_batch
 from .variants import Variant, expand
 from .worker import STATUSES, _row, _Task
@@ -101,6 +100,13 @@ class BatchResult:
         return worst_single_closure(self.table, self.variants)
 
 
+class _Base(NamedTuple):
+    """The batch's base scenario, loaded and validated once per run, and the folder of its file."""
+
+    scenario: Scenario
+    folder: Path
+
+
 def _network_key(scenario: Scenario, base: Path) -> str:
     """Scenarios with equal keys share one network (same source, overlays and folder)."""
     spec = {
@@ -112,7 +118,7 @@ def _network_key(scenario: Scenario, base: Path) -> str:
 
 
 def _prepare(
-    batch: Batch, variants: Sequence[Variant], base: Scenario | None, base_dir: Path | None
+    batch: Batch, variants: Sequence[Variant], base: _Base | None
 ) -> tuple[list[_Task], list[dict[str, Any]], dict[str, tuple[Scenario, Path]]]:
     """Tasks for the workers, rows of folder files that do not load, and the scenario of each network.
 
@@ -127,8 +133,8 @@ def _prepare(
     sources: dict[str, tuple[Scenario, Path]] = {}
     for v in variants:
         if v.scenario is None:
-            assert base is not None and base_dir is not None
-            sc, where = base, base_dir
+            assert base is not None
+            sc, where = base
             name = f"{batch.source} variant {v.id}"
         else:
             path = Path(v.scenario)
@@ -221,42 +227,80 @@ def _run_batch(
     limit: float,
     network: Network | None,
 ) -> BatchResult:
-    from ..plan import build_network
-    from ..scenario.load import load_scenario
-
     def say(message: str) -> None:
         logger.info("batch %s: %s", batch.name, message)
         if progress:
             progress(BatchEvent("prepare", message=message))
 
-    journal_path = out / RESULTS
-    earlier = read_results(out) if resume else []
-    if not resume and journal_path.is_file() and journal_path.stat().st_size > 0:
-        msg = (
-            f"{out} already holds the results of a batch ({RESULTS}); resume it (--resume) or choose "
-            "another output folder"
+    earlier = _earlier_rows(out, resume)
+    base = _load_base(batch, say)
+    base_net = _base_network(batch, base, network, say)
+    variants = expand(batch, network=base_net, base=base.scenario if base else None, progress=say)
+    tasks, failed, sources = _prepare(batch, variants, base)
+    meta = _meta(batch, variants, _fingerprint(batch, tasks, failed))
+    _write_meta(out, meta, check=resume and bool(earlier))
+    keys = {v.id: v.key for v in variants}
+    finished = {r["variant"]: r for r in earlier if keys.get(r["variant"]) == r.get("key")}
+    todo = [t for t in tasks if t.id not in finished]
+    skipped = len(finished)
+    if skipped:
+        logger.info(
+            "batch %s: %d of %d variants already recorded; running %d",
+            batch.name,
+            skipped,
+            len(variants),
+            len(todo),
         )
-        raise BatchError(msg)
-    base: Scenario | None = None
-    base_dir: Path | None = None
-    base_net: Network | None = None
-    if batch.base is not None:
-        say("loading the base scenario")
-        path = _base_path(batch)
-        try:
-            base = load_scenario(path)
-        except ScenarioError as exc:
-            raise BatchError(f"base: {exc}") from None
-        base_dir = path.parent
-        needs_plan = any(isinstance(s, CloseBridges) and s.top for s in batch.changes)
-        base_net = network
-        if base_net is None and needs_plan:  # to rank the bridges
-            say("building the network")
-            base_net = build_network(base, base_dir)
-    variants = expand(batch, network=base_net, base=base, progress=say)
-    tasks, failed, sources = _prepare(batch, variants, base, base_dir)
-    fingerprint = _fingerprint(batch, tasks, failed)
-    meta = {
+    rows = list(finished.values())
+    record = _Recorder(_Journal(out / RESULTS, rows), rows, len(variants), progress)
+    try:
+        networks = _networks(todo, sources, base, base_net, say)
+        record.start()
+        for row in failed:
+            if row["variant"] not in finished:
+                record(row)
+        if todo:
+            _execute(todo, networks, client=client, workers=workers, timeout_s=limit, record=record)
+    finally:
+        record.journal.close()
+    if progress:
+        progress(BatchEvent("write", done=len(record.rows), total=len(variants)))
+    table, paths = _write_outputs(out, batch, record.rows, variants, meta)
+    return BatchResult(batch, out, list(variants), table, paths, len(record.rows) - skipped, skipped, 0.0)
+
+
+def _load_base(batch: Batch, say: Callable[[str], None]) -> _Base | None:
+    """Load and validate the base scenario: once per batch run, for every variant made from it."""
+    from ..scenario.load import load_scenario
+
+    if batch.base is None:
+        return None
+    say("loading the base scenario")
+    path = _base_path(batch)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        raise BatchError(f"base: {exc}") from None
+    return _Base(scenario, path.parent)
+
+
+def _base_network(
+    batch: Batch, base: _Base | None, network: Network | None, say: Callable[[str], None]
+) -> Network | None:
+    """Return the base scenario's network: the one given, or built now when ranking bridges needs it."""
+    from ..plan import build_network
+
+    if base is None:
+        return None
+    if network is None and any(isinstance(s, CloseBridges) and s.top for s in batch.changes):
+        say("building the network")
+        return build_network(base.scenario, base.folder)
+    return network
+
+
+def _meta(batch: Batch, variants: Sequence[Variant], fingerprint: str) -> dict[str, Any]:
+    """Contents of ``batch.json``: what the batch is, to recognise it on resume."""
+    return {
         "name": batch.name,
         "fingerprint": fingerprint,
         "enablement_version": __version__,
@@ -264,61 +308,53 @@ def _run_batch(
         "design": batch.design,
         "variants": [{"variant": v.id, "changes": v.label} for v in variants],
     }
-    meta_path = out / META
-    if resume and earlier and meta_path.is_file():
-        old = json.loads(meta_path.read_text(encoding="utf-8"))
-        if old.get("fingerprint") != fingerprint:
-            msg = (
-                f"{out} holds the results of a different batch (variants, base scenario or solver settings "
-                "differ); use another output folder, or remove it to start over"
-            )
-            raise BatchError(msg)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(meta_path, json.dumps(meta, indent=1, sort_keys=True) + "\n")
-    keys = {v.id: v.key for v in variants}
-    finished = {r["variant"]: r for r in earlier if keys.get(r["variant"]) == r.get("key")}
-    todo = [t for t in tasks if t.id not in finished]
-    todo_failed = [r for r in failed if r["variant"] not in finished]
-    total = len(variants)
-    rows: list[dict[str, Any]] = list(finished.values())
-    journal = _Journal(journal_path, rows)
-    skipped = len(finished)
-    if skipped:
-        logger.info(
-            "batch %s: %d of %d variants already recorded; running %d", batch.name, skipped, total, len(todo)
-        )
-    networks: dict[str, Network] = {}  # built once each, for the variants still to run
+
+
+def _networks(
+    todo: Sequence[_Task],
+    sources: Mapping[str, tuple[Scenario, Path]],
+    base: _Base | None,
+    base_net: Network | None,
+    say: Callable[[str], None],
+) -> dict[str, Network]:
+    """Build each network the variants still to run need, once (the base's is reused when built)."""
+    from ..plan import build_network
+
+    networks: dict[str, Network] = {}
     for key in sorted({t.network for t in todo}):
         sc, where = sources[key]
-        if base_net is not None and sc is base:
+        if base_net is not None and base is not None and sc is base.scenario:
             networks[key] = base_net
         else:
             say(f"building the network of {sc.name}")
             networks[key] = build_network(sc, where)
-    if progress:
-        progress(BatchEvent("run", done=len(rows), total=total))
+    return networks
 
-    def record(row: dict[str, Any]) -> None:
-        journal.append(row)
-        rows.append(row)
+
+class _Recorder:
+    """Append each finished row to the journal, keep it, and report the progress."""
+
+    def __init__(
+        self,
+        journal: _Journal,
+        rows: list[dict[str, Any]],
+        total: int,
+        progress: Callable[[BatchEvent], None] | None,
+    ) -> None:
+        self.journal = journal
+        self.rows = rows
+        self.total = total
+        self.progress = progress
+
+    def start(self) -> None:
+        """Report the count before the first variant runs (those recorded earlier)."""
+        if self.progress:
+            self.progress(BatchEvent("run", done=len(self.rows), total=self.total))
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.journal.append(row)
+        self.rows.append(row)
         if row["status"] != "ok":
             logger.info("variant %s: %s: %s", row["variant"], row["status"], row["message"].splitlines()[0:1])
-        if progress:
-            progress(BatchEvent("run", done=len(rows), total=total, row=row))
-
-    try:
-        for row in todo_failed:
-            record(row)
-        if todo:
-            if client is not None:
-                _run_dask(todo, networks, client, limit, record)
-            elif workers == 0:
-                _run_here(todo, networks, limit, record)
-            else:
-                _run_pool(todo, networks, min(workers, len(todo)), limit, record)
-    finally:
-        journal.close()
-    if progress:
-        progress(BatchEvent("write", done=len(rows), total=total))
-    table, paths = _write_outputs(out, batch, rows, variants, meta)
-    return BatchResult(batch, out, list(variants), table, paths, len(rows) - skipped, skipped, 0.0)
+        if self.progress:
+            self.progress(BatchEvent("run", done=len(self.rows), total=self.total, row=row))

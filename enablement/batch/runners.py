@@ -94,6 +94,24 @@ class _Pool:
         self.started = None
 
 
+def _execute(
+    tasks: Sequence[_Task],
+    networks: Mapping[str, Network],
+    *,
+    client: Any,
+    workers: int,
+    timeout_s: float,
+    record: Record,
+) -> None:
+    """Run the tasks on a Dask cluster (``client``), in this process (no workers) or on a process pool."""
+    if client is not None:
+        _run_dask(tasks, networks, client, timeout_s, record)
+    elif workers == 0:
+        _run_here(tasks, networks, timeout_s, record)
+    else:
+        _run_pool(tasks, networks, min(workers, len(tasks)), timeout_s, record)
+
+
 def _run_pool(
     tasks: Sequence[_Task], networks: Mapping[str, Network], workers: int, timeout_s: float, record: Record
 ) -> None:
@@ -114,78 +132,123 @@ def _run_pool(
         _pool_loop(_Pool(networks_file, workers), tasks, workers, timeout_s, record)
 
 
-def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: float, record: Record) -> None:
-    pending: deque[_Task] = deque(tasks)
-    suspects: deque[_Task] = deque()
-    inflight: dict[Future[dict[str, Any]], tuple[_Task, float, bool]] = {}
-    running: dict[str, tuple[int, float]] = {}
+class _Flight:
+    """The variants of a pool run: waiting, suspected of killing a worker, in flight, and started."""
 
-    def submit(task: _Task, alone: bool) -> bool:
+    def __init__(
+        self, pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: float, record: Record
+    ) -> None:
+        self.pool = pool
+        self.workers = workers
+        self.timeout_s = timeout_s
+        self.record = record
+        self.pending: deque[_Task] = deque(tasks)
+        self.suspects: deque[_Task] = deque()
+        self.inflight: dict[Future[dict[str, Any]], tuple[_Task, float, bool]] = {}
+        self.running: dict[str, tuple[int, float]] = {}  # variant: (worker pid, start time)
+
+    @property
+    def busy(self) -> bool:
+        """Variants are left to run or to collect."""
+        return bool(self.pending or self.suspects or self.inflight)
+
+    def pids(self) -> list[int]:
+        """Worker processes of the variants in flight that have started."""
+        return [self.running[t.id][0] for t, _, _ in self.inflight.values() if t.id in self.running]
+
+    def _again(self, task: _Task, alone: bool) -> None:
+        (self.suspects if alone else self.pending).appendleft(task)
+
+    def _submit(self, task: _Task, alone: bool) -> bool:
         try:
-            fut = pool.start().submit(_pool_task, task)
+            fut = self.pool.start().submit(_pool_task, task)
         except BrokenProcessPool:
-            (suspects if alone else pending).appendleft(task)
+            self._again(task, alone)
             return False
-        inflight[fut] = (task, time.time(), alone)
+        self.inflight[fut] = (task, time.time(), alone)
         return True
 
+    def fill(self) -> bool:
+        """Submit what may run now (a suspect alone, or up to ``workers``); True if the pool broke."""
+        broken = False
+        if self.suspects and not self.inflight:  # run again alone, to tell which variant kills its worker
+            broken = not self._submit(self.suspects.popleft(), True)
+        solo = any(alone for _, _, alone in self.inflight.values())
+        while (
+            not broken
+            and self.pending
+            and not self.suspects
+            and not solo
+            and len(self.inflight) < self.workers
+        ):
+            broken = not self._submit(self.pending.popleft(), False)
+        return broken
+
+    def collect(self, done: Iterable[Future[dict[str, Any]]]) -> bool:
+        """Note the variants that started, record those done; True if a worker died."""
+        for variant, pid, t0 in self.pool.starts():
+            self.running[variant] = (pid, t0)
+        broken = False
+        for fut in done:
+            task, _, alone = self.inflight.pop(fut)
+            exc = fut.exception()
+            if exc is None:
+                self.running.pop(task.id, None)
+                self.record(fut.result())
+            elif isinstance(exc, BrokenProcessPool):
+                broken = True
+                if alone and task.id in self.running:
+                    self.record(
+                        _row(task.variant, "failed", "the worker process died while planning this variant")
+                    )
+                elif task.id in self.running:
+                    self.suspects.append(task)
+                else:
+                    self._again(task, alone)
+            else:
+                self.record(_row(task.variant, "failed", f"{type(exc).__name__}: {exc}"))
+        return broken
+
+    def overdue(self) -> list[Future[dict[str, Any]]]:
+        """Variants over their time limit (or, not started yet, over it and the start-up grace)."""
+        now = time.time()
+        return [
+            f
+            for f, (t, submitted, _) in self.inflight.items()
+            if (t.id in self.running and now - self.running[t.id][1] > self.timeout_s)
+            or (t.id not in self.running and now - submitted > self.timeout_s + _STARTUP_GRACE_S)
+        ]
+
+    def restart(self, overdue: Sequence[Future[dict[str, Any]]], broken: bool) -> None:
+        """Record the overdue variants as timed out, queue the others in flight again, stop the pool."""
+        pids = self.pids()
+        for f in overdue:
+            task, _, _ = self.inflight.pop(f)
+            logger.warning("variant %s timed out after %g s; its worker is stopped", task.id, self.timeout_s)
+            self.record(_timed_out(task, self.timeout_s))
+        for task, _, alone in self.inflight.values():  # lost with the pool: run again
+            if broken and task.id in self.running and not alone:
+                self.suspects.append(task)
+            else:
+                self._again(task, alone)
+        self.inflight.clear()
+        self.running.clear()
+        self.pool.stop(pids, broken=broken)
+
+
+def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: float, record: Record) -> None:
+    flight = _Flight(pool, tasks, workers, timeout_s, record)
     try:
-        while pending or suspects or inflight:
-            broken = False
-            if suspects and not inflight:  # run again alone, to tell which variant kills its worker
-                broken = not submit(suspects.popleft(), True)
-            solo = any(alone for _, _, alone in inflight.values())
-            while not broken and pending and not suspects and not solo and len(inflight) < workers:
-                broken = not submit(pending.popleft(), False)
-            done, _ = wait(list(inflight), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-            for variant, pid, t0 in pool.starts():
-                running[variant] = (pid, t0)
-            for fut in done:
-                task, _, alone = inflight.pop(fut)
-                exc = fut.exception()
-                if exc is None:
-                    running.pop(task.id, None)
-                    record(fut.result())
-                elif isinstance(exc, BrokenProcessPool):
-                    broken = True
-                    if alone and task.id in running:
-                        record(
-                            _row(
-                                task.variant, "failed", "the worker process died while planning this variant"
-                            )
-                        )
-                    elif task.id in running:
-                        suspects.append(task)
-                    else:
-                        (suspects if alone else pending).appendleft(task)
-                else:
-                    record(_row(task.variant, "failed", f"{type(exc).__name__}: {exc}"))
-            now = time.time()
-            overdue = [
-                f
-                for f, (t, submitted, _) in inflight.items()
-                if (t.id in running and now - running[t.id][1] > timeout_s)
-                or (t.id not in running and now - submitted > timeout_s + _STARTUP_GRACE_S)
-            ]
-            if not overdue and not broken:
-                continue
-            pids = [running[t.id][0] for t, _, _ in inflight.values() if t.id in running]
-            for f in overdue:
-                task, _, _ = inflight.pop(f)
-                logger.warning("variant %s timed out after %g s; its worker is stopped", task.id, timeout_s)
-                record(_timed_out(task, timeout_s))
-            for task, _, alone in inflight.values():  # lost with the pool: run again
-                if broken and task.id in running and not alone:
-                    suspects.append(task)
-                else:
-                    (suspects if alone else pending).appendleft(task)
-            inflight.clear()
-            running.clear()
-            pool.stop(pids, broken=broken)
+        while flight.busy:
+            broken = flight.fill()
+            done, _ = wait(list(flight.inflight), timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            broken = flight.collect(done) or broken
+            overdue = flight.overdue()
+            if overdue or broken:
+                flight.restart(overdue, broken)
         pool.stop(wait=True)
     finally:
-        pids = [running[t.id][0] for t, _, _ in inflight.values() if t.id in running]
-        pool.stop(pids)
+        pool.stop(flight.pids())
 
 
 def _run_here(
