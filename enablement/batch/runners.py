@@ -278,7 +278,7 @@ def _run_dask(
         for task in tasks
     }
     try:
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
             task = futures[fut]
             try:
                 row = fut.result()
@@ -297,7 +297,7 @@ def _connect(scheduler: str) -> Any:
         msg = f"--scheduler needs dask[distributed]: {exc}"
         raise BatchError(msg) from None
     try:
-        return Client(scheduler, timeout="20s")
+        return Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
     except (OSError, TimeoutError) as exc:
         msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
         raise BatchError(msg) from None

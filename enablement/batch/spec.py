@@ -228,8 +228,8 @@ def load_batch(path: str | os.PathLike[str], **overrides: Any) -> Batch:
     limit = overrides.pop("time_limit_s", None)
     data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
     if limit is not None:
-        solver = data.get("solver") if isinstance(data.get("solver"), dict) else {}
-        data["solver"] = {**solver, "time_limit_s": limit}
+        solver = data.get("solver")
+        data["solver"] = {**(solver if isinstance(solver, dict) else {}), "time_limit_s": limit}
     try:
         batch = Batch.model_validate(data)
     except ValidationError as exc:

@@ -146,7 +146,8 @@ def _init_worker(networks_file: str, started: Any, threads: int) -> None:
     try:
         import numba
 
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        # in a fresh worker numba runs on all its NUMBA_NUM_THREADS threads, the most it allows
+        numba.set_num_threads(max(1, min(threads, numba.get_num_threads())))
     except (ImportError, ValueError):  # pragma: no cover
         pass
 
