@@ -22,7 +22,19 @@ META = "batch.json"
 
 
 def read_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Rows recorded in ``out_dir/results.jsonl`` (a line cut short by an interruption is left out)."""
+    """Read the rows recorded in ``out_dir/results.jsonl``.
+
+    Parameters
+    ----------
+    out_dir
+        Output folder of a batch run.
+
+    Returns
+    -------
+    list of dict
+        One row per finished variant, in the order recorded (a line cut short by an
+        interruption is left out); empty when the folder holds no journal.
+    """
     path = Path(out_dir) / RESULTS
     if not path.is_file():
         return []

@@ -146,7 +146,22 @@ def _chart(ranked: pd.DataFrame, limit: int = 30) -> str:
 
 
 def worst_single_closure(table: pd.DataFrame, variants: Sequence[Variant]) -> dict[str, Any] | None:
-    """Find the single closure (one bridge or one site, alone) that delays the closure most, or None."""
+    """Find the single closure (one bridge or one site, alone) that delays the closure most.
+
+    Parameters
+    ----------
+    table
+        The results table (:func:`results_table`).
+    variants
+        The batch's variants (to tell single closures from other changes).
+
+    Returns
+    -------
+    dict or None
+        ``variant``, ``changes``, ``status`` (an infeasible variant ranks first), and
+        ``closure_delta_h`` and ``lateness_delta_h`` (None when not planned); None when
+        no single closure was planned.
+    """
     single = {
         v.id for v in variants if len(v.changes) == 1 and v.changes[0].kind in ("close_bridge", "close_site")
     }

@@ -11,7 +11,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+import tempfile
 import time
 import uuid
 from collections import deque
@@ -122,9 +124,6 @@ def _run_pool(
     again. Variants running when a worker died are run again one at a time, and a
     variant that kills its worker on its own is recorded as ``failed``.
     """
-    import pickle
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="enablement-batch-") as tmp:
         networks_file = Path(tmp) / "networks.pickle"
         with networks_file.open("wb") as f:

@@ -124,7 +124,7 @@ class BatchSolver(_Model):
 
 
 class Batch(_Model):
-    """A batch of scenario variants (format v1); see the module docstring for the file format."""
+    """A batch of scenario variants (format v1); :mod:`enablement.batch.spec` gives the file format."""
 
     version: Literal[1] = 1
     name: str = Field(min_length=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Mapping
@@ -136,8 +137,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(networks_file: str, started: Any, threads: int) -> None:
-    import pickle
-
     with open(networks_file, "rb") as f:
         _WORKER["networks"] = pickle.load(f)
     _WORKER["started"] = started
