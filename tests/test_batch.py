@@ -320,6 +320,7 @@ def test_a_batch_loads_and_validates_its_base_scenario_once(small_batch, base_ne
         parsed.append(cls)
         return model_validate(cls, *args, **kwargs)
 
+    # the batch package imports the loaders where it calls them, so the counters see every call
     monkeypatch.setattr(scenario_load, "load_scenario", counted_load)
     monkeypatch.setattr(scenario_load, "validate_scenario", counted_validate)
     monkeypatch.setattr(Scenario, "model_validate", classmethod(counted_parse))
