@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import enablement.scenario.load as scenario_load
 from enablement.batch import (
     BatchError,
     Change,
@@ -21,6 +22,7 @@ from enablement.batch import (
 )
 from enablement.cli import main
 from enablement.scenario.load import load_scenario, resolve_scenario_path
+from enablement.scenario.schema import Scenario
 
 BASE = "enablement:brigade-antwerp-aachen"
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "batches" / "brigade-disruptions.yaml"
@@ -295,3 +297,37 @@ def test_folder_batch_bad_file_and_a_variant_over_its_time_limit(tmp_path):
     assert "no result within 0.01 s" in t.loc["a-brigade", "message"]
     assert t.loc["b-broken", "status"] == "failed"
     assert "b-broken.yaml: line 2, column 1: YAML syntax error" in t.loc["b-broken", "message"]
+
+
+def test_a_batch_loads_and_validates_its_base_scenario_once(small_batch, base_network, tmp_path, monkeypatch):
+    """Base and four variants in this process: the base file is read and validated once, each variant once."""
+    loads, validations, parsed = [], [], []
+    load, validate, model_validate = (
+        scenario_load.load_scenario,
+        scenario_load.validate_scenario,
+        Scenario.model_validate.__func__,
+    )
+
+    def counted_load(spec):
+        loads.append(str(spec))
+        return load(spec)
+
+    def counted_validate(data, fname="<scenario>", base=None):
+        validations.append(fname)
+        return validate(data, fname, base)
+
+    def counted_parse(cls, *args, **kwargs):
+        parsed.append(cls)
+        return model_validate(cls, *args, **kwargs)
+
+    # the batch package imports the loaders where it calls them, so the counters see every call
+    monkeypatch.setattr(scenario_load, "load_scenario", counted_load)
+    monkeypatch.setattr(scenario_load, "validate_scenario", counted_validate)
+    monkeypatch.setattr(Scenario, "model_validate", classmethod(counted_parse))
+    result = run_batch(load_batch(small_batch), tmp_path, workers=0, network=base_network)
+    assert len(result.variants) == 5 and result.ran == 5
+    base_file = str(resolve_scenario_path(BASE))
+    assert loads == [base_file]
+    # the base inside its one load (no worker checks it again), then each variant once
+    assert validations == [base_file] + [f"{small_batch} variant v{i:03d}" for i in range(1, 5)]
+    assert len(parsed) == 1 + 4  # the base, then each variant made by apply_changes
