@@ -17,7 +17,6 @@ from .variants import Variant, apply_changes
 
 if TYPE_CHECKING:
     from ..network.model import Network
-    from ..plan import Plan
     from ..scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
@@ -67,15 +66,6 @@ def _row(variant: Variant, status: str, message: str = "", solve_s: float | None
     }
 
 
-def _binding(plan: Plan) -> str:
-    last = max(plan.units, key=lambda u: (u.closure_s, u.unit))
-    if last.mode == "rail" and plan.rail is not None and plan.rail.binding:
-        return f"rail: {plan.rail.binding}"
-    if plan.march.binding:
-        return f"road: {plan.march.binding}"
-    return f"road: the march of unit {last.unit} (the greedy baseline names no binding constraint)"
-
-
 def _run_variant(task: _Task, network: Network) -> dict[str, Any]:
     """Plan one variant; never raises for a bad or infeasible variant (the row says why)."""
     from ..plan import make_plan
@@ -102,7 +92,7 @@ def _run_variant(task: _Task, network: Network) -> dict[str, Any]:
         total_lateness_h=round(sum(u.lateness_s for u in plan.units) / 3600.0, 4),
         max_lateness_h=round(max((u.lateness_s for u in plan.units), default=0.0) / 3600.0, 4),
         units_late=int(k["units_late"]),
-        binding=_binding(plan),
+        binding=plan.bottleneck,
         road_status=plan.march.status,
         rail_status=plan.rail.status if plan.rail is not None else "not used",
     )
