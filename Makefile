@@ -7,7 +7,7 @@ LEAFLET := $(VENV)/vendor/leaflet/dist/leaflet.js
 OUT    ?= out/demo
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: demo test bench lint clean install
+.PHONY: demo test test-fast check bench lint clean install
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
@@ -33,18 +33,24 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/enablement plan enablement:brigade-antwerp-aachen --out $(OUT)
 
-test: $(STAMP)
+# the habits every change keeps: lint, format, one-way layers, types
+check: $(STAMP)
 	$(VENV)/bin/ruff check enablement kernels tests benchmarks
 	$(VENV)/bin/ruff format --check enablement kernels tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+
+# the whole suite on every core; the fast lane leaves out the tests marked slow
+test: check
+	$(PY) -m pytest -q -n auto --dist loadscope
+
+test-fast: check
+	$(PY) -m pytest -q -n auto --dist loadscope -m "not slow"
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --out benchmarks/results
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check enablement kernels tests benchmarks
+lint: check
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
