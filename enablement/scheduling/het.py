@@ -66,6 +66,7 @@ from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 
 __all__ = [
     "CLOSURE_WEIGHT",
+    "EPS",
     "FIRST_SOLUTION",
     "LATE_WEIGHT",
     "METAHEURISTIC",
@@ -78,10 +79,15 @@ __all__ = [
     "HetTask",
     "HetTrip",
     "build_model",
+    "ceil_s",
     "check_hets",
+    "closure_bound_s",
+    "diagnose",
     "het_convoys",
     "lower_bound_s",
     "schedule_hets",
+    "shortest_travel",
+    "validate_inputs",
 ]
 
 FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
@@ -110,7 +116,8 @@ _SLOW_OPERATORS = (
 )
 """Insertion-based LNS operators, switched off: they re-insert over every shift and took
 six times as long to the same local optimum (150 tasks × 12 HETs: 34 s against 5.6 s)."""
-_EPS = 1e-6
+EPS = 1e-6
+"""Tolerance (s) of the comparisons between times of a plan and the rules it must keep."""
 
 
 # --------------------------------------------------------------------------- data
@@ -318,8 +325,22 @@ class HetSchedule:
         return self
 
 
-def _validate(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -> np.ndarray:
+def validate_inputs(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -> np.ndarray:
     """Return the travel matrix as floats, after checking the inputs (all problems at once).
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry.
+    fleet
+        The HET pool and its working rules.
+    travel_s
+        Square matrix of HET travel times (s) between places.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``travel_s`` as a float array.
 
     Raises
     ------
@@ -358,11 +379,21 @@ def _validate(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -
     return t
 
 
-def _closed(travel: np.ndarray) -> np.ndarray:
-    """Shortest travel times through the matrix (a HET may drive via any place).
+def shortest_travel(travel: np.ndarray) -> np.ndarray:
+    """Return the shortest travel times through the matrix (a HET may drive via any place).
 
     A no-op for matrices of shortest paths (the router's); it makes hand-made
     matrices obey the triangle inequality that the bounds and the checker assume.
+
+    Parameters
+    ----------
+    travel
+        Square matrix of travel times (s); ``inf`` or ``nan`` where there is no road.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new matrix: shortest paths, ``inf`` where no path joins two places, ``0`` on the diagonal.
     """
     d = np.where(np.isnan(travel), np.inf, travel).copy()
     np.fill_diagonal(d, 0.0)
@@ -371,8 +402,19 @@ def _closed(travel: np.ndarray) -> np.ndarray:
     return d
 
 
-def _s(x: float) -> int:
-    """Whole seconds, rounded up (the model never underestimates a time)."""
+def ceil_s(x: float) -> int:
+    """Return whole seconds, rounded up (the model never underestimates a time).
+
+    Parameters
+    ----------
+    x
+        A time in seconds.
+
+    Returns
+    -------
+    int
+        The smallest whole second not below ``x`` (up to a rounding tolerance of 1e-9 s).
+    """
     return math.ceil(x - 1e-9)
 
 
@@ -399,10 +441,26 @@ def lower_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarra
       them it drives back, rests and drives out. So the closure is at least
       ``t0 + w + (s - 1) · (rest + back + out - repositioning drive)``.
     """
-    return _bound(tasks, fleet, _closed(np.asarray(travel_s, dtype=float))) if tasks else 0.0
+    return closure_bound_s(tasks, fleet, shortest_travel(np.asarray(travel_s, dtype=float))) if tasks else 0.0
 
 
-def _bound(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> float:
+def closure_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> float:
+    """Return the lower bound of :func:`lower_bound_s` on a matrix of shortest travel times.
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry (at least one).
+    fleet
+        The HET pool and its working rules.
+    travel
+        Shortest travel times (s) between places (:func:`shortest_travel`).
+
+    Returns
+    -------
+    float
+        A valid lower bound on the closure (s).
+    """
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     z = fleet.depot
     starts = [max(t.ready_s, travel[z, t.pickup]) for t in tasks]
@@ -427,8 +485,25 @@ def _bound(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> flo
     return float(max(one, min(starts) + w + max(0, shifts - 1) * between))
 
 
-def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, days: int | None) -> str:
-    """Why no plan can exist, from simple bounds; empty when none of them shows it."""
+def diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, days: int | None) -> str:
+    """Say why no plan can exist, from simple bounds; empty when none of them shows it.
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry.
+    fleet
+        The HET pool and its working rules.
+    travel
+        Shortest travel times (s) between places (:func:`shortest_travel`).
+    days
+        Shifts per HET, or ``None`` when the plan may use as many as it needs.
+
+    Returns
+    -------
+    str
+        The reason in words, or ``""``.
+    """
     if fleet.count <= 0:
         return f"no HETs (fleet.count = {fleet.count}) to carry {len(tasks)} vehicles"
     if fleet.capacity <= 0:
@@ -446,7 +521,7 @@ def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, day
     duty = 3600 * fleet.duty_hours
     for t in tasks:
         w = _work_s(t, fleet, travel)
-        if w > duty + _EPS:
+        if w > duty + EPS:
             return (
                 f"task {t.id} needs {w / 3600:.1f} h of HET time (park, pickup, load, carry, unload, "
                 f"park) > a shift of {fleet.duty_hours:g} h (fleet.duty_hours)"
@@ -456,7 +531,7 @@ def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, day
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     work = sum(load + unload + travel[t.pickup, t.delivery] / fleet.capacity for t in tasks)
     available = fleet.count * days * duty
-    if work > available + _EPS:
+    if work > available + EPS:
         return (
             f"{fleet.count} HETs × {days} shifts of {fleet.duty_hours:g} h = {available / 3600:.1f} h "
             f"cannot carry {len(tasks)} vehicles: they need at least {work / 3600:.1f} h of HET work; "
@@ -507,7 +582,7 @@ def _data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, seed: i
     if seed:
         perm = np.random.default_rng(seed).permutation(len(order))
         order = [order[i] for i in perm]
-    load, unload = _s(60 * fleet.load_min), _s(60 * fleet.unload_min)
+    load, unload = ceil_s(60 * fleet.load_min), ceil_s(60 * fleet.unload_min)
     loc, service, demand = [fleet.depot, fleet.depot], [0, 0], [0, 0]
     for t in order:
         loc += [t.pickup, t.delivery]
@@ -516,8 +591,8 @@ def _data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, seed: i
     used = sorted({*loc})
     ticks = np.zeros_like(travel, dtype=np.int64)
     ticks[np.ix_(used, used)] = np.ceil(travel[np.ix_(used, used)] - 1e-9).astype(np.int64)
-    ready = [max(0, _s(t.ready_s)) for t in order]
-    duty, rest = _s(3600 * fleet.duty_hours), _s(3600 * fleet.rest_hours)
+    ready = [max(0, ceil_s(t.ready_s)) for t in order]
+    duty, rest = ceil_s(3600 * fleet.duty_hours), ceil_s(3600 * fleet.rest_hours)
     return _Data(
         order, loc, service, demand, ready, ticks, fleet.depot, fleet.count, fleet.capacity, duty, rest
     )
@@ -737,11 +812,11 @@ def schedule_hets(
         Malformed inputs (matrix shape, indices, repeated ids).
     """
     t0 = time.perf_counter()
-    travel = _closed(_validate(tasks, fleet, travel_s))
+    travel = shortest_travel(validate_inputs(tasks, fleet, travel_s))
     if not tasks:
         return HetSchedule("optimal", days=fleet.days or 0, diagnosis="nothing to carry")
-    bound = _bound(tasks, fleet, travel)
-    why = _diagnose(tasks, fleet, travel, fleet.days)
+    bound = closure_bound_s(tasks, fleet, travel)
+    why = diagnose(tasks, fleet, travel, fleet.days)
     if why:
         return HetSchedule(
             "infeasible",
@@ -977,7 +1052,7 @@ def check_hets(
     them) no longer than ``duty_hours``; ``rest_hours`` at the park between two
     shifts of a HET; the reported closure and lateness.
     """
-    travel = _closed(np.asarray(travel_s, dtype=float))
+    travel = shortest_travel(np.asarray(travel_s, dtype=float))
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     by_id = {t.id: t for t in tasks}
     problems: list[str] = []
@@ -997,11 +1072,11 @@ def check_hets(
     problems += _check_hets_time(schedule, fleet, travel)
     if schedule.trips:
         closure = max(r.unloaded_s for r in schedule.trips)
-        if abs(closure - schedule.closure_s) > _EPS:
+        if abs(closure - schedule.closure_s) > EPS:
             problems.append(f"closure {schedule.closure_s:.0f} s does not match the trips ({closure:.0f} s)")
     due = {t.id: t.due_s for t in tasks}
     late = sum(max(0.0, r.unloaded_s - d) for r in schedule.trips if (d := due.get(r.task)) is not None)
-    if abs(late - schedule.lateness_s) > _EPS:
+    if abs(late - schedule.lateness_s) > EPS:
         problems.append(f"lateness {schedule.lateness_s:.0f} s does not match the trips ({late:.0f} s)")
     return problems
 
@@ -1014,15 +1089,15 @@ def _check_trip(
     problems = []
     if (r.pickup, r.delivery) != (t.pickup, t.delivery):
         problems.append(f"task {t.id}: carried {r.pickup} → {r.delivery}, not {t.pickup} → {t.delivery}")
-    if r.load_start_s < t.ready_s - _EPS:
+    if r.load_start_s < t.ready_s - EPS:
         problems.append(
             f"task {t.id}: loading at {r.load_start_s:.0f} s, before it is ready ({t.ready_s:.0f} s)"
         )
-    if r.depart_s < r.load_start_s + load - _EPS:
+    if r.depart_s < r.load_start_s + load - EPS:
         problems.append(f"task {t.id}: leaves at {r.depart_s:.0f} s before it is loaded")
-    if r.arrive_s < r.depart_s + travel[t.pickup, t.delivery] - _EPS:
+    if r.arrive_s < r.depart_s + travel[t.pickup, t.delivery] - EPS:
         problems.append(f"task {t.id}: arrives at {r.arrive_s:.0f} s, faster than the road allows")
-    if r.unloaded_s < r.arrive_s + unload - _EPS:
+    if r.unloaded_s < r.arrive_s + unload - EPS:
         problems.append(f"task {t.id}: unloaded at {r.unloaded_s:.0f} s, before unloading could end")
     if not 0 <= r.het < fleet.count or r.shift < 0:
         problems.append(f"task {t.id}: HET {r.het} shift {r.shift} is not in the fleet")
@@ -1045,7 +1120,7 @@ def _check_hets_time(schedule: HetSchedule, fleet: HetFleet, travel: np.ndarray)
             + [(r.unloaded_s - unload, r.unloaded_s, r.delivery, r.shift, r.task) for r in trips]
         )
         for a, b in itertools.pairwise(stops):
-            if b[0] < a[1] + travel[a[2], b[2]] - _EPS:
+            if b[0] < a[1] + travel[a[2], b[2]] - EPS:
                 problems.append(
                     f"HET {het}: {a[4]} at place {a[2]} until {a[1]:.0f} s, yet {b[4]} at place {b[2]} "
                     f"from {b[0]:.0f} s (two things at once)"
@@ -1064,14 +1139,14 @@ def _check_hets_time(schedule: HetSchedule, fleet: HetFleet, travel: np.ndarray)
             back = mine[-1][1] + travel[mine[-1][2], z]
             shown = reported.get((het, day))
             if shown is not None:
-                if shown.out_s > out + _EPS or shown.back_s < back - _EPS:
+                if shown.out_s > out + EPS or shown.back_s < back - EPS:
                     problems.append(
                         f"HET {het} shift {day}: reported {shown.out_s:.0f}–{shown.back_s:.0f} s "
                         f"does not cover its work ({out:.0f}–{back:.0f} s)"
                     )
                 out, back = min(out, shown.out_s), max(back, shown.back_s)
             spans[day] = (out, back)
-            if back - out > 3600 * fleet.duty_hours + _EPS:
+            if back - out > 3600 * fleet.duty_hours + EPS:
                 problems.append(
                     f"HET {het} shift {day}: {(back - out) / 3600:.2f} h park to park "
                     f"> duty {fleet.duty_hours:g} h"
@@ -1079,7 +1154,7 @@ def _check_hets_time(schedule: HetSchedule, fleet: HetFleet, travel: np.ndarray)
         days = sorted(spans)
         for d0, d1 in itertools.pairwise(days):
             rest = spans[d1][0] - spans[d0][1]
-            if rest < 3600 * fleet.rest_hours - _EPS:
+            if rest < 3600 * fleet.rest_hours - EPS:
                 problems.append(
                     f"HET {het}: {rest / 3600:.2f} h at the park between shifts {d0} and {d1} "
                     f"< rest {fleet.rest_hours:g} h"
@@ -1125,7 +1200,7 @@ def het_convoys(schedule: HetSchedule, max_vehicles: int, window_s: float) -> li
         for r in trips:
             hets = {(x.het, x.shift) for x in current}
             fits = (r.het, r.shift) in hets or len(hets) < max_vehicles
-            if current and (r.depart_s - current[0].depart_s > window_s + _EPS or not fits):
+            if current and (r.depart_s - current[0].depart_s > window_s + EPS or not fits):
                 groups.append(current)
                 current = []
             current.append(r)
