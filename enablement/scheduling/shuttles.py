@@ -17,7 +17,8 @@ from ..routing import Router
 from ..scenario.schema import Scenario
 from ..timeline import Clock
 from ..vehicles import Catalogue, Profile, Vehicle
-from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetTask, HetTrip, schedule_hets
+from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetTask, HetTrip
+from .het_routing import schedule_hets
 from .march import MarchSchedule, MarchUnit
 from .units import Carried
 

@@ -13,9 +13,9 @@ from enablement.scheduling.het import (
     HetTask,
     HetTrip,
     lower_bound_s,
-    schedule_hets,
 )
 from enablement.scheduling.het_check import check_hets
+from enablement.scheduling.het_routing import schedule_hets
 from enablement.scheduling.shuttles import het_convoys
 
 H = 3600.0
