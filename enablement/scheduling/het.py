@@ -11,6 +11,7 @@ Travel times are taken as shortest paths through the matrix
 (:func:`shortest_travel`: a HET may drive via any place).
 
 The modules that solve and judge the problem import this one, never the reverse:
+:mod:`.het_data` (the routing model's integer data and first plan),
 :mod:`.het_routing` (the OR-Tools routing model and
 :func:`~.het_routing.schedule_hets`), :mod:`.het_check` (the independent
 checker :func:`~.het_check.check_hets`) and :mod:`.shuttles` (the plan's HET

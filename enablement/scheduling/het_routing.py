@@ -4,11 +4,10 @@ Tracked vehicles do not drive long distances on roads: a pool of HETs carries
 them from where they are (port, quay) to where they must be (staging area,
 destination); the problem and its bounds are in :mod:`.het`. Data → model →
 constraints → solve → extract, each a function (the OR-Tools samples' layout).
-Times in the model are whole
-seconds since the scenario start; every travel, loading and unloading time is
-rounded up, so a plan that holds in the model holds for the real figures. Travel
-times are taken as shortest paths through the matrix (a HET may drive via any
-place), which changes nothing for the router's matrices.
+Times in the model are whole seconds since the scenario start; every travel,
+loading and unloading time is rounded up, so a plan that holds in the model holds
+for the real figures. Travel times are taken as shortest paths through the matrix
+(a HET may drive via any place), which changes nothing for the router's matrices.
 
 Model (see :func:`build_model`):
 
@@ -19,11 +18,12 @@ Model (see :func:`build_model`):
   one shift, start of the next) are invisible to the routing library's
   local-search filters, which then misjudge every move (tried: the search made
   plans worse), so the windows are fixed before the search, from a first plan.
-- **First plan** (:func:`_greedy`): list scheduling, tasks by ready time, each to
-  the HET that unloads it first, a new shift after the rest when the duty time
-  runs out. It sets the windows (a used shift's start to end, widened half-way
-  into the spare time on either side; then shifts at the regular ``duty + rest``
-  cycle, :data:`SPARE_SHIFTS` more than it used) and is where the search starts.
+- **First plan** (:func:`.het_data.first_plan`): list scheduling, tasks by ready
+  time, each to the HET that unloads it first, a new shift after the rest when the
+  duty time runs out. It sets the windows (a used shift's start to end, widened
+  half-way into the spare time on either side; then shifts at the regular
+  ``duty + rest`` cycle, :data:`SPARE_SHIFTS` more than it used) and is where the
+  search starts.
 - **Carriage.** Every task is a pickup-and-delivery pair on one shift, pickup first;
   a capacity dimension keeps at most ``fleet.capacity`` vehicles on board, so a shift
   makes several trips in turn (and, at capacity > 1, may carry several at once).
@@ -38,8 +38,8 @@ Model (see :func:`build_model`):
   closure, which is reported as the last unloading). Then each second of a shift
   (HET on duty, park to park) and each second of driving (the arc cost) cost 1.
 - **Times.** The search decides the routes; the times reported are the earliest
-  each route allows in its window (:func:`_timed`), since the library's own
-  cumul values need not be the earliest.
+  each route allows in its window (:func:`.het_data.earliest_times`), since the
+  library's own cumul values need not be the earliest.
 
 Determinism: a wall-clock limit would stop the search wherever the machine happens
 to be. The default search is a descent to a local optimum (:data:`METAHEURISTIC`),
@@ -56,7 +56,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,12 +66,12 @@ from .het import (
     HetShift,
     HetTask,
     HetTrip,
-    ceil_s,
     closure_bound_s,
     diagnose,
     shortest_travel,
     validate_inputs,
 )
+from .het_data import HetData, earliest_times, first_plan, model_data, shift_windows
 
 __all__ = [
     "CLOSURE_WEIGHT",
@@ -116,141 +115,11 @@ six times as long to the same local optimum (150 tasks × 12 HETs: 34 s against 
 # --------------------------------------------------------------------------- model
 
 
-@dataclass
-class _Data:
-    """The model's integer data (s): node 0 is the park, node 1 the anchor, then pickup, delivery per task."""
-
-    tasks: list[HetTask]
-    loc: list[int]
-    service: list[int]
-    demand: list[int]
-    ready: list[int]
-    travel: np.ndarray
-    park: int
-    hets: int
-    capacity: int
-    duty: int
-    rest: int
-    days: int = 1
-    windows: list[list[tuple[int, int]]] = field(default_factory=list)
-
-    @property
-    def shifts(self) -> int:
-        return self.hets * self.days
-
-    @property
-    def horizon(self) -> int:
-        return max(w[-1][1] for w in self.windows)
-
-    def vehicle(self, het: int, shift: int) -> int:
-        return het * self.days + shift
-
-    def window(self, het: int, shift: int) -> tuple[int, int]:
-        """When shift ``shift`` of HET ``het`` may be away from the park."""
-        return self.windows[het][shift]
-
-
-def _data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, seed: int) -> _Data:
-    order = list(tasks)
-    if seed:
-        perm = np.random.default_rng(seed).permutation(len(order))
-        order = [order[i] for i in perm]
-    load, unload = ceil_s(60 * fleet.load_min), ceil_s(60 * fleet.unload_min)
-    loc, service, demand = [fleet.depot, fleet.depot], [0, 0], [0, 0]
-    for t in order:
-        loc += [t.pickup, t.delivery]
-        service += [load, unload]
-        demand += [1, -1]
-    used = sorted({*loc})
-    ticks = np.zeros_like(travel, dtype=np.int64)
-    ticks[np.ix_(used, used)] = np.ceil(travel[np.ix_(used, used)] - 1e-9).astype(np.int64)
-    ready = [max(0, ceil_s(t.ready_s)) for t in order]
-    duty, rest = ceil_s(3600 * fleet.duty_hours), ceil_s(3600 * fleet.rest_hours)
-    return _Data(
-        order, loc, service, demand, ready, ticks, fleet.depot, fleet.count, fleet.capacity, duty, rest
-    )
-
-
-def _greedy(data: _Data, days: int | None) -> list[list[list[int]]] | None:
-    """Make a first plan by list scheduling: tasks by ready time, each to the HET that unloads it first.
-
-    One vehicle per trip. A HET goes on with its shift while the work and the drive
-    back to the park fit in the duty time; otherwise it drives back, rests and
-    starts a new shift when the next task needs it.
-
-    Returns
-    -------
-    list or None
-        Per HET, its shifts, each the nodes visited in order (pickup ``2 + 2k`` and
-        delivery ``3 + 2k`` of task ``k``); ``None`` when a task fits no shift (or
-        none within ``days``).
-    """
-    z, tt = data.park, data.travel
-    plans: list[list[list[int]]] = [[] for _ in range(data.hets)]
-    state = [(z, 0, 0, -1)] * data.hets  # per HET: where, free from, shift out, shift
-    order = sorted(range(len(data.tasks)), key=lambda k: (data.ready[k], k))
-    for k in order:
-        p, d = data.loc[2 + 2 * k], data.loc[3 + 2 * k]
-        carry = data.service[2 + 2 * k] + int(tt[p, d]) + data.service[3 + 2 * k]
-        best: tuple[int, int, int, int] | None = None  # earliest done, then HET, shift out, shift
-        for het, (place, free, out, shift) in enumerate(state):
-            if shift >= 0:  # on with the shift
-                start = max(free + int(tt[place, p]), data.ready[k])
-                if start + carry + int(tt[d, z]) - out <= data.duty:
-                    cand = (start + carry, het, out, shift)
-                    best = cand if best is None or cand < best else best
-            if days is None or shift + 1 < days:  # a new shift, after the rest
-                earliest = free + int(tt[place, z]) + data.rest if shift >= 0 else 0
-                new = max(earliest, data.ready[k] - int(tt[z, p]))
-                start = max(new + int(tt[z, p]), data.ready[k])
-                if start + carry + int(tt[d, z]) - new <= data.duty:
-                    cand = (start + carry, het, new, shift + 1)
-                    best = cand if best is None or cand < best else best
-        if best is None:
-            return None
-        done, het, out, shift = best
-        if shift == len(plans[het]):
-            plans[het].append([])
-        plans[het][shift] += [2 + 2 * k, 3 + 2 * k]
-        state[het] = (d, done, out, shift)
-    return plans
-
-
-def _windows(data: _Data, plans: list[list[list[int]]] | None, days: int) -> list[list[tuple[int, int]]]:
-    """Shift windows of each HET from a first plan; consecutive windows are ``rest`` apart.
-
-    A used shift's window reaches from its start to its end, widened into the
-    spare time between shifts (split half and half); shifts the plan does not use
-    follow at the regular cycle of ``duty + rest``.
-    """
-    times: list[list[tuple[int, int]]] = []
-    for het in range(data.hets):
-        mine, earliest = [], 0
-        for nodes in plans[het] if plans else []:
-            out, back, _ = _timed(data, nodes, earliest)
-            mine.append((out, back))
-            earliest = back + data.rest
-        times.append(mine)
-    windows = []
-    for mine in times:
-        row, a = [], 0
-        for d in range(days):
-            if d < len(mine):
-                spare = mine[d + 1][0] - mine[d][1] - data.rest if d + 1 < len(mine) else 0
-                b = mine[d][1] + spare // 2 if d + 1 < len(mine) else max(mine[d][1], a + data.duty)
-            else:
-                b = a + data.duty
-            row.append((a, b))
-            a = b + data.rest
-        windows.append(row)
-    return windows
-
-
-def build_model(data: _Data) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel]:
+def build_model(data: HetData) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel]:
     """Build the routing model of the HET shuttles.
 
     Vehicle ``het · days + shift`` is one shift of one HET: it lasts at most
-    ``duty`` and stays within its window (:func:`_windows`); the windows of a HET
+    ``duty`` and stays within its window (:func:`.het_data.shift_windows`); the windows of a HET
     are ``rest`` apart. The last vehicle is the anchor that pins the global span to
     the scenario start.
 
@@ -283,7 +152,7 @@ def build_model(data: _Data) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.Rou
 
 
 def _constraints(
-    data: _Data,
+    data: HetData,
     manager: pywrapcp.RoutingIndexManager,
     routing: pywrapcp.RoutingModel,
     clock: pywrapcp.RoutingDimension,
@@ -313,7 +182,7 @@ def _constraints(
 
 
 def _routes(
-    data: _Data, plans: list[list[list[int]]], manager: pywrapcp.RoutingIndexManager
+    data: HetData, plans: list[list[list[int]]], manager: pywrapcp.RoutingIndexManager
 ) -> list[list[int]]:
     """Return a plan as routes of the model (variable indices), anchor route last."""
     routes: list[list[int]] = [[] for _ in range(data.shifts + 1)]
@@ -398,8 +267,8 @@ def schedule_hets(
             solve_seconds=time.perf_counter() - t0,
             diagnosis=why,
         )
-    data = _data(tasks, fleet, travel, seed)
-    plans = _greedy(data, fleet.days)
+    data = model_data(tasks, fleet, travel, seed)
+    plans = first_plan(data, fleet.days)
     if plans is None and fleet.days is None:
         why = "no task fits a shift once its times are rounded up to whole seconds"
         return HetSchedule("infeasible", bound_s=bound, solve_seconds=time.perf_counter() - t0, diagnosis=why)
@@ -408,7 +277,7 @@ def schedule_hets(
     else:
         assert plans is not None  # without a first plan and a day limit the call returned above
         data.days = max(len(p) for p in plans) + SPARE_SHIFTS
-    data.windows = _windows(data, plans, data.days)
+    data.windows = shift_windows(data, plans, data.days)
     solution = None
     for strategy in dict.fromkeys((FIRST_SOLUTION, FALLBACK_FIRST_SOLUTION)):
         manager, routing = build_model(data)
@@ -450,7 +319,7 @@ def schedule_hets(
 
 
 def _plans(
-    data: _Data,
+    data: HetData,
     manager: pywrapcp.RoutingIndexManager,
     routing: pywrapcp.RoutingModel,
     solution: pywrapcp.Assignment,
@@ -470,49 +339,14 @@ def _plans(
     return plans
 
 
-def _timed(data: _Data, nodes: list[int], earliest: int) -> tuple[int, int, list[int]]:
-    """Earliest times of one shift's visits: leave the park, come back, and each visit's start.
-
-    With ``D_i`` the time from leaving the park to visit ``i`` without waiting, and
-    ``A_i = max_{j ≤ i} (ready_j - D_j)``, leaving at ``out`` starts visit ``i`` at
-    ``D_i + max(out, A_i)``; the HET leaves the park no earlier than ``A_1`` (it
-    would only wait) and, when waiting for ready vehicles would stretch the shift
-    beyond the duty time, late enough to fit it. A routing solution's own times may
-    differ (its finalizer need not set them earliest); the routes are kept, and
-    these times replace them.
-    """
-    z, tt = data.park, data.travel
-    places = [data.loc[n] for n in nodes]
-    ready = [data.ready[(n - 2) // 2] if n % 2 == 0 else -(10**18) for n in nodes]
-    reach, lag, at = [], -(10**18), z
-    clock = 0
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        clock += int(tt[at, place])
-        reach.append(clock)
-        lag = max(lag, r - clock)
-        clock += data.service[n]
-        at = place
-    whole = clock + int(tt[at, z])
-    out = max(earliest, ready[0] - reach[0])
-    if max(out, lag) - out > data.duty - whole:
-        out = lag - (data.duty - whole)
-    starts, t, at = [], out, z
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        t = max(t + int(tt[at, place]), r)
-        starts.append(t)
-        t += data.service[n]
-        at = place
-    return out, t + int(tt[at, z]), starts
-
-
-def _extract(data: _Data, plans: list[list[list[int]]]) -> tuple[list[HetTrip], list[HetShift]]:
+def _extract(data: HetData, plans: list[list[list[int]]]) -> tuple[list[HetTrip], list[HetShift]]:
     """Trips and shifts of the routes, each visit as early as its shift window allows."""
     trips, shifts = [], []
     for het, routes in enumerate(plans):
         for day, nodes in enumerate(routes):
             if not nodes:
                 continue
-            out, back, starts = _timed(data, nodes, data.window(het, day)[0])
+            out, back, starts = earliest_times(data, nodes, data.window(het, day)[0])
             trips += _trips(data, het, day, out, list(zip(nodes, starts, strict=True)))
             done = tuple(data.tasks[(node - 2) // 2].id for node in nodes if node % 2 == 0)
             shifts.append(HetShift(het, day, float(out), float(back), done))
@@ -520,7 +354,7 @@ def _extract(data: _Data, plans: list[list[list[int]]]) -> tuple[list[HetTrip], 
     return trips, shifts
 
 
-def _trips(data: _Data, het: int, day: int, out: int, stops: list[tuple[int, int]]) -> list[HetTrip]:
+def _trips(data: HetData, het: int, day: int, out: int, stops: list[tuple[int, int]]) -> list[HetTrip]:
     """Return the trips of one shift; ``stops`` are its visits in order, with their start times."""
     places = [data.loc[node] for node, _ in stops]
     ends = [c + data.service[node] for node, c in stops]
