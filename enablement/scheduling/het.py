@@ -1,116 +1,51 @@
-"""Heavy equipment transporter (HET) shuttles on OR-Tools routing: pickup and delivery with time windows.
+"""Heavy equipment transporter (HET) shuttles: the problem, its input checks, bounds and diagnosis.
 
 Tracked vehicles do not drive long distances on roads: a pool of HETs carries
 them from where they are (port, quay) to where they must be (staging area,
-destination). Data → model → constraints → solve → extract, each a function
-(the OR-Tools samples' layout, as in :mod:`.vrptw`). Times in the model are whole
-seconds since the scenario start; every travel, loading and unloading time is
-rounded up, so a plan that holds in the model holds for the real figures. Travel
-times are taken as shortest paths through the matrix (a HET may drive via any
-place), which changes nothing for the router's matrices.
+destination), pickup and delivery with time windows. This module holds the
+problem (:class:`HetTask`, :class:`HetFleet`), the shapes of its plans
+(:class:`HetTrip`, :class:`HetShift`, :class:`HetConvoy`, :class:`HetSchedule`),
+the checks of the inputs, a lower bound on the closure (:func:`lower_bound_s`)
+and the diagnosis of a fleet that cannot carry the tasks (:func:`diagnose`).
+Travel times are taken as shortest paths through the matrix
+(:func:`shortest_travel`: a HET may drive via any place).
 
-Model (see :func:`build_model`):
-
-- **Shifts.** One routing vehicle per shift of a HET: HET ``k``, shift ``d`` leaves
-  the park and comes back to it within at most ``duty_hours``, inside the shift's
-  window; the windows of one HET are ``rest_hours`` apart, so a HET always rests
-  at the park between shifts. Constraints that tie two routes together (end of
-  one shift, start of the next) are invisible to the routing library's
-  local-search filters, which then misjudge every move (tried: the search made
-  plans worse), so the windows are fixed before the search, from a first plan.
-- **First plan** (:func:`_greedy`): list scheduling, tasks by ready time, each to
-  the HET that unloads it first, a new shift after the rest when the duty time
-  runs out. It sets the windows (a used shift's start to end, widened half-way
-  into the spare time on either side; then shifts at the regular ``duty + rest``
-  cycle, :data:`SPARE_SHIFTS` more than it used) and is where the search starts.
-- **Carriage.** Every task is a pickup-and-delivery pair on one shift, pickup first;
-  a capacity dimension keeps at most ``fleet.capacity`` vehicles on board, so a shift
-  makes several trips in turn (and, at capacity > 1, may carry several at once).
-  The time dimension adds loading time at the pickup and unloading time at the
-  delivery; a HET may wait. Loading starts no earlier than the task's ``ready_s``.
-  Every task is mandatory: a plan carries them all or there is none.
-- **Due times** (RDD) are soft: each second a vehicle is unloaded after its
-  ``due_s`` costs :data:`LATE_WEIGHT`.
-- **Objective**: closure first, then HET-hours. The fleet's global span on the time
-  dimension costs :data:`CLOSURE_WEIGHT` a second; an anchor route pinned at the
-  scenario start makes that span the time of the last return to the park (a proxy of
-  closure, which is reported as the last unloading). Then each second of a shift
-  (HET on duty, park to park) and each second of driving (the arc cost) cost 1.
-- **Times.** The search decides the routes; the times reported are the earliest
-  each route allows in its window (:func:`_timed`), since the library's own
-  cumul values need not be the earliest.
-
-Determinism: a wall-clock limit would stop the search wherever the machine happens
-to be. The default search is a descent to a local optimum (:data:`METAHEURISTIC`),
-which ends by itself, capped by a count, ``solution_limit`` (solutions the search
-accepts); the time limit is only a safety net, and a search it stops is reported
-``timed out`` (its plan is then the best found, which may vary from run to run).
-With ``metaheuristic="GUIDED_LOCAL_SEARCH"`` the count is what stops the search.
-OR-Tools routing takes no seed; ``seed`` permutes the order of the tasks in the
-model (``seed=0`` keeps the given order), another, equally reproducible, path.
+The modules that solve and judge the problem import this one, never the reverse:
+:mod:`.het_data` (the routing model's integer data and first plan),
+:mod:`.het_routing` (the OR-Tools routing model and
+:func:`~.het_routing.schedule_hets`), :mod:`.het_check` (the independent
+checker :func:`~.het_check.check_hets`) and :mod:`.shuttles` (the plan's HET
+step; :func:`~.shuttles.het_convoys` groups the trips into road columns).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import InfeasibleError, ScenarioError
-from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 
 __all__ = [
-    "CLOSURE_WEIGHT",
-    "FIRST_SOLUTION",
-    "LATE_WEIGHT",
-    "METAHEURISTIC",
-    "SOLUTION_LIMIT",
-    "SPARE_SHIFTS",
+    "EPS",
     "HetConvoy",
     "HetFleet",
     "HetSchedule",
     "HetShift",
     "HetTask",
     "HetTrip",
-    "build_model",
-    "check_hets",
-    "het_convoys",
+    "ceil_s",
+    "closure_bound_s",
+    "diagnose",
     "lower_bound_s",
-    "schedule_hets",
+    "shortest_travel",
+    "validate_inputs",
 ]
 
-FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
-"""First-solution strategy when no first plan is at hand (``fleet.days`` too few for it):
-insertion of whole pickup-and-delivery pairs."""
-FALLBACK_FIRST_SOLUTION = "LOCAL_CHEAPEST_INSERTION"
-"""Tried when the first strategy finds no solution."""
-METAHEURISTIC = "GREEDY_DESCENT"
-"""Local search: descend to a local optimum. Guided local search found nothing better
-on 40 tasks × 6 HETs (119.2 h closure either way) in 36 s for 200 solutions, against
-1 s for the descent."""
-SOLUTION_LIMIT = 1000
-"""Solutions the search may accept before it stops: the deterministic limit."""
-SPARE_SHIFTS = 1
-"""Shifts per HET in the model beyond those of the first plan, room for the search."""
-CLOSURE_WEIGHT = 100
-"""Cost of one second of the fleet's global span (last return to the park)."""
-LATE_WEIGHT = 100
-"""Cost of one second of one vehicle unloaded after its due time."""
-_SLOW_OPERATORS = (
-    "use_global_cheapest_insertion_path_lns",
-    "use_local_cheapest_insertion_path_lns",
-    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
-    "use_global_cheapest_insertion_visit_types_lns",
-    "use_local_cheapest_insertion_visit_types_lns",
-)
-"""Insertion-based LNS operators, switched off: they re-insert over every shift and took
-six times as long to the same local optimum (150 tasks × 12 HETs: 34 s against 5.6 s)."""
-_EPS = 1e-6
+EPS = 1e-6
+"""Tolerance (s) of the comparisons between times of a plan and the rules it must keep."""
 
 
 # --------------------------------------------------------------------------- data
@@ -172,7 +107,7 @@ class HetFleet:
         Shortest time at the park between two shifts of one HET (illustrative).
     days
         Shifts per HET (the horizon); ``None``: as many as the first plan (list
-        scheduling) needs, plus :data:`SPARE_SHIFTS` for the search.
+        scheduling) needs, plus :data:`.het_routing.SPARE_SHIFTS` for the search.
     """
 
     count: int
@@ -262,7 +197,7 @@ class HetConvoy:
 
 @dataclass
 class HetSchedule:
-    """Result of :func:`schedule_hets`.
+    """Result of :func:`.het_routing.schedule_hets`.
 
     Attributes
     ----------
@@ -318,8 +253,22 @@ class HetSchedule:
         return self
 
 
-def _validate(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -> np.ndarray:
+def validate_inputs(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -> np.ndarray:
     """Return the travel matrix as floats, after checking the inputs (all problems at once).
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry.
+    fleet
+        The HET pool and its working rules.
+    travel_s
+        Square matrix of HET travel times (s) between places.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``travel_s`` as a float array.
 
     Raises
     ------
@@ -358,11 +307,21 @@ def _validate(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray) -
     return t
 
 
-def _closed(travel: np.ndarray) -> np.ndarray:
-    """Shortest travel times through the matrix (a HET may drive via any place).
+def shortest_travel(travel: np.ndarray) -> np.ndarray:
+    """Return the shortest travel times through the matrix (a HET may drive via any place).
 
     A no-op for matrices of shortest paths (the router's); it makes hand-made
     matrices obey the triangle inequality that the bounds and the checker assume.
+
+    Parameters
+    ----------
+    travel
+        Square matrix of travel times (s); ``inf`` or ``nan`` where there is no road.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new matrix: shortest paths, ``inf`` where no path joins two places, ``0`` on the diagonal.
     """
     d = np.where(np.isnan(travel), np.inf, travel).copy()
     np.fill_diagonal(d, 0.0)
@@ -371,8 +330,19 @@ def _closed(travel: np.ndarray) -> np.ndarray:
     return d
 
 
-def _s(x: float) -> int:
-    """Whole seconds, rounded up (the model never underestimates a time)."""
+def ceil_s(x: float) -> int:
+    """Return whole seconds, rounded up (the model never underestimates a time).
+
+    Parameters
+    ----------
+    x
+        A time in seconds.
+
+    Returns
+    -------
+    int
+        The smallest whole second not below ``x`` (up to a rounding tolerance of 1e-9 s).
+    """
     return math.ceil(x - 1e-9)
 
 
@@ -399,10 +369,26 @@ def lower_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarra
       them it drives back, rests and drives out. So the closure is at least
       ``t0 + w + (s - 1) · (rest + back + out - repositioning drive)``.
     """
-    return _bound(tasks, fleet, _closed(np.asarray(travel_s, dtype=float))) if tasks else 0.0
+    return closure_bound_s(tasks, fleet, shortest_travel(np.asarray(travel_s, dtype=float))) if tasks else 0.0
 
 
-def _bound(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> float:
+def closure_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> float:
+    """Return the lower bound of :func:`lower_bound_s` on a matrix of shortest travel times.
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry (at least one).
+    fleet
+        The HET pool and its working rules.
+    travel
+        Shortest travel times (s) between places (:func:`shortest_travel`).
+
+    Returns
+    -------
+    float
+        A valid lower bound on the closure (s).
+    """
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     z = fleet.depot
     starts = [max(t.ready_s, travel[z, t.pickup]) for t in tasks]
@@ -427,8 +413,25 @@ def _bound(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray) -> flo
     return float(max(one, min(starts) + w + max(0, shifts - 1) * between))
 
 
-def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, days: int | None) -> str:
-    """Why no plan can exist, from simple bounds; empty when none of them shows it."""
+def diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, days: int | None) -> str:
+    """Say why no plan can exist, from simple bounds; empty when none of them shows it.
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry.
+    fleet
+        The HET pool and its working rules.
+    travel
+        Shortest travel times (s) between places (:func:`shortest_travel`).
+    days
+        Shifts per HET, or ``None`` when the plan may use as many as it needs.
+
+    Returns
+    -------
+    str
+        The reason in words, or ``""``.
+    """
     if fleet.count <= 0:
         return f"no HETs (fleet.count = {fleet.count}) to carry {len(tasks)} vehicles"
     if fleet.capacity <= 0:
@@ -446,7 +449,7 @@ def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, day
     duty = 3600 * fleet.duty_hours
     for t in tasks:
         w = _work_s(t, fleet, travel)
-        if w > duty + _EPS:
+        if w > duty + EPS:
             return (
                 f"task {t.id} needs {w / 3600:.1f} h of HET time (park, pickup, load, carry, unload, "
                 f"park) > a shift of {fleet.duty_hours:g} h (fleet.duty_hours)"
@@ -456,691 +459,10 @@ def _diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, day
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     work = sum(load + unload + travel[t.pickup, t.delivery] / fleet.capacity for t in tasks)
     available = fleet.count * days * duty
-    if work > available + _EPS:
+    if work > available + EPS:
         return (
             f"{fleet.count} HETs × {days} shifts of {fleet.duty_hours:g} h = {available / 3600:.1f} h "
             f"cannot carry {len(tasks)} vehicles: they need at least {work / 3600:.1f} h of HET work; "
             "add HETs or shifts (fleet.days)"
         )
     return ""
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass
-class _Data:
-    """The model's integer data (s): node 0 is the park, node 1 the anchor, then pickup, delivery per task."""
-
-    tasks: list[HetTask]
-    loc: list[int]
-    service: list[int]
-    demand: list[int]
-    ready: list[int]
-    travel: np.ndarray
-    park: int
-    hets: int
-    capacity: int
-    duty: int
-    rest: int
-    days: int = 1
-    windows: list[list[tuple[int, int]]] = field(default_factory=list)
-
-    @property
-    def shifts(self) -> int:
-        return self.hets * self.days
-
-    @property
-    def horizon(self) -> int:
-        return max(w[-1][1] for w in self.windows)
-
-    def vehicle(self, het: int, shift: int) -> int:
-        return het * self.days + shift
-
-    def window(self, het: int, shift: int) -> tuple[int, int]:
-        """When shift ``shift`` of HET ``het`` may be away from the park."""
-        return self.windows[het][shift]
-
-
-def _data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, seed: int) -> _Data:
-    order = list(tasks)
-    if seed:
-        perm = np.random.default_rng(seed).permutation(len(order))
-        order = [order[i] for i in perm]
-    load, unload = _s(60 * fleet.load_min), _s(60 * fleet.unload_min)
-    loc, service, demand = [fleet.depot, fleet.depot], [0, 0], [0, 0]
-    for t in order:
-        loc += [t.pickup, t.delivery]
-        service += [load, unload]
-        demand += [1, -1]
-    used = sorted({*loc})
-    ticks = np.zeros_like(travel, dtype=np.int64)
-    ticks[np.ix_(used, used)] = np.ceil(travel[np.ix_(used, used)] - 1e-9).astype(np.int64)
-    ready = [max(0, _s(t.ready_s)) for t in order]
-    duty, rest = _s(3600 * fleet.duty_hours), _s(3600 * fleet.rest_hours)
-    return _Data(
-        order, loc, service, demand, ready, ticks, fleet.depot, fleet.count, fleet.capacity, duty, rest
-    )
-
-
-def _greedy(data: _Data, days: int | None) -> list[list[list[int]]] | None:
-    """Make a first plan by list scheduling: tasks by ready time, each to the HET that unloads it first.
-
-    One vehicle per trip. A HET goes on with its shift while the work and the drive
-    back to the park fit in the duty time; otherwise it drives back, rests and
-    starts a new shift when the next task needs it.
-
-    Returns
-    -------
-    list or None
-        Per HET, its shifts, each the nodes visited in order (pickup ``2 + 2k`` and
-        delivery ``3 + 2k`` of task ``k``); ``None`` when a task fits no shift (or
-        none within ``days``).
-    """
-    z, tt = data.park, data.travel
-    plans: list[list[list[int]]] = [[] for _ in range(data.hets)]
-    state = [(z, 0, 0, -1)] * data.hets  # per HET: where, free from, shift out, shift
-    order = sorted(range(len(data.tasks)), key=lambda k: (data.ready[k], k))
-    for k in order:
-        p, d = data.loc[2 + 2 * k], data.loc[3 + 2 * k]
-        carry = data.service[2 + 2 * k] + int(tt[p, d]) + data.service[3 + 2 * k]
-        best: tuple[int, int, int, int] | None = None  # earliest done, then HET, shift out, shift
-        for het, (place, free, out, shift) in enumerate(state):
-            if shift >= 0:  # on with the shift
-                start = max(free + int(tt[place, p]), data.ready[k])
-                if start + carry + int(tt[d, z]) - out <= data.duty:
-                    cand = (start + carry, het, out, shift)
-                    best = cand if best is None or cand < best else best
-            if days is None or shift + 1 < days:  # a new shift, after the rest
-                earliest = free + int(tt[place, z]) + data.rest if shift >= 0 else 0
-                new = max(earliest, data.ready[k] - int(tt[z, p]))
-                start = max(new + int(tt[z, p]), data.ready[k])
-                if start + carry + int(tt[d, z]) - new <= data.duty:
-                    cand = (start + carry, het, new, shift + 1)
-                    best = cand if best is None or cand < best else best
-        if best is None:
-            return None
-        done, het, out, shift = best
-        if shift == len(plans[het]):
-            plans[het].append([])
-        plans[het][shift] += [2 + 2 * k, 3 + 2 * k]
-        state[het] = (d, done, out, shift)
-    return plans
-
-
-def _windows(data: _Data, plans: list[list[list[int]]] | None, days: int) -> list[list[tuple[int, int]]]:
-    """Shift windows of each HET from a first plan; consecutive windows are ``rest`` apart.
-
-    A used shift's window reaches from its start to its end, widened into the
-    spare time between shifts (split half and half); shifts the plan does not use
-    follow at the regular cycle of ``duty + rest``.
-    """
-    times: list[list[tuple[int, int]]] = []
-    for het in range(data.hets):
-        mine, earliest = [], 0
-        for nodes in plans[het] if plans else []:
-            out, back, _ = _timed(data, nodes, earliest)
-            mine.append((out, back))
-            earliest = back + data.rest
-        times.append(mine)
-    windows = []
-    for mine in times:
-        row, a = [], 0
-        for d in range(days):
-            if d < len(mine):
-                spare = mine[d + 1][0] - mine[d][1] - data.rest if d + 1 < len(mine) else 0
-                b = mine[d][1] + spare // 2 if d + 1 < len(mine) else max(mine[d][1], a + data.duty)
-            else:
-                b = a + data.duty
-            row.append((a, b))
-            a = b + data.rest
-        windows.append(row)
-    return windows
-
-
-def build_model(data: _Data) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel]:
-    """Build the routing model of the HET shuttles.
-
-    Vehicle ``het · days + shift`` is one shift of one HET: it lasts at most
-    ``duty`` and stays within its window (:func:`_windows`); the windows of a HET
-    are ``rest`` apart. The last vehicle is the anchor that pins the global span to
-    the scenario start.
-
-    Returns
-    -------
-    manager, routing
-        The index manager and the model with every constraint.
-    """
-    n = len(data.loc)
-    anchor = data.shifts
-    manager = pywrapcp.RoutingIndexManager(n, data.shifts + 1, 0)
-    routing = pywrapcp.RoutingModel(manager)
-    # node-indexed matrices stay on the C++ side: Python callbacks made the search twice as slow
-    at = np.asarray(data.loc)
-    arcs = data.travel[np.ix_(at, at)]
-    steps = arcs + np.asarray(data.service, dtype=np.int64)[:, None]
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(arcs.tolist()))
-    h = data.horizon
-    routing.AddDimension(routing.RegisterTransitMatrix(steps.tolist()), h, h, False, "time")
-    clock = routing.GetDimensionOrDie("time")
-    routing.AddDimensionWithVehicleCapacity(
-        routing.RegisterUnaryTransitVector(data.demand), 0, [data.capacity] * (data.shifts + 1), True, "load"
-    )
-    _constraints(data, manager, routing, clock)
-    clock.SetGlobalSpanCostCoefficient(CLOSURE_WEIGHT)
-    for v in range(data.shifts):
-        clock.SetSpanCostCoefficientForVehicle(1, v)
-    clock.CumulVar(routing.Start(anchor)).SetValue(0)
-    return manager, routing
-
-
-def _constraints(
-    data: _Data,
-    manager: pywrapcp.RoutingIndexManager,
-    routing: pywrapcp.RoutingModel,
-    clock: pywrapcp.RoutingDimension,
-) -> None:
-    """Pairs, ready times, due times and shift windows."""
-    solver = routing.solver()
-    anchor = data.shifts
-    routing.VehicleVar(manager.NodeToIndex(1)).SetValues([-1, anchor])  # the anchor visits it, alone
-    for k, task in enumerate(data.tasks):
-        p, d = manager.NodeToIndex(2 + 2 * k), manager.NodeToIndex(3 + 2 * k)
-        routing.AddPickupAndDelivery(p, d)
-        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
-        solver.Add(clock.CumulVar(p) <= clock.CumulVar(d))
-        routing.VehicleVar(p).RemoveValue(anchor)
-        routing.VehicleVar(d).RemoveValue(anchor)
-        clock.CumulVar(p).SetMin(data.ready[k])
-        if task.due_s is not None:
-            unload = data.service[3 + 2 * k]
-            clock.SetCumulVarSoftUpperBound(d, max(0, math.floor(task.due_s + 1e-9) - unload), LATE_WEIGHT)
-    for het in range(data.hets):
-        for day in range(data.days):
-            v = data.vehicle(het, day)
-            w0, w1 = data.window(het, day)
-            clock.CumulVar(routing.Start(v)).SetRange(w0, w1)
-            clock.CumulVar(routing.End(v)).SetRange(w0, w1)
-            clock.SetSpanUpperBoundForVehicle(data.duty, v)
-
-
-def _routes(
-    data: _Data, plans: list[list[list[int]]], manager: pywrapcp.RoutingIndexManager
-) -> list[list[int]]:
-    """Return a plan as routes of the model (variable indices), anchor route last."""
-    routes: list[list[int]] = [[] for _ in range(data.shifts + 1)]
-    for het, shifts in enumerate(plans):
-        for day, nodes in enumerate(shifts):
-            routes[data.vehicle(het, day)] = [manager.NodeToIndex(node) for node in nodes]
-    routes[data.shifts] = [manager.NodeToIndex(1)]
-    return routes
-
-
-# --------------------------------------------------------------------------- solve
-
-
-def _parameters(
-    strategy: str, metaheuristic: str, time_limit_s: float, solution_limit: int, seed: int
-) -> object:
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
-    for name in _SLOW_OPERATORS:
-        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
-    params.solution_limit = max(1, int(solution_limit))
-    ms = max(1, int(time_limit_s * 1000))
-    params.time_limit.FromMilliseconds(ms)
-    params.lns_time_limit.FromMilliseconds(ms)  # its 0.1 s default is a clock too
-    params.sat_parameters.random_seed = int(seed)
-    return params
-
-
-def schedule_hets(
-    tasks: Sequence[HetTask],
-    fleet: HetFleet,
-    travel_s: np.ndarray,
-    *,
-    time_limit_s: float = 10.0,
-    seed: int = 0,
-    solution_limit: int = SOLUTION_LIMIT,
-    metaheuristic: str = METAHEURISTIC,
-) -> HetSchedule:
-    """Plan HET shuttles that carry every task.
-
-    Parameters
-    ----------
-    tasks
-        The vehicles to carry.
-    fleet
-        The HET pool and its working rules.
-    travel_s
-        Square matrix of HET travel times (s) between places; empty runs use it too.
-        ``inf`` where there is no road.
-    time_limit_s
-        Safety net on the search's wall time; the search normally stops on
-        ``solution_limit`` first, which keeps it deterministic.
-    seed
-        Permutes the task order in the model (``0``: as given).
-    solution_limit
-        Solutions the local search may accept before it stops.
-    metaheuristic
-        A name in ``routing_enums_pb2.LocalSearchMetaheuristic``.
-
-    Returns
-    -------
-    HetSchedule
-        The plan, or status ``infeasible`` with a diagnosis (no exception).
-
-    Raises
-    ------
-    ScenarioError
-        Malformed inputs (matrix shape, indices, repeated ids).
-    """
-    t0 = time.perf_counter()
-    travel = _closed(_validate(tasks, fleet, travel_s))
-    if not tasks:
-        return HetSchedule("optimal", days=fleet.days or 0, diagnosis="nothing to carry")
-    bound = _bound(tasks, fleet, travel)
-    why = _diagnose(tasks, fleet, travel, fleet.days)
-    if why:
-        return HetSchedule(
-            "infeasible",
-            bound_s=bound,
-            days=fleet.days or 0,
-            solve_seconds=time.perf_counter() - t0,
-            diagnosis=why,
-        )
-    data = _data(tasks, fleet, travel, seed)
-    plans = _greedy(data, fleet.days)
-    if plans is None and fleet.days is None:
-        why = "no task fits a shift once its times are rounded up to whole seconds"
-        return HetSchedule("infeasible", bound_s=bound, solve_seconds=time.perf_counter() - t0, diagnosis=why)
-    if fleet.days:
-        data.days = fleet.days
-    else:
-        assert plans is not None  # without a first plan and a day limit the call returned above
-        data.days = max(len(p) for p in plans) + SPARE_SHIFTS
-    data.windows = _windows(data, plans, data.days)
-    solution = None
-    for strategy in dict.fromkeys((FIRST_SOLUTION, FALLBACK_FIRST_SOLUTION)):
-        manager, routing = build_model(data)
-        left = max(0.5, time_limit_s - (time.perf_counter() - t0))
-        params = _parameters(strategy, metaheuristic, left, solution_limit, seed)
-        start = None
-        if plans is not None:  # the search starts from the greedy plan
-            routing.CloseModelWithParameters(params)
-            start = routing.ReadAssignmentFromRoutes(_routes(data, plans, manager), True)
-        if start is not None:
-            solution = routing.SolveFromAssignmentWithParameters(start, params)
-        else:
-            solution = routing.SolveWithParameters(params)
-        if solution is not None:
-            break
-    seconds = time.perf_counter() - t0
-    if solution is not None:
-        plans = _plans(data, manager, routing, solution)
-    if plans is None:
-        timeout = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
-        why = (
-            f"no plan found before the time limit ({time_limit_s:g} s)"
-            if timeout
-            else f"no plan found with {fleet.count} HETs × {data.days} shifts of {fleet.duty_hours:g} h "
-            "under the ready times and rest rules; add HETs or shifts (fleet.days)"
-        )
-        return HetSchedule(
-            "timed out" if timeout else "infeasible",
-            bound_s=bound,
-            days=data.days,
-            solve_seconds=seconds,
-            diagnosis=why,
-        )
-    trips, shifts = _extract(data, plans)  # the first plan, should the search fail from it
-    return _result(trips, shifts, tasks, routing, bound, data.days, seconds, time_limit_s)
-
-
-# --------------------------------------------------------------------------- extract
-
-
-def _plans(
-    data: _Data,
-    manager: pywrapcp.RoutingIndexManager,
-    routing: pywrapcp.RoutingModel,
-    solution: pywrapcp.Assignment,
-) -> list[list[list[int]]]:
-    """Return the solution's routes: per HET, per shift, the nodes visited in order."""
-    plans: list[list[list[int]]] = []
-    for het in range(data.hets):
-        shifts = []
-        for day in range(data.days):
-            index = solution.Value(routing.NextVar(routing.Start(data.vehicle(het, day))))
-            nodes = []
-            while not routing.IsEnd(index):
-                nodes.append(manager.IndexToNode(index))
-                index = solution.Value(routing.NextVar(index))
-            shifts.append(nodes)
-        plans.append(shifts)
-    return plans
-
-
-def _timed(data: _Data, nodes: list[int], earliest: int) -> tuple[int, int, list[int]]:
-    """Earliest times of one shift's visits: leave the park, come back, and each visit's start.
-
-    With ``D_i`` the time from leaving the park to visit ``i`` without waiting, and
-    ``A_i = max_{j ≤ i} (ready_j - D_j)``, leaving at ``out`` starts visit ``i`` at
-    ``D_i + max(out, A_i)``; the HET leaves the park no earlier than ``A_1`` (it
-    would only wait) and, when waiting for ready vehicles would stretch the shift
-    beyond the duty time, late enough to fit it. A routing solution's own times may
-    differ (its finalizer need not set them earliest); the routes are kept, and
-    these times replace them.
-    """
-    z, tt = data.park, data.travel
-    places = [data.loc[n] for n in nodes]
-    ready = [data.ready[(n - 2) // 2] if n % 2 == 0 else -(10**18) for n in nodes]
-    reach, lag, at = [], -(10**18), z
-    clock = 0
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        clock += int(tt[at, place])
-        reach.append(clock)
-        lag = max(lag, r - clock)
-        clock += data.service[n]
-        at = place
-    whole = clock + int(tt[at, z])
-    out = max(earliest, ready[0] - reach[0])
-    if max(out, lag) - out > data.duty - whole:
-        out = lag - (data.duty - whole)
-    starts, t, at = [], out, z
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        t = max(t + int(tt[at, place]), r)
-        starts.append(t)
-        t += data.service[n]
-        at = place
-    return out, t + int(tt[at, z]), starts
-
-
-def _extract(data: _Data, plans: list[list[list[int]]]) -> tuple[list[HetTrip], list[HetShift]]:
-    """Trips and shifts of the routes, each visit as early as its shift window allows."""
-    trips, shifts = [], []
-    for het, routes in enumerate(plans):
-        for day, nodes in enumerate(routes):
-            if not nodes:
-                continue
-            out, back, starts = _timed(data, nodes, data.window(het, day)[0])
-            trips += _trips(data, het, day, out, list(zip(nodes, starts, strict=True)))
-            done = tuple(data.tasks[(node - 2) // 2].id for node in nodes if node % 2 == 0)
-            shifts.append(HetShift(het, day, float(out), float(back), done))
-    trips.sort(key=lambda r: (r.load_start_s, r.het, r.shift, r.task))
-    return trips, shifts
-
-
-def _trips(data: _Data, het: int, day: int, out: int, stops: list[tuple[int, int]]) -> list[HetTrip]:
-    """Return the trips of one shift; ``stops`` are its visits in order, with their start times."""
-    places = [data.loc[node] for node, _ in stops]
-    ends = [c + data.service[node] for node, c in stops]
-    # the HET reaches a place when it has left the previous one and driven there
-    arrive, leave = [0] * len(stops), [0] * len(stops)
-    for i in range(len(stops)):
-        if i and places[i] == places[i - 1]:
-            arrive[i] = arrive[i - 1]
-        else:
-            prev_end, prev_place = (ends[i - 1], places[i - 1]) if i else (out, data.park)
-            arrive[i] = prev_end + int(data.travel[prev_place, places[i]])
-    for i in reversed(range(len(stops))):
-        same = i + 1 < len(stops) and places[i + 1] == places[i]
-        leave[i] = leave[i + 1] if same else ends[i]
-    loaded: dict[int, int] = {}
-    trips = []
-    for i, (node, _) in enumerate(stops):
-        k = (node - 2) // 2
-        if node % 2 == 0:
-            loaded[k] = i
-            continue
-        j = loaded[k]
-        t = data.tasks[k]
-        trips.append(
-            HetTrip(
-                het,
-                day,
-                t.id,
-                t.vehicle,
-                t.group,
-                t.pickup,
-                t.delivery,
-                float(stops[j][1]),
-                float(leave[j]),
-                float(arrive[i]),
-                float(ends[i]),
-            )
-        )
-    return trips
-
-
-def _result(
-    trips: list[HetTrip],
-    shifts: list[HetShift],
-    tasks: Sequence[HetTask],
-    routing: pywrapcp.RoutingModel,
-    bound: float,
-    days: int,
-    seconds: float,
-    time_limit_s: float,
-) -> HetSchedule:
-    due = {t.id: t.due_s for t in tasks}
-    late = sum(max(0.0, r.unloaded_s - d) for r in trips if (d := due[r.task]) is not None)
-    closure = max(r.unloaded_s for r in trips)
-    gap = (closure - bound) / closure if closure > 0 else 0.0
-    # the model rounds each time up to a whole second: the closure may exceed the bound by that much
-    at_bound = closure <= bound + 3 * len(tasks) + 3
-    timeout = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
-    if at_bound and late == 0:
-        word = "optimal"  # proven by the bound; nothing is late
-    elif timeout or seconds >= time_limit_s:
-        word = "timed out"
-    else:
-        word = "feasible"
-    last = max(trips, key=lambda r: r.unloaded_s)
-    ready = {t.id: t.ready_s for t in tasks}
-    why = (
-        f"the closure is at its lower bound ({bound / 3600:.2f} h)"
-        if at_bound
-        else f"closure {closure / 3600:.2f} h vs lower bound {bound / 3600:.2f} h; the last vehicle "
-        f"({last.task}, ready at {ready[last.task] / 3600:.2f} h) is carried by HET {last.het} "
-        f"on its shift {last.shift}"
-    )
-    return HetSchedule(
-        word,
-        trips,
-        shifts,
-        closure_s=closure,
-        lateness_s=late,
-        bound_s=bound,
-        gap=max(0.0, gap),
-        het_hours=sum(s.back_s - s.out_s for s in shifts) / 3600,
-        days=days,
-        solve_seconds=seconds,
-        diagnosis=why,
-    )
-
-
-# --------------------------------------------------------------------------- check
-
-
-def check_hets(
-    schedule: HetSchedule, tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarray
-) -> list[str]:
-    """Every broken rule of a HET schedule (ours or hand-written); empty when it holds.
-
-    Checks: every task carried exactly once, by the right pickup and delivery;
-    loading not before the vehicle is ready; loading, carrying and unloading in
-    order and no faster than the matrix allows; no HET at two places at once or
-    short of time to drive between them; at most ``capacity`` on board; each shift
-    (park to park, from the trips, or as reported in ``shifts`` when they cover
-    them) no longer than ``duty_hours``; ``rest_hours`` at the park between two
-    shifts of a HET; the reported closure and lateness.
-    """
-    travel = _closed(np.asarray(travel_s, dtype=float))
-    load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
-    by_id = {t.id: t for t in tasks}
-    problems: list[str] = []
-    if schedule.status == "infeasible":
-        return [] if not schedule.trips else ["an infeasible schedule lists trips"]
-    counts: dict[str, int] = defaultdict(int)
-    for r in schedule.trips:
-        counts[r.task] += 1
-    for tid in by_id:
-        if counts.get(tid, 0) != 1:
-            problems.append(f"task {tid} is carried {counts.get(tid, 0)} times")
-    problems += [f"trip of unknown task {tid}" for tid in counts if tid not in by_id]
-    for r in schedule.trips:
-        t = by_id.get(r.task)
-        if t is not None:
-            problems += _check_trip(r, t, fleet, travel, (load, unload))
-    problems += _check_hets_time(schedule, fleet, travel)
-    if schedule.trips:
-        closure = max(r.unloaded_s for r in schedule.trips)
-        if abs(closure - schedule.closure_s) > _EPS:
-            problems.append(f"closure {schedule.closure_s:.0f} s does not match the trips ({closure:.0f} s)")
-    due = {t.id: t.due_s for t in tasks}
-    late = sum(max(0.0, r.unloaded_s - d) for r in schedule.trips if (d := due.get(r.task)) is not None)
-    if abs(late - schedule.lateness_s) > _EPS:
-        problems.append(f"lateness {schedule.lateness_s:.0f} s does not match the trips ({late:.0f} s)")
-    return problems
-
-
-def _check_trip(
-    r: HetTrip, t: HetTask, fleet: HetFleet, travel: np.ndarray, handling: tuple[float, float]
-) -> list[str]:
-    """Check one trip against its task: places, readiness, and each step no faster than allowed."""
-    load, unload = handling
-    problems = []
-    if (r.pickup, r.delivery) != (t.pickup, t.delivery):
-        problems.append(f"task {t.id}: carried {r.pickup} → {r.delivery}, not {t.pickup} → {t.delivery}")
-    if r.load_start_s < t.ready_s - _EPS:
-        problems.append(
-            f"task {t.id}: loading at {r.load_start_s:.0f} s, before it is ready ({t.ready_s:.0f} s)"
-        )
-    if r.depart_s < r.load_start_s + load - _EPS:
-        problems.append(f"task {t.id}: leaves at {r.depart_s:.0f} s before it is loaded")
-    if r.arrive_s < r.depart_s + travel[t.pickup, t.delivery] - _EPS:
-        problems.append(f"task {t.id}: arrives at {r.arrive_s:.0f} s, faster than the road allows")
-    if r.unloaded_s < r.arrive_s + unload - _EPS:
-        problems.append(f"task {t.id}: unloaded at {r.unloaded_s:.0f} s, before unloading could end")
-    if not 0 <= r.het < fleet.count or r.shift < 0:
-        problems.append(f"task {t.id}: HET {r.het} shift {r.shift} is not in the fleet")
-    return problems
-
-
-def _check_hets_time(schedule: HetSchedule, fleet: HetFleet, travel: np.ndarray) -> list[str]:
-    """Check the per-HET rules: one place at a time, capacity, shift length, rest."""
-    load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
-    z = fleet.depot
-    problems = []
-    reported = {(s.het, s.shift): s for s in schedule.shifts}
-    by_het: dict[int, list[HetTrip]] = defaultdict(list)
-    for r in schedule.trips:
-        by_het[r.het].append(r)
-    for het, trips in sorted(by_het.items()):
-        # stops: (start, end, place, shift, task); a HET does one at a time and drives between them
-        stops = sorted(
-            [(r.load_start_s, r.load_start_s + load, r.pickup, r.shift, r.task) for r in trips]
-            + [(r.unloaded_s - unload, r.unloaded_s, r.delivery, r.shift, r.task) for r in trips]
-        )
-        for a, b in itertools.pairwise(stops):
-            if b[0] < a[1] + travel[a[2], b[2]] - _EPS:
-                problems.append(
-                    f"HET {het}: {a[4]} at place {a[2]} until {a[1]:.0f} s, yet {b[4]} at place {b[2]} "
-                    f"from {b[0]:.0f} s (two things at once)"
-                )
-        events = sorted([(r.unloaded_s, -1) for r in trips] + [(r.load_start_s, 1) for r in trips])
-        aboard = 0
-        for when, change in events:
-            aboard += change
-            if aboard > fleet.capacity:
-                problems.append(f"HET {het}: {aboard} on board at {when:.0f} s > capacity {fleet.capacity}")
-                break
-        spans = {}
-        for day in sorted({s[3] for s in stops}):
-            mine = [s for s in stops if s[3] == day]
-            out = mine[0][0] - travel[z, mine[0][2]]
-            back = mine[-1][1] + travel[mine[-1][2], z]
-            shown = reported.get((het, day))
-            if shown is not None:
-                if shown.out_s > out + _EPS or shown.back_s < back - _EPS:
-                    problems.append(
-                        f"HET {het} shift {day}: reported {shown.out_s:.0f}–{shown.back_s:.0f} s "
-                        f"does not cover its work ({out:.0f}–{back:.0f} s)"
-                    )
-                out, back = min(out, shown.out_s), max(back, shown.back_s)
-            spans[day] = (out, back)
-            if back - out > 3600 * fleet.duty_hours + _EPS:
-                problems.append(
-                    f"HET {het} shift {day}: {(back - out) / 3600:.2f} h park to park "
-                    f"> duty {fleet.duty_hours:g} h"
-                )
-        days = sorted(spans)
-        for d0, d1 in itertools.pairwise(days):
-            rest = spans[d1][0] - spans[d0][1]
-            if rest < 3600 * fleet.rest_hours - _EPS:
-                problems.append(
-                    f"HET {het}: {rest / 3600:.2f} h at the park between shifts {d0} and {d1} "
-                    f"< rest {fleet.rest_hours:g} h"
-                )
-    return problems
-
-
-# --------------------------------------------------------------------------- convoys
-
-
-def het_convoys(schedule: HetSchedule, max_vehicles: int, window_s: float) -> list[HetConvoy]:
-    """Group HETs leaving one pickup place for one delivery place into road columns.
-
-    Trips on one leg are taken by departure; a column takes the next HET while it
-    leaves within ``window_s`` of the column's first and the column has fewer than
-    ``max_vehicles`` HETs. The column leaves with its last member (``depart_s``); the
-    march model deconflicts the columns on the roads.
-
-    Parameters
-    ----------
-    schedule
-        A HET schedule.
-    max_vehicles
-        Most HETs in one column (march-unit size).
-    window_s
-        Longest wait of the first HET for the others.
-
-    Returns
-    -------
-    list of HetConvoy
-        By departure, ids ``HC001``, ``HC002``, …
-    """
-    if max_vehicles < 1:
-        msg = f"a HET convoy needs room for at least one HET (max_vehicles = {max_vehicles})"
-        raise ValueError(msg)
-    legs: dict[tuple[int, int], list[HetTrip]] = defaultdict(list)
-    for r in schedule.trips:
-        legs[(r.pickup, r.delivery)].append(r)
-    groups: list[list[HetTrip]] = []
-    for (_p, _d), trips in sorted(legs.items()):
-        trips.sort(key=lambda r: (r.depart_s, r.het, r.shift, r.task))
-        current: list[HetTrip] = []
-        for r in trips:
-            hets = {(x.het, x.shift) for x in current}
-            fits = (r.het, r.shift) in hets or len(hets) < max_vehicles
-            if current and (r.depart_s - current[0].depart_s > window_s + _EPS or not fits):
-                groups.append(current)
-                current = []
-            current.append(r)
-        if current:
-            groups.append(current)
-    groups.sort(key=lambda g: (max(r.depart_s for r in g), g[0].pickup, g[0].delivery))
-    return [
-        HetConvoy(
-            f"HC{n + 1:03d}",
-            g[0].pickup,
-            g[0].delivery,
-            max(r.depart_s for r in g),
-            tuple(g),
-            len({(r.het, r.shift) for r in g}),
-            tuple(r.vehicle for r in g),
-        )
-        for n, g in enumerate(groups)
-    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -16,11 +17,12 @@ from ..routing import Router
 from ..scenario.schema import Scenario
 from ..timeline import Clock
 from ..vehicles import Catalogue, Profile, Vehicle
-from .het import HetConvoy, HetFleet, HetSchedule, HetTask, het_convoys, schedule_hets
+from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetTask, HetTrip
+from .het_routing import schedule_hets
 from .march import MarchSchedule, MarchUnit
 from .units import Carried
 
-__all__ = ["ShuttlePlan", "het_delays", "het_profile", "plan_shuttles", "shuttle_summary"]
+__all__ = ["ShuttlePlan", "het_convoys", "het_delays", "het_profile", "plan_shuttles", "shuttle_summary"]
 
 
 @dataclass
@@ -96,6 +98,62 @@ def _travel(places: Sequence[str], sites: Mapping[str, Site], router: Router, pr
             with suppress(RoutingError):
                 travel[i, j] = router.route(a, b, profile).time_s
     return travel
+
+
+def het_convoys(schedule: HetSchedule, max_vehicles: int, window_s: float) -> list[HetConvoy]:
+    """Group HETs leaving one pickup place for one delivery place into road columns.
+
+    Trips on one leg are taken by departure; a column takes the next HET while it
+    leaves within ``window_s`` of the column's first and the column has fewer than
+    ``max_vehicles`` HETs. The column leaves with its last member (``depart_s``); the
+    march model deconflicts the columns on the roads.
+
+    Parameters
+    ----------
+    schedule
+        A HET schedule.
+    max_vehicles
+        Most HETs in one column (march-unit size).
+    window_s
+        Longest wait of the first HET for the others.
+
+    Returns
+    -------
+    list of HetConvoy
+        By departure, ids ``HC001``, ``HC002``, …
+    """
+    if max_vehicles < 1:
+        msg = f"a HET convoy needs room for at least one HET (max_vehicles = {max_vehicles})"
+        raise ValueError(msg)
+    legs: dict[tuple[int, int], list[HetTrip]] = defaultdict(list)
+    for r in schedule.trips:
+        legs[(r.pickup, r.delivery)].append(r)
+    groups: list[list[HetTrip]] = []
+    for (_p, _d), trips in sorted(legs.items()):
+        trips.sort(key=lambda r: (r.depart_s, r.het, r.shift, r.task))
+        current: list[HetTrip] = []
+        for r in trips:
+            hets = {(x.het, x.shift) for x in current}
+            fits = (r.het, r.shift) in hets or len(hets) < max_vehicles
+            if current and (r.depart_s - current[0].depart_s > window_s + EPS or not fits):
+                groups.append(current)
+                current = []
+            current.append(r)
+        if current:
+            groups.append(current)
+    groups.sort(key=lambda g: (max(r.depart_s for r in g), g[0].pickup, g[0].delivery))
+    return [
+        HetConvoy(
+            f"HC{n + 1:03d}",
+            g[0].pickup,
+            g[0].delivery,
+            max(r.depart_s for r in g),
+            tuple(g),
+            len({(r.het, r.shift) for r in g}),
+            tuple(r.vehicle for r in g),
+        )
+        for n, g in enumerate(groups)
+    ]
 
 
 def _columns(

@@ -12,11 +12,11 @@ from enablement.scheduling.het import (
     HetShift,
     HetTask,
     HetTrip,
-    check_hets,
-    het_convoys,
     lower_bound_s,
-    schedule_hets,
 )
+from enablement.scheduling.het_check import check_hets
+from enablement.scheduling.het_routing import schedule_hets
+from enablement.scheduling.shuttles import het_convoys
 
 H = 3600.0
 # places: 0 HET park, 1 port, 2 staging area; park-port 1 h, port-staging 2 h, staging-park 2 h
