@@ -1,6 +1,6 @@
 """A vehicle-routing-with-time-windows engine on OR-Tools, for the Solomon benchmark only.
 
-It is not part of the package: the HET shuttles (``enablement.scheduling.het``) have their
+It is not part of the package: the HET shuttles (``enablement.scheduling.het_routing``) have their
 own pickup-and-delivery model and search settings (insertion first solution, greedy descent,
 a solution-count stop for determinism). This engine measures what OR-Tools routing reaches
 on the classic VRPTW instances against their best-known distances and against OR-Tools'
