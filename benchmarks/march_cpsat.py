@@ -22,10 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-from enablement.plan import _closures, build_network, make_plan
+from enablement.plan import build_network, make_plan
+from enablement.routing import Router
 from enablement.scenario.load import load_scenario
-from enablement.scheduling.march import optimise_march
-from enablement.timeline import Clock
+from enablement.scheduling.march import MarchProblem
+from enablement.scheduling.march_cpsat import optimise_march
 
 CASES = {
     "brigade": ("enablement:brigade-antwerp-aachen", 5.0, False),
@@ -43,24 +44,12 @@ def run_case(name: str, time_limit_s: float, all_at_start: bool, network=None) -
     t0 = time.perf_counter()
     base_plan = make_plan(sc, network=network, solver={"road": "greedy"})
     greedy_s = time.perf_counter() - t0
-    clock = Clock(sc.start)
-    edge_closed, node_closed, _ = _closures(sc, network, clock)
-    pol = sc.policy
-    window = clock.daily(pol.movement_window.start, pol.movement_window.end) if pol.movement_window else None
+    assert base_plan.rules is not None
     road_node = {sid: int(n) for sid, n in network.sites["node_road"].items() if int(n) >= 0}
+    problem = MarchProblem(network, base_plan.march_units, road_node, base_plan.rules)
+    router = Router(network, "road")
     t0 = time.perf_counter()
-    res = optimise_march(
-        network,
-        base_plan.march_units,
-        pol,
-        road_node,
-        window=window,
-        edge_closed=edge_closed,
-        node_closed=node_closed,
-        time_limit_s=time_limit_s,
-        seed=0,
-        baseline=base_plan.march,
-    )
+    res = optimise_march(problem, router, time_limit_s=time_limit_s, seed=0, baseline=base_plan.march)
     wall = time.perf_counter() - t0
     close = max(res.closure_s.values())
     base = float(res.baseline_closure_s or 0.0)
