@@ -5,9 +5,11 @@ Two sources feed one pipeline:
 - files (``.osm``, ``.osm.bz2``, ``.osm.pbf``) are read with pyosmium, which keeps
   only highway and railway ways and the locations of their nodes, so a country
   extract never goes through an XML parser whole;
-- Overpass (place name, bounding box or polygon) is queried through osmnx's
-  Overpass client, with osmnx's cache folder pointed at ours; its JSON responses
-  are read by the same way reader as recorded responses in the tests.
+- Overpass (place name, bounding box or polygon) is queried through osmnx's public
+  ``features_from_polygon``, with osmnx's cache folder pointed at ours for the length
+  of the call only; the features it returns (ways with their geometries, tagged
+  nodes) feed the same table builder. Recorded Overpass JSON (``out;`` with nodes)
+  is read by :func:`read_overpass_json`.
 
 Both give a :class:`WayTable`: flat arrays of node ids and locations plus one tag
 set per distinct combination of the tags read, so memory grows with the roads and
@@ -31,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +60,9 @@ __all__ = [
     "WayTable",
     "build_network",
     "fetch_overpass",
+    "location_ids",
     "network_from_ways",
+    "read_osm_features",
     "read_osm_file",
     "read_overpass_json",
 ]
@@ -638,12 +643,108 @@ def read_overpass_json(
     return table
 
 
-def overpass_filters(highways: Sequence[str], rail: bool) -> list[str]:
-    """Overpass way filters for the chosen road classes and rail."""
-    out = [f'["highway"~"^({"|".join(highways)})$"]']
-    if rail:
-        out.append('["railway"~"^(rail)$"]')
-    return out
+def location_ids(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Negative node ids made from locations on OSM's grid of 1e-7 degrees (one id per location).
+
+    For sources that give way geometries without node ids (osmnx 2 features): ways
+    that share a node share its location, so they share its id. OSM ids are
+    positive, so these never clash with them.
+    """
+    x = np.rint(np.asarray(lon, float) * 1e7).astype(np.int64) + 1_800_000_000
+    y = np.rint(np.asarray(lat, float) * 1e7).astype(np.int64) + 900_000_000
+    return -((y << 32) | x) - 1
+
+
+def read_osm_features(
+    features: gpd.GeoDataFrame,
+    highways: Sequence[str] = DEFAULT_HIGHWAYS,
+    *,
+    rail: bool = True,
+    report: BuildReport | None = None,
+) -> WayTable:
+    """Read ways and tagged nodes from osmnx features, as from a file.
+
+    ``features`` is what osmnx's ``features_from_polygon`` (:func:`fetch_overpass`)
+    or ``features_from_xml`` returns: indexed by element type and OSM id, one column
+    per tag. Ways keep their OSM ids and the nodes of their geometries; osmnx 2
+    gives no node ids, so way nodes are identified by their location
+    (:func:`location_ids`) and their ``source_id`` in the network is that negative
+    id. Relations are skipped, as in files.
+
+    Parameters
+    ----------
+    features
+        osmnx features in EPSG:4326.
+    highways
+        Highway classes to keep.
+    rail
+        Keep ``railway=rail`` ways.
+    report
+        Filled with counts (features) and the reading time.
+
+    Returns
+    -------
+    WayTable
+        Ways in OSM id order.
+    """
+    report = report if report is not None else BuildReport()
+    t0 = time.perf_counter()
+    builder = _TableBuilder(highways, rail, report)
+    if len(features):
+        if features.crs is not None and not features.crs.equals("EPSG:4326"):
+            features = features.to_crs(4326)
+        element = np.asarray(features.index.get_level_values(0), dtype=object)
+        osm_id = np.asarray(features.index.get_level_values(1), dtype=np.int64)
+        keys = [c for c in features.columns if c in _KEPT_KEYS]
+        values = features[keys].to_numpy(dtype=object)
+        tags = [{k: str(v) for k, v in zip(keys, row, strict=True) if pd.notna(v)} for row in values]
+        geoms = features.geometry.to_numpy()
+        kind = shapely.get_type_id(geoms)
+        for i in np.flatnonzero((element == "node") & (kind == shapely.GeometryType.POINT)).tolist():
+            builder.add_node(int(osm_id[i]), tags[i], float(geoms[i].x), float(geoms[i].y))
+        ways = np.flatnonzero(element == "way")
+        lines = geoms[ways]
+        polygons = kind[ways] == shapely.GeometryType.POLYGON
+        lines[polygons] = shapely.get_exterior_ring(lines[polygons])  # a closed way: its ring, in node order
+        xy, index = shapely.get_coordinates(lines, return_index=True)
+        builder.add(
+            osm_id[ways],
+            [builder.tagset(tags[i]) for i in ways.tolist()],
+            np.bincount(index, minlength=ways.size),
+            location_ids(xy[:, 0], xy[:, 1]),
+            xy[:, 0].copy(),
+            xy[:, 1].copy(),
+        )
+    table = builder.table()
+    report.seconds["read"] = time.perf_counter() - t0
+    return table
+
+
+def overpass_tags(highways: Sequence[str], rail: bool) -> dict[str, bool | str | list[str]]:
+    """Tags asked from Overpass: the road classes, rail and the rail features, as the file filter keeps.
+
+    In the form of osmnx's ``features_from_polygon`` (a key and its values); osmnx
+    asks for nodes, ways and relations with any of them.
+    """
+    out: dict[str, list[str]] = {}
+    for key, value in _way_tags(highways, rail):
+        out.setdefault(key, []).append(value)
+    return dict(out)
+
+
+@contextmanager
+def _osmnx_settings(**values: Any) -> Iterator[None]:
+    """Set osmnx settings for a block only: the caller's values come back afterwards, even on error."""
+    import osmnx as ox
+
+    saved = {name: getattr(ox.settings, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(ox.settings, name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
 
 
 def fetch_overpass(
@@ -653,31 +754,51 @@ def fetch_overpass(
     polygon: shapely.Polygon | shapely.MultiPolygon | None = None,
     highways: Sequence[str] = DEFAULT_HIGHWAYS,
     rail: bool = True,
-) -> Iterator[dict[str, Any]]:
+) -> gpd.GeoDataFrame:
     """Query Overpass through osmnx (responses cached in ``settings.cache_folder / "overpass"``).
 
     Exactly one of ``place``, ``bbox`` (west, south, east, north in degrees) or
-    ``polygon`` (EPSG:4326) must be given.
+    ``polygon`` (EPSG:4326) must be given. The query goes through osmnx's public
+    ``features.features_from_polygon`` with :func:`overpass_tags`; osmnx's cache
+    folder and ``use_cache`` are set for the length of the call only, and the
+    user's own osmnx settings are restored afterwards.
+
+    Returns
+    -------
+    GeoDataFrame
+        osmnx's features (indexed by element type and OSM id, one column per tag,
+        geometries in EPSG:4326), read by :func:`read_osm_features`; empty when the
+        area has none.
+
+    Raises
+    ------
+    NetworkError
+        When not exactly one area is given, or the bounding box or polygon is malformed.
     """
     import osmnx as ox
-    from osmnx import _overpass
 
     given = [x is not None for x in (place, bbox, polygon)]
     if sum(given) != 1:
         msg = "give exactly one of place, bbox or polygon"
         raise NetworkError(msg)
-    ox.settings.cache_folder = str(Path(settings.cache_folder) / "overpass")
-    ox.settings.use_cache = settings.use_cache
-    if place is not None:
-        polygon = ox.geocode_to_gdf(place).union_all()
-    elif bbox is not None:
+    if bbox is not None:
         west, south, east, north = (float(v) for v in bbox)
         if not (west < east and south < north):
             msg = f"bbox {list(bbox)}: give west south east north with west < east and south < north"
             raise NetworkError(msg)
         polygon = shapely.box(west, south, east, north)
-    assert polygon is not None
-    yield from _overpass._download_overpass_network(polygon, "drive", overpass_filters(highways, rail))
+    folder = str(Path(settings.cache_folder) / "overpass")
+    with _osmnx_settings(cache_folder=folder, use_cache=settings.use_cache):
+        if place is not None:
+            polygon = ox.geocode_to_gdf(place).union_all()
+        assert polygon is not None
+        if not polygon.is_valid:
+            msg = f"the query area is not a valid polygon ({shapely.is_valid_reason(polygon)})"
+            raise NetworkError(msg)
+        try:
+            return ox.features.features_from_polygon(polygon, overpass_tags(highways, rail))
+        except ox._errors.InsufficientResponseError:  # osmnx lists _errors among its public modules
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
 
 def _oneway(tags: dict[str, str]) -> int:
@@ -1115,8 +1236,8 @@ def build_network(
             except Exception as exc:  # noqa: BLE001 - GDAL raises many types
                 msg = f"{polygon}: cannot be read as a polygon layer with a CRS ({exc})"
                 raise NetworkError(msg) from None
-        responses = fetch_overpass(place=place, bbox=bbox, polygon=poly, highways=highways, rail=rail)
-        ways = read_overpass_json(responses, highways, rail=rail, report=report)
+        features = fetch_overpass(place=place, bbox=bbox, polygon=poly, highways=highways, rail=rail)
+        ways = read_osm_features(features, highways, rail=rail, report=report)
         source = f"overpass: {place or bbox or polygon}"
     net = network_from_ways(
         ways, report, meta={"source_detail": source, "highways": list(highways)}, simplify=simplify
