@@ -245,7 +245,8 @@ def _segment_lines(
     rep = np.repeat(np.arange(piece.size), n_coords)
     k = np.arange(int(n_coords.sum())) - np.repeat(np.cumsum(n_coords) - n_coords, n_coords) + skip[rep]
     pos = np.where(reverse[rep], pb[rep] - k, pa[rep] + k)
-    return shapely.linestrings(xy[pos], indices=segment[rep])
+    lines: np.ndarray = shapely.linestrings(xy[pos], indices=segment[rep])
+    return lines
 
 
 def network_from_ways(

@@ -272,6 +272,10 @@ def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -
     Everything runs in C++ (pyosmium's filters and location index as handlers): no
     Python object is made for a node or a way here.
     """
+    ways = osmium.filter.TagFilter(*_way_tags(highways, rail))
+    ways.enable_for(osmium.osm.WAY)
+    nodes = osmium.filter.TagFilter(*_FEATURE_TAGS)
+    nodes.enable_for(osmium.osm.NODE)
     writer = osmium.SimpleWriter(osmium.io.File(str(out), _OPL_FORMAT))
     locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
     locations.ignore_errors()  # clipped extracts: missing nodes are repaired afterwards
@@ -280,8 +284,8 @@ def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -
             str(path),
             locations,
             osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY),
-            osmium.filter.TagFilter(*_way_tags(highways, rail)).enable_for(osmium.osm.WAY),
-            osmium.filter.TagFilter(*_FEATURE_TAGS).enable_for(osmium.osm.NODE),
+            ways,
+            nodes,
             writer,
         )
     finally:
