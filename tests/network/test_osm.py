@@ -12,6 +12,7 @@ from enablement.network.io import load_network, save_network
 from enablement.network.osm import (
     BuildReport,
     build_network,
+    fetch_overpass,
     location_ids,
     network_from_ways,
     read_osm_file,
@@ -292,6 +293,20 @@ def test_overpass_area_with_nothing(recorded_overpass, monkeypatch):
     monkeypatch.setattr(ox.features, "features_from_polygon", empty)
     with pytest.raises(NetworkError, match="no highway or railway ways"):
         build_network(bbox=(4.39, 51.16, 4.47, 51.24))
+
+
+def test_overpass_area_is_checked_before_any_query(recorded_overpass):
+    import shapely
+
+    _, seen = recorded_overpass
+    with pytest.raises(NetworkError, match="give exactly one of place, bbox or polygon"):
+        fetch_overpass()
+    with pytest.raises(NetworkError, match="give exactly one of place, bbox or polygon"):
+        fetch_overpass(bbox=(4.39, 51.16, 4.47, 51.24), place="Antwerpen")
+    bowtie = shapely.Polygon([(4.39, 51.16), (4.47, 51.24), (4.47, 51.16), (4.39, 51.24)])
+    with pytest.raises(NetworkError, match="not a valid polygon"):
+        fetch_overpass(polygon=bowtie)
+    assert not seen  # nothing was asked of Overpass
 
 
 def test_recorded_overpass_json_reads_as_the_file(osm_file, net):
