@@ -206,7 +206,8 @@ def filter_pass_seconds(pbf: Path, rounds: int = 3) -> float:
     """Best time of libosmium's pass over the whole file (filter, node locations, OPL out)."""
     import time
 
-    from enablement.network.osm import DEFAULT_HIGHWAYS, _filter_to_opl
+    from enablement.network.osm import DEFAULT_HIGHWAYS
+    from enablement.network.osm_read import _filter_to_opl
 
     best = float("inf")
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,8 +28,22 @@ improve with non-negative weights) took the search from 59 ms to 45 ms.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 import numpy as np
 from numba import get_num_threads, njit, prange
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Int64s: TypeAlias = npt.NDArray[np.int64]
+    """int64 arrays: ``offsets``, distances, heap keys."""
+    Index: TypeAlias = np.ndarray
+    """Index or weight arrays that may be int32 or int64 (``heads``, ``pred``, ``pos``, ``weights``)."""
+    Mask: TypeAlias = npt.NDArray[np.bool_]
+    Floats: TypeAlias = npt.NDArray[np.float64]
+    Key: TypeAlias = int | np.int64
+    """A heap key or a distance: a Python int in Python, int64 in the compiled kernels."""
 
 NODE_BITS = 26
 NODE_MASK = (1 << NODE_BITS) - 1
@@ -51,7 +65,7 @@ def blocks(per_thread: int = 4) -> int:
 
 
 @njit(cache=True, inline="always")
-def _sift_up(heap, pos, i, key):  # pragma: no cover - jitted
+def _sift_up(heap: Int64s, pos: Index, i: int, key: Key) -> None:  # pragma: no cover - jitted
     while i > 0:
         parent = (i - 1) >> 2
         kp = heap[parent]
@@ -65,7 +79,7 @@ def _sift_up(heap, pos, i, key):  # pragma: no cover - jitted
 
 
 @njit(cache=True, inline="always")
-def _queue(heap, pos, size, node, key):  # pragma: no cover - jitted
+def _queue(heap: Int64s, pos: Index, size: int, node: int, key: Key) -> int:  # pragma: no cover - jitted
     """Insert ``node`` or move it up to its new ``key``; returns the new size."""
     i = pos[node]
     if i < 0:
@@ -76,7 +90,7 @@ def _queue(heap, pos, size, node, key):  # pragma: no cover - jitted
 
 
 @njit(cache=True, inline="always")
-def _pop(heap, pos, size):  # pragma: no cover - jitted
+def _pop(heap: Int64s, pos: Index, size: int) -> tuple[Key, int]:  # pragma: no cover - jitted
     """Remove the smallest key; returns ``(key, new size)``."""
     top = heap[0]
     pos[top & NODE_MASK] = -2
@@ -125,8 +139,18 @@ def _pop(heap, pos, size):  # pragma: no cover - jitted
 
 @njit(cache=True)
 def dijkstra(
-    offsets, heads, weights, allowed, source, target, limit, dist, pred, pos, heap
-):  # pragma: no cover
+    offsets: Int64s,
+    heads: Index,
+    weights: Index,
+    allowed: Mask,
+    source: int,
+    target: int,
+    limit: Key,
+    dist: Int64s,
+    pred: Index,
+    pos: Index,
+    heap: Int64s,
+) -> int:  # pragma: no cover
     """One-to-all (``target < 0``) or one-to-one Dijkstra with early exit.
 
     Nodes farther than ``limit`` ms are not reached. Returns the number of nodes settled.
@@ -155,8 +179,20 @@ def dijkstra(
 
 @njit(cache=True)
 def astar(
-    offsets, heads, weights, allowed, x, y, inv_speed, source, target, dist, pred, pos, heap
-):  # pragma: no cover
+    offsets: Int64s,
+    heads: Index,
+    weights: Index,
+    allowed: Mask,
+    x: Floats,
+    y: Floats,
+    inv_speed: float,
+    source: int,
+    target: int,
+    dist: Int64s,
+    pred: Index,
+    pos: Index,
+    heap: Int64s,
+) -> int:  # pragma: no cover
     """One-to-one A* with the straight-line bound ``hypot(dx, dy) * inv_speed`` (ms per metre).
 
     ``inv_speed`` must not exceed the cost per metre of any edge (use the network's
@@ -190,24 +226,24 @@ def astar(
 
 @njit(cache=True)
 def bidirectional(
-    offsets,
-    heads,
-    weights,
-    allowed,
-    r_offsets,
-    r_heads,
-    r_edge,
-    source,
-    target,
-    dist_f,
-    pred_f,
-    pos_f,
-    heap_f,
-    dist_b,
-    pred_b,
-    pos_b,
-    heap_b,
-):  # pragma: no cover
+    offsets: Int64s,
+    heads: Index,
+    weights: Index,
+    allowed: Mask,
+    r_offsets: Int64s,
+    r_heads: Index,
+    r_edge: Index,
+    source: int,
+    target: int,
+    dist_f: Int64s,
+    pred_f: Index,
+    pos_f: Index,
+    heap_f: Int64s,
+    dist_b: Int64s,
+    pred_b: Index,
+    pos_b: Index,
+    heap_b: Int64s,
+) -> tuple[Key, int]:  # pragma: no cover
     """Bidirectional Dijkstra; returns ``(cost, meeting node)`` (INF, -1 when unreachable).
 
     ``r_offsets``/``r_heads`` is the reverse CSR and ``r_edge`` maps each reverse
@@ -265,8 +301,16 @@ def bidirectional(
 
 @njit(cache=True, parallel=True)
 def many_to_many(
-    offsets, heads, weights, allowed, lengths, sources, targets, n_nodes, n_blocks
-):  # pragma: no cover
+    offsets: Int64s,
+    heads: Index,
+    weights: Index,
+    allowed: Mask,
+    lengths: Floats,
+    sources: Index,
+    targets: Index,
+    n_nodes: int,
+    n_blocks: int,
+) -> tuple[Int64s, Floats]:  # pragma: no cover
     """Travel-time (ms) and length (m) matrices ``len(sources) × len(targets)`` (INF / NaN unreachable).
 
     Sources are dealt round-robin to ``n_blocks`` blocks (a few per thread:
@@ -330,7 +374,7 @@ def many_to_many(
 
 
 @njit(cache=True)
-def unpack_path(pred, tails, target):  # pragma: no cover - jitted
+def unpack_path(pred: Index, tails: Index, target: int) -> Int64s:  # pragma: no cover - jitted
     """Edge ids from the source to ``target`` (``pred`` holds predecessor edges, ``tails`` edge tails)."""
     count = 0
     v = target
@@ -347,8 +391,16 @@ def unpack_path(pred, tails, target):  # pragma: no cover - jitted
 
 @njit(cache=True, parallel=True)
 def removal_costs(
-    offsets, heads, weights, allowed, source, target, removed, n_nodes, n_blocks
-):  # pragma: no cover
+    offsets: Int64s,
+    heads: Index,
+    weights: Index,
+    allowed: Mask,
+    source: int,
+    target: int,
+    removed: Index,
+    n_nodes: int,
+    n_blocks: int,
+) -> Int64s:  # pragma: no cover
     """Cost from ``source`` to ``target`` when each edge of ``removed`` is closed in turn.
 
     Every removal is an independent one-to-one search. Removals are dealt

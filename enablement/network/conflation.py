@@ -164,8 +164,8 @@ def match_points(
         reason = f"nearest road at {d0:.1f} m"
         if len(tied) > 1:
             wanted = road.iloc[i] if road is not None else None
-            key = str(wanted).replace(" ", "").upper() if isinstance(wanted, str) and wanted else None
-            named = [r for r in tied if key is not None and key in _names(edges, r[1])]
+            name = str(wanted).replace(" ", "").upper() if isinstance(wanted, str) and wanted else None
+            named = [r for r in tied if name is not None and name in _names(edges, r[1])]
             if len(named) != 1:
                 listed = ", ".join(f"edge {e} at {d:.1f} m" for d, e in tied[:3])
                 hint = "give the feature its 'road' (ref or name) or move it onto its road"
@@ -203,6 +203,10 @@ def _covered(edge: shapely.LineString, buf: shapely.Geometry) -> tuple[float, fl
     return float(inter.length), float(pos.min()), float(pos.max())
 
 
+_Road = tuple[float, int, float, float, list[EdgeMatch]]
+"""A road along a line: its distance, key, the stretch ``[lo, hi]`` of the line it covers, its edges."""
+
+
 def match_lines(
     edges: gpd.GeoDataFrame,
     lines: gpd.GeoSeries,
@@ -237,36 +241,10 @@ def match_lines(
     geoms = edges.geometry.to_numpy()
     twin = twins(edges)
     tree = shapely.STRtree(geoms)
-    cos_max = math.cos(math.radians(MAX_ANGLE_DEG))
     out = []
     for i, line in enumerate(lines):
         want = "both" if direction is None or not isinstance(direction.iloc[i], str) else direction.iloc[i]
-        buf = line.buffer(tolerance_m, cap_style="flat")
-        found: dict[int, list[tuple[EdgeMatch, float, float]]] = defaultdict(list)
-        crossing = wrong_way = 0
-        for e in tree.query(buf, predicate="intersects").tolist():
-            g = geoms[e]
-            covered, a, b = _covered(g, buf)
-            if covered <= 0 or covered < min(0.5 * g.length, 3 * tolerance_m, 0.5 * line.length):
-                crossing += covered > 0
-                continue
-            pa, pb = g.interpolate(a), g.interpolate(b)
-            la, lb = float(line.project(pa)), float(line.project(pb))
-            # the line's own direction over the stretch the edge covers (low to high position)
-            q0, q1 = line.interpolate(min(la, lb)), line.interpolate(max(la, lb))
-            ev = np.array([pb.x - pa.x, pb.y - pa.y])
-            lv = np.array([q1.x - q0.x, q1.y - q0.y])
-            norm = float(np.hypot(*ev) * np.hypot(*lv))
-            cos = float(ev @ lv) / norm if norm > 0 else 0.0
-            if abs(cos) < cos_max:
-                crossing += 1
-                continue
-            same = cos > 0
-            if (want == "forward" and not same) or (want == "backward" and same):
-                wrong_way += 1
-                continue
-            d = float(line.distance(g.interpolate((a + b) / 2)))
-            found[_road_key(e, twin)].append((EdgeMatch(e, a, b, d, same), min(la, lb), max(la, lb)))
+        found, crossing, wrong_way = _edges_along(line, geoms, tree, twin, tolerance_m, want)
         if not found:
             why = [f"no edge runs along it within {tolerance_m:g} m"]
             if crossing:
@@ -275,28 +253,7 @@ def match_lines(
                 why.append(f"{wrong_way} run the other way (direction '{want}')")
             out.append(FeatureMatch(i, "unmatched", "; ".join(why)))
             continue
-        # one entry per road: its distance and the stretch of the line it covers
-        roads = []
-        for key, ms in found.items():
-            lo = min(m[1] for m in ms)
-            hi = max(m[2] for m in ms)
-            dist = min(m[0].distance_m for m in ms)
-            roads.append((dist, key, lo, hi, [m[0] for m in ms]))
-        roads.sort(key=lambda r: (r[0], r[1]))
-        kept: list[tuple[float, int, float, float, list[EdgeMatch]]] = []
-        tie = None
-        for r in roads:
-            clash = None
-            for k in kept:
-                overlap = min(r[3], k[3]) - max(r[2], k[2])
-                if overlap > 0.5 * min(r[3] - r[2], k[3] - k[2]):
-                    clash = k
-                    break
-            if clash is None or keep_parallel:
-                kept.append(r)
-            elif r[0] - clash[0] <= max(TIE_M, TIE_SHARE * clash[0]):
-                tie = (clash, r)
-                break
+        kept, tie = _roads_along(found, keep_parallel)
         if tie is not None:
             (d1, k1, *_), (d2, k2, *_) = tie
             out.append(
@@ -310,21 +267,104 @@ def match_lines(
                 )
             )
             continue
-        spans = sorted((k[2], k[3]) for k in kept)
-        total, cur_lo, cur_hi = 0.0, spans[0][0], spans[0][1]
-        for lo, hi in spans[1:]:
-            if lo > cur_hi:
-                total += cur_hi - cur_lo
-                cur_lo, cur_hi = lo, hi
-            else:
-                cur_hi = max(cur_hi, hi)
-        total += cur_hi - cur_lo
-        share = min(1.0, total / line.length) if line.length > 0 else 1.0
+        share = _share_covered([(k[2], k[3]) for k in kept], line.length)
         matches = [m for k in kept for m in k[4]]
         dist = max(k[0] for k in kept)
         reason = f"{len(matches)} edge(s) along {share:.0%} of its length, within {dist:.1f} m"
         out.append(FeatureMatch(i, "matched", reason, matches, dist, share))
     return out
+
+
+def _edges_along(
+    line: shapely.LineString,
+    geoms: np.ndarray,
+    tree: shapely.STRtree,
+    twin: np.ndarray,
+    tolerance_m: float,
+    want: str,
+) -> tuple[dict[int, list[tuple[EdgeMatch, float, float]]], int, int]:
+    """Edges running along ``line`` in the direction wanted, grouped by road.
+
+    Returns
+    -------
+    found, crossing, wrong_way
+        Road key → its edges' matches with the stretch ``(lo, hi)`` of the line each
+        covers; the number of edges that only cross the line; and of those running
+        along it the other way.
+    """
+    cos_max = math.cos(math.radians(MAX_ANGLE_DEG))
+    buf = line.buffer(tolerance_m, cap_style="flat")
+    found: dict[int, list[tuple[EdgeMatch, float, float]]] = defaultdict(list)
+    crossing = wrong_way = 0
+    for e in tree.query(buf, predicate="intersects").tolist():
+        g = geoms[e]
+        covered, a, b = _covered(g, buf)
+        if covered <= 0 or covered < min(0.5 * g.length, 3 * tolerance_m, 0.5 * line.length):
+            crossing += covered > 0
+            continue
+        pa, pb = g.interpolate(a), g.interpolate(b)
+        la, lb = float(line.project(pa)), float(line.project(pb))
+        # the line's own direction over the stretch the edge covers (low to high position)
+        q0, q1 = line.interpolate(min(la, lb)), line.interpolate(max(la, lb))
+        ev = np.array([pb.x - pa.x, pb.y - pa.y])
+        lv = np.array([q1.x - q0.x, q1.y - q0.y])
+        norm = float(np.hypot(*ev) * np.hypot(*lv))
+        cos = float(ev @ lv) / norm if norm > 0 else 0.0
+        if abs(cos) < cos_max:
+            crossing += 1
+            continue
+        same = cos > 0
+        if (want == "forward" and not same) or (want == "backward" and same):
+            wrong_way += 1
+            continue
+        d = float(line.distance(g.interpolate((a + b) / 2)))
+        found[_road_key(e, twin)].append((EdgeMatch(e, a, b, d, same), min(la, lb), max(la, lb)))
+    return found, crossing, wrong_way
+
+
+def _roads_along(
+    found: dict[int, list[tuple[EdgeMatch, float, float]]], keep_parallel: bool
+) -> tuple[list[_Road], tuple[_Road, _Road] | None]:
+    """Choose the roads along a line, nearest first, or return the first two that tie for a stretch.
+
+    A road clashes with a kept one when they cover more than half of the shorter of
+    their stretches of the line; the nearer wins unless the two are about as near
+    (a tie). With ``keep_parallel`` every road is kept.
+    """
+    roads: list[_Road] = []
+    for key, ms in found.items():
+        lo = min(m[1] for m in ms)
+        hi = max(m[2] for m in ms)
+        dist = min(m[0].distance_m for m in ms)
+        roads.append((dist, key, lo, hi, [m[0] for m in ms]))
+    roads.sort(key=lambda r: (r[0], r[1]))
+    kept: list[_Road] = []
+    for r in roads:
+        clash = None
+        for k in kept:
+            overlap = min(r[3], k[3]) - max(r[2], k[2])
+            if overlap > 0.5 * min(r[3] - r[2], k[3] - k[2]):
+                clash = k
+                break
+        if clash is None or keep_parallel:
+            kept.append(r)
+        elif r[0] - clash[0] <= max(TIE_M, TIE_SHARE * clash[0]):
+            return kept, (clash, r)
+    return kept, None
+
+
+def _share_covered(spans: list[tuple[float, float]], length: float) -> float:
+    """Share of a line of ``length`` covered by the union of the stretches ``spans`` (at most 1)."""
+    spans = sorted(spans)
+    total, cur_lo, cur_hi = 0.0, spans[0][0], spans[0][1]
+    for lo, hi in spans[1:]:
+        if lo > cur_hi:
+            total += cur_hi - cur_lo
+            cur_lo, cur_hi = lo, hi
+        else:
+            cur_hi = max(cur_hi, hi)
+    total += cur_hi - cur_lo
+    return min(1.0, total / length) if length > 0 else 1.0
 
 
 def split_edges(
@@ -357,66 +397,11 @@ def split_edges(
     """
     twin = twins(edges)
     geoms = edges.geometry.to_numpy()
-    # cuts are decided once per road, on its canonical edge (the lower row of an edge and its
-    # twin), so that both directions are cut at exactly the same points and the same nodes
-    canon_cuts: dict[int, set[float]] = defaultdict(set)
-    for e, positions in cuts.items():
-        t = int(twin[e])
-        c = e if t < 0 or e < t else t
-        g_len = float(geoms[c].length)
-        for p in positions:
-            q = float(p) if c == e else float(geoms[e].length) - float(p)
-            if min_piece_m <= q <= g_len - min_piece_m:
-                canon_cuts[c].add(round(q, 3))
-    plan: dict[int, tuple[list[float], list[int]]] = {}  # edge -> (positions incl. ends, new node ids)
     n0 = len(nodes)
-    new_xy: list[tuple[float, float]] = []
-    new_modes: list[str] = []
-    for c, positions in sorted(canon_cuts.items()):
-        g = geoms[c]
-        ps = [0.0]
-        for q in sorted(positions):
-            if q - ps[-1] >= min_piece_m and g.length - q >= min_piece_m:
-                ps.append(q)
-        if len(ps) == 1:
-            continue
-        ids = []
-        for q in ps[1:]:
-            pt = g.interpolate(q)
-            ids.append(n0 + len(new_xy))
-            new_xy.append((pt.x, pt.y))
-            new_modes.append(str(edges["mode"].iloc[c]))
-        plan[c] = ([*ps, float(g.length)], ids)
-        t = int(twin[c])
-        if t >= 0:  # the twin runs the other way: mirrored positions, the same nodes in reverse
-            t_len = float(geoms[t].length)
-            plan[t] = ([0.0, *[t_len - q for q in reversed(ps[1:])], t_len], list(reversed(ids)))
-    rows = []
-    pieces: dict[int, list[tuple[int, float, float]]] = {}
-    keep = np.ones(len(edges), bool)
-    for e, (ps, ids) in sorted(plan.items()):
-        g = geoms[e]
-        keep[e] = False
-        row = edges.iloc[e]
-        ends = [int(row["u"]), *ids, int(row["v"])]
-        pieces[e] = []
-        for k in range(len(ps) - 1):
-            share = (ps[k + 1] - ps[k]) / g.length
-            piece = row.copy()
-            piece["u"], piece["v"] = ends[k], ends[k + 1]
-            seg = substring(g, ps[k], ps[k + 1])
-            # the shared nodes' exact coordinates at the cuts, so both directions meet there
-            coords = shapely.get_coordinates(seg).copy()
-            if k > 0:
-                coords[0] = new_xy[ends[k] - n0]
-            if k < len(ps) - 2:
-                coords[-1] = new_xy[ends[k + 1] - n0]
-            piece["geometry"] = shapely.LineString(coords)
-            for col in ("length_m", "time_s"):
-                if col in piece.index:
-                    piece[col] = float(row[col]) * share
-            rows.append(piece)
-            pieces[e].append((len(rows) - 1, ps[k], ps[k + 1]))
+    plan, new_xy, new_modes = _cut_plan(
+        _canonical_cuts(cuts, twin, geoms, min_piece_m), edges, twin, n0, min_piece_m
+    )
+    rows, pieces, keep = _cut_pieces(plan, edges, new_xy, n0)
     if not rows:
         return nodes, edges, {e: [(e, 0.0, float(geoms[e].length))] for e in range(len(edges))}
     old_rows = np.flatnonzero(keep)
@@ -443,3 +428,104 @@ def split_edges(
         pieces.setdefault(old, [(new_pos, 0.0, float(geoms[old].length))])
     out_nodes, out_edges = renumber_spatially(all_nodes, new_edges)  # spatial order, as the builders do
     return out_nodes, out_edges, pieces
+
+
+_Plan = dict[int, tuple[list[float], list[int]]]
+"""Edge row → its cut positions (ends included) and the new nodes at the inner ones, in order."""
+
+
+def _canonical_cuts(
+    cuts: dict[int, list[float]], twin: np.ndarray, geoms: np.ndarray, min_piece_m: float
+) -> dict[int, set[float]]:
+    """Cut positions per road, on its canonical edge (the lower row of an edge and its twin).
+
+    Deciding once per road cuts both directions at exactly the same points and the
+    same nodes; positions on the twin are mirrored, rounded to the millimetre, and
+    those closer than ``min_piece_m`` to an end are dropped.
+    """
+    canon_cuts: dict[int, set[float]] = defaultdict(set)
+    for e, positions in cuts.items():
+        t = int(twin[e])
+        c = e if t < 0 or e < t else t
+        g_len = float(geoms[c].length)
+        for p in positions:
+            q = float(p) if c == e else float(geoms[e].length) - float(p)
+            if min_piece_m <= q <= g_len - min_piece_m:
+                canon_cuts[c].add(round(q, 3))
+    return canon_cuts
+
+
+def _cut_plan(
+    canon_cuts: dict[int, set[float]], edges: gpd.GeoDataFrame, twin: np.ndarray, n0: int, min_piece_m: float
+) -> tuple[_Plan, list[tuple[float, float]], list[str]]:
+    """Where each edge is cut and the nodes made there (numbered from ``n0``).
+
+    Positions closer than ``min_piece_m`` to the previous cut or to the end are
+    dropped; a twin gets the mirrored positions and the same nodes in reverse.
+
+    Returns
+    -------
+    plan, new_xy, new_modes
+        The cuts per edge, and the coordinates and mode of each new node.
+    """
+    geoms = edges.geometry.to_numpy()
+    plan: _Plan = {}
+    new_xy: list[tuple[float, float]] = []
+    new_modes: list[str] = []
+    for c, wanted in sorted(canon_cuts.items()):
+        g = geoms[c]
+        ps = [0.0]
+        for q in sorted(wanted):
+            if q - ps[-1] >= min_piece_m and g.length - q >= min_piece_m:
+                ps.append(q)
+        if len(ps) == 1:
+            continue
+        ids = []
+        for q in ps[1:]:
+            pt = g.interpolate(q)
+            ids.append(n0 + len(new_xy))
+            new_xy.append((pt.x, pt.y))
+            new_modes.append(str(edges["mode"].iloc[c]))
+        plan[c] = ([*ps, float(g.length)], ids)
+        t = int(twin[c])
+        if t >= 0:  # the twin runs the other way: mirrored positions, the same nodes in reverse
+            t_len = float(geoms[t].length)
+            plan[t] = ([0.0, *[t_len - q for q in reversed(ps[1:])], t_len], list(reversed(ids)))
+    return plan, new_xy, new_modes
+
+
+def _cut_pieces(
+    plan: _Plan, edges: gpd.GeoDataFrame, new_xy: list[tuple[float, float]], n0: int
+) -> tuple[list[pd.Series], dict[int, list[tuple[int, float, float]]], np.ndarray]:
+    """Cut the planned edges: the piece rows, the pieces of each old edge, which old edges stay whole.
+
+    A piece keeps its edge's attributes, ``length_m`` and ``time_s`` pro rata, and
+    the new nodes' exact coordinates at its cut ends, so both directions meet there.
+    """
+    geoms = edges.geometry.to_numpy()
+    rows = []
+    pieces: dict[int, list[tuple[int, float, float]]] = {}
+    keep = np.ones(len(edges), bool)
+    for e, (ps, ids) in sorted(plan.items()):
+        g = geoms[e]
+        keep[e] = False
+        row = edges.iloc[e]
+        ends = [int(row["u"]), *ids, int(row["v"])]
+        pieces[e] = []
+        for k in range(len(ps) - 1):
+            share = (ps[k + 1] - ps[k]) / g.length
+            piece = row.copy()
+            piece["u"], piece["v"] = ends[k], ends[k + 1]
+            seg = substring(g, ps[k], ps[k + 1])
+            coords = shapely.get_coordinates(seg).copy()
+            if k > 0:
+                coords[0] = new_xy[ends[k] - n0]
+            if k < len(ps) - 2:
+                coords[-1] = new_xy[ends[k + 1] - n0]
+            piece["geometry"] = shapely.LineString(coords)
+            for col in ("length_m", "time_s"):
+                if col in piece.index:
+                    piece[col] = float(row[col]) * share
+            rows.append(piece)
+            pieces[e].append((len(rows) - 1, ps[k], ps[k + 1]))
+    return rows, pieces, keep

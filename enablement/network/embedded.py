@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -101,7 +102,7 @@ def _find(path: Path, token: bytes, start: int = 0) -> int:
             offset += len(block)
 
 
-def _iter_text(path: Path, start: int, stop: int | None) -> list[str] | object:
+def _iter_text(path: Path, start: int, stop: int | None) -> Iterator[str]:
     """Yield decoded text blocks of ``path`` between byte offsets ``start`` and ``stop``."""
     with path.open("rb") as fh:
         fh.seek(start)
@@ -258,7 +259,8 @@ def _largest_component(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     adj = coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)).tocsr()
     _, labels = connected_components(adj, directed=True, connection="weak")
-    return labels == np.bincount(labels).argmax()
+    largest: np.ndarray = labels == np.bincount(labels).argmax()
+    return largest
 
 
 def build_embedded_network(margin_m: float = 30_000.0) -> Network:

@@ -249,8 +249,13 @@ def _decode_column(spec: dict[str, Any], key: str, z: Any) -> Any:
     if kind == "geometry":
         wkb = _unpack_bytes(z[f"{key}.buf"], z[f"{key}.off"])
         return shapely.from_wkb(np.asarray(wkb, dtype=object))
-    cats = np.asarray([b.decode("utf-8") for b in _unpack_bytes(z[f"{key}.buf"], z[f"{key}.off"])], object)
-    values = np.append(cats, None)[z[f"{key}.codes"]]  # code -1 picks the None at the end
+    texts = []
+    for b in _unpack_bytes(z[f"{key}.buf"], z[f"{key}.off"]):
+        if b is None:  # categories are never missing: a damaged cache, read from the GeoPackage instead
+            msg = f"column {key}: a missing category"
+            raise ValueError(msg)
+        texts.append(b.decode("utf-8"))
+    values = np.array([*texts, None], dtype=object)[z[f"{key}.codes"]]  # code -1 picks the None at the end
     if spec["dtype"] != "object":
         return pd.array(values, dtype=spec["dtype"])
     return values
@@ -275,7 +280,7 @@ def _write_arrays(net: Network, tmp: Path) -> None:
         }
     out["header"] = np.asarray(json.dumps(header, default=str))
     with tmp.open("wb") as fh:
-        np.savez(fh, **out)
+        np.savez(fh, allow_pickle=True, **out)  # the default, named so that **out cannot be taken for it
 
 
 def _read_arrays(path: Path) -> Network:

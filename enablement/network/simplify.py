@@ -38,7 +38,8 @@ _VARYING = {"u", "v", "geometry", "length_m", "time_s", "osm_way"}
 def _signature(edges: pd.DataFrame) -> np.ndarray:
     """One hash per edge over every column that must match for a merge (vectorised)."""
     cols = [c for c in edges.columns if c not in _VARYING]
-    return pd.util.hash_pandas_object(pd.DataFrame(edges[cols]), index=False).to_numpy()
+    hashes: np.ndarray = pd.util.hash_pandas_object(pd.DataFrame(edges[cols]), index=False).to_numpy()
+    return hashes
 
 
 def merge_chains(network: Network) -> Network:
@@ -56,8 +57,41 @@ def merge_chains(network: Network) -> Network:
     # plain Python lists: the walks below index one element at a time
     u = edges["u"].to_numpy(np.int64).tolist()
     v = edges["v"].to_numpy(np.int64).tolist()
-    sig = _signature(edges).tolist()
     n = len(nodes)
+    removable, out_of = _pass_through_nodes(u, v, _signature(edges).tolist(), n)
+    if not any(removable):
+        return network.copy()
+    chains, used = _walk_chains(u, v, removable, out_of)
+    keep_node = ~np.asarray(removable, bool)
+    # cycles made only of removable nodes (an isolated ring) keep their edges as they are
+    for k in [j for j in range(len(u)) if not used[j]]:
+        chains.append([k])
+        keep_node[u[k]] = keep_node[v[k]] = True
+    out = _chain_edges(edges, chains, u, v)
+    kept = np.flatnonzero(keep_node)
+    remap = np.full(n, -1, np.int64)
+    remap[kept] = np.arange(kept.size)
+    out["u"] = remap[out["u"].to_numpy(np.int64)]
+    out["v"] = remap[out["v"].to_numpy(np.int64)]
+    new_nodes = nodes.iloc[kept].reset_index(drop=True).rename_axis(nodes.index.name)
+    new_nodes, out = renumber_spatially(gpd.GeoDataFrame(new_nodes, crs=nodes.crs), out)
+    net = Network(new_nodes, out, network.sites.copy(), dict(network.meta), network.features.copy())
+    report = dict(net.meta.get("report", {}))
+    report["merged_nodes"] = int(n - kept.size)
+    net.meta["report"] = report
+    logger.info("merged %d pass-through nodes", n - kept.size)
+    return net
+
+
+def _pass_through_nodes(
+    u: list[int], v: list[int], sig: list[int], n: int
+) -> tuple[list[bool], list[list[int]]]:
+    """Nodes a chain may pass through, and the edges leaving each node.
+
+    A node is removable when it links exactly two neighbours and its in- and
+    out-edges pair up (through traffic one way or both) with equal signatures;
+    parallel edges through it keep it.
+    """
     nb: list[set[int]] = [set() for _ in range(n)]  # undirected neighbours
     out_of: list[list[int]] = [[] for _ in range(n)]
     in_of: list[list[int]] = [[] for _ in range(n)]
@@ -67,8 +101,6 @@ def merge_chains(network: Network) -> Network:
             nb[b].add(a)
         out_of[a].append(k)
         in_of[b].append(k)
-    # a node is removable when it links exactly two neighbours, and its in- and out-edges pair up
-    # (through traffic one way or both) with equal signatures
     removable = [False] * n
     for x in range(n):
         if len(nb[x]) != 2:
@@ -85,13 +117,21 @@ def merge_chains(network: Network) -> Network:
                 ok = False
                 break
         removable[x] = ok
-    if not any(removable):
-        return network.copy()
-    # walk each chain from an edge leaving a kept node through removable nodes
-    geoms = edges.geometry.to_numpy()
-    length = edges["length_m"].to_numpy(float).tolist()
-    time_s = edges["time_s"].to_numpy(float).tolist()
-    rows, new_geom, new_u, new_v, new_len, new_time = [], [], [], [], [], []
+    return removable, out_of
+
+
+def _walk_chains(
+    u: list[int], v: list[int], removable: list[bool], out_of: list[list[int]]
+) -> tuple[list[list[int]], list[bool]]:
+    """Walk each chain from an edge leaving a kept node through removable nodes.
+
+    Returns
+    -------
+    chains, used
+        The edges of each chain in order, and which edges a chain took (those of
+        rings made only of removable nodes are left).
+    """
+    chains: list[list[int]] = []
     used = [False] * len(u)
     for k in range(len(u)):
         if used[k] or removable[u[k]]:
@@ -106,44 +146,33 @@ def merge_chains(network: Network) -> Network:
             cur = nxt[0]
             used[cur] = True
             chain.append(cur)
-        rows.append(k)
-        new_u.append(u[k])
-        new_v.append(v[cur])
-        new_len.append(sum(length[j] for j in chain))
-        new_time.append(sum(time_s[j] for j in chain))
+        chains.append(chain)
+    return chains, used
+
+
+def _chain_edges(
+    edges: gpd.GeoDataFrame, chains: list[list[int]], u: list[int], v: list[int]
+) -> gpd.GeoDataFrame:
+    """One edge per chain: the first edge's attributes, summed length and time, joined geometry.
+
+    Node ids are still the old ones.
+    """
+    geoms = edges.geometry.to_numpy()
+    length = edges["length_m"].to_numpy(float).tolist()
+    time_s = edges["time_s"].to_numpy(float).tolist()
+    new_geom = []
+    for chain in chains:
         if len(chain) == 1:
-            new_geom.append(geoms[k])
+            new_geom.append(geoms[chain[0]])
         else:
             coords = [shapely.get_coordinates(geoms[chain[0]])]
             coords += [shapely.get_coordinates(geoms[j])[1:] for j in chain[1:]]
             new_geom.append(shapely.LineString(np.concatenate(coords)))
-    keep_node = ~np.asarray(removable, bool)
-    # cycles made only of removable nodes (an isolated ring) keep their edges as they are
-    for k in [j for j in range(len(u)) if not used[j]]:
-        rows.append(k)
-        new_u.append(u[k])
-        new_v.append(v[k])
-        new_len.append(length[k])
-        new_time.append(time_s[k])
-        new_geom.append(geoms[k])
-        keep_node[u[k]] = keep_node[v[k]] = True
-    out = edges.iloc[rows].reset_index(drop=True).copy()
-    out["u"], out["v"] = new_u, new_v
-    out["length_m"], out["time_s"] = new_len, new_time
-    out = gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=new_geom, crs=edges.crs)
-    kept = np.flatnonzero(keep_node)
-    remap = np.full(n, -1, np.int64)
-    remap[kept] = np.arange(kept.size)
-    out["u"] = remap[out["u"].to_numpy(np.int64)]
-    out["v"] = remap[out["v"].to_numpy(np.int64)]
-    new_nodes = nodes.iloc[kept].reset_index(drop=True).rename_axis(nodes.index.name)
-    new_nodes, out = renumber_spatially(gpd.GeoDataFrame(new_nodes, crs=nodes.crs), out)
-    net = Network(new_nodes, out, network.sites.copy(), dict(network.meta), network.features.copy())
-    report = dict(net.meta.get("report", {}))
-    report["merged_nodes"] = int(n - kept.size)
-    net.meta["report"] = report
-    logger.info("merged %d pass-through nodes", n - kept.size)
-    return net
+    out = edges.iloc[[c[0] for c in chains]].reset_index(drop=True).copy()
+    out["u"], out["v"] = [u[c[0]] for c in chains], [v[c[-1]] for c in chains]
+    out["length_m"] = [sum(length[j] for j in c) for c in chains]
+    out["time_s"] = [sum(time_s[j] for j in c) for c in chains]
+    return gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=new_geom, crs=edges.crs)
 
 
 def consolidate_junctions(network: Network, tolerance_m: float = 12.0) -> Network:

@@ -68,7 +68,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -398,7 +398,7 @@ def _covering(ranges: list[_Range], start: float, end: float) -> _Range | None:
     return best
 
 
-def _as_line(geom: object) -> LineString | None:
+def _as_line(geom: shapely.Geometry | None) -> LineString | None:
     """Return one LineString, merging multi-part lines that join up; None if empty or not a line."""
     if geom is None or not isinstance(geom, shapely.Geometry) or geom.is_empty:
         return None
@@ -474,66 +474,11 @@ def read_wegenregister(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         (its OIDN) and the field.
     """
     source_path = Path(path)
-    if not source_path.exists():
-        msg = f"Wegenregister extract {source_path} does not exist; give the downloaded zip or its folder"
-        raise OverlayError(msg)
-    if source_path.is_file() and not zipfile.is_zipfile(source_path):
-        msg = f"Wegenregister extract {source_path} is neither a zip archive nor a folder"
-        raise OverlayError(msg)
-    extract = _Extract(source_path)
+    extract = _open_extract(source_path)
     problems: list[str] = []
-
-    # segments -------------------------------------------------------------------------------
-    segments = _read_table(extract, _SEGMENTS, _SEGMENT_FIELDS, problems)
-    stem = _SEGMENTS.removesuffix(".shp")
-    for companion in (f"{stem}.shx", f"{stem}.dbf", f"{stem}.prj"):
-        if extract.has(_SEGMENTS) and not extract.has(companion):
-            why = " (no CRS: the geometry cannot be placed)" if companion.endswith(".prj") else ""
-            problems.append(f"{companion}: missing from {extract.path}{why}")
-    segment_ids: set[int] | None = None
-    lines: dict[int, LineString] = {}
-    if segments is not None:
-        if not isinstance(segments, gpd.GeoDataFrame):
-            problems.append(f"{_SEGMENTS}: has no geometry")
-            segments = None
-        elif segments.crs is None:
-            if extract.has(f"{stem}.prj"):  # a missing .prj is reported above
-                problems.append(f"{stem}.prj: does not name a CRS; the register uses EPSG:31370")
-            segments = None
-    if segments is not None:
-        segment_ids = set()
-        for ws, geom in zip(segments["WS_OIDN"], segments.geometry, strict=True):
-            if pd.isna(ws):
-                problems.append(f"{_SEGMENTS}: a feature: WS_OIDN: empty")
-                continue
-            ws_id = int(ws)
-            if ws_id in segment_ids:
-                problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: WS_OIDN: duplicated")
-            segment_ids.add(ws_id)
-            line = _as_line(geom)
-            if line is not None and line.length > 0:
-                lines[ws_id] = line
-            elif geom is None or geom.is_empty:
-                problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: empty")
-            elif line is None:
-                problems.append(
-                    f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: not a single line ({geom.geom_type})"
-                )
-            else:
-                problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: zero length")
-
-    # attribute tables ----------------------------------------------------------------------------
-    tables = {spec.name: _read_table(extract, spec.name, spec.fields, problems) for spec in _TABLES}
-    ranges: dict[str, dict[int, list[_Range]]] = {}
-    for spec in _TABLES:
-        table = tables[spec.name]
-        if table is None:
-            continue
-        if spec.linear:
-            ranges[spec.name] = _check_linear(spec, table, segment_ids, problems)
-        else:
-            _check_refs(spec, table, segment_ids, problems)
-
+    segments = _read_segments(extract, problems)
+    segment_ids, lines = (None, {}) if segments is None else _segment_lines(segments, problems)
+    tables, ranges = _read_attributes(extract, segment_ids, problems)
     if problems:
         n = len(problems)
         head = "1 problem" if n == 1 else f"{n} problems"
@@ -553,43 +498,19 @@ def read_wegenregister(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     label = source_path.name
     has_name_id = "LSTRNMID" in segments.columns
     for row in segments.itertuples(index=False):
+        common = _segment_attributes(row, refs, has_name_id, label, unmapped)
         ws_id = int(row.WS_OIDN)
         line = lines[ws_id]
         widths = ranges[_WIDTH.name].get(ws_id, [])
         lanes = ranges[_LANES.name].get(ws_id, [])
-        category = _text(row.WEGCAT)
-        morphology = None if _is_unknown(row.MORF) else int(row.MORF)
-        name = None if has_name_id and _is_unknown(row.LSTRNMID) else _text(row.LSTRNM)
-        common = {
-            "segment_id": ws_id,
-            "road_category": category,
-            "road_category_label": _text(row.LBLWEGCAT),
-            "morphology": morphology,
-            "morphology_label": _text(row.LBLMORF),
-            "highway": _highway(morphology, category, unmapped),
-            "ref": refs.get(ws_id),
-            "name": name,
-            "manager": None if _is_unknown(row.BEHEER) else _text(row.LBLBEHEER),
-            "status": None if _is_unknown(row.STATUS) else _text(row.LBLSTATUS),
-            "source": f"Wegenregister {label}, WS_OIDN {ws_id}",
-            "illustrative": False,
-        }
         cuts = _breaks(line.length, widths + lanes, ws_id)
         for k, (start, end) in enumerate(itertools.pairwise(cuts), start=1):
-            width = _covering(widths, start, end)
-            lane = _covering(lanes, start, end)
-            direction = None
-            if lane is not None:
-                code = lanes_table["RICHTING"].iloc[lane.row]
-                direction = None if _is_unknown(code) else LANE_DIRECTIONS.get(int(code))
             records.append(
                 {
                     "id": f"wr-{ws_id}-{k}",
                     "from_m": start,
                     "to_m": end,
-                    "lanes": math.nan if lane is None else _number(lanes_table["AANTAL"].iloc[lane.row]),
-                    "lanes_direction": direction,
-                    "width_m": math.nan if width is None else _number(width_table["BREEDTE"].iloc[width.row]),
+                    **_piece_values(widths, lanes, start, end, width_table, lanes_table),
                     **common,
                 }
             )
@@ -605,3 +526,131 @@ def read_wegenregister(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     result = _frame(records, geometry)
     logger.info("Wegenregister %s: %d segments -> %d road pieces", label, len(lines), len(result))
     return result
+
+
+def _open_extract(source_path: Path) -> _Extract:
+    """Open the extract at ``source_path`` (a zip or a folder).
+
+    Raises
+    ------
+    OverlayError
+        When the path does not exist or is a file but no zip archive.
+    """
+    if not source_path.exists():
+        msg = f"Wegenregister extract {source_path} does not exist; give the downloaded zip or its folder"
+        raise OverlayError(msg)
+    if source_path.is_file() and not zipfile.is_zipfile(source_path):
+        msg = f"Wegenregister extract {source_path} is neither a zip archive nor a folder"
+        raise OverlayError(msg)
+    return _Extract(source_path)
+
+
+def _read_segments(extract: _Extract, problems: list[str]) -> gpd.GeoDataFrame | None:
+    """Read the segment shapefile and check its companions and CRS; None when it cannot be used."""
+    segments = _read_table(extract, _SEGMENTS, _SEGMENT_FIELDS, problems)
+    stem = _SEGMENTS.removesuffix(".shp")
+    for companion in (f"{stem}.shx", f"{stem}.dbf", f"{stem}.prj"):
+        if extract.has(_SEGMENTS) and not extract.has(companion):
+            why = " (no CRS: the geometry cannot be placed)" if companion.endswith(".prj") else ""
+            problems.append(f"{companion}: missing from {extract.path}{why}")
+    if segments is None:
+        return None
+    if not isinstance(segments, gpd.GeoDataFrame):
+        problems.append(f"{_SEGMENTS}: has no geometry")
+        return None
+    if segments.crs is None:
+        if extract.has(f"{stem}.prj"):  # a missing .prj is reported above
+            problems.append(f"{stem}.prj: does not name a CRS; the register uses EPSG:31370")
+        return None
+    return segments
+
+
+def _segment_lines(segments: gpd.GeoDataFrame, problems: list[str]) -> tuple[set[int], dict[int, LineString]]:
+    """Collect the segment ids, and the line of each segment with a usable geometry.
+
+    An empty or duplicated ``WS_OIDN`` and an empty, multi-part (not joining up) or
+    zero-length geometry are reported.
+    """
+    segment_ids: set[int] = set()
+    lines: dict[int, LineString] = {}
+    for ws, geom in zip(segments["WS_OIDN"], segments.geometry, strict=True):
+        if pd.isna(ws):
+            problems.append(f"{_SEGMENTS}: a feature: WS_OIDN: empty")
+            continue
+        ws_id = int(ws)
+        if ws_id in segment_ids:
+            problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: WS_OIDN: duplicated")
+        segment_ids.add(ws_id)
+        line = _as_line(geom)
+        if line is not None and line.length > 0:
+            lines[ws_id] = line
+        elif geom is None or geom.is_empty:
+            problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: empty")
+        elif line is None:
+            problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: not a single line ({geom.geom_type})")
+        else:
+            problems.append(f"{_SEGMENTS}: WS_OIDN {ws_id}: geometry: zero length")
+    return segment_ids, lines
+
+
+def _read_attributes(
+    extract: _Extract, segment_ids: set[int] | None, problems: list[str]
+) -> tuple[dict[str, pd.DataFrame | None], dict[str, dict[int, list[_Range]]]]:
+    """Read the attribute tables (None where unreadable) and check the ranges of the linear ones."""
+    tables = {spec.name: _read_table(extract, spec.name, spec.fields, problems) for spec in _TABLES}
+    ranges: dict[str, dict[int, list[_Range]]] = {}
+    for spec in _TABLES:
+        table = tables[spec.name]
+        if table is None:
+            continue
+        if spec.linear:
+            ranges[spec.name] = _check_linear(spec, table, segment_ids, problems)
+        else:
+            _check_refs(spec, table, segment_ids, problems)
+    return tables, ranges
+
+
+def _segment_attributes(
+    row: Any, refs: dict[int, str], has_name_id: bool, label: str, unmapped: set[int]
+) -> dict[str, object]:
+    """Give the attributes a segment passes to each of its pieces (one row of ``Wegsegment.dbf``)."""
+    ws_id = int(row.WS_OIDN)
+    category = _text(row.WEGCAT)
+    morphology = None if _is_unknown(row.MORF) else int(row.MORF)
+    name = None if has_name_id and _is_unknown(row.LSTRNMID) else _text(row.LSTRNM)
+    return {
+        "segment_id": ws_id,
+        "road_category": category,
+        "road_category_label": _text(row.LBLWEGCAT),
+        "morphology": morphology,
+        "morphology_label": _text(row.LBLMORF),
+        "highway": _highway(morphology, category, unmapped),
+        "ref": refs.get(ws_id),
+        "name": name,
+        "manager": None if _is_unknown(row.BEHEER) else _text(row.LBLBEHEER),
+        "status": None if _is_unknown(row.STATUS) else _text(row.LBLSTATUS),
+        "source": f"Wegenregister {label}, WS_OIDN {ws_id}",
+        "illustrative": False,
+    }
+
+
+def _piece_values(
+    widths: list[_Range],
+    lanes: list[_Range],
+    start: float,
+    end: float,
+    width_table: pd.DataFrame,
+    lanes_table: pd.DataFrame,
+) -> dict[str, object]:
+    """Give the lanes, their direction and the width valid over the piece ``[start, end]`` of a segment."""
+    width = _covering(widths, start, end)
+    lane = _covering(lanes, start, end)
+    direction = None
+    if lane is not None:
+        code = lanes_table["RICHTING"].iloc[lane.row]
+        direction = None if _is_unknown(code) else LANE_DIRECTIONS.get(int(code))
+    return {
+        "lanes": math.nan if lane is None else _number(lanes_table["AANTAL"].iloc[lane.row]),
+        "lanes_direction": direction,
+        "width_m": math.nan if width is None else _number(width_table["BREEDTE"].iloc[width.row]),
+    }

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enablement.errors import NetworkError, OverlayError
-from enablement.network.conflation import split_edges, twins
+from enablement.network.conflation import _share_covered, match_lines, split_edges, twins
 from enablement.network.model import CRS, Network
 from enablement.network.overlays import apply_overlay, closure_spans, conflate, read_overlay
 
@@ -435,3 +435,36 @@ def test_a_closure_without_end_beside_one_with_an_end_is_valid(tmp_path):
     feats = [feature("a", pt(100, 0), start=WORKS[0], end=WORKS[1]), feature("b", pt(900, 0), start=WORKS[0])]
     ov = read_overlay(write(tmp_path / "ov", "closures", feats))
     assert ov.layers["closures"]["end"].tolist() == [WORKS[1], None]
+
+
+def test_a_line_between_two_roads_at_the_same_distance_is_ambiguous_unless_parallels_are_kept():
+    _, edges = frames(ROAD_A, [(0, 10), (2000, 10)])
+    lines = gpd.GeoSeries([ln((0, 5), (2000, 5))], crs=CRS)
+    (m,) = match_lines(edges, lines, 8.0)
+    assert m.status == "ambiguous" and "two roads run along it" in m.reason and m.distance_m == 5
+    (m,) = match_lines(edges, lines, 8.0, keep_parallel=True)
+    assert m.status == "matched" and sorted(e.edge for e in m.edges) == [0, 1, 2, 3]
+
+
+def test_a_line_nearer_one_road_takes_that_road_only():
+    _, edges = frames(ROAD_A, [(0, 10), (2000, 10)])
+    (m,) = match_lines(edges, gpd.GeoSeries([ln((0, 3), (2000, 3))], crs=CRS), 8.0)
+    assert m.status == "matched" and sorted(e.edge for e in m.edges) == [0, 1]
+    assert m.distance_m == pytest.approx(3) and m.share == pytest.approx(1)
+
+
+def test_a_line_against_the_only_edge_names_the_direction_in_its_reason():
+    _, edges = frames(ROAD_A)
+    westbound = edges.iloc[[1]].reset_index(drop=True)
+    (m,) = match_lines(
+        westbound, gpd.GeoSeries([ln((0, 2), (2000, 2))], crs=CRS), 5.0, direction=pd.Series(["forward"])
+    )
+    assert m.status == "unmatched" and "1 run the other way (direction 'forward')" in m.reason
+
+
+def test_the_share_of_a_line_is_the_union_of_the_stretches_its_roads_cover():
+    _, edges = frames([(0, 0), (800, 0)], [(1200, 0), (2000, 0)])
+    (m,) = match_lines(edges, gpd.GeoSeries([ln((0, 0), (2000, 0))], crs=CRS), 5.0)
+    assert m.status == "matched" and m.share == pytest.approx(0.8) and len(m.edges) == 4
+    assert _share_covered([(3, 8), (0, 5), (10, 12)], 20) == pytest.approx(0.5)
+    assert _share_covered([(0, 30)], 20) == 1 and _share_covered([(0, 0)], 0) == 1

@@ -9,7 +9,15 @@ import pytest
 
 from enablement.errors import NetworkError
 from enablement.network.io import load_network, save_network
-from enablement.network.osm import build_network, read_osm_file
+from enablement.network.osm import (
+    BuildReport,
+    build_network,
+    fetch_overpass,
+    location_ids,
+    network_from_ways,
+    read_osm_file,
+    read_overpass_json,
+)
 from enablement.routing import Router
 from enablement.vehicles import Profile
 
@@ -68,18 +76,18 @@ WAYS = [
 ]
 
 
-def osm_xml() -> str:
+def osm_xml(ways=WAYS) -> str:
     def node(i):
         tags = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in NODE_TAGS.get(i, {}).items())
         return f'<node id="{i}" lat="{LAT[i]}" lon="{LON[i]}" version="1">{tags}</node>\n'
 
     nodes = "".join(node(i) for i in sorted(LON))
-    ways = []
-    for wid, refs, tags in WAYS:
+    out = []
+    for wid, refs, tags in ways:
         nd = "".join(f'<nd ref="{r}"/>' for r in refs)
         tg = "".join(f'<tag k="{k}" v="{v.replace(chr(34), "&quot;")}"/>' for k, v in tags.items())
-        ways.append(f'<way id="{wid}" version="1">{nd}{tg}</way>\n')
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n{nodes}{"".join(ways)}</osm>\n'
+        out.append(f'<way id="{wid}" version="1">{nd}{tg}</way>\n')
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n{nodes}{"".join(out)}</osm>\n'
 
 
 def overpass_json() -> dict:
@@ -202,29 +210,119 @@ def test_bz2_gives_the_same_network(osm_file, net, tmp_path):
     assert other.n_edges == net.n_edges and other.km_by_mode() == net.km_by_mode()
 
 
-def test_overpass_json_goes_through_the_same_path(net, monkeypatch, tmp_path):
-    import osmnx._overpass as op
+# Overpass answers with every node of the ways it returns: the same data without the missing nodes
+COMPLETE_WAYS = [(wid, [r for r in refs if r in LON], tags) for wid, refs, tags in WAYS if wid != 50]
+
+
+@pytest.fixture
+def recorded_overpass(tmp_path, monkeypatch):
+    """osmnx's features_from_polygon answering from a recording of the complete data (no network)."""
+    import osmnx as ox
 
     from enablement import settings
 
+    xml = tmp_path / "complete.osm"
+    xml.write_text(osm_xml(COMPLETE_WAYS))
     seen = {}
 
-    def recorded(polygon, network_type, custom_filter):
-        seen["filters"] = custom_filter
+    def recorded(polygon, tags):
         seen["bounds"] = polygon.bounds
-        yield overpass_json()
+        seen["tags"] = tags
+        seen["cache"] = (ox.settings.cache_folder, ox.settings.use_cache)  # as set during our call
+        if "fail" in seen:
+            raise RuntimeError(seen["fail"])
+        return ox.features.features_from_xml(xml, tags=tags)
 
-    monkeypatch.setattr(op, "_download_overpass_network", recorded)
-    other = build_network(bbox=(4.39, 51.16, 4.47, 51.24))
-    assert seen["bounds"] == (4.39, 51.16, 4.47, 51.24)
-    assert any("motorway" in f for f in seen["filters"]) and any("rail" in f for f in seen["filters"])
+    monkeypatch.setattr(ox.features, "features_from_polygon", recorded)
+    # the user's own osmnx settings, which our call must leave as they are
+    monkeypatch.setattr(ox.settings, "cache_folder", str(tmp_path / "users-own-cache"))
+    monkeypatch.setattr(ox.settings, "use_cache", not settings.use_cache)
+    return xml, seen
+
+
+def test_overpass_goes_through_the_same_path(recorded_overpass):
     import osmnx as ox
 
-    assert ox.settings.cache_folder == str(settings.cache_folder / "overpass")
+    from enablement import settings
+
+    xml, seen = recorded_overpass
+    users = (ox.settings.cache_folder, ox.settings.use_cache)
+    other = build_network(bbox=(4.39, 51.16, 4.47, 51.24))
+    assert seen["bounds"] == (4.39, 51.16, 4.47, 51.24)
+    assert "motorway" in seen["tags"]["highway"] and "rail" in seen["tags"]["railway"]
+    assert seen["tags"]["landuse"] == ["railway"] and "loading_ramp" in seen["tags"]["railway"]
+    assert seen["cache"] == (str(settings.cache_folder / "overpass"), settings.use_cache)
+    assert (ox.settings.cache_folder, ox.settings.use_cache) == users  # restored after the call
+
+    net = build_network(osm_file=xml)  # the same data, from a file
     assert other.n_edges == net.n_edges and other.n_nodes == net.n_nodes
-    assert other.meta["report"]["missing_nodes"] == net.meta["report"]["missing_nodes"]
+    geometry = other.edges.geometry.geom_equals_exact(net.edges.geometry, tolerance=0)
+    assert geometry.all()
+    assert other.edges.drop(columns="geometry").equals(net.edges.drop(columns="geometry"))
+    cols = ["mode", "x", "y"]
+    assert other.nodes[cols].equals(net.nodes[cols])
+    # osmnx 2 gives way geometries without node ids: nodes are known by their location
+    src = other.nodes["source_id"].to_numpy()
+    assert (src < 0).all() and np.unique(src).size == src.size
+    assert sorted(other.features["kind"]) == ["loading_ramp", "platform", "rail_yard"]
+    assert other.features.drop(columns="geometry").equals(net.features.drop(columns="geometry"))
+    assert other.features.geometry.geom_equals_exact(net.features.geometry, tolerance=1e-6).all()
+    for key in ("ways_read", "features", "unparsed", "missing_nodes"):
+        assert other.meta["report"][key] == net.meta["report"][key]
+
+
+def test_overpass_settings_restored_after_a_failing_call(recorded_overpass):
+    import osmnx as ox
+
+    _, seen = recorded_overpass
+    users = (ox.settings.cache_folder, ox.settings.use_cache)
+    seen["fail"] = "Overpass is down"
+    with pytest.raises(RuntimeError, match="Overpass is down"):
+        build_network(bbox=(4.39, 51.16, 4.47, 51.24))
+    assert seen["cache"] != users  # ours were set during the call
+    assert (ox.settings.cache_folder, ox.settings.use_cache) == users
+
+
+def test_overpass_area_with_nothing(recorded_overpass, monkeypatch):
+    import osmnx as ox
+
+    def empty(polygon, tags):
+        msg = "No matching features. Check query location, tags, and log."
+        raise ox._errors.InsufficientResponseError(msg)
+
+    monkeypatch.setattr(ox.features, "features_from_polygon", empty)
+    with pytest.raises(NetworkError, match="no highway or railway ways"):
+        build_network(bbox=(4.39, 51.16, 4.47, 51.24))
+
+
+def test_overpass_area_is_checked_before_any_query(recorded_overpass):
+    import shapely
+
+    _, seen = recorded_overpass
+    with pytest.raises(NetworkError, match="give exactly one of place, bbox or polygon"):
+        fetch_overpass()
+    with pytest.raises(NetworkError, match="give exactly one of place, bbox or polygon"):
+        fetch_overpass(bbox=(4.39, 51.16, 4.47, 51.24), place="Antwerpen")
+    bowtie = shapely.Polygon([(4.39, 51.16), (4.47, 51.24), (4.47, 51.16), (4.39, 51.24)])
+    with pytest.raises(NetworkError, match="not a valid polygon"):
+        fetch_overpass(polygon=bowtie)
+    assert not seen  # nothing was asked of Overpass
+
+
+def test_recorded_overpass_json_reads_as_the_file(osm_file, net):
+    report = BuildReport()
+    other = network_from_ways(read_overpass_json([overpass_json()], report=report), report)
+    assert other.n_edges == net.n_edges and other.n_nodes == net.n_nodes
     cols = ["u", "v", "mode", "speed_kmh"]
     assert other.edges[cols].equals(net.edges[cols])
+    assert other.nodes["source_id"].equals(net.nodes["source_id"])
+
+
+def test_location_ids_are_one_per_osm_location():
+    lon = np.array([4.4305, 4.4305, 4.4305001, -180.0, 180.0, 0.0])
+    lat = np.array([51.1706, 51.1706, 51.1706, -90.0, 90.0, 0.0])
+    ids = location_ids(lon, lat)
+    assert ids[0] == ids[1] and np.unique(ids).size == 5 and (ids < 0).all()
 
 
 def test_bad_inputs(tmp_path):

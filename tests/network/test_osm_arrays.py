@@ -11,11 +11,11 @@ from enablement.errors import NetworkError
 from enablement.network.osm import (
     BuildReport,
     WayTable,
-    _trim_missing,
     build_network,
     network_from_ways,
     read_osm_file,
 )
+from enablement.network.osm_read import _trim_missing
 from enablement.network.simplify import merge_chains
 
 

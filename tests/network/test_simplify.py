@@ -54,6 +54,21 @@ def test_a_chain_with_equal_attributes_becomes_one_edge_each_way():
     assert out.meta["report"]["merged_nodes"] == 2
 
 
+def test_an_isolated_ring_of_pass_through_nodes_keeps_its_edges_beside_a_merged_chain():
+    ring = [(0, 1, False, {}), (1, 2, False, {}), (2, 3, False, {}), (3, 0, False, {})]
+    chain = [(4, 5, False, {}), (5, 6, False, {})]
+    points = [(0, 0), (100, 0), (100, 100), (0, 100), (500, 0), (600, 0), (700, 0)]
+    net = network(points, ring + chain)
+    out = merge_chains(net)
+    # every node of the ring links two neighbours with equal attributes, but no chain starts there
+    assert out.n_nodes == 6 and out.n_edges == 10 and out.meta["report"]["merged_nodes"] == 1
+    assert sorted(out.edges["length_m"].round(6)) == [100.0] * 8 + [200.0] * 2
+    assert out.edges["length_m"].sum() == pytest.approx(net.edges["length_m"].sum())
+    src = out.nodes["source_id"].to_numpy()
+    pairs = {(src[a], src[b]) for a, b in zip(out.edges["u"], out.edges["v"], strict=True)}
+    assert {("4", "6"), ("6", "4"), ("0", "1"), ("1", "0"), ("3", "0")} <= pairs
+
+
 def test_a_bridge_with_its_own_class_stays_its_own_edge():
     bridge = {"mlc_tracked_twoway": 40.0, "bridge_id": "b1"}
     net = network(

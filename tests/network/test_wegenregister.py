@@ -188,6 +188,33 @@ def test_bad_extract_lists_every_problem(tmp_path):
     assert "Wegsegment.shp: WS_OIDN 2: geometry: empty" in text
 
 
+def test_segment_geometries_and_ids_that_cannot_be_used_are_each_reported():
+    from shapely.geometry import MultiLineString
+
+    from enablement.network.wegenregister import _segment_lines
+
+    good = LineString([(X0, Y0), (X0 + 100, Y0)])
+    joined = MultiLineString([[(X0, Y0 + 10), (X0 + 50, Y0 + 10)], [(X0 + 50, Y0 + 10), (X0 + 90, Y0 + 10)]])
+    apart = MultiLineString([[(X0, Y0 + 20), (X0 + 40, Y0 + 20)], [(X0 + 60, Y0 + 20), (X0 + 90, Y0 + 20)]])
+    point = LineString([(X0, Y0 + 30), (X0, Y0 + 30)])
+    segments = gpd.GeoDataFrame(
+        {"WS_OIDN": [1.0, 2.0, math.nan, 3.0, 4.0, 5.0, 1.0]},
+        geometry=[good, joined, good, apart, point, None, good],
+        crs=31370,
+    )
+    problems = []
+    ids, lines = _segment_lines(segments, problems)
+    assert ids == {1, 2, 3, 4, 5} and sorted(lines) == [1, 2]
+    assert lines[2].length == pytest.approx(90)  # parts that join up make one line
+    assert problems == [
+        "Wegsegment.shp: a feature: WS_OIDN: empty",
+        "Wegsegment.shp: WS_OIDN 3: geometry: not a single line (MultiLineString)",
+        "Wegsegment.shp: WS_OIDN 4: geometry: zero length",
+        "Wegsegment.shp: WS_OIDN 5: geometry: empty",
+        "Wegsegment.shp: WS_OIDN 1: WS_OIDN: duplicated",
+    ]
+
+
 def test_missing_field_and_prj(tmp_path):
     folder = write_extract(tmp_path, [segment(1)], national=[(41, 1, "A3")])
     (folder / "Wegsegment.prj").unlink()
