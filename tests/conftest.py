@@ -8,6 +8,13 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI runs the property tests on fixed examples (HYPOTHESIS_PROFILE=ci in .ci/run), so that a run there
+# is reproducible; a developer's run draws new ones each time and may find what CI never tried
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

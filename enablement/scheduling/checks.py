@@ -7,7 +7,9 @@ the README. Every violation is returned, each with its march unit, place and tim
 - ``overlap``: two columns on the same segment (control point to next control
   point) and direction at overlapping times, or closer than the headway; the
   tail of the first must clear both ends before the head of the second arrives.
-- ``halt``: a column driving longer than the halt policy allows between halts.
+- ``halt``: a column driving longer than the halt policy allows between halts
+  (a halt is a control point marked ``halt`` where the column stops at least the
+  halt's length; a wait in a queue does not replace one, as in the planner).
 - ``window``: a column moving outside the policy's movement window.
 - ``speed``: a segment driven faster than the column's speed allows (the time
   between control points is shorter than the distance at that speed).
@@ -215,7 +217,7 @@ def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation
                 driving, rests = 0.0, 0
                 continue
             stop = tm.secs(a["depart"]) - tm.secs(a["arrive"])
-            if driving > 0 and stop >= h.need_s(rests) - EPS_S:
+            if driving > 0 and h.is_halt(str(a["kind"]), stop + EPS_S, rests):
                 driving, rests = 0.0, rests + 1
             driving += tm.secs(b["arrive"]) - tm.secs(a["depart"])
             limit = h.limit_s(rests)

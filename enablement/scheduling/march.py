@@ -268,6 +268,11 @@ def staging_peaks(march: MarchSchedule) -> dict[str, tuple[int, float]]:
 class HaltRule:
     """The halt policy in seconds: a first halt after ``first_after_s`` of driving, then regular ones.
 
+    A halt is planned at a control point (a row of kind ``halt``) and lasts at
+    least the halt's length; a wait in a queue, however long, does not replace
+    one: the planners place halts by driving time alone, and the checker counts
+    only halts (:meth:`is_halt`), so both read the policy the same way.
+
     Attributes
     ----------
     first_after_s, first_duration_s
@@ -298,6 +303,10 @@ class HaltRule:
     def need_s(self, rests: int) -> float:
         """Length of the next halt, after ``rests`` halts."""
         return self.first_duration_s if rests == 0 else self.duration_s
+
+    def is_halt(self, kind: str, stop_s: float, rests: int) -> bool:
+        """Whether a stop of ``stop_s`` at a control point of ``kind`` is the next halt, after ``rests``."""
+        return kind == "halt" and stop_s >= self.need_s(rests)
 
     def too_long(self, drive_s: float, rests: int, label: str) -> InfeasibleError | None:
         """Return the error for a segment that alone takes longer to drive than allowed, or None."""

@@ -176,3 +176,25 @@ def test_the_checker_reads_each_rule_from_the_problem(kind, stricter, tmp_path):
         return
     found = check_march_table(table, stricter(problem.rules), problem.network)
     assert kind in {v.kind for v in found}
+
+
+def test_a_wait_in_a_queue_is_not_a_halt_for_the_planner_nor_for_the_checker(tmp_path):
+    # 100 km at 60 km/h is 100 min of driving, within the 120 min before a first halt; a closure ahead
+    # keeps the column waiting 25 min at km 20. Were that wait a halt, the later halts every 60 min
+    # would apply to the 80 min after it (found by the property test above on a fresh machine).
+    net = with_sites(line_network([0, 20, 40, 60, 80, 100]), {"a": 0, "b": 5})
+    policy = Policy(
+        headway_min=2, halts=Halts(first_after_min=120, first_duration_min=15, every_min=60, duration_min=10)
+    )
+    problem = march_problem(
+        net,
+        [mu(1, speed=60.0)],
+        policy,
+        {"a": 0, "b": 5},
+        edge_closed={1: Intervals([(0.0, 2700.0)])},
+        start=START,
+    )
+    for sched in (solve_greedy(problem), solve_cpsat(problem)):
+        rows = [r for r in sched.rows if r.march_unit == "U/01"]
+        assert max(r.wait_s for r in rows) >= 20 * 60 and not any(r.kind == "halt" for r in rows)
+        assert check_march_table(table_of(problem, sched, tmp_path), problem.rules, problem.network) == []
