@@ -17,6 +17,13 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"enablement {__version__}"
 
 
+def test_python_dash_m_runs_the_command():
+    out = subprocess.run(
+        [sys.executable, "-m", "enablement", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"enablement {__version__}"
+
+
 def test_network_info_json(capsys, embedded):
     assert main(["network", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)

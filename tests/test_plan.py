@@ -23,6 +23,13 @@ def plan(world):
     return make_plan(world)
 
 
+@pytest.fixture(scope="module")
+def world_network(world):
+    from enablement.plan import build_network
+
+    return build_network(load_scenario(world), world.parent)
+
+
 def test_the_pipeline_runs_its_steps_in_order(plan):
     assert list(plan.timings) == [
         "load scenario",
@@ -137,3 +144,41 @@ def test_a_march_problem_reports_every_problem_at_once(plan):
     text = str(err.value)
     assert "3 problems" in text
     assert "used twice" in text and "no road node for site(s) nowhere" in text and "1 dwell times" in text
+
+
+def test_auto_mode_sends_tanks_by_rail_and_trucks_by_road(world, world_network):
+    sc = load_scenario(world)
+    movements = [m.model_copy(update={"mode": "auto", "quay": "quay-q"}) for m in sc.movements]
+    movements = [m.model_copy(update={"to": "border-r"}) if m.unit == "TRK" else m for m in movements]
+    plan = make_plan(sc.model_copy(update={"movements": movements}), network=world_network)
+    modes = {u.unit: u.mode for u in plan.units}
+    # tanks do not drive long distances and there is no HET: rail; the trucks' border crossing is on
+    # the road network only: road
+    assert modes["TRK"] == "rail" and plan.modes["TRK"].startswith("auto: ")
+    assert modes["WHL"] == "road" and plan.modes["WHL"].startswith("auto: ")
+    assert len(plan.trains) == 1 and plan.trains[0].unit == "TRK"
+
+
+def test_tanks_by_road_ride_het_shuttles_in_deconflicted_columns(world, world_network):
+    sc = load_scenario(world)
+    movements = [
+        m.model_copy(update={"mode": "road", "quay": None, "to": "border-x"}) if m.unit == "TRK" else m
+        for m in sc.movements
+    ]
+    resources = sc.resources.model_copy(update={"hets": 3, "het_park": "port-w"})
+    plan = make_plan(
+        sc.model_copy(update={"movements": movements, "resources": resources}), network=world_network
+    )
+    assert plan.hets is not None and len(plan.hets.trips) == 6  # every tank rides a HET once
+    assert {t.vehicle for t in plan.hets.trips} == {"leopard2a6"}
+    assert plan.het_places[0] == "port-w"
+    het_units = [m for m in plan.march_units if m.purpose == "het"]
+    assert het_units and all(m.id.startswith("HET/") for m in het_units)
+    assert all(set(m.vehicles) == {"m1070_m1000_het"} for m in het_units)
+    trk = next(u for u in plan.units if u.unit == "TRK")
+    # no tank marches on its own tracks: the unit's march units are its HET columns
+    assert trk.mode == "road" and {m.purpose for m in plan.march_units if m.unit == "TRK"} == {"het"}
+    # a HET column closes when its last load is unloaded at the border
+    closes = [plan.march.closure_s[m.id] for m in het_units]
+    assert trk.closure_s >= max(closes)
+    assert plan.summary()["solver"]["het"]["vehicles_carried"] == 6
