@@ -34,13 +34,13 @@ from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import Network
 from .network.overlays import Overlay, apply_overlay, read_overlay
-from .network.sites import Site, site_records
 from .routing import Routers
 from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
-from .scheduling.closures import Closure, closures_in_force
+from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
 from .scheduling.het import HetConvoy, HetSchedule
+from .scheduling.inputs import PlanningInputs
 from .scheduling.march import (
     MarchProblem,
     MarchRules,
@@ -58,7 +58,6 @@ from .scheduling.shuttles import ShuttlePlan, het_delays, plan_shuttles, shuttle
 from .scheduling.trains import RailPlan, plan_rail
 from .scheduling.units import form_march_units
 from .timeline import Clock
-from .vehicles import load_catalogue
 
 __all__ = ["Plan", "UnitResult", "build_network", "make_plan"]
 
@@ -260,20 +259,14 @@ def build_network(scenario: Scenario, base: Path | None = None) -> Network:
 
 
 def _modes(
-    scenario: Scenario,
-    ashore: Mapping[str, Sequence[Discharged]],
-    sites: Mapping[str, Site],
-    routers: Routers,
+    inputs: PlanningInputs, ashore: Mapping[str, Sequence[Discharged]], routers: Routers
 ) -> dict[str, ModeChoice]:
     """Each unit's mode, in movement order."""
-    catalogue = load_catalogue()
     out = {}
-    for mv in scenario.movements:
+    for mv in inputs.scenario.movements:
         items = ashore[mv.unit]
-        origin = mv.from_ or items[0].site
-        out[mv.unit] = choose_mode(
-            mv, [catalogue[d.vehicle] for d in items], scenario, origin, sites, routers
-        )
+        vehicles = [inputs.catalogue[d.vehicle] for d in items]
+        out[mv.unit] = choose_mode(inputs, mv, vehicles, mv.from_ or items[0].site, routers)
     return out
 
 
@@ -358,39 +351,32 @@ def make_plan(
     if solver:
         spec = SolverSpec.model_validate({**sc.solver.model_dump(), **solver})
         sc = sc.model_copy(update={"solver": spec})
-    clock = Clock(sc.start)
-    catalogue = load_catalogue()
-    sites = site_records(network)
-    closures = closures_in_force(sc, network, clock)
-    rules = march_rules(sc, network, closures)
+    inputs = PlanningInputs.of(sc, network)
+    clock = inputs.clock
+    rules = march_rules(sc, network, inputs.closures)
     routers = Routers(network)
     with _timed(timings, "reception", progress):
         ashore: dict[str, list[Discharged]] = defaultdict(list)
-        for d in receive(sc, sites, clock, closed=closures.site):
+        for d in receive(inputs):
             ashore[d.unit].append(d)
     with _timed(timings, "march units", progress):
-        modes = _modes(sc, ashore, sites, routers)
-        formation = form_march_units(
-            sc, ashore, {u: m.mode for u, m in modes.items()}, sites, catalogue, clock
-        )
+        modes = _modes(inputs, ashore, routers)
+        mode_of = {u: m.mode for u, m in modes.items()}
+        formation = form_march_units(inputs, ashore, mode_of)
         march_units = formation.march_units
     shuttles: ShuttlePlan | None = None
     if formation.carried:
         with _timed(timings, "HET shuttles", progress):
-            shuttles = plan_shuttles(sc, formation.carried, sites, routers["road"], clock, catalogue)
+            shuttles = plan_shuttles(inputs, formation.carried, routers["road"])
             march_units += [mu for _, mu in shuttles.columns]
     with _timed(timings, "road schedule", progress):
-        road_node = {sid: s.node_road for sid, s in sites.items() if s.on_road}
-        problem = MarchProblem(network, march_units, road_node, rules)
+        problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
         march = schedule_road(problem, routers["road"], sc.solver)
     with _timed(timings, "rail schedule", progress):
-        mode_of = {u: m.mode for u, m in modes.items()}
-        rail: RailPlan = plan_rail(
-            sc, march_units, march, ashore, mode_of, sites, closures.site, clock, network, catalogue
-        )
+        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of)
     with _timed(timings, "corridors", progress):
         routes = planned_routes(network, march_units, march, rail.schedule.trains, rail.routes)
-        corridors = corridor_analysis(network, routers["road"], march_units, march, closures)
+        corridors = corridor_analysis(inputs, routers["road"], march_units, march)
     het_columns = shuttles.columns if shuttles is not None else []
     units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, het_columns)
     return Plan(
@@ -414,6 +400,6 @@ def make_plan(
         rules=rules,
         routes=routes,
         corridors=corridors,
-        closures=closures.closures,
+        closures=inputs.closures.closures,
         staging=staging_peaks(march),
     )

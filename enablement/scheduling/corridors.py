@@ -17,6 +17,7 @@ from ..errors import RoutingError
 from ..network.model import Network
 from ..routing import Route, Router
 from .closures import Closures
+from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit
 from .rail import Train
 
@@ -224,11 +225,7 @@ def _span(march: MarchSchedule, mu: MarchUnit) -> tuple[float, float]:
 
 
 def corridor_analysis(
-    network: Network,
-    router: Router,
-    march_units: Sequence[MarchUnit],
-    march: MarchSchedule,
-    closures: Closures,
+    inputs: PlanningInputs, router: Router, march_units: Sequence[MarchUnit], march: MarchSchedule
 ) -> list[Corridor]:
     """Find each road unit's main and alternate supply routes and critical elements, for its own vehicles.
 
@@ -240,20 +237,19 @@ def corridor_analysis(
 
     Parameters
     ----------
-    network
-        The plan's network.
+    inputs
+        The scenario on its network, with the closures in force.
     router
         The road router.
     march_units, march
         The march units and the road schedule.
-    closures
-        The closures in force.
 
     Returns
     -------
     list of Corridor
         One per unit that marches, by unit id.
     """
+    network, closures = inputs.network, inputs.closures
     edge_geoms = network.edges.geometry.to_numpy()
     line = _Lines(network)
     out = []

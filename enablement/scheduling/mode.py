@@ -13,6 +13,7 @@ from ..routing import Routers
 from ..scenario.schema import Movement, Scenario
 from ..vehicles import Profile, Vehicle
 from .formation import Load, form_trains
+from .inputs import PlanningInputs
 from .rail import QuaySpec, loading_minutes
 from .units import column_length
 
@@ -83,12 +84,7 @@ def _estimates(
 
 
 def choose_mode(
-    mv: Movement,
-    vehicles: Sequence[Vehicle],
-    scenario: Scenario,
-    origin: str,
-    sites: Mapping[str, Site],
-    routers: Routers,
+    inputs: PlanningInputs, mv: Movement, vehicles: Sequence[Vehicle], origin: str, routers: Routers
 ) -> ModeChoice:
     """Mode of a movement and the reason; ``auto`` is decided by estimated closure and resource use.
 
@@ -107,16 +103,14 @@ def choose_mode(
 
     Parameters
     ----------
+    inputs
+        The scenario (resources, policy) on its network.
     mv
         The movement.
     vehicles
-        Its vehicles.
-    scenario
-        The scenario (resources, policy).
+        Its vehicles, in the order they come ashore.
     origin
         The site the unit starts from.
-    sites
-        The network's sites.
     routers
         Road and rail routers of the network.
 
@@ -127,6 +121,7 @@ def choose_mode(
     """
     if mv.mode != "auto":
         return ModeChoice(mv.mode, "set in the scenario")
+    scenario, sites = inputs.scenario, inputs.sites
     dest = sites[mv.to]
     rail_ok, road_ok, carried = _options(mv, vehicles, scenario, dest)
     if not rail_ok:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from ..errors import InfeasibleError
 from ..network.sites import Site
-from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
+from .inputs import PlanningInputs
 
 __all__ = ["DEFAULT_DISCHARGE_RATE_VPH", "Discharged", "discharge", "receive", "working_time_end"]
 
@@ -142,12 +142,11 @@ def discharge(
     return out
 
 
-def receive(
-    scenario: Scenario, sites: Mapping[str, Site], clock: Clock, closed: Mapping[str, Intervals] | None = None
-) -> list[Discharged]:
-    """Discharge the scenario's arrivals at their sites (:func:`discharge`)."""
+def receive(inputs: PlanningInputs) -> list[Discharged]:
+    """Discharge the scenario's arrivals at their sites, around the sites' closures (:func:`discharge`)."""
+    clock = inputs.clock
     arrivals = [
         (a.id, a.site, clock.seconds(a.time), [(e.unit, e.vehicle, e.count) for e in a.equipment])
-        for a in scenario.arrivals
+        for a in inputs.scenario.arrivals
     ]
-    return discharge(arrivals, sites, clock, closed=closed)
+    return discharge(arrivals, inputs.sites, clock, closed=inputs.closures.site)

@@ -19,6 +19,7 @@ from ..timeline import Clock
 from ..vehicles import Catalogue, Profile, Vehicle
 from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetTask, HetTrip
 from .het_routing import schedule_hets
+from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit
 from .units import Carried
 
@@ -191,30 +192,17 @@ def _columns(
     return columns
 
 
-def plan_shuttles(
-    scenario: Scenario,
-    carried: Sequence[Carried],
-    sites: Mapping[str, Site],
-    router: Router,
-    clock: Clock,
-    catalogue: Catalogue,
-) -> ShuttlePlan:
+def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Router) -> ShuttlePlan:
     """Plan the HET shuttles and turn their loaded runs into road columns for the march model.
 
     Parameters
     ----------
-    scenario
-        Its resources (``hets``, ``het_type``, ``het_park``), policy and movements.
+    inputs
+        The scenario (resources ``hets``, ``het_type``, ``het_park``; policy; movements) on its network.
     carried
         The vehicles that ride HETs.
-    sites
-        The network's sites.
     router
         Road router (for the laden HETs' travel times).
-    clock
-        The scenario clock.
-    catalogue
-        The vehicle catalogue.
 
     Returns
     -------
@@ -228,6 +216,7 @@ def plan_shuttles(
     InfeasibleError
         When the fleet cannot carry every vehicle (with the diagnosis).
     """
+    scenario, sites, clock, catalogue = inputs.scenario, inputs.sites, inputs.clock, inputs.catalogue
     res = scenario.resources
     het = _het_type(scenario, catalogue)
     cargo = [catalogue[c.vehicle.vehicle] for c in carried]

@@ -7,7 +7,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..network.model import Network
 from ..network.sites import Site
 from ..rolling_stock import rail_data
 from ..routing import Route, Router
@@ -15,6 +14,7 @@ from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Catalogue
 from .formation import FormedTrain, Load, assign_wagon_types, form_trains
+from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit
 from .rail import (
     QuaySpec,
@@ -96,47 +96,34 @@ def _quays(
 
 
 def plan_rail(
-    scenario: Scenario,
+    inputs: PlanningInputs,
     march_units: Sequence[MarchUnit],
     march: MarchSchedule,
     ashore: Mapping[str, Sequence[Discharged]],
     modes: Mapping[str, str],
-    sites: Mapping[str, Site],
-    site_closed: Mapping[str, Intervals],
-    clock: Clock,
-    network: Network,
-    catalogue: Catalogue,
 ) -> RailPlan:
     """Form the rail-bound units' trains, route them and schedule them (CP-SAT).
 
     Parameters
     ----------
-    scenario
-        Movements and resources (wagon pools, locomotives).
+    inputs
+        The scenario (movements, wagon pools, locomotives) on its network (rail lines, wires),
+        with the sites' closures.
     march_units, march
         The road schedule (when each vehicle reaches its quay).
     ashore
         Vehicles of each unit as they come ashore (for units that land at their quay).
     modes
         Each unit's mode.
-    sites
-        The network's sites.
-    site_closed
-        Closure intervals per site.
-    clock
-        The scenario clock.
-    network
-        The network (rail lines, wires).
-    catalogue
-        The vehicle catalogue.
 
     Returns
     -------
     RailPlan
         The schedule (``not used`` without rail-bound units) and each train's route.
     """
+    scenario, sites, network = inputs.scenario, inputs.sites, inputs.network
     data = rail_data()
-    formed = _formed(scenario, march_units, march, ashore, modes, sites, catalogue)
+    formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue)
     if not formed:
         return RailPlan(RailSchedule([], "not used"))
     router = Router(network, "rail")
@@ -150,7 +137,7 @@ def plan_rail(
     locos = {"multi_system": scenario.resources.locomotives, "diesel": scenario.resources.diesel_locomotives}
     result = schedule_rail(
         formed,
-        _quays(formed, sites, site_closed, clock),
+        _quays(formed, sites, inputs.closures.site, inputs.clock),
         travel,
         scenario.resources.pools(),
         locos,

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..network.sites import Site
-from ..scenario.schema import Movement, Scenario
-from ..timeline import Clock
-from ..vehicles import Catalogue, Profile, Vehicle
+from ..scenario.schema import Movement
+from ..vehicles import Profile, Vehicle
+from .inputs import PlanningInputs
 from .march import MarchUnit
 from .reception import Discharged
 
@@ -51,12 +51,7 @@ class Formation:
 
 
 def form_march_units(
-    scenario: Scenario,
-    ashore: Mapping[str, Sequence[Discharged]],
-    modes: Mapping[str, str],
-    sites: Mapping[str, Site],
-    catalogue: Catalogue,
-    clock: Clock,
+    inputs: PlanningInputs, ashore: Mapping[str, Sequence[Discharged]], modes: Mapping[str, str]
 ) -> Formation:
     """Form the march units of every movement.
 
@@ -70,24 +65,19 @@ def form_march_units(
 
     Parameters
     ----------
-    scenario
-        Movements and policy.
+    inputs
+        The scenario (movements, policy, resources) on its network.
     ashore
         Vehicles of each unit as they come ashore (reception).
     modes
         Each unit's mode.
-    sites
-        The network's sites.
-    catalogue
-        The vehicle catalogue.
-    clock
-        The scenario clock.
 
     Returns
     -------
     Formation
         March units in movement order, and the vehicles carried by HET.
     """
+    scenario, sites, catalogue, clock = inputs.scenario, inputs.sites, inputs.catalogue, inputs.clock
     pol = scenario.policy
     out = Formation()
     for mv in scenario.movements:
