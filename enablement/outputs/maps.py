@@ -2,15 +2,18 @@
 
 The map only draws: every line and mark comes from the :class:`~enablement.plan.Plan`
 (its planned routes, corridors, closures and staging peaks); nothing here routes or
-solves. All text that comes from data (site names, unit ids, scenario name) is
-HTML-escaped before it reaches the page.
+solves. All text that comes from data (site names and ids, bridge and closure ids,
+unit ids, scenario name, attribution) reaches the page through
+:mod:`~enablement.outputs.escape`, by where it lands: :func:`.template_html` for
+folium's tooltips and popups (written inside JavaScript template literals),
+:func:`.html_text` for the legend, title, layer names and GeoJSON properties (which
+folium's ``GeoJsonTooltip`` inserts as HTML), and :func:`.json_script` for the time
+slider's data.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import json
 import os
 import re
 import sys
@@ -30,6 +33,7 @@ from .._io import write_with_atomic
 from ..network.model import CRS, Network
 from ..plan import Plan
 from ..scheduling.corridors import PlannedRoute
+from .escape import html_text, json_script, template_html
 
 __all__ = ["SITE_STYLE", "leaflet_assets", "write_map", "write_route_map"]
 
@@ -72,10 +76,6 @@ def _root(m: folium.Map) -> Figure:
     root = m.get_root()
     assert isinstance(root, Figure)
     return root
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _to_wgs84(geoms: list[shapely.Geometry]) -> list[shapely.Geometry]:
@@ -126,13 +126,13 @@ def _route_features(plan: Plan) -> list[dict[str, Any]]:
                 "geometry": shapely.geometry.mapping(geom),
                 "properties": {
                     "kind": "road route",
-                    "unit": _e(unit),
-                    "mode": _e(r.mode if r else "road"),
+                    "unit": html_text(unit),
+                    "mode": html_text(r.mode if r else "road"),
                     "vehicles": sum(p.vehicles for p in group),
-                    "closure": _e(plan.clock.iso(r.closure_s)) if r else "",
-                    "rdd": _e(plan.clock.iso(r.rdd_s)) if r else "",
+                    "closure": html_text(plan.clock.iso(r.closure_s)) if r else "",
+                    "rdd": html_text(plan.clock.iso(r.rdd_s)) if r else "",
                     "color": colour[unit],
-                    "planned": [[_e(p.owner), p.leg] for p in group],
+                    "planned": [[html_text(p.owner), p.leg] for p in group],
                 },
             }
         )
@@ -158,16 +158,16 @@ def _train_features(plan: Plan) -> list[dict[str, Any]]:
                 "geometry": shapely.geometry.mapping(geom),
                 "properties": {
                     "kind": "rail route",
-                    "unit": _e(", ".join(sorted({t.unit for t in ts}))),
+                    "unit": html_text(", ".join(sorted({t.unit for t in ts}))),
                     "mode": "rail",
                     "vehicles": sum(len(t.vehicles) for t in ts),
-                    "closure": _e(plan.clock.iso(max(t.unloaded_s for t in ts))),
+                    "closure": html_text(plan.clock.iso(max(t.unloaded_s for t in ts))),
                     "rdd": "",
                     "color": "#5a3e1b",
                     "trains": len(ts),
-                    "from": _e(", ".join(sorted({t.quay for t in ts}))),
-                    "to": _e(", ".join(sorted({t.destination for t in ts}))),
-                    "planned": [[_e(p.owner), p.leg] for p in group],
+                    "from": html_text(", ".join(sorted({t.quay for t in ts}))),
+                    "to": html_text(", ".join(sorted({t.destination for t in ts}))),
+                    "planned": [[html_text(p.owner), p.leg] for p in group],
                 },
             }
         )
@@ -194,13 +194,15 @@ def _site_use(plan: Plan) -> dict[str, str]:
 
 
 def _site_popup(row: dict[str, Any]) -> str:
+    """Return a site's popup: name, id and other fields (folium puts it in a JavaScript template literal)."""
     skip = {"geometry", "id", "name"}
+    t = template_html
     cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{_e(k)}</th><td>{_e(v)}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:6px'>{t(k)}</th><td>{t(v)}</td></tr>"
         for k, v in row.items()
         if k not in skip and v is not None and str(v) not in ("nan", "", "-1")
     )
-    return f"<b>{_e(row.get('name', ''))}</b><br><code>{_e(row.get('id', ''))}</code><table>{cells}</table>"
+    return f"<b>{t(row.get('name', ''))}</b><br><code>{t(row.get('id', ''))}</code><table>{cells}</table>"
 
 
 def _badge(color: str, letter: str) -> str:
@@ -208,7 +210,7 @@ def _badge(color: str, letter: str) -> str:
     return (
         f"<div style='display:inline-block;vertical-align:middle;width:18px;height:18px;border-radius:9px;"
         f"background:{color};color:#fff;"
-        f"font:bold 11px/18px sans-serif;text-align:center;border:1px solid #fff'>{_e(letter)}</div>"
+        f"font:bold 11px/18px sans-serif;text-align:center;border:1px solid #fff'>{html_text(letter)}</div>"
     )
 
 
@@ -280,7 +282,7 @@ def _corridor_layers(plan: Plan) -> tuple[folium.GeoJson, folium.FeatureGroup]:
             feats.append(
                 _line_feature(
                     geom,
-                    name=_e(f"{route.kind} {corridor.unit}"),
+                    name=html_text(f"{route.kind} {corridor.unit}"),
                     km=round(route.length_m / 1000, 1),
                     overlap=f"{route.overlap:.0%}",
                     detour=f"{route.detour:.2f}",
@@ -290,8 +292,11 @@ def _corridor_layers(plan: Plan) -> tuple[folium.GeoJson, folium.FeatureGroup]:
         points = _to_wgs84([c.where for c in corridor.critical])
         for c, mid in zip(corridor.critical, points, strict=True):
             extra = "cut off" if not np.isfinite(c.extra_s) else f"+{c.extra_s / 60:.0f} min"
-            what = f"bridge {_e(c.bridge_id)}" if c.bridge_id else "link"
-            label = f"{_e(corridor.unit)}: closing this {what} costs {extra} ({_e(corridor.profile)})"
+            what = f"bridge {template_html(c.bridge_id)}" if c.bridge_id else "link"
+            label = (
+                f"{template_html(corridor.unit)}: closing this {what} costs {extra} "
+                f"({template_html(corridor.profile)})"
+            )
             folium.CircleMarker(
                 [mid.y, mid.x],
                 radius=7,
@@ -325,21 +330,24 @@ def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
     for bid in sorted(caution):
         rows = e.index[e["bridge_id"] == bid]
         if len(rows):
-            marks.append((e.geometry.loc[rows[0]], f"caution crossing: bridge {_e(bid)}", "#ff8c00"))
+            marks.append(
+                (e.geometry.loc[rows[0]], f"caution crossing: bridge {template_html(bid)}", "#ff8c00")
+            )
     for col, what in (("clearance_id", "clearance"), ("width_restriction_id", "width limit")):
         if col in e.columns:
             for fid, rows in e.groupby(col).groups.items():
-                marks.append((e.geometry.loc[rows[0]], f"{what} {_e(fid)}", "#6a0dad"))
+                marks.append((e.geometry.loc[rows[0]], f"{what} {template_html(fid)}", "#6a0dad"))
     for c in plan.closures:
         if c.where is None:
             continue
+        t = template_html
         until = "further notice" if not np.isfinite(c.end_s) else plan.clock.iso(c.end_s)
         if c.kind == "overlay":
-            text = f"closure {_e(c.id)} from {_e(plan.clock.iso(c.start_s))} until {_e(until)}"
+            text = f"closure {t(c.id)} from {t(plan.clock.iso(c.start_s))} until {t(until)}"
         else:
             text = (
-                f"{_e(c.id)}: {_e(c.kind.replace('_', ' '))} {_e(c.target)} "
-                f"from {_e(plan.clock.iso(c.start_s))} until {_e(until)}"
+                f"{t(c.id)}: {t(c.kind.replace('_', ' '))} {t(c.target)} "
+                f"from {t(plan.clock.iso(c.start_s))} until {t(until)}"
             )
         marks.append((c.where, text, "#000"))
     for geom, text, colour in marks:
@@ -386,7 +394,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
             for r in g.itertuples():
                 pts.append([round(float(r.a), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
                 pts.append([round(float(r.d), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
-            tracks.append({"n": _e(mu), "c": colour[g["unit"].iloc[0]], "p": pts})
+            tracks.append({"n": html_text(mu), "c": colour[g["unit"].iloc[0]], "p": pts})
     sites = plan.network.sites.to_crs(4326)
     for t in plan.trains:
         a, b = sites.geometry.loc[t.quay], sites.geometry.loc[t.destination]
@@ -394,9 +402,10 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
             [round(t.depart_s / 60, 1), round(a.y, 5), round(a.x, 5)],
             [round(t.arrive_s / 60, 1), round(b.y, 5), round(b.x, 5)],
         ]
-        tracks.append({"n": _e(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
+        tracks.append({"n": html_text(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
     t_max = max(float(tr["p"][-1][0]) for tr in tracks)
-    data = json.dumps({"start": start.isoformat(), "end": t_max, "tracks": tracks}, separators=(",", ":"))
+    # the names are HTML (Leaflet's tooltips insert them so), the whole a JSON literal in the page's script
+    data = json_script({"start": start.isoformat(), "end": t_max, "tracks": tracks})
     panel = (
         "<div id='enablement-time' style='position:fixed;top:12px;left:60px;z-index:9999;background:white;"
         "padding:6px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif'>"
@@ -459,15 +468,16 @@ def _load_layer(plan: Plan) -> folium.GeoJson | None:
 
 def _legend(plan: Plan) -> str:
     kinds = "".join(
-        f"<div>{_badge(c, letter)} {_e(k.replace('_', ' '))}</div>" for k, (c, letter) in SITE_STYLE.items()
+        f"<div>{_badge(c, letter)} {html_text(k.replace('_', ' '))}</div>"
+        for k, (c, letter) in SITE_STYLE.items()
     )
-    attributions = "<br>".join(_e(a) for a in plan.summary()["attribution"] if a)
+    attributions = "<br>".join(html_text(a) for a in plan.summary()["attribution"] if a)
     k = plan.kpis()
     return (
         "<div id='enablement-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
         "background:white;padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif;"
         "max-width:320px'>"
-        f"<b>{_e(plan.scenario.name)}</b><br>closure {_e(k['closure'])}<br>"
+        f"<b>{html_text(plan.scenario.name)}</b><br>closure {html_text(k['closure'])}<br>"
         f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains"
         "<hr style='margin:4px 0'>"
         "<div><span style='color:#999'>&#9472;&#9472;</span> road network</div>"
@@ -524,7 +534,7 @@ def build_map(plan: Plan) -> folium.Map:
         folium.Marker(
             [row.geometry.y, row.geometry.x],
             popup=folium.Popup(_site_popup(data), max_width=360),
-            tooltip=_e(row["name"]),
+            tooltip=template_html(row["name"]),
             icon=folium.DivIcon(html=_badge(color, letter), icon_size=(18, 18), icon_anchor=(9, 9)),
         ).add_to(sites_layer)
     sites_layer.add_to(m)
@@ -538,7 +548,7 @@ def build_map(plan: Plan) -> folium.Map:
                 continue
             seen.add(row["bridge_id"])
             text = (
-                f"<b>{_e(row['bridge_id'])}</b><br>MLC wheeled {row['mlc_wheeled_twoway']:g}/"
+                f"<b>{template_html(row['bridge_id'])}</b><br>MLC wheeled {row['mlc_wheeled_twoway']:g}/"
                 f"{row['mlc_wheeled_oneway']:g}, tracked {row['mlc_tracked_twoway']:g}/"
                 f"{row['mlc_tracked_oneway']:g} (two-way/one-way)"
             )
@@ -563,7 +573,7 @@ def build_map(plan: Plan) -> folium.Map:
     _time_slider(plan, m)
     _self_contained(m)
     _root(m).html.add_child(folium.Element(_legend(plan)))
-    _root(m).header.add_child(folium.Element(f"<title>{_e(plan.scenario.name)} — enablement</title>"))
+    _root(m).header.add_child(folium.Element(f"<title>{html_text(plan.scenario.name)} — enablement</title>"))
     return m
 
 
@@ -612,9 +622,9 @@ def write_route_map(
             {
                 "type": "Feature",
                 "geometry": shapely.geometry.mapping(geom),
-                "properties": {"route": _e(label)},
+                "properties": {"route": html_text(label)},
             },
-            name=_e(label),
+            name=html_text(label),
             style_function=lambda _f, st=style: st,
             tooltip=folium.GeoJsonTooltip(fields=["route"]),
         ).add_to(m)
@@ -634,8 +644,8 @@ def write_route_map(
     _root(m).html.add_child(
         folium.Element(
             "<div style='position:fixed;bottom:24px;left:12px;z-index:9999;background:white;padding:6px 8px;"
-            f"border:1px solid #888;font:12px sans-serif'><b>{_e(title)}</b><br>"
-            f"<span style='font-size:10px'>{_e(network.meta.get('attribution', ''))}</span></div>"
+            f"border:1px solid #888;font:12px sans-serif'><b>{html_text(title)}</b><br>"
+            f"<span style='font-size:10px'>{html_text(network.meta.get('attribution', ''))}</span></div>"
         )
     )
     return write_with_atomic(path, lambda p: m.save(str(p)))
