@@ -1,8 +1,11 @@
-"""The results table (CSV, Parquet) and the HTML summary that ranks the variants by impact."""
+"""The results table (CSV, Parquet) and the HTML summary that ranks the variants by impact.
+
+Text from the batch file, its variants and their results reaches the summary through
+:func:`~enablement.outputs.escape.html_text` (the chart is SVG inline in the page).
+"""
 
 from __future__ import annotations
 
-import html
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,6 +16,7 @@ import pandas as pd
 
 from .. import __version__
 from .._io import write_text_atomic, write_with_atomic
+from ..outputs.escape import html_text
 from .journal import RESULTS
 from .spec import Batch
 from .variants import BASE_ID, Variant
@@ -122,7 +126,7 @@ def _chart(ranked: pd.DataFrame, limit: int = 30) -> str:
         name = name if len(name) <= 52 else name[:51] + "…"
         parts.append(
             f'<text x="{left - 6}" y="{y + bar_h - 4}" text-anchor="end">'
-            f"<title>{html.escape(str(row.changes))}</title>{html.escape(name)}</text>"
+            f"<title>{html_text(row.changes)}</title>{html_text(name)}</text>"
         )
         if row.status == "infeasible":
             parts.append(
@@ -136,7 +140,7 @@ def _chart(ranked: pd.DataFrame, limit: int = 30) -> str:
         colour = "#d6604d" if d > 0 else "#4393c3"
         parts.append(
             f'<rect x="{x:.1f}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar_h}" fill="{colour}"/>'
-            f'<text x="{left + width + 4}" y="{y + bar_h - 4}">{html.escape(_fmt(d, 2, True))} h</text>'
+            f'<text x="{left + width + 4}" y="{y + bar_h - 4}">{html_text(_fmt(d, 2, True))} h</text>'
         )
     parts.append(
         f'<text x="{zero:.1f}" y="{height - 8}" text-anchor="middle">0 h (base closure); '
@@ -180,7 +184,7 @@ def worst_single_closure(table: pd.DataFrame, variants: Sequence[Variant]) -> di
 
 
 def _html(batch: Batch, table: pd.DataFrame, variants: Sequence[Variant], meta: Mapping[str, Any]) -> str:
-    e = html.escape
+    e = html_text  # every text from the batch, its variants and their results is HTML text
     ranked = _ranked(table)
     counts = Counter(table["status"])
     base = table[table["variant"] == BASE_ID]

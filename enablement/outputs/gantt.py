@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
 
 from ..scheduling.rail import Train
 from ..timeline import Clock
+from .escape import xml_text
 
 __all__ = ["quay_gantt_svg"]
 
@@ -20,7 +20,9 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
     """SVG Gantt chart: one row per quay ramp track, one bar per train (loading start to end).
 
     Bars are coloured by unit and labelled with the train id; a thin tail shows the
-    wait for a path (loading end to departure). Text from data is XML-escaped.
+    wait for a path (loading end to departure). Text from data (quay, train and unit
+    ids) is escaped by :func:`~enablement.outputs.escape.xml_text`: the chart is a
+    standalone SVG file and is inlined in the report.
     """
     rows = sorted({(t.quay, t.track) for t in trains})
     if not rows:
@@ -38,7 +40,7 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_LEFT + _WIDTH + 20}" height="{height}" '
         'font-family="sans-serif" font-size="11">',
-        f'<text x="10" y="20" font-size="15" font-weight="bold">{escape(title)}</text>',
+        f'<text x="10" y="20" font-size="15" font-weight="bold">{xml_text(title)}</text>',
     ]
     # hour grid every 6 h
     hour = 3600.0
@@ -47,12 +49,12 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
     while tick < t1:
         x = _LEFT + (tick - t0) * scale
         out.append(f'<line x1="{x:.1f}" y1="35" x2="{x:.1f}" y2="{40 + _ROW * len(rows)}" stroke="#ddd"/>')
-        out.append(f'<text x="{x + 2:.1f}" y="33" fill="#555">{escape(clock.iso(tick)[5:16])}</text>')
+        out.append(f'<text x="{x + 2:.1f}" y="33" fill="#555">{xml_text(clock.iso(tick)[5:16])}</text>')
         tick += 6 * hour
     index = {r: i for i, r in enumerate(rows)}
     for (quay, track), i in index.items():
         y = 40 + _ROW * i
-        out.append(f'<text x="10" y="{y + 17}">{escape(quay)} · track {track}</text>')
+        out.append(f'<text x="10" y="{y + 17}">{xml_text(quay)} · track {track}</text>')
         out.append(
             f'<line x1="{_LEFT}" y1="{y + _ROW}" x2="{_LEFT + _WIDTH}" y2="{y + _ROW}" stroke="#eee"/>'
         )
@@ -66,16 +68,16 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
         )
         out.append(
             f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{_ROW - 8}" fill="{colour[t.unit]}">'
-            f"<title>{escape(tip)}</title></rect>"
+            f"<title>{xml_text(tip)}</title></rect>"
         )
         if t.depart_s > t.load_end_s:
             xe = _LEFT + (t.load_end_s - t0) * scale
             xd = _LEFT + (t.depart_s - t0) * scale
             out.append(f'<line x1="{xe:.1f}" y1="{y + 13}" x2="{xd:.1f}" y2="{y + 13}" stroke="#999"/>')
-        out.append(f'<text x="{x + 2:.1f}" y="{y + 17}" fill="#fff" font-size="9">{escape(t.id)}</text>')
+        out.append(f'<text x="{x + 2:.1f}" y="{y + 17}" fill="#fff" font-size="9">{xml_text(t.id)}</text>')
     y = 60 + _ROW * len(rows)
     for i, u in enumerate(units):
         out.append(f'<rect x="10" y="{y + 18 * i}" width="12" height="12" fill="{colour[u]}"/>')
-        out.append(f'<text x="28" y="{y + 18 * i + 10}">{escape(u)}</text>')
+        out.append(f'<text x="28" y="{y + 18 * i + 10}">{xml_text(u)}</text>')
     out.append("</svg>")
     return "\n".join(out)

@@ -4,18 +4,20 @@ Sections: key figures, closure per unit against its RDD (chart and table),
 bottlenecks (binding rail resource, caution crossings, warnings), solver status,
 utilisation of quays and rail pools (chart), the quay Gantt chart, a
 time–distance diagram of the march units, the train timetable and the march
-table. Every text from data is HTML-escaped; charts are inline SVG.
+table. Every text from data is escaped for HTML by
+:func:`~enablement.outputs.escape.html_text` (the link to the map, an attribute, by
+:func:`~enablement.outputs.escape.html_attr`); charts are inline SVG.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .escape import html_attr, html_text
 from .gantt import quay_gantt_svg
 
 if TYPE_CHECKING:
@@ -38,14 +40,14 @@ _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#
 def _table(frame: pd.DataFrame, numeric: set[str] | None = None, max_rows: int | None = None) -> str:
     numeric = numeric or set()
     rows = frame if max_rows is None else frame.head(max_rows)
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in rows.columns)
+    head = "".join(f"<th>{html_text(c)}</th>" for c in rows.columns)
     body = []
     for rec in rows.itertuples(index=False):
         cells = []
         for col, val in zip(rows.columns, rec, strict=True):
             text = "" if val is None or (isinstance(val, float) and pd.isna(val)) else str(val)
             cls = ' class="num"' if col in numeric else ""
-            cells.append(f"<td{cls}>{escape(text)}</td>")
+            cells.append(f"<td{cls}>{html_text(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -63,13 +65,15 @@ def _bars(items: Sequence[tuple[str, float, float | None]], unit: str, width: in
     ]
     for i, (label, value, marker) in enumerate(items):
         y = 10 + i * row
-        out.append(f'<text x="4" y="{y + 13}">{escape(label)}</text>')
+        out.append(f'<text x="4" y="{y + 13}">{html_text(label)}</text>')
         out.append(
             f'<rect x="{left}" y="{y + 2}" width="{max(1.0, value * scale):.1f}" height="{row - 6}" '
             'fill="#4c78a8">'
-            f"<title>{escape(label)}: {value:.2f} {escape(unit)}</title></rect>"
+            f"<title>{html_text(label)}: {value:.2f} {html_text(unit)}</title></rect>"
         )
-        out.append(f'<text x="{left + value * scale + 4:.1f}" y="{y + 13}">{value:.1f} {escape(unit)}</text>')
+        out.append(
+            f'<text x="{left + value * scale + 4:.1f}" y="{y + 13}">{value:.1f} {html_text(unit)}</text>'
+        )
         if marker is not None:
             x = left + marker * scale
             out.append(
@@ -112,11 +116,11 @@ def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, h
             pts.append(f"{left + r.t_dep * sx:.1f},{y:.1f}")
         out.append(
             f'<polyline points="{" ".join(pts)}" fill="none" stroke="{colour[g["unit"].iloc[0]]}" '
-            f'stroke-width="1"><title>{escape(str(mu))}</title></polyline>'
+            f'stroke-width="1"><title>{html_text(mu)}</title></polyline>'
         )
     for i, u in enumerate(units):
         out.append(f'<rect x="{width - 170}" y="{14 + 14 * i}" width="10" height="10" fill="{colour[u]}"/>')
-        out.append(f'<text x="{width - 155}" y="{23 + 14 * i}">{escape(u)}</text>')
+        out.append(f'<text x="{width - 155}" y="{23 + 14 * i}">{html_text(u)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -140,11 +144,11 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
     units = pd.DataFrame(s["units"])
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{escape(plan.scenario.name)}: RSOM plan report</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(plan.scenario.name)}</h1>",
-        f"<p>{escape(plan.scenario.description or '')}</p>",
-        f"<p>Start {escape(s['start'])} · enablement {escape(str(s['enablement_version']))} · "
-        f"<a href='{escape(map_file)}'>open the map</a></p>",
+        f"<title>{html_text(plan.scenario.name)}: RSOM plan report</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html_text(plan.scenario.name)}</h1>",
+        f"<p>{html_text(plan.scenario.description or '')}</p>",
+        f"<p>Start {html_text(s['start'])} · enablement {html_text(s['enablement_version'])} · "
+        f"<a href='{html_attr(map_file)}'>open the map</a></p>",
         "<h2>Key figures</h2>",
     ]
     for label, value in (
@@ -156,7 +160,7 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         ("units late", k["units_late"]),
         ("road km (march units)", k["march_unit_route_km"]),
     ):
-        parts.append(f"<span class='kpi'>{escape(label)}<b>{escape(str(value))}</b></span>")
+        parts.append(f"<span class='kpi'>{html_text(label)}<b>{html_text(value)}</b></span>")
     parts.append("<h2>Closure per unit against its required delivery date</h2>")
     start = plan.clock.start
     items = []
@@ -169,11 +173,11 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
     parts.append(_table(shown, {"vehicles", "march_units", "trains", "lateness_hours"}))
     parts.append("<h2>Bottlenecks</h2><ul>")
     if rail.get("binding_resource"):
-        parts.append(f"<li>Rail: the closure is held by {escape(rail['binding_resource'])}.</li>")
+        parts.append(f"<li>Rail: the closure is held by {html_text(rail['binding_resource'])}.</li>")
     for c in k["caution_crossings"]:
-        parts.append(f"<li>Caution crossing: {escape(str(c))}</li>")
+        parts.append(f"<li>Caution crossing: {html_text(c)}</li>")
     for w in s["warnings"]:
-        parts.append(f"<li>{escape(w)}</li>")
+        parts.append(f"<li>{html_text(w)}</li>")
     if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):
         parts.append("<li>None reported.</li>")
     parts.append("</ul><h2>Solver status</h2>")
@@ -206,7 +210,7 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         for dest, mus in sorted(last.groupby(last).groups.items()):
             legs = march[march["march_unit"].isin(list(mus))]
             units = ", ".join(sorted(legs["unit"].unique()))
-            parts.append(f"<h3>to {escape(str(dest))} ({len(mus)} march units: {escape(units)})</h3>")
+            parts.append(f"<h3>to {html_text(dest)} ({len(mus)} march units: {html_text(units)})</h3>")
             parts.append(_time_distance(legs, start, height=300))
     parts.append("<h2>Train timetable</h2>")
     parts.append(
@@ -221,6 +225,6 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
     parts.append("<h2>Sources</h2><ul>")
     for a in s["attribution"]:
         if a:
-            parts.append(f"<li>{escape(a)}</li>")
+            parts.append(f"<li>{html_text(a)}</li>")
     parts.append("</ul></body></html>")
     return "\n".join(parts)

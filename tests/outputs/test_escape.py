@@ -141,3 +141,23 @@ def test_lone_surrogates_become_a_replacement_character_so_the_page_can_be_writt
 
 def test_values_other_than_text_are_shown_as_str():
     assert html_text(3.5) == "3.5" and template_html(None) == "None" and xml_text(7) == "7"
+
+
+def _escaping_modules() -> list[Path]:
+    return [*sorted((ROOT / "outputs").glob("*.py")), ROOT / "batch" / "report.py"]
+
+
+def test_outputs_escape_only_through_the_escape_module():
+    """No other escaping in the modules that write HTML, JavaScript or SVG: one path per context."""
+    other = re.compile(
+        r"^\s*(import html\b|from html\b|import xml\.sax|from xml\.sax)|html\.escape|saxutils", re.M
+    )
+    found = {
+        p.relative_to(ROOT.parent).as_posix(): [
+            m.group(0).strip() for m in other.finditer(p.read_text("utf-8"))
+        ]
+        for p in _escaping_modules()
+        if p.name != "escape.py"
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+    assert (ROOT / "outputs" / "escape.py") in _escaping_modules()
