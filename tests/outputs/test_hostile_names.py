@@ -246,15 +246,23 @@ def write_batches(folder: Path, scenario: Path) -> list[Path]:
     return out
 
 
+ROUTE_LABELS = [hostile("ROUTE-LABEL-1"), hostile("ROUTE-LABEL-2")]
+ROUTE_TITLE = hostile("ROUTE-TITLE")
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    from enablement.outputs import write_outputs
+    from enablement.outputs import write_outputs, write_route_map
     from enablement.plan import make_plan
 
     folder = tmp_path_factory.mktemp("hostile")
     scenario = plant(folder / "in")
     plan = make_plan(scenario)
     paths = write_outputs(plan, folder / "out")
+    routes = list(plan.march.routes.values())[:2]
+    paths["route_map"] = write_route_map(
+        plan.network, routes, ROUTE_LABELS, folder / "route.html", ROUTE_TITLE
+    )
     return plan, paths, write_batches(folder / "batches", scenario)
 
 
@@ -351,6 +359,21 @@ def test_the_map_runs_and_shows_hostile_names_as_text(pages, browser):
     # the scenario's bridge closure names its target
     assert any(f"close bridge {BRIDGE_ID}" in t for t in shown)
     page.close()
+
+
+@pytest.mark.skipif(leaflet_assets() is None, reason=NO_LEAFLET)
+def test_the_route_map_runs_and_shows_hostile_names_as_text(pages, browser):
+    _, paths, _ = pages
+    opened = Opened(browser, paths["route_map"])
+    opened.check_quiet()
+    shown = opened.page.evaluate(_OPEN_ALL)
+    opened.check_quiet()
+    layers = opened.page.locator(".leaflet-control-layers-overlays").text_content()
+    text = opened.text()
+    for label in ROUTE_LABELS:
+        assert label in layers and any(label in t for t in shown), label.split(" Liège")[0]
+    assert ROUTE_TITLE in text and ATTRIBUTION in text
+    opened.page.close()
 
 
 def test_the_report_shows_hostile_names_as_text(pages, browser):
