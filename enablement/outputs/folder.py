@@ -190,8 +190,13 @@ class OutputFolder:
             else:
                 previous = self._beside("old", staging.name.rsplit("-", 1)[1])
                 os.rename(self.target, previous)
-                _checkpoint("aside")
-                os.rename(staging, self.target)
+                try:
+                    _checkpoint("aside")
+                    os.rename(staging, self.target)
+                except BaseException:  # e.g. interrupted: the previous plan goes back at once
+                    if not os.path.lexists(self.target):
+                        os.rename(previous, self.target)
+                    raise
         self._staging = None
         fsync_path(self.target.parent)
         _checkpoint("swapped")
