@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
@@ -68,3 +70,55 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def exchange_paths(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Swap two existing paths (folders or files) in one atomic step, where the system can.
+
+    This is Linux's ``renameat2(a, b, RENAME_EXCHANGE)``: after it, ``b`` names what
+    ``a`` named and the other way round, and no process ever sees either name
+    missing or half-swapped. Both must be on one file system.
+
+    Parameters
+    ----------
+    a, b
+        The two paths; both must exist.
+
+    Returns
+    -------
+    bool
+        True when swapped; False when the system or the file system cannot swap
+        atomically (not Linux, a C library without ``renameat2``, a file system
+        without the flag): nothing was changed then.
+
+    Raises
+    ------
+    OSError
+        Any other failure (a path missing, no permission).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    rc = int(renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE))
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _NO_EXCHANGE:
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """Flush a file's or a folder's contents (a folder: its entries) to the disk."""
+    fd = os.open(path, os.O_RDONLY)  # a folder opens read-only too, and fsync flushes its entries
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

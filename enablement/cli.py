@@ -28,11 +28,12 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from .outputs import write_outputs
+    from .outputs.write import prepare_output, write_outputs
     from .plan import make_plan
 
     t0 = time.perf_counter()
-    with errors.status("planning…") as status:
+    # the output folder is checked and locked before solving, and stays locked until the plan is in it
+    with prepare_output(args.out) as out, errors.status("planning…") as status:
         solver = {
             k: v
             for k, v in (("road", args.road_solver), ("time_limit_s", args.time_limit), ("seed", args.seed))
@@ -41,7 +42,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         plan = make_plan(args.scenario, progress=lambda step: status.update(f"{step}…"), solver=solver)
         status.update("writing outputs…")
         t1 = time.perf_counter()
-        paths = write_outputs(plan, args.out)
+        paths = write_outputs(plan, out)
         plan.timings["write outputs"] = time.perf_counter() - t1
     k = plan.kpis()
     console.print(f"[bold]{plan.scenario.name}[/bold]")
@@ -190,9 +191,11 @@ def _cmd_route(args: argparse.Namespace) -> int:
     from .network.io import load_network
     from .network.overlays import apply_overlay, read_overlay
     from .outputs import write_route_map
+    from .outputs.folder import check_output_file
     from .routing import Router
     from .vehicles import Profile, get_vehicle
 
+    check_output_file(args.map)  # before routing: a map that cannot be written fails at once
     vehicle = get_vehicle(args.vehicle)
     net = load_embedded_network() if args.network == "embedded" else load_network(args.network)
     net = apply_overlay(net, read_overlay(args.overlay))

@@ -1,59 +1,151 @@
-"""Write a plan's files: march table, trains, units, HET trips, map, quay Gantt chart, report, summary."""
+"""Write a plan's files: march table, trains, units, HET trips, map, quay Gantt chart, report, summary.
+
+The files are written into a staging folder beside the output folder, with
+``summary.json`` last (its ``manifest`` key gives the size and SHA-256 of every
+other file), and the staging folder is then swapped in for the output folder in
+one step: the output folder holds one complete plan at every instant. How, and
+the lock that keeps two runs apart, are in :mod:`enablement.outputs.folder`.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .._io import write_text_atomic, write_with_atomic
 from ..plan import Plan
+from . import folder as _folder
+from .folder import OutputError, OutputFolder, file_manifest, open_output_folder
 from .gantt import quay_gantt_svg
 from .maps import write_map
 from .report import report_html
 from .tables import het_table, march_table, train_table, unit_table
 
-__all__ = ["write_outputs"]
+__all__ = ["PLAN_FILES", "prepare_output", "write_outputs"]
+
+PLAN_FILES = (
+    "march_table.csv",
+    "trains.csv",
+    "units.csv",
+    "het_trips.csv",
+    "map.html",
+    "quay_gantt.svg",
+    "report.html",
+    "summary.json",
+)
+"""Every name a plan's file may have (``het_trips.csv`` only with HET shuttles)."""
 
 
-def write_outputs(plan: Plan, out: str | Path) -> dict[str, Path]:
+def prepare_output(folder: str | os.PathLike[str]) -> OutputFolder:
+    """Check that a plan can be written to ``folder`` and lock it for this run: call it before solving.
+
+    Parameters
+    ----------
+    folder
+        The output folder: missing, empty, or holding a plan written by
+        ``enablement`` (which the new plan replaces).
+
+    Returns
+    -------
+    OutputFolder
+        The locked folder, to pass to :func:`write_outputs`; use it as a context
+        manager (leaving it releases the lock and removes what was not committed).
+
+    Raises
+    ------
+    OutputError
+        ``folder`` is a file, read-only or a mount point, holds files that are not a
+        plan's, another run is writing it, or its parent cannot be created or written.
+
+    Examples
+    --------
+    >>> with prepare_output("out/demo") as out:  # doctest: +SKIP
+    ...     plan = make_plan("enablement:brigade-antwerp-aachen")
+    ...     paths = write_outputs(plan, out)
+    """
+    return open_output_folder(folder, manifest="summary.json", known=PLAN_FILES)
+
+
+def write_outputs(plan: Plan, out: str | os.PathLike[str] | OutputFolder) -> dict[str, Path]:
     """Write the march table, trains, units, summary, map, quay Gantt chart and ``report.html``.
 
-    Each file is written to a temporary name and moved into place, so a failure
-    never leaves a half-written file and earlier outputs stay until replaced.
+    The files replace the folder's previous plan as a whole and at once, so a
+    failure (or a kill) leaves the previous plan complete, and two runs on one
+    folder never mix their files (the second is refused).
 
     Parameters
     ----------
     plan
         The plan.
     out
-        Output folder (created when missing).
+        Output folder (created when missing), or one locked by :func:`prepare_output`.
 
     Returns
     -------
     dict
         Path of each file by short name.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot take the plan (see :func:`prepare_output`), or writing failed
+        (e.g. the disk is full); the previous plan is then left as it was.
     """
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(out, OutputFolder):
+        return _write(plan, out)
+    with prepare_output(out) as folder:
+        return _write(plan, folder)
+
+
+def _write(plan: Plan, out: OutputFolder) -> dict[str, Path]:
+    """Write the plan's files into a staging folder, the manifest last, and swap it in."""
+    try:
+        names = _write_files(plan, out.stage())
+        out.commit()
+    except OSError as exc:
+        out.discard()
+        msg = (
+            f"could not write the plan to {out.path}: {exc.strerror or exc}"
+            f"{f' ({exc.filename})' if exc.filename else ''}; the folder was left as it was"
+        )
+        raise OutputError(msg) from exc
+    return {key: out.path / name for key, name in names.items()}
+
+
+def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
+    """Write every file of the plan into ``folder``; return each file's name by short name."""
+
+    def done(path: Path) -> str:
+        _folder._checkpoint(f"file {path.name}")
+        return path.name
+
     march, trains = march_table(plan), train_table(plan)  # each used twice: CSV and report
-    paths = {
-        "march_table": write_with_atomic(folder / "march_table.csv", lambda p: march.to_csv(p, index=False)),
-        "trains": write_with_atomic(folder / "trains.csv", lambda p: trains.to_csv(p, index=False)),
-        "units": write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False)),
-        "map": write_map(plan, folder / "map.html"),
-        "quay_gantt": write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock)),
+    names = {
+        "march_table": done(
+            write_with_atomic(folder / "march_table.csv", lambda p: march.to_csv(p, index=False))
+        ),
+        "trains": done(write_with_atomic(folder / "trains.csv", lambda p: trains.to_csv(p, index=False))),
+        "units": done(
+            write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False))
+        ),
+        "map": done(write_map(plan, folder / "map.html")),
+        "quay_gantt": done(
+            write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock))
+        ),
     }
     if plan.hets is not None:
         hets = het_table(plan)
-        paths["het_trips"] = write_with_atomic(
-            folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False)
+        names["het_trips"] = done(
+            write_with_atomic(folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False))
         )
-    paths["report"] = write_text_atomic(
-        folder / "report.html", report_html(plan, march, trains, paths["map"].name)
+    names["report"] = done(
+        write_text_atomic(folder / "report.html", report_html(plan, march, trains, names["map"]))
     )
     summary = plan.summary()
-    summary["files"] = {k: p.name for k, p in paths.items()} | {"summary": "summary.json"}
-    paths["summary"] = write_text_atomic(
-        folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False)
+    summary["files"] = names | {"summary": "summary.json"}
+    summary[_folder.MANIFEST_KEY] = file_manifest(folder)  # written last: the plan is complete with it
+    names["summary"] = done(
+        write_text_atomic(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
     )
-    return paths
+    return names
