@@ -12,6 +12,7 @@ __all__ = [
     "EnablementError",
     "InfeasibleError",
     "NetworkError",
+    "OutputError",
     "OverlayError",
     "RoutingError",
     "ScenarioError",
@@ -73,6 +74,10 @@ class NetworkError(EnablementError, ValueError):
 
 class OverlayError(EnablementError, ValueError):
     """An overlay layer is malformed (fields, geometry, CRS or values)."""
+
+
+class OutputError(EnablementError):
+    """An output path cannot be written: a file where a folder goes, read-only, locked or not ours."""
 
 
 class RoutingError(EnablementError):

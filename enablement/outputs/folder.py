@@ -72,7 +72,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .._io import exchange_paths, fsync_path
-from ..errors import EnablementError
+from ..errors import OutputError
 
 __all__ = [
     "OutputError",
@@ -88,10 +88,6 @@ log = logging.getLogger(__name__)
 MANIFEST_KEY = "manifest"
 _PART = re.compile(r"\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-(?P<token>[0-9a-f]+)\Z")
 _FIX = "choose another output folder (--out)"
-
-
-class OutputError(EnablementError):
-    """An output path cannot be written: a file where a folder goes, read-only, locked or not ours."""
 
 
 def _checkpoint(stage: str) -> None:
