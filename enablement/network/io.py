@@ -124,8 +124,8 @@ def load_network(path: str | os.PathLike[str], *, cache: bool | None = None) -> 
         else:
             net.validate(source=str(p))  # the cache is a copy of the file: its problems are the file's
             return net
-    net, problems = _read_gpkg(p)
-    problems += net.problems()
+    net, problems, flagged = _read_gpkg(p)
+    problems += [q for q in net.problems() if not _echoes(q, flagged)]
     if problems:
         raise NetworkError(problems_message(problems, str(p)))
     if cached is not None:
@@ -215,12 +215,16 @@ _NUMERIC_COLUMNS = {
 """Columns of numbers whose cells are checked in SQLite itself (GDAL reads text there as 0)."""
 
 
-def _text_in_numbers(p: Path, layers: set[str], problems: list[str]) -> None:
-    """Report cells of numeric columns that hold text: SQLite keeps what a hand edit puts there."""
+def _text_in_numbers(p: Path, layers: set[str], problems: list[str]) -> set[str]:
+    """Report cells of numeric columns that hold text: SQLite keeps what a hand edit puts there.
+
+    Returns the ``layer: column`` of each column reported.
+    """
+    flagged: set[str] = set()
     try:
         con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:  # pragma: no cover - GDAL opened it
-        return
+        return flagged
     try:
         for layer, columns in _NUMERIC_COLUMNS.items():
             if layer not in layers:
@@ -239,19 +243,32 @@ def _text_in_numbers(p: Path, layers: set[str], problems: list[str]) -> None:
                         f"{layer}: {col}: {str(value)[:40]!r} at {at} in a column of numbers "
                         "(GDAL would read it as 0); give a number"
                     )
+                    flagged.add(f"{layer}: {col}")
     except sqlite3.Error as exc:  # not SQLite after all (GDAL read it): its layers are checked as read
         logger.debug("%s: cells not checked in SQLite (%s)", p, exc)
     finally:
         con.close()
+    return flagged
 
 
-def _read_gpkg(p: Path) -> tuple[Network, list[str]]:
-    """Read the layers of a network file; problems found while reading come with it."""
+def _echoes(problem: str, flagged: set[str]) -> bool:
+    """Whether a problem of the loaded frames only repeats text found in a column of numbers (read as 0)."""
+    if any(problem.startswith(f"{f}:") for f in flagged):
+        return True
+    return problem.startswith("nodes: x/y:") and bool({"nodes: x", "nodes: y"} & flagged)
+
+
+def _read_gpkg(p: Path) -> tuple[Network, list[str], set[str]]:
+    """Read the layers of a network file; problems found while reading come with it.
+
+    Also returns the columns of numbers that hold text (see :func:`_text_in_numbers`).
+    """
     try:
         layers = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
+        why = str(exc).split("; It might help", 1)[0]
         msg = (
-            f"{p}: not a GeoPackage ({exc}); give a network written by `enablement network build` "
+            f"{p}: not a GeoPackage ({why}); give a network written by `enablement network build` "
             "or `enablement overlay`"
         )
         raise NetworkError(msg) from None
@@ -264,7 +281,7 @@ def _read_gpkg(p: Path) -> tuple[Network, list[str]]:
         )
         raise NetworkError(msg)
     problems: list[str] = []
-    _text_in_numbers(p, layers, problems)
+    flagged = _text_in_numbers(p, layers, problems)
     meta = _read_meta(p, problems)
     raw_nodes = _read_layer(p, "nodes", problems, use_arrow=True)
     edges = _read_layer(p, "edges", problems, use_arrow=True)
@@ -293,7 +310,7 @@ def _read_gpkg(p: Path) -> tuple[Network, list[str]]:
     )
     if features is None:
         features = gpd.GeoDataFrame(geometry=[], crs=CRS)
-    return Network(nodes, edges, sites, meta, features), problems
+    return Network(nodes, edges, sites, meta, features), problems, flagged
 
 
 def _pack_bytes(items: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:

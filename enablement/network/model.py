@@ -195,7 +195,7 @@ class Network:
         """
         out: list[str] = []
         _check_nodes(self.nodes, out)
-        kinds = _node_modes(self.nodes)
+        kinds = _node_modes(self.nodes) if len(self.nodes) else None
         _check_edges(self.edges, kinds, out)
         _check_sites(self.sites, kinds, out)
         return out
@@ -368,12 +368,21 @@ def _numbers(layer: str, frame: pd.DataFrame, col: str, out: list[str], unit: st
     """Return the column as float64, or None (and a problem) when it is not numeric."""
     values = frame[col]
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        sample = next((v for v in values if isinstance(v, str)), None)
+        texts = [v for v in values if isinstance(v, str)]
+        sample = next((v for v in texts if not _parses(v)), texts[0] if texts else None)
         seen = f" (e.g. {sample!r})" if sample is not None else f" (type {values.dtype})"
         out.append(f"{layer}: {col}: holds text or other non-numbers{seen}; it must hold numbers ({unit})")
         return None
     arr: np.ndarray = values.to_numpy(dtype=np.float64, na_value=np.nan)
     return arr
+
+
+def _parses(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _missing_columns(layer: str, frame: pd.DataFrame, columns: tuple[str, ...], out: list[str]) -> bool:
@@ -512,9 +521,13 @@ def _check_edge_ends(
         return
     mu, mv = kinds[ends["u"]], kinds[ends["v"]]
     transfer = modes == "transfer"
-    wrong = np.where(transfer, mu == mv, (mu != modes) | (mv != modes)) & np.isin(
-        modes, np.asarray(EDGE_MODES, dtype=object)
-    )
+    known = np.asarray(MODES, dtype=object)
+    wrong = (
+        np.where(transfer, mu == mv, (mu != modes) | (mv != modes))
+        & np.isin(modes, np.asarray(EDGE_MODES, dtype=object))
+        & np.isin(mu, known)
+        & np.isin(mv, known)
+    )  # an unknown mode is reported once, on its own row
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
         out.append(
