@@ -17,12 +17,10 @@ nodes, and the counts go into the build report.
 
 from __future__ import annotations
 
-import json
+import ctypes
 import math
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +30,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import osmium
 import pandas as pd
 import shapely
 
@@ -289,66 +288,65 @@ def _add_node_lists(
     builder.add(ids, sets, counts, values[:, 0].astype(np.int64), values[:, 1].copy(), values[:, 2].copy())
 
 
-_FILTER_SCRIPT = """
-import json, os, sys
-import osmium
-path, out, fmt, way_tags, node_tags = json.loads(sys.argv[1])
-ways = osmium.filter.TagFilter(*(tuple(t) for t in way_tags))
-ways.enable_for(osmium.osm.WAY)
-nodes = osmium.filter.TagFilter(*(tuple(t) for t in node_tags))
-nodes.enable_for(osmium.osm.NODE)
-writer = osmium.SimpleWriter(osmium.io.File(out, fmt))
-locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
-locations.ignore_errors()
-try:
-    kinds = osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY)
-    osmium.apply(path, locations, kinds, ways, nodes, writer)
-    writer.close()
-except BaseException as exc:
-    sys.stderr.write(f"{type(exc).__name__}: {exc}\\n")
-    sys.stderr.flush()
-    os._exit(3)  # past the writer's destructor, which aborts the process after an error
-"""
-"""The libosmium pass, run by a child interpreter (:func:`_filter_to_opl`)."""
-
-
 def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -> None:
     """Road, rail and feature objects of ``path`` with their node locations, written as OPL by libosmium.
 
     Everything runs in C++ (pyosmium's filters and location index as handlers): no
-    Python object is made for a node or a way here. The pass runs in a child
-    interpreter that imports only pyosmium (about 0.2 s): on some malformed files
-    (a node beyond ±90° latitude, written as a way's location) libosmium's writer
-    aborts the whole process from a destructor, which no ``except`` can catch.
+    Python object is made for a node or a way here.
 
     Raises
     ------
     NetworkError
         When libosmium cannot read the file, naming the file and the fix.
     """
-    args = [str(path), str(out), _OPL_FORMAT, _way_tags(highways, rail), list(_FEATURE_TAGS)]
-    proc = subprocess.run(  # our own interpreter and script
-        [sys.executable, "-c", _FILTER_SCRIPT, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode == 0:
-        return
-    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
-    detail = lines[-1] if lines else f"exit code {proc.returncode}"
-    if "InvalidLocationError" in detail or "invalid location" in detail.lower():
-        why = detail.split(": ", 1)[-1]
-        msg = (
-            f"{path}: a node has a location that is no coordinate ({why}): longitude must be within ±180° "
+    ways = osmium.filter.TagFilter(*_way_tags(highways, rail))
+    ways.enable_for(osmium.osm.WAY)
+    nodes = osmium.filter.TagFilter(*_FEATURE_TAGS)
+    nodes.enable_for(osmium.osm.NODE)
+    writer = osmium.SimpleWriter(osmium.io.File(str(out), _OPL_FORMAT))
+    locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
+    locations.ignore_errors()  # clipped extracts: missing nodes are repaired afterwards
+    try:
+        osmium.apply(
+            str(path),
+            locations,
+            osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY),
+            ways,
+            nodes,
+            writer,
+        )
+        writer.close()
+    except BaseException as exc:
+        _close_or_keep(writer)
+        if isinstance(exc, (RuntimeError, osmium.InvalidLocationError)):
+            raise NetworkError(_osmium_message(path, exc)) from None
+        raise
+
+
+def _close_or_keep(writer: osmium.SimpleWriter) -> None:
+    """Close a writer after an interruption, or keep a failed one alive for good.
+
+    After an error (a node beyond ±90° latitude on a way makes one) libosmium's
+    writer cannot be closed, and its destructor, which closes it again, throws from
+    a ``noexcept`` function: that aborts the whole process. Such a writer (one small
+    object) is given a reference that is never dropped, so its destructor never runs.
+    """
+    try:
+        writer.close()
+    except BaseException:  # noqa: BLE001 - any failure to close: the destructor would abort
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(writer))
+
+
+def _osmium_message(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, osmium.InvalidLocationError):
+        return (
+            f"{path}: a node has a location that is no coordinate ({exc}): longitude must be within ±180° "
             "and latitude within ±90°; fix the node's lat/lon in the file or cut it out"
         )
-    else:
-        msg = (
-            f"{path}: cannot be read as OpenStreetMap data ({detail.split(': ', 1)[-1]}); give an .osm, "
-            ".osm.bz2 or .osm.pbf extract (e.g. from download.geofabrik.de)"
-        )
-    raise NetworkError(msg)
+    return (
+        f"{path}: cannot be read as OpenStreetMap data ({exc}); give an .osm, .osm.bz2 or .osm.pbf "
+        "extract (e.g. from download.geofabrik.de)"
+    )
 
 
 def read_osm_file(
