@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -107,7 +109,7 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
             place=args.place,
             bbox=args.bbox,
             polygon=args.polygon,
-            highways=args.highways.split(","),
+            highways=args.highways,
             rail=not args.no_rail,
             simplify=not args.no_simplify,
             consolidate_m=args.consolidate,
@@ -167,23 +169,24 @@ def _cmd_network_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _place(network: Network, spec: str) -> tuple[int, str]:
-    """Road node of a site id or of a ``lon,lat`` point."""
-    import numpy as np
-    import pyproj
-
+def _place(network: Network, spec: str, what: str) -> tuple[int, str]:
+    """Road node of a site id or of a ``lon,lat`` point in the network's area (``what``: the argument)."""
     if spec in network.sites.index:
-        return int(network.sites.loc[spec, "node_road"]), spec
+        node = network.sites.loc[spec, "node_road"] if "node_road" in network.sites.columns else -1
+        if not int(node) >= 0:
+            msg = f"{what} '{spec}' is a site off the road network (rail only); route between road sites"
+            raise EnablementError(msg)
+        return int(node), spec
     try:
         lon, lat = (float(x) for x in spec.split(","))
     except ValueError:
         known = ", ".join(sorted(network.sites.index))
-        msg = f"'{spec}' is neither a site id nor 'lon,lat'; sites: {known}"
+        msg = f"{what} '{spec}' is neither a site id nor 'lon,lat'; sites: {known}"
         raise EnablementError(msg) from None
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3812", always_xy=True).transform(lon, lat)
-    road = network.nodes[network.nodes["mode"] == "road"]
-    i = int(np.argmin(np.hypot(road["x"].to_numpy() - x, road["y"].to_numpy() - y)))
-    return int(road.index[i]), f"{lon:.4f},{lat:.4f}"
+    node, _ = network.nearest_node(
+        lon, lat, mode="road", what=what, fix="give a lon,lat inside it or a site id of the overlay"
+    )
+    return node, f"{lon:.4f},{lat:.4f}"
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
@@ -199,8 +202,8 @@ def _cmd_route(args: argparse.Namespace) -> int:
     vehicle = get_vehicle(args.vehicle)
     net = load_embedded_network() if args.network == "embedded" else load_network(args.network)
     net = apply_overlay(net, read_overlay(args.overlay))
-    a, a_name = _place(net, args.origin)
-    b, b_name = _place(net, args.target)
+    a, a_name = _place(net, args.origin, "route origin")
+    b, b_name = _place(net, args.target, "route target")
     profile = Profile.of(vehicle.id, [vehicle], args.speed)
     router = Router(net, "road")
     alts = router.alternatives(a, b, k=args.alternatives, profile=profile)
@@ -416,8 +419,103 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+SEED_MAX = 2**31 - 1
+"""Largest solver seed: CP-SAT's ``random_seed`` is a signed 32-bit integer."""
+
+
+def _bounded(
+    cast: type[int] | type[float], low: float, high: float, what: str, *, above: bool = False
+) -> Callable[[str], Any]:
+    """Make an argparse ``type=``: a finite number from ``low`` (excluded when ``above``) to ``high``.
+
+    ``what`` completes "give …" in the message (the unit and the range).
+    """
+
+    def parse(text: str) -> int | float:
+        try:
+            value = cast(text)
+        except ValueError:
+            kind = "a whole number" if cast is int else "a number"
+            msg = f"{text!r} is not {kind}; give {what}"
+            raise argparse.ArgumentTypeError(msg) from None
+        if not math.isfinite(value):
+            msg = f"{text!r} is not a finite number; give {what}"
+            raise argparse.ArgumentTypeError(msg)
+        if value < low or (above and value == low) or value > high:
+            msg = f"{text} is out of range; give {what}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    parse.__name__ = cast.__name__  # argparse names the type in its own messages
+    return parse
+
+
+def _degrees(text: str) -> float:
+    """Read a finite number of degrees (an argparse ``type=``; ``--bbox`` checks the ranges)."""
+    return float(_bounded(float, -math.inf, math.inf, "W S E N in degrees, e.g. 4.3 50.8 4.5 50.9")(text))
+
+
+def _suffix(*suffixes: str, what: str) -> Callable[[str], str]:
+    """Make an argparse ``type=``: a file name ending in one of ``suffixes`` (``what``: the file)."""
+
+    def parse(text: str) -> str:
+        if not text.strip() or Path(text).suffix.lower() not in suffixes:
+            msg = (
+                f"{text!r} is not a {' or '.join(suffixes)} file name; "
+                f"give the {what} to write, e.g. out{suffixes[0]}"
+            )
+            raise argparse.ArgumentTypeError(msg)
+        return text
+
+    return parse
+
+
+def _highways(text: str) -> list[str]:
+    """Read road classes, comma-separated (an argparse ``type=``)."""
+    classes = [c.strip() for c in text.split(",")]
+    if not all(classes):
+        msg = f"{text!r}: give road classes separated by commas, e.g. motorway,trunk,primary"
+        raise argparse.ArgumentTypeError(msg)
+    return classes
+
+
+class _BBox(argparse.Action):
+    """``--bbox W S E N``: degrees, west < east, south < north, within ±180/±90, at most 10° a side."""
+
+    MAX_SIDE_DEG = 10.0
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        assert isinstance(values, list)
+        west, south, east, north = values
+        problems = []
+        if not all(-180.0 <= v <= 180.0 for v in (west, east)):
+            problems.append("west and east must be longitudes within ±180")
+        if not all(-90.0 <= v <= 90.0 for v in (south, north)):
+            problems.append("south and north must be latitudes within ±90")
+        if not (west < east and south < north):
+            problems.append("west must be below east and south below north")
+        elif not problems and max(east - west, north - south) > self.MAX_SIDE_DEG:
+            problems.append(
+                f"a side is over {self.MAX_SIDE_DEG:g}° (Belgium spans about 4° by 2°); "
+                "build a large area from a local extract (--osm-file)"
+            )
+        if problems:
+            shown = " ".join(f"{v:g}" for v in values)
+            msg = f"{shown}: {'; '.join(problems)} (give W S E N in degrees, e.g. 4.3 50.8 4.5 50.9)"
+            raise argparse.ArgumentError(self, msg)
+        setattr(namespace, self.dest, values)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
+    time_limit = _bounded(float, 0, 3600, "seconds above 0, at most 3600", above=True)
+    gpkg = _suffix(".gpkg", what="GeoPackage")
     p.add_argument("--version", action="version", version=f"enablement {__version__}")
     p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -427,8 +525,12 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument(
         "--road-solver", choices=("cp-sat", "greedy"), help="road optimiser (default: the scenario's)"
     )
-    pl.add_argument("--time-limit", type=float, help="CP-SAT deterministic time limit in seconds")
-    pl.add_argument("--seed", type=int, help="solver seed (same seed and time limit, same plan)")
+    pl.add_argument("--time-limit", type=time_limit, help="CP-SAT deterministic time limit in seconds")
+    pl.add_argument(
+        "--seed",
+        type=_bounded(int, 0, SEED_MAX, f"a whole number from 0 to {SEED_MAX}"),
+        help="solver seed (same seed and time limit, same plan)",
+    )
     pl.set_defaults(func=_cmd_plan)
     va = sub.add_parser("validate", help="check a scenario file and report every problem")
     va.add_argument("scenario")
@@ -439,9 +541,21 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("--vehicle", required=True, help="vehicle type id, e.g. leopard2a6")
     ro.add_argument("--network", default="embedded", help="'embedded' or a .gpkg network file")
     ro.add_argument("--overlay", default="belgium", help="overlay name or folder (sites and bridges)")
-    ro.add_argument("--speed", type=float, default=50.0, help="column speed cap in km/h (default 50)")
-    ro.add_argument("--alternatives", type=int, default=2, help="number of corridors to show (default 2)")
-    ro.add_argument("--map", default="route.html", help="map to write (default route.html)")
+    ro.add_argument(
+        "--speed",
+        type=_bounded(float, 1, 160, "a speed in km/h from 1 to 160"),
+        default=50.0,
+        help="column speed cap in km/h (default 50)",
+    )
+    ro.add_argument(
+        "--alternatives",
+        type=_bounded(int, 1, 10, "a whole number of corridors from 1 to 10"),
+        default=2,
+        help="number of corridors to show (default 2)",
+    )
+    ro.add_argument(
+        "--map", type=_suffix(".html", ".htm", what="map"), default="route.html", help="map to write"
+    )
     ro.set_defaults(func=_cmd_route)
     ck = sub.add_parser("check", help="check a march table (CSV) against a scenario's network and policy")
     ck.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
@@ -451,12 +565,19 @@ def _parser() -> argparse.ArgumentParser:
     ba.add_argument("batch", help="batch file (YAML): a base scenario and its changes, or a scenario folder")
     ba.add_argument("--out", required=True, help="output folder (results.csv/.parquet, summary.html)")
     ba.add_argument(
-        "--workers", type=int, default=1, help="local worker processes (default 1; 0: in this process)"
+        "--workers",
+        type=_bounded(int, 0, 256, "a whole number of worker processes from 0 (in this process) to 256"),
+        default=1,
+        help="local worker processes (default 1; 0: in this process)",
     )
     ba.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (instead of local)")
     ba.add_argument("--resume", action="store_true", help="continue a batch in --out: skip finished variants")
-    ba.add_argument("--time-limit", type=float, help="CP-SAT deterministic time limit per variant (s)")
-    ba.add_argument("--timeout", type=float, help="wall-clock limit per variant (s); over it: timed out")
+    ba.add_argument("--time-limit", type=time_limit, help="CP-SAT deterministic time limit per variant (s)")
+    ba.add_argument(
+        "--timeout",
+        type=_bounded(float, 0, 7 * 86400, "seconds above 0, at most 604800 (a week)", above=True),
+        help="wall-clock limit per variant (s); over it: timed out",
+    )
     ba.set_defaults(func=_cmd_batch)
     ov = sub.add_parser(
         "overlay", help="conflate IGN-style overlay layers onto a network and report every feature"
@@ -468,11 +589,23 @@ def _parser() -> argparse.ArgumentParser:
         "--wegenregister", action="append", help="Wegenregister extract (.zip or folder) as road attributes"
     )
     ov.add_argument("--infrabel", help="Infrabel line sections: rail attributes for the network's rail lines")
-    ov.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
+    ov.add_argument("--out", required=True, type=gpkg, help="GeoPackage to write (.gpkg)")
     ov.add_argument("--report", help="folder for conflation.csv/.geojson (default: beside --out)")
-    ov.add_argument("--snap-tolerance", type=float, help="largest site-to-node distance (m)")
-    ov.add_argument("--point-tolerance", type=float, help="largest point-feature-to-road distance (m)")
-    ov.add_argument("--line-tolerance", type=float, help="buffer half-width for line features (m)")
+    ov.add_argument(
+        "--snap-tolerance",
+        type=_bounded(float, 0, 100_000, "metres above 0, at most 100000", above=True),
+        help="largest site-to-node distance (m)",
+    )
+    ov.add_argument(
+        "--point-tolerance",
+        type=_bounded(float, 0, 50_000, "metres above 0, at most 50000", above=True),
+        help="largest point-feature-to-road distance (m)",
+    )
+    ov.add_argument(
+        "--line-tolerance",
+        type=_bounded(float, 0, 5_000, "metres above 0, at most 5000", above=True),
+        help="buffer half-width for line features (m)",
+    )
     ov.add_argument(
         "--strict", action="store_true", help="fail (and write no network) when a restriction does not match"
     )
@@ -484,11 +617,18 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--osm-file", help="local .osm, .osm.bz2 or .osm.pbf extract")
     src.add_argument("--place", help="place name for Overpass, e.g. 'Provincie Antwerpen'")
     src.add_argument(
-        "--bbox", nargs=4, type=float, metavar=("W", "S", "E", "N"), help="bounding box (degrees)"
+        "--bbox",
+        nargs=4,
+        type=_degrees,
+        action=_BBox,
+        metavar=("W", "S", "E", "N"),
+        help="bounding box (degrees)",
     )
     src.add_argument("--polygon", help="polygon file (any vector format with a CRS)")
     src.add_argument("--infrabel", help="Infrabel line-section layer: the national rail network on its own")
-    build.add_argument("--highways", default=",".join(DEFAULT_HIGHWAYS), help="road classes, comma-separated")
+    build.add_argument(
+        "--highways", type=_highways, default=list(DEFAULT_HIGHWAYS), help="road classes, comma-separated"
+    )
     build.add_argument("--no-rail", action="store_true", help="leave railways out")
     build.add_argument(
         "--no-simplify",
@@ -497,11 +637,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--consolidate",
-        type=float,
+        type=_bounded(float, 0, 1000, "metres above 0, at most 1000", above=True),
         metavar="M",
         help="collapse complex junctions whose nodes are joined by road edges of at most M metres",
     )
-    build.add_argument("--out", required=True, help="GeoPackage to write (.gpkg)")
+    build.add_argument("--out", required=True, type=gpkg, help="GeoPackage to write (.gpkg)")
     build.set_defaults(func=_cmd_network_build)
     info = nsub.add_parser("info", help="counts, km by mode, bounding box and sources")
     info.add_argument("source", nargs="?", default="embedded", help="'embedded' or a .gpkg network file")

@@ -76,17 +76,52 @@ def _read_sections(p: Path) -> gpd.GeoDataFrame:
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
         msg = f"{p}: cannot be read as a vector layer ({exc})"
         raise NetworkError(msg) from None
+    if not len(gdf):
+        msg = (
+            f"{p}: the layer holds no line sections; give Infrabel's line-section layer "
+            f"(a GeoJSON of LineStrings with fields {', '.join(REQUIRED_FIELDS)})"
+        )
+        raise NetworkError(msg)
     problems = []
     if gdf.crs is None:
         problems.append(f"{p}: no CRS; write the layer with its CRS (Infrabel publishes EPSG:4326)")
     missing = [f for f in REQUIRED_FIELDS if f not in gdf.columns]
     if missing:
         problems.append(f"{p}: missing required field(s) {', '.join(missing)}")
+    _check_geometry(p, gdf, problems)
     if problems:
         raise NetworkError(
             f"{len(problems)} problem(s) in the Infrabel layer:\n" + "\n".join(f"  - {x}" for x in problems)
         )
     return gdf.to_crs(CRS)
+
+
+def _check_geometry(p: Path, gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
+    """Sections are lines (or have no geometry) with coordinates on Earth."""
+
+    def label(mask: np.ndarray) -> str:
+        i = int(np.flatnonzero(mask)[0])
+        name = f"ls_id {gdf['ls_id'].iloc[i]}" if "ls_id" in gdf.columns else f"feature {i}"
+        n = int(mask.sum())
+        return name if n == 1 else f"{n} sections (first: {name})"
+
+    geoms = gdf.geometry.to_numpy()
+    present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    kind = shapely.get_type_id(geoms)
+    lines = np.isin(kind, (shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING))
+    if (not_line := present & ~lines).any():
+        problems.append(f"{p}: geometry: {label(not_line)} is no line (a section runs between two points)")
+    if gdf.crs is not None and gdf.crs.is_geographic and present.any():
+        xy, index = shapely.get_coordinates(geoms[present], return_index=True)
+        with np.errstate(invalid="ignore"):
+            off = ~((np.abs(xy[:, 0]) <= 180.0) & (np.abs(xy[:, 1]) <= 90.0))
+        if off.any():
+            bad = np.zeros(len(gdf), bool)
+            bad[np.flatnonzero(present)[np.unique(index[off])]] = True
+            problems.append(
+                f"{p}: geometry: {label(bad)} has a point beyond ±180° longitude or ±90° latitude; fix its "
+                "coordinates (lon, lat in degrees)"
+            )
 
 
 def _line_attributes(gdf: pd.DataFrame) -> pd.DataFrame:
@@ -201,6 +236,13 @@ def read_infrabel_sections(path: str | os.PathLike[str]) -> Network:
         seen[t].append(tuple(coords[-1]))
     ptcars = sorted(set(gdf["ptcarfrom"]) | set(gdf["ptcarto"]))
     located = {k: np.mean(np.asarray(v), axis=0) for k, v in seen.items()}
+    if not located:
+        msg = (
+            f"{p}: no line section has both ends (ptcarfrom, ptcarto) and a geometry "
+            f"({int(ends_missing.sum())} of {len(ends_missing)} lack an end); "
+            "give Infrabel's line-section layer"
+        )
+        raise NetworkError(msg)
     unlocated = [k for k in ptcars if k not in located]
     keep = gdf["ptcarfrom"].isin(located) & gdf["ptcarto"].isin(located)
     dropped = int((~keep).sum())

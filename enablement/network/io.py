@@ -18,7 +18,9 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ import shapely
 from .. import settings
 from .._io import write_text_atomic, write_with_atomic
 from ..errors import NetworkError
-from .model import CRS, Network
+from .model import CRS, EDGE_RESTRICTION_COLUMNS, SITE_NODE_COLUMNS, Network, problems_message
 
 __all__ = ["cache_path", "load_network", "save_network"]
 
@@ -104,7 +106,9 @@ def load_network(path: str | os.PathLike[str], *, cache: bool | None = None) -> 
     Raises
     ------
     NetworkError
-        When the file is missing or is not an enablement network.
+        When the file is missing or is not an enablement network, or when the
+        network is malformed (:meth:`~enablement.network.model.Network.validate`):
+        every problem at once, each naming the layer, the column and the fix.
     """
     p = Path(path)
     if not p.is_file():
@@ -114,10 +118,16 @@ def load_network(path: str | os.PathLike[str], *, cache: bool | None = None) -> 
     cached = cache_path(p) if use else None
     if cached is not None and cached.is_file():
         try:
-            return _read_arrays(cached)
+            net = _read_arrays(cached)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             logger.warning("ignoring the unreadable network cache %s (%s); reading %s", cached, exc, p)
-    net = _read_gpkg(p)
+        else:
+            net.validate(source=str(p))  # the cache is a copy of the file: its problems are the file's
+            return net
+    net, problems, flagged = _read_gpkg(p)
+    problems += [q for q in net.problems() if not _echoes(q, flagged)]
+    if problems:
+        raise NetworkError(problems_message(problems, str(p)))
     if cached is not None:
         try:
             write_with_atomic(cached, lambda tmp: _write_arrays(net, tmp))
@@ -157,36 +167,150 @@ def cache_path(path: str | os.PathLike[str]) -> Path:
     return folder / f"{digest}-v{CACHE_VERSION}.npz"
 
 
-def _read_gpkg(p: Path) -> Network:
+def _read_layer(p: Path, layer: str, problems: list[str], **kwargs: Any) -> Any:
+    """Read one layer, or None (and a problem) when GDAL cannot."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on odd values; checked below
+            if kwargs.pop("table", False):
+                return pyogrio.read_dataframe(p, layer=layer, read_geometry=False)
+            return gpd.read_file(p, layer=layer, engine="pyogrio", **kwargs)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types
+        problems.append(f"{layer}: the layer cannot be read ({exc}); rebuild the network")
+        return None
+
+
+def _read_meta(p: Path, problems: list[str]) -> dict[str, Any]:
+    table = _read_layer(p, "metadata", problems, table=True)
+    if table is None:
+        return {}
+    if not {"key", "value"} <= set(table.columns):
+        problems.append("metadata: key/value: the table needs the columns key and value; rebuild the network")
+        return {}
+    meta: dict[str, Any] = {}
+    for key, value in zip(table["key"], table["value"], strict=True):
+        try:
+            meta[str(key)] = json.loads(value)
+        except (TypeError, ValueError):
+            problems.append(f"metadata: value: the value of {key!r} is not JSON ({str(value)[:40]!r})")
+    return meta
+
+
+def _indexed(frame: Any, layer: str, column: str, problems: list[str], *, drop: bool = True) -> Any:
+    """``frame`` indexed by ``column``; a problem when the column is missing."""
+    if frame is None:
+        return gpd.GeoDataFrame(geometry=[], crs=CRS)
+    if column not in frame.columns:
+        if len(frame):
+            problems.append(f"{layer}: {column}: the column of ids is missing; rebuild the network")
+        return frame
+    return frame.set_index(column, drop=drop)
+
+
+_NUMERIC_COLUMNS = {
+    "nodes": ("node", "x", "y"),
+    "edges": ("u", "v", "length_m", "speed_kmh", "time_s", *EDGE_RESTRICTION_COLUMNS),
+    "sites": SITE_NODE_COLUMNS,
+}
+"""Columns of numbers whose cells are checked in SQLite itself (GDAL reads text there as 0)."""
+
+
+def _text_in_numbers(p: Path, layers: set[str], problems: list[str]) -> set[str]:
+    """Report cells of numeric columns that hold text: SQLite keeps what a hand edit puts there.
+
+    Returns the ``layer: column`` of each column reported.
+    """
+    flagged: set[str] = set()
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:  # pragma: no cover - GDAL opened it
+        return flagged
+    try:
+        for layer, columns in _NUMERIC_COLUMNS.items():
+            if layer not in layers:
+                continue
+            declared = {row[1]: str(row[2]).upper() for row in con.execute(f'PRAGMA table_info("{layer}")')}
+            for col in columns:
+                if col not in declared or declared[col] in ("TEXT", ""):
+                    continue  # a text column: read as text, reported by the network's checks
+                where = f"FROM \"{layer}\" WHERE typeof(\"{col}\") NOT IN ('integer', 'real', 'null')"
+                rows = con.execute(f'SELECT fid, "{col}" {where} LIMIT 1').fetchall()
+                if rows:
+                    (n,) = con.execute(f"SELECT count(*) {where}").fetchone()
+                    fid, value = rows[0]
+                    at = f"fid {fid}" if n == 1 else f"{n} rows (first: fid {fid})"
+                    problems.append(
+                        f"{layer}: {col}: {str(value)[:40]!r} at {at} in a column of numbers "
+                        "(GDAL would read it as 0); give a number"
+                    )
+                    flagged.add(f"{layer}: {col}")
+    except sqlite3.Error as exc:  # not SQLite after all (GDAL read it): its layers are checked as read
+        logger.debug("%s: cells not checked in SQLite (%s)", p, exc)
+    finally:
+        con.close()
+    return flagged
+
+
+def _echoes(problem: str, flagged: set[str]) -> bool:
+    """Whether a problem of the loaded frames only repeats text found in a column of numbers (read as 0)."""
+    if any(problem.startswith(f"{f}:") for f in flagged):
+        return True
+    return problem.startswith("nodes: x/y:") and bool({"nodes: x", "nodes: y"} & flagged)
+
+
+def _read_gpkg(p: Path) -> tuple[Network, list[str], set[str]]:
+    """Read the layers of a network file; problems found while reading come with it.
+
+    Also returns the columns of numbers that hold text (see :func:`_text_in_numbers`).
+    """
     try:
         layers = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types
-        msg = f"{p}: not a GeoPackage ({exc})"
+        why = str(exc).split("; It might help", 1)[0]
+        msg = (
+            f"{p}: not a GeoPackage ({why}); give a network written by `enablement network build` "
+            "or `enablement overlay`"
+        )
         raise NetworkError(msg) from None
     missing = {"nodes", "edges", "metadata"} - layers
     if missing:
-        msg = f"{p}: not an enablement network (missing layers: {', '.join(sorted(missing))})"
+        msg = (
+            f"{p}: not an enablement network (missing layers: {', '.join(sorted(missing))}; found: "
+            f"{', '.join(sorted(layers)) or 'none'}); build one with "
+            f"`enablement network build … --out {p.name}`"
+        )
         raise NetworkError(msg)
-    table = pyogrio.read_dataframe(p, layer="metadata", read_geometry=False)
-    meta = {k: json.loads(v) for k, v in zip(table["key"], table["value"], strict=True)}
-    nodes = gpd.read_file(p, layer="nodes", engine="pyogrio", use_arrow=True).set_index("node")
-    edges = gpd.read_file(p, layer="edges", engine="pyogrio", use_arrow=True)
+    problems: list[str] = []
+    flagged = _text_in_numbers(p, layers, problems)
+    meta = _read_meta(p, problems)
+    raw_nodes = _read_layer(p, "nodes", problems, use_arrow=True)
+    edges = _read_layer(p, "edges", problems, use_arrow=True)
+    if raw_nodes is None or edges is None:  # nothing more to check without them
+        raise NetworkError(problems_message(problems, str(p)))
+    nodes = _indexed(raw_nodes, "nodes", "node", problems)
     for col in edges.columns:
         if str(edges[col].dtype) in ("string", "str") and col != "geometry":
             edges[col] = edges[col].astype(object).where(edges[col].notna(), None)
     sites = (
-        gpd.read_file(p, layer="sites", engine="pyogrio").set_index("id", drop=False)
+        _indexed(_read_layer(p, "sites", problems), "sites", "id", problems, drop=False)
         if "sites" in layers
         else gpd.GeoDataFrame(geometry=[], crs=CRS)
     )
-    if nodes.crs is None or nodes.crs.to_epsg() != 3812:
-        nodes = nodes.set_crs(CRS, allow_override=True) if nodes.crs is None else nodes.to_crs(CRS)
+    for frame in (nodes, edges, sites):
+        if (
+            isinstance(frame, gpd.GeoDataFrame)
+            and frame.active_geometry_name is not None
+            and frame.crs is None
+        ):
+            frame.set_crs(CRS, inplace=True)  # a layer without a CRS: the network's own
     features = (
-        gpd.read_file(p, layer="features", engine="pyogrio")
+        _read_layer(p, "features", problems)
         if "features" in layers
         else gpd.GeoDataFrame(geometry=[], crs=CRS)
     )
-    return Network(nodes, edges, sites, meta, features)
+    if features is None:
+        features = gpd.GeoDataFrame(geometry=[], crs=CRS)
+    return Network(nodes, edges, sites, meta, features), problems, flagged
 
 
 def _pack_bytes(items: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:

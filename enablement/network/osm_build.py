@@ -282,8 +282,12 @@ def network_from_ways(
         Nodes in Hilbert order, EPSG:3812, speeds and travel times per mode.
     """
     report = report if report is not None else BuildReport()
+    where = str((meta or {}).get("source_detail") or "the data")
     if not len(table):
-        msg = "no highway or railway ways in the data; check the area, the file or the road classes"
+        msg = (
+            f"{where}: no highway or railway ways of the classes asked for; check the area, the file or "
+            "the road classes (--highways)"
+        )
         raise NetworkError(msg)
     t0 = time.perf_counter()
     _, first_rows = np.unique(table.way_id, return_index=True)
@@ -291,7 +295,10 @@ def network_from_ways(
     attrs = _tagset_columns(table, weights, report)
     pcs = _pieces(table)
     if not pcs["a"].size:
-        msg = "no highway or railway edges in the data: every way kept is one point; check the file or area"
+        msg = (
+            f"{where}: no highway or railway edges: every way kept has fewer than two nodes with a "
+            "location; check the file or the area"
+        )
         raise NetworkError(msg)
     ts = table.tagset[pcs["row"]].astype(np.int64)
     oneway_of_set = np.array(

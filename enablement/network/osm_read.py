@@ -17,6 +17,7 @@ nodes, and the counts go into the build report.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import re
@@ -61,7 +62,8 @@ __all__ = [
 class _TableBuilder:
     """Collects ways chunk by chunk into a :class:`WayTable`; equal tag sets are stored once."""
 
-    def __init__(self, highways: Sequence[str], rail: bool, report: BuildReport) -> None:
+    def __init__(self, highways: Sequence[str], rail: bool, report: BuildReport, source: str = "") -> None:
+        self.source = source or "the OpenStreetMap data"
         self.highways = tuple(highways)
         self.rail = rail
         self.report = report
@@ -97,7 +99,21 @@ class _TableBuilder:
     def add_node(self, osm_id: int, tags: dict[str, str], lon: float, lat: float) -> None:
         """Record a tagged node when it is a rail feature."""
         if kinds := _feature_kinds(tags):
+            self._check_locations("node", np.array([osm_id]), np.array([lon]), np.array([lat]))
             _record_features(kinds, tags, "node", osm_id, np.array([lon]), np.array([lat]), self.report)
+
+    def _check_locations(self, what: str, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> None:
+        """Raise a NetworkError when a known location is no coordinate (beyond ±180°/±90°)."""
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(lon) & ~((np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            msg = (
+                f"{self.source}: {what} {int(ids[k])} has a node at lon {lon[k]:g}, lat {lat[k]:g}, which "
+                "is no coordinate (longitude within ±180°, latitude within ±90°); fix it in the data or cut "
+                "it out"
+            )
+            raise NetworkError(msg)
 
     def add(
         self,
@@ -116,6 +132,7 @@ class _TableBuilder:
             return
         mode = np.asarray(self._mode, np.int64)[ts]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self._check_locations("way", np.repeat(ids, sizes), lon, lat)
         has_kinds = np.asarray([bool(k) for k in self._kinds], bool)[ts]
         for i in np.flatnonzero(has_kinds).tolist():
             a, b = offsets[i], offsets[i + 1]
@@ -253,10 +270,15 @@ def _add_node_lists(
     """Parse the node lists of a chunk of ways with numpy and add the ways to ``builder``."""
     if not ids:
         return
-    # "n12x4.4y51.2,n13xy" -> "12 4.4 51.2 13 NAN NAN" (a node without a location has empty x and y)
-    text = (b",".join(fields) + b",").replace(b"xy,", b"xNANyNAN,").translate(_OPL_NODE_SEPARATORS)
+    # "n12x4.4y51.2,n13xy" -> "12 4.4 51.2 13 NAN NAN" (a node without a location has empty x and y);
+    # a way without nodes has an empty field, which adds nothing
+    text = (b",".join(f for f in fields if f) + b",").replace(b"xy,", b"xNANyNAN,")
     fields.clear()
-    values = np.fromstring(text, sep=" ")  # text mode: C parsing, no Python object per number
+    values = (
+        np.fromstring(text.translate(_OPL_NODE_SEPARATORS), sep=" ")  # text mode: C parsing, no object each
+        if len(text) > 1
+        else np.empty(0)
+    )
     del text
     total = sum(counts)
     if values.size != 3 * total:
@@ -271,6 +293,11 @@ def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -
 
     Everything runs in C++ (pyosmium's filters and location index as handlers): no
     Python object is made for a node or a way here.
+
+    Raises
+    ------
+    NetworkError
+        When libosmium cannot read the file, naming the file and the fix.
     """
     ways = osmium.filter.TagFilter(*_way_tags(highways, rail))
     ways.enable_for(osmium.osm.WAY)
@@ -288,8 +315,38 @@ def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -
             nodes,
             writer,
         )
-    finally:
         writer.close()
+    except BaseException as exc:
+        _close_or_keep(writer)
+        if isinstance(exc, (RuntimeError, osmium.InvalidLocationError)):
+            raise NetworkError(_osmium_message(path, exc)) from None
+        raise
+
+
+def _close_or_keep(writer: osmium.SimpleWriter) -> None:
+    """Close a writer after an interruption, or keep a failed one alive for good.
+
+    After an error (a node beyond ±90° latitude on a way makes one) libosmium's
+    writer cannot be closed, and its destructor, which closes it again, throws from
+    a ``noexcept`` function: that aborts the whole process. Such a writer (one small
+    object) is given a reference that is never dropped, so its destructor never runs.
+    """
+    try:
+        writer.close()
+    except BaseException:  # noqa: BLE001 - any failure to close: the destructor would abort
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(writer))
+
+
+def _osmium_message(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, osmium.InvalidLocationError):
+        return (
+            f"{path}: a node has a location that is no coordinate ({exc}): longitude must be within ±180° "
+            "and latitude within ±90°; fix the node's lat/lon in the file or cut it out"
+        )
+    return (
+        f"{path}: cannot be read as OpenStreetMap data ({exc}); give an .osm, .osm.bz2 or .osm.pbf "
+        "extract (e.g. from download.geofabrik.de)"
+    )
 
 
 def read_osm_file(
@@ -335,14 +392,10 @@ def read_osm_file(
         msg = f"{p}: no such OSM file"
         raise NetworkError(msg)
     t0 = time.perf_counter()
-    builder = _TableBuilder(highways, rail, report)
+    builder = _TableBuilder(highways, rail, report, str(p))
     with tempfile.TemporaryDirectory(prefix="enablement-osm-") as tmp:
         opl = Path(tmp) / "filtered.opl"
-        try:
-            _filter_to_opl(p, opl, highways, rail)
-        except RuntimeError as exc:
-            msg = f"{p}: cannot be read as OpenStreetMap data ({exc})"
-            raise NetworkError(msg) from None
+        _filter_to_opl(p, opl, highways, rail)
         with opl.open("rb") as fh:
             _read_opl(fh, builder, p, chunk_bytes)
     table = builder.table()
@@ -493,6 +546,66 @@ def _osmnx_settings(**values: Any) -> Iterator[None]:
             setattr(ox.settings, name, value)
 
 
+class _Unreachable(Exception):  # noqa: N818 - a signal from the pause to fetch_overpass
+    """Overpass's status endpoint did not answer."""
+
+    def __init__(self, url: str, reason: BaseException) -> None:
+        super().__init__(url)
+        self.url = url
+        self.reason = reason
+
+
+@contextmanager
+def _fail_fast_offline() -> Iterator[None]:
+    """Stop at once when Overpass cannot be reached, instead of after osmnx's pause.
+
+    Before a query osmnx asks Overpass's status endpoint how long to wait; when the
+    endpoint cannot be reached it waits 60 s and then fails anyway. For the length
+    of the call this wraps that step (osmnx's ``_overpass._get_overpass_pause``) so
+    that an unreachable endpoint raises at once. Answers from osmnx's cache never
+    reach it. When osmnx no longer has the step, nothing is wrapped.
+    """
+    import osmnx as ox
+    import requests
+
+    module = getattr(ox, "_overpass", None)
+    original = getattr(module, "_get_overpass_pause", None)
+    if module is None or original is None:
+        yield
+        return
+
+    def pause(base_endpoint: str, *args: Any, **kwargs: Any) -> float:
+        url = base_endpoint.rstrip("/") + "/status"
+        try:
+            requests.get(
+                url, timeout=min(float(ox.settings.requests_timeout), 15.0), **ox.settings.requests_kwargs
+            )
+        except requests.RequestException as exc:
+            raise _Unreachable(base_endpoint, exc) from None
+        return float(original(base_endpoint, *args, **kwargs))
+
+    module._get_overpass_pause = pause
+    try:
+        yield
+    finally:
+        module._get_overpass_pause = original
+
+
+def _reason(exc: BaseException) -> str:
+    """Give a short reason for a requests or osmnx error (the first line, or a known cause)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for hint in ("Failed to resolve", "Connection refused", "timed out", "Network is unreachable"):
+        if hint.lower() in text.lower():
+            return hint.lower()
+    return text[:160]
+
+
+_OFFLINE_FIX = (
+    "no network? build from a local extract instead (--osm-file, e.g. belgium-latest.osm.pbf from "
+    "download.geofabrik.de), or try again when online"
+)
+
+
 def fetch_overpass(
     *,
     place: str | None = None,
@@ -519,9 +632,12 @@ def fetch_overpass(
     Raises
     ------
     NetworkError
-        When not exactly one area is given, or the bounding box or polygon is malformed.
+        When not exactly one area is given, the bounding box or polygon is
+        malformed, the place is not found, or Overpass or Nominatim cannot be
+        reached or refuse the query (no network: one message, without waiting).
     """
     import osmnx as ox
+    import requests
 
     given = [x is not None for x in (place, bbox, polygon)]
     if sum(given) != 1:
@@ -529,19 +645,63 @@ def fetch_overpass(
         raise NetworkError(msg)
     if bbox is not None:
         west, south, east, north = (float(v) for v in bbox)
-        if not (west < east and south < north):
-            msg = f"bbox {list(bbox)}: give west south east north with west < east and south < north"
+        in_range = all(math.isfinite(v) for v in (west, south, east, north)) and (
+            -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+        )
+        if not (in_range and west < east and south < north):
+            msg = (
+                f"bbox {list(bbox)}: give west south east north in degrees, within ±180/±90, with "
+                "west < east and south < north"
+            )
             raise NetworkError(msg)
         polygon = shapely.box(west, south, east, north)
     folder = str(Path(settings.cache_folder) / "overpass")
     with _osmnx_settings(cache_folder=folder, use_cache=settings.use_cache):
         if place is not None:
-            polygon = ox.geocode_to_gdf(place).union_all()
+            polygon = _geocode(place)
         assert polygon is not None
         if not polygon.is_valid:
             msg = f"the query area is not a valid polygon ({shapely.is_valid_reason(polygon)})"
             raise NetworkError(msg)
         try:
-            return ox.features.features_from_polygon(polygon, overpass_tags(highways, rail))
+            with _fail_fast_offline():
+                return ox.features.features_from_polygon(polygon, overpass_tags(highways, rail))
         except ox._errors.InsufficientResponseError:  # osmnx lists _errors among its public modules
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        except _Unreachable as exc:
+            msg = f"cannot reach Overpass at {exc.url} ({_reason(exc.reason)}); {_OFFLINE_FIX}"
+            raise NetworkError(msg) from None
+        except requests.RequestException as exc:
+            msg = f"cannot reach Overpass at {ox.settings.overpass_url} ({_reason(exc)}); {_OFFLINE_FIX}"
+            raise NetworkError(msg) from None
+        except ox._errors.ResponseStatusCodeError as exc:
+            msg = (
+                f"Overpass refused the query ({_reason(exc)}); try a smaller area, or a local extract "
+                "(--osm-file)"
+            )
+            raise NetworkError(msg) from None
+
+
+def _geocode(place: str) -> shapely.Polygon | shapely.MultiPolygon:
+    """Find the boundary of a place name with Nominatim (through osmnx and its cache)."""
+    import osmnx as ox
+    import requests
+
+    try:
+        polygon: shapely.Polygon | shapely.MultiPolygon = ox.geocode_to_gdf(place).union_all()
+    except requests.RequestException as exc:
+        msg = (
+            f"cannot reach Nominatim at {ox.settings.nominatim_url} to find {place!r} ({_reason(exc)}); "
+            f"{_OFFLINE_FIX}"
+        )
+        raise NetworkError(msg) from None
+    except (ox._errors.InsufficientResponseError, TypeError, ValueError) as exc:
+        msg = (
+            f"--place {place!r}: Nominatim found no area of that name ({_reason(exc)}); give a place with a "
+            "boundary (e.g. 'Provincie Antwerpen'), a --bbox or a --polygon file"
+        )
+        raise NetworkError(msg) from None
+    except ox._errors.ResponseStatusCodeError as exc:
+        msg = f"Nominatim refused the query for {place!r} ({_reason(exc)}); try again later"
+        raise NetworkError(msg) from None
+    return polygon

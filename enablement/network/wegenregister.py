@@ -51,7 +51,7 @@ Geometry is read from the shapefile's ``.prj`` (Belgian Lambert 72, EPSG:31370)
 and reprojected to EPSG:3812; ``from_m``/``to_m`` stay in the register's metres.
 The segment shapefile is a *Measured* LineString; the M values are dropped.
 
-Every problem (missing file or field, attribute rows referring to unknown
+Every problem (missing file or field, no segment at all, attribute rows referring to unknown
 segments, ``VANPOS`` > ``TOTPOS``, overlapping ranges, empty geometry, no CRS) is
 collected and reported in one :class:`~enablement.errors.OverlayError`.
 Data: Wegenregister, Digitaal Vlaanderen (Modellicentie Gratis Hergebruik).
@@ -557,6 +557,12 @@ def _read_segments(extract: _Extract, problems: list[str]) -> gpd.GeoDataFrame |
         return None
     if not isinstance(segments, gpd.GeoDataFrame):
         problems.append(f"{_SEGMENTS}: has no geometry")
+        return None
+    if not len(segments):
+        problems.append(
+            f"{_SEGMENTS}: holds no road segment; give an extract of an area with roads "
+            "(the zip as downloaded from Digitaal Vlaanderen)"
+        )
         return None
     if segments.crs is None:
         if extract.has(f"{stem}.prj"):  # a missing .prj is reported above

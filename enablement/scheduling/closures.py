@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ..errors import NetworkError, ScenarioError
 from ..network.model import CRS, Network
 from ..network.overlays import closure_spans
 from ..scenario.schema import Scenario
@@ -72,7 +73,30 @@ def _midpoint(geom: shapely.Geometry) -> shapely.Point:
     return geom if geom.geom_type == "Point" else geom.interpolate(0.5, normalized=True)
 
 
+def _check_points(scenario: Scenario, network: Network) -> None:
+    """Every ``close_road`` point must lie in the network's road area (within the snap tolerance)."""
+    problems = []
+    tolerance = scenario.network.snap_tolerance_m
+    for i, dis in enumerate(scenario.disruptions):
+        if dis.kind != "close_road" or dis.at is None:
+            continue
+        try:
+            network.nearest_node(
+                float(dis.at[0]),
+                float(dis.at[1]),
+                mode="road",
+                tolerance_m=tolerance,
+                what=f"disruptions[{i}].at: the point",
+                fix="move the point onto a road of the network, or raise network.snap_tolerance_m",
+            )
+        except NetworkError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ScenarioError(problems)
+
+
 def _scenario_closures(scenario: Scenario, network: Network, clock: Clock) -> list[Closure]:
+    _check_points(scenario, network)
     edges = network.edges
     out = []
     for dis in scenario.disruptions:
@@ -144,6 +168,13 @@ def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Clo
     -------
     Closures
         Intervals per edge row, node and site, and every closure with what it closes.
+
+    Raises
+    ------
+    ScenarioError
+        When a ``close_road`` point (``disruptions[i].at``) is no coordinate or lies
+        outside the network's road area (farther than ``network.snap_tolerance_m``
+        from every road node; see :mod:`enablement.network.model`), every such point at once.
     """
     edge: dict[int, list[tuple[float, float]]] = defaultdict(list)
     node: dict[int, list[tuple[float, float]]] = defaultdict(list)
