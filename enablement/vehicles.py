@@ -9,6 +9,7 @@ which is loaded once and cached.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -434,6 +435,18 @@ class Profile:
     width_m: float = 0.0
     length_m: float = 0.0
     speed_kmh: float = 50.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not (math.isfinite(self.speed_kmh) and self.speed_kmh > 0):
+            problems.append(f"speed_kmh must be a finite number above 0, not {self.speed_kmh!r}")
+        for f in ("mlc_wheeled", "mlc_tracked", "mass_t", "axle_load_t", "height_m", "width_m", "length_m"):
+            value = getattr(self, f)
+            if not (math.isfinite(value) and value >= 0):
+                problems.append(f"{f} must be a finite number of 0 or more, not {value!r}")
+        if problems:
+            msg = f"profile '{self.name}': " + "; ".join(problems)
+            raise ValueError(msg)
 
     @classmethod
     def of(cls, name: str, vehicles: Iterable[Vehicle], speed_cap_kmh: float) -> Profile:

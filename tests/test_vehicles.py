@@ -325,3 +325,20 @@ def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_catalogue(path)
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"speed_kmh": 0.0},
+        {"speed_kmh": -50.0},
+        {"speed_kmh": float("nan")},
+        {"mass_t": float("inf")},
+        {"height_m": -1.0},
+    ],
+)
+def test_a_profile_refuses_speeds_and_sizes_no_search_could_use(bad):
+    from enablement.vehicles import Profile
+
+    with pytest.raises(ValueError, match="profile 'x'"):
+        Profile("x", **bad)
