@@ -25,7 +25,7 @@ objects made the time grow faster than the file): time and memory grow linearly
 with the file, and no recursion is involved at any depth.
 
 :func:`problems_from` turns a pydantic ``ValidationError`` into ``file: field.path:
-message`` lines, and :func:`capped` shortens a long list of problems for a message.
+message`` lines.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from . import limits
 
-__all__ = ["capped", "format_loc", "parse_yaml", "problems_from", "read_text", "read_yaml"]
+__all__ = ["format_loc", "parse_yaml", "problems_from", "read_text", "read_yaml"]
 
 ErrorFactory = Callable[[list[str]], Exception]
 """Makes the error a reader raises from its problem lines: ``ScenarioError``, ``BatchError``, …
@@ -66,14 +66,6 @@ def _shown(value: object, width: int = 60) -> str:
     """Show a value as messages quote it, shortened to ``width`` characters."""
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def capped(problems: list[str], limit: int = limits.PROBLEMS_SHOWN) -> list[str]:
-    """Keep the first ``limit`` problems, and a last line counting the others."""
-    if len(problems) <= limit:
-        return problems
-    rest = len(problems) - limit
-    return [*problems[:limit], f"… and {rest:,} more problem{'s' if rest > 1 else ''} (fix these first)"]
 
 
 # --------------------------------------------------------------------------- bytes and text

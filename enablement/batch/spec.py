@@ -42,7 +42,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .. import limits
-from .._validate import capped, problems_from, read_yaml
+from .._validate import problems_from, read_yaml
 from ..errors import BatchError, ScenarioError
 
 _MAX_VARIANTS = limits.BATCH_VARIANTS
@@ -269,7 +269,7 @@ def load_batch(path: str | os.PathLike[str], **overrides: Any) -> Batch:
     try:
         batch = Batch.model_validate(data)
     except ValidationError as exc:
-        raise BatchError(capped(problems_from(exc, fname))) from None
+        raise BatchError(problems_from(exc, fname)) from None
     batch = batch.with_root(p.resolve().parent, fname)
     problems = []
     if batch.base is not None:

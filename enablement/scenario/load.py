@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import limits
-from .._validate import capped, problems_from, read_yaml
+from .._validate import problems_from, read_yaml
 from ..errors import EnablementError, ScenarioError
 from ..network.overlays import read_overlay
 from .schema import Movement, Scenario
@@ -257,10 +257,10 @@ def validate_scenario(data: Any, fname: str = "<scenario>", base: Path | None = 
         with _collector_paused():
             sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(capped(problems_from(exc, fname))) from None
+        raise ScenarioError(problems_from(exc, fname)) from None
     problems = _cross_checks(sc, fname, base or Path.cwd())
     if problems:
-        raise ScenarioError(capped(problems))
+        raise ScenarioError(problems)
     return sc
 
 

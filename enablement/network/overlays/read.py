@@ -424,10 +424,10 @@ def read_layers(
                 seen.setdefault(sid, kind)
     if problems:
         n = len(problems)
-        raise OverlayError(
-            f"{n} problem{'s' if n > 1 else ''} in overlay '{name}':\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+        lines = [f"  - {p}" for p in problems[: limits.PROBLEMS_SHOWN]]
+        if n > limits.PROBLEMS_SHOWN:
+            lines.append(f"  … and {n - limits.PROBLEMS_SHOWN:,} more (fix these first)")
+        raise OverlayError(f"{n:,} problem{'s' if n > 1 else ''} in overlay '{name}':\n" + "\n".join(lines))
     by_id = {k: v.set_index("id", drop=False) for k, v in frames.items()}
     return Overlay(
         name,
