@@ -53,13 +53,25 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _MERGE = f"{_TAG}str", f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
-_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_KINDS = {
+    f"{_TAG}int": "a whole number",
+    f"{_TAG}float": "a number",
+    f"{_TAG}bool": "true or false",
+    f"{_TAG}null": "null",
+    f"{_TAG}timestamp": "a date",
+}
+_SCALAR_TAGS = {_STR, *_KINDS}
 _BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+
+
+def _a(what: str) -> str:
+    """Put the article before a name: ``a scenario``, ``an overlay mapping``."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
 
 
 def _shown(value: object, width: int = 60) -> str:
@@ -117,7 +129,7 @@ def read_text(
 
 def _too_large(fname: str, what: str, shown: str, max_bytes: int) -> str:
     return (
-        f"{fname}: the file is {shown}, over the limit of {limits.mib(max_bytes)} for a {what} file; "
+        f"{fname}: the file is {shown}, over the limit of {limits.mib(max_bytes)} for {_a(what)} file; "
         "check that it is the file you meant, or split it"
     )
 
@@ -133,7 +145,7 @@ def decode_text(data: bytes, fname: str, *, what: str, error: ErrorFactory) -> s
         raise error(
             [
                 f"{fname}: line {line}: holds NUL bytes: it is a binary file or UTF-16/32 text, "
-                f"not a {what} file; save it as UTF-8 text"
+                f"not {_a(what)} file; save it as UTF-8 text"
             ]
         )
     try:
@@ -210,8 +222,11 @@ def parse_yaml(
         raise error(builder.problems) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = exc.problem or str(exc)
+        if "nesting depth" in problem:  # libyaml's own bound (1,000), met when it reads ahead
+            builder.stop(mark, builder.too_deep)
+            raise error(builder.problems) from None
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise error([*builder.problems, f"{fname}: {where}YAML syntax error: {problem}"]) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
@@ -329,7 +344,7 @@ class _Builder:
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    msg = f"a second YAML document ('---'); a {self.what} file holds one document"
+                    msg = f"a second YAML document ('---'); {_a(self.what)} file holds one document"
                     raise self.stop(event.start_mark, msg)
                 continue
             elif kind is yaml.StreamEndEvent:
@@ -354,10 +369,17 @@ class _Builder:
                     self.duplicate(frame, key)
                 obj[key] = _MERGE_STR if value is _MERGE_KEY else value
 
+    @property
+    def too_deep(self) -> str:
+        return (
+            f"nested deeper than {limits.YAML_DEPTH} levels of mappings and lists; {_a(self.what)} "
+            "file needs a handful: check the brackets and indentation"
+        )
+
     def too_many(self, mark: Any) -> _Stop:
         msg = (
             f"more than {limits.YAML_VALUES:,} values (counting what every alias repeats): "
-            f"over the limit for a {self.what} file; check that it is the file you meant"
+            f"over the limit for {_a(self.what)} file; check that it is the file you meant"
         )
         return self.stop(mark, msg)
 
@@ -365,7 +387,7 @@ class _Builder:
         if not self.aliases:
             msg = (
                 f"anchor '&{_shown(anchor)}': YAML anchors and aliases (&name, *name) are not allowed "
-                f"in a {self.what} file; write each value out in full"
+                f"in {_a(self.what)} file; write each value out in full"
             )
             raise self.stop(mark, msg)
 
@@ -373,7 +395,7 @@ class _Builder:
         if not self.aliases:
             msg = (
                 f"alias '*{_shown(anchor)}': YAML anchors and aliases (&name, *name) are not allowed "
-                f"in a {self.what} file; write each value out in full"
+                f"in {_a(self.what)} file; write each value out in full"
             )
             raise self.stop(mark, msg)
         if anchor not in self.anchors:
@@ -393,11 +415,7 @@ class _Builder:
             shown = _shown(tag.replace(_TAG, "!!"))
             raise self.stop(mark, f"tag '{shown}' is not allowed on a {'mapping' if mapping else 'list'}")
         if len(self.stack) >= limits.YAML_DEPTH:
-            msg = (
-                f"nested deeper than {limits.YAML_DEPTH} levels of mappings and lists; a {self.what} "
-                "file needs a handful: check the brackets and indentation"
-            )
-            raise self.stop(mark, msg)
+            raise self.stop(mark, self.too_deep)
         self.values += 1
         if self.values > limits.YAML_VALUES:
             raise self.too_many(mark)
@@ -428,7 +446,7 @@ class _Builder:
         except (ValueError, KeyError, AttributeError, TypeError, OverflowError, yaml.YAMLError) as exc:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             msg = (
-                f"'{_shown(value)}' cannot be read as a {tag.replace(_TAG, '')} ({_shown(why, 80)}); "
+                f"'{_shown(value)}' cannot be read as {_KINDS.get(tag, tag)} ({_shown(why, 80)}); "
                 "write it as plain text or a number"
             )
             raise self.stop(event.start_mark, msg) from None
@@ -437,7 +455,7 @@ class _Builder:
         if isinstance(value, dict | list):
             raise self.stop(mark, "a mapping key must be plain text or a number, not a mapping or list")
         if value is _MERGE_KEY and not self.aliases:
-            msg = f"merge key '<<' is not allowed in a {self.what} file; write the keys out in full"
+            msg = f"merge key '<<' is not allowed in {_a(self.what)} file; write the keys out in full"
             raise self.stop(mark, msg)
         frame.key, frame.key_mark = value, mark
 

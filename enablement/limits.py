@@ -104,7 +104,7 @@ thousand characters; a 100,000-character value is a pasted file, not a field."""
 YAML_VALUES = 5_000_000
 """Most values (every scalar, mapping and list counts one) in one YAML file. A scenario at
 every count limit below (200,000 equipment items of seven values, 20,000 arrivals, 50,000
-movements) holds about 2.4 million; the bound keeps a file of ``[a,a,a,…]`` from making
+movements) holds about 2.1 million; the bound keeps a file of ``[a,a,a,…]`` from making
 tens of millions of objects."""
 
 # --------------------------------------------------------------------------- scenario counts

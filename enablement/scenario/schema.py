@@ -14,9 +14,17 @@ disruptions) are checked by :mod:`.load` before this schema runs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .. import limits
 from ..defaults import figure
@@ -70,8 +78,21 @@ PathText = Annotated[str, Field(min_length=1, max_length=limits.PATH_CHARS)]
 _MINUTES_A_DAY = 24 * 60.0
 
 
+_NUMBER_TYPES = (int, float, int | None, float | None)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse ``true``/``false`` for a number (pydantic would read them as 1 and 0)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in _NUMBER_TYPES:
+            msg = "true/false is not a number; give a number"
+            raise ValueError(msg)
+        return value
 
 
 def _clock(value: str) -> str:
