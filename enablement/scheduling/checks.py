@@ -131,6 +131,7 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         msg = f"{p}: holds a header but no rows; a march table has a row per control point of every column"
         raise MarchTableError([msg])
     _check_numbers(table, p, problems)
+    first, last = limits.YEARS
     for col in ("arrive", "depart"):
         parsed = []
         for i, v in enumerate(table[col].astype(str)):
@@ -142,6 +143,10 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
                 problems.append(
                     f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; write an ISO date-time with its offset "
                     "(2026-03-02T06:00:00+01:00)"
+                )
+            elif not first <= ts.year < last:
+                problems.append(
+                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; the year is outside {first}-{last - 1}"
                 )
             parsed.append(ts)
         table[col] = parsed
