@@ -7,10 +7,13 @@ without a traceback, so messages must name the file, the field and the fix.
 
 from __future__ import annotations
 
+from .limits import PROBLEMS_SHOWN
+
 __all__ = [
     "BatchError",
     "EnablementError",
     "InfeasibleError",
+    "MarchTableError",
     "NetworkError",
     "OutputError",
     "OverlayError",
@@ -44,14 +47,24 @@ class _ProblemsError(EnablementError, ValueError):
         if n == 1 and self.single_plain:
             super().__init__(self.problems[0])
             return
-        head = "1 problem" if n == 1 else f"{n} problems"
-        super().__init__(f"{head} in the {self.what}:\n" + "\n".join(f"  - {p}" for p in self.problems))
+        head = "1 problem" if n == 1 else f"{n:,} problems"
+        shown = self.problems[:PROBLEMS_SHOWN]
+        lines = [f"  - {p}" for p in shown]
+        if n > len(shown):  # every problem is in ``problems``; the message lists the first ones
+            lines.append(f"  … and {n - len(shown):,} more (fix these first)")
+        super().__init__(f"{head} in the {self.what}:\n" + "\n".join(lines))
 
 
 class ScenarioError(_ProblemsError):
     """A scenario file is malformed or refers to things that do not exist."""
 
     what = "scenario"
+
+
+class MarchTableError(ScenarioError):
+    """A march table given to the checker is malformed (empty, too large, bad values)."""
+
+    what = "march table"
 
 
 class BatchError(_ProblemsError):

@@ -17,10 +17,9 @@ from dataclasses import asdict, dataclass, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
 import pandas as pd
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,7 +30,8 @@ from pydantic import (
     field_validator,
 )
 
-from ._validate import problems_from
+from . import limits
+from ._validate import parse_yaml, problems_from, read_text
 from .errors import ScenarioError, UnknownVehicleError
 
 __all__ = [
@@ -193,38 +193,6 @@ class _VehicleModel(BaseModel):
         return value
 
 
-class _DuplicateKeyLoader(yaml.SafeLoader):
-    """Safe YAML loader that records duplicate mapping keys instead of keeping the last one."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[str] = []
-
-
-def _construct_mapping(loader: _DuplicateKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:  # the node's own keys: a key may override a merged (<<) one
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            if key in seen:
-                loader.duplicates.append(
-                    f"line {key_node.start_mark.line + 1}: key '{key}' appears twice in one "
-                    "mapping; the second would silently replace the first"
-                )
-            seen.add(key)
-        except TypeError:  # unhashable key: construct_mapping reports it
-            pass
-    return loader.construct_mapping(node, deep=True)
-
-
-_DuplicateKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 class Catalogue(Mapping[str, Vehicle]):
     """Vehicle types by id, in file order.
 
@@ -308,15 +276,17 @@ class Catalogue(Mapping[str, Vehicle]):
 
 def _parse(text: str, fname: str) -> Catalogue:
     """Validate catalogue ``text`` read from file ``fname``; raise every problem at once."""
-    loader = _DuplicateKeyLoader(text)
-    try:
-        raw = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        msg = f"{fname}: not valid YAML: {exc}"
-        raise ScenarioError(msg) from None
-    finally:
-        loader.dispose()
-    problems = [f"{fname}: {d}" for d in loader.duplicates]
+    try:  # the strict reader; a catalogue may share figures through anchors and merge keys
+        raw = parse_yaml(text, fname, what="vehicle catalogue", aliases=True, error=ScenarioError)
+    except ScenarioError as exc:
+        lead = f"{fname}: "
+        raise ScenarioError(
+            [
+                p.replace(lead, f"{lead}not valid YAML: ", 1) if "YAML syntax error" in p else p
+                for p in exc.problems
+            ]
+        ) from None
+    problems: list[str] = []
     if not isinstance(raw, dict):
         problems.append(f"{fname}: (top level): expected a mapping with keys {', '.join(_TOP_KEYS)}")
         raise ScenarioError(problems)
@@ -381,11 +351,8 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     if path is None:
         return _packaged()
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"{p}: cannot read the vehicle catalogue: {exc}"
-        raise ScenarioError(msg) from None
+    what = "vehicle catalogue"
+    text = read_text(p, str(p), what=what, max_bytes=limits.CATALOGUE_BYTES, error=ScenarioError)
     return _parse(text, p.name)
 
 

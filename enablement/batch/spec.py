@@ -34,21 +34,30 @@ columns. A folder batch names ``scenarios: FOLDER`` instead of ``changes``: ever
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from .._validate import problems_from
+from .. import limits
+from .._validate import problems_from, read_yaml
 from ..errors import BatchError, ScenarioError
 
-_MAX_VARIANTS = 100_000
+_MAX_VARIANTS = limits.BATCH_VARIANTS
+_HOURS = 24 * 366.0
+
+Name = Annotated[str, Field(min_length=1, max_length=limits.NAME_CHARS)]
+"""A bridge, site or arrival id."""
+
+
+def _levels(max_length: int = limits.BATCH_LEVELS) -> Any:
+    return Field(min_length=1, max_length=max_length)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Window(_Model):
@@ -67,8 +76,10 @@ class CloseBridges(_Model):
 
     kind: Literal["close_bridges"]
     top: int = Field(default=0, ge=0, le=100)
-    bridges: list[str] = Field(default_factory=list)
-    windows: list[Window] = Field(default_factory=_default_windows, min_length=1)
+    bridges: list[Name] = Field(default_factory=list, max_length=limits.BATCH_LEVELS)
+    windows: list[Window] = Field(
+        default_factory=_default_windows, min_length=1, max_length=limits.BATCH_LEVELS
+    )
 
     @model_validator(mode="after")
     def _some_bridge(self) -> CloseBridges:
@@ -82,16 +93,18 @@ class CloseSites(_Model):
     """Close each site (a port, airport, quay, staging area …) in turn, for each window."""
 
     kind: Literal["close_sites"]
-    sites: list[str] = Field(min_length=1)
-    windows: list[Window] = Field(default_factory=_default_windows, min_length=1)
+    sites: list[Name] = _levels()
+    windows: list[Window] = Field(
+        default_factory=_default_windows, min_length=1, max_length=limits.BATCH_LEVELS
+    )
 
 
 class DelayArrivals(_Model):
     """Delay each arrival (default: every ship) by each number of hours (negative: earlier)."""
 
     kind: Literal["delay_arrivals"]
-    arrivals: list[str] = Field(default_factory=list)
-    hours: list[float] = Field(min_length=1)
+    arrivals: list[Name] = Field(default_factory=list, max_length=limits.BATCH_LEVELS)
+    hours: list[Annotated[float, Field(ge=-_HOURS, le=_HOURS)]] = _levels()
 
 
 Resource = Literal["hets", "wagons", "locomotives", "diesel_locomotives"]
@@ -101,8 +114,8 @@ class ScaleResources(_Model):
     """Scale each resource in turn by each factor (rounded to whole vehicles)."""
 
     kind: Literal["scale_resources"]
-    resources: list[Resource] = Field(min_length=1)
-    factors: list[Annotated[float, Field(ge=0, le=100)]] = Field(min_length=1)
+    resources: list[Resource] = _levels(4)
+    factors: list[Annotated[float, Field(ge=0, le=100)]] = _levels()
 
 
 ChangeSpec = Annotated[
@@ -115,7 +128,7 @@ class BatchSolver(_Model):
 
     road: Literal["cp-sat", "greedy"] = "cp-sat"
     time_limit_s: float = Field(default=5.0, gt=0, le=3600)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=limits.SEED)
     alternatives: int | None = Field(default=None, ge=1, le=5)
 
     def overrides(self) -> dict[str, Any]:
@@ -127,16 +140,16 @@ class Batch(_Model):
     """A batch of scenario variants (format v1); :mod:`enablement.batch.spec` gives the file format."""
 
     version: Literal[1] = 1
-    name: str = Field(min_length=1)
-    description: str = ""
-    base: str | None = None
-    scenarios: str | None = None
+    name: str = Field(min_length=1, max_length=limits.NAME_CHARS)
+    description: str = Field(default="", max_length=limits.DESCRIPTION_CHARS)
+    base: str | None = Field(default=None, min_length=1, max_length=limits.PATH_CHARS)
+    scenarios: str | None = Field(default=None, min_length=1, max_length=limits.PATH_CHARS)
     design: Literal["one_at_a_time", "grid", "sample"] = "one_at_a_time"
     samples: int | None = Field(default=None, ge=1, le=_MAX_VARIANTS)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=limits.SEED)
     solver: BatchSolver = Field(default_factory=BatchSolver)
     timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
-    changes: list[ChangeSpec] = Field(default_factory=list)
+    changes: list[ChangeSpec] = Field(default_factory=list, max_length=limits.BATCH_CHANGES)
     _root: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="<batch>")
 
@@ -154,7 +167,23 @@ class Batch(_Model):
         if self.design == "sample" and self.samples is None:
             msg = "design 'sample' needs 'samples' (how many variants to draw)"
             raise ValueError(msg)
+        least = self.least_variants()
+        if least > _MAX_VARIANTS:
+            fix = "draw some with design: sample" if self.design != "sample" else "give fewer samples"
+            msg = (
+                f"the changes make at least {least:,} variants ({self.design}), over the limit of "
+                f"{_MAX_VARIANTS:,} (enablement.limits.BATCH_VARIANTS); {fix}, or give fewer levels"
+            )
+            raise ValueError(msg)
         return self
+
+    def least_variants(self) -> int:
+        """Count the fewest variants the changes make (levels known only from the base plan count once)."""
+        counts = [_least_levels(c) for c in self.changes]
+        if self.design == "one_at_a_time":
+            return sum(counts)
+        grid = math.prod(n + 1 for n in counts) - 1
+        return grid if self.design == "grid" or self.samples is None else min(self.samples, grid)
 
     @property
     def root(self) -> Path:
@@ -187,6 +216,17 @@ class Batch(_Model):
         return str(self.root / spec)
 
 
+def _least_levels(change: ChangeSpec) -> int:
+    """Count the fewest levels of a change: its listed targets (at least one) times its windows or values."""
+    if isinstance(change, CloseBridges):
+        return max(len(set(change.bridges)), 1) * len(change.windows)
+    if isinstance(change, CloseSites):
+        return len(set(change.sites)) * len(change.windows)
+    if isinstance(change, DelayArrivals):
+        return max(len(set(change.arrivals)), 1) * len(change.hours)
+    return len(set(change.resources)) * len(change.factors)
+
+
 def load_batch(path: str | os.PathLike[str], **overrides: Any) -> Batch:
     """Read and validate a batch file, reporting every problem at once.
 
@@ -205,23 +245,19 @@ def load_batch(path: str | os.PathLike[str], **overrides: Any) -> Batch:
     Raises
     ------
     BatchError
-        Naming the file and the field of each problem.
+        Naming the file and the field of each problem; the file is read by the strict
+        YAML reader (size, UTF-8, duplicate keys, aliases, nesting) and the variants
+        its changes make are bounded by :data:`enablement.limits.BATCH_VARIANTS`.
     """
     p = Path(path)
     fname = str(path)
     if not p.is_file():
         msg = f"{fname}: no such batch file"
         raise BatchError(msg)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        msg = f"{fname}: {where}YAML syntax error: {getattr(exc, 'problem', exc)}"
-        raise BatchError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{fname}: not a UTF-8 text file"
-        raise BatchError(msg) from None
+    data = read_yaml(p, fname, what="batch", max_bytes=limits.BATCH_BYTES, error=BatchError)
+    if data is None:
+        msg = f"{fname}: the file is empty; a batch holds name, base and changes (see enablement.batch.spec)"
+        raise BatchError(msg)
     if not isinstance(data, dict):
         msg = f"{fname}: the file must hold a mapping (name, base, changes, …)"
         raise BatchError(msg)
@@ -245,8 +281,13 @@ def load_batch(path: str | os.PathLike[str], **overrides: Any) -> Batch:
         folder = Path(batch.resolve(batch.scenarios))
         if not folder.is_dir():
             problems.append(f"{fname}: scenarios: '{batch.scenarios}' is not a folder")
-        elif not _scenario_files(folder):
+        elif not (files := _scenario_files(folder)):
             problems.append(f"{fname}: scenarios: no *.yaml scenario file in '{batch.scenarios}'")
+        elif len(files) > _MAX_VARIANTS:
+            problems.append(
+                f"{fname}: scenarios: {len(files):,} scenario files in '{batch.scenarios}', over the limit "
+                f"of {_MAX_VARIANTS:,} variants (enablement.limits.BATCH_VARIANTS); split the folder"
+            )
     if problems:
         raise BatchError(problems)
     return batch

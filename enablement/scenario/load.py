@@ -1,18 +1,31 @@
-"""Load and validate scenario files, reporting every problem at once."""
+"""Load and validate scenario files, reporting every problem at once.
+
+A scenario file is read by the strict YAML reader (:func:`enablement._validate.read_yaml`:
+size bounded, UTF-8, no duplicate keys, no aliases, bounded nesting); then the lengths
+of its lists are checked against :mod:`enablement.limits` before any item is
+validated; then the schema (:mod:`.schema`) and the cross-checks (the overlay's
+sites, the vehicle catalogue, units and movements, the span of its times). Every
+step is one pass over the items: validation time and memory grow linearly with the
+file.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import os
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from .._validate import problems_from
+from .. import limits
+from .._validate import problems_from, read_yaml
 from ..errors import EnablementError, ScenarioError
 from ..network.overlays import read_overlay
 from .schema import Movement, Scenario
@@ -63,6 +76,7 @@ class _Checks:
     sites: dict[str, tuple[str, str]] = field(default_factory=dict)
     bridges: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    _known_sites: str | None = None
 
     def add(self, text: str) -> None:
         """Record one problem (``field: message``), prefixed with the file name."""
@@ -73,8 +87,9 @@ class _Checks:
         if sid is None or not self.sites:
             return
         if sid not in self.sites:
-            known = ", ".join(sorted(self.sites))
-            self.add(f"{field}: unknown site '{sid}'; known sites: {known}")
+            if self._known_sites is None:  # once, not once per unknown site
+                self._known_sites = ", ".join(sorted(self.sites))
+            self.add(f"{field}: unknown site '{sid}'; known sites: {self._known_sites}")
             return
         kind, smode = self.sites[sid]
         if kinds and kind not in kinds:
@@ -102,8 +117,10 @@ def _check_arrivals(sc: Scenario, checks: _Checks) -> dict[str, set[str]]:
     from ..vehicles import load_catalogue  # the catalogue imports the errors of this package
 
     catalogue = load_catalogue()
+    known = ", ".join(sorted(catalogue.ids()))
     arrival_ids: set[str] = set()
     unit_origin: dict[str, set[str]] = defaultdict(set)
+    vehicles = 0
     for i, arr in enumerate(sc.arrivals):
         if arr.id in arrival_ids:
             checks.add(f"arrivals[{i}].id: '{arr.id}' is used twice; ids must be unique")
@@ -111,14 +128,31 @@ def _check_arrivals(sc: Scenario, checks: _Checks) -> dict[str, set[str]]:
         checks.site(f"arrivals[{i}].site", arr.site, ("seaport", "airport", "staging_area", "rail_quay"))
         if arr.time < sc.start:
             checks.add(f"arrivals[{i}].time: {arr.time.isoformat()} is before the scenario start")
+        _check_span(checks, f"arrivals[{i}].time", arr.time, sc.start)
         for j, item in enumerate(arr.equipment):
             if item.vehicle not in catalogue:
                 checks.add(
                     f"arrivals[{i}].equipment[{j}].vehicle: unknown vehicle type "
-                    f"'{item.vehicle}'; known types: {', '.join(sorted(catalogue.ids()))}"
+                    f"'{item.vehicle}'; known types: {known}"
                 )
             unit_origin[item.unit].add(arr.site)
+            vehicles += item.count
+    if vehicles > limits.VEHICLES:
+        checks.add(
+            f"arrivals: {vehicles:,} vehicles in all (the sum of every equipment count), over the limit "
+            f"of {limits.VEHICLES:,} (enablement.limits.VEHICLES; a corps is 30,000-60,000); "
+            "check the counts, or split the scenario"
+        )
     return unit_origin
+
+
+def _check_span(checks: _Checks, where: str, when: dt.datetime, start: dt.datetime) -> None:
+    """Check that a time is within :data:`~enablement.limits.SCENARIO_DAYS` of the scenario start."""
+    if abs(when - start) > dt.timedelta(days=limits.SCENARIO_DAYS):
+        checks.add(
+            f"{where}: {when.isoformat()} is more than {limits.SCENARIO_DAYS} days from the scenario "
+            f"start ({start.isoformat()}, enablement.limits.SCENARIO_DAYS); check the date (the year?)"
+        )
 
 
 def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None, checks: _Checks) -> None:
@@ -141,6 +175,7 @@ def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None
     checks.site(f"{f}.quay", mv.quay, ("rail_quay",))
     if mv.rdd <= sc.start:
         checks.add(f"{f}.rdd: the required delivery date is not after the scenario start")
+    _check_span(checks, f"{f}.rdd", mv.rdd, sc.start)
     if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
         checks.add(f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)")
 
@@ -160,6 +195,9 @@ def _check_movements(sc: Scenario, unit_origin: dict[str, set[str]], checks: _Ch
 def _check_disruptions(sc: Scenario, checks: _Checks) -> None:
     """Check that closed sites and bridges exist in the overlays."""
     for i, dis in enumerate(sc.disruptions):
+        _check_span(checks, f"disruptions[{i}].start", dis.start, sc.start)
+        if dis.end is not None:
+            _check_span(checks, f"disruptions[{i}].end", dis.end, sc.start)
         if dis.kind == "close_site":
             checks.site(f"disruptions[{i}].target", dis.target)
         elif dis.kind == "close_bridge" and dis.target not in checks.bridges:
@@ -212,14 +250,76 @@ def validate_scenario(data: Any, fname: str = "<scenario>", base: Path | None = 
     if not isinstance(data, dict):
         msg = f"{fname}: the file must hold a mapping (name, start, arrivals, movements, …)"
         raise ScenarioError(msg)
+    problems = _check_lengths(data, fname)
+    if problems:
+        raise ScenarioError(problems)
     try:
-        sc = Scenario.model_validate(data)
+        with _collector_paused():
+            sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(problems_from(exc, fname)) from None
     problems = _cross_checks(sc, fname, base or Path.cwd())
     if problems:
         raise ScenarioError(problems)
     return sc
+
+
+_LENGTHS = (
+    ("arrivals", limits.ARRIVALS, "ARRIVALS", "arrivals", "split the scenario into several"),
+    (
+        "movements",
+        limits.MOVEMENTS,
+        "MOVEMENTS",
+        "movements",
+        "give one movement per unit, or split the scenario",
+    ),
+    (
+        "disruptions",
+        limits.DISRUPTIONS,
+        "DISRUPTIONS",
+        "disruptions",
+        "give many closures as an overlay's closures layer",
+    ),
+    ("overlays", limits.OVERLAYS, "OVERLAYS", "overlays", "merge overlays into fewer folders"),
+)
+
+
+def _check_lengths(data: dict[Any, Any], fname: str) -> list[str]:
+    """Check the lengths of the lists against :mod:`enablement.limits`, before any item is validated."""
+    problems = []
+    for key, limit, name, what, fix in _LENGTHS:
+        value = data.get(key)
+        if isinstance(value, list) and len(value) > limit:
+            problems.append(
+                f"{fname}: {key}: {len(value):,} {what}, over the limit of {limit:,} "
+                f"(enablement.limits.{name}); {fix}"
+            )
+    arrivals = data.get("arrivals")
+    if isinstance(arrivals, list):
+        items = sum(
+            len(a["equipment"])
+            for a in arrivals
+            if isinstance(a, dict) and isinstance(a.get("equipment"), list)
+        )
+        if items > limits.EQUIPMENT_ITEMS:
+            problems.append(
+                f"{fname}: arrivals: {items:,} equipment items in all, over the limit of "
+                f"{limits.EQUIPMENT_ITEMS:,} (enablement.limits.EQUIPMENT_ITEMS); give each unit's vehicles "
+                "of one type as one item with a count"
+            )
+    return problems
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the garbage collector while the models are made (no cycles; its passes cost time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def load_scenario(spec: str | os.PathLike[str]) -> Scenario:
@@ -238,18 +338,17 @@ def load_scenario(spec: str | os.PathLike[str]) -> Scenario:
     Raises
     ------
     ScenarioError
-        On YAML syntax errors, or listing every validation problem.
+        When the file is too large, not UTF-8, not strict YAML (syntax, duplicate keys,
+        aliases, nesting), over a limit of :mod:`enablement.limits`, or listing every
+        validation problem.
     """
     path = resolve_scenario_path(spec)
     fname = path.name if str(spec).startswith(PACKAGED_PREFIX) else str(spec)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        msg = f"{fname}: {where}YAML syntax error: {getattr(exc, 'problem', exc)}"
-        raise ScenarioError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{fname}: not a UTF-8 text file"
-        raise ScenarioError(msg) from None
+    data = read_yaml(path, fname, what="scenario", max_bytes=limits.SCENARIO_BYTES, error=ScenarioError)
+    if data is None:
+        msg = (
+            f"{fname}: the file is empty; a scenario holds name, start, arrivals and movements "
+            "(see the README)"
+        )
+        raise ScenarioError(msg)
     return validate_scenario(data, fname, path.parent)

@@ -3,15 +3,30 @@
 Field-level rules live here; rules that span fields or need the vehicle catalogue
 and the overlay's sites live in :mod:`enablement.scenario.load`, which collects
 every problem and reports them at once.
+
+Every number is finite (no ``.inf``, ``.nan``) and within a range that makes sense
+for it; counts that make the planner work in proportion (HETs, wagons,
+locomotives, vehicles per item) are bounded by :mod:`enablement.limits`, and so are
+texts and times. The lengths of the lists (arrivals, equipment, movements,
+disruptions) are checked by :mod:`.load` before this schema runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from .. import limits
 from ..defaults import figure
 
 __all__ = [
@@ -34,15 +49,50 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         msg = "needs a time zone, e.g. 2026-03-02T06:00:00+01:00"
         raise ValueError(msg)
+    first, last = limits.YEARS
+    if not first <= value.year < last:
+        msg = f"the year {value.year} is outside {first}-{last - 1}; check the date"
+        raise ValueError(msg)
     return value
+
+
+def at_most(limit: int, name: str, fix: str) -> AfterValidator:
+    """Check that a count is at most ``limit`` (the bound ``name`` of :mod:`enablement.limits`)."""
+
+    def check(value: int) -> int:
+        if value > limit:
+            msg = f"{value:,} is over the limit of {limit:,} (enablement.limits.{name}); {fix}"
+            raise ValueError(msg)
+        return value
+
+    return AfterValidator(check)
 
 
 AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
 Identifier = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Name = Annotated[str, Field(max_length=limits.NAME_CHARS)]
+"""An id naming something elsewhere (a site, a vehicle type, a bridge)."""
+PathText = Annotated[str, Field(min_length=1, max_length=limits.PATH_CHARS)]
+"""A path or an overlay entry."""
+
+_MINUTES_A_DAY = 24 * 60.0
+
+
+_NUMBER_TYPES = (int, float, int | None, float | None)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse ``true``/``false`` for a number (pydantic would read them as 1 and 0)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in _NUMBER_TYPES:
+            msg = "true/false is not a number; give a number"
+            raise ValueError(msg)
+        return value
 
 
 def _clock(value: str) -> str:
@@ -78,10 +128,14 @@ class TimeWindow(_Model):
 class Halts(_Model):
     """Halt policy: a first halt after ``first_after_min`` of driving, then regular halts."""
 
-    first_after_min: float = Field(default_factory=lambda: figure("halt_first_after_min"), gt=0)
-    first_duration_min: float = Field(default_factory=lambda: figure("halt_first_duration_min"), ge=0)
-    every_min: float = Field(default_factory=lambda: figure("halt_every_min"), gt=0)
-    duration_min: float = Field(default_factory=lambda: figure("halt_duration_min"), ge=0)
+    first_after_min: float = Field(
+        default_factory=lambda: figure("halt_first_after_min"), gt=0, le=_MINUTES_A_DAY
+    )
+    first_duration_min: float = Field(
+        default_factory=lambda: figure("halt_first_duration_min"), ge=0, le=_MINUTES_A_DAY
+    )
+    every_min: float = Field(default_factory=lambda: figure("halt_every_min"), gt=0, le=_MINUTES_A_DAY)
+    duration_min: float = Field(default_factory=lambda: figure("halt_duration_min"), ge=0, le=_MINUTES_A_DAY)
 
 
 class Policy(_Model):
@@ -100,17 +154,21 @@ class Policy(_Model):
 class NetworkSpec(_Model):
     """Where the network comes from."""
 
-    source: str = "embedded"
+    source: PathText = "embedded"
     margin_km: float = Field(default=30.0, ge=0, le=200)
-    snap_tolerance_m: float = Field(default_factory=lambda: figure("snap_tolerance_m"), gt=0)
+    snap_tolerance_m: float = Field(default_factory=lambda: figure("snap_tolerance_m"), gt=0, le=100_000)
 
 
 class EquipmentItem(_Model):
     """``count`` vehicles of type ``vehicle`` belonging to ``unit``."""
 
     unit: Identifier
-    vehicle: str
-    count: int = Field(gt=0, le=100_000)
+    vehicle: Name
+    count: Annotated[
+        int,
+        Field(gt=0),
+        at_most(limits.VEHICLES_PER_ITEM, "VEHICLES_PER_ITEM", "check the count, or split it over items"),
+    ]
 
 
 class Arrival(_Model):
@@ -118,15 +176,15 @@ class Arrival(_Model):
 
     id: Identifier
     kind: Literal["ship", "flight", "train", "road"]
-    site: str
+    site: Name
     time: AwareDatetime
-    equipment: list[EquipmentItem] = Field(min_length=1)
+    equipment: list[EquipmentItem] = Field(min_length=1, max_length=limits.EQUIPMENT_ITEMS)
 
 
 class Via(_Model):
     """A staging area on the way, with the dwell time there."""
 
-    site: str
+    site: Name
     dwell_h: float = Field(default=0.0, ge=0, le=24 * 60)
 
 
@@ -134,13 +192,17 @@ class Movement(_Model):
     """The onward movement of one unit."""
 
     unit: Identifier
-    from_: str | None = Field(default=None, alias="from")
+    from_: Name | None = Field(default=None, alias="from")
     via: Via | None = None
-    to: str
+    to: Name
     rdd: AwareDatetime
     mode: Literal["road", "rail", "auto"] = "road"
-    quay: str | None = None
+    quay: Name | None = None
     priority: int = Field(default=0, ge=0, le=1000)
+
+
+_WAGONS_FIX = "a wagon pool is hundreds to a few thousand: check the number"
+_LOCOS_FIX = "check the number of locomotives"
 
 
 class Resources(_Model):
@@ -155,13 +217,19 @@ class Resources(_Model):
     ``diesel_locomotives`` also work on lines without wires.
     """
 
-    hets: int = Field(default=0, ge=0)
-    het_type: str = "m1070_m1000_het"
-    het_park: str | None = None
-    wagons: int = Field(default=0, ge=0)
-    wagon_pools: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    locomotives: int = Field(default=0, ge=0)
-    diesel_locomotives: int = Field(default=0, ge=0)
+    hets: Annotated[
+        int, Field(ge=0), at_most(limits.HETS, "HETS", "a HET fleet is a few hundred: check the number")
+    ] = 0
+    het_type: Name = "m1070_m1000_het"
+    het_park: Name | None = None
+    wagons: Annotated[int, Field(ge=0), at_most(limits.WAGONS, "WAGONS", _WAGONS_FIX)] = 0
+    wagon_pools: dict[Name, Annotated[int, Field(ge=0), at_most(limits.WAGONS, "WAGONS", _WAGONS_FIX)]] = (
+        Field(default_factory=dict)
+    )
+    locomotives: Annotated[int, Field(ge=0), at_most(limits.LOCOMOTIVES, "LOCOMOTIVES", _LOCOS_FIX)] = 0
+    diesel_locomotives: Annotated[
+        int, Field(ge=0), at_most(limits.LOCOMOTIVES, "LOCOMOTIVES", _LOCOS_FIX)
+    ] = 0
 
     @field_validator("wagon_pools")
     @classmethod
@@ -172,6 +240,12 @@ class Resources(_Model):
         unknown = sorted(set(value) - set(known))
         if unknown:
             msg = f"unknown wagon type(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            raise ValueError(msg)
+        if sum(value.values()) > limits.WAGONS:
+            msg = (
+                f"{sum(value.values()):,} wagons in all, over the limit of {limits.WAGONS:,} "
+                f"(enablement.limits.WAGONS); {_WAGONS_FIX}"
+            )
             raise ValueError(msg)
         return value
 
@@ -198,8 +272,8 @@ class Disruption(_Model):
 
     id: Identifier
     kind: Literal["close_site", "close_bridge", "close_road"]
-    target: str | None = None
-    at: tuple[float, float] | None = None
+    target: Name | None = None
+    at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] | None = None
     start: AwareDatetime
     end: AwareDatetime | None = None
 
@@ -229,7 +303,7 @@ class SolverSpec(_Model):
 
     road: Literal["cp-sat", "greedy"] = "cp-sat"
     time_limit_s: float = Field(default=5.0, gt=0, le=3600)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=limits.SEED)
     alternatives: int = Field(default=2, ge=1, le=5)
 
 
@@ -237,16 +311,16 @@ class Scenario(_Model):
     """A whole scenario (format v1)."""
 
     version: Literal[1] = 1
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=limits.NAME_CHARS)
+    description: str = Field(default="", max_length=limits.DESCRIPTION_CHARS)
     start: AwareDatetime
     network: NetworkSpec = Field(default_factory=NetworkSpec)
-    overlays: list[str] = Field(default_factory=lambda: ["belgium"])
+    overlays: list[PathText] = Field(default_factory=lambda: ["belgium"], max_length=limits.OVERLAYS)
     policy: Policy = Field(default_factory=Policy)
-    arrivals: list[Arrival] = Field(min_length=1)
-    movements: list[Movement] = Field(min_length=1)
+    arrivals: list[Arrival] = Field(min_length=1, max_length=limits.ARRIVALS)
+    movements: list[Movement] = Field(min_length=1, max_length=limits.MOVEMENTS)
     resources: Resources = Field(default_factory=Resources)
-    disruptions: list[Disruption] = Field(default_factory=list)
+    disruptions: list[Disruption] = Field(default_factory=list, max_length=limits.DISRUPTIONS)
     solver: SolverSpec = Field(default_factory=SolverSpec)
 
     @field_validator("overlays")

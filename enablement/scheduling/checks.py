@@ -39,9 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from ..errors import RoutingError, ScenarioError
+from .. import limits
+from ..errors import MarchTableError, RoutingError
 from ..routing import Router
 from ..vehicles import Profile
 from .march import CONSTRAINTS, MarchRules
@@ -88,50 +90,149 @@ class Violation:
     message: str
 
 
+_NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
+    ("vehicles", 1, limits.VEHICLES, True),
+    ("leg", 0, limits.MARCH_TABLE_ROWS, True),
+    ("seq", 0, limits.MARCH_TABLE_ROWS, True),
+    ("node", -(2**62), 2**62, True),  # an unknown node is a 'place' violation, not a bad table
+    ("km", 0, 100_000, False),
+    ("pass_min", 0, 7 * 24 * 60, False),
+    ("speed_kmh", 0.001, 200, False),
+)
+"""A march table's numeric columns: the range of each and whether it holds whole numbers."""
+
+
 def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read and check a march-table CSV; times become aware datetimes.
 
+    The file's size and its number of rows are bounded (:data:`~enablement.limits.MARCH_TABLE_BYTES`,
+    :data:`~enablement.limits.MARCH_TABLE_ROWS`) before it is parsed; it must be UTF-8 (a
+    byte-order mark is allowed), hold the header of :data:`REQUIRED_COLUMNS` and at least one
+    row; every number must be finite and in its column's range.
+
     Raises
     ------
-    ScenarioError
-        Naming the file, the row and the field of every problem (missing column,
-        bad number, time without its UTC offset).
+    MarchTableError
+        A :class:`~enablement.errors.ScenarioError` naming the file, the row and the
+        field of every problem (empty or header-only
+        table, too many rows, missing column, bad or non-finite number, time without its
+        UTC offset).
     """
     p = Path(path)
-    try:
-        table = pd.read_csv(p, dtype={"control_point": str, "next_control_point": str, "kind": str})
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{p}: cannot be read as CSV ({exc})"]) from None
+    table = _read_csv(p)
     problems = []
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         problems.append(
             f"{p}: missing column(s) {', '.join(missing)}; see the README for the march-table format"
         )
-        raise ScenarioError(problems)
-    for col in ("vehicles", "leg", "seq", "node", "km", "pass_min", "speed_kmh"):
-        values = pd.to_numeric(table[col], errors="coerce")
-        for i in values.index[values.isna()].tolist():
-            problems.append(f"{p}: row {i + 2}: field '{col}' = {table[col].iloc[i]!r} is not a number")
-        table[col] = values
+        raise MarchTableError(problems)
+    if table.empty:
+        msg = f"{p}: holds a header but no rows; a march table has a row per control point of every column"
+        raise MarchTableError([msg])
+    _check_numbers(table, p, problems)
+    first, last = limits.YEARS
     for col in ("arrive", "depart"):
         parsed = []
         for i, v in enumerate(table[col].astype(str)):
             try:
                 ts = pd.Timestamp(v)
-            except ValueError:
+            except (ValueError, OverflowError):
                 ts = None
-            if ts is None or ts.tzinfo is None:
+            if ts is None or ts is pd.NaT or ts.tzinfo is None:
                 problems.append(
-                    f"{p}: row {i + 2}: field '{col}' = {v!r}; write an ISO date-time with its offset "
+                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; write an ISO date-time with its offset "
                     "(2026-03-02T06:00:00+01:00)"
+                )
+            elif not first <= ts.year < last:
+                problems.append(
+                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; the year is outside {first}-{last - 1}"
                 )
             parsed.append(ts)
         table[col] = parsed
     table["next_control_point"] = table["next_control_point"].fillna("")
     if problems:
-        raise ScenarioError(problems)
+        raise MarchTableError(problems)
     return table
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    """Parse a march table whose size, first bytes and number of rows are within bounds."""
+    head = _march_table_head(p)
+    columns = ", ".join(REQUIRED_COLUMNS)
+    if not head.strip():
+        msg = f"{p}: the file is empty; a march table starts with a header line ({columns})"
+        raise MarchTableError([msg])
+    try:
+        table = pd.read_csv(
+            p,
+            dtype={"control_point": str, "next_control_point": str, "kind": str},
+            nrows=limits.MARCH_TABLE_ROWS + 1,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.EmptyDataError:
+        msg = f"{p}: holds no header line; a march table starts with one ({columns})"
+        raise MarchTableError([msg]) from None
+    except UnicodeDecodeError:
+        raise MarchTableError([f"{p}: is not UTF-8 text; save the march table as UTF-8 CSV"]) from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise MarchTableError([f"{p}: cannot be read as CSV ({str(exc).strip()[:200]})"]) from None
+    if len(table) > limits.MARCH_TABLE_ROWS:
+        msg = (
+            f"{p}: more than {limits.MARCH_TABLE_ROWS:,} rows, over the limit for a march table "
+            "(enablement.limits.MARCH_TABLE_ROWS); check the movements in parts"
+        )
+        raise MarchTableError([msg])
+    return table
+
+
+def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the numeric columns in place, noting each value that is not a finite number in range."""
+    for col, lo, hi, whole in _NUMBERS:
+        raw = table[col]
+        values = pd.to_numeric(raw, errors="coerce")
+        v = values.to_numpy(dtype=float, na_value=np.nan)
+        for i in np.flatnonzero(np.isnan(v)).tolist():
+            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a number")
+        for i in np.flatnonzero(np.isinf(v)).tolist():
+            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a finite number")
+        with np.errstate(invalid="ignore"):
+            bad = np.isfinite(v) & ((v < lo) | (v > hi) | ((v != np.round(v)) if whole else False))
+        for i in np.flatnonzero(bad).tolist():
+            want = "a whole number" if whole else "a number"
+            problems.append(
+                f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])}; give {want} in [{lo:g}, {hi:g}]"
+            )
+        table[col] = values
+
+
+def _march_table_head(p: Path) -> str:
+    """Read the first bytes of a march table as text, once its size is known to be within the limit."""
+    try:
+        if p.is_dir():
+            raise MarchTableError([f"{p}: is a folder; give the march table's CSV file"])
+        size = p.stat().st_size
+        if size > limits.MARCH_TABLE_BYTES:
+            most = limits.mib(limits.MARCH_TABLE_BYTES)
+            msg = (
+                f"{p}: the file is {limits.mib(size)}, over the limit of {most} for a march table "
+                "(enablement.limits.MARCH_TABLE_BYTES); check the movements in parts"
+            )
+            raise MarchTableError([msg])
+        with p.open("rb") as f:
+            head = f.read(65_536)
+    except OSError as exc:
+        raise MarchTableError([f"{p}: cannot be read ({exc.strerror or exc})"]) from None
+    if b"\x00" in head:
+        msg = f"{p}: holds NUL bytes: it is a binary file or UTF-16/32 text, not a CSV march table"
+        raise MarchTableError([msg])
+    return head.decode("utf-8", errors="replace")
+
+
+def _cell(value: object) -> str:
+    """Quote a table cell as the user wrote it (a number without numpy's type around it)."""
+    item = getattr(value, "item", None)
+    return repr(item() if callable(item) else value)
 
 
 def _segments(table: pd.DataFrame) -> list[dict[str, Any]]:

@@ -5,7 +5,11 @@ type (:data:`~.schema.LAYERS`): ``bridges.geojson``, ``rail_quays.shp``, a layer
 ``closures`` in a GeoPackage… Layers may be GeoJSON, GeoPackage or Shapefile in
 any CRS that names itself; they are reprojected to EPSG:3812. An optional
 ``overlay.yaml`` maps a user's own files, layers, field names and values onto the
-schema (``geodata/README.md``).
+schema (``geodata/README.md``); it is read by the strict YAML reader of
+:mod:`enablement._validate` (no duplicate keys, no aliases, bounded size and
+nesting), and each entry's ``file``, ``layer``, ``fields``, ``values`` and
+``defaults`` must be of its type (plain finite values). A layer's file size and
+feature count are checked against :mod:`enablement.limits` before it is read.
 
 Every problem in every layer (missing fields, wrong or invalid geometries, no
 CRS, out-of-range values) is collected and reported at once in one
@@ -18,6 +22,7 @@ resolved by :mod:`.sources`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,8 +33,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-import yaml
 
+from ... import limits
+from ..._validate import read_yaml
 from ...errors import OverlayError
 from ..model import CRS
 from .schema import LAYERS, SITE_LAYERS
@@ -127,6 +133,8 @@ def layer_overlay(
         raise OverlayError(msg)
     problems: list[str] = []
     label = str(Path(name))
+    if len(layer) > limits.OVERLAY_FEATURES:
+        raise OverlayError(_too_many_features(label, len(layer)))
     gdf = layer.to_crs(CRS).copy()
     spec = LAYERS[kind]
     _check_geometry(label, gdf, spec, problems)
@@ -177,45 +185,106 @@ class _Source:
         return f"{self.path}" + (f" (layer {self.layer})" if self.layer else "")
 
 
+class _Unreadable(Exception):  # noqa: N818 - carries the reader's problems into the overlay's list
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+_SPEC_KEYS = ("file", "layer", "fields", "values", "defaults")
+
+
+def _scalar_ok(value: object) -> bool:
+    """Whether a mapping value is a plain, finite scalar (text, number, boolean or empty)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
 def _read_mapping(path: Path, folder: Path, problems: list[str]) -> dict[str, _Source]:
-    """Layer sources declared by a mapping file (``overlay.yaml``)."""
+    """Layer sources declared by a mapping file (``overlay.yaml``), read by the strict YAML reader."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        problems.append(f"{path}: cannot be read as YAML ({exc})")
+        doc = read_yaml(
+            path, str(path), what="overlay mapping", max_bytes=limits.OVERLAY_MAPPING_BYTES, error=_Unreadable
+        )
+    except _Unreadable as exc:
+        problems.extend(exc.problems)
         return {}
-    if not isinstance(doc, dict) or not isinstance(doc.get("layers", {}), dict):
+    doc = {} if doc is None else doc
+    if not isinstance(doc, dict) or not isinstance(doc.get("layers", {}), dict | None):
         problems.append(f"{path}: expected a mapping with 'layers: {{<type>: {{file, layer, fields}}}}'")
         return {}
+    for key in doc:
+        if key != "layers":
+            problems.append(f"{path}: {_shown(key)}: unknown key; the mapping holds 'layers' only")
     out = {}
     for kind, spec in (doc.get("layers") or {}).items():
-        where = f"{path}: layers.{kind}"
+        where = f"{path}: layers.{_shown(kind)}"
         if kind not in LAYERS:
             problems.append(f"{where}: unknown layer type; use one of {', '.join(LAYERS)}")
             continue
-        if not isinstance(spec, dict) or "file" not in spec:
-            problems.append(f"{where}: needs 'file' (a file in {folder} or an absolute path)")
-            continue
-        unknown = set(spec) - {"file", "layer", "fields", "values", "defaults"}
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        fields = spec.get("fields") or {}
-        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-            problems.append(f"{where}.fields: map their field names to ours ({{their_name: our_name}})")
-            fields = {}
-        file = Path(str(spec["file"]))
-        file = file if file.is_absolute() else folder / file
-        if not file.exists():
-            problems.append(f"{where}.file: {file} does not exist")
-            continue
-        out[kind] = _Source(
-            file,
-            spec.get("layer"),
-            {str(k): v for k, v in fields.items()},
-            spec.get("values") or {},
-            spec.get("defaults") or {},
-        )
+        source = _mapped_source(spec, where, folder, problems)
+        if source is not None:
+            out[kind] = source
     return out
+
+
+def _mapped_source(spec: object, where: str, folder: Path, problems: list[str]) -> _Source | None:
+    """One layer's entry of the mapping file, every problem in it noted."""
+    if not isinstance(spec, dict) or "file" not in spec:
+        problems.append(f"{where}: needs 'file' (a file in {folder} or an absolute path)")
+        return None
+    unknown = [str(k) for k in spec if k not in _SPEC_KEYS]
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(sorted(map(_shown, unknown)))}")
+    ok = True
+    raw_file = spec["file"]
+    if not isinstance(raw_file, str) or not raw_file or len(raw_file) > limits.PATH_CHARS:
+        problems.append(
+            f"{where}.file: give the layer's file as a path (text, at most {limits.PATH_CHARS} characters)"
+        )
+        ok = False
+    layer = spec.get("layer")
+    if layer is not None and not (isinstance(layer, str) and 0 < len(layer) <= limits.NAME_CHARS):
+        problems.append(f"{where}.layer: give the GeoPackage layer's name as text")
+        ok = False
+    fields = spec.get("fields") or {}
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        problems.append(f"{where}.fields: map their field names to ours ({{their_name: our_name}})")
+        fields = {}
+    values = spec.get("values") or {}
+    if not isinstance(values, dict) or not all(
+        isinstance(t, dict) and all(_scalar_ok(k) and _scalar_ok(v) for k, v in t.items())
+        for t in values.values()
+    ):
+        problems.append(
+            f"{where}.values: per field, map their values to ours ({{field: {{their_value: our_value}}}}), "
+            "plain finite values only"
+        )
+        ok = False
+    defaults = spec.get("defaults") or {}
+    if not isinstance(defaults, dict) or not all(_scalar_ok(v) for v in defaults.values()):
+        problems.append(f"{where}.defaults: give each field one plain finite value ({{field: value}})")
+        ok = False
+    if not ok:
+        return None
+    file = Path(raw_file)
+    file = file if file.is_absolute() else folder / file
+    if not file.exists():
+        problems.append(f"{where}.file: {file} does not exist")
+        return None
+    return _Source(
+        file,
+        layer,
+        {str(k): v for k, v in fields.items()},
+        {str(k): v for k, v in values.items()},
+        {str(k): v for k, v in defaults.items()},
+    )
+
+
+def _shown(value: object, width: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _discover(folder: Path, mapping: Path | None, problems: list[str]) -> dict[str, _Source]:
@@ -244,7 +313,39 @@ def _discover(folder: Path, mapping: Path | None, problems: list[str]) -> dict[s
     return sources
 
 
+def _over_limits(src: _Source, problems: list[str]) -> bool:
+    """Whether a layer's file or feature count is over the limits (noted), checked before reading it."""
+    try:
+        size = src.path.stat().st_size
+    except OSError:
+        return False  # reading it reports why
+    if size > limits.OVERLAY_LAYER_BYTES:
+        most = limits.mib(limits.OVERLAY_LAYER_BYTES)
+        problems.append(
+            f"{src.label}: the file is {limits.mib(size)}, over the limit of {most} for an overlay layer "
+            "(enablement.limits.OVERLAY_LAYER_BYTES); clip it to the area planned"
+        )
+        return True
+    try:
+        count = int(pyogrio.read_info(src.path, layer=src.layer)["features"])
+    except Exception:  # noqa: BLE001 - GDAL raises many types; reading the layer reports them
+        return False
+    if count > limits.OVERLAY_FEATURES:
+        problems.append(_too_many_features(src.label, count))
+        return True
+    return False
+
+
+def _too_many_features(label: str, count: int) -> str:
+    return (
+        f"{label}: {count:,} features, over the limit of {limits.OVERLAY_FEATURES:,} for one overlay "
+        "layer (enablement.limits.OVERLAY_FEATURES); clip it to the area planned, or split it"
+    )
+
+
 def _read_layer(src: _Source, problems: list[str]) -> gpd.GeoDataFrame | None:
+    if _over_limits(src, problems):
+        return None
     try:
         gdf = gpd.read_file(src.path, layer=src.layer, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; report them all the same way
@@ -323,10 +424,10 @@ def read_layers(
                 seen.setdefault(sid, kind)
     if problems:
         n = len(problems)
-        raise OverlayError(
-            f"{n} problem{'s' if n > 1 else ''} in overlay '{name}':\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+        lines = [f"  - {p}" for p in problems[: limits.PROBLEMS_SHOWN]]
+        if n > limits.PROBLEMS_SHOWN:
+            lines.append(f"  … and {n - limits.PROBLEMS_SHOWN:,} more (fix these first)")
+        raise OverlayError(f"{n:,} problem{'s' if n > 1 else ''} in overlay '{name}':\n" + "\n".join(lines))
     by_id = {k: v.set_index("id", drop=False) for k, v in frames.items()}
     return Overlay(
         name,
