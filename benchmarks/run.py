@@ -180,6 +180,9 @@ def main() -> None:
     result["vrptw_solomon"] = vrptw_solomon()
     result["march_cpsat"] = march_cpsat()
     result["batch_runs"] = batch_runs()
+    from validate_large import main as validate_large
+
+    validate_large(["--out", args.out])  # writes validate_large.json beside foundation.json
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))
