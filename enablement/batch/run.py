@@ -144,6 +144,11 @@ def _prepare(
             except EnablementError as exc:
                 failed.append(_row(v, "failed", str(exc), 0.0))
                 continue
+            except Exception as exc:  # a batch goes on: the row records the error
+                logger.warning("variant %s: %s does not load", v.id, path, exc_info=True)
+                msg = f"{path}: cannot read this scenario file ({type(exc).__name__}: {exc})"
+                failed.append(_row(v, "failed", msg, 0.0))
+                continue
         key = _network_key(sc, where)
         sources.setdefault(key, (sc, where))
         tasks.append(_Task(v, sc, name, where, solver, key))
@@ -254,13 +259,17 @@ def _run_batch(
     rows = list(finished.values())
     record = _Recorder(_Journal(out / RESULTS, rows), rows, len(variants), progress)
     try:
-        networks = _networks(todo, sources, base, base_net, say)
+        networks, broken = _networks(batch, todo, sources, base, base_net, say)
         record.start()
         for row in failed:
             if row["variant"] not in finished:
                 record(row)
-        if todo:
-            _execute(todo, networks, client=client, workers=workers, timeout_s=limit, record=record)
+        for task in todo:
+            if task.network in broken:
+                record(_row(task.variant, "failed", _no_network(task, broken[task.network]), 0.0))
+        runnable = [t for t in todo if t.network in networks]
+        if runnable:
+            _execute(runnable, networks, client=client, workers=workers, timeout_s=limit, record=record)
     finally:
         record.journal.close()
     if progress:
@@ -294,8 +303,33 @@ def _base_network(
         return None
     if network is None and any(isinstance(s, CloseBridges) and s.top for s in batch.changes):
         say("building the network")
-        return build_network(base.scenario, base.folder)
+        try:
+            return build_network(base.scenario, base.folder)
+        except Exception as exc:  # noqa: BLE001  (named in the message)
+            raise _base_network_error(batch, exc) from None
     return network
+
+
+def _base_network_error(batch: Batch, exc: Exception) -> BatchError:
+    path = _base_path(batch)
+    return BatchError(
+        f"{batch.source}: base: the network of {path} cannot be built, and every variant needs it: "
+        f"{_reason(exc)}; fix network.source (or the overlays) in {path}"
+    )
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, EnablementError) else f"{type(exc).__name__}: {exc}"
+
+
+def _no_network(task: _Task, reason: str) -> str:
+    """Say why a variant whose network cannot be built is not planned, and what to fix."""
+    where = task.variant.scenario or task.fname
+    return (
+        f"variant {task.id}: its network cannot be built: {reason}; fix network.source (or the overlays) "
+        f"in {where} (`enablement network build … --out FILE.gpkg` makes a network file); the other "
+        "variants are planned"
+    )
 
 
 def _meta(batch: Batch, variants: Sequence[Variant], fingerprint: str) -> dict[str, Any]:
@@ -311,24 +345,40 @@ def _meta(batch: Batch, variants: Sequence[Variant], fingerprint: str) -> dict[s
 
 
 def _networks(
+    batch: Batch,
     todo: Sequence[_Task],
     sources: Mapping[str, tuple[Scenario, Path]],
     base: _Base | None,
     base_net: Network | None,
     say: Callable[[str], None],
-) -> dict[str, Network]:
-    """Build each network the variants still to run need, once (the base's is reused when built)."""
+) -> tuple[dict[str, Network], dict[str, str]]:
+    """Build each network the variants still to run need, once (the base's is reused when built).
+
+    Returns the networks, and the reason of each that cannot be built (by key): a
+    folder batch's file with a missing, corrupt or unusable network fails only the
+    variants that use it. The base scenario's network is every variant's: without
+    it the batch stops (:class:`BatchError`) before any is planned.
+    """
     from ..plan import build_network
 
     networks: dict[str, Network] = {}
+    broken: dict[str, str] = {}
     for key in sorted({t.network for t in todo}):
         sc, where = sources[key]
-        if base_net is not None and base is not None and sc is base.scenario:
+        is_base = base is not None and sc is base.scenario
+        if base_net is not None and is_base:
             networks[key] = base_net
-        else:
-            say(f"building the network of {sc.name}")
+            continue
+        say(f"building the network of {sc.name}")
+        try:
             networks[key] = build_network(sc, where)
-    return networks
+        except Exception as exc:  # recorded for the variants that need it, or named
+            if is_base:
+                raise _base_network_error(batch, exc) from None
+            if not isinstance(exc, EnablementError):
+                logger.warning("the network of %s cannot be built", sc.name, exc_info=True)
+            broken[key] = _reason(exc)
+    return networks, broken
 
 
 class _Recorder:
