@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
@@ -210,16 +214,48 @@ def run_batch(
         msg = f"workers must be 0 or more (got {workers})"
         raise BatchError(msg)
     limit = timeout_s if timeout_s is not None else batch.variant_timeout_s
-    own_client = _connect(scheduler) if client is None and scheduler is not None else None
-    try:
-        result = _run_batch(
-            batch, Path(out_dir), workers, client or own_client, resume, progress, limit, network
-        )
-    finally:
-        if own_client is not None:
-            own_client.close()
+    with _sigterm_stops_the_batch():
+        own_client = _connect(scheduler) if client is None and scheduler is not None else None
+        try:
+            result = _run_batch(
+                batch, Path(out_dir), workers, client or own_client, resume, progress, limit, network
+            )
+        finally:
+            if own_client is not None:
+                own_client.close()
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the batch's thread: it stops the batch as Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_batch() -> Iterator[None]:
+    """While a batch runs, SIGTERM stops it as Ctrl-C does: workers killed, journal closed, client closed.
+
+    Only in the main thread, and only when SIGTERM has its default action (a program
+    with its own handler keeps it). A second SIGTERM ends the process at once; its
+    pool workers then die with it all the same (:mod:`.runners`).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        logger.warning("SIGTERM: stopping the batch (variants recorded so far are kept)")
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_batch(

@@ -3,6 +3,12 @@
 A Dask task cannot be killed: a variant over its wall-clock limit is recorded as
 ``timed out`` and its thread runs on until the solvers' own limits stop it; in the
 local pool its process is killed.
+
+The pool's workers do not outlive the batch: when the batch stops on an exception
+(Ctrl-C, SIGTERM, a failing ``progress``) every worker is killed on the way out, and
+when the batch's process dies without a chance to (SIGKILL, the OOM killer) the
+kernel kills them on Linux (``PR_SET_PDEATHSIG``), or their watchdog within a second
+elsewhere (:func:`~enablement.batch.worker._die_with_parent`).
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ class _Pool:
                 max_workers=self.workers,
                 mp_context=self.ctx,
                 initializer=_init_worker,
-                initargs=(str(self.networks_file), self.started, threads),
+                initargs=(str(self.networks_file), self.started, threads, os.getpid()),
             )
         return self.executor
 
@@ -77,7 +83,10 @@ class _Pool:
             self.failed_starts = 0
             yield event
 
-    def stop(self, pids: Iterable[int] = (), *, wait: bool = False, broken: bool = False) -> None:
+    def stop(
+        self, pids: Iterable[int] = (), *, wait: bool = False, broken: bool = False, every: bool = False
+    ) -> None:
+        """Shut the pool down, first killing ``pids`` (``every``: all its worker processes)."""
         if broken and not self.alive:
             self.failed_starts += 1
             if self.failed_starts >= 2:
@@ -86,6 +95,8 @@ class _Pool:
                     "calls run_batch with workers must do so under `if __name__ == '__main__':`"
                 )
                 raise BatchError(msg)
+        if every and self.executor is not None:
+            pids = [*pids, *list(self.executor._processes or ())]  # no public list of them
         for pid in pids:
             _kill(pid)
         if self.executor is not None:
@@ -246,8 +257,8 @@ def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: flo
             if overdue or broken:
                 flight.restart(overdue, broken)
         pool.stop(wait=True)
-    finally:
-        pool.stop(flight.pids())
+    finally:  # stopped on an exception (Ctrl-C, SIGTERM, progress): no worker left behind
+        pool.stop(every=True)
 
 
 def _run_here(
