@@ -208,15 +208,14 @@ class _Flight:
             elif isinstance(exc, BrokenProcessPool):
                 broken = True
                 if alone and task.id in self.running:
-                    self.record(
-                        _row(task.variant, "failed", "the worker process died while planning this variant")
-                    )
+                    self.record(_row(task.variant, "failed", _died(task)))
                 elif task.id in self.running:
                     self.suspects.append(task)
                 else:
                     self._again(task, alone)
             else:
-                self.record(_row(task.variant, "failed", f"{type(exc).__name__}: {exc}"))
+                msg = f"variant {task.id}: the worker process failed: {type(exc).__name__}: {exc}"
+                self.record(_row(task.variant, "failed", msg))
         return broken
 
     def overdue(self) -> list[Future[dict[str, Any]]]:
@@ -244,6 +243,13 @@ class _Flight:
         self.inflight.clear()
         self.running.clear()
         self.pool.stop(pids, broken=broken)
+
+
+def _died(task: _Task) -> str:
+    return (
+        f"variant {task.id}: its worker process died while planning it, and again when it ran alone "
+        "(killed by a signal, or out of memory: fewer --workers leave each more)"
+    )
 
 
 def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: float, record: Record) -> None:
