@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import signal
 import threading
@@ -181,7 +182,8 @@ def run_batch(
         Output folder: ``results.jsonl`` (appended as each variant finishes),
         ``results.csv``, ``results.parquet``, ``summary.html`` and ``batch.json``.
     workers
-        Local worker processes (0: plan in this process, one variant after another).
+        Local worker processes (0: plan in this process, one variant after another; at most
+        four per core, or 8).
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``): run there instead.
     client
@@ -205,14 +207,17 @@ def run_batch(
     ------
     BatchError
         When ``out_dir`` holds another batch's results (or any results without
-        ``resume``), or the Dask scheduler cannot be reached.
+        ``resume``) or is a file, ``workers`` or ``timeout_s`` is out of range, the Dask
+        scheduler cannot be reached (within seconds), or the base scenario's network
+        cannot be built. A variant that fails (its file, its network, its plan, its
+        worker process) is recorded as ``failed`` with the reason, and the others go on.
+    KeyboardInterrupt
+        On Ctrl-C or SIGTERM (see :mod:`enablement.batch`): what was recorded stays.
     """
     t_start = time.perf_counter()
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
-    if workers < 0:
-        msg = f"workers must be 0 or more (got {workers})"
-        raise BatchError(msg)
+    _check_options(workers, timeout_s)
     limit = timeout_s if timeout_s is not None else batch.variant_timeout_s
     with _sigterm_stops_the_batch():
         own_client = _connect(scheduler) if client is None and scheduler is not None else None
@@ -225,6 +230,34 @@ def run_batch(
                 own_client.close()
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+_WORKERS_PER_CORE = 4
+
+
+def _check_options(workers: object, timeout_s: object) -> None:
+    """Refuse a number of workers or a time limit that cannot be meant, every problem at once."""
+    problems = []
+    cores = os.cpu_count() or 1
+    most = max(8, _WORKERS_PER_CORE * cores)
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        problems.append(f"workers must be a whole number (got {workers!r})")
+    elif workers < 0:
+        problems.append(f"workers must be 0 or more (got {workers})")
+    elif workers > most:
+        problems.append(
+            f"workers: at most {most} on this machine ({cores} cores), got {workers}: each worker process "
+            "plans on its own copy of the network; give fewer, or run on a Dask cluster (--scheduler)"
+        )
+    if timeout_s is not None and (
+        isinstance(timeout_s, bool)
+        or not isinstance(timeout_s, int | float)
+        or not math.isfinite(timeout_s)
+        or timeout_s <= 0
+    ):
+        problems.append(f"timeout_s must be a number of seconds above 0 (got {timeout_s!r})")
+    if problems:
+        raise BatchError(problems)
 
 
 class _Terminated(KeyboardInterrupt):
