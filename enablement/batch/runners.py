@@ -19,7 +19,9 @@ import multiprocessing
 import os
 import pickle
 import signal
+import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections import deque
@@ -306,14 +308,65 @@ def _run_dask(
         client.cancel(list(shared.values()))
 
 
+_CONNECT_S = 5.0  # to open a TCP connection to the scheduler
+_HANDSHAKE_S = "20s"  # then for Dask's handshake
+
+
 def _connect(scheduler: str) -> Any:
+    """Connect to the Dask scheduler at ``scheduler``, or raise a BatchError within a bounded time."""
     try:
         from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
     except ImportError as exc:  # pragma: no cover
         msg = f"--scheduler needs dask[distributed]: {exc}"
         raise BatchError(msg) from None
     try:
-        return Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
+        scheme, where = parse_address(scheduler)
+        host_port = parse_host_port(where) if scheme in ("tcp", "tls") else None
+    except ValueError as exc:
+        msg = f"--scheduler: '{scheduler}' is not a Dask scheduler address ({exc}); e.g. tcp://host:8786"
+        raise BatchError(msg) from None
+    if host_port is not None:
+        why = _probe(*host_port, greeting=scheme == "tcp")
+        if why:
+            msg = (
+                f"cannot reach the Dask scheduler at {scheduler}: {why}; start it (`dask scheduler`) "
+                "or correct the address (tcp://host:8786)"
+            )
+            raise BatchError(msg)
+    try:
+        return Client(scheduler, timeout=_HANDSHAKE_S)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
     except (OSError, TimeoutError) as exc:
         msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
         raise BatchError(msg) from None
+
+
+def _probe(host: str, port: int, *, greeting: bool) -> str:
+    """Say why the scheduler at ``host:port`` cannot be used ('' when it answers), within seconds.
+
+    Dask retries a refused connection until its own timeout, and waits for ever on a
+    peer that accepts the connection and says nothing; a name lookup is not bounded by
+    a socket timeout. So, in a thread bounded by :data:`_CONNECT_S`: open a TCP
+    connection and (``greeting``: plain TCP) wait for the first bytes of the handshake
+    a Dask scheduler sends at once.
+    """
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=_CONNECT_S) as sock:
+                if greeting and not sock.recv(1):
+                    outcome.append("it closed the connection (not a Dask scheduler?)")
+                    return
+        except TimeoutError:
+            outcome.append(f"no answer within {_CONNECT_S:g} s (is it a Dask scheduler?)")
+            return
+        except OSError as exc:
+            outcome.append(exc.strerror or str(exc))
+            return
+        outcome.append("")
+
+    thread = threading.Thread(target=attempt, name="scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(2 * _CONNECT_S + 1.0)
+    return outcome[0] if outcome else f"no answer within {2 * _CONNECT_S:g} s"
