@@ -336,6 +336,9 @@ def _connect(scheduler: str) -> Any:
             raise BatchError(msg)
     try:
         return Client(scheduler, timeout=_HANDSHAKE_S)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
+    except ValueError as exc:  # an unknown scheme
+        msg = f"--scheduler: '{scheduler}' is not a Dask scheduler address ({exc}); e.g. tcp://host:8786"
+        raise BatchError(msg) from None
     except (OSError, TimeoutError) as exc:
         msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
         raise BatchError(msg) from None
