@@ -21,6 +21,16 @@ On a Dask cluster every worker needs the same version of ``enablement`` installe
 variant over its wall-clock limit is recorded as ``timed out`` and its thread runs
 on until the solvers' own limits stop it; in the local pool its process is killed.
 
+No pool worker outlives its batch. Ctrl-C (SIGINT) and SIGTERM stop a batch the
+same way: the exception (``KeyboardInterrupt``) kills every worker, closes the
+journal and a Dask client opened for ``scheduler`` on its way out (workers ignore
+the terminal's SIGINT and leave it to the main process). When the main process
+dies without a chance to clean up (SIGKILL, the OOM killer, a second SIGTERM), the
+kernel kills its workers on Linux (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), and
+elsewhere a watchdog thread in each worker ends it within a second of its parent
+going. On a Dask cluster the scheduler drops the tasks of a client that is gone;
+those already running finish on their own.
+
 The modules, each importing only those above it:
 
 - :mod:`.spec`: the batch file (schema, :func:`load_batch`);

@@ -56,6 +56,9 @@ def read_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 def _earlier_rows(out: Path, resume: bool) -> list[dict[str, Any]]:
     """Rows recorded in ``out`` to resume from; without ``resume``, refuse a folder that holds results."""
+    if out.exists() and not out.is_dir():
+        msg = f"{out} is a file, not a folder: the output of a batch is a folder; choose another --out"
+        raise BatchError(msg)
     if resume:
         return read_results(out)
     journal = out / RESULTS
@@ -71,16 +74,36 @@ def _earlier_rows(out: Path, resume: bool) -> list[dict[str, Any]]:
 def _write_meta(out: Path, meta: Mapping[str, Any], *, check: bool) -> None:
     """Write ``batch.json``; with ``check`` (resuming), first refuse the results of another batch."""
     path = out / META
-    if check and path.is_file():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old.get("fingerprint") != meta["fingerprint"]:
+    if check:
+        fingerprint = _recorded_fingerprint(out)
+        if fingerprint is None:
+            msg = (
+                f"{out} holds results but no readable {META}, so they cannot be told to be this batch's; "
+                "use another output folder, or remove it to start over"
+            )
+            raise BatchError(msg)
+        if fingerprint != meta["fingerprint"]:
             msg = (
                 f"{out} holds the results of a different batch (variants, base scenario or solver settings "
                 "differ); use another output folder, or remove it to start over"
             )
             raise BatchError(msg)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        msg = f"{out}: cannot write the batch's outputs there ({exc.strerror or exc}); choose another --out"
+        raise BatchError(msg) from None
+
+
+def _recorded_fingerprint(out: Path) -> str | None:
+    """Read the fingerprint in ``out/batch.json``; None when it is missing or unreadable."""
+    try:
+        old = json.loads((out / META).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    value = old.get("fingerprint") if isinstance(old, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class _Journal:
@@ -88,9 +111,13 @@ class _Journal:
 
     def __init__(self, path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
         self.path = path
-        if path.exists():  # rewrite clean: drop a line cut short by an interruption
-            write_text_atomic(path, "".join(_line(r) for r in rows))
-        self._file = path.open("a", encoding="utf-8")
+        try:
+            if path.exists():  # rewrite clean: drop a line cut short by an interruption
+                write_text_atomic(path, "".join(_line(r) for r in rows))
+            self._file = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            msg = f"{path}: cannot write the results journal ({exc.strerror or exc}); choose another --out"
+            raise BatchError(msg) from None
 
     def append(self, row: Mapping[str, Any]) -> None:
         self._file.write(_line(row))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
@@ -144,6 +149,11 @@ def _prepare(
             except EnablementError as exc:
                 failed.append(_row(v, "failed", str(exc), 0.0))
                 continue
+            except Exception as exc:  # a batch goes on: the row records the error
+                logger.warning("variant %s: %s does not load", v.id, path, exc_info=True)
+                msg = f"{path}: cannot read this scenario file ({type(exc).__name__}: {exc})"
+                failed.append(_row(v, "failed", msg, 0.0))
+                continue
         key = _network_key(sc, where)
         sources.setdefault(key, (sc, where))
         tasks.append(_Task(v, sc, name, where, solver, key))
@@ -172,7 +182,8 @@ def run_batch(
         Output folder: ``results.jsonl`` (appended as each variant finishes),
         ``results.csv``, ``results.parquet``, ``summary.html`` and ``batch.json``.
     workers
-        Local worker processes (0: plan in this process, one variant after another).
+        Local worker processes (0: plan in this process, one variant after another; at most
+        four per core, or 8).
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``): run there instead.
     client
@@ -196,25 +207,88 @@ def run_batch(
     ------
     BatchError
         When ``out_dir`` holds another batch's results (or any results without
-        ``resume``), or the Dask scheduler cannot be reached.
+        ``resume``) or is a file, ``workers`` or ``timeout_s`` is out of range, the Dask
+        scheduler cannot be reached (within seconds), or the base scenario's network
+        cannot be built. A variant that fails (its file, its network, its plan, its
+        worker process) is recorded as ``failed`` with the reason, and the others go on.
+    KeyboardInterrupt
+        On Ctrl-C or SIGTERM (see :mod:`enablement.batch`): what was recorded stays.
     """
     t_start = time.perf_counter()
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
-    if workers < 0:
-        msg = f"workers must be 0 or more (got {workers})"
-        raise BatchError(msg)
+    _check_options(workers, timeout_s)
     limit = timeout_s if timeout_s is not None else batch.variant_timeout_s
-    own_client = _connect(scheduler) if client is None and scheduler is not None else None
-    try:
-        result = _run_batch(
-            batch, Path(out_dir), workers, client or own_client, resume, progress, limit, network
-        )
-    finally:
-        if own_client is not None:
-            own_client.close()
+    with _sigterm_stops_the_batch():
+        own_client = _connect(scheduler) if client is None and scheduler is not None else None
+        try:
+            result = _run_batch(
+                batch, Path(out_dir), workers, client or own_client, resume, progress, limit, network
+            )
+        finally:
+            if own_client is not None:
+                own_client.close()
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+_WORKERS_PER_CORE = 4
+
+
+def _check_options(workers: object, timeout_s: object) -> None:
+    """Refuse a number of workers or a time limit that cannot be meant, every problem at once."""
+    problems = []
+    cores = os.cpu_count() or 1
+    most = max(8, _WORKERS_PER_CORE * cores)
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        problems.append(f"workers must be a whole number (got {workers!r})")
+    elif workers < 0:
+        problems.append(f"workers must be 0 or more (got {workers})")
+    elif workers > most:
+        problems.append(
+            f"workers: at most {most} on this machine ({cores} cores), got {workers}: each worker process "
+            "plans on its own copy of the network; give fewer, or run on a Dask cluster (--scheduler)"
+        )
+    if timeout_s is not None and (
+        isinstance(timeout_s, bool)
+        or not isinstance(timeout_s, int | float)
+        or not math.isfinite(timeout_s)
+        or timeout_s <= 0
+    ):
+        problems.append(f"timeout_s must be a number of seconds above 0 (got {timeout_s!r})")
+    if problems:
+        raise BatchError(problems)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the batch's thread: it stops the batch as Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_batch() -> Iterator[None]:
+    """While a batch runs, SIGTERM stops it as Ctrl-C does: workers killed, journal closed, client closed.
+
+    Only in the main thread, and only when SIGTERM has its default action (a program
+    with its own handler keeps it). A second SIGTERM ends the process at once; its
+    pool workers then die with it all the same (:mod:`.runners`).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        logger.warning("SIGTERM: stopping the batch (variants recorded so far are kept)")
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_batch(
@@ -254,13 +328,17 @@ def _run_batch(
     rows = list(finished.values())
     record = _Recorder(_Journal(out / RESULTS, rows), rows, len(variants), progress)
     try:
-        networks = _networks(todo, sources, base, base_net, say)
+        networks, broken = _networks(batch, todo, sources, base, base_net, say)
         record.start()
         for row in failed:
             if row["variant"] not in finished:
                 record(row)
-        if todo:
-            _execute(todo, networks, client=client, workers=workers, timeout_s=limit, record=record)
+        for task in todo:
+            if task.network in broken:
+                record(_row(task.variant, "failed", _no_network(task, broken[task.network]), 0.0))
+        runnable = [t for t in todo if t.network in networks]
+        if runnable:
+            _execute(runnable, networks, client=client, workers=workers, timeout_s=limit, record=record)
     finally:
         record.journal.close()
     if progress:
@@ -294,8 +372,33 @@ def _base_network(
         return None
     if network is None and any(isinstance(s, CloseBridges) and s.top for s in batch.changes):
         say("building the network")
-        return build_network(base.scenario, base.folder)
+        try:
+            return build_network(base.scenario, base.folder)
+        except Exception as exc:  # noqa: BLE001  (named in the message)
+            raise _base_network_error(batch, exc) from None
     return network
+
+
+def _base_network_error(batch: Batch, exc: Exception) -> BatchError:
+    path = _base_path(batch)
+    return BatchError(
+        f"{batch.source}: base: the network of {path} cannot be built, and every variant needs it: "
+        f"{_reason(exc)}; fix network.source (or the overlays) in {path}"
+    )
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, EnablementError) else f"{type(exc).__name__}: {exc}"
+
+
+def _no_network(task: _Task, reason: str) -> str:
+    """Say why a variant whose network cannot be built is not planned, and what to fix."""
+    where = task.variant.scenario or task.fname
+    return (
+        f"variant {task.id}: its network cannot be built: {reason}; fix network.source (or the overlays) "
+        f"in {where} (`enablement network build … --out FILE.gpkg` makes a network file); the other "
+        "variants are planned"
+    )
 
 
 def _meta(batch: Batch, variants: Sequence[Variant], fingerprint: str) -> dict[str, Any]:
@@ -311,24 +414,40 @@ def _meta(batch: Batch, variants: Sequence[Variant], fingerprint: str) -> dict[s
 
 
 def _networks(
+    batch: Batch,
     todo: Sequence[_Task],
     sources: Mapping[str, tuple[Scenario, Path]],
     base: _Base | None,
     base_net: Network | None,
     say: Callable[[str], None],
-) -> dict[str, Network]:
-    """Build each network the variants still to run need, once (the base's is reused when built)."""
+) -> tuple[dict[str, Network], dict[str, str]]:
+    """Build each network the variants still to run need, once (the base's is reused when built).
+
+    Returns the networks, and the reason of each that cannot be built (by key): a
+    folder batch's file with a missing, corrupt or unusable network fails only the
+    variants that use it. The base scenario's network is every variant's: without
+    it the batch stops (:class:`BatchError`) before any is planned.
+    """
     from ..plan import build_network
 
     networks: dict[str, Network] = {}
+    broken: dict[str, str] = {}
     for key in sorted({t.network for t in todo}):
         sc, where = sources[key]
-        if base_net is not None and base is not None and sc is base.scenario:
+        is_base = base is not None and sc is base.scenario
+        if base_net is not None and is_base:
             networks[key] = base_net
-        else:
-            say(f"building the network of {sc.name}")
+            continue
+        say(f"building the network of {sc.name}")
+        try:
             networks[key] = build_network(sc, where)
-    return networks
+        except Exception as exc:  # recorded for the variants that need it, or named
+            if is_base:
+                raise _base_network_error(batch, exc) from None
+            if not isinstance(exc, EnablementError):
+                logger.warning("the network of %s cannot be built", sc.name, exc_info=True)
+            broken[key] = _reason(exc)
+    return networks, broken
 
 
 class _Recorder:

@@ -3,6 +3,12 @@
 A Dask task cannot be killed: a variant over its wall-clock limit is recorded as
 ``timed out`` and its thread runs on until the solvers' own limits stop it; in the
 local pool its process is killed.
+
+The pool's workers do not outlive the batch: when the batch stops on an exception
+(Ctrl-C, SIGTERM, a failing ``progress``) every worker is killed on the way out, and
+when the batch's process dies without a chance to (SIGKILL, the OOM killer) the
+kernel kills them on Linux (``PR_SET_PDEATHSIG``), or their watchdog within a second
+elsewhere (:func:`~enablement.batch.worker._die_with_parent`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import multiprocessing
 import os
 import pickle
 import signal
+import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections import deque
@@ -66,7 +74,7 @@ class _Pool:
                 max_workers=self.workers,
                 mp_context=self.ctx,
                 initializer=_init_worker,
-                initargs=(str(self.networks_file), self.started, threads),
+                initargs=(str(self.networks_file), self.started, threads, os.getpid()),
             )
         return self.executor
 
@@ -77,7 +85,10 @@ class _Pool:
             self.failed_starts = 0
             yield event
 
-    def stop(self, pids: Iterable[int] = (), *, wait: bool = False, broken: bool = False) -> None:
+    def stop(
+        self, pids: Iterable[int] = (), *, wait: bool = False, broken: bool = False, every: bool = False
+    ) -> None:
+        """Shut the pool down, first killing ``pids`` (``every``: all its worker processes)."""
         if broken and not self.alive:
             self.failed_starts += 1
             if self.failed_starts >= 2:
@@ -86,6 +97,8 @@ class _Pool:
                     "calls run_batch with workers must do so under `if __name__ == '__main__':`"
                 )
                 raise BatchError(msg)
+        if every and self.executor is not None:
+            pids = [*pids, *list(self.executor._processes or ())]  # no public list of them
         for pid in pids:
             _kill(pid)
         if self.executor is not None:
@@ -197,15 +210,14 @@ class _Flight:
             elif isinstance(exc, BrokenProcessPool):
                 broken = True
                 if alone and task.id in self.running:
-                    self.record(
-                        _row(task.variant, "failed", "the worker process died while planning this variant")
-                    )
+                    self.record(_row(task.variant, "failed", _died(task)))
                 elif task.id in self.running:
                     self.suspects.append(task)
                 else:
                     self._again(task, alone)
             else:
-                self.record(_row(task.variant, "failed", f"{type(exc).__name__}: {exc}"))
+                msg = f"variant {task.id}: the worker process failed: {type(exc).__name__}: {exc}"
+                self.record(_row(task.variant, "failed", msg))
         return broken
 
     def overdue(self) -> list[Future[dict[str, Any]]]:
@@ -235,6 +247,13 @@ class _Flight:
         self.pool.stop(pids, broken=broken)
 
 
+def _died(task: _Task) -> str:
+    return (
+        f"variant {task.id}: its worker process died while planning it, and again when it ran alone "
+        "(killed by a signal, or out of memory: fewer --workers leave each more)"
+    )
+
+
 def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: float, record: Record) -> None:
     flight = _Flight(pool, tasks, workers, timeout_s, record)
     try:
@@ -246,8 +265,8 @@ def _pool_loop(pool: _Pool, tasks: Sequence[_Task], workers: int, timeout_s: flo
             if overdue or broken:
                 flight.restart(overdue, broken)
         pool.stop(wait=True)
-    finally:
-        pool.stop(flight.pids())
+    finally:  # stopped on an exception (Ctrl-C, SIGTERM, progress): no worker left behind
+        pool.stop(every=True)
 
 
 def _run_here(
@@ -289,14 +308,68 @@ def _run_dask(
         client.cancel(list(shared.values()))
 
 
+_CONNECT_S = 5.0  # to open a TCP connection to the scheduler
+_HANDSHAKE_S = "20s"  # then for Dask's handshake
+
+
 def _connect(scheduler: str) -> Any:
+    """Connect to the Dask scheduler at ``scheduler``, or raise a BatchError within a bounded time."""
     try:
         from distributed import Client
+        from distributed.comm.addressing import parse_address, parse_host_port
     except ImportError as exc:  # pragma: no cover
         msg = f"--scheduler needs dask[distributed]: {exc}"
         raise BatchError(msg) from None
     try:
-        return Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
+        scheme, where = parse_address(scheduler)
+        host_port = parse_host_port(where) if scheme in ("tcp", "tls") else None
+    except ValueError as exc:
+        msg = f"--scheduler: '{scheduler}' is not a Dask scheduler address ({exc}); e.g. tcp://host:8786"
+        raise BatchError(msg) from None
+    if host_port is not None:
+        why = _probe(*host_port, greeting=scheme == "tcp")
+        if why:
+            msg = (
+                f"cannot reach the Dask scheduler at {scheduler}: {why}; start it (`dask scheduler`) "
+                "or correct the address (tcp://host:8786)"
+            )
+            raise BatchError(msg)
+    try:
+        return Client(scheduler, timeout=_HANDSHAKE_S)  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
+    except ValueError as exc:  # an unknown scheme
+        msg = f"--scheduler: '{scheduler}' is not a Dask scheduler address ({exc}); e.g. tcp://host:8786"
+        raise BatchError(msg) from None
     except (OSError, TimeoutError) as exc:
         msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
         raise BatchError(msg) from None
+
+
+def _probe(host: str, port: int, *, greeting: bool) -> str:
+    """Say why the scheduler at ``host:port`` cannot be used ('' when it answers), within seconds.
+
+    Dask retries a refused connection until its own timeout, and waits for ever on a
+    peer that accepts the connection and says nothing; a name lookup is not bounded by
+    a socket timeout. So, in a thread bounded by :data:`_CONNECT_S`: open a TCP
+    connection and (``greeting``: plain TCP) wait for the first bytes of the handshake
+    a Dask scheduler sends at once.
+    """
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=_CONNECT_S) as sock:
+                if greeting and not sock.recv(1):
+                    outcome.append("it closed the connection (not a Dask scheduler?)")
+                    return
+        except TimeoutError:
+            outcome.append(f"no answer within {_CONNECT_S:g} s (is it a Dask scheduler?)")
+            return
+        except OSError as exc:
+            outcome.append(exc.strerror or str(exc))
+            return
+        outcome.append("")
+
+    thread = threading.Thread(target=attempt, name="scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(2 * _CONNECT_S + 1.0)
+    return outcome[0] if outcome else f"no answer within {2 * _CONNECT_S:g} s"

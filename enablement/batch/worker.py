@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import pickle
+import signal
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -125,8 +129,12 @@ def _timed_out(task: _Task, timeout_s: float) -> dict[str, Any]:
 # file, so that a worker that fails to start cannot block the parent writing to its pipe)
 _WORKER: dict[str, Any] = {}
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_WATCH_S = 1.0  # how often a worker looks for its parent (where the kernel cannot tell it)
 
-def _init_worker(networks_file: str, started: Any, threads: int) -> None:
+
+def _init_worker(networks_file: str, started: Any, threads: int, parent: int) -> None:
+    _die_with_parent(parent)
     with open(networks_file, "rb") as f:
         _WORKER["networks"] = pickle.load(f)
     _WORKER["started"] = started
@@ -139,6 +147,32 @@ def _init_worker(networks_file: str, started: Any, threads: int) -> None:
         numba.set_num_threads(max(1, min(threads, numba.get_num_threads())))
     except (ImportError, ValueError):  # pragma: no cover
         pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this pool worker end when the batch's process ``parent`` ends, however it ends.
+
+    On Linux the kernel kills the worker the moment its parent dies, even by SIGKILL
+    (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); everywhere, a watchdog thread ends it
+    within :data:`_WATCH_S` once it has been handed to another parent (the thread
+    needs the interpreter: the kernel's signal does not). Ctrl-C reaches the whole
+    process group of a terminal: workers ignore it, the parent stops them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the watchdog alone
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+                logger.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    if os.getppid() != parent:  # the parent died before the above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_S)
+    os._exit(1)
 
 
 def _pool_task(task: _Task) -> dict[str, Any]:
