@@ -16,6 +16,8 @@ names, never from the numbers.
 
 from __future__ import annotations
 
+import math
+
 __all__ = [
     "ARRIVALS",
     "BATCH_BYTES",
@@ -48,6 +50,7 @@ __all__ = [
     "YAML_SCALAR_CHARS",
     "YAML_VALUES",
     "YEARS",
+    "lonlat_problem",
     "mib",
 ]
 
@@ -205,3 +208,33 @@ bridges are thousands."""
 PROBLEMS_SHOWN = 200
 """Most problems listed in one error message; the rest are counted (``… and 1,234 more``).
 Every problem is still found; a file with 200,000 bad lines gets a readable message."""
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def lonlat_problem(lon: float, lat: float) -> str | None:
+    """Say why ``lon, lat`` is no WGS84 coordinate, or ``None`` when it is one.
+
+    A coordinate is two finite numbers, longitude within ±180° and latitude within ±90°.
+    Every reader of a point users give (scenario disruptions, route endpoints, network
+    nodes) asks this one rule.
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees, longitude first.
+
+    Returns
+    -------
+    str or None
+        The reason, to follow the point in a message (``"4.36,95 is not a point on Earth: …"``).
+    """
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return "is not a point: longitude and latitude must be finite numbers (degrees, lon,lat)"
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        return (
+            "is not a point on Earth: longitude must be within ±180° and latitude within ±90° "
+            "(degrees, lon,lat)"
+        )
+    return None

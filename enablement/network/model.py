@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from ..errors import NetworkError
+from ..limits import lonlat_problem
 
 __all__ = [
     "CRS",
@@ -303,19 +304,11 @@ class Network:
 def check_lonlat(lon: float, lat: float, what: str) -> None:
     """Raise a :class:`NetworkError` naming ``what`` unless ``lon, lat`` are a WGS84 coordinate.
 
-    A coordinate is two finite numbers, longitude within ±180° and latitude within ±90°.
+    The rule is :func:`enablement.limits.lonlat_problem`.
     """
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        msg = (
-            f"{what} {lon:g},{lat:g} is not a point: longitude and latitude must be finite numbers "
-            "(degrees, lon,lat)"
-        )
-        raise NetworkError(msg)
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        msg = (
-            f"{what} {lon:g},{lat:g} is not a point on Earth: longitude must be within ±180° and "
-            "latitude within ±90° (degrees, lon,lat)"
-        )
+    problem = lonlat_problem(lon, lat)
+    if problem is not None:
+        msg = f"{what} {lon:g},{lat:g} {problem}"
         raise NetworkError(msg)
 
 

@@ -273,9 +273,25 @@ class Disruption(_Model):
     id: Identifier
     kind: Literal["close_site", "close_bridge", "close_road"]
     target: Name | None = None
-    at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] | None = None
+    at: tuple[float, float] | None = None
     start: AwareDatetime
     end: AwareDatetime | None = None
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _a_point(cls, value: Any) -> Any:
+        """Refuse two numbers that are no coordinate.
+
+        The rule is :func:`enablement.limits.lonlat_problem`.
+        """
+        numbers = isinstance(value, list | tuple) and len(value) == 2
+        if numbers and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            lon, lat = (float(v) for v in value)
+            problem = limits.lonlat_problem(lon, lat)
+            if problem is not None:
+                msg = f"{lon:g},{lat:g} {problem}"
+                raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _target_given(self) -> Disruption:

@@ -135,8 +135,15 @@ CLOSURE_CASES = [
     ),
     Case(
         "close_road: two bad points among good ones, all reported",
-        closure("[4.36, 50.82]", "[2.5, 51.5]", "[4.37, 50.80]", "[.inf, 50]"),
+        closure("[4.36, 50.82]", "[2.5, 51.5]", "[4.37, 50.80]", "[4.36, 51.02]"),
         words=("2 problems in the scenario", "disruptions[1].at", "disruptions[3].at"),
+    ),
+    Case(
+        # the scenario's own rules are read before any network: a point that is no
+        # coordinate stops there, before the points off the network are looked at
+        "close_road: no coordinate among points off the network, the scenario's rule first",
+        closure("[4.36, 50.82]", "[2.5, 51.5]", "[4.37, 50.80]", "[.inf, 50]"),
+        words=("1 problem in the scenario", "disruptions[3].at", "not a point"),
     ),
 ]
 

@@ -94,7 +94,12 @@ CASES = [
     Case(
         "route: --map onto a folder",
         lambda d: [*ROUTE, str(_folder(d / "maps"))],
-        words=("maps is a folder", "maps/route.html"),
+        words=("--map", "maps' is not a .html or .htm file name", "e.g. out.html"),
+    ),
+    Case(
+        "route: --map onto a folder named like a map",
+        lambda d: [*ROUTE, str(_folder(d / "maps.html"))],
+        words=("maps.html is a folder", "maps.html/route.html"),
     ),
     Case(
         "route: --map under a file",

@@ -392,7 +392,7 @@ CASES = [
     Case(
         "a closed road at longitude 999",
         _mutated(_close_road([999, 50.8])),
-        words=("s.yaml", "disruptions[0].at", "less than or equal to 180"),
+        words=("s.yaml", "disruptions[0].at", "999,50.8 is not a point on Earth", "within ±180°"),
     ),
     Case(
         "a closed road at NaN",
