@@ -46,6 +46,7 @@ def test_wheel_contents(wheel):
         "enablement/data/vehicles.yaml",
         "enablement/data/planning.yaml",
         "enablement/data/belgium-outline.geojson",
+        "enablement/data/countries.geojson",
         "enablement/geodata/belgium/sites.geojson",
         "enablement/geodata/belgium/bridges.geojson",
         "enablement/scenarios/brigade-antwerp-aachen.yaml",
