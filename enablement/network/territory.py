@@ -6,8 +6,10 @@ They are accurate to a few hundred metres: a point that close to a border (a bor
 crossing itself) may be given to either side, so a caller deciding whether a route
 leaves a territory treats the crossing's own node as inside.
 
-Countries are ISO 3166-1 alpha-2 codes (``BE``, ``NL``, ``DE``, ``LU``, ``FR``); a point
-in none of them (at sea, or beyond the area kept) has the code ``""``.
+Countries are ISO 3166-1 alpha-2 codes (``BE``, ``NL``, ``DE``, ``LU``, ``FR``). At
+1:10m the Scheldt, the docks of Antwerp and the coast are water, so a point in no
+polygon is given to the nearest country within :data:`SHORE_M`; a point farther from
+every country (at sea, or beyond the area kept) has the code ``""``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,20 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["COUNTRIES", "SOURCE", "countries_of", "country_at", "country_shapes"]
+__all__ = ["COUNTRIES", "SHORE_M", "SOURCE", "countries_of", "country_at", "country_shapes"]
 
 _FILE = ("data", "countries.geojson")
+
+
+@functools.cache
+def _projected() -> dict[str, Any]:
+    """Project the country polygons to the network's metric CRS (EPSG:3812), for distances."""
+    transformer = pyproj.Transformer.from_crs(4326, 3812, always_xy=True)
+
+    def to_metres(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    return {code: shapely.transform(shape, to_metres) for code, shape in _read()[0].items()}
 
 
 @functools.cache
@@ -41,6 +54,11 @@ def country_shapes() -> dict[str, Any]:
     """Return the country polygons (WGS84 lon/lat) by ISO code, prepared for fast point tests."""
     return dict(_read()[0])
 
+
+SHORE_M = 2_000.0
+"""How far (metres) outside every polygon a point still belongs to the nearest country:
+the width of the Scheldt at Antwerp's docks, which Natural Earth's 1:10m outline leaves
+as water."""
 
 COUNTRIES: tuple[str, ...] = ("BE", "DE", "FR", "LU", "NL")
 """The countries whose boundaries ship with the package."""
@@ -75,6 +93,16 @@ def countries_of(x: np.ndarray, y: np.ndarray, crs: Any = 4326) -> np.ndarray:
             inside = shapely.contains_xy(shape, xs[open_], ys[open_])
             idx = np.flatnonzero(open_)[inside]
             out[idx] = code
+    ashore = np.flatnonzero(out == "")
+    if ashore.size:
+        to_metres = pyproj.Transformer.from_crs(4326, 3812, always_xy=True)
+        mx, my = to_metres.transform(xs[ashore], ys[ashore])
+        points = shapely.points(mx, my)
+        codes = list(_projected())
+        distance = np.stack([shapely.distance(_projected()[c], points) for c in codes])
+        nearest = distance.argmin(axis=0)
+        near = distance[nearest, np.arange(ashore.size)] <= SHORE_M
+        out[ashore[near]] = np.array(codes)[nearest[near]]
     return out
 
 

@@ -17,6 +17,7 @@ from enablement.network.territory import COUNTRIES, countries_of, country_at, co
         (6.13, 49.61, "LU"),  # Luxembourg city
         (3.06, 50.63, "FR"),  # Lille
         (2.5, 51.5, ""),  # the North Sea
+        (4.321, 51.293, "BE"),  # Antwerp's docks on the Scheldt: water at 1:10m, within SHORE_M
         (100.5, 13.75, ""),  # Bangkok: beyond the area kept
         (5.48, 51.44, "NL"),  # Eindhoven
         (5.87, 50.45, "BE"),  # Stavelot, 6 km from the German border
