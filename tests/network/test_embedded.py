@@ -133,6 +133,15 @@ def test_the_embedded_road_km_agree_with_the_sources_lengths(embedded):
     assert checked >= 20
 
 
+def test_the_embedded_network_has_no_road_class_and_says_so(embedded):
+    from enablement.network.speeds import march_speed_kmh, road_class_note
+
+    assert "highway" not in embedded.edges.columns
+    assert "no road class" in road_class_note(embedded.edges)
+    road = embedded.edges["mode"] == "road"
+    assert (march_speed_kmh(embedded.edges)[road.to_numpy()] == embedded.edges.loc[road, "speed_kmh"]).all()
+
+
 def test_nodes_are_in_spatial_order(embedded):
     xy = embedded.nodes[["x", "y"]].to_numpy()
     step = np.hypot(*np.diff(xy, axis=0).T)
