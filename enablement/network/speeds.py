@@ -134,7 +134,14 @@ def column_speed_kmh(march_kmh: np.ndarray, cap_kmh: float) -> np.ndarray:
 def road_class_note(edges: pd.DataFrame) -> str:
     """Say how much of the road network has a class, and so a convoy speed of its own (for reports)."""
     road = edges["mode"].to_numpy() == "road"
-    total = float(edges["length_m"].to_numpy()[road].sum())
+    if "u" in edges.columns and "v" in edges.columns:  # a two-way road is two rows: count it once
+        u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+        links = pd.DataFrame(
+            {"lo": np.minimum(u, v), "hi": np.maximum(u, v), "m": edges["length_m"].to_numpy().round(1)}
+        )
+        road &= ~links.duplicated().to_numpy()
+    km = edges["length_m"].to_numpy()[road]
+    total = float(km.sum())
     classes = road_class(edges)[road]
     known = classes != None  # noqa: E711 - elementwise on an object array
     if total <= 0 or not known.any():
@@ -142,7 +149,6 @@ def road_class_note(edges: pd.DataFrame) -> str:
             "the network has no road class: columns march at their policy speed (policy.convoy_speed_kmh) "
             "on every road, capped by their slowest vehicle and the road's own speed"
         )
-    km = edges["length_m"].to_numpy()[road]
     share = float(km[known].sum()) / total
     parts = ", ".join(
         f"{c} {float(km[classes == c].sum()) / 1000.0:.0f} km at {v:g} km/h"

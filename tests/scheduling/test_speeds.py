@@ -254,3 +254,28 @@ def test_the_checker_catches_a_column_faster_than_the_policy(tmp_path):
     assert {v.kind for v in found} == {"speed"}
     assert len(found) == 4  # both segments of both columns
     assert all("the policy's 30 km/h" in v.message for v in found)
+
+
+def test_an_osm_network_marches_at_its_road_classes(tmp_path):
+    from enablement.network.osm import build_network
+    from tests.network.test_osm import osm_xml
+
+    path = tmp_path / "fixture.osm"
+    path.write_text(osm_xml())
+    net = build_network(osm_file=path)
+    e = net.edges
+    classes, march, c = road_class(e), march_speed_kmh(e), class_speeds_kmh()
+    for highway, cls in (("primary", "trunk_primary"), ("secondary", "secondary"), ("motorway", "motorway")):
+        rows = (e["highway"] == highway).to_numpy()
+        assert rows.any(), highway
+        assert (classes[rows] == cls).all()
+        assert np.allclose(march[rows], np.minimum(c[cls], e.loc[rows, "speed_kmh"].to_numpy()))
+    assert "100% of the road km has a road class" in road_class_note(e)
+    # a column's route time on it: each edge at its class speed, capped by the column
+    node = {int(s): i for i, s in enumerate(net.nodes["source_id"])}
+    a, b = node[1], node[6]  # along the primary road and its bridge, or by the secondary detour
+    for cap in (100.0, 30.0):
+        route = Router(net).route(a, b, Profile("col", speed_kmh=cap))
+        rows = list(route.edges)
+        want = (e["length_m"].to_numpy()[rows] / (np.minimum(march[rows], cap) / 3.6)).sum()
+        assert route.time_s == pytest.approx(want, abs=0.01 * len(rows))
