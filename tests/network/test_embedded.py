@@ -174,3 +174,14 @@ def test_cache_key_changes_with_reader_version(monkeypatch):
     monkeypatch.setattr(emb, "READER_VERSION", "test")
     assert emb._cache_key(30_000.0) != before
     assert emb._cache_key(30_000.0).startswith("scgraph-data-2.0.0-rtest-")
+
+
+def test_edges_cut_by_an_overlay_share_the_sources_length(embedded, belgium_network):
+    """A bridge or site cuts an edge into pieces: each takes its share of the source's length."""
+    km = {}
+    for name, net in (("embedded", embedded), ("overlay", belgium_network)):
+        road = net.edges[net.edges["mode"] == "road"]
+        km[name] = (road["length_m"].sum() / 1000.0, road["source_km"].sum())
+    assert km["overlay"][0] == pytest.approx(km["embedded"][0], rel=1e-6)
+    assert km["overlay"][1] == pytest.approx(km["embedded"][1], rel=1e-6)
+    assert len(belgium_network.edges) > len(embedded.edges)  # the overlay did cut edges
