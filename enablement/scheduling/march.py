@@ -87,7 +87,7 @@ CONSTRAINTS: dict[str, str] = {
     "closures": "no column on a closed road, bridge or site while it is closed",
     "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
-    "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
+    "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
