@@ -34,6 +34,7 @@ from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import Network
 from .network.overlays import Overlay, apply_overlay, read_overlay
+from .network.speeds import road_class_note
 from .routing import Routers
 from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
@@ -209,7 +210,7 @@ class Plan:
                 else {"method": "CP-SAT", "status": "not used"},
                 "het": shuttle_summary(self.hets),
             },
-            "network": self.network.summary(),
+            "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
             "attribution": [

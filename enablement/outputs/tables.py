@@ -56,7 +56,6 @@ def march_table(plan: Plan) -> pd.DataFrame:
         Columns :data:`MARCH_TABLE_COLUMNS`.
     """
     nodes = plan.network.nodes
-    speed = {m.id: m.profile.speed_kmh for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
@@ -85,7 +84,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "pass_min": round(r.pass_s / 60.0, 2),
                 "halt_min": round(r.halt_s / 60.0, 2),
                 "wait_min": round(r.wait_s / 60.0, 2),
-                "speed_kmh": speed[r.march_unit],
+                "speed_kmh": r.speed_kmh,
                 "caution_crossings": r.caution,
                 "next_control_point": r.next_control_point,
             }

@@ -11,8 +11,13 @@ the README. Every violation is returned, each with its march unit, place and tim
   (a halt is a control point marked ``halt`` where the column stops at least the
   halt's length; a wait in a queue does not replace one, as in the planner).
 - ``window``: a column moving outside the policy's movement window.
-- ``speed``: a segment driven faster than the column's speed allows (the time
-  between control points is shorter than the distance at that speed).
+- ``speed``: a segment driven faster than its row's ``speed_kmh`` (the time
+  between control points is shorter than the distance at that speed), or faster
+  than the column may drive there: in less time than the fastest road from one
+  control point to the next takes at the column's speeds (the road classes'
+  convoy speeds, capped by the roads' own speed, the column's slowest vehicle and
+  the policy speed: :mod:`~enablement.network.speeds`, the rule the planner drives
+  by).
 - ``restriction``: the distance driven between two control points is shorter
   than any road the column may use (MLC, weight, height, width…), so it must have
   crossed a road closed to it.
@@ -360,14 +365,26 @@ def _window(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[V
     return out
 
 
+SPEED_TOLERANCE = 0.02
+"""Share by which a segment may be driven faster than the fastest road allows (rounding in the table)."""
+
+
+def _fastest(
+    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
+) -> tuple[float, float]:
+    """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
+    try:
+        route = router.route(a, b, profile, closed)
+    except RoutingError:  # no road at all within the vehicles' limits
+        return math.inf, math.inf
+    return route.length_m / 1000.0, route.time_s
+
+
 def _shortest_km(
     router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
 ) -> float:
     """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
-    try:
-        return router.route(a, b, profile, closed).length_m / 1000.0
-    except RoutingError:  # no road at all within the vehicles' limits
-        return math.inf
+    return _fastest(router, a, b, profile, closed)[0]
 
 
 def _speed_and_roads(
@@ -379,6 +396,9 @@ def _speed_and_roads(
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
     router = Router(network)
+    top: dict[str, float] = defaultdict(float)  # each column's own speed: the highest its rows give
+    for s in segs:
+        top[s["mu"]] = max(top[s["mu"]], float(s["a"]["speed_kmh"]), float(s["b"]["speed_kmh"]))
     out = []
     for s in segs:
         a, b = s["a"], s["b"]
@@ -402,6 +422,25 @@ def _speed_and_roads(
         out += _closed_ends(s, rules, tm, where, start, end + a["pass_min"] * 60.0)
         if int(a["node"]) == int(b["node"]):
             continue
+        # the fastest the column may cover the segment: road-class speeds, capped by the road, the
+        # column's own speed (the highest its rows give) and the policy; any vehicle may use any road
+        # here (the roads closed to its vehicles are the restriction check's)
+        cap = min(rules.speed_kmh, top[s["mu"]])
+        _, fastest_s = _fastest(router, int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
+        if km > 0 and math.isfinite(fastest_s) and dt_s < fastest_s * (1.0 - SPEED_TOLERANCE) - EPS_S:
+            out.append(
+                Violation(
+                    "speed",
+                    s["mu"],
+                    where,
+                    a["depart"].isoformat(),
+                    f"{s['mu']} drives from {a['control_point']} to {b['control_point']} in "
+                    f"{max(dt_s, 0) / 60:.1f} min, but the fastest road there takes {fastest_s / 60:.1f} min "
+                    f"at the convoy speeds of its road classes, capped by the roads' own speed and {cap:g} "
+                    "km/h "
+                    f"(its speed, at most the policy's {rules.speed_kmh:g} km/h)",
+                )
+            )
         profile = None
         if vehicles and s["mu"] in vehicles:
             profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)

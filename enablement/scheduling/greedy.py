@@ -27,8 +27,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
@@ -120,8 +118,7 @@ def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
     cps = problem.control_points([r.nodes for r in routes.values()])
-    lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
-    penalty = problem.rules.caution_penalty_s
+    lengths, bridge = problem.lengths, problem.bridge
     halts = problem.rules.halts
     site_node = problem.site_node
     state = _State(problem.rules)
@@ -142,6 +139,7 @@ def _run_round(
         halt: float = 0.0,
         caution: str = "",
         nxt: str = "",
+        speed: float | None = None,
     ) -> MarchRow:
         return MarchRow(
             march_unit=mu.id,
@@ -161,6 +159,7 @@ def _run_round(
             wait_s=max(0.0, depart - arrive - halt),
             caution=caution,
             next_control_point=nxt,
+            speed_kmh=round(mu.profile.speed_kmh if speed is None else speed, 1),
         )
 
     for mu in problem.order:
@@ -175,8 +174,7 @@ def _run_round(
             caution = set(route.caution_edges)
             for i, (a, b, seg_edges) in enumerate(segs):
                 edges = list(seg_edges)
-                speed = np.minimum(speeds[edges], mu.profile.speed_kmh) / 3.6
-                drive = float((lengths[edges] / speed).sum()) + penalty * sum(e in caution for e in edges)
+                drive, speed = problem.drive(mu, edges, caution)
                 blocks = state.blocked(a, b, edges)
                 need = halts.need_s(n_rests)
                 limit = halts.limit_s(n_rests)
@@ -211,6 +209,7 @@ def _run_round(
                         halt,
                         ";".join(notes),
                         problem.cp_name(b),
+                        speed,
                     )
                 )
                 state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))

@@ -26,8 +26,9 @@ constraint                    data → greedy / CP-SAT / checker
                               warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
 ``rdd``                       ``MarchRules.deliveries`` and ``MarchUnit.rdd_s`` → not enforced by the
                               greedy / lateness objective / ``checks._rdd``
-``speed``                     ``MarchUnit.profile.speed_kmh`` and edge speeds → drive times in both /
-                              ``checks._speed_and_roads``
+``speed``                     ``MarchUnit.profile.speed_kmh`` (vehicles, ``MarchRules.speed_kmh``) and
+                              the road-class speeds of :mod:`~enablement.network.speeds` →
+                              ``MarchProblem.drive`` in both / ``checks._speed_and_roads``
 ``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
                               ``checks._speed_and_roads``
 ============================  =======================================================================
@@ -44,7 +45,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ from ..defaults import figure
 from ..errors import InfeasibleError, ScenarioError
 from ..network.model import Network
 from ..network.sites import site_records
+from ..network.speeds import column_speed_kmh, march_speed_kmh
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
@@ -85,7 +87,7 @@ CONSTRAINTS: dict[str, str] = {
     "closures": "no column on a closed road, bridge or site while it is closed",
     "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
-    "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
+    "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
@@ -170,6 +172,8 @@ class MarchRow:
     wait_s: float
     caution: str
     next_control_point: str
+    speed_kmh: float
+    """Speed driven from this control point to the next (km/h); the column's cap at the last one."""
 
 
 @dataclass
@@ -367,6 +371,9 @@ class MarchRules:
         Largest distance between control points along a road.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
+    speed_kmh
+        The policy speed: the most any column drives (``policy.convoy_speed_kmh``); road-class
+        speeds and each column's slowest vehicle may lower it (:mod:`~enablement.network.speeds`).
     """
 
     clock: Clock
@@ -384,6 +391,7 @@ class MarchRules:
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
+    speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
 
     @classmethod
     def from_policy(
@@ -416,6 +424,7 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
+            speed_kmh=float(policy.convoy_speed_kmh),
         )
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
@@ -579,7 +588,8 @@ class MarchProblem:
         self.xy = np.column_stack([network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()])
         edges = network.edges
         self.lengths: np.ndarray = edges["length_m"].to_numpy()
-        self.speeds: np.ndarray = edges["speed_kmh"].to_numpy()
+        self.speeds: np.ndarray = march_speed_kmh(edges)
+        """Per edge row, the fastest a column may march there before its own cap (road class, road speed)."""
         self.bridge: np.ndarray | None = edges["bridge_id"].to_numpy() if "bridge_id" in edges else None
         site_of: dict[int, str] = {}
         for s, n in sorted(self.site_node.items(), reverse=True):
@@ -608,6 +618,35 @@ class MarchProblem:
                 problems.append(f"march unit {mu.id}: column length and speed must be positive")
         if problems:
             raise ScenarioError(problems)
+
+    def drive(
+        self, mu: MarchUnit, edges: Sequence[int], caution: Collection[int] = ()
+    ) -> tuple[float, float]:
+        """Time to drive a segment and the speed driven on it: the one rule both schedulers read.
+
+        Parameters
+        ----------
+        mu
+            The march unit (its profile's speed: slowest vehicle and policy speed).
+        edges
+            Edge rows of the segment, in order.
+        caution
+            Edge rows the column crosses as caution crossings (each adds the policy's penalty).
+
+        Returns
+        -------
+        tuple of float
+            Drive time (s, caution penalties included) and the speed driven (km/h: the segment's
+            length over its time at the column's speed on each edge, penalties left out).
+        """
+        rows = np.asarray(edges, dtype=np.int64)
+        if rows.size == 0:
+            return 0.0, float(mu.profile.speed_kmh)
+        metres = self.lengths[rows]
+        moving = float((metres / (column_speed_kmh(self.speeds[rows], mu.profile.speed_kmh) / 3.6)).sum())
+        extra = self.rules.caution_penalty_s * sum(e in caution for e in edges)
+        speed = float(metres.sum()) / moving * 3.6 if moving > 0 else float(mu.profile.speed_kmh)
+        return moving + extra, speed
 
     def control_points(self, paths: Sequence[Sequence[int]]) -> set[int]:
         """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes."""

@@ -102,6 +102,7 @@ class _Seg:
     drive: int
     halt: int
     notes: str
+    speed: float
 
 
 @dataclass
@@ -181,23 +182,21 @@ def _candidates(
 
 def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: set[int]) -> list[_Seg]:
     """Split a candidate route into segments with whole-second drive times and planned halts."""
-    lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
-    penalty = problem.rules.caution_penalty_s
+    bridge = problem.bridge
     parts = split_route(route, cps)
     caution = set(route.caution_edges)
-    drives = []
+    drives, speeds = [], []
     for _, _, edges in parts:
-        e = np.asarray(edges, dtype=np.int64)
-        v = np.minimum(speeds[e], mu.profile.speed_kmh) / 3.6
-        extra = penalty * sum(x in caution for x in edges)
-        drives.append(round(float((lengths[e] / v).sum()) + extra))
+        drive, speed = problem.drive(mu, edges, caution)
+        drives.append(round(drive))
+        speeds.append(speed)
     halts = problem.rules.halts.plan(drives, mu.id)
     segs = []
-    for (a, b, edges), d, h in zip(parts, drives, halts, strict=True):
+    for (a, b, edges), d, h, v in zip(parts, drives, halts, speeds, strict=True):
         notes = ""
         if bridge is not None:
             notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
-        segs.append(_Seg(a, b, edges, d, h, notes))
+        segs.append(_Seg(a, b, edges, d, h, notes, v))
     return segs
 
 
@@ -616,6 +615,7 @@ def _rows(
                         *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
                         km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
                         wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
+                        speed_kmh=round(seg.speed, 1),
                     )
                 )  # fmt: skip
                 seq += 1
@@ -627,7 +627,7 @@ def _rows(
                     *common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
                     control_point=mu.sites[leg + 1], kind=end_kind, node=opt.segs[-1].b,
                     km=round(km / 1000.0, 2), arrive_s=t, depart_s=t, pass_s=p, halt_s=0.0, wait_s=0.0,
-                    caution="", next_control_point="",
+                    caution="", next_control_point="", speed_kmh=round(mu.profile.speed_kmh, 1),
                 )
             )  # fmt: skip
             seq += 1
