@@ -17,11 +17,13 @@ of the same source:
 - two nodes that would share an id (two nodes within a metre of each other) get
   ``~2``, ``~3`` … in order of mode, source id and position, never of their index.
 
-:func:`node_names` names a node from the data: the motorway junction it is
-(``highway=motorway_junction`` ``ref`` and ``name``, kept by the OSM builder as
-``junction_ref``/``junction_name``), else the refs (or names) of the roads that meet
-there (``E40 / E314``, from OSM tags or an overlay's ``roads`` layer). The embedded
-network carries neither, so there only sites and the roads an overlay names get one.
+:func:`node_names` names a node from the data: the motorway junction it is (node
+columns ``junction_ref``/``junction_name``, for OSM ``highway=motorway_junction``
+``ref`` and ``name``; the OSM reader does not fill them yet, so today only a network
+that carries these columns has junction names), else the refs (or names) of the roads
+that meet there (``E40 / E314``, from OSM way tags or an overlay's ``roads`` layer).
+The embedded network carries neither, so there only sites (by the march table's site
+name) and the roads an overlay names get one.
 :func:`mgrs` writes the NATO Military Grid Reference System reference of a
 WGS84 point (UTM on pyproj, the 100 km square letters of the WGS84 "AA" scheme).
 """
