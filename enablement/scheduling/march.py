@@ -54,6 +54,7 @@ import numpy as np
 from ..defaults import figure
 from ..errors import InfeasibleError, ScenarioError
 from ..network.model import Network
+from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
 from ..network.speeds import column_speed_kmh, march_speed_kmh
 from ..scenario.schema import Halts, Policy, Scenario
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSTRAINTS",
+    "ControlPoints",
     "HaltRule",
     "MarchProblem",
     "MarchRow",
@@ -369,6 +371,9 @@ class MarchRules:
         Each unit's RDD (s) and destination site.
     control_point_spacing_m
         Largest distance between control points along a road.
+    control_point_min_m
+        Shortest road between two control points: closer ones are one control point
+        (a junction area), so the checker allows this much at each end of a segment.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
     speed_kmh
@@ -387,6 +392,9 @@ class MarchRules:
     deliveries: Mapping[str, tuple[float, str]] = field(default_factory=dict)
     control_point_spacing_m: float = field(
         default_factory=lambda: float(figure("control_point_spacing_km")) * 1000.0
+    )
+    control_point_min_m: float = field(
+        default_factory=lambda: float(figure("control_point_min_segment_km")) * 1000.0
     )
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
@@ -475,10 +483,41 @@ def staging_capacities(network: Network) -> dict[str, int]:
 # --------------------------------------------------------------------------- control points and segments
 
 
+@dataclass(frozen=True)
+class ControlPoints:
+    """The control points of a set of routes, and the control point each boundary node stands for.
+
+    Attributes
+    ----------
+    at
+        Each node where a segment may end → the control point (a node) it belongs to:
+        itself, or the control point of the junction area it lies in (nodes closer
+        along a route than the policy minimum are one control point).
+    """
+
+    at: Mapping[int, int]
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.at
+
+    def __len__(self) -> int:
+        return len(set(self.at.values()))
+
+    @property
+    def nodes(self) -> set[int]:
+        """The control points (one node each)."""
+        return set(self.at.values())
+
+
 def control_points(
-    paths: Sequence[Sequence[int]], fixed: set[int], xy: np.ndarray, spacing_m: float
-) -> set[int]:
-    """Control-point nodes for a set of routes.
+    paths: Sequence[Sequence[int]],
+    fixed: set[int],
+    xy: np.ndarray,
+    spacing_m: float,
+    min_m: float = 0.0,
+    named: frozenset[int] | set[int] = frozenset(),
+) -> ControlPoints:
+    """Control points of a set of routes.
 
     Parameters
     ----------
@@ -490,30 +529,47 @@ def control_points(
         Node coordinates (n, 2) in metres.
     spacing_m
         Largest distance between control points along a chain of road.
+    min_m
+        Shortest road between two control points: control points closer along a
+        route join into one (a fixed node stands for its area; two fixed nodes
+        never join), as long as every member lies within ``min_m`` of it.
+    named
+        Named places (motorway junctions): on a long chain, the last one passed after
+        half the spacing is taken instead of an anonymous node.
 
     Returns
     -------
-    set of int
-        Fixed nodes, nodes where routes merge or split, and spacing nodes.
+    ControlPoints
+        Fixed nodes, nodes where routes merge or split, and spacing nodes, each
+        mapped to the control point of its junction area.
     """
     neigh: dict[int, set[int]] = defaultdict(set)
     for path in paths:
         for a, b in itertools.pairwise(path):
             neigh[a].add(b)
             neigh[b].add(a)
-    cps = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}
+    structural = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}
+    cps = set(structural)
     seen: set[tuple[int, int]] = set()
 
     def walk(start: int, nxt: int) -> None:
         prev, cur, acc = start, nxt, 0.0
+        cand: tuple[int, float] | None = None
         seen.add((start, nxt))
         while True:
             acc += float(np.hypot(*(xy[cur] - xy[prev])))
             if cur in cps:
                 return
+            if cur in named:
+                cand = (cur, acc)
             if acc >= spacing_m:
-                cps.add(cur)
-                acc = 0.0
+                if cand is not None and cand[1] >= spacing_m / 2.0:
+                    cps.add(cand[0])
+                    acc -= cand[1]
+                else:
+                    cps.add(cur)
+                    acc = 0.0
+                cand = None
             a, b = neigh[cur]
             prev, cur = cur, (b if a == prev else a)
             seen.add((prev, cur))
@@ -528,19 +584,96 @@ def control_points(
             if (n, m) not in seen and (m, n) not in seen:
                 cps.add(n)
                 walk(n, m)
-    return cps
+    return ControlPoints(_junction_areas(paths, cps, fixed, structural, named, xy, min_m))
 
 
-def split_route(route: Route, cps: set[int]) -> list[tuple[int, int, tuple[int, ...]]]:
-    """Split a route into ``(from node, to node, edge rows)`` between control points."""
+def _junction_areas(
+    paths: Sequence[Sequence[int]],
+    cps: set[int],
+    fixed: set[int],
+    structural: set[int],
+    named: frozenset[int] | set[int],
+    xy: np.ndarray,
+    min_m: float,
+) -> dict[int, int]:
+    """Join control points closer than ``min_m`` along a route; map each to its area's control point.
+
+    The shortest segment is joined first, again and again, until none is shorter or
+    the two ends cannot join (both fixed, or the area would reach farther than
+    ``min_m`` from its control point). An area's control point is its fixed node,
+    else a merge or split node, else a named one, else the lowest node.
+    """
+    root = {c: c for c in cps}
+    members = {c: [c] for c in cps}
+
+    def rank(n: int) -> tuple[int, int]:
+        return (0 if n in fixed else 1 if n in structural else 2 if n in named else 3, n)
+
+    def find(n: int) -> int:
+        while root[n] != n:
+            root[n] = root[root[n]]
+            n = root[n]
+        return n
+
+    if min_m <= 0:
+        return {c: c for c in cps}
+    refused: set[tuple[int, int]] = set()
+    joined = True
+    while joined:  # each pass joins every short segment it can, shortest first
+        joined = False
+        short: list[tuple[float, int, int]] = []
+        for path in paths:
+            acc, last = 0.0, find(path[0]) if path[0] in root else None
+            for prev, cur in itertools.pairwise(path):
+                acc += float(np.hypot(*(xy[cur] - xy[prev])))
+                if cur not in root:
+                    continue
+                r = find(cur)
+                if r == last:
+                    continue
+                if last is not None and acc < min_m:
+                    short.append((acc, min(last, r), max(last, r)))
+                acc, last = 0.0, r
+        for _, a, b in sorted(short):
+            ra, rb = find(a), find(b)
+            if ra == rb or (min(ra, rb), max(ra, rb)) in refused:
+                continue
+            keep, other = sorted((ra, rb), key=rank)
+            area = members[keep] + members[other]
+            reach = max(float(np.hypot(*(xy[m] - xy[keep]))) for m in area)
+            if (keep in fixed and other in fixed) or reach > min_m:
+                refused.add((min(ra, rb), max(ra, rb)))
+                continue
+            root[other] = keep
+            members[keep] = area
+            del members[other]
+            joined = True
+    return {c: find(c) for c in cps}
+
+
+def split_route(route: Route, cps: ControlPoints) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Split a route into ``(from control point, to control point, edge rows)``.
+
+    A segment ends at the first node of the next junction area the route enters; the
+    edges within an area belong to the segment that leaves it (the last segment takes
+    those before the route's end).
+    """
     out: list[tuple[int, int, tuple[int, ...]]] = []
-    start = route.nodes[0]
+    start = cps.at.get(route.nodes[0], route.nodes[0])
     edges: list[int] = []
     for node, edge in zip(route.nodes[1:], route.edges, strict=True):
         edges.append(edge)
-        if node in cps:
-            out.append((start, node, tuple(edges)))
-            start, edges = node, []
+        cp = cps.at.get(node)
+        if cp is None or cp == start:
+            continue
+        out.append((start, cp, tuple(edges)))
+        start, edges = cp, []
+    if edges:
+        if out:
+            a, b, before = out[-1]
+            out[-1] = (a, b, before + tuple(edges))
+        else:
+            out.append((start, cps.at.get(route.nodes[-1], route.nodes[-1]), tuple(edges)))
     return out
 
 
@@ -596,6 +729,9 @@ class MarchProblem:
             site_of[n] = s
         self.site_of = site_of
         """Name of each site node (the first site id in order when several share one)."""
+        self.junctions: frozenset[int] = junction_nodes(network)
+        """Named motorway junctions of the network (preferred as spacing control points)."""
+        self._keys: np.ndarray | None = None
 
     def _validate(self) -> None:
         problems: list[str] = []
@@ -648,14 +784,31 @@ class MarchProblem:
         speed = float(metres.sum()) / moving * 3.6 if moving > 0 else float(mu.profile.speed_kmh)
         return moving + extra, speed
 
-    def control_points(self, paths: Sequence[Sequence[int]]) -> set[int]:
-        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes."""
+    def control_points(self, paths: Sequence[Sequence[int]]) -> ControlPoints:
+        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes.
+
+        Named junctions are preferred as spacing points, and control points closer than
+        the policy's minimum along a route are one (:func:`control_points`).
+        """
         fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
-        return control_points(paths, fixed, self.xy, self.rules.control_point_spacing_m)
+        rules = self.rules
+        return control_points(
+            paths,
+            fixed,
+            self.xy,
+            rules.control_point_spacing_m,
+            rules.control_point_min_m,
+            self.junctions,
+        )
 
     def cp_name(self, node: int) -> str:
-        """Name of a control point: its site, or ``CP-<node>``."""
-        return self.site_of.get(node, f"CP-{node}")
+        """Id of a control point: its site, or the node's stable id (:func:`.node_keys`)."""
+        site = self.site_of.get(node)
+        if site is not None:
+            return site
+        if self._keys is None:
+            self._keys = node_keys(self.network)
+        return str(self._keys[node])
 
     def staging_capacity(self) -> dict[str, int]:
         """Capacity of the staging areas the units pass through (their intermediate sites)."""

@@ -59,7 +59,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,7 +69,7 @@ from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
 from .greedy import _Res, _State, schedule_march
-from .march import MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
+from .march import ControlPoints, MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
 
@@ -117,7 +117,7 @@ class _Data:
     options: dict[tuple[str, int], list[_Option]]
     domains: dict[tuple[str, int, int, int], list[tuple[int, int]]]
     pass_s: dict[str, int]
-    site_of: dict[int, str]
+    cp_name: Callable[[int], str]
     horizon: int
     headway: int
     capacity: dict[str, int]
@@ -180,7 +180,7 @@ def _candidates(
     return cand
 
 
-def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: set[int]) -> list[_Seg]:
+def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPoints) -> list[_Seg]:
     """Split a candidate route into segments with whole-second drive times and planned halts."""
     bridge = problem.bridge
     parts = split_route(route, cps)
@@ -243,7 +243,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         options,
         domains,
         pass_s,
-        problem.site_of,
+        problem.cp_name,
         horizon,
         headway,
         problem.staging_capacity(),
@@ -390,8 +390,7 @@ def _bounds(data: _Data, problem: MarchProblem) -> _Bounds:
                 if left <= cap:
                     lb = start + left - o_max + q_min
                     if lb > queue:
-                        queue, where = lb, f"{data.site_of.get(key[0], f'CP-{key[0]}')} -> "
-                        where += data.site_of.get(key[1], f"CP-{key[1]}")
+                        queue, where = lb, f"{data.cp_name(key[0])} -> {data.cp_name(key[1])}"
                     break
                 left -= cap
     return _Bounds(alone, critical, queue, where, per_unit)
@@ -597,7 +596,7 @@ def _rows(
     closure: dict[str, float] = {}
 
     def cp(node: int) -> str:
-        return data.site_of.get(node, f"CP-{node}")
+        return data.cp_name(node)
 
     for mu in data.units:
         p = float(data.pass_s[mu.id])
