@@ -594,7 +594,7 @@ def _parser() -> argparse.ArgumentParser:
     ov.add_argument(
         "--snap-tolerance",
         type=_bounded(float, 0, 100_000, "metres above 0, at most 100000", above=True),
-        help="largest site-to-node distance (m)",
+        help="one site-to-node tolerance for every site kind (m; default: per kind and network grain)",
     )
     ov.add_argument(
         "--point-tolerance",
