@@ -36,6 +36,7 @@ move between them is planned.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,7 @@ from scipy.spatial import cKDTree
 
 from ..defaults import figure
 from .model import CRS, Network
-from .territory import countries_of, country_shapes
+from .territory import COUNTRIES, countries_of, country_shapes
 
 __all__ = [
     "GRAINS",
@@ -63,6 +64,8 @@ __all__ = [
     "snap_table",
     "snap_tolerance",
 ]
+
+logger = logging.getLogger(__name__)
 
 GRAINS = ("coarse", "detailed")
 """How fine a network is: ``coarse`` (main roads and lines only) or ``detailed`` (every junction)."""
@@ -235,8 +238,19 @@ def snap_sites(
     sx = sites.geometry.x.to_numpy() if len(sites) else np.zeros(0)
     sy = sites.geometry.y.to_numpy() if len(sites) else np.zeros(0)
     where = countries_of(sx, sy, CRS) if len(sites) else np.zeros(0, "<U2")
-    declared = [_text(c) for c in sites["country"]] if "country" in sites.columns else [""] * len(sites)
-    country = [d or w for d, w in zip(declared, [str(c) for c in where], strict=True)]
+    given = [_text(c) for c in sites["country"]] if "country" in sites.columns else [""] * len(sites)
+    # a country whose boundary does not ship cannot be checked: the site's own location decides
+    declared = [d if d in COUNTRIES else "" for d in given]
+    for sid, d, w in zip(sites.index, given, where, strict=True):
+        if d and d not in COUNTRIES:
+            logger.warning(
+                "site %s: country %r is not one of %s; checked against where it lies (%s)",
+                sid,
+                d,
+                ", ".join(COUNTRIES),
+                w or "no country",
+            )
+    country = [d or str(w) for d, w in zip(declared, where, strict=True)]
     margin = float(figure(BORDER_FIGURE))
     snaps: list[SiteSnap] = []
     for mode in ("road", "rail"):
@@ -302,7 +316,7 @@ def snap_sites(
         sites[f"snap_{mode}_m"] = dist_out
         sites[f"node_country_{mode}"] = ncountry_out
     if len(sites):
-        sites["country"] = country
+        sites["country"] = [g or c for g, c in zip(given, country, strict=True)]
         sites["snap_tolerance_m"] = [
             snap_tolerance(_text(k), grain, override_m) for k in sites["kind"].tolist()
         ]
@@ -343,7 +357,8 @@ def border_cuts(
     geoms = edges.geometry.to_numpy()
     where = countries_of(crossing.geometry.x.to_numpy(), crossing.geometry.y.to_numpy(), CRS)
     for (_, site), lies_in in zip(crossing.iterrows(), where, strict=True):
-        own = _text(site.get("country")) or str(lies_in)
+        given = _text(site.get("country"))
+        own = given if given in COUNTRIES else str(lies_in)
         shape = _projected_countries().get(own)
         if shape is None:
             continue

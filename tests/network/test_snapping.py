@@ -265,3 +265,10 @@ def test_every_packaged_site_is_reported_with_distance_and_country(belgium_netwo
         elsenborn["road_m"] <= elsenborn["tolerance_m"] == figure("snap_tolerance_coarse_m")["staging_area"]
     )
     assert quay["rail_m"] < 300 and quay["rail_country"] == "BE"
+
+
+def test_a_country_without_a_boundary_is_checked_by_where_the_site_lies(embedded, tmp_path, caplog):
+    net = apply_overlay(embedded, _overlay(tmp_path / "ov", [_site("camp", 4.40, 51.22, country="Atlantis")]))
+    assert net.sites.loc["camp", "country"] == "Atlantis"  # the overlay's text is kept as given
+    assert net.sites.loc["camp", "node_country_road"] == "BE"
+    assert "country 'Atlantis' is not one of BE, DE, FR, LU, NL" in caplog.text
