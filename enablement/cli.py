@@ -279,7 +279,7 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
     for layer, counts in sorted(report.counts().items()):
         shown = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         console.print(f"  {layer:<20} {shown}")
-    problems = report.problems(("sites", "bridges", "clearances", "width_restrictions", "closures"))
+    problems = report.problems(("links", "sites", "bridges", "clearances", "width_restrictions", "closures"))
     for p in problems:
         console.print(f"  [yellow]warning[/yellow] {p}", markup=True)
     console.print(f"report {paths['conflation_csv']} and {paths['conflation_geojson']}")
@@ -594,7 +594,7 @@ def _parser() -> argparse.ArgumentParser:
     ov.add_argument(
         "--snap-tolerance",
         type=_bounded(float, 0, 100_000, "metres above 0, at most 100000", above=True),
-        help="largest site-to-node distance (m)",
+        help="one site-to-node tolerance for every site kind (m; default: per kind and network grain)",
     )
     ov.add_argument(
         "--point-tolerance",

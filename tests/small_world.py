@@ -129,7 +129,9 @@ def write_world(folder: Path, *, solver: str = "cp-sat", disruptions: str = "[]"
     folder.mkdir(parents=True, exist_ok=True)
     osm = folder / "world.osm"
     osm.write_text(osm_xml())
-    save_network(build_network(osm_file=osm), folder / "world.gpkg")
+    net = build_network(osm_file=osm)
+    net.meta["grain"] = "coarse"  # main roads only, 2 km between junctions: the coarse snap tolerances
+    save_network(net, folder / "world.gpkg")
     overlay = folder / "overlay"
     overlay.mkdir(exist_ok=True)
     (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": SITES}))

@@ -4,9 +4,10 @@ The network's area
 ------------------
 A point given by a user (a route's end as ``lon,lat``, a ``close_road`` disruption's
 ``at``) is *in the network's area* for a mode when one of the network's nodes of
-that mode lies within a tolerance of it: by default the planning figure
-``snap_tolerance_m`` (the distance within which a site snaps to the network), a
-scenario's ``network.snap_tolerance_m`` when planning. A point farther away (at
+that mode lies within a tolerance of it: by default the ``point`` tolerance of the
+network's grain (5 km on the coarse embedded network, 1 km on a detailed one; see
+:mod:`enablement.network.snapping`), a scenario's ``network.snap_tolerance_m`` when
+it sets one. A point farther away (at
 sea, in another country, a swapped ``lat,lon``) is an error that names the input,
 the point, the distance to the nearest node, the area and the fix
 (:meth:`Network.nearest_node`); so is a point that is no coordinate at all (NaN,
@@ -247,8 +248,8 @@ class Network:
         mode
             ``"road"`` or ``"rail"``: the nodes that make the area.
         tolerance_m
-            How far from a node the area reaches (default: the planning figure
-            ``snap_tolerance_m``).
+            How far from a node the area reaches (default: the ``point`` tolerance of the
+            network's grain, :func:`enablement.network.snapping.snap_tolerance`).
         what
             The input, as the message names it (``"route origin"``, ``"disruptions[0].at"``).
         fix
@@ -264,10 +265,10 @@ class Network:
         NetworkError
             When the point is no coordinate, or outside the network's area.
         """
-        from ..defaults import figure
+        from .snapping import network_grain, snap_tolerance
 
         check_lonlat(lon, lat, what)
-        tol = float(figure("snap_tolerance_m") if tolerance_m is None else tolerance_m)
+        tol = snap_tolerance("point", network_grain(self), tolerance_m)
         ids = np.flatnonzero((self.nodes["mode"] == mode).to_numpy())
         if not ids.size:
             msg = f"{what}: the network has no {mode} nodes, so no point is in its {mode} area"

@@ -156,7 +156,9 @@ class NetworkSpec(_Model):
 
     source: PathText = "embedded"
     margin_km: float = Field(default=30.0, ge=0, le=200)
-    snap_tolerance_m: float = Field(default_factory=lambda: figure("snap_tolerance_m"), gt=0, le=100_000)
+    snap_tolerance_m: float | None = Field(default=None, gt=0, le=100_000)
+    """One snap tolerance (m) for every site kind and point; default: per kind and network grain
+    (:mod:`enablement.network.snapping`)."""
 
 
 class EquipmentItem(_Model):

@@ -74,7 +74,7 @@ def _midpoint(geom: shapely.Geometry) -> shapely.Point:
 
 
 def _check_points(scenario: Scenario, network: Network) -> None:
-    """Every ``close_road`` point must lie in the network's road area (within the snap tolerance)."""
+    """Every ``close_road`` point must lie in the network's road area (the ``point`` snap tolerance)."""
     problems = []
     tolerance = scenario.network.snap_tolerance_m
     for i, dis in enumerate(scenario.disruptions):
@@ -173,7 +173,7 @@ def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Clo
     ------
     ScenarioError
         When a ``close_road`` point (``disruptions[i].at``) is no coordinate or lies
-        outside the network's road area (farther than ``network.snap_tolerance_m``
+        outside the network's road area (farther than the ``point`` snap tolerance
         from every road node; see :mod:`enablement.network.model`), every such point at once.
     """
     edge: dict[int, list[tuple[float, float]]] = defaultdict(list)

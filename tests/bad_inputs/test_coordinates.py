@@ -49,12 +49,18 @@ ROUTE_CASES = [
     Case(
         "route: origin at sea",
         route("2.5,51.5"),
-        words=("route origin 2.5,51.5", "outside the network's area", "41.5 km", "12 km", "site id"),
+        words=("route origin 2.5,51.5", "outside the network's area", "41.5 km", "5 km", "site id"),
     ),
     Case(
         "route: origin off Ostend",
         route("2.75,51.35"),
         words=("route origin 2.75,51.35", "outside the network's area", "17.9 km"),
+    ),
+    Case(
+        # within the single 12 km tolerance of old, beyond the coarse network's 5 km for a point
+        "route: origin 8.4 km off the coast at De Panne",
+        route("2.62,51.2"),
+        words=("route origin 2.62,51.2", "outside the network's area", "8.4 km", "reaches 5 km"),
     ),
     Case(
         "route: target in Thailand",

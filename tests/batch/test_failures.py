@@ -46,7 +46,7 @@ def test_each_bad_variant_fails_alone_naming_itself_its_file_and_the_fix(here):
     # building the network: the variant, the network file, the scenario file and the fix
     for name, words in {
         "corrupt-network": ("corrupt.gpkg: not a GeoPackage",),
-        "unfit-network": ("sites 'quay-q' is unmatched", "raise network.snap_tolerance_m"),
+        "unfit-network": ("sites 'quay-q' is unmatched", "(network.snap_tolerance_m", "raise it"),
     }.items():
         assert msg[name].startswith(f"variant {name}: its network cannot be built: "), msg[name]
         assert all(w in msg[name] for w in words), msg[name]

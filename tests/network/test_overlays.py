@@ -63,23 +63,44 @@ def test_packaged_overlay_is_valid_and_labelled():
 
 
 def test_sites_snap_with_distance_recorded(belgium_network):
-    sites = belgium_network.sites
-    nodes = belgium_network.nodes
+    """The packaged overlay: every site on a node of its modes, within its tolerance and its country."""
+    from enablement.defaults import figure
+    from enablement.network.snapping import main_component
+    from enablement.network.territory import countries_of
+
+    sites, nodes, edges = belgium_network.sites, belgium_network.nodes, belgium_network.edges
+    node_country = countries_of(nodes["x"].to_numpy(), nodes["y"].to_numpy(), "EPSG:3812")
+    margin = figure("snap_border_accuracy_m")
     for sid, row in sites.iterrows():
         for mode in ("road", "rail"):
             node = int(row[f"node_{mode}"])
-            if mode in row["mode"]:
-                assert node >= 0, (sid, mode)
-                assert nodes["mode"].iloc[node] == mode
-                d = float(
-                    np.hypot(nodes["x"].iloc[node] - row.geometry.x, nodes["y"].iloc[node] - row.geometry.y)
-                )
-                assert d == pytest.approx(row[f"snap_{mode}_m"], abs=0.1)
-                # no other node of that mode is nearer
-                same = nodes[nodes["mode"] == mode]
-                assert d <= np.hypot(same["x"] - row.geometry.x, same["y"] - row.geometry.y).min() + 1e-6
-            else:
+            if mode not in row["mode"]:
                 assert node == -1
+                continue
+            assert node >= 0, (sid, mode)
+            assert nodes["mode"].iloc[node] == mode
+            snap = float(row[f"snap_{mode}_m"])
+            assert snap <= row["snap_tolerance_m"], (sid, mode, snap)
+            d = float(
+                np.hypot(nodes["x"].iloc[node] - row.geometry.x, nodes["y"].iloc[node] - row.geometry.y)
+            )
+            if str(nodes["source_id"].iloc[node]).startswith("site:"):
+                # its own node, joined by an access edge of the real distance to the network's node
+                assert d < 1.0
+                access = edges[(edges["u"] == node) & (edges["mode"] == mode)]
+                assert len(access) == 1 and access["length_m"].iloc[0] == pytest.approx(snap, abs=0.1)
+                attach = int(access["v"].iloc[0])
+            else:
+                assert d == pytest.approx(snap, abs=0.1)
+                attach = node
+            main = main_component(nodes, edges[edges["mode"] != "transfer"], mode)
+            assert main[attach], (sid, mode)
+            if node_country[attach] != row["country"]:  # only a crossing may sit on the border itself
+                assert row["kind"] == "border_crossing", (sid, mode, node_country[attach])
+                from enablement.network.snapping import _near_country
+
+                x, y = nodes["x"].to_numpy()[[attach]], nodes["y"].to_numpy()[[attach]]
+                assert _near_country(row["country"], x, y, margin)[0], (sid, mode)
 
 
 def test_site_beyond_tolerance_is_an_error_naming_it(embedded, tmp_path):
@@ -89,7 +110,8 @@ def test_site_beyond_tolerance_is_an_error_naming_it(embedded, tmp_path):
         apply_overlay(embedded, read_overlay(folder), tolerance_m=5000)
     text = str(err.value)
     assert "staging-at-sea" in text and "staging-near" not in text
-    assert "tolerance 5.0 km" in text
+    assert "the tolerance set for every site (network.snap_tolerance_m" in text and "is 5 km" in text
+    assert "move the site" in text
 
 
 def test_bad_overlay_reports_every_problem_at_once(tmp_path):

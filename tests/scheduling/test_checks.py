@@ -144,3 +144,22 @@ def test_the_command_exits_1_and_lists_violations(default_plan, table, tmp_path,
     t.to_csv(path, index=False)
     assert main(["check", "enablement:brigade-antwerp-aachen", str(path)]) == 1
     assert "atlantis" in capsys.readouterr().out
+
+
+def test_a_short_segment_is_judged_within_the_tables_rounding(default_plan, table):
+    """140 m in 9 s reads 56 km/h, but km are given to 10 m and times to the second: a 50 km/h column."""
+    base = read_march_table(table)
+    i, j = first_segment(base)
+    mu, leg = base.loc[i, "march_unit"], base.loc[i, "leg"]
+    place = f"{base.loc[i, 'control_point']} -> {base.loc[j, 'control_point']}"
+    assert base.loc[i, "speed_kmh"] <= 50
+
+    def driven(seconds):
+        t = base.copy()
+        later = (t["march_unit"] == mu) & (t["leg"] == leg) & (t["seq"] >= t.loc[j, "seq"])
+        t.loc[later, "km"] = t.loc[later, "km"] - (t.loc[j, "km"] - t.loc[i, "km"]) + 0.14
+        t.loc[j, "arrive"] = t.loc[i, "depart"] + pd.Timedelta(seconds=seconds)
+        return [v for v in check(default_plan, t) if v.kind == "speed" and v.place == place]
+
+    assert driven(9) == []  # at most 0.145 km in at least 9.5 s: 55 km/h, within the 5 % margin
+    assert driven(5), "0.14 km in 5 s is 100 km/h"

@@ -24,13 +24,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from ..._io import write_with_atomic
 from ...defaults import figure
 from ...errors import NetworkError
 from ..conflation import FeatureMatch, match_lines, match_points, split_edges
 from ..model import CRS, Network, with_transfer_edges
+from ..snapping import SiteSnap, border_cuts, network_grain, snap_sites, snap_tolerance
+from .links import add_links
 from .read import Overlay
 from .schema import BRIDGE_FIELDS, LAYERS, _missing
 
@@ -234,9 +235,12 @@ def conflate(
     overlay
         A validated overlay.
     tolerance_m
-        Largest snapping distance of a site to a node of its mode(s).
+        Largest snapping distance of a site to a node of its mode(s), for every kind (default:
+        the tolerance of each site's kind on this network's grain, see
+        :mod:`enablement.network.snapping`).
     point_tolerance_m
-        Largest distance of a point feature (bridge, clearance, closure…) to its road.
+        Largest distance of a point feature (bridge, clearance, closure…) to its road (default:
+        the ``bridge`` tolerance of the network's grain).
     line_tolerance_m
         Buffer half-width for line features.
 
@@ -248,14 +252,19 @@ def conflate(
         each value), sites snapped (``node_road``, ``node_rail``, ``snap_*_m``) and
         road↔rail transfer edges at quays.
     report
-        Matched, ambiguous and unmatched features with their reasons, and sites
-        beyond the tolerance as ``unmatched``.
+        Matched, ambiguous and unmatched features with their reasons; sites beyond their
+        tolerance, off the main component of their mode or only near nodes abroad are
+        ``unmatched`` with the distance and the fix.
     """
-    tol = float(figure("snap_tolerance_m") if tolerance_m is None else tolerance_m)
-    ptol = float(figure("bridge_tolerance_m") if point_tolerance_m is None else point_tolerance_m)
+    grain = network_grain(network)
+    ptol = snap_tolerance("bridge", grain, point_tolerance_m)
     ltol = float(figure("line_tolerance_m") if line_tolerance_m is None else line_tolerance_m)
     net = network.copy()
     base = str(net.meta.get("source", "network"))
+    # roads and lines the network lacks come first: every later layer and site may use them
+    net.nodes, net.edges, link_records = add_links(
+        net.nodes, net.edges.reset_index(drop=True), overlay.layer("links")
+    )
     edges = net.edges.reset_index(drop=True)
     mode = edges["mode"].to_numpy()
     # rail lines enrich running lines only: OSM yard tracks, sidings and spurs keep their own tags
@@ -282,9 +291,11 @@ def conflate(
                 continue
             for em in m.edges:
                 cuts.setdefault(int(road_rows[em.edge]), []).extend([em.start_m, em.end_m])
+    # a border crossing gets a node on the border, where its road or line leaves the country
+    _add_cuts(cuts, border_cuts(net.nodes, edges, overlay.sites, grain=grain, override_m=tolerance_m))
     nodes, edges, pieces = split_edges(net.nodes, edges, cuts)
     closures_meta: dict[str, dict[str, Any]] = dict(net.meta.get("closures", {}))
-    records = []
+    records = list(link_records)
     for layer in _ORDER:
         gdf = overlay.layer(layer)
         road_rows = candidates["rail" if layer == "rail_lines" else "road"]
@@ -320,8 +331,10 @@ def conflate(
                 }
             )
     net.nodes, net.edges = nodes, gpd.GeoDataFrame(edges, crs=CRS)
-    sites, site_records = _snap_sites(net, overlay.sites, tol)
-    records += site_records
+    net.nodes, net.edges, sites, snaps = snap_sites(
+        net.nodes, net.edges, overlay.sites, grain=grain, override_m=tolerance_m
+    )
+    records += _site_records(sites, snaps)
     net.sites = sites
     net.edges = _with_transfers(net, sites)
     if overlay.features is not None and len(overlay.features):
@@ -353,6 +366,12 @@ def conflate(
     return net, ConflationReport(table)
 
 
+def _add_cuts(cuts: dict[int, list[float]], more: dict[int, list[float]]) -> None:
+    """Add the cut positions ``more`` to ``cuts`` (edge row → positions)."""
+    for row, at in more.items():
+        cuts.setdefault(row, []).extend(at)
+
+
 def _write(edges: pd.DataFrame, rows: list[int], layer: str, feat: pd.Series, base: str) -> None:
     """Write a matched feature's attributes and provenance on ``rows`` (overlay > OSM > default)."""
     tag = f"overlay:{layer}:{feat['id']}"
@@ -378,58 +397,38 @@ def _write(edges: pd.DataFrame, rows: list[int], layer: str, feat: pd.Series, ba
         edges.loc[rows, f"{col}_src"] = tag
 
 
-def _snap(network: Network, mode: str, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    nodes = network.nodes
-    ids = np.flatnonzero(nodes["mode"].to_numpy() == mode)
-    if ids.size == 0 or len(xy) == 0:
-        return np.full(len(xy), -1), np.full(len(xy), np.inf)
-    tree = cKDTree(np.column_stack([nodes["x"].to_numpy()[ids], nodes["y"].to_numpy()[ids]]))
-    dist, idx = tree.query(xy)
-    return ids[idx], dist
-
-
-def _snap_sites(
-    net: Network, overlay_sites: gpd.GeoDataFrame, tol: float
-) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
-    """Snap sites to the nearest node of each mode they name; sites beyond ``tol`` are reported."""
-    sites = overlay_sites.copy()
-    xy = (
-        np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
-        if len(sites)
-        else np.empty((0, 2))
-    )
-    far: dict[str, list[str]] = {}
-    for mode in ("road", "rail"):
-        node, dist = _snap(net, mode, xy)
-        wants = sites["mode"].astype(str).str.contains(mode).to_numpy() if len(sites) else np.zeros(0, bool)
-        sites[f"node_{mode}"] = np.where(wants, node, -1).astype(np.int64)
-        sites[f"snap_{mode}_m"] = np.where(wants, np.round(dist, 1), np.nan)
-        for sid, d in zip(sites.index[wants], dist[wants], strict=True):
-            if d > tol:
-                far.setdefault(str(sid), []).append(
-                    f"{d / 1000:.1f} km from the nearest {mode} node (tolerance {tol / 1000:.1f} km); "
-                    "move it in the overlay, raise network.snap_tolerance_m, or use a denser network"
-                )
+def _site_records(sites: gpd.GeoDataFrame, snaps: list[SiteSnap]) -> list[dict[str, Any]]:
+    """One report row per site: ``matched`` within its tolerance and country, else ``unmatched`` and why."""
+    bad: dict[str, list[str]] = {}
+    for s in snaps:
+        if s.problem is not None:
+            bad.setdefault(s.site, []).append(f"{s.mode}: {s.problem}")
     records = []
     for sid, row in sites.iterrows():
-        bad = far.get(str(sid))
-        near = [row.get(f"snap_{m}_m") for m in ("road", "rail") if not _missing(row.get(f"snap_{m}_m"))]
+        near = [
+            (m, float(row[f"snap_{m}_m"]), str(row.get(f"node_country_{m}", "")))
+            for m in ("road", "rail")
+            if not _missing(row.get(f"snap_{m}_m"))
+        ]
+        problems = bad.get(str(sid))
+        shown = ", ".join(f"{m} {d:.0f} m ({c or 'no country'})" for m, d, c in near)
+        within = f"snapped within {float(row['snap_tolerance_m']):.0f} m in {row['country'] or 'no country'}"
         records.append(
             {
                 "layer": "sites",
                 "id": str(sid),
-                "status": "unmatched" if bad else "matched",
-                "reason": "; ".join(bad)
-                if bad
-                else f"snapped to the nearest node(s) at {', '.join(f'{d:.0f} m' for d in near)}",
+                "status": "unmatched" if problems else "matched",
+                "reason": "; ".join(problems) if problems else f"{within}: {shown}",
                 "edges": 0,
                 "edge_rows": "",
-                "distance_m": max(near) if near else None,
+                "distance_m": max((d for _, d, _ in near), default=None)
+                if not problems
+                else max((s.distance_m for s in snaps if s.site == str(sid)), default=None),
                 "share": None,
                 "geometry": row.geometry,
             }
         )
-    return sites, records
+    return records
 
 
 def _with_transfers(net: Network, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -470,7 +469,7 @@ def apply_overlay(
         point_tolerance_m=bridge_tolerance_m,
         line_tolerance_m=line_tolerance_m,
     )
-    problems = report.problems(("sites", "bridges", "clearances", "width_restrictions", "closures"))
+    problems = report.problems(("links", "sites", "bridges", "clearances", "width_restrictions", "closures"))
     if problems:
         raise NetworkError(
             f"{len(problems)} overlay feature(s) do not fit the network:\n"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["BRIDGE_FIELDS", "LAYERS", "SITE_KINDS", "SITE_LAYERS", "LayerSpec"]
+__all__ = ["BRIDGE_FIELDS", "LAYERS", "LINK_MODES", "SITE_KINDS", "SITE_LAYERS", "LayerSpec"]
 
 SITE_KINDS = {
     "seaport": ("road+rail", "road"),
@@ -154,8 +154,17 @@ LAYERS: dict[str, LayerSpec] = {
             "to_point",
         ),
     ),
+    "links": LayerSpec(
+        ("LineString",),
+        (*_COMMON, "mode"),
+        {"maxspeed_kmh": (5.0, 350.0)},
+        ("mode", "name", "ref", "highway", "line"),
+    ),
 }
 """Layer types an overlay may hold, by the name of their file (``bridges.geojson``) or GeoPackage layer."""
+
+LINK_MODES = ("road", "rail")
+"""Modes a ``links`` feature (a road or line the network lacks) may add."""
 
 SITE_LAYERS = tuple(
     name for name, spec in LAYERS.items() if "name" in spec.required and spec.geometry == _POINT

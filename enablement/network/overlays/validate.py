@@ -21,7 +21,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .schema import _DIRECTIONS, _HOURS, BRIDGE_FIELDS, LAYERS, SITE_KINDS, SITE_LAYERS, LayerSpec, _missing
+from .schema import (
+    _DIRECTIONS,
+    _HOURS,
+    BRIDGE_FIELDS,
+    LAYERS,
+    LINK_MODES,
+    SITE_KINDS,
+    SITE_LAYERS,
+    LayerSpec,
+    _missing,
+)
 
 __all__ = ["RECEPTION_KINDS", "check_layer"]
 
@@ -63,6 +73,10 @@ def check_layer(
         _check_bridges(label, gdf, problems)
     elif kind == "closures":
         _check_closures(label, gdf, problems)
+    elif kind == "links" and "mode" in gdf.columns:
+        for i, val in enumerate(gdf["mode"]):
+            if not _missing(val) and val not in LINK_MODES:
+                problems.append(f"{_label(label, gdf, i)}: field 'mode' = {val!r}; use road or rail")
 
 
 def _label(label: str, gdf: gpd.GeoDataFrame, i: int) -> str:
