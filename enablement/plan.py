@@ -178,6 +178,7 @@ class Plan:
             "march_unit_route_km": round(road_km, 1),
             "caution_crossings": sorted({c for r in self.march.rows for c in r.caution.split(";") if c}),
             "rerouted_march_units": self.march.rerouted,
+            "trains_handed_over_at_border": sum(t.handover for t in self.trains),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -392,6 +393,7 @@ def make_plan(
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),
             *het_delays(het_columns, march),
+            *rail.warnings,
         ],
         rail=rail.schedule,
         modes={u: m.reason for u, m in modes.items()},

@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pytest
 
+from enablement.network.sites import site_records
 from enablement.outputs import write_outputs
 from enablement.routing import Router
 from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
@@ -106,6 +107,16 @@ def test_trains_carry_every_rail_vehicle(outputs):
             pd.to_datetime(g["load_start"]).iloc[1:].to_numpy()
             >= pd.to_datetime(g["load_end"]).iloc[:-1].to_numpy()
         ).all()
+
+
+def test_no_train_unloads_at_a_border_point(outputs):
+    plan, folder, _ = outputs
+    trains = pd.read_csv(folder / "trains.csv", keep_default_na=False)
+    kinds = {sid: s.kind for sid, s in site_records(plan.network).items()}
+    at_border = trains[trains["destination"].map(kinds) == "border_crossing"]
+    assert len(at_border) == len(trains) > 0  # the default scenario's trains go to Montzen
+    assert (at_border["unloaded"] == "").all() and (at_border["handed_over"] != "").all()
+    assert plan.kpis()["trains_handed_over_at_border"] == len(trains)
 
 
 def test_map_contains_every_route_and_attribution(outputs):
@@ -211,6 +222,8 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     k = plan.kpis()
     assert k["vehicles"] == 6016 and k["march_units"] >= 280
     assert len({m.sites[-1] for m in plan.march_units}) >= 3  # several road corridors
+    # trains to Montzen are handed over there, never unloaded at the border point
+    assert plan.trains and all(t.handover for t in plan.trains if t.destination == "border-rail-montzen")
     t = seconds(march_table(plan), plan.scenario.start)
     pol = plan.scenario.policy
     assert overlap_violations(t, headway_s=pol.headway_min * 60) == []

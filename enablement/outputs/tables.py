@@ -94,7 +94,11 @@ def march_table(plan: Plan) -> pd.DataFrame:
 
 
 def train_table(plan: Plan) -> pd.DataFrame:
-    """One row per train: unit, quay and ramp track, wagons, load list, times and the wagons' return."""
+    """One row per train: unit, quay and ramp track, wagons, load list, times and the wagons' return.
+
+    A train whose destination is a border point is handed over there: ``handed_over``
+    holds the time and ``unloaded`` is empty (nothing unloads at a border point).
+    """
     c = plan.clock
     return pd.DataFrame.from_records(
         [
@@ -118,7 +122,8 @@ def train_table(plan: Plan) -> pd.DataFrame:
                 "border": t.border,
                 "border_crossing": c.iso(t.border_s) if t.border else "",
                 "arrive": c.iso(t.arrive_s),
-                "unloaded": c.iso(t.unloaded_s),
+                "unloaded": "" if t.handover else c.iso(t.unloaded_s),
+                "handed_over": c.iso(t.arrive_s) if t.handover else "",
                 "wagons_back": c.iso(t.back_s) if t.back_s == t.back_s else "",
                 "route_km": t.route_km,
             }
@@ -145,6 +150,7 @@ def train_table(plan: Plan) -> pd.DataFrame:
             "border_crossing",
             "arrive",
             "unloaded",
+            "handed_over",
             "wagons_back",
             "route_km",
         ],

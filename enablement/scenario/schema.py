@@ -198,6 +198,7 @@ class Movement(_Model):
     rdd: AwareDatetime
     mode: Literal["road", "rail", "auto"] = "road"
     quay: Name | None = None
+    railhead: Name | None = None
     priority: int = Field(default=0, ge=0, le=1000)
 
 
