@@ -9,6 +9,8 @@ import pyproj
 
 from ..network.model import CRS
 from ..plan import Plan
+from ..scheduling.heavy import tracked_on_tracks
+from ..vehicles import load_catalogue
 
 __all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table"]
 
@@ -18,6 +20,7 @@ MARCH_TABLE_COLUMNS = (
     "unit",
     "serial",
     "vehicles",
+    "tracked",
     "leg",
     "seq",
     "control_point",
@@ -57,6 +60,8 @@ def march_table(plan: Plan) -> pd.DataFrame:
     """
     nodes = plan.network.nodes
     speed = {m.id: m.profile.speed_kmh for m in plan.march_units}
+    catalogue = load_catalogue()
+    tracked = {m.id: tracked_on_tracks(m, catalogue) for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
@@ -72,6 +77,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "unit": r.unit,
                 "serial": r.serial,
                 "vehicles": r.vehicles,
+                "tracked": tracked[r.march_unit],
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSTRAINTS",
+    "FORMATION_RULES",
     "HaltRule",
     "MarchProblem",
     "MarchRow",
@@ -89,6 +90,12 @@ CONSTRAINTS: dict[str, str] = {
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
+
+FORMATION_RULES: dict[str, str] = {
+    "tracked_distance": "tracked vehicles drive on their own tracks at most the policy's road distance",
+}
+"""Rules of the road march decided before any solver runs, when march units are formed (HET or rail
+beyond the limit; :mod:`.heavy` reports what is left), and checked by the checker."""
 
 
 # --------------------------------------------------------------------------- march units and results
@@ -367,6 +374,10 @@ class MarchRules:
         Largest distance between control points along a road.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
+    tracked_road_max_m
+        Farthest a tracked vehicle drives on its own tracks (``policy.tracked_road_max_km``);
+        decided when march units are formed, before any solver (:mod:`.heavy`), and
+        checked by the checker (:data:`FORMATION_RULES`).
     """
 
     clock: Clock
@@ -384,6 +395,7 @@ class MarchRules:
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
+    tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
 
     @classmethod
     def from_policy(
@@ -416,6 +428,7 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
+            tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
         )
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:

@@ -6,16 +6,23 @@ import dataclasses
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS, Network
 from enablement.rolling_stock import rail_data
-from enablement.routing import Router, gauge_mask
+from enablement.routing import Route, Router, gauge_mask
+from enablement.scenario.schema import Policy
+from enablement.scheduling.checks import check_march_table
 from enablement.scheduling.formation import Load, form_trains
+from enablement.scheduling.heavy import tracked_excess
+from enablement.scheduling.march import MarchRules, MarchSchedule, MarchUnit
 from enablement.scheduling.rail import QuaySpec, schedule_rail, train_route
-from enablement.vehicles import Profile
+from enablement.timeline import Clock
+from enablement.vehicles import Profile, load_catalogue
+from tests.scheduling.test_march_problem import START
 
 DATA = dataclasses.replace(
     rail_data(), shunting_setup_min=0.0, unloading_time_min=60.0, handover_return_h=10.0
@@ -101,3 +108,105 @@ def test_a_train_to_a_border_point_is_handed_over_not_unloaded():
     # the wagons come back from abroad after the hand-over's return, then the run back to the quay
     assert over.back_s == over.arrive_s + 10 * 3600.0 + 3600.0
     assert there.back_s == there.unloaded_s + 3600.0
+
+
+# ------------------------------------------------------------------ tracked vehicles on their tracks
+
+
+def _mu(mid: str, vehicles: tuple[str, ...], purpose: str = "road") -> MarchUnit:
+    return MarchUnit(
+        id=mid,
+        unit=mid.split("/", maxsplit=1)[0],
+        index=1,
+        serial=1,
+        vehicles=vehicles,
+        release_s=0.0,
+        sites=("port", "quay"),
+        dwell_s=(),
+        rdd_s=86_400.0,
+        profile=Profile(mid),
+        length_m=100.0,
+        purpose=purpose,
+    )
+
+
+def _schedule(km: dict[str, float]) -> MarchSchedule:
+    routes = {(mid, 0): Route((0, 1), (0,), d * 1000.0, d * 60.0) for mid, d in km.items()}
+    return MarchSchedule([], routes, dict.fromkeys(km, 0.0))
+
+
+def test_tracked_vehicles_beyond_the_policy_distance_are_a_violation_naming_the_unit():
+    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START))
+    units = [
+        _mu("TRK/01", ("leopard2a6", "cv90")),
+        _mu("NEAR/01", ("leopard2a6",)),
+        _mu("WHL/01", ("boxer",) * 3),
+        _mu("HET/1", ("m1070_m1000_het",), purpose="het"),
+    ]
+    found = tracked_excess(
+        units,
+        _schedule({"TRK/01": 184.0, "NEAR/01": 9.0, "WHL/01": 184.0, "HET/1": 184.0}),
+        load_catalogue(),
+        rules,
+    )
+    assert [(x.unit, x.tracked, x.km) for x in found] == [("TRK", 2, 184.0)]
+    assert "unit TRK" in found[0].message and "50 km limit" in found[0].message
+    # a scenario's own limit overrides the planning figure
+    loose = MarchRules.from_policy(Policy(tracked_road_max_km=200), Clock(START))
+    assert tracked_excess(units, _schedule({"TRK/01": 184.0}), load_catalogue(), loose) == []
+
+
+def _table(tracked: int | None, km: float) -> pd.DataFrame:
+    t0 = pd.Timestamp("2026-03-02T22:00:00+01:00")
+    rows = [
+        {
+            "march_unit": "TRK/01",
+            "unit": "TRK",
+            "vehicles": 10,
+            "leg": 0,
+            "seq": 0,
+            "control_point": "port",
+            "kind": "start",
+            "node": 0,
+            "km": 0.0,
+            "arrive": t0,
+            "depart": t0,
+            "pass_min": 5.0,
+            "speed_kmh": 40.0,
+            "next_control_point": "quay",
+        },
+        {
+            "march_unit": "TRK/01",
+            "unit": "TRK",
+            "vehicles": 10,
+            "leg": 0,
+            "seq": 1,
+            "control_point": "quay",
+            "kind": "end",
+            "node": 0,
+            "km": km,
+            "arrive": t0 + pd.Timedelta(hours=km / 40),
+            "depart": t0 + pd.Timedelta(hours=km / 40),
+            "pass_min": 5.0,
+            "speed_kmh": 40.0,
+            "next_control_point": "",
+        },
+    ]
+    table = pd.DataFrame(rows)
+    if tracked is not None:
+        table["tracked"] = tracked
+    return table
+
+
+def test_checker_finds_tracked_vehicles_over_the_limit_from_the_tables_tracked_column():
+    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START))
+    net = _gauge_lines("BE2").network  # any network: the check reads only the table
+
+    def tracked_found(table: pd.DataFrame) -> list[str]:
+        return [v.message for v in check_march_table(table, rules, net) if v.kind == "tracked"]
+
+    found = tracked_found(_table(10, 60.0))
+    assert len(found) == 1 and "unit TRK" in found[0] and "10 tracked vehicles 60.0 km" in found[0]
+    assert tracked_found(_table(10, 40.0)) == []  # within the limit
+    assert tracked_found(_table(0, 60.0)) == []  # wheeled
+    assert tracked_found(_table(None, 60.0)) == []  # the table does not say: not checked
