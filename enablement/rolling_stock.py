@@ -64,7 +64,7 @@ class RailData:
     out_of_gauge_min_gauge: str = ""
 
     def gauge_rank(self, gauge: object) -> int:
-        """Rank of a national loading-gauge class in :attr:`loading_gauges` (-1 when unknown)."""
+        """Rank of a loading-gauge code in :attr:`loading_gauges` (-1 when unknown)."""
         text = str(gauge).strip().upper()
         return self.loading_gauges.index(text) if text in self.loading_gauges else -1
 

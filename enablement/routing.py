@@ -28,13 +28,15 @@ __all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Router
 def gauge_mask(network: Network, edge_ids: np.ndarray, profile: Profile | None) -> np.ndarray | None:
     """Edges whose loading gauge admits a profile's load, for the edge rows ``edge_ids``; None: no mask.
 
-    A load that needs a gauge class (``profile.loading_gauge``, an out-of-gauge train) may use a
-    rail edge whose national gauge class (``gauge_nat``: the Infrabel line sections, or a
-    ``rail_lines`` overlay built from them) is that class or larger, in the order of the rail
-    data file (:attr:`~enablement.rolling_stock.RailData.loading_gauges`). An edge of unknown
-    gauge stays open: the embedded network knows no gauge, and there the flag stays a flag.
+    A load that needs a loading gauge (``profile.loading_gauge``, an out-of-gauge train) may use
+    a rail edge whose loading gauge (``loading_gauge``: the Infrabel line sections' UIC code, or
+    a ``rail_lines`` overlay built from them; ``railway_loading_gauge`` from OpenStreetMap) is
+    that gauge or larger, in the order of the rail data file
+    (:attr:`~enablement.rolling_stock.RailData.loading_gauges`). An edge of unknown gauge stays
+    open: the embedded network knows no gauge, and there the flag stays a flag.
     """
-    if profile is None or not profile.loading_gauge or "gauge_nat" not in network.edges.columns:
+    columns = [c for c in ("loading_gauge", "railway_loading_gauge") if c in network.edges.columns]
+    if profile is None or not profile.loading_gauge or not columns:
         return None
     data = rail_data()
     need = data.gauge_rank(profile.loading_gauge)
@@ -44,8 +46,11 @@ def gauge_mask(network: Network, edge_ids: np.ndarray, profile: Profile | None) 
             f"{', '.join(data.loading_gauges)} (rail data file)"
         )
         raise ValueError(msg)
-    gauges = network.edges["gauge_nat"].to_numpy(object)[edge_ids]
-    ranks = np.array([data.gauge_rank(g) if isinstance(g, str) else -1 for g in gauges], dtype=np.int64)
+    gauges = network.edges[columns[0]]
+    for c in columns[1:]:
+        gauges = gauges.where(gauges.notna(), network.edges[c])
+    picked = gauges.to_numpy(object)[edge_ids]
+    ranks = np.array([data.gauge_rank(g) if isinstance(g, str) else -1 for g in picked], dtype=np.int64)
     return (ranks < 0) | (ranks >= need)
 
 

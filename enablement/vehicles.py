@@ -392,7 +392,7 @@ class Profile:
     speed_kmh
         Column speed cap (the slowest vehicle's road speed and the policy speed).
     loading_gauge
-        Rail only: the smallest national loading-gauge class (``gauge_nat``) its load needs
+        Rail only: the smallest loading gauge (UIC code, e.g. ``GB``) its load needs
         (an out-of-gauge train); empty when any gauge will do.
     """
 

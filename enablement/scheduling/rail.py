@@ -690,8 +690,8 @@ def train_route(
 
     Rail edges carry these limits as ``maxaxleload_t``, ``maxlength_m`` and
     ``maxwidth_m`` (from OSM tags or overlays); the router applies them as masks.
-    An out-of-gauge train also keeps to line sections whose national loading gauge
-    (``gauge_nat``, Infrabel) is at least the rail data file's ``out_of_gauge_min``
+    An out-of-gauge train also keeps to line sections whose loading gauge
+    (``loading_gauge``: Infrabel, OSM) is at least the rail data file's ``out_of_gauge_min``
     (:func:`~enablement.routing.gauge_mask`); sections of unknown gauge stay open.
 
     Raises

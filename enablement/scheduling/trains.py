@@ -187,17 +187,16 @@ def _gauge_warnings(
     formed: Sequence[FormedTrain], routes: Mapping[str, Route], network: Network, sites: Mapping[str, Site]
 ) -> list[str]:
     """Out-of-gauge trains on lines of unknown loading gauge, and trains handed over at a border point."""
-    known = (
-        network.edges["gauge_nat"].notna().to_numpy()
-        if "gauge_nat" in network.edges.columns
-        else np.zeros(len(network.edges), dtype=bool)
-    )
+    known = np.zeros(len(network.edges), dtype=bool)
+    for col in ("loading_gauge", "railway_loading_gauge"):
+        if col in network.edges.columns:
+            known |= network.edges[col].notna().to_numpy()
     unknown = [t.id for t in formed if t.out_of_gauge and not known[list(routes[t.id].edges)].all()]
     out = []
     if unknown:
         out.append(
             f"{len(unknown)} out-of-gauge train(s) (first: {unknown[0]}) run over line sections of unknown "
-            "loading gauge (the network carries no gauge_nat there, as the embedded network never does): "
+            "loading gauge (the network carries no loading_gauge there, as the embedded network never does): "
             "their routes need an exceptional-transport check; add the Infrabel line sections as a "
             "rail_lines overlay to route them by gauge"
         )

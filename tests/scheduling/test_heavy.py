@@ -32,7 +32,7 @@ DATA = dataclasses.replace(
 
 
 def _gauge_lines(short_gauge: str) -> Router:
-    """Quay 0 to border point 3: a short line via 1 of gauge ``short_gauge``, a long one via 2 of BE2."""
+    """Quay 0 to border point 3: a short line via 1 of gauge ``short_gauge``, a long one via 2 of GB."""
     xy = np.array([[0.0, 0.0], [40_000.0, 5_000.0], [40_000.0, -40_000.0], [80_000.0, 0.0]]) + 600_000
     nodes = gpd.GeoDataFrame(
         {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["q", "a", "b", "d"]},
@@ -41,9 +41,11 @@ def _gauge_lines(short_gauge: str) -> Router:
     )
     nodes.index.name = "node"
     rows = []
-    for a, b, gauge in ((0, 1, short_gauge), (1, 3, short_gauge), (0, 2, "BE2"), (2, 3, "BE2")):
+    for a, b, gauge in ((0, 1, short_gauge), (1, 3, short_gauge), (0, 2, "GB"), (2, 3, "GB")):
         for u, v in ((a, b), (b, a)):
-            rows.append({"u": u, "v": v, "gauge_nat": gauge, "geometry": shapely.LineString([xy[u], xy[v]])})
+            rows.append(
+                {"u": u, "v": v, "loading_gauge": gauge, "geometry": shapely.LineString([xy[u], xy[v]])}
+            )
     edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     edges["mode"] = "rail"
     edges["length_m"] = edges.geometry.length
@@ -57,38 +59,44 @@ def _tank_train(width_m: float) -> object:
 
 
 def test_out_of_gauge_train_avoids_a_section_whose_gauge_is_too_small():
-    assert DATA.out_of_gauge_min_gauge == "BE2" and DATA.gauge_rank("BE1") < DATA.gauge_rank("BE2")
-    router = _gauge_lines("BE1")
+    assert DATA.out_of_gauge_min_gauge == "GB" and DATA.gauge_rank("GA") < DATA.gauge_rank("GB")
+    router = _gauge_lines("GA")
     wide = _tank_train(3.66)  # wider than the 3.15 m deck: out of gauge
     assert wide.out_of_gauge
-    assert train_route(wide, router, 0, 3, DATA).nodes == (0, 2, 3)  # the long BE2 line
+    assert train_route(wide, router, 0, 3, DATA).nodes == (0, 2, 3)  # the long GB line
     narrow = _tank_train(3.0)
     assert train_route(narrow, router, 0, 3, DATA).nodes == (0, 1, 3)  # within gauge: the short line
 
 
 def test_out_of_gauge_train_routes_through_a_section_whose_gauge_admits_it():
-    for gauge in ("BE2", "BE4"):
+    for gauge in ("GB", "GC"):
         assert train_route(_tank_train(3.66), _gauge_lines(gauge), 0, 3, DATA).nodes == (0, 1, 3)
 
 
 def test_no_line_of_admitting_gauge_is_a_diagnosis_naming_the_train_and_the_gauge():
-    router = _gauge_lines("BE1")
-    router.network.edges["gauge_nat"] = "BE1"
+    router = _gauge_lines("GA")
+    router.network.edges["loading_gauge"] = "G1"
     router = Router(router.network, "rail")
-    with pytest.raises(InfeasibleError, match=r"train T/1 .*needs loading gauge BE2.*no rail route"):
+    with pytest.raises(InfeasibleError, match=r"train T/1 .*needs loading gauge GB.*no rail route"):
         train_route(_tank_train(3.66), router, 0, 3, DATA)
 
 
 def test_gauge_mask_keeps_sections_of_unknown_gauge_open():
-    router = _gauge_lines("BE1")
+    router = _gauge_lines("GA")
     edges = router.network.edges
-    edges["gauge_nat"] = edges["gauge_nat"].where(edges["u"].isin([0, 2]) & edges["v"].isin([0, 2]), None)
+    edges["loading_gauge"] = edges["loading_gauge"].where(
+        edges["u"].isin([0, 2]) & edges["v"].isin([0, 2]), None
+    )
     rows = np.arange(len(edges))
-    ok = gauge_mask(router.network, rows, Profile("t", loading_gauge="BE2"))
-    assert ok is not None and ok.all()  # only the BE2 section has a known gauge
+    ok = gauge_mask(router.network, rows, Profile("t", loading_gauge="GB"))
+    assert ok is not None and ok.all()  # only the GB section has a known gauge
     assert gauge_mask(router.network, rows, Profile("t")) is None  # no gauge asked: no mask
-    edges.loc[0, "gauge_nat"] = "BE1"
-    assert not gauge_mask(router.network, rows, Profile("t", loading_gauge="BE2"))[0]
+    edges.loc[0, "loading_gauge"] = "GA"
+    assert not gauge_mask(router.network, rows, Profile("t", loading_gauge="GB"))[0]
+    # OpenStreetMap's railway:loading_gauge fills in where the Infrabel code is missing
+    edges["railway_loading_gauge"] = "G1"
+    ok = gauge_mask(router.network, rows, Profile("t", loading_gauge="GB"))
+    assert ok.tolist() == [False, False, False, False, True, True, False, False]  # only 0-2 is GB
     with pytest.raises(ValueError, match="loading gauge 'XX'"):
         gauge_mask(router.network, rows, Profile("t", loading_gauge="XX"))
 
@@ -200,7 +208,7 @@ def _table(tracked: int | None, km: float) -> pd.DataFrame:
 
 def test_checker_finds_tracked_vehicles_over_the_limit_from_the_tables_tracked_column():
     rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START))
-    net = _gauge_lines("BE2").network  # any network: the check reads only the table
+    net = _gauge_lines("GB").network  # any network: the check reads only the table
 
     def tracked_found(table: pd.DataFrame) -> list[str]:
         return [v.message for v in check_march_table(table, rules, net) if v.kind == "tracked"]
@@ -210,3 +218,25 @@ def test_checker_finds_tracked_vehicles_over_the_limit_from_the_tables_tracked_c
     assert tracked_found(_table(10, 40.0)) == []  # within the limit
     assert tracked_found(_table(0, 60.0)) == []  # wheeled
     assert tracked_found(_table(None, 60.0)) == []  # the table does not say: not checked
+
+
+def test_on_the_infrabel_line_sections_an_out_of_gauge_train_keeps_off_the_smaller_gauges(shared_data):
+    from enablement.network.infrabel import read_infrabel_sections
+
+    net = read_infrabel_sections(shared_data / "rail" / "infrabel-line-sections.geojson")
+    names = net.features["name"].to_numpy()
+    router = Router(net, "rail")
+    gauge = net.edges["loading_gauge"].to_numpy()
+
+    def node(name: str) -> int:
+        return int(np.flatnonzero(names == name)[0])
+
+    kinkempois, montzen = node("KINKEMPOIS-F"), node("MONTZEN-GR.M")  # Liege yard to the Montzen yard (L24)
+    within = router.route(kinkempois, montzen, Profile("t"))
+    wide = router.route(kinkempois, montzen, Profile("t", loading_gauge="GB"))
+    assert "GA" in set(gauge[list(within.edges)])  # the shortest runs over line 40's GA section
+    assert set(gauge[list(wide.edges)]) <= {"GB", "DE3", "GC"}
+    assert wide.length_m > within.length_m  # the detour by Welkenraedt
+    # from Antwerp the Montzen line is open to it all the way
+    antwerp = router.route(node("ANTW-N-INC1"), montzen, Profile("t", loading_gauge="GB"))
+    assert set(gauge[list(antwerp.edges)]) <= {"GB", "DE3", "GC"}
