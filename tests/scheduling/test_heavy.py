@@ -240,3 +240,51 @@ def test_on_the_infrabel_line_sections_an_out_of_gauge_train_keeps_off_the_small
     # from Antwerp the Montzen line is open to it all the way
     antwerp = router.route(node("ANTW-N-INC1"), montzen, Profile("t", loading_gauge="GB"))
     assert set(gauge[list(antwerp.edges)]) <= {"GB", "DE3", "GC"}
+
+
+def test_a_railhead_beyond_the_border_is_reached_through_it_and_unloads_on_its_tracks():
+    from enablement.network.sites import Site
+    from enablement.scheduling.trains import _route
+
+    router = _gauge_lines("GB")  # quay 0 to border point 3 (via 1 or 2)
+    net = router.network
+    # a railhead abroad beyond the border point, and a shortcut to it that bypasses the border
+    xy = np.array([[120_000.0, 0.0]]) + 600_000
+    extra = gpd.GeoDataFrame(
+        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["rh"]},
+        geometry=shapely.points(xy),
+        crs=CRS,
+        index=pd.RangeIndex(4, 5, name="node"),
+    )
+    nodes = pd.concat([net.nodes, extra])
+    pts = nodes[["x", "y"]].to_numpy()
+    rows = [
+        {"u": u, "v": v, "loading_gauge": "GB", "geometry": shapely.LineString([pts[u], pts[v]])}
+        for a, b in ((3, 4), (1, 4))
+        for u, v in ((a, b), (b, a))
+    ]
+    more = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS).assign(mode="rail", speed_kmh=80.0)
+    more["length_m"] = more.geometry.length
+    more["time_s"] = more["length_m"] / (80 / 3.6)
+    router = Router(
+        Network(gpd.GeoDataFrame(nodes, crs=CRS), pd.concat([net.edges, more], ignore_index=True)), "rail"
+    )
+    sites = {
+        "q": Site("q", kind="rail_quay", node_rail=0, ramp_tracks=1),
+        "border": Site("border", kind="border_crossing", node_rail=3),
+        "rh": Site("rh", kind="rail_quay", node_rail=4, ramp_tracks=2),
+    }
+    t = form_trains("U", "q", "rh", [Load("leopard2a6", 62.3, 10.97, 3.0, 0.0)] * 4, data=DATA)[0]
+    direct = _route(t, router, sites, None, DATA)
+    assert 3 not in direct.nodes  # the shortcut by 1 skips the border point
+    through = _route(t, router, sites, "border", DATA)
+    assert 3 in through.nodes and through.nodes[0] == 0 and through.nodes[-1] == 4
+    assert len(through.edges) == len(through.nodes) - 1
+    # unloading at the railhead: its two ramp tracks unload two trains at once, one track one at a time
+    two = [dataclasses.replace(t, id=f"U/{k}") for k in (1, 2)]
+    travel = {x.id: (3600.0, 100_000.0) for x in two}
+    quays = {"q": QuaySpec("q", 2, 10.0)}
+    both = schedule_rail(two, quays, travel, 100, 5, railhead_tracks={"rh": 2}, data=DATA).trains
+    one = schedule_rail(two, quays, travel, 100, 5, railhead_tracks={"rh": 1}, data=DATA).trains
+    assert not any(x.handover for x in both)
+    assert max(x.unloaded_s for x in both) < max(x.unloaded_s for x in one)
