@@ -39,7 +39,7 @@ from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
 from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
-from .scheduling.heavy import TrackedExcess, tracked_excess
+from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetConvoy, HetSchedule
 from .scheduling.inputs import PlanningInputs
 from .scheduling.march import (
@@ -401,7 +401,7 @@ def make_plan(
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),
             *het_delays(het_columns, march),
-            *(x.message for x in excess),
+            *excess_warnings(excess),
             *rail.warnings,
         ],
         rail=rail.schedule,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..vehicles import Vehicle
 from .march import MarchRules, MarchSchedule, MarchUnit
 
-__all__ = ["TrackedExcess", "tracked_excess", "tracked_on_tracks"]
+__all__ = ["TrackedExcess", "excess_warnings", "tracked_excess", "tracked_on_tracks"]
 
 _EPS_KM = 0.05
 """Tolerance (km): the march table rounds distances to 10 m."""
@@ -64,6 +64,21 @@ class TrackedExcess:
             f"{self.limit_km:g} km limit (policy.tracked_road_max_km); carry them by HET (resources.hets), "
             "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
         )
+
+
+def excess_warnings(excess: Sequence[TrackedExcess]) -> list[str]:
+    """One violation per unit, in words: its tracked vehicles, march units, farthest drive and the fixes."""
+    out = []
+    for unit in dict.fromkeys(x.unit for x in excess):
+        xs = [x for x in excess if x.unit == unit]
+        far = max(xs, key=lambda x: x.km)
+        out.append(
+            f"unit {unit}: {sum(x.tracked for x in xs)} tracked vehicles in {len(xs)} march unit(s) drive "
+            f"up to {far.km:.1f} km on their tracks from {far.start} to {far.end}, over the "
+            f"{far.limit_km:g} km limit (policy.tracked_road_max_km); carry them by HET (resources.hets), "
+            "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+        )
+    return out
 
 
 def tracked_on_tracks(mu: MarchUnit, catalogue: Mapping[str, Vehicle]) -> int:

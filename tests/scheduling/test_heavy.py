@@ -17,7 +17,7 @@ from enablement.routing import Route, Router, gauge_mask
 from enablement.scenario.schema import Policy
 from enablement.scheduling.checks import check_march_table
 from enablement.scheduling.formation import Load, form_trains
-from enablement.scheduling.heavy import tracked_excess
+from enablement.scheduling.heavy import excess_warnings, tracked_excess
 from enablement.scheduling.march import MarchRules, MarchSchedule, MarchUnit
 from enablement.scheduling.rail import QuaySpec, schedule_rail, train_route
 from enablement.timeline import Clock
@@ -159,6 +159,8 @@ def test_tracked_vehicles_beyond_the_policy_distance_are_a_violation_naming_the_
     )
     assert [(x.unit, x.tracked, x.km) for x in found] == [("TRK", 2, 184.0)]
     assert "unit TRK" in found[0].message and "50 km limit" in found[0].message
+    (warning,) = excess_warnings([*found, dataclasses.replace(found[0], march_unit="TRK/02", km=150.0)])
+    assert warning.startswith("unit TRK: 4 tracked vehicles in 2 march unit(s) drive up to 184.0 km")
     # a scenario's own limit overrides the planning figure
     loose = MarchRules.from_policy(Policy(tracked_road_max_km=200), Clock(START))
     assert tracked_excess(units, _schedule({"TRK/01": 184.0}), load_catalogue(), loose) == []
