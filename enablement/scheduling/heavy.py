@@ -25,6 +25,12 @@ from .march import MarchRules, MarchSchedule, MarchUnit
 
 __all__ = ["TrackedExcess", "excess_warnings", "tracked_excess", "tracked_on_tracks"]
 
+_FIXES = (
+    "carry them by HET (a road movement with resources.hets; HETs do not yet carry vehicles to a quay), "
+    "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+)
+"""The ways to fix an excess, for the messages."""
+
 _EPS_KM = 0.05
 """Tolerance (km): the march table rounds distances to 10 m."""
 
@@ -61,8 +67,8 @@ class TrackedExcess:
         return (
             f"unit {self.unit}: march unit {self.march_unit} drives {self.tracked} tracked vehicles "
             f"{self.km:.1f} km on their tracks from {self.start} to {self.end}, over the "
-            f"{self.limit_km:g} km limit (policy.tracked_road_max_km); carry them by HET (resources.hets), "
-            "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+            f"{self.limit_km:g} km limit (policy.tracked_road_max_km); "
+            f"{_FIXES}"
         )
 
 
@@ -75,8 +81,8 @@ def excess_warnings(excess: Sequence[TrackedExcess]) -> list[str]:
         out.append(
             f"unit {unit}: {sum(x.tracked for x in xs)} tracked vehicles in {len(xs)} march unit(s) drive "
             f"up to {far.km:.1f} km on their tracks from {far.start} to {far.end}, over the "
-            f"{far.limit_km:g} km limit (policy.tracked_road_max_km); carry them by HET (resources.hets), "
-            "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+            f"{far.limit_km:g} km limit (policy.tracked_road_max_km); "
+            f"{_FIXES}"
         )
     return out
 
