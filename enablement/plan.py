@@ -41,6 +41,7 @@ from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
 from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
+from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetConvoy, HetSchedule
 from .scheduling.inputs import PlanningInputs
 from .scheduling.march import (
@@ -127,6 +128,9 @@ class Plan:
         The disruptions and overlay closures in force, with what they close.
     staging
         Peak vehicles held at each staging area and when.
+    tracked_excess
+        March units whose tracked vehicles drive farther on their tracks than the policy
+        allows (violations, each naming its unit).
     """
 
     scenario: Scenario
@@ -147,6 +151,7 @@ class Plan:
     corridors: list[Corridor] = field(default_factory=list)
     closures: tuple[Closure, ...] = ()
     staging: dict[str, tuple[int, float]] = field(default_factory=dict)
+    tracked_excess: list[TrackedExcess] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -180,6 +185,9 @@ class Plan:
             "march_unit_route_km": round(road_km, 1),
             "caution_crossings": sorted({c for r in self.march.rows for c in r.caution.split(";") if c}),
             "rerouted_march_units": self.march.rerouted,
+            "tracked_over_road_limit": sum(x.tracked for x in self.tracked_excess),
+            "tracked_over_road_limit_units": sorted({x.unit for x in self.tracked_excess}),
+            "trains_handed_over_at_border": sum(t.handover for t in self.trains),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -382,6 +390,7 @@ def make_plan(
         routes = planned_routes(network, march_units, march, rail.schedule.trains, rail.routes)
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
     het_columns = shuttles.columns if shuttles is not None else []
+    excess = tracked_excess(march_units, march, inputs.catalogue, rules)
     units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, het_columns)
     return Plan(
         sc,
@@ -396,6 +405,8 @@ def make_plan(
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),
             *het_delays(het_columns, march),
+            *excess_warnings(excess),
+            *rail.warnings,
         ],
         rail=rail.schedule,
         modes={u: m.reason for u, m in modes.items()},
@@ -406,4 +417,5 @@ def make_plan(
         corridors=corridors,
         closures=inputs.closures.closures,
         staging=staging_peaks(march),
+        tracked_excess=excess,
     )

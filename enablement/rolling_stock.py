@@ -59,6 +59,14 @@ class RailData:
     unloading_time_min: float
     paths_per_hour: float
     railhead_tracks: int
+    handover_return_h: float = 0.0
+    loading_gauges: tuple[str, ...] = ()
+    out_of_gauge_min_gauge: str = ""
+
+    def gauge_rank(self, gauge: object) -> int:
+        """Rank of a loading-gauge code in :attr:`loading_gauges` (-1 when unknown)."""
+        text = str(gauge).strip().upper()
+        return self.loading_gauges.index(text) if text in self.loading_gauges else -1
 
 
 @cache
@@ -98,4 +106,7 @@ def rail_data() -> RailData:
         unloading_time_min=float(t["unloading_time_min"]),
         paths_per_hour=float(t["paths_per_hour"]),
         railhead_tracks=int(t["railhead_tracks"]),
+        handover_return_h=float(t["handover_return_h"]),
+        loading_gauges=tuple(str(g) for g in raw["loading_gauges"]["order"]),
+        out_of_gauge_min_gauge=str(raw["loading_gauges"]["out_of_gauge_min"]),
     )

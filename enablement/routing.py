@@ -16,12 +16,42 @@ from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
 from .network.model import Network
+from .rolling_stock import rail_data
 from .vehicles import Profile
 
 if TYPE_CHECKING:
     from .timeline import Intervals
 
-__all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Routers"]
+__all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Routers", "gauge_mask"]
+
+
+def gauge_mask(network: Network, edge_ids: np.ndarray, profile: Profile | None) -> np.ndarray | None:
+    """Edges whose loading gauge admits a profile's load, for the edge rows ``edge_ids``; None: no mask.
+
+    A load that needs a loading gauge (``profile.loading_gauge``, an out-of-gauge train) may use
+    a rail edge whose loading gauge (``loading_gauge``: the Infrabel line sections' UIC code, or
+    a ``rail_lines`` overlay built from them; ``railway_loading_gauge`` from OpenStreetMap) is
+    that gauge or larger, in the order of the rail data file
+    (:attr:`~enablement.rolling_stock.RailData.loading_gauges`). An edge of unknown gauge stays
+    open: the embedded network knows no gauge, and there the flag stays a flag.
+    """
+    columns = [c for c in ("loading_gauge", "railway_loading_gauge") if c in network.edges.columns]
+    if profile is None or not profile.loading_gauge or not columns:
+        return None
+    data = rail_data()
+    need = data.gauge_rank(profile.loading_gauge)
+    if need < 0:
+        msg = (
+            f"profile '{profile.name}': loading gauge {profile.loading_gauge!r} is not one of "
+            f"{', '.join(data.loading_gauges)} (rail data file)"
+        )
+        raise ValueError(msg)
+    gauges = network.edges[columns[0]]
+    for c in columns[1:]:
+        gauges = gauges.where(gauges.notna(), network.edges[c])
+    picked = gauges.to_numpy(object)[edge_ids]
+    ranks = np.array([data.gauge_rank(g) if isinstance(g, str) else -1 for g in picked], dtype=np.int64)
+    return (ranks < 0) | (ranks >= need)
 
 
 @dataclass(frozen=True)
@@ -107,6 +137,10 @@ class Router:
             ga = self.arrays
             weights = ga.weights_ms(None if profile is None else profile.speed_kmh)
             ok, caution = ga.masks(profile)
+            admitted = gauge_mask(self.network, ga.edge_ids, profile)
+            if admitted is not None:
+                ok = ok & admitted
+                caution = caution & ok
             extra = round(float(figure("caution_crossing_penalty_min")) * 60_000)
             weights = np.minimum(weights.astype(np.int64) + caution * extra, np.iinfo(np.int32).max).astype(
                 np.int32

@@ -391,6 +391,9 @@ class Profile:
         Largest values among its vehicles.
     speed_kmh
         Column speed cap (the slowest vehicle's road speed and the policy speed).
+    loading_gauge
+        Rail only: the smallest loading gauge (UIC code, e.g. ``GB``) its load needs
+        (an out-of-gauge train); empty when any gauge will do.
     """
 
     name: str
@@ -402,6 +405,7 @@ class Profile:
     width_m: float = 0.0
     length_m: float = 0.0
     speed_kmh: float = 50.0
+    loading_gauge: str = ""
 
     def __post_init__(self) -> None:
         problems = []

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from enablement.network.sites import site_records
 from enablement.outputs import write_outputs
 from enablement.routing import Router
 from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
@@ -109,6 +110,17 @@ def test_trains_carry_every_rail_vehicle(outputs):
         ).all()
 
 
+def test_no_train_unloads_at_a_border_point(outputs):
+    plan, folder, _ = outputs
+    trains = pd.read_csv(folder / "trains.csv", keep_default_na=False)
+    kinds = {sid: s.kind for sid, s in site_records(plan.network).items()}
+    at_border = trains[trains["destination"].map(kinds) == "border_crossing"]
+    assert len(at_border) == len(trains) > 0  # the default scenario's trains go to Montzen
+    assert (at_border["unloaded"] == "").all() and (at_border["handed_over"] != "").all()
+    assert plan.kpis()["trains_handed_over_at_border"] == len(trains)
+    assert plan.kpis()["tracked_over_road_limit"] == 0  # port to quay is a few km
+
+
 def test_map_contains_every_route_and_attribution(outputs):
     plan, folder, _ = outputs
     text = (folder / "map.html").read_text()
@@ -205,6 +217,11 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     k = plan.kpis()
     assert k["vehicles"] == 6016 and k["march_units"] >= 280
     assert len({m.sites[-1] for m in plan.march_units}) >= 3  # several road corridors
+    # trains to Montzen are handed over there, never unloaded at the border point
+    assert plan.trains and all(t.handover for t in plan.trains if t.destination == "border-rail-montzen")
+    # Ostend to the Leopoldsburg quay is far beyond the tracked road distance, and no HET carries them
+    over = {x.unit for x in plan.tracked_excess}
+    assert over and all(u.startswith("4BDE-") and u.endswith("-TRK") for u in over)
     t = seconds(march_table(plan), plan.scenario.start)
     pol = plan.scenario.policy
     assert overlap_violations(t, headway_s=pol.headway_min * 60) == []
@@ -387,6 +404,15 @@ def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium
 
     trips = het_table(plan)
     assert len(trips) == 64 and set(trips["delivery"]) == {"border-e40-lichtenbusch"}
+    assert plan.tracked_excess == []  # beyond the tracked road distance, by HET
+    # without HETs the tracked unit drives ~150 km on its tracks: a violation naming the unit
+    sc = sc.model_copy(update={"resources": sc.resources.model_copy(update={"hets": 0})})
+    plan = make_plan(sc, network=belgium_network, solver={"road": "greedy"})
+    over = [x for x in plan.tracked_excess if x.unit == "1-CAB-TRK"]
+    assert over and sum(x.tracked for x in over) == 64
+    assert all(x.km > plan.scenario.policy.tracked_road_max_km for x in over)
+    assert plan.kpis()["tracked_over_road_limit_units"] == ["1-CAB-TRK"]
+    assert any("unit 1-CAB-TRK" in w and "tracked vehicles" in w for w in plan.warnings)
 
 
 def test_unknown_het_type_or_park_names_the_field(belgium_network):

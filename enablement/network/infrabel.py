@@ -4,10 +4,11 @@ The open-data layer of line sections gives, per section, its operational points 
 both ends (``ptcarfrom``/``ptcarto`` ids and names), its geometry and attributes:
 tracks (``nrtracks``), electrification (``ecs_voltfreq``: 3kV DC, 25kV AC, …),
 combined-transport loading-gauge codes (``c70``, ``c400``, ``p70``, ``p400``),
-national gauge class (``gauge_nat``), freight and passenger line categories
-(``linecat_f``, ``linecat_p``) and the line label (``label``, e.g. ``24``). Sections
-join at their operational points, so the topology comes from the ids, not from
-matching coordinates. Operational points become candidate rail sites in the
+national gauge class (``gauge_nat``), UIC loading gauge (``gauge``, kept as
+``loading_gauge``), freight and passenger line categories (``linecat_f``,
+``linecat_p``) and the line label (``label``, e.g. ``24``). Sections join at
+their operational points, so the topology comes from the ids, not from matching
+coordinates. Operational points become candidate rail sites in the
 network's ``features`` layer. Data: Infrabel open data (reuse with credit to Infrabel).
 """
 
@@ -42,6 +43,7 @@ _KEEP = (
     "nrtracks",
     "ecs_voltfreq",
     "gauge_nat",
+    "gauge",
     "c70",
     "c400",
     "p70",
@@ -55,7 +57,7 @@ _KEEP = (
 )
 
 
-_GAUGES = ("gauge_nat", "c70", "c400", "p70", "p400", "linecat_f", "linecat_p")
+_GAUGES = ("gauge_nat", "loading_gauge", "c70", "c400", "p70", "p400", "linecat_f", "linecat_p")
 
 
 def _voltage(text: object) -> tuple[float, float]:
@@ -127,6 +129,8 @@ def _check_geometry(p: Path, gdf: gpd.GeoDataFrame, problems: list[str]) -> None
 def _line_attributes(gdf: pd.DataFrame) -> pd.DataFrame:
     """Infrabel fields turned into our rail columns (tracks, electrification, gauges, categories)."""
     attrs = gdf[[c for c in _KEEP if c in gdf.columns]].reset_index(drop=True)
+    # the UIC loading gauge (G1, GA, GB, GC, DE3), not the track gauge: named as OSM's railway:loading_gauge
+    attrs = attrs.rename(columns={"gauge": "loading_gauge"})
     volts = [_voltage(x) for x in attrs["ecs_voltfreq"]]
     attrs["voltage_v"] = [x[0] for x in volts]
     attrs["frequency_hz"] = [x[1] for x in volts]
@@ -148,7 +152,7 @@ def read_infrabel_lines(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         One LineString per section with a geometry, in EPSG:3812: ``id``
         (``ls-<ls_id>``), ``line`` (label), ``tracks``, ``electrified``,
-        ``voltage_v``, ``frequency_hz``, ``gauge_nat``, ``c70``, ``c400``, ``p70``,
+        ``voltage_v``, ``frequency_hz``, ``gauge_nat``, ``loading_gauge``, ``c70``, ``c400``, ``p70``,
         ``p400``, ``linecat_f``, ``linecat_p``, ``from_point``/``to_point``
         (operational-point names), ``source`` and ``illustrative`` (false).
     """

@@ -159,6 +159,7 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         ("trains", k["trains"]),
         ("units late", k["units_late"]),
         ("road km (march units)", k["march_unit_route_km"]),
+        ("tracked vehicles over the road distance", k["tracked_over_road_limit"]),
     ):
         parts.append(f"<span class='kpi'>{html_text(label)}<b>{html_text(value)}</b></span>")
     parts.append("<h2>Closure per unit against its required delivery date</h2>")

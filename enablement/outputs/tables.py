@@ -10,6 +10,8 @@ import pyproj
 from ..network.model import CRS
 from ..network.places import mgrs, node_names
 from ..plan import Plan
+from ..scheduling.heavy import tracked_on_tracks
+from ..vehicles import load_catalogue
 
 __all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table"]
 
@@ -19,6 +21,7 @@ MARCH_TABLE_COLUMNS = (
     "unit",
     "serial",
     "vehicles",
+    "tracked",
     "leg",
     "seq",
     "control_point",
@@ -59,6 +62,8 @@ def march_table(plan: Plan) -> pd.DataFrame:
         Columns :data:`MARCH_TABLE_COLUMNS`.
     """
     nodes = plan.network.nodes
+    catalogue = load_catalogue()
+    tracked = {m.id: tracked_on_tracks(m, catalogue) for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
@@ -78,6 +83,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "unit": r.unit,
                 "serial": r.serial,
                 "vehicles": r.vehicles,
+                "tracked": tracked[r.march_unit],
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,
@@ -115,7 +121,11 @@ def _control_point_names(plan: Plan) -> dict[str | int, str]:
 
 
 def train_table(plan: Plan) -> pd.DataFrame:
-    """One row per train: unit, quay and ramp track, wagons, load list, times and the wagons' return."""
+    """One row per train: unit, quay and ramp track, wagons, load list, times and the wagons' return.
+
+    A train whose destination is a border point is handed over there: ``handed_over``
+    holds the time and ``unloaded`` is empty (nothing unloads at a border point).
+    """
     c = plan.clock
     return pd.DataFrame.from_records(
         [
@@ -139,7 +149,8 @@ def train_table(plan: Plan) -> pd.DataFrame:
                 "border": t.border,
                 "border_crossing": c.iso(t.border_s) if t.border else "",
                 "arrive": c.iso(t.arrive_s),
-                "unloaded": c.iso(t.unloaded_s),
+                "unloaded": "" if t.handover else c.iso(t.unloaded_s),
+                "handed_over": c.iso(t.arrive_s) if t.handover else "",
                 "wagons_back": c.iso(t.back_s) if t.back_s == t.back_s else "",
                 "route_km": t.route_km,
             }
@@ -166,6 +177,7 @@ def train_table(plan: Plan) -> pd.DataFrame:
             "border_crossing",
             "arrive",
             "unloaded",
+            "handed_over",
             "wagons_back",
             "route_km",
         ],

@@ -173,11 +173,30 @@ def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None
     if mv.mode == "rail" and mv.quay is None:
         checks.add(f"{f}.quay: a rail movement needs 'quay' (a rail_quay site id)")
     checks.site(f"{f}.quay", mv.quay, ("rail_quay",))
+    _check_railhead(f, mv, checks)
     if mv.rdd <= sc.start:
         checks.add(f"{f}.rdd: the required delivery date is not after the scenario start")
     _check_span(checks, f"{f}.rdd", mv.rdd, sc.start)
     if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
         checks.add(f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)")
+
+
+def _check_railhead(f: str, mv: Movement, checks: _Checks) -> None:
+    """Check a railhead: where trains unload, a rail quay (beyond the border point), never a border point."""
+    if mv.railhead is None:
+        return
+    kind = checks.sites.get(mv.railhead, ("", ""))[0]
+    if kind == "border_crossing":
+        checks.add(
+            f"{f}.railhead: '{mv.railhead}' is a border point, where nothing unloads; name a rail_quay "
+            f"site beyond the border, or leave railhead out to hand the trains over at '{mv.to}'"
+        )
+        return
+    checks.site(f"{f}.railhead", mv.railhead, ("rail_quay",), "rail")
+    if mv.mode == "road":
+        checks.add(
+            f"{f}.railhead: a road movement has no trains; set mode rail (or auto) or leave railhead out"
+        )
 
 
 def _check_movements(sc: Scenario, unit_origin: dict[str, set[str]], checks: _Checks) -> None:

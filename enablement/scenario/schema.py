@@ -147,6 +147,7 @@ class Policy(_Model):
     vehicle_gap_m: float = Field(default_factory=lambda: figure("vehicle_gap_m"), gt=0, le=2000)
     convoy_speed_kmh: float = Field(default_factory=lambda: figure("convoy_speed_kmh"), gt=0, le=120)
     headway_min: float = Field(default_factory=lambda: figure("headway_min"), ge=0, le=600)
+    tracked_road_max_km: float = Field(default_factory=lambda: figure("tracked_road_max_km"), gt=0, le=5000)
     halts: Halts = Field(default_factory=Halts)
     movement_window: TimeWindow | None = None
 
@@ -200,6 +201,7 @@ class Movement(_Model):
     rdd: AwareDatetime
     mode: Literal["road", "rail", "auto"] = "road"
     quay: Name | None = None
+    railhead: Name | None = None
     priority: int = Field(default=0, ge=0, le=1000)
 
 

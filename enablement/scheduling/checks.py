@@ -32,6 +32,11 @@ Control points are read by their stable id (a site id, or the node id of
 the internal node number, so a table written against one plan still checks on the
 same network after an overlay edit renumbers its nodes. The ``node`` column, when
 present, is ignored; ``CP-<number>`` ids of earlier versions are refused.
+- ``place``: a control point or node the network does not know.
+- ``tracked``: a march unit driving tracked vehicles on their own tracks farther than
+  the policy's road distance (``policy.tracked_road_max_km``). The table says how
+  many of a march unit's vehicles are tracked and drive themselves in its optional
+  ``tracked`` column (the plan writes it); without that column this is not checked.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -59,7 +64,7 @@ from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
 from ..routing import Router
 from ..vehicles import Profile
-from .march import CONSTRAINTS, MarchRules
+from .march import CONSTRAINTS, FORMATION_RULES, MarchRules
 
 if TYPE_CHECKING:
     from ..network.model import Network
@@ -69,6 +74,9 @@ __all__ = ["CHECKS", "REQUIRED_COLUMNS", "Violation", "check_march_table", "read
 
 CHECKS = frozenset(CONSTRAINTS)
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the checker checks: all of them."""
+
+CHECKS_FORMATION = frozenset(FORMATION_RULES)
+"""Rules of :data:`~enablement.scheduling.march.FORMATION_RULES` the checker checks: all of them."""
 
 REQUIRED_COLUMNS = (
     "march_unit",
@@ -113,6 +121,7 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
     ("km", 0, 100_000, False),
     ("pass_min", 0, 7 * 24 * 60, False),
     ("speed_kmh", 0.001, 200, False),
+    ("tracked", 0, 10_000, True),
 )
 """A march table's numeric columns: the range of each and whether it holds whole numbers."""
 
@@ -224,6 +233,8 @@ def _read_csv(p: Path) -> pd.DataFrame:
 def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
     """Parse the numeric columns in place, noting each value that is not a finite number in range."""
     for col, lo, hi, whole in _NUMBERS:
+        if col not in table.columns:  # an optional column (``tracked``)
+            continue
         raw = table[col]
         values = pd.to_numeric(raw, errors="coerce")
         v = values.to_numpy(dtype=float, na_value=np.nan)
@@ -631,6 +642,31 @@ def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
     return out
 
 
+def _tracked(table: pd.DataFrame, rules: MarchRules) -> list[Violation]:
+    """March units driving tracked vehicles farther on their tracks than the policy's road distance."""
+    if "tracked" not in table.columns:
+        return []
+    limit_km = rules.tracked_road_max_m / 1000.0
+    out = []
+    for mu, g in table.groupby("march_unit", sort=True):
+        n = int(g["tracked"].max())
+        km = float(g["km"].max()) - float(g["km"].min())
+        if n > 0 and km > limit_km + 0.05:
+            first = g.sort_values(["leg", "seq"]).iloc[0]
+            last = g.sort_values(["leg", "seq"]).iloc[-1]
+            out.append(
+                Violation(
+                    "tracked",
+                    str(mu),
+                    f"{first['control_point']} -> {last['control_point']}",
+                    first["depart"].isoformat(),
+                    f"unit {first['unit']}: {mu} drives {n} tracked vehicles {km:.1f} km on their tracks, "
+                    f"over the {limit_km:g} km limit (policy.tracked_road_max_km); carry them by HET or rail",
+                )
+            )
+    return out
+
+
 def check_march_table(
     table: pd.DataFrame,
     rules: MarchRules,
@@ -667,6 +703,7 @@ def check_march_table(
     out += _speed_and_roads(segs, rules, network, vehicles, tm)
     out += _staging(table, rules, tm)
     out += _rdd(table, rules, tm)
+    out += _tracked(table, rules)
     return _sorted(out)
 
 
@@ -674,7 +711,18 @@ def _sorted(out: list[Violation]) -> list[Violation]:
     order = {
         k: i
         for i, k in enumerate(
-            ("place", "overlap", "halt", "window", "speed", "restriction", "closure", "staging", "rdd")
+            (
+                "place",
+                "overlap",
+                "halt",
+                "window",
+                "speed",
+                "restriction",
+                "closure",
+                "staging",
+                "rdd",
+                "tracked",
+            )
         )
     }
     return sorted(out, key=lambda v: (order.get(v.kind, 99), v.time, v.march_unit))

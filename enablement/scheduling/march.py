@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSTRAINTS",
+    "FORMATION_RULES",
     "ControlPoints",
     "HaltRule",
     "MarchProblem",
@@ -93,6 +94,12 @@ CONSTRAINTS: dict[str, str] = {
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
+
+FORMATION_RULES: dict[str, str] = {
+    "tracked_distance": "tracked vehicles drive on their own tracks at most the policy's road distance",
+}
+"""Rules of the road march decided before any solver runs, when march units are formed (HET or rail
+beyond the limit; :mod:`.heavy` reports what is left), and checked by the checker."""
 
 
 # --------------------------------------------------------------------------- march units and results
@@ -379,6 +386,10 @@ class MarchRules:
     speed_kmh
         The policy speed: the most any column drives (``policy.convoy_speed_kmh``); road-class
         speeds and each column's slowest vehicle may lower it (:mod:`~enablement.network.speeds`).
+    tracked_road_max_m
+        Farthest a tracked vehicle drives on its own tracks (``policy.tracked_road_max_km``);
+        decided when march units are formed, before any solver (:mod:`.heavy`), and
+        checked by the checker (:data:`FORMATION_RULES`).
     """
 
     clock: Clock
@@ -400,6 +411,7 @@ class MarchRules:
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
     speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
+    tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
 
     @classmethod
     def from_policy(
@@ -433,6 +445,7 @@ class MarchRules:
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
             speed_kmh=float(policy.convoy_speed_kmh),
+            tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
         )
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:

@@ -79,7 +79,11 @@ def _estimates(
     per_train = [60.0 * loading_minutes(t, spec, data) for t in trains]
     rounds = math.ceil(len(trains) / spec.ramp_tracks)
     rail_run = routers["rail"].route(quay.node_rail, sites[mv.to].node_rail).time_s
-    rail_t = to_quay + pass_t + rounds * max(per_train) + rail_run + data.unloading_time_min * 60
+    # a train handed over at a border point unloads nowhere in the plan
+    unload = (
+        0.0 if sites[mv.to].kind == "border_crossing" and mv.railhead is None else data.unloading_time_min
+    )
+    rail_t = to_quay + pass_t + rounds * max(per_train) + rail_run + unload * 60
     return rail_t, road_t + pass_t
 
 

@@ -14,10 +14,13 @@ Model (one job per formed train ``k``; see :func:`build_model`):
   into it are at least ``60 / paths_per_hour`` minutes apart (the paths available
   to military trains); without routes, trains to one railhead share one line.
 - **Unloading** at the railhead: ``unloading_time_min`` on one of its tracks
-  (cumulative, capacity ``railhead_tracks``).
+  (cumulative, capacity: the railhead site's ``ramp_tracks``, else ``railhead_tracks``).
+  A train whose destination is a border point is **handed over** there: nothing
+  is unloaded in the plan, and its wagons and locomotive come back to the border
+  ``handover_return_h`` later (the run abroad, unloading there and back).
 - **Pools**: a train holds its wagons from loading start until they are back at
-  the quay empty (unloading plus the return run); it holds a locomotive from
-  departure until the same return. Wagon and locomotive pools are cumulative
+  the quay empty (unloading, or the hand-over's return, plus the return run); it
+  holds a locomotive from departure until the same return. Wagon and locomotive pools are cumulative
   resources, so a pool smaller than the demand makes trains wait for returns.
 - **Objective**: the closure of the rail-moved force (last train unloaded), then,
   with that closure fixed, wagon-minutes (wagon-days in the outputs). The second
@@ -132,6 +135,7 @@ class Train:
     locomotive: str = ""
     border: str = ""
     border_s: float = math.nan
+    handover: bool = False
 
 
 @dataclass
@@ -212,6 +216,8 @@ class _Job:
     travel: int
     unload: int
     km: float
+    handover: bool = False
+    abroad: int = 0
 
 
 def _minutes(seconds: float) -> int:
@@ -223,20 +229,24 @@ def _jobs(
     quays: Mapping[str, QuaySpec],
     travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
     data: RailData,
+    handover: Collection[str] = (),
 ) -> list[_Job]:
     jobs = []
     for t in trains:
         q = quays[t.quay]
         load = loading_minutes(t, q, data)
         time_s, length_m = travel_s[t.id] if t.id in travel_s else travel_s[(t.quay, t.destination)]
+        over = t.destination in handover
         jobs.append(
             _Job(
                 t,
                 _minutes(t.ready_s),
                 load,
                 _minutes(time_s),
-                math.ceil(data.unloading_time_min),
+                0 if over else math.ceil(data.unloading_time_min),
                 length_m / 1000,
+                handover=over,
+                abroad=math.ceil(data.handover_return_h * 60.0) if over else 0,
             )
         )
     return jobs
@@ -365,12 +375,17 @@ def build_model(
     *,
     needs_diesel: Collection[str] = (),
     sections: Mapping[str, Mapping[str, float]] | None = None,
+    railhead_tracks: Mapping[str, int] | None = None,
     paths: bool = True,
     railheads: bool = True,
     pools: bool = True,
     hours: bool = True,
 ) -> tuple[cp_model.CpModel, _Vars]:
     """Build the CP-SAT model of the rail move (the keyword switches exist for tests and ablations).
+
+    ``railhead_tracks`` gives the unloading tracks of each destination railhead
+    (default: the rail data file's ``railhead_tracks``); trains handed over at a
+    border point unload nowhere in the plan.
 
     Returns
     -------
@@ -380,7 +395,8 @@ def build_model(
     wpools = _pools(wagons, "heavy_flat_6axle")
     lpools = _pools(locomotives, "multi_system")
     m = cp_model.CpModel()
-    horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + 60 for j in jobs) + 1440
+    horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + j.abroad + 60 for j in jobs)
+    horizon += 1440
     by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
     start, depart, done, back, track = [], [], [], [], []
     wagon_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -398,8 +414,8 @@ def build_model(
         arr = d + j.travel
         u_end = m.new_int_var(0, horizon + j.travel + j.unload, f"done_{k}")
         m.add(u_end == arr + j.unload)
-        b = m.new_int_var(0, horizon + 2 * j.travel + j.unload, f"back_{k}")
-        m.add(b == u_end + j.travel)
+        b = m.new_int_var(0, horizon + 2 * j.travel + j.unload + j.abroad, f"back_{k}")
+        m.add(b == u_end + j.abroad + j.travel)
         chosen = []
         for t in range(q.ramp_tracks):
             p = m.new_bool_var(f"on_{k}_{t}")
@@ -409,7 +425,7 @@ def build_model(
         m.add_exactly_one(chosen)
         if paths:
             paths_by_dest[j.train.destination].append(m.new_fixed_size_interval_var(d, headway, f"path_{k}"))
-        if railheads:
+        if railheads and not j.handover:
             unload_by_dest[j.train.destination].append(
                 m.new_interval_var(arr, j.unload, u_end, f"unload_{k}")
             )
@@ -433,8 +449,9 @@ def build_model(
     else:
         for ivs in paths_by_dest.values():
             m.add_no_overlap(ivs)
-    for ivs in unload_by_dest.values():
-        m.add_cumulative(ivs, [1] * len(ivs), data.railhead_tracks)
+    tracks = railhead_tracks or {}
+    for dest, ivs in unload_by_dest.items():
+        m.add_cumulative(ivs, [1] * len(ivs), max(1, tracks.get(dest, data.railhead_tracks)))
     if pools:
         for wt, ivs in wagon_iv.items():
             m.add_cumulative(ivs, wagon_need[wt], wpools.get(wt, 0))
@@ -476,7 +493,7 @@ def _lower_bounds(
     for wt, n in wagons.items():
         typed = [j for j in jobs if _wagon_type(j.train) == wt]
         if typed:
-            demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload) for j in typed)
+            demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload + j.abroad) for j in typed)
             out[f"wagon pool {wt}"] = min(j.ready for j in typed) + demand / max(n, 1)
     return out
 
@@ -490,6 +507,8 @@ def schedule_rail(
     *,
     needs_diesel: Collection[str] = (),
     sections: Mapping[str, Mapping[str, float]] | None = None,
+    handover: Collection[str] = (),
+    railhead_tracks: Mapping[str, int] | None = None,
     data: RailData | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
@@ -514,6 +533,11 @@ def schedule_rail(
         Line sections shared by trains: section → {train id: seconds from its
         departure to its entry into the section} (:func:`line_sections`). Without
         them, trains to one railhead share one line.
+    handover
+        Destinations that are border points: their trains are handed over there
+        (no unloading; wagons and locomotive back ``handover_return_h`` later).
+    railhead_tracks
+        Unloading tracks of each destination railhead (default: ``railhead_tracks``).
     data
         Rail figures (default: packaged).
     time_limit_s
@@ -535,12 +559,19 @@ def schedule_rail(
     data = data or rail_data()
     if not trains:
         return RailSchedule([], "not used")
-    jobs = _jobs(trains, quays, travel_s, data)
+    jobs = _jobs(trains, quays, travel_s, data, handover)
     wagons = _pools(wagons, "heavy_flat_6axle")
     locomotives = _pools(locomotives, "multi_system")
     _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
     model, v = build_model(
-        jobs, quays, wagons, locomotives, data, needs_diesel=needs_diesel, sections=sections
+        jobs,
+        quays,
+        wagons,
+        locomotives,
+        data,
+        needs_diesel=needs_diesel,
+        sections=sections,
+        railhead_tracks=railhead_tracks,
     )
     model.minimize(v.closure)
     solver = _solver(time_limit_s / 2, seed)
@@ -640,6 +671,7 @@ def _extract(
                 gross_t=round(t.gross_t, 1),
                 out_of_gauge=t.out_of_gauge,
                 locomotive=loco,
+                handover=j.handover,
             )
         )
     return out
@@ -658,6 +690,9 @@ def train_route(
 
     Rail edges carry these limits as ``maxaxleload_t``, ``maxlength_m`` and
     ``maxwidth_m`` (from OSM tags or overlays); the router applies them as masks.
+    An out-of-gauge train also keeps to line sections whose loading gauge
+    (``loading_gauge``: Infrabel, OSM) is at least the rail data file's ``out_of_gauge_min``
+    (:func:`~enablement.routing.gauge_mask`); sections of unknown gauge stay open.
 
     Raises
     ------
@@ -673,14 +708,15 @@ def train_route(
         axle_load_t=axle,
         length_m=t.length_m,
         width_m=wagon.deck_width_m + 0.01 if t.out_of_gauge else 0.0,
+        loading_gauge=data.out_of_gauge_min_gauge if t.out_of_gauge else "",
     )
     try:
         return router.route(origin, target, profile)
     except RoutingError:
         msg = (
             f"train {t.id} ({axle:.1f} t per axle, {t.length_m:.0f} m"
-            f"{', out of gauge' if t.out_of_gauge else ''}) has no rail route from '{t.quay}' to "
-            f"'{t.destination}' within the lines' limits"
+            f"{', out of gauge: needs loading gauge ' + profile.loading_gauge if t.out_of_gauge else ''}) "
+            f"has no rail route from '{t.quay}' to '{t.destination}' within the lines' limits"
         )
         raise InfeasibleError(msg) from None
 

@@ -7,8 +7,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ..network.model import Network
 from ..network.sites import Site
-from ..rolling_stock import rail_data
+from ..rolling_stock import RailData, rail_data
 from ..routing import Route, Router
 from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
@@ -32,10 +35,11 @@ __all__ = ["RailPlan", "plan_rail"]
 
 @dataclass
 class RailPlan:
-    """The rail schedule and the route each train takes (by train id)."""
+    """The rail schedule, the route each train takes (by train id) and what a planner should look at."""
 
     schedule: RailSchedule
     routes: dict[str, Route] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _formed(
@@ -70,7 +74,14 @@ def _formed(
         for wt, typed in sorted(assign_wagon_types(loads, pools, data).items()):
             first = 1 + sum(t.unit == mv.unit for t in formed)
             formed += form_trains(
-                mv.unit, mv.quay, mv.to, typed, usable_length_m=usable, wagon_type=wt, data=data, first=first
+                mv.unit,
+                mv.quay,
+                mv.railhead or mv.to,
+                typed,
+                usable_length_m=usable,
+                wagon_type=wt,
+                data=data,
+                first=first,
             )
     return formed
 
@@ -93,6 +104,24 @@ def _quays(
             spans += [(b, a) for (_, b), (a, _) in itertools.pairwise(open_)]
         quays[qid] = QuaySpec.from_site(site, Intervals(spans) if spans else None, data)
     return quays
+
+
+def _route(
+    t: FormedTrain, router: Router, sites: Mapping[str, Site], border: str | None, data: RailData
+) -> Route:
+    """Route a train from its quay to its destination; to a railhead abroad, through its border point."""
+    origin, target = sites[t.quay].node_rail, sites[t.destination].node_rail
+    if border is None:
+        return train_route(t, router, origin, target, data)
+    a = train_route(t, router, origin, sites[border].node_rail, data)
+    b = train_route(t, router, sites[border].node_rail, target, data)
+    return Route(
+        a.nodes + b.nodes[1:],
+        a.edges + b.edges,
+        a.length_m + b.length_m,
+        a.time_s + b.time_s,
+        a.caution_edges + b.caution_edges,
+    )
 
 
 def plan_rail(
@@ -127,10 +156,8 @@ def plan_rail(
     if not formed:
         return RailPlan(RailSchedule([], "not used"))
     router = Router(network, "rail")
-    routes = {
-        t.id: train_route(t, router, sites[t.quay].node_rail, sites[t.destination].node_rail, data)
-        for t in formed
-    }
+    through = {mv.railhead: mv.to for mv in scenario.movements if mv.railhead is not None}
+    routes = {t.id: _route(t, router, sites, through.get(t.destination), data) for t in formed}
     travel: dict[str | tuple[str, str], tuple[float, float]] = {
         tid: (r.time_s, r.length_m) for tid, r in routes.items()
     }
@@ -143,8 +170,42 @@ def plan_rail(
         locos,
         needs_diesel=needs_diesel(routes, network),
         sections=line_sections(routes, router),
+        handover={t.destination for t in formed if sites[t.destination].kind == "border_crossing"},
+        railhead_tracks={
+            t.destination: int(sites[t.destination].ramp_tracks or data.railhead_tracks)
+            for t in formed
+            if sites[t.destination].kind == "rail_quay"
+        },
         data=data,
     )
     borders = {s.node_rail: sid for sid, s in sites.items() if s.kind == "border_crossing" and s.on_rail}
     result.trains = annotate_trains(result.trains, routes, router, borders)
-    return RailPlan(result, routes)
+    return RailPlan(result, routes, _gauge_warnings(formed, routes, network, sites))
+
+
+def _gauge_warnings(
+    formed: Sequence[FormedTrain], routes: Mapping[str, Route], network: Network, sites: Mapping[str, Site]
+) -> list[str]:
+    """Out-of-gauge trains on lines of unknown loading gauge, and trains handed over at a border point."""
+    known = np.zeros(len(network.edges), dtype=bool)
+    for col in ("loading_gauge", "railway_loading_gauge"):
+        if col in network.edges.columns:
+            known |= network.edges[col].notna().to_numpy()
+    unknown = [t.id for t in formed if t.out_of_gauge and not known[list(routes[t.id].edges)].all()]
+    out = []
+    if unknown:
+        out.append(
+            f"{len(unknown)} out-of-gauge train(s) (first: {unknown[0]}) run over line sections of unknown "
+            "loading gauge (the network carries no loading_gauge there, as the embedded network never does): "
+            "their routes need an exceptional-transport check; add the Infrabel line sections as a "
+            "rail_lines overlay to route them by gauge"
+        )
+    over = sorted({t.destination for t in formed if sites[t.destination].kind == "border_crossing"})
+    for sid in over:
+        n = sum(t.destination == sid for t in formed)
+        out.append(
+            f"{n} train(s) to {sid} are handed over there: a border point unloads nothing, so the plan "
+            "counts no unloading; their wagons come back after the rail data's handover_return_h. Name "
+            "a rail_quay beyond the border as the movement's railhead to unload there"
+        )
+    return out

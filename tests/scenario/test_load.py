@@ -106,6 +106,20 @@ def test_division_scenario_size():
             "s.yaml: movements[0].to: site 'border-e40-lichtenbusch' is not on the rail network",
         ),
         (
+            lambda d: d["movements"][0].update(
+                mode="rail",
+                quay="quay-antwerpen-noord",
+                to="border-rail-montzen",
+                railhead="border-rail-essen",
+            ),
+            "s.yaml: movements[0].railhead: 'border-rail-essen' is a border point, where nothing unloads; "
+            "name a rail_quay site beyond the border, or leave railhead out",
+        ),
+        (
+            lambda d: d["movements"][0].update(railhead="quay-leopoldsburg"),
+            "s.yaml: movements[0].railhead: a road movement has no trains",
+        ),
+        (
             lambda d: d["movements"][0].update(mode="ship"),
             "s.yaml: movements[0].mode: Input should be 'road', 'rail' or 'auto'",
         ),

@@ -144,6 +144,7 @@ LAYERS: dict[str, LayerSpec] = {
         (
             "line",
             "gauge_nat",
+            "loading_gauge",
             "c70",
             "c400",
             "p70",

@@ -1,0 +1,133 @@
+"""Heavy equipment rules of the road march: how far tracked vehicles may drive on their own tracks.
+
+Tracked vehicles make long moves by rail or on heavy equipment transporters (HETs);
+on their tracks they drive at most ``policy.tracked_road_max_km`` (default: the
+planning figure ``tracked_road_max_km``, an illustrative value, see its source). The
+limit is data of the road march rules (:attr:`~.march.MarchRules.tracked_road_max_m`),
+read here for the plan and by the checker for any march table
+(:func:`~.checks.check_march_table`, from the table's ``tracked`` column).
+
+Where the limit is decided: a road movement with HETs in the scenario puts every
+tracked vehicle on a HET (:func:`~.units.form_march_units`), and ``mode: auto``
+sends tracked units by rail unless HETs carry them (:func:`~.mode.choose_mode`).
+What is left (a road movement without HETs, or a rail unit's drive to its quay) is
+measured on the route the schedule gives each march unit; beyond the limit it is a
+violation that names the unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..vehicles import Vehicle
+from .march import MarchRules, MarchSchedule, MarchUnit
+
+__all__ = ["TrackedExcess", "excess_warnings", "tracked_excess", "tracked_on_tracks"]
+
+_FIXES = (
+    "carry them by HET (a road movement with resources.hets; HETs do not yet carry vehicles to a quay), "
+    "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+)
+"""The ways to fix an excess, for the messages."""
+
+_EPS_KM = 0.05
+"""Tolerance (km): the march table rounds distances to 10 m."""
+
+
+@dataclass(frozen=True)
+class TrackedExcess:
+    """A march unit whose tracked vehicles drive farther on their tracks than the policy allows.
+
+    Attributes
+    ----------
+    unit, march_unit
+        The unit and its march unit.
+    tracked
+        Tracked vehicles in the march unit.
+    km
+        Road distance the march unit drives.
+    limit_km
+        The policy limit.
+    start, end
+        Where the drive starts and ends (site ids).
+    """
+
+    unit: str
+    march_unit: str
+    tracked: int
+    km: float
+    limit_km: float
+    start: str
+    end: str
+
+    @property
+    def message(self) -> str:
+        """The violation in words, with the ways to fix it."""
+        return (
+            f"unit {self.unit}: march unit {self.march_unit} drives {self.tracked} tracked vehicles "
+            f"{self.km:.1f} km on their tracks from {self.start} to {self.end}, over the "
+            f"{self.limit_km:g} km limit (policy.tracked_road_max_km); "
+            f"{_FIXES}"
+        )
+
+
+def excess_warnings(excess: Sequence[TrackedExcess]) -> list[str]:
+    """One violation per unit, in words: its tracked vehicles, march units, farthest drive and the fixes."""
+    out = []
+    for unit in dict.fromkeys(x.unit for x in excess):
+        xs = [x for x in excess if x.unit == unit]
+        far = max(xs, key=lambda x: x.km)
+        out.append(
+            f"unit {unit}: {sum(x.tracked for x in xs)} tracked vehicles in {len(xs)} march unit(s) drive "
+            f"up to {far.km:.1f} km on their tracks from {far.start} to {far.end}, over the "
+            f"{far.limit_km:g} km limit (policy.tracked_road_max_km); "
+            f"{_FIXES}"
+        )
+    return out
+
+
+def tracked_on_tracks(mu: MarchUnit, catalogue: Mapping[str, Vehicle]) -> int:
+    """Tracked vehicles that drive on their own tracks in a march unit (none in a HET column).
+
+    A type the catalogue does not know (a hand-made test unit) counts as wheeled.
+    """
+    if mu.purpose == "het":
+        return 0
+    return sum(v in catalogue and catalogue[v].tracked for v in mu.vehicles)
+
+
+def tracked_excess(
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    catalogue: Mapping[str, Vehicle],
+    rules: MarchRules,
+) -> list[TrackedExcess]:
+    """March units whose tracked vehicles drive beyond the policy's road distance, on their scheduled routes.
+
+    Parameters
+    ----------
+    march_units
+        The plan's march units.
+    march
+        The road schedule (each march unit's route, leg by leg).
+    catalogue
+        The vehicle catalogue (which vehicles are tracked).
+    rules
+        The road march rules (the limit).
+
+    Returns
+    -------
+    list of TrackedExcess
+        In march-unit order; empty when every tracked vehicle keeps within the limit.
+    """
+    limit_km = rules.tracked_road_max_m / 1000.0
+    out = []
+    for mu in march_units:
+        n = tracked_on_tracks(mu, catalogue)
+        if n == 0:
+            continue
+        km = sum(r.length_m for (mid, _leg), r in march.routes.items() if mid == mu.id) / 1000.0
+        if km > limit_km + _EPS_KM:
+            out.append(TrackedExcess(mu.unit, mu.id, n, round(km, 1), limit_km, mu.sites[0], mu.sites[-1]))
+    return out
