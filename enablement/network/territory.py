@@ -170,6 +170,8 @@ class Territory:
     into Germany): the crossing's node counts as inside, and so does its
     *approach*, the shortest line from the territory to it when that line runs at
     most :attr:`approach_m` abroad (only that line: its nodes abroad join no other road).
+    So does the node of a site in the territory that snapped across the border
+    (:meth:`stray_sites`), which the plan reports.
 
     Attributes
     ----------
@@ -212,6 +214,28 @@ class Territory:
         ]
         return np.unique(np.asarray(nodes, dtype=np.int64))
 
+    def stray_sites(self, network: Network, mode: str) -> dict[str, int]:
+        """Sites that lie in the territory but whose ``mode`` node lies outside it, with that node.
+
+        A coarse network may have no node near a site on its own side of the border
+        (the embedded network's nearest road node to Elsenborn camp is in Germany): the
+        site's own node counts as inside, so that the plan can reach it, and the plan
+        warns about it.
+        """
+        sites = network.sites
+        column = "node_road" if mode == "road" else "node_rail"
+        if not len(sites) or column not in sites.columns:
+            return {}
+        where = countries_of(
+            sites.geometry.x.to_numpy(float), sites.geometry.y.to_numpy(float), network.nodes.crs
+        )
+        countries = network.node_countries()
+        out = {}
+        for sid, node, at in zip(sites.index, sites[column].to_numpy(np.int64), where, strict=True):
+            if node >= 0 and at in self.allowed and countries[node] not in self.allowed:
+                out[str(sid)] = int(node)
+        return out
+
     def inside_nodes(self, network: Network, mode: str) -> np.ndarray:
         """Whether each node lies in an allowed country, or is a crossing open to ``mode`` or its approach.
 
@@ -226,9 +250,10 @@ class Territory:
         return inside
 
     def _inside(self, network: Network, mode: str) -> tuple[np.ndarray, set[tuple[int, int]]]:
-        """Nodes in an allowed country or at a crossing of ``mode``, and the crossings' approaches."""
+        """Nodes in an allowed country, at a crossing of ``mode`` or at a stray site, and the approaches."""
         inside = np.isin(network.node_countries(), sorted(self.allowed))
-        gates = self.gates(network, mode)
+        stray = np.asarray(sorted(self.stray_sites(network, mode).values()), dtype=np.int64)
+        gates = np.union1d(self.gates(network, mode), stray)
         approach = self._approaches(network, mode, inside, gates)
         inside[gates] = True
         return inside, approach

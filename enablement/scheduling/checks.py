@@ -21,6 +21,9 @@ the README. Every violation is returned, each with its march unit, place and tim
 - ``staging``: more vehicles held in a staging area at once than its capacity.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``place``: a control point or node the network does not know.
+- ``territory``: a control point outside the scenario's territory (``policy.territory``
+  and its ``foreign_roads``) that is not a border crossing: a column leaves the
+  territory only by ending at a crossing, where it is handed over.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -77,6 +80,9 @@ REQUIRED_COLUMNS = (
 
 EPS_S = 2.0
 """Tolerance in seconds: the CSV rounds times to the second and pass times to 0.01 min."""
+
+KM_EPS = 0.01
+"""Tolerance in km of a distance between two rows: the CSV rounds each ``km`` to 10 m."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,32 @@ def _places(table: pd.DataFrame, network: Network) -> list[Violation]:
     return out
 
 
+def _territory(table: pd.DataFrame, rules: MarchRules, network: Network) -> list[Violation]:
+    """Rows at a node outside the rules' territory (a border crossing's own node counts as inside)."""
+    territory = rules.territory
+    if territory is None:
+        return []
+    inside = territory.inside_nodes(network, "road")
+    countries = network.node_countries()
+    out = []
+    for r in table.itertuples():
+        node = int(r.node)
+        if 0 <= node < network.n_nodes and not inside[node]:
+            where = countries[node] or "no country (at sea or beyond the map)"
+            out.append(
+                Violation(
+                    "territory",
+                    r.march_unit,
+                    str(r.control_point),
+                    r.arrive.isoformat(),
+                    f"{r.march_unit} is at {r.control_point} (node {node}) in {where}, outside "
+                    f"{territory.describe()}: a column leaves the territory only by ending at a border "
+                    "crossing (add the neighbour to policy.foreign_roads to use its roads)",
+                )
+            )
+    return out
+
+
 def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Two columns on the same segment and direction closer than the headway, at its entry or exit."""
     headway = rules.headway_s
@@ -378,7 +410,7 @@ def _speed_and_roads(
     tm: _Times,
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
-    router = Router(network)
+    router = Router(network, "road", rules.territory)
     out = []
     for s in segs:
         a, b = s["a"], s["b"]
@@ -387,7 +419,10 @@ def _speed_and_roads(
         dt_s = end - start
         km = float(b["km"]) - float(a["km"])
         speed = float(a["speed_kmh"])
-        if km > 0 and (dt_s <= 0 or km / (dt_s / 3600.0) > speed * 1.05 + 1.0):
+        # km is rounded to 10 m and times to the second in the table: a short segment is judged
+        # on the slowest reading those roundings allow
+        least = km - KM_EPS
+        if least > 0 and (dt_s <= 0 or least / ((dt_s + EPS_S) / 3600.0) > speed * 1.05 + 1.0):
             shown = math.inf if dt_s <= 0 else km / (dt_s / 3600.0)
             out.append(
                 Violation(
@@ -518,7 +553,8 @@ def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
         if unit not in rules.deliveries:
             continue
         due_s, dest = rules.deliveries[str(unit)]
-        there = g[g["control_point"] == dest]
+        # a unit bound abroad closes where it is handed over, at a border crossing
+        there = g[(g["control_point"] == dest) | (g["kind"] == "handover")]
         if there.empty:
             continue
         t = there["arrive"].max()
@@ -561,6 +597,7 @@ def check_march_table(
     tm = _Times(rules)
     segs = _segments(table)
     out = _places(table, network)
+    out += _territory(table, rules, network)
     out += _overlaps(segs, rules, tm)
     out += _halts(table, rules, tm)
     out += _window(segs, rules, tm)
@@ -574,7 +611,18 @@ def _sorted(out: list[Violation]) -> list[Violation]:
     order = {
         k: i
         for i, k in enumerate(
-            ("place", "overlap", "halt", "window", "speed", "restriction", "closure", "staging", "rdd")
+            (
+                "place",
+                "territory",
+                "overlap",
+                "halt",
+                "window",
+                "speed",
+                "restriction",
+                "closure",
+                "staging",
+                "rdd",
+            )
         )
     }
     return sorted(out, key=lambda v: (order.get(v.kind, 99), v.time, v.march_unit))

@@ -30,6 +30,9 @@ constraint                    data → greedy / CP-SAT / checker
                               ``checks._speed_and_roads``
 ``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
                               ``checks._speed_and_roads``
+``territory``                 ``MarchRules.territory`` → the router's territory mask (the router must
+                              keep the same territory: :meth:`MarchProblem.check_router`) in both /
+                              ``checks._territory``
 ============================  =======================================================================
 
 A new constraint is added in these places, in order: its data in
@@ -54,13 +57,14 @@ from ..defaults import figure
 from ..errors import InfeasibleError, ScenarioError
 from ..network.model import Network
 from ..network.sites import site_records
+from ..network.territory import BORDER_CROSSING, Territory
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
 from .closures import Closures, closures_in_force
 
 if TYPE_CHECKING:
-    from ..routing import Route
+    from ..routing import Route, Router
 
 __all__ = [
     "CONSTRAINTS",
@@ -76,6 +80,7 @@ __all__ = [
     "staging_capacities",
     "staging_peaks",
     "staging_warnings",
+    "territory_of",
 ]
 
 CONSTRAINTS: dict[str, str] = {
@@ -87,6 +92,7 @@ CONSTRAINTS: dict[str, str] = {
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
+    "territory": "no column leaves the territory except by ending at a border crossing (the hand-over)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -367,6 +373,8 @@ class MarchRules:
         Largest distance between control points along a road.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
+    territory
+        The territory columns keep to (None: anywhere); they leave it only by ending at a crossing.
     """
 
     clock: Clock
@@ -384,6 +392,7 @@ class MarchRules:
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
+    territory: Territory | None = None
 
     @classmethod
     def from_policy(
@@ -396,10 +405,13 @@ class MarchRules:
         staging_capacity: Mapping[str, int] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
+        territory: Territory | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
-        ``window`` replaces the policy's daily movement window when given.
+        ``window`` replaces the policy's daily movement window when given; ``territory``
+        (:func:`territory_of` the policy, as :func:`march_rules` gives it) keeps the columns
+        in it, and None lets them route anywhere.
         """
         text = None
         if policy.movement_window is not None:
@@ -416,6 +428,7 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
+            territory=territory,
         )
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
@@ -423,6 +436,11 @@ class MarchRules:
         out = [self.edge_closed[e] for e in edges if e in self.edge_closed]
         out += [self.node_closed[n] for n in (a, b) if n in self.node_closed]
         return out
+
+
+def territory_of(policy: Policy) -> Territory:
+    """Return the territory a policy plans in (``policy.territory``) with its ``foreign_roads``."""
+    return Territory(policy.territory, frozenset(policy.foreign_roads))
 
 
 def march_rules(scenario: Scenario, network: Network, closures: Closures | None = None) -> MarchRules:
@@ -451,6 +469,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         node_closed=closures.node,
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
+        territory=territory_of(scenario.policy),
     )
 
 
@@ -586,6 +605,29 @@ class MarchProblem:
             site_of[n] = s
         self.site_of = site_of
         """Name of each site node (the first site id in order when several share one)."""
+        self.crossings: frozenset[str] = frozenset(
+            sid for sid, s in site_records(network).items() if s.kind == BORDER_CROSSING
+        )
+        """Border crossing sites: a column that ends at one hands over to the next nation."""
+
+    def end_kind(self, site: str) -> str:
+        """Kind of a march unit's last row at ``site``: ``handover`` at a border crossing, or ``release``."""
+        return "handover" if site in self.crossings else "release"
+
+    def check_router(self, router: Router) -> None:
+        """Refuse a router that does not keep the rules' territory (the mask that enforces it).
+
+        Raises
+        ------
+        ValueError
+            When the router's territory differs from ``rules.territory``.
+        """
+        if router.territory != self.rules.territory:
+            msg = (
+                f"the road router keeps to {router.territory} but the march rules to "
+                f"{self.rules.territory}; build it with Router(network, 'road', rules.territory)"
+            )
+            raise ValueError(msg)
 
     def _validate(self) -> None:
         problems: list[str] = []
@@ -610,9 +652,28 @@ class MarchProblem:
             raise ScenarioError(problems)
 
     def control_points(self, paths: Sequence[Sequence[int]]) -> set[int]:
-        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes."""
+        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes.
+
+        No spacing point lies outside the rules' territory: abroad, a route only runs on a
+        crossing's approach (:class:`~enablement.network.territory.Territory`), which the
+        crossing itself controls.
+        """
         fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
-        return control_points(paths, fixed, self.xy, self.rules.control_point_spacing_m)
+        cps = control_points(paths, fixed, self.xy, self.rules.control_point_spacing_m)
+        territory = self.rules.territory
+        if territory is None:
+            return cps
+        countries = self.network.node_countries()
+        abroad = {n for n in cps - fixed if countries[n] not in territory.allowed}
+        if not abroad:
+            return cps
+        neigh: dict[int, set[int]] = defaultdict(set)
+        for path in paths:
+            for a, b in itertools.pairwise(path):
+                if a in abroad or b in abroad:
+                    neigh[a].add(b)
+                    neigh[b].add(a)
+        return cps - {n for n in abroad if len(neigh[n]) == 2}  # spacing points only, never a merge
 
     def cp_name(self, node: int) -> str:
         """Name of a control point: its site, or ``CP-<node>``."""
@@ -642,8 +703,13 @@ class MarchProblem:
         return (
             f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to '{mu.sites[leg + 1]}' for its "
             f"vehicles (MLC wheeled {p.mlc_wheeled:g}, tracked {p.mlc_tracked:g}, {p.mass_t:g} t, "
-            f"{p.height_m:g} m high, {p.width_m:g} m wide); move them by rail or HET, or check the "
-            "bridges and limits on the way"
+            f"{p.height_m:g} m high, {p.width_m:g} m wide)"
+            + (
+                ""
+                if self.rules.territory is None
+                else f" inside {self.rules.territory.describe()} (routes leave it only at a border crossing)"
+            )
+            + "; move them by rail or HET, or check the bridges, limits and closures on the way"
         )
 
 

@@ -15,7 +15,7 @@ from ..timeline import Clock, Intervals
 from ..vehicles import Catalogue
 from .formation import FormedTrain, Load, assign_wagon_types, form_trains
 from .inputs import PlanningInputs
-from .march import MarchSchedule, MarchUnit
+from .march import MarchSchedule, MarchUnit, territory_of
 from .rail import (
     QuaySpec,
     RailSchedule,
@@ -126,7 +126,7 @@ def plan_rail(
     formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue)
     if not formed:
         return RailPlan(RailSchedule([], "not used"))
-    router = Router(network, "rail")
+    router = Router(network, "rail", territory_of(scenario.policy))
     routes = {
         t.id: train_route(t, router, sites[t.quay].node_rail, sites[t.destination].node_rail, data)
         for t in formed
