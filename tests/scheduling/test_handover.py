@@ -161,3 +161,19 @@ def test_the_solvers_refuse_a_router_that_does_not_keep_the_rules_territory(hand
     with pytest.raises(ValueError, match="keeps to None but the march rules to Territory"):
         schedule_march(problem, Router(network))
     assert schedule_march(problem, Router(network, "road", plan.rules.territory)).rows
+
+
+def test_a_site_in_belgium_snapped_to_a_node_abroad_is_reached_and_reported(tmp_path):
+    stray = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [5.41, 51.255]},  # in Belgium, 1.7 km from X2s (NL)
+        "properties": {"id": "staging-s", "name": "Stray", "kind": "staging_area", "mode": "road"}
+        | {"source": "test", "illustrative": True},
+    }
+    plan, sc, network = _plan(tmp_path, to="staging-s", sites=[*SITES, stray])
+    node = int(network.sites.loc["staging-s", "node_road"])
+    assert network.node_countries()[node] == "NL"
+    last = march_table(plan).groupby("march_unit").tail(1)
+    assert (last["control_point"] == "staging-s").all() and (last["kind"] == "release").all()
+    assert any("site 'staging-s' lies in BE but its road node" in w for w in plan.warnings)
+    assert _checks(plan, sc, network) == []
