@@ -5,13 +5,17 @@ The steps, each a function of the module that owns its domain:
 1. network: the scenario's network with its overlays (:func:`build_network`);
 2. closures: disruptions and overlay closures onto the network (:mod:`.scheduling.closures`);
 3. reception: arrivals discharged at ports and airfields (:mod:`.scheduling.reception`);
-4. mode choice: road or rail per unit (:mod:`.scheduling.mode`);
-5. march units: columns of at most the policy size (:mod:`.scheduling.units`);
-6. HET shuttles: vehicles that ride transporters, as road columns (:mod:`.scheduling.shuttles`);
-7. road: the march problem (:mod:`.scheduling.march`) scheduled (:mod:`.scheduling.road`);
-8. rail: trains formed, routed and scheduled (:mod:`.scheduling.trains`);
-9. routes and corridors as planned, for the unit's own vehicles (:mod:`.scheduling.corridors`);
-10. KPIs: each unit's closure against its RDD, warnings.
+4. hand-over: a movement bound abroad ends at a border crossing (:mod:`.scheduling.handover`);
+5. mode choice: road or rail per unit (:mod:`.scheduling.mode`);
+6. march units: columns of at most the policy size (:mod:`.scheduling.units`);
+7. HET shuttles: vehicles that ride transporters, as road columns (:mod:`.scheduling.shuttles`);
+8. road: the march problem (:mod:`.scheduling.march`) scheduled (:mod:`.scheduling.road`);
+9. rail: trains formed, routed and scheduled (:mod:`.scheduling.trains`);
+10. routes and corridors as planned, for the unit's own vehicles (:mod:`.scheduling.corridors`);
+11. KPIs: each unit's closure against its RDD, warnings.
+
+Every router of the plan keeps to the scenario's territory (``policy.territory``): routes
+leave it only by ending at a border crossing.
 
 The :class:`Plan` carries everything the outputs draw or write; outputs never
 route or solve.
@@ -19,6 +23,7 @@ route or solve.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -41,6 +46,7 @@ from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
 from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
+from .scheduling.handover import Handover, resolve_handovers, stray_site_warnings
 from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetConvoy, HetSchedule
 from .scheduling.inputs import PlanningInputs
@@ -52,6 +58,7 @@ from .scheduling.march import (
     march_rules,
     staging_peaks,
     staging_warnings,
+    territory_of,
 )
 from .scheduling.mode import ModeChoice, choose_mode
 from .scheduling.rail import RailSchedule, Train
@@ -131,6 +138,9 @@ class Plan:
     tracked_excess
         March units whose tracked vehicles drive farther on their tracks than the policy
         allows (violations, each naming its unit).
+    handovers
+        Where each unit bound abroad is handed over to the next nation (the border crossing,
+        named by the scenario or chosen by the planner, and why), by unit.
     """
 
     scenario: Scenario
@@ -152,6 +162,7 @@ class Plan:
     closures: tuple[Closure, ...] = ()
     staging: dict[str, tuple[int, float]] = field(default_factory=dict)
     tracked_excess: list[TrackedExcess] = field(default_factory=list)
+    handovers: dict[str, Handover] = field(default_factory=dict)
 
     @property
     def closure_s(self) -> float:
@@ -222,6 +233,21 @@ class Plan:
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
             # where every site attaches: distance to its road/rail node, that node's country, tolerance
             "sites": snap_table(self.network),
+            "territory": {
+                "country": sc.policy.territory,
+                "foreign_roads": list(sc.policy.foreign_roads),
+                "handovers": [
+                    {
+                        "unit": h.unit,
+                        "crossing": h.crossing,
+                        "destination": h.destination,
+                        "neighbour": h.neighbour,
+                        "mode": h.mode,
+                        "reason": h.reason,
+                    }
+                    for h in self.handovers.values()
+                ],
+            },
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
             "attribution": [
@@ -365,12 +391,16 @@ def make_plan(
         sc = sc.model_copy(update={"solver": spec})
     inputs = PlanningInputs.of(sc, network)
     clock = inputs.clock
-    rules = march_rules(sc, network, inputs.closures)
-    routers = Routers(network)
+    routers = Routers(network, territory_of(sc.policy))
     with _timed(timings, "reception", progress):
         ashore: dict[str, list[Discharged]] = defaultdict(list)
         for d in receive(inputs):
             ashore[d.unit].append(d)
+    with _timed(timings, "hand-over", progress):
+        # a movement bound abroad ends at a border crossing: the plan moves it there
+        handed, handovers = resolve_handovers(inputs, ashore, routers)
+        inputs = dataclasses.replace(inputs, scenario=handed)
+    rules = march_rules(handed, network, inputs.closures)
     with _timed(timings, "march units", progress):
         modes = _modes(inputs, ashore, routers)
         mode_of = {u: m.mode for u, m in modes.items()}
@@ -402,6 +432,7 @@ def make_plan(
         units,
         timings,
         warnings=[
+            *stray_site_warnings(inputs),
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),
             *het_delays(het_columns, march),
@@ -418,4 +449,5 @@ def make_plan(
         closures=inputs.closures.closures,
         staging=staging_peaks(march),
         tracked_excess=excess,
+        handovers=handovers,
     )

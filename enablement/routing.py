@@ -16,6 +16,7 @@ from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
 from .network.model import Network
+from .network.territory import Territory
 from .rolling_stock import rail_data
 from .vehicles import Profile
 
@@ -119,17 +120,29 @@ class Router:
         The network.
     mode
         ``"road"`` or ``"rail"``.
+    territory
+        When given, routes stay in its countries and leave them only by ending at a
+        border crossing open to ``mode`` (:meth:`Territory.open_edges`): one more
+        mask, under every search of this router. ``None`` routes anywhere.
     """
 
-    def __init__(self, network: Network, mode: str = "road") -> None:
+    def __init__(self, network: Network, mode: str = "road", territory: Territory | None = None) -> None:
         self.network = network
         self.mode = mode
+        self.territory = territory
         self.arrays = graph_arrays(network, mode)
         self._rows = np.sort(self.arrays.edge_ids)
         self._n = network.n_nodes
         self._cache: dict[tuple[object, ...], Route] = {}
         self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._prepared: dict[Profile | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._inside: np.ndarray | None = None
+
+    def _territory_mask(self) -> np.ndarray | None:
+        """Edges (per CSR edge) that keep to the territory, built once; None without a territory."""
+        if self.territory is not None and self._inside is None:
+            self._inside = self.territory.open_edges(self.network, self.mode)[self.arrays.edge_ids]
+        return self._inside
 
     def _prepare(self, profile: Profile | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weights (int32 ms, caution penalties included), usable-edge mask and caution mask, cached."""
@@ -141,6 +154,10 @@ class Router:
             if admitted is not None:
                 ok = ok & admitted
                 caution = caution & ok
+            inside = self._territory_mask()
+            if inside is not None:
+                ok &= inside
+                caution &= ok
             extra = round(float(figure("caution_crossing_penalty_min")) * 60_000)
             weights = np.minimum(weights.astype(np.int64) + caution * extra, np.iinfo(np.int32).max).astype(
                 np.int32
@@ -275,8 +292,9 @@ class Router:
         cost, path = self._search(origin, target, weights, ok)
         if cost == kn.INF:
             what = profile.name if profile else "any vehicle"
+            inside = "" if self.territory is None else f" inside {self.territory.describe()}"
             msg = (
-                f"no {self.mode} route from node {origin} to node {target} for {what} "
+                f"no {self.mode} route{inside} from node {origin} to node {target} for {what} "
                 f"under its restrictions and the closures"
             )
             raise RoutingError(msg)
@@ -498,13 +516,16 @@ class Routers(dict[str, Router]):
     ----------
     network
         The network the routers route on.
+    territory
+        The territory every router keeps to (None: anywhere).
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, territory: Territory | None = None) -> None:
         super().__init__()
         self.network = network
+        self.territory = territory
 
     def __missing__(self, mode: str) -> Router:
-        router = Router(self.network, mode)
+        router = Router(self.network, mode, self.territory)
         self[mode] = router
         return router

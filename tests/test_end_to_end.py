@@ -89,9 +89,31 @@ def test_march_table_respects_the_rules(outputs):
         assert window_violations(t, spans) == []
     # each march unit starts no earlier than it is ashore, and every one reaches its last site
     last = table.sort_values("seq").groupby("march_unit").tail(1)
-    assert (last["kind"] == "release").all()
+    crossing = last["control_point"].map(lambda s: plan.network.sites.loc[s, "kind"] == "border_crossing")
+    assert (last["kind"] == crossing.map({True: "handover", False: "release"})).all()
     assert set(last["march_unit"]) == {m.id for m in plan.march_units}
     assert table["movement_number"].str.fullmatch(r"\d{2}-[A-Z0-9]{1,6}-\d{2}").all()
+
+
+def test_no_row_and_no_train_leaves_belgium_except_at_a_crossing(outputs):
+    from enablement.network.territory import countries_of
+
+    plan, folder, _ = outputs
+    table = pd.read_csv(folder / "march_table.csv")
+    sites = plan.network.sites
+    crossings = set(sites.index[sites["kind"] == "border_crossing"])
+    at = countries_of(table["lon"].to_numpy(), table["lat"].to_numpy())
+    abroad = table[(at != "BE") & ~table["control_point"].isin(crossings)]
+    assert abroad.empty, abroad[["march_unit", "control_point", "lon", "lat"]].head().to_string()
+    # the columns to Lichtenbusch are handed over there, reached from the Belgian side (E40)
+    assert set(plan.handovers) == {mv.unit for mv in plan.scenario.movements}
+    assert {h.crossing for h in plan.handovers.values()} == {"border-e40-lichtenbusch", "border-rail-montzen"}
+    # every train runs in Belgium up to its border point (its node, on the border, excepted)
+    gates = {int(n) for n in sites.loc[sorted(crossings), "node_rail"] if n >= 0}
+    countries = plan.network.node_countries()
+    trains = [r for r in plan.routes if r.kind == "rail"]
+    assert trains
+    assert all(countries[n] == "BE" or n in gates for r in trains for n in r.nodes)
 
 
 def test_trains_carry_every_rail_vehicle(outputs):
@@ -174,7 +196,7 @@ def test_bridge_closed_mid_move_is_never_crossed_while_closed(belgium_network):
     crossed_before = 0
     lengths = edges["length_m"].to_numpy()
     for r, nxt in zip(plan.march.rows, plan.march.rows[1:], strict=False):
-        if r.kind in ("release", "staging_arrive") or nxt.march_unit != r.march_unit:
+        if r.kind in ("release", "handover", "staging_arrive") or nxt.march_unit != r.march_unit:
             continue
         route = plan.march.routes[(r.march_unit, r.leg - 1)]
         # the segment from this control point to the next, along the route, by the km driven (a control

@@ -35,6 +35,7 @@ def test_the_pipeline_runs_its_steps_in_order(plan):
         "load scenario",
         "build network",
         "reception",
+        "hand-over",
         "march units",
         "road schedule",
         "rail schedule",

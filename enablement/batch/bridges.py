@@ -67,7 +67,7 @@ def critical_bridges(scenario: Scenario, network: Network, top: int) -> list[Bri
     from ..routing import Router
 
     plan = make_plan(scenario, network=network, solver={"road": "greedy"})
-    router = Router(network, "road")
+    router = Router(network, "road", plan.rules.territory if plan.rules is not None else None)
     profiles = {mu.id: mu.profile for mu in plan.march_units}
     legs: Counter[str] = Counter()
     cut: Counter[str] = Counter()

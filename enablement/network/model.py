@@ -35,6 +35,7 @@ import shapely
 
 from ..errors import NetworkError
 from ..limits import lonlat_problem
+from .territory import countries_of
 
 __all__ = [
     "CRS",
@@ -114,6 +115,9 @@ class Network:
     sites: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=CRS))
     meta: dict[str, Any] = field(default_factory=dict)
     features: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=CRS))
+    _countries: tuple[int, int, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for col in EDGE_RESTRICTION_COLUMNS:
@@ -126,6 +130,19 @@ class Network:
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.nodes)
+
+    def node_countries(self) -> np.ndarray:
+        """ISO code of the country each node lies in (``<U2`` per node, ``""`` at sea or beyond).
+
+        Computed once with :func:`~enablement.network.territory.countries_of` (Natural
+        Earth 1:10m, a few hundred metres accurate) and kept while the nodes frame is
+        the same object.
+        """
+        key = (id(self.nodes), len(self.nodes))
+        if self._countries is None or self._countries[:2] != key:
+            x, y = self.nodes["x"].to_numpy(float), self.nodes["y"].to_numpy(float)
+            self._countries = (*key, countries_of(x, y, CRS))
+        return self._countries[2]
 
     @property
     def n_edges(self) -> int:

@@ -172,6 +172,15 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
     shown = units.copy()
     shown["status"] = ["late" if x > 0 else "on time" for x in shown["lateness_hours"]]
     parts.append(_table(shown, {"vehicles", "march_units", "trains", "lateness_hours"}))
+    territory = s["territory"]
+    foreign = ", ".join(territory["foreign_roads"]) or "none"
+    parts.append(
+        "<h2>Hand-over at the border</h2>"
+        f"<p>Routes stay in {html_text(territory['country'])} (foreign roads allowed: {html_text(foreign)}) "
+        "and leave it only at a border crossing, where each unit is handed over to the next nation.</p>"
+    )
+    if territory["handovers"]:
+        parts.append(_table(pd.DataFrame(territory["handovers"])))
     parts.append("<h2>Bottlenecks</h2><ul>")
     if rail.get("binding_resource"):
         parts.append(f"<li>Rail: the closure is held by {html_text(rail['binding_resource'])}.</li>")

@@ -28,6 +28,7 @@ from pydantic import (
 
 from .. import limits
 from ..defaults import figure
+from ..network.territory import COUNTRIES
 
 __all__ = [
     "Arrival",
@@ -111,6 +112,21 @@ def _clock(value: str) -> str:
 Clock = Annotated[str, AfterValidator(_clock)]
 
 
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in COUNTRIES:
+        msg = (
+            f"{value!r} is not a country whose boundaries ship with enablement; "
+            f"give an ISO 3166-1 alpha-2 code among {', '.join(COUNTRIES)}"
+        )
+        raise ValueError(msg)
+    return code
+
+
+Country = Annotated[str, Field(max_length=8), AfterValidator(_country)]
+"""An ISO 3166-1 alpha-2 country code among those whose boundaries ship with the package."""
+
+
 class TimeWindow(_Model):
     """A daily window ``start``–``end`` (local time of the scenario); may cross midnight."""
 
@@ -139,7 +155,13 @@ class Halts(_Model):
 
 
 class Policy(_Model):
-    """Road-movement policy."""
+    """Road-movement policy.
+
+    ``territory`` is the country the plan covers (ISO code, default Belgium): routes
+    stay in it and leave it only through a border crossing, where a movement to a
+    destination abroad is handed over. ``foreign_roads`` lists neighbours whose roads
+    the movements may also use, with that neighbour's permission (default none).
+    """
 
     march_unit_max_vehicles: int = Field(
         default_factory=lambda: figure("march_unit_max_vehicles"), ge=1, le=100
@@ -150,6 +172,18 @@ class Policy(_Model):
     tracked_road_max_km: float = Field(default_factory=lambda: figure("tracked_road_max_km"), gt=0, le=5000)
     halts: Halts = Field(default_factory=Halts)
     movement_window: TimeWindow | None = None
+    territory: Country = Field(default_factory=lambda: str(figure("territory")))
+    foreign_roads: list[Country] = Field(default_factory=list, max_length=len(COUNTRIES))
+
+    @model_validator(mode="after")
+    def _foreign_is_foreign(self) -> Policy:
+        if self.territory in self.foreign_roads:
+            msg = (
+                f"foreign_roads names the territory itself ({self.territory}); "
+                "list only neighbours whose roads the movement may use"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class NetworkSpec(_Model):

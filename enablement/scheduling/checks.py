@@ -37,6 +37,9 @@ present, is ignored; ``CP-<number>`` ids of earlier versions are refused.
   the policy's road distance (``policy.tracked_road_max_km``). The table says how
   many of a march unit's vehicles are tracked and drive themselves in its optional
   ``tracked`` column (the plan writes it); without that column this is not checked.
+- ``territory``: a control point outside the scenario's territory (``policy.territory``
+  and its ``foreign_roads``) that is not a border crossing: a column leaves the
+  territory only by ending at a crossing, where it is handed over.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -101,6 +104,9 @@ _OLD_ID = re.compile(r"CP-\d+")
 _SHOWN = 5
 """Rows with an old control point id named in the message (the others are counted)."""
 """Tolerance in seconds: the CSV rounds times to the second and pass times to 0.01 min."""
+
+KM_EPS = 0.01
+"""Tolerance in km of a distance between two rows: the CSV rounds each ``km`` to 10 m."""
 
 
 @dataclass(frozen=True)
@@ -341,6 +347,32 @@ def _resolve(table: pd.DataFrame, network: Network) -> tuple[pd.DataFrame, list[
     return table.assign(node=nodes), out
 
 
+def _territory(table: pd.DataFrame, rules: MarchRules, network: Network) -> list[Violation]:
+    """Rows at a node outside the rules' territory (a border crossing's own node counts as inside)."""
+    territory = rules.territory
+    if territory is None:
+        return []
+    inside = territory.inside_nodes(network, "road")
+    countries = network.node_countries()
+    out = []
+    for r in table.itertuples():
+        node = int(r.node)
+        if 0 <= node < network.n_nodes and not inside[node]:
+            where = countries[node] or "no country (at sea or beyond the map)"
+            out.append(
+                Violation(
+                    "territory",
+                    r.march_unit,
+                    str(r.control_point),
+                    r.arrive.isoformat(),
+                    f"{r.march_unit} is at {r.control_point} (node {node}) in {where}, outside "
+                    f"{territory.describe()}: a column leaves the territory only by ending at a border "
+                    "crossing (add the neighbour to policy.foreign_roads to use its roads)",
+                )
+            )
+    return out
+
+
 def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Two columns on the same segment and direction closer than the headway, at its entry or exit."""
     headway = rules.headway_s
@@ -465,7 +497,7 @@ def _speed_and_roads(
     tm: _Times,
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
-    router = Router(network)
+    router = Router(network, "road", rules.territory)
     top: dict[str, float] = defaultdict(float)  # each column's own speed: the highest its rows give
     for s in segs:
         top[s["mu"]] = max(top[s["mu"]], float(s["a"]["speed_kmh"]), float(s["b"]["speed_kmh"]))
@@ -629,7 +661,8 @@ def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
         if unit not in rules.deliveries:
             continue
         due_s, dest = rules.deliveries[str(unit)]
-        there = g[g["control_point"] == dest]
+        # a unit bound abroad closes where it is handed over, at a border crossing
+        there = g[(g["control_point"] == dest) | (g["kind"] == "handover")]
         if there.empty:
             continue
         t = there["arrive"].max()
@@ -697,6 +730,7 @@ def check_march_table(
     tm = _Times(rules)
     table, out = _resolve(table, network)
     segs = _segments(table)
+    out += _territory(table, rules, network)
     out += _overlaps(segs, rules, tm)
     out += _halts(table, rules, tm)
     out += _window(segs, rules, tm)
@@ -713,6 +747,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
         for i, k in enumerate(
             (
                 "place",
+                "territory",
                 "overlap",
                 "halt",
                 "window",

@@ -8,6 +8,7 @@ scheduler, the checker and the map read the same :class:`Closures`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import defaultdict
@@ -21,10 +22,12 @@ import shapely
 from ..errors import NetworkError, ScenarioError
 from ..network.model import CRS, Network
 from ..network.overlays import closure_spans
+from ..network.sites import site_records
+from ..network.territory import BORDER_CROSSING
 from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
 
-__all__ = ["Closure", "Closures", "closures_in_force"]
+__all__ = ["Closure", "Closures", "closures_in_force", "crossing_hours"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,18 @@ def _overlay_closures(network: Network, clock: Clock) -> list[Closure]:
     return out
 
 
+def crossing_hours(network: Network, clock: Clock) -> dict[str, list[tuple[float, float]]]:
+    """When each border crossing with working ``hours`` is shut (the gaps between its daily openings)."""
+    out = {}
+    for sid, site in site_records(network).items():
+        if site.kind != BORDER_CROSSING or site.hours is None:
+            continue
+        start, end = site.hours.split("-")
+        spans = clock.daily(start, end).spans
+        out[sid] = [(b, a) for (_, b), (a, _) in itertools.pairwise(spans) if a > b]
+    return out
+
+
 def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Closures:
     """Resolve the scenario's disruptions and the overlays' closures onto ``network``.
 
@@ -167,7 +182,9 @@ def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Clo
     Returns
     -------
     Closures
-        Intervals per edge row, node and site, and every closure with what it closes.
+        Intervals per edge row, node and site, and every closure with what it closes. A border
+        crossing is closed outside its ``hours`` too (:func:`crossing_hours`): its node
+        and site intervals say so, with no closure record.
 
     Raises
     ------
@@ -188,6 +205,12 @@ def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Clo
             node[n].append(span)
         for e in c.edges:
             edge[e].append(span)
+    nodes_of = {str(sid): row for sid, row in network.sites.iterrows()} if len(network.sites) else {}
+    for sid, shut in crossing_hours(network, clock).items():  # a crossing outside its hours
+        site[sid] += shut
+        for column in ("node_road", "node_rail"):
+            if int(nodes_of[sid][column]) >= 0:
+                node[int(nodes_of[sid][column])] += shut
     for row, spans in closure_spans(network).items():  # closures from the overlays
         for start, end in spans:
             a = clock.seconds(datetime.fromisoformat(start))

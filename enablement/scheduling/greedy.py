@@ -37,7 +37,7 @@ __all__ = ["HONOURS", "NOT_ENFORCED", "schedule_march"]
 logger = logging.getLogger(__name__)
 _EPS = 1e-6
 
-HONOURS = frozenset({"headway", "halts", "window", "closures", "speed", "restrictions"})
+HONOURS = frozenset({"headway", "halts", "window", "closures", "speed", "restrictions", "territory"})
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
     "staging_capacity": "not limited: the plan warns when a staging area is over its capacity",
@@ -229,7 +229,8 @@ def _run_round(
                 )
                 seq += 1
         last = mu.sites[-1]
-        rows.append(row(mu, len(mu.sites) - 1, seq, last, "release", site_node[last], km, t, t))
+        end = problem.end_kind(last)
+        rows.append(row(mu, len(mu.sites) - 1, seq, last, end, site_node[last], km, t, t))
         closure[mu.id] = t + mu.pass_s
     return rows, closure, blocked_units
 
@@ -265,6 +266,7 @@ def schedule_march(problem: MarchProblem, router: Router, *, max_rounds: int = 5
     RoutingError
         When a march unit has no route under its restrictions.
     """
+    problem.check_router(router)
     order = problem.order
     site_node = problem.site_node
     edge_closed = problem.rules.edge_closed

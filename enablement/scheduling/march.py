@@ -31,6 +31,9 @@ constraint                    data → greedy / CP-SAT / checker
                               ``MarchProblem.drive`` in both / ``checks._speed_and_roads``
 ``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
                               ``checks._speed_and_roads``
+``territory``                 ``MarchRules.territory`` → the router's territory mask (the router must
+                              keep the same territory: :meth:`MarchProblem.check_router`) in both /
+                              ``checks._territory``
 ============================  =======================================================================
 
 A new constraint is added in these places, in order: its data in
@@ -57,13 +60,14 @@ from ..network.model import Network
 from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
 from ..network.speeds import column_speed_kmh, march_speed_kmh
+from ..network.territory import BORDER_CROSSING, Territory
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
 from .closures import Closures, closures_in_force
 
 if TYPE_CHECKING:
-    from ..routing import Route
+    from ..routing import Route, Router
 
 __all__ = [
     "CONSTRAINTS",
@@ -81,6 +85,7 @@ __all__ = [
     "staging_capacities",
     "staging_peaks",
     "staging_warnings",
+    "territory_of",
 ]
 
 CONSTRAINTS: dict[str, str] = {
@@ -92,6 +97,7 @@ CONSTRAINTS: dict[str, str] = {
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
+    "territory": "no column leaves the territory except by ending at a border crossing (the hand-over)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -390,6 +396,8 @@ class MarchRules:
         Farthest a tracked vehicle drives on its own tracks (``policy.tracked_road_max_km``);
         decided when march units are formed, before any solver (:mod:`.heavy`), and
         checked by the checker (:data:`FORMATION_RULES`).
+    territory
+        The territory columns keep to (None: anywhere); they leave it only by ending at a crossing.
     """
 
     clock: Clock
@@ -412,6 +420,7 @@ class MarchRules:
     )
     speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
     tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
+    territory: Territory | None = None
 
     @classmethod
     def from_policy(
@@ -424,10 +433,13 @@ class MarchRules:
         staging_capacity: Mapping[str, int] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
+        territory: Territory | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
-        ``window`` replaces the policy's daily movement window when given.
+        ``window`` replaces the policy's daily movement window when given; ``territory``
+        (:func:`territory_of` the policy, as :func:`march_rules` gives it) keeps the columns
+        in it, and None lets them route anywhere.
         """
         text = None
         if policy.movement_window is not None:
@@ -446,6 +458,7 @@ class MarchRules:
             deliveries=dict(deliveries or {}),
             speed_kmh=float(policy.convoy_speed_kmh),
             tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
+            territory=territory,
         )
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
@@ -453,6 +466,11 @@ class MarchRules:
         out = [self.edge_closed[e] for e in edges if e in self.edge_closed]
         out += [self.node_closed[n] for n in (a, b) if n in self.node_closed]
         return out
+
+
+def territory_of(policy: Policy) -> Territory:
+    """Return the territory a policy plans in (``policy.territory``) with its ``foreign_roads``."""
+    return Territory(policy.territory, frozenset(policy.foreign_roads))
 
 
 def march_rules(scenario: Scenario, network: Network, closures: Closures | None = None) -> MarchRules:
@@ -481,6 +499,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         node_closed=closures.node,
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
+        territory=territory_of(scenario.policy),
     )
 
 
@@ -746,6 +765,30 @@ class MarchProblem:
         """Named motorway junctions of the network (preferred as spacing control points)."""
         self._keys: np.ndarray | None = None
 
+        self.crossings: frozenset[str] = frozenset(
+            sid for sid, s in site_records(network).items() if s.kind == BORDER_CROSSING
+        )
+        """Border crossing sites: a column that ends at one hands over to the next nation."""
+
+    def end_kind(self, site: str) -> str:
+        """Kind of a march unit's last row at ``site``: ``handover`` at a border crossing, or ``release``."""
+        return "handover" if site in self.crossings else "release"
+
+    def check_router(self, router: Router) -> None:
+        """Refuse a router that does not keep the rules' territory (the mask that enforces it).
+
+        Raises
+        ------
+        ValueError
+            When the router's territory differs from ``rules.territory``.
+        """
+        if router.territory != self.rules.territory:
+            msg = (
+                f"the road router keeps to {router.territory} but the march rules to "
+                f"{self.rules.territory}; build it with Router(network, 'road', rules.territory)"
+            )
+            raise ValueError(msg)
+
     def _validate(self) -> None:
         problems: list[str] = []
         seen: set[str] = set()
@@ -801,11 +844,14 @@ class MarchProblem:
         """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes.
 
         Named junctions are preferred as spacing points, and control points closer than
-        the policy's minimum along a route are one (:func:`control_points`).
+        the policy's minimum along a route are one (:func:`control_points`). No spacing
+        point lies outside the rules' territory: abroad, a route only runs on a crossing's
+        approach (:class:`~enablement.network.territory.Territory`), which the crossing
+        itself controls.
         """
         fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
         rules = self.rules
-        return control_points(
+        cps = control_points(
             paths,
             fixed,
             self.xy,
@@ -813,6 +859,21 @@ class MarchProblem:
             rules.control_point_min_m,
             self.junctions,
         )
+        territory = rules.territory
+        if territory is None:
+            return cps
+        countries = self.network.node_countries()
+        abroad = {n for n in cps.nodes - fixed if countries[n] not in territory.allowed}
+        if not abroad:
+            return cps
+        neigh: dict[int, set[int]] = defaultdict(set)
+        for path in paths:
+            for a, b in itertools.pairwise(path):
+                if a in abroad or b in abroad:
+                    neigh[a].add(b)
+                    neigh[b].add(a)
+        drop = {n for n in abroad if len(neigh[n]) == 2}  # spacing points only, never a merge
+        return ControlPoints({node: cp for node, cp in cps.at.items() if cp not in drop})
 
     def cp_name(self, node: int) -> str:
         """Id of a control point: its site, or the node's stable id (:func:`.node_keys`)."""
@@ -847,8 +908,13 @@ class MarchProblem:
         return (
             f"march unit {mu.id}: no road route from '{mu.sites[leg]}' to '{mu.sites[leg + 1]}' for its "
             f"vehicles (MLC wheeled {p.mlc_wheeled:g}, tracked {p.mlc_tracked:g}, {p.mass_t:g} t, "
-            f"{p.height_m:g} m high, {p.width_m:g} m wide); move them by rail or HET, or check the "
-            "bridges and limits on the way"
+            f"{p.height_m:g} m high, {p.width_m:g} m wide)"
+            + (
+                ""
+                if self.rules.territory is None
+                else f" inside {self.rules.territory.describe()} (routes leave it only at a border crossing)"
+            )
+            + "; move them by rail or HET, or check the bridges, limits and closures on the way"
         )
 
 

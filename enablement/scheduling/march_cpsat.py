@@ -84,7 +84,17 @@ SECOND_GAP = 0.02
 _PHASE1_SHARE = 0.6
 """Share of the time limit spent on the closure; the rest goes to lateness."""
 HONOURS = frozenset(
-    {"headway", "halts", "window", "closures", "staging_capacity", "rdd", "speed", "restrictions"}
+    {
+        "headway",
+        "halts",
+        "window",
+        "closures",
+        "staging_capacity",
+        "rdd",
+        "speed",
+        "restrictions",
+        "territory",
+    }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
 
@@ -122,6 +132,7 @@ class _Data:
     headway: int
     capacity: dict[str, int]
     lengths: np.ndarray
+    end_kind: dict[str, str]
 
 
 def _allowed(
@@ -248,6 +259,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         headway,
         problem.staging_capacity(),
         problem.lengths,
+        {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
     )
 
 
@@ -620,7 +632,7 @@ def _rows(
                 seq += 1
                 km += float(data.lengths[list(seg.edges)].sum())
                 t = e + seg.drive
-            end_kind = "staging_arrive" if leg < len(mu.sites) - 2 else "release"
+            end_kind = "staging_arrive" if leg < len(mu.sites) - 2 else data.end_kind[mu.id]
             rows.append(
                 MarchRow(
                     *common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
@@ -708,6 +720,7 @@ def optimise_march(
     t0 = time.perf_counter()
     if not problem.units:
         return MarchSchedule([], {}, {}, "optimal", method="cp-sat")
+    problem.check_router(router)
     if baseline is None:
         baseline = schedule_march(problem, router)
     base_close = max(baseline.closure_s.values())

@@ -18,7 +18,7 @@ from ..timeline import Clock, Intervals
 from ..vehicles import Catalogue
 from .formation import FormedTrain, Load, assign_wagon_types, form_trains
 from .inputs import PlanningInputs
-from .march import MarchSchedule, MarchUnit
+from .march import MarchSchedule, MarchUnit, territory_of
 from .rail import (
     QuaySpec,
     RailSchedule,
@@ -107,14 +107,24 @@ def _quays(
 
 
 def _route(
-    t: FormedTrain, router: Router, sites: Mapping[str, Site], border: str | None, data: RailData
+    t: FormedTrain,
+    router: Router,
+    sites: Mapping[str, Site],
+    border: str | None,
+    data: RailData,
+    beyond: Router | None = None,
 ) -> Route:
-    """Route a train from its quay to its destination; to a railhead abroad, through its border point."""
+    """Route a train from its quay to its destination; to a railhead abroad, through its border point.
+
+    Up to the border point the train keeps to the territory (``router``); beyond it, to a
+    railhead the movement names, it runs on the neighbour's lines (``beyond``, a router
+    with no territory: naming the railhead is the scenario's leave to go there).
+    """
     origin, target = sites[t.quay].node_rail, sites[t.destination].node_rail
     if border is None:
         return train_route(t, router, origin, target, data)
     a = train_route(t, router, origin, sites[border].node_rail, data)
-    b = train_route(t, router, sites[border].node_rail, target, data)
+    b = train_route(t, beyond or router, sites[border].node_rail, target, data)
     return Route(
         a.nodes + b.nodes[1:],
         a.edges + b.edges,
@@ -155,9 +165,10 @@ def plan_rail(
     formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue)
     if not formed:
         return RailPlan(RailSchedule([], "not used"))
-    router = Router(network, "rail")
+    router = Router(network, "rail", territory_of(scenario.policy))
     through = {mv.railhead: mv.to for mv in scenario.movements if mv.railhead is not None}
-    routes = {t.id: _route(t, router, sites, through.get(t.destination), data) for t in formed}
+    beyond = Router(network, "rail") if through else None
+    routes = {t.id: _route(t, router, sites, through.get(t.destination), data, beyond) for t in formed}
     travel: dict[str | tuple[str, str], tuple[float, float]] = {
         tid: (r.time_s, r.length_m) for tid, r in routes.items()
     }

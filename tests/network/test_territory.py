@@ -51,3 +51,100 @@ def test_belgium_agrees_with_natural_earth_in_shared_data(shared_data):
     ours = gpd.GeoSeries([country_shapes()["BE"]], crs=4326).to_crs(3812).iloc[0]
     assert ours.symmetric_difference(ref).area < 0.001 * ref.area
     assert ours.boundary.hausdorff_distance(ref.boundary) < 300.0  # metres: the quantisation of world-atlas
+
+
+# --------------------------------------------------------------------------- nodes, crossings and the mask
+
+
+def _border_network(tmp_path):
+    import json
+
+    from enablement.network.osm import build_network
+    from enablement.network.overlays import apply_overlay, read_overlay
+    from tests.border_world import SITES, osm_xml
+
+    osm = tmp_path / "world.osm"
+    osm.write_text(osm_xml())
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "overlay" / "sites.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": SITES})
+    )
+    overlay = read_overlay(str(tmp_path / "overlay"))
+    return apply_overlay(build_network(osm_file=osm), overlay, tolerance_m=3000)
+
+
+def test_every_node_knows_its_country_and_the_answer_is_kept(tmp_path):
+    net = _border_network(tmp_path)
+    countries = net.node_countries()
+    assert countries.shape == (net.n_nodes,)
+    assert set(countries.tolist()) == {"BE", "NL"}
+    assert net.node_countries() is countries  # computed once
+    copy = net.copy()
+    assert copy.node_countries() is not countries and copy.node_countries().tolist() == countries.tolist()
+
+
+def test_the_territory_mask_closes_roads_abroad_but_not_the_way_to_a_crossing(tmp_path):
+    from enablement.network.territory import Territory
+
+    net = _border_network(tmp_path)
+    countries = net.node_countries()
+    x1 = int(net.sites.loc["border-x1", "node_road"])
+    assert countries[x1] == "NL"  # Natural Earth puts the crossing's node just over the border
+    t = Territory("BE")
+    ok = t.open_edges(net, "road")
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+    both_be = (countries[u] == "BE") & (countries[v] == "BE")
+    assert ok[both_be].all()
+    # into the crossing's node from Belgium: open; from the crossing on into the Netherlands: closed
+    into = (v == x1) & (countries[u] == "BE")
+    onward = (u == x1) & (countries[v] == "NL")
+    assert into.any() and ok[into].all()
+    assert onward.any() and not ok[onward].any()
+    assert not ok[(countries[u] == "NL") & (countries[v] == "NL")].any()
+    # the neighbour's roads open when the scenario may use them
+    assert Territory("BE", frozenset({"NL"})).open_edges(net, "road").all()
+    # rail crossings do not open road edges
+    assert t.gates(net, "rail").size == 0
+
+
+def test_a_crossing_node_deep_abroad_is_reached_only_along_its_approach():
+    """The embedded network's Lichtenbusch node lies 2.7 km into Germany; its approach is one line."""
+    import geopandas as gpd
+    import shapely
+
+    from enablement.network.model import CRS, Network
+    from enablement.network.territory import Territory
+
+    lon = np.array([6.00, 6.086, 6.11, 6.125, 6.11])
+    lat = np.array([50.65, 50.702, 50.714, 50.721, 50.75])
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, 3812, always_xy=True).transform(lon, lat)
+    nodes = gpd.GeoDataFrame({"mode": "road", "x": x, "y": y}, geometry=shapely.points(x, y), crs=CRS)
+    pairs = [(0, 1), (1, 2), (2, 3), (3, 4), (2, 4)]
+    uv = [p for a, b in pairs for p in ((a, b), (b, a))]
+    edges = gpd.GeoDataFrame(
+        {
+            "u": [a for a, _ in uv],
+            "v": [b for _, b in uv],
+            "mode": "road",
+            "length_m": [float(np.hypot(x[a] - x[b], y[a] - y[b])) for a, b in uv],
+            "speed_kmh": 50.0,
+            "time_s": 1.0,
+        },
+        geometry=[shapely.LineString([(x[a], y[a]), (x[b], y[b])]) for a, b in uv],
+        crs=CRS,
+    )
+    sites = gpd.GeoDataFrame(
+        {"kind": ["border_crossing"], "mode": ["road"], "node_road": [3], "node_rail": [-1]},
+        index=["border-x"],
+        geometry=[shapely.Point(x[3], y[3])],
+        crs=CRS,
+    )
+    net = Network(nodes, edges, sites)
+    assert net.node_countries().tolist() == ["BE", "BE", "DE", "DE", "DE"]
+    ok = Territory("BE").open_edges(net, "road")
+    opened = {(int(a), int(b)) for a, b, k in zip(edges["u"], edges["v"], ok, strict=True) if k}
+    # 1 → 2 → 3 is the approach (2 is abroad); 2 → 4 and 3 → 4 lead on into Germany
+    assert opened == {(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)}
+    assert not Territory("BE", approach_m=500.0).open_edges(net, "road")[[2, 3]].any()

@@ -37,6 +37,7 @@ def test_minimal_scenario_is_valid_and_takes_defaults():
     assert sc.policy.halts.first_after_min == 60 and sc.policy.halts.first_duration_min == 15
     assert sc.policy.halts.every_min == 120 and sc.policy.halts.duration_min == 10
     assert sc.network.source == "embedded" and sc.overlays == ["belgium"]
+    assert sc.policy.territory == "BE" and sc.policy.foreign_roads == []
 
 
 @pytest.mark.parametrize("name", ["brigade-antwerp-aachen", "division-four-corridors", "bridge-closure"])
@@ -142,6 +143,14 @@ def test_division_scenario_size():
         (
             lambda d: d.update(policy={"movement_window": {"start": "25:00", "end": "05:00"}}),
             "s.yaml: policy.movement_window.start: must be a time of day",
+        ),
+        (
+            lambda d: d.update(policy={"territory": "XX"}),
+            "s.yaml: policy.territory: 'XX' is not a country whose boundaries ship with enablement",
+        ),
+        (
+            lambda d: d.update(policy={"foreign_roads": ["NL", "BE"]}),
+            "s.yaml: policy: foreign_roads names the territory itself (BE)",
         ),
         (lambda d: d.update(polcy={}), "s.yaml: polcy: unknown field"),
         (

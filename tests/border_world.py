@@ -1,0 +1,137 @@
+"""A small world across the Belgian–Dutch border (Kempen), for territory and hand-over tests.
+
+Built the way users build networks (an OSM file, an overlay of GeoJSON sites, a
+scenario file), like :mod:`tests.small_world`. Countries are Natural Earth's::
+
+    lat 51.38                      D (staging area in NL)
+                                   |
+    lat 51.35        N1 ══ N2 ══ N3 ══ N4 ══ N5      motorway in NL (120 km/h)
+                   //      |            |      \\
+    lat 51.27     //       X1           X2      \\   crossings (just in NL: count as inside)
+                 //        |            |        \\
+    lat 51.20   O          |            |          E
+                 \\        |            |        //
+    lat 51.15      S1 ─── S2 ──── S3 ──── S4 ──      slow road in BE (20 km/h)
+
+O is the port where the units land, E a staging area in Belgium. The fastest way
+from O to E runs through the Netherlands (N1…N5); inside Belgium it is the slow
+road S1…S4. X1 and X2 are the two road crossings to the Netherlands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NODES: dict[str, tuple[int, float, float]] = {
+    "O": (1, 5.10, 51.20),
+    "E": (2, 5.60, 51.20),
+    "S1": (11, 5.20, 51.15),
+    "S2": (12, 5.30, 51.15),
+    "S3": (13, 5.40, 51.15),
+    "S4": (14, 5.50, 51.15),
+    "N1": (21, 5.25, 51.35),
+    "N2": (22, 5.30, 51.35),
+    "N3": (23, 5.35, 51.35),
+    "N4": (24, 5.40, 51.35),
+    "N5": (25, 5.45, 51.35),
+    "X1": (31, 5.30, 51.27),
+    "X2": (32, 5.40, 51.27),
+    "D": (41, 5.35, 51.38),
+    "X1s": (51, 5.31, 51.27),
+    "X2s": (52, 5.41, 51.27),
+}
+"""Node name → (OSM id, lon, lat)."""
+
+SLOW = {"highway": "unclassified", "maxspeed": "20"}
+FAST = {"highway": "motorway", "maxspeed": "120"}
+LINK = {"highway": "primary", "maxspeed": "70"}
+
+WAYS: list[tuple[list[str], dict[str, str]]] = [
+    (["O", "S1", "S2", "S3", "S4", "E"], SLOW),
+    (["O", "N1", "N2", "N3", "N4", "N5", "E"], FAST),
+    (["S2", "X1", "N2"], LINK),
+    (["S3", "X2", "N4"], LINK),
+    (["N3", "D"], LINK),
+    (["X1", "X1s"], {"highway": "tertiary"}),  # the customs yards keep the crossings as junctions
+    (["X2", "X2s"], {"highway": "tertiary"}),
+]
+
+
+def osm_xml() -> str:
+    """The world's roads as an OSM XML document."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    out += [f'<node id="{i}" lat="{lat}" lon="{lon}" version="1"/>' for i, lon, lat in NODES.values()]
+    for w, (refs, tags) in enumerate(WAYS, start=1):
+        nd = "".join(f'<nd ref="{NODES[r][0]}"/>' for r in refs)
+        tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        out.append(f'<way id="{w}" version="1">{nd}{tg}</way>')
+    out.append("</osm>")
+    return "\n".join(out) + "\n"
+
+
+def _site(sid: str, kind: str, at: str, **extra: object) -> dict[str, object]:
+    _, lon, lat = NODES[at]
+    props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": "road", "source": "test"}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props | {"illustrative": True} | extra,
+    }
+
+
+SITES = [
+    _site("port-o", "seaport", "O", discharge_rate_vph=200, berths=1),
+    _site("staging-e", "staging_area", "E", capacity_vehicles=100),
+    _site("staging-d", "staging_area", "D", capacity_vehicles=100),
+    _site("border-x1", "border_crossing", "X1", neighbour="NL", hours="00:00-24:00"),
+    _site("border-x2", "border_crossing", "X2", neighbour="NL", hours="00:00-24:00"),
+]
+
+SCENARIO = """\
+version: 1
+name: Border world
+start: '2026-03-02T06:00:00+01:00'
+network: {{source: world.gpkg, snap_tolerance_m: 3000}}
+overlays: [overlay]
+policy: {policy}
+arrivals:
+- id: ship-1
+  kind: ship
+  site: port-o
+  time: '2026-03-02T06:00:00+01:00'
+  equipment:
+  - {{unit: WHL, vehicle: man_hx_8x8, count: 10}}
+movements:
+- {{unit: WHL, to: {to}, rdd: '2026-03-04T06:00:00+01:00'}}
+solver: {{road: {solver}, time_limit_s: 2}}
+disruptions: {disruptions}
+"""
+
+
+def write_world(
+    folder: Path,
+    *,
+    to: str = "staging-d",
+    policy: str = "{}",
+    solver: str = "greedy",
+    disruptions: str = "[]",
+    sites: list[dict[str, object]] | None = None,
+) -> Path:
+    """Write the world's network, overlay and scenario into ``folder``; return the scenario's path."""
+    from enablement.network.io import save_network
+    from enablement.network.osm import build_network
+
+    folder.mkdir(parents=True, exist_ok=True)
+    net = folder / "world.gpkg"
+    if not net.is_file():
+        osm = folder / "world.osm"
+        osm.write_text(osm_xml())
+        save_network(build_network(osm_file=osm), net)
+    overlay = folder / "overlay"
+    overlay.mkdir(exist_ok=True)
+    features = SITES if sites is None else sites
+    (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    path = folder / "border-world.yaml"
+    path.write_text(SCENARIO.format(to=to, policy=policy, solver=solver, disruptions=disruptions))
+    return path
