@@ -11,7 +11,8 @@ Opposite directions are separate resources (main roads are dual carriageways).
 
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
-movement window and closures (first fit). Units blocked by a closure are
+movement window, closures and crossing permits (first fit; a column bound for a crossing not yet
+permitted waits at the start of its leg). Units blocked by a closure are
 rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
@@ -32,14 +33,14 @@ import numpy as np
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
-from .march import MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
+from .march import HaltRule, MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
 
 __all__ = ["HONOURS", "NOT_ENFORCED", "schedule_march"]
 
 logger = logging.getLogger(__name__)
 _EPS = 1e-6
 
-HONOURS = frozenset({"headway", "halts", "window", "closures", "speed", "restrictions"})
+HONOURS = frozenset({"headway", "halts", "window", "closures", "speed", "restrictions", "permission"})
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
     "staging_capacity": "not limited: the plan warns when a staging area is over its capacity",
@@ -173,10 +174,19 @@ def _run_round(
             route = routes[(mu.id, leg)]
             segs = split_route(route, cps)
             caution = set(route.caution_edges)
-            for i, (a, b, seg_edges) in enumerate(segs):
+            drives = []
+            for _, _, seg_edges in segs:
                 edges = list(seg_edges)
                 speed = np.minimum(speeds[edges], mu.profile.speed_kmh) / 3.6
-                drive = float((lengths[edges] / speed).sum()) + penalty * sum(e in caution for e in edges)
+                drives.append(
+                    float((lengths[edges] / speed).sum()) + penalty * sum(e in caution for e in edges)
+                )
+            # a crossing not yet permitted: the column waits at the leg's start (permission rule)
+            ready = t
+            t = max(t, problem.not_before(mu, leg, _leg_floor(drives, halts)))
+            for i, (a, b, seg_edges) in enumerate(segs):
+                edges = list(seg_edges)
+                drive = drives[i]
                 blocks = state.blocked(a, b, edges)
                 need = halts.need_s(n_rests)
                 limit = halts.limit_s(n_rests)
@@ -206,7 +216,7 @@ def _run_round(
                         kind,
                         a,
                         km,
-                        t,
+                        ready if i == 0 else t,
                         entry,
                         halt,
                         ";".join(notes),
@@ -233,6 +243,18 @@ def _run_round(
         rows.append(row(mu, len(mu.sites) - 1, seq, last, "release", site_node[last], km, t, t))
         closure[mu.id] = t + mu.pass_s
     return rows, closure, blocked_units
+
+
+def _leg_floor(drives: Sequence[float], halts: HaltRule) -> float:
+    """Shortest time a leg can take: its drives and the halts the rule places, without any wait."""
+    total, driving, rests = 0.0, 0.0, 0
+    for d in drives:
+        if driving > 0 and driving + d > halts.limit_s(rests) + _EPS:
+            total += halts.need_s(rests)
+            driving, rests = 0.0, rests + 1
+        total += d
+        driving += d
+    return total
 
 
 class _Blocked(Exception):  # noqa: N818 - internal control flow

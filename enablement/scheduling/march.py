@@ -30,6 +30,10 @@ constraint                    data → greedy / CP-SAT / checker
                               ``checks._speed_and_roads``
 ``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
                               ``checks._speed_and_roads``
+``permission``                ``MarchRules.permits`` (:class:`~.permissions.CrossingPermit`) and
+                              :meth:`MarchRules.permitted_s` → ``greedy._run_round`` (the column waits at
+                              the leg's start) / ``march_cpsat._legs`` (arrival and departure bounds) /
+                              ``checks._permissions``
 ============================  =======================================================================
 
 A new constraint is added in these places, in order: its data in
@@ -43,6 +47,7 @@ of these is missing, and another runs the checker on the solvers' own tables.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +63,7 @@ from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
 from .closures import Closures, closures_in_force
+from .permissions import CrossingPermit, crossing_permits, heavy_load
 
 if TYPE_CHECKING:
     from ..routing import Route
@@ -87,6 +93,8 @@ CONSTRAINTS: dict[str, str] = {
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
+    "permission": "no column reaches a border crossing before its permission is granted "
+    "(filing date plus the regime's lead time)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -367,6 +375,8 @@ class MarchRules:
         Largest distance between control points along a road.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
+    permits
+        When each border crossing (site id) is permitted (:func:`~.permissions.crossing_permits`).
     """
 
     clock: Clock
@@ -384,6 +394,7 @@ class MarchRules:
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
+    permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
 
     @classmethod
     def from_policy(
@@ -396,6 +407,7 @@ class MarchRules:
         staging_capacity: Mapping[str, int] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
+        permits: Mapping[str, CrossingPermit] | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
@@ -416,7 +428,20 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
+            permits=dict(permits or {}),
         )
+
+    def permitted_s(self, site: str, profile: Profile | None) -> float | None:
+        """Earliest time (s since the start) a column may reach ``site``: its crossing permit, or None.
+
+        A column with a heavy load (its profile above the heavy-load MLC class) files as an
+        exceptional transport; without a profile (a hand-written table checked without
+        vehicles) the ordinary regime applies.
+        """
+        permit = self.permits.get(site)
+        if permit is None:
+            return None
+        return permit.open_for(profile is not None and heavy_load(profile))
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals that keep a column off the segment ``a → b`` over ``edges``."""
@@ -451,6 +476,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         node_closed=closures.node,
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
+        permits=crossing_permits(scenario, network, clock),
     )
 
 
@@ -617,6 +643,22 @@ class MarchProblem:
     def cp_name(self, node: int) -> str:
         """Name of a control point: its site, or ``CP-<node>``."""
         return self.site_of.get(node, f"CP-{node}")
+
+    def not_before(self, mu: MarchUnit, leg: int, leg_s: float) -> float:
+        """Earliest start of a leg that takes at least ``leg_s`` (drive and halts) under the crossing permits.
+
+        A leg from a crossing starts no earlier than its permit; a leg to one starts
+        no earlier than the permit less ``leg_s``, so that the column waits at the
+        leg's start (its origin or staging area), not on the road.
+        """
+        t = -math.inf
+        start = self.rules.permitted_s(mu.sites[leg], mu.profile)
+        if start is not None:
+            t = start
+        end = self.rules.permitted_s(mu.sites[leg + 1], mu.profile)
+        if end is not None:
+            t = max(t, end - leg_s)
+        return t
 
     def staging_capacity(self) -> dict[str, int]:
         """Capacity of the staging areas the units pass through (their intermediate sites)."""

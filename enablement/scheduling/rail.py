@@ -212,6 +212,8 @@ class _Job:
     travel: int
     unload: int
     km: float
+    not_before: int = 0
+    """Earliest departure (min) under its border crossing's permit."""
 
 
 def _minutes(seconds: float) -> int:
@@ -223,6 +225,7 @@ def _jobs(
     quays: Mapping[str, QuaySpec],
     travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
     data: RailData,
+    not_before_s: Mapping[str, float] | None = None,
 ) -> list[_Job]:
     jobs = []
     for t in trains:
@@ -237,6 +240,7 @@ def _jobs(
                 _minutes(time_s),
                 math.ceil(data.unloading_time_min),
                 length_m / 1000,
+                max(0, _minutes((not_before_s or {}).get(t.id, 0.0))),
             )
         )
     return jobs
@@ -380,7 +384,11 @@ def build_model(
     wpools = _pools(wagons, "heavy_flat_6axle")
     lpools = _pools(locomotives, "multi_system")
     m = cp_model.CpModel()
-    horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + 60 for j in jobs) + 1440
+    horizon = (
+        max(max(j.ready, j.not_before) for j in jobs)
+        + sum(j.load + 2 * j.travel + j.unload + 60 for j in jobs)
+        + 1440
+    )
     by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
     start, depart, done, back, track = [], [], [], [], []
     wagon_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -393,7 +401,7 @@ def build_model(
     for k, j in enumerate(jobs):
         q = quays[j.train.quay]
         s = m.new_int_var(j.ready, horizon, f"start_{k}")
-        d = m.new_int_var(j.ready + j.load, horizon, f"depart_{k}")
+        d = m.new_int_var(max(j.ready + j.load, j.not_before), horizon, f"depart_{k}")
         m.add(d >= s + j.load)
         arr = d + j.travel
         u_end = m.new_int_var(0, horizon + j.travel + j.unload, f"done_{k}")
@@ -466,6 +474,10 @@ def _lower_bounds(
     out: dict[str, float] = {
         "arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)
     }
+    if any(j.not_before for j in jobs):
+        out["the crossing permissions (filing date plus lead time)"] = max(
+            j.not_before + j.travel + j.unload for j in jobs
+        )
     by_quay: dict[str, list[_Job]] = defaultdict(list)
     for j in jobs:
         by_quay[j.train.quay].append(j)
@@ -493,6 +505,7 @@ def schedule_rail(
     data: RailData | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
+    not_before_s: Mapping[str, float] | None = None,
 ) -> RailSchedule:
     """Schedule formed trains with CP-SAT.
 
@@ -520,6 +533,9 @@ def schedule_rail(
         Wall-time limit over both solver phases.
     seed
         Solver seed.
+    not_before_s
+        Earliest departure of a train (s since the start) under its border crossing's permit
+        (the permission rule: it reaches the crossing no earlier than permitted).
 
     Returns
     -------
@@ -535,7 +551,7 @@ def schedule_rail(
     data = data or rail_data()
     if not trains:
         return RailSchedule([], "not used")
-    jobs = _jobs(trains, quays, travel_s, data)
+    jobs = _jobs(trains, quays, travel_s, data, not_before_s)
     wagons = _pools(wagons, "heavy_flat_6axle")
     locomotives = _pools(locomotives, "multi_system")
     _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
@@ -699,20 +715,30 @@ def _run_times(router: Router) -> dict[int, float]:
     return dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
 
 
+def border_offsets(
+    routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
+) -> dict[str, tuple[str, float]]:
+    """Each train's border crossing (the first rail border site on its route) and its time from departure."""
+    row_time = _run_times(router)
+    out = {}
+    for tid, r in routes.items():
+        at = 0.0
+        for node, row in zip(r.nodes[1:], r.edges, strict=True):
+            at += row_time[row]
+            if node in borders:
+                out[tid] = (borders[node], at)
+                break
+    return out
+
+
 def annotate_trains(
     trains: Sequence[Train], routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
 ) -> list[Train]:
     """Add each train's border crossing: the first rail border site on its route, timed from departure."""
-    row_time = _run_times(router)
+    offsets = border_offsets(routes, router, borders)
     out = []
     for t in trains:
-        r = routes[t.id]
-        border, at, offset = "", 0.0, math.nan
-        for node, row in zip(r.nodes[1:], r.edges, strict=True):
-            at += row_time[row]
-            if node in borders:
-                border, offset = borders[node], at
-                break
+        border, offset = offsets.get(t.id, ("", math.nan))
         out.append(
             dataclasses.replace(t, border=border, border_s=t.depart_s + offset if border else math.nan)
         )
