@@ -51,7 +51,8 @@ from .scheduling.march import (
     staging_warnings,
 )
 from .scheduling.mode import ModeChoice, choose_mode
-from .scheduling.rail import RailSchedule, Train
+from .scheduling.permissions import PermissionRequest, TrainAtBorder, permission_requests
+from .scheduling.rail import TRAIN_PROFILE, RailSchedule, Train
 from .scheduling.reception import Discharged, receive
 from .scheduling.road import schedule_road
 from .scheduling.shuttles import ShuttlePlan, het_delays, plan_shuttles, shuttle_summary
@@ -125,6 +126,8 @@ class Plan:
         The disruptions and overlay closures in force, with what they close.
     staging
         Peak vehicles held at each staging area and when.
+    permissions
+        One cross-border permission request per crossing and serial or train, at-risk ones first.
     """
 
     scenario: Scenario
@@ -145,6 +148,7 @@ class Plan:
     corridors: list[Corridor] = field(default_factory=list)
     closures: tuple[Closure, ...] = ()
     staging: dict[str, tuple[int, float]] = field(default_factory=dict)
+    permissions: list[PermissionRequest] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -209,6 +213,7 @@ class Plan:
                 else {"method": "CP-SAT", "status": "not used"},
                 "het": shuttle_summary(self.hets),
             },
+            "permissions": self.permission_summary(),
             "network": self.network.summary(),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
@@ -217,6 +222,43 @@ class Plan:
                 "Sites and bridge classes: enablement exercise overlay (illustrative values)",
             ],
         }
+
+    def permission_summary(self) -> dict[str, Any]:
+        """Return the permission requests' part of ``summary.json``: counts, the regime, the filing date."""
+        sc = self.scenario
+        return {
+            "requests": len(self.permissions),
+            "at_risk": sum(r.at_risk for r in self.permissions),
+            "past_deadline": sum(r.risk == "past" for r in self.permissions),
+            "exceptional": sum(r.exceptional for r in self.permissions),
+            "regime": sc.permissions.regime,
+            "regime_by_neighbour": dict(sc.permissions.neighbours),
+            "filing_from": sc.filing_from.isoformat(),
+        }
+
+
+def _requests(
+    inputs: PlanningInputs,
+    rules: MarchRules,
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    trains: Sequence[Train],
+) -> list[PermissionRequest]:
+    """List the permission requests of the road and rail schedules."""
+    speed = TRAIN_PROFILE.speed_kmh / 3.6
+    return permission_requests(
+        rules.permits,
+        inputs.clock,
+        ((r.march_unit, r.unit, r.serial, r.control_point, r.arrive_s, r.pass_s) for r in march.rows),
+        {m.id: m.vehicles for m in march_units},
+        [
+            TrainAtBorder(t.id, t.unit, t.border, t.border_s, t.border_s + t.length_m / speed, t.vehicles,
+                          t.out_of_gauge)
+            for t in trains
+            if t.border
+        ],
+        inputs.catalogue,
+    )  # fmt: skip
 
 
 @contextmanager
@@ -373,7 +415,7 @@ def make_plan(
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
         march = schedule_road(problem, routers["road"], sc.solver)
     with _timed(timings, "rail schedule", progress):
-        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of)
+        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of, rules.permits)
     with _timed(timings, "corridors", progress):
         routes = planned_routes(network, march_units, march, rail.schedule.trains, rail.routes)
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
@@ -402,4 +444,5 @@ def make_plan(
         corridors=corridors,
         closures=inputs.closures.closures,
         staging=staging_peaks(march),
+        permissions=_requests(inputs, rules, march_units, march, rail.schedule.trains),
     )
