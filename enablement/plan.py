@@ -234,6 +234,7 @@ class Plan:
             "regime": sc.permissions.regime,
             "regime_by_neighbour": dict(sc.permissions.neighbours),
             "filing_from": sc.filing_from.isoformat(),
+            "at_risk_margin_h": float(figure("permission_margin_h")),
         }
 
 

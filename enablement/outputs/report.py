@@ -137,8 +137,9 @@ def _permissions(summary: dict[str, Any], permissions: pd.DataFrame) -> list[str
         f"({html_text(p['past_deadline'])} past their deadline); regime {html_text(p['regime'])}"
         + (f" ({html_text(by)})" if by else "")
         + f"; requests filed from {html_text(p['filing_from'])}. At risk: <i>past</i>, the deadline is "
-        "before requests can be filed; <i>tight</i>, less than a day to spare (the crossing waits for "
-        "its permission).</p>",
+        "before requests can be filed; <i>tight</i>, less than "
+        f"{html_text(format(p['at_risk_margin_h'], 'g'))} h to spare (the crossing waits for its "
+        "permission).</p>",
     ]
     if permissions.empty:
         parts.append("<p>No movement crosses a border.</p>")
