@@ -98,4 +98,6 @@ def test_the_default_scenario_writes_its_permission_requests(default_plan):
     assert set(frame["crossing"]) == {"border-e40-lichtenbusch", "border-rail-montzen"}
     assert set(frame["neighbour"]) == {"DE"}
     assert not frame["at_risk"].any()  # filed from mid-January: today's 45 days' notice is met
-    assert frame[frame["mode"] == "rail"]["heavy_load"].all()  # M1A2, Bradley, M109 trains
+    assert (frame["heavy_load"] == (frame["heaviest_mlc"] > 70)).all()  # the sourced MLC 70 threshold
+    rail = frame[frame["mode"] == "rail"]
+    assert rail["heavy_load"].any() and rail["out_of_gauge"].all()  # trains with M1A2 (MLC 80) aboard
