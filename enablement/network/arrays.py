@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import NetworkError
 from ..kernels import MAX_NODES
 from .model import EDGE_RESTRICTION_COLUMNS, Network
+from .speeds import column_speed_kmh, march_speed_kmh
 
 if TYPE_CHECKING:
     from ..vehicles import Profile
@@ -32,7 +33,11 @@ class GraphArrays:
     edge_ids
         Row position in ``network.edges`` of each CSR edge.
     lengths, speed_kmh
-        Per CSR edge.
+        Per CSR edge (``speed_kmh``: the edge's own speed).
+    march_kmh
+        Per CSR edge: the fastest a column may march on it before its own cap
+        (:func:`~enablement.network.speeds.march_speed_kmh`: the road class's convoy speed
+        where known, never above the edge's own speed).
     restrictions
         Restriction columns per CSR edge (NaN = no limit).
     r_offsets, r_heads, r_edge
@@ -49,6 +54,7 @@ class GraphArrays:
     edge_ids: np.ndarray
     lengths: np.ndarray
     speed_kmh: np.ndarray
+    march_kmh: np.ndarray
     restrictions: dict[str, np.ndarray]
     r_offsets: np.ndarray
     r_heads: np.ndarray
@@ -62,8 +68,13 @@ class GraphArrays:
         return int(self.heads.shape[0])
 
     def weights_ms(self, speed_cap_kmh: float | None = None) -> np.ndarray:
-        """Integer travel time (ms, int32) per CSR edge at ``min(edge speed, cap)``."""
-        speed = self.speed_kmh if speed_cap_kmh is None else np.minimum(self.speed_kmh, speed_cap_kmh)
+        """Integer travel time (ms, int32) per CSR edge.
+
+        Without a cap, at the edge's own speed (free flow); with a column's cap, at the
+        column's speed on the edge (:func:`~enablement.network.speeds.column_speed_kmh`:
+        the road class's convoy speed, the edge's own speed and the cap, the lowest).
+        """
+        speed = self.speed_kmh if speed_cap_kmh is None else column_speed_kmh(self.march_kmh, speed_cap_kmh)
         ms = np.rint(self.lengths / (speed / 3.6) * 1000.0)
         return np.minimum(ms, np.iinfo(np.int32).max).astype(np.int32)
 
@@ -126,6 +137,7 @@ def graph_arrays(network: Network, mode: str) -> GraphArrays:
         edge_ids=rows,
         lengths=sub["length_m"].to_numpy(np.float64),
         speed_kmh=speed,
+        march_kmh=np.minimum(march_speed_kmh(sub), speed),
         restrictions={c: sub[c].to_numpy(np.float64) for c in EDGE_RESTRICTION_COLUMNS},
         r_offsets=r_offsets,
         r_heads=u[r_order].astype(np.int32),

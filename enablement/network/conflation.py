@@ -499,7 +499,7 @@ def _cut_pieces(
 ) -> tuple[list[pd.Series], dict[int, list[tuple[int, float, float]]], np.ndarray]:
     """Cut the planned edges: the piece rows, the pieces of each old edge, which old edges stay whole.
 
-    A piece keeps its edge's attributes, ``length_m`` and ``time_s`` pro rata, and
+    A piece keeps its edge's attributes, ``length_m``, ``time_s`` and ``source_km`` pro rata, and
     the new nodes' exact coordinates at its cut ends, so both directions meet there.
     """
     geoms = edges.geometry.to_numpy()
@@ -523,7 +523,7 @@ def _cut_pieces(
             if k < len(ps) - 2:
                 coords[-1] = new_xy[ends[k + 1] - n0]
             piece["geometry"] = shapely.LineString(coords)
-            for col in ("length_m", "time_s"):
+            for col in ("length_m", "time_s", "source_km"):  # source_km: the embedded source's length
                 if col in piece.index:
                     piece[col] = float(row[col]) * share
             rows.append(piece)

@@ -9,6 +9,11 @@ the entries of kept nodes. The result is cached under
 ``settings.cache_folder / "embedded"`` keyed by the package version, the reader
 version and the clip parameters.
 
+Edges are measured by the source's length (``source_km``, the road or track
+length the file gives), never shorter than the straight line between their
+nodes; the geometry is that straight line. The graph has no road class, so every
+road is one class to the march planner (:mod:`.speeds`).
+
 Data © OpenStreetMap contributors, ODbL 1.0 (through ``scgraph-data``).
 """
 
@@ -44,11 +49,13 @@ __all__ = [
     "clip_area",
     "load_embedded_network",
     "read_scgraph_file",
+    "route_length_m",
 ]
 
 logger = logging.getLogger(__name__)
 
-READER_VERSION = "1"
+READER_VERSION = "2"
+"""Version of the reader and of what it computes (2: edges measure the source's length); in the cache key."""
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (via the scgraph-data package)"
 _CHUNK = 1 << 22  # 4 MiB of text per read
 _MODULES = {"road": "world_highways.py", "rail": "world_railways.py"}
@@ -341,8 +348,30 @@ def build_embedded_network(margin_m: float = 30_000.0) -> Network:
     )
 
 
+def route_length_m(source_km: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Length (m) to route on: the source's length where it gives one, never shorter than the straight line.
+
+    Parameters
+    ----------
+    source_km
+        Edge length as the source writes it (km); NaN, infinite or not above 0 where it gives none.
+    dx, dy
+        Offsets between the edge's end nodes in EPSG:3812 (m).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``max(source_km * 1000, straight line)``, or the straight line where the source has no length.
+    """
+    straight = np.hypot(dx, dy)
+    given = np.isfinite(source_km) & (source_km > 0)
+    source_m = np.where(given, source_km, 0.0) * 1000.0
+    out: np.ndarray = np.where(given, np.maximum(source_m, straight), straight)
+    return out
+
+
 def _finish(nodes: pd.DataFrame, edges: pd.DataFrame, meta: dict[str, object]) -> Network:
-    """Renumber nodes in Hilbert order, compute lengths, speeds and geometry."""
+    """Renumber nodes in Hilbert order, compute lengths (the source's), speeds and geometry."""
     order = hilbert_order(nodes["x"].to_numpy(), nodes["y"].to_numpy())
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
@@ -351,7 +380,7 @@ def _finish(nodes: pd.DataFrame, edges: pd.DataFrame, meta: dict[str, object]) -
     edges = edges.sort_values(["u", "v"], kind="stable").reset_index(drop=True)
     x, y = nodes["x"].to_numpy(), nodes["y"].to_numpy()
     u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
-    edges["length_m"] = np.hypot(x[u] - x[v], y[u] - y[v])
+    edges["length_m"] = route_length_m(edges["source_km"].to_numpy(np.float64), x[u] - x[v], y[u] - y[v])
     speed = np.where(edges["mode"].to_numpy() == "road", figure("road_speed_kmh"), figure("rail_speed_kmh"))
     edges["speed_kmh"] = speed.astype(np.float64)
     edges["time_s"] = edges["length_m"] / (edges["speed_kmh"] / 3.6)

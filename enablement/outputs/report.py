@@ -255,6 +255,8 @@ def report_html(
         else "<p>No trains.</p>"
     )
     parts.append("<h2>March table</h2>")
+    speeds = html_text(s["network"]["road_speeds"])
+    parts.append(f"<p>Speeds (<code>speed_kmh</code>, to the next control point): {speeds}.</p>")
     parts.append(f"<details><summary>{len(march)} rows (click to open)</summary>")
     parts.append(_table(march, {"km", "pass_min", "halt_min", "wait_min", "vehicles"}))
     parts.append("</details>")

@@ -8,6 +8,7 @@ import pandas as pd
 import pyproj
 
 from ..network.model import CRS
+from ..network.places import mgrs, node_names
 from ..plan import Plan
 
 __all__ = [
@@ -29,10 +30,12 @@ MARCH_TABLE_COLUMNS = (
     "leg",
     "seq",
     "control_point",
+    "control_point_name",
     "kind",
     "node",
     "lon",
     "lat",
+    "mgrs",
     "km",
     "arrive",
     "depart",
@@ -64,14 +67,17 @@ def march_table(plan: Plan) -> pd.DataFrame:
         Columns :data:`MARCH_TABLE_COLUMNS`.
     """
     nodes = plan.network.nodes
-    speed = {m.id: m.profile.speed_kmh for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
     index = {m.id: m.index for m in plan.march_units}
+    names = _control_point_names(plan)
     records = []
+    grid: dict[int, str] = {}
     for r in plan.march.rows:
         lon, lat = _TO_WGS84.transform(float(nodes["x"].iloc[r.node]), float(nodes["y"].iloc[r.node]))
+        if r.node not in grid:
+            grid[r.node] = mgrs(lon, lat)
         day = plan.clock.at(first_depart[r.march_unit]).day
         records.append(
             {
@@ -83,22 +89,37 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,
+                "control_point_name": names.get(r.control_point) or names.get(r.node, ""),
                 "kind": r.kind,
                 "node": r.node,
                 "lon": round(lon, 5),
                 "lat": round(lat, 5),
+                "mgrs": grid[r.node],
                 "km": r.km,
                 "arrive": plan.clock.iso(r.arrive_s),
                 "depart": plan.clock.iso(r.depart_s),
                 "pass_min": round(r.pass_s / 60.0, 2),
                 "halt_min": round(r.halt_s / 60.0, 2),
                 "wait_min": round(r.wait_s / 60.0, 2),
-                "speed_kmh": speed[r.march_unit],
+                "speed_kmh": r.speed_kmh,
                 "caution_crossings": r.caution,
                 "next_control_point": r.next_control_point,
             }
         )
     return pd.DataFrame.from_records(records, columns=list(MARCH_TABLE_COLUMNS))
+
+
+def _control_point_names(plan: Plan) -> dict[str | int, str]:
+    """Name of each site control point (by site id) and of each other control point (by node)."""
+    sites = plan.network.sites
+    out: dict[str | int, str] = {}
+    if "name" in sites.columns:
+        for sid, name in sites["name"].items():
+            if isinstance(name, str) and name.strip():
+                out[str(sid)] = name.strip()
+    others = {r.node for r in plan.march.rows if r.control_point not in out}
+    out.update({n: name for n, name in node_names(plan.network, others).items() if name})
+    return out
 
 
 def train_table(plan: Plan) -> pd.DataFrame:

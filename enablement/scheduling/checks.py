@@ -11,8 +11,13 @@ the README. Every violation is returned, each with its march unit, place and tim
   (a halt is a control point marked ``halt`` where the column stops at least the
   halt's length; a wait in a queue does not replace one, as in the planner).
 - ``window``: a column moving outside the policy's movement window.
-- ``speed``: a segment driven faster than the column's speed allows (the time
-  between control points is shorter than the distance at that speed).
+- ``speed``: a segment driven faster than its row's ``speed_kmh`` (the time
+  between control points is shorter than the distance at that speed), or faster
+  than the column may drive there: in less time than the fastest road from one
+  control point to the next takes at the column's speeds (the road classes'
+  convoy speeds, capped by the roads' own speed, the column's slowest vehicle and
+  the policy speed: :mod:`~enablement.network.speeds`, the rule the planner drives
+  by).
 - ``restriction``: the distance driven between two control points is shorter
   than any road the column may use (MLC, weight, height, width…), so it must have
   crossed a road closed to it.
@@ -24,7 +29,13 @@ the README. Every violation is returned, each with its march unit, place and tim
   granted (the scenario's filing date plus the lead time of the regime in force;
   a column with a vehicle above the heavy-load MLC class files as an exceptional
   transport when its vehicles are known).
-- ``place``: a control point or node the network does not know.
+- ``place``: a control point the network does not know.
+
+Control points are read by their stable id (a site id, or the node id of
+:func:`~enablement.network.places.node_keys`: ``osm-n<id>``, ``xy-<e>-<n>``), never by
+the internal node number, so a table written against one plan still checks on the
+same network after an overlay edit renumbers its nodes. The ``node`` column, when
+present, is ignored; ``CP-<number>`` ids of earlier versions are refused.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -37,6 +48,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +60,7 @@ import pandas as pd
 
 from .. import limits
 from ..errors import MarchTableError, RoutingError
+from ..network.places import key_index
 from ..routing import Router
 from ..vehicles import Profile
 from .march import CONSTRAINTS, MarchRules
@@ -69,7 +82,6 @@ REQUIRED_COLUMNS = (
     "seq",
     "control_point",
     "kind",
-    "node",
     "km",
     "arrive",
     "depart",
@@ -80,6 +92,10 @@ REQUIRED_COLUMNS = (
 """Columns a march table must have (as written by ``enablement plan``)."""
 
 EPS_S = 2.0
+_OLD_ID = re.compile(r"CP-\d+")
+"""A control point id of earlier versions: an internal node number, which overlay edits change."""
+_SHOWN = 5
+"""Rows with an old control point id named in the message (the others are counted)."""
 """Tolerance in seconds: the CSV rounds times to the second and pass times to 0.01 min."""
 
 
@@ -98,7 +114,6 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
     ("vehicles", 1, limits.VEHICLES, True),
     ("leg", 0, limits.MARCH_TABLE_ROWS, True),
     ("seq", 0, limits.MARCH_TABLE_ROWS, True),
-    ("node", -(2**62), 2**62, True),  # an unknown node is a 'place' violation, not a bad table
     ("km", 0, 100_000, False),
     ("pass_min", 0, 7 * 24 * 60, False),
     ("speed_kmh", 0.001, 200, False),
@@ -154,10 +169,30 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
                 )
             parsed.append(ts)
         table[col] = parsed
+    table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
+    _old_ids(table, p, problems)
     if problems:
         raise MarchTableError(problems)
     return table
+
+
+def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Note the rows whose control points are internal node numbers (``CP-6473``) of earlier versions."""
+    bad = [
+        (i, col, v)
+        for col in ("control_point", "next_control_point")
+        for i, v in enumerate(table[col].astype(str).tolist())
+        if _OLD_ID.fullmatch(v)
+    ]
+    for i, col, v in sorted(bad)[:_SHOWN]:
+        problems.append(
+            f"{p}: row {i + 2}: field '{col}' = {v!r} is an internal node number of an earlier version, "
+            "which changes whenever an overlay is edited; plan again, or write the control point's stable id "
+            "from a current march_table.csv (a site id, osm-n<id> or xy-<easting>-<northing>)"
+        )
+    if len(bad) > _SHOWN:
+        problems.append(f"{p}: {len(bad) - _SHOWN} more fields hold such CP-<number> ids")
 
 
 def _read_csv(p: Path) -> pd.DataFrame:
@@ -267,17 +302,36 @@ class _Times:
         return str((self.t0 + pd.Timedelta(seconds=round(s))).isoformat())
 
 
-def _places(table: pd.DataFrame, network: Network) -> list[Violation]:
-    out = []
-    n = network.n_nodes
+def _resolve(table: pd.DataFrame, network: Network) -> tuple[pd.DataFrame, list[Violation]]:
+    """Find each row's ``node`` from its control point's stable id; return the table and unknown ones.
+
+    A site id stands for the site's road node; any other id is looked up in the
+    network's stable node ids (:func:`~enablement.network.places.key_index`). A row
+    whose control point the network does not know gets node -1 and a ``place`` violation.
+    """
+    keys = key_index(network)
     sites = network.sites
+    road = sites["node_road"] if "node_road" in sites.columns else pd.Series(dtype="int64")
+    found: dict[str, int] = {}
+    out = []
+    nodes = []
     for r in table.itertuples():
         cp = str(r.control_point)
-        if not (0 <= int(r.node) < n) or (not cp.startswith("CP-") and cp not in sites.index):
-            out.append(
-                Violation("place", r.march_unit, cp, r.arrive.isoformat(), f"{cp} (node {r.node}) is unknown")
-            )
-    return out
+        if cp not in found:
+            node = int(road[cp]) if cp in road.index else keys.get(cp, -1)
+            found[cp] = node
+            if node < 0:
+                out.append(
+                    Violation(
+                        "place",
+                        str(r.march_unit),
+                        cp,
+                        r.arrive.isoformat(),
+                        f"control point {cp!r} is neither a site nor a node of this network",
+                    )
+                )
+        nodes.append(found[cp])
+    return table.assign(node=nodes), out
 
 
 def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
@@ -364,14 +418,36 @@ def _window(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[V
     return out
 
 
+SPEED_TOLERANCE = 0.02
+"""Share by which a segment may be driven faster than the fastest road allows (rounding in the table)."""
+
+
+def _fastest(
+    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
+) -> tuple[float, float]:
+    """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
+    try:
+        route = router.route(a, b, profile, closed)
+    except RoutingError:  # no road at all within the vehicles' limits
+        return math.inf, math.inf
+    return route.length_m / 1000.0, route.time_s
+
+
+def _slack_km(rules: MarchRules) -> float:
+    """Distance (km) a segment may be shorter than the road between its control points' nodes.
+
+    50 m of rounding, plus the policy's junction area at each end: a control point
+    stands for every node closer than ``control_point_min_m`` (the planner's segment
+    begins where the column enters that area).
+    """
+    return 0.05 + 2.0 * rules.control_point_min_m / 1000.0
+
+
 def _shortest_km(
     router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
 ) -> float:
     """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
-    try:
-        return router.route(a, b, profile, closed).length_m / 1000.0
-    except RoutingError:  # no road at all within the vehicles' limits
-        return math.inf
+    return _fastest(router, a, b, profile, closed)[0]
 
 
 def _speed_and_roads(
@@ -383,6 +459,9 @@ def _speed_and_roads(
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
     router = Router(network)
+    top: dict[str, float] = defaultdict(float)  # each column's own speed: the highest its rows give
+    for s in segs:
+        top[s["mu"]] = max(top[s["mu"]], float(s["a"]["speed_kmh"]), float(s["b"]["speed_kmh"]))
     out = []
     for s in segs:
         a, b = s["a"], s["b"]
@@ -404,13 +483,32 @@ def _speed_and_roads(
                 )
             )
         out += _closed_ends(s, rules, tm, where, start, end + a["pass_min"] * 60.0)
-        if int(a["node"]) == int(b["node"]):
+        if int(a["node"]) == int(b["node"]) or min(int(a["node"]), int(b["node"])) < 0:
             continue
+        # the fastest the column may cover the segment: road-class speeds, capped by the road, the
+        # column's own speed (the highest its rows give) and the policy; any vehicle may use any road
+        # here (the roads closed to its vehicles are the restriction check's)
+        cap = min(rules.speed_kmh, top[s["mu"]])
+        _, fastest_s = _fastest(router, int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
+        if km > 0 and math.isfinite(fastest_s) and dt_s < fastest_s * (1.0 - SPEED_TOLERANCE) - EPS_S:
+            out.append(
+                Violation(
+                    "speed",
+                    s["mu"],
+                    where,
+                    a["depart"].isoformat(),
+                    f"{s['mu']} drives from {a['control_point']} to {b['control_point']} in "
+                    f"{max(dt_s, 0) / 60:.1f} min, but the fastest road there takes {fastest_s / 60:.1f} min "
+                    f"at the convoy speeds of its road classes, capped by the roads' own speed and {cap:g} "
+                    "km/h "
+                    f"(its speed, at most the policy's {rules.speed_kmh:g} km/h)",
+                )
+            )
         profile = None
         if vehicles and s["mu"] in vehicles:
             profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)
             allowed = _shortest_km(router, int(a["node"]), int(b["node"]), profile)
-            if km + 0.05 < allowed * 0.98:
+            if km + _slack_km(rules) < allowed * 0.98:
                 out.append(
                     Violation(
                         "restriction",
@@ -468,9 +566,10 @@ def _closed_roads(
     if not closed:
         return []
     a, b = int(s["a"]["node"]), int(s["b"]["node"])
-    if km + 0.05 >= _shortest_km(router, a, b, profile, closed) * 0.98:
+    slack = _slack_km(rules)
+    if km + slack >= _shortest_km(router, a, b, profile, closed) * 0.98:
         return []
-    if km + 0.05 < _shortest_km(router, a, b, profile) * 0.98:
+    if km + slack < _shortest_km(router, a, b, profile) * 0.98:
         return []  # shorter than any road at all: not a closure (the network does not know this road)
     return [
         Violation(
@@ -603,8 +702,8 @@ def check_march_table(
         Every violation found, by kind then time.
     """
     tm = _Times(rules)
+    table, out = _resolve(table, network)
     segs = _segments(table)
-    out = _places(table, network)
     out += _overlaps(segs, rules, tm)
     out += _halts(table, rules, tm)
     out += _window(segs, rules, tm)

@@ -28,8 +28,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
@@ -121,8 +119,7 @@ def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
     cps = problem.control_points([r.nodes for r in routes.values()])
-    lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
-    penalty = problem.rules.caution_penalty_s
+    lengths, bridge = problem.lengths, problem.bridge
     halts = problem.rules.halts
     site_node = problem.site_node
     state = _State(problem.rules)
@@ -143,6 +140,7 @@ def _run_round(
         halt: float = 0.0,
         caution: str = "",
         nxt: str = "",
+        speed: float | None = None,
     ) -> MarchRow:
         return MarchRow(
             march_unit=mu.id,
@@ -162,6 +160,7 @@ def _run_round(
             wait_s=max(0.0, depart - arrive - halt),
             caution=caution,
             next_control_point=nxt,
+            speed_kmh=round(mu.profile.speed_kmh if speed is None else speed, 1),
         )
 
     for mu in problem.order:
@@ -174,19 +173,14 @@ def _run_round(
             route = routes[(mu.id, leg)]
             segs = split_route(route, cps)
             caution = set(route.caution_edges)
-            drives = []
-            for _, _, seg_edges in segs:
-                edges = list(seg_edges)
-                speed = np.minimum(speeds[edges], mu.profile.speed_kmh) / 3.6
-                drives.append(
-                    float((lengths[edges] / speed).sum()) + penalty * sum(e in caution for e in edges)
-                )
+            # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
+            timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
             # a crossing not yet permitted: the column waits at the leg's start (permission rule)
             ready = t
-            t = max(t, problem.not_before(mu, leg, _leg_floor(drives, halts)))
+            t = max(t, problem.not_before(mu, leg, _leg_floor([d for d, _ in timed], halts)))
             for i, (a, b, seg_edges) in enumerate(segs):
                 edges = list(seg_edges)
-                drive = drives[i]
+                drive, speed = timed[i]
                 blocks = state.blocked(a, b, edges)
                 need = halts.need_s(n_rests)
                 limit = halts.limit_s(n_rests)
@@ -221,6 +215,7 @@ def _run_round(
                         halt,
                         ";".join(notes),
                         problem.cp_name(b),
+                        speed,
                     )
                 )
                 state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))

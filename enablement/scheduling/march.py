@@ -26,8 +26,9 @@ constraint                    data → greedy / CP-SAT / checker
                               warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
 ``rdd``                       ``MarchRules.deliveries`` and ``MarchUnit.rdd_s`` → not enforced by the
                               greedy / lateness objective / ``checks._rdd``
-``speed``                     ``MarchUnit.profile.speed_kmh`` and edge speeds → drive times in both /
-                              ``checks._speed_and_roads``
+``speed``                     ``MarchUnit.profile.speed_kmh`` (vehicles, ``MarchRules.speed_kmh``) and
+                              the road-class speeds of :mod:`~enablement.network.speeds` →
+                              ``MarchProblem.drive`` in both / ``checks._speed_and_roads``
 ``restrictions``              ``MarchUnit.profile`` masks in the router → routes in both /
                               ``checks._speed_and_roads``
 ``permission``                ``MarchRules.permits`` (:class:`~.permissions.CrossingPermit`) and
@@ -49,7 +50,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,9 @@ import numpy as np
 from ..defaults import figure
 from ..errors import InfeasibleError, ScenarioError
 from ..network.model import Network
+from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
+from ..network.speeds import column_speed_kmh, march_speed_kmh
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSTRAINTS",
+    "ControlPoints",
     "HaltRule",
     "MarchProblem",
     "MarchRow",
@@ -91,7 +95,7 @@ CONSTRAINTS: dict[str, str] = {
     "closures": "no column on a closed road, bridge or site while it is closed",
     "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
-    "speed": "no column drives faster than its slowest vehicle, the policy speed or the road allows",
+    "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
     "permission": "no column reaches a border crossing before its permission is granted "
     "(filing date plus the regime's lead time)",
@@ -178,6 +182,8 @@ class MarchRow:
     wait_s: float
     caution: str
     next_control_point: str
+    speed_kmh: float
+    """Speed driven from this control point to the next (km/h); the column's cap at the last one."""
 
 
 @dataclass
@@ -373,8 +379,14 @@ class MarchRules:
         Each unit's RDD (s) and destination site.
     control_point_spacing_m
         Largest distance between control points along a road.
+    control_point_min_m
+        Shortest road between two control points: closer ones are one control point
+        (a junction area), so the checker allows this much at each end of a segment.
     caution_penalty_s
         Extra time of each caution crossing (one vehicle at a time).
+    speed_kmh
+        The policy speed: the most any column drives (``policy.convoy_speed_kmh``); road-class
+        speeds and each column's slowest vehicle may lower it (:mod:`~enablement.network.speeds`).
     permits
         When each border crossing (site id) is permitted (:func:`~.permissions.crossing_permits`).
     """
@@ -391,9 +403,13 @@ class MarchRules:
     control_point_spacing_m: float = field(
         default_factory=lambda: float(figure("control_point_spacing_km")) * 1000.0
     )
+    control_point_min_m: float = field(
+        default_factory=lambda: float(figure("control_point_min_segment_km")) * 1000.0
+    )
     caution_penalty_s: float = field(
         default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
     )
+    speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
     permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
 
     @classmethod
@@ -428,6 +444,7 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
+            speed_kmh=float(policy.convoy_speed_kmh),
             permits=dict(permits or {}),
         )
 
@@ -492,10 +509,41 @@ def staging_capacities(network: Network) -> dict[str, int]:
 # --------------------------------------------------------------------------- control points and segments
 
 
+@dataclass(frozen=True)
+class ControlPoints:
+    """The control points of a set of routes, and the control point each boundary node stands for.
+
+    Attributes
+    ----------
+    at
+        Each node where a segment may end → the control point (a node) it belongs to:
+        itself, or the control point of the junction area it lies in (nodes closer
+        along a route than the policy minimum are one control point).
+    """
+
+    at: Mapping[int, int]
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.at
+
+    def __len__(self) -> int:
+        return len(set(self.at.values()))
+
+    @property
+    def nodes(self) -> set[int]:
+        """The control points (one node each)."""
+        return set(self.at.values())
+
+
 def control_points(
-    paths: Sequence[Sequence[int]], fixed: set[int], xy: np.ndarray, spacing_m: float
-) -> set[int]:
-    """Control-point nodes for a set of routes.
+    paths: Sequence[Sequence[int]],
+    fixed: set[int],
+    xy: np.ndarray,
+    spacing_m: float,
+    min_m: float = 0.0,
+    named: frozenset[int] | set[int] = frozenset(),
+) -> ControlPoints:
+    """Control points of a set of routes.
 
     Parameters
     ----------
@@ -507,30 +555,47 @@ def control_points(
         Node coordinates (n, 2) in metres.
     spacing_m
         Largest distance between control points along a chain of road.
+    min_m
+        Shortest road between two control points: control points closer along a
+        route join into one (a fixed node stands for its area; two fixed nodes
+        never join), as long as every member lies within ``min_m`` of it.
+    named
+        Named places (motorway junctions): on a long chain, the last one passed after
+        half the spacing is taken instead of an anonymous node.
 
     Returns
     -------
-    set of int
-        Fixed nodes, nodes where routes merge or split, and spacing nodes.
+    ControlPoints
+        Fixed nodes, nodes where routes merge or split, and spacing nodes, each
+        mapped to the control point of its junction area.
     """
     neigh: dict[int, set[int]] = defaultdict(set)
     for path in paths:
         for a, b in itertools.pairwise(path):
             neigh[a].add(b)
             neigh[b].add(a)
-    cps = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}
+    structural = set(fixed) | {n for n, s in neigh.items() if len(s) != 2}
+    cps = set(structural)
     seen: set[tuple[int, int]] = set()
 
     def walk(start: int, nxt: int) -> None:
         prev, cur, acc = start, nxt, 0.0
+        cand: tuple[int, float] | None = None
         seen.add((start, nxt))
         while True:
             acc += float(np.hypot(*(xy[cur] - xy[prev])))
             if cur in cps:
                 return
+            if cur in named:
+                cand = (cur, acc)
             if acc >= spacing_m:
-                cps.add(cur)
-                acc = 0.0
+                if cand is not None and cand[1] >= spacing_m / 2.0:
+                    cps.add(cand[0])
+                    acc -= cand[1]
+                else:
+                    cps.add(cur)
+                    acc = 0.0
+                cand = None
             a, b = neigh[cur]
             prev, cur = cur, (b if a == prev else a)
             seen.add((prev, cur))
@@ -545,19 +610,96 @@ def control_points(
             if (n, m) not in seen and (m, n) not in seen:
                 cps.add(n)
                 walk(n, m)
-    return cps
+    return ControlPoints(_junction_areas(paths, cps, fixed, structural, named, xy, min_m))
 
 
-def split_route(route: Route, cps: set[int]) -> list[tuple[int, int, tuple[int, ...]]]:
-    """Split a route into ``(from node, to node, edge rows)`` between control points."""
+def _junction_areas(
+    paths: Sequence[Sequence[int]],
+    cps: set[int],
+    fixed: set[int],
+    structural: set[int],
+    named: frozenset[int] | set[int],
+    xy: np.ndarray,
+    min_m: float,
+) -> dict[int, int]:
+    """Join control points closer than ``min_m`` along a route; map each to its area's control point.
+
+    The shortest segment is joined first, again and again, until none is shorter or
+    the two ends cannot join (both fixed, or the area would reach farther than
+    ``min_m`` from its control point). An area's control point is its fixed node,
+    else a merge or split node, else a named one, else the lowest node.
+    """
+    root = {c: c for c in cps}
+    members = {c: [c] for c in cps}
+
+    def rank(n: int) -> tuple[int, int]:
+        return (0 if n in fixed else 1 if n in structural else 2 if n in named else 3, n)
+
+    def find(n: int) -> int:
+        while root[n] != n:
+            root[n] = root[root[n]]
+            n = root[n]
+        return n
+
+    if min_m <= 0:
+        return {c: c for c in cps}
+    refused: set[tuple[int, int]] = set()
+    joined = True
+    while joined:  # each pass joins every short segment it can, shortest first
+        joined = False
+        short: list[tuple[float, int, int]] = []
+        for path in paths:
+            acc, last = 0.0, find(path[0]) if path[0] in root else None
+            for prev, cur in itertools.pairwise(path):
+                acc += float(np.hypot(*(xy[cur] - xy[prev])))
+                if cur not in root:
+                    continue
+                r = find(cur)
+                if r == last:
+                    continue
+                if last is not None and acc < min_m:
+                    short.append((acc, min(last, r), max(last, r)))
+                acc, last = 0.0, r
+        for _, a, b in sorted(short):
+            ra, rb = find(a), find(b)
+            if ra == rb or (min(ra, rb), max(ra, rb)) in refused:
+                continue
+            keep, other = sorted((ra, rb), key=rank)
+            area = members[keep] + members[other]
+            reach = max(float(np.hypot(*(xy[m] - xy[keep]))) for m in area)
+            if (keep in fixed and other in fixed) or reach > min_m:
+                refused.add((min(ra, rb), max(ra, rb)))
+                continue
+            root[other] = keep
+            members[keep] = area
+            del members[other]
+            joined = True
+    return {c: find(c) for c in cps}
+
+
+def split_route(route: Route, cps: ControlPoints) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Split a route into ``(from control point, to control point, edge rows)``.
+
+    A segment ends at the first node of the next junction area the route enters; the
+    edges within an area belong to the segment that leaves it (the last segment takes
+    those before the route's end).
+    """
     out: list[tuple[int, int, tuple[int, ...]]] = []
-    start = route.nodes[0]
+    start = cps.at.get(route.nodes[0], route.nodes[0])
     edges: list[int] = []
     for node, edge in zip(route.nodes[1:], route.edges, strict=True):
         edges.append(edge)
-        if node in cps:
-            out.append((start, node, tuple(edges)))
-            start, edges = node, []
+        cp = cps.at.get(node)
+        if cp is None or cp == start:
+            continue
+        out.append((start, cp, tuple(edges)))
+        start, edges = cp, []
+    if edges:
+        if out:
+            a, b, before = out[-1]
+            out[-1] = (a, b, before + tuple(edges))
+        else:
+            out.append((start, cps.at.get(route.nodes[-1], route.nodes[-1]), tuple(edges)))
     return out
 
 
@@ -605,13 +747,17 @@ class MarchProblem:
         self.xy = np.column_stack([network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()])
         edges = network.edges
         self.lengths: np.ndarray = edges["length_m"].to_numpy()
-        self.speeds: np.ndarray = edges["speed_kmh"].to_numpy()
+        self.speeds: np.ndarray = march_speed_kmh(edges)
+        """Per edge row, the fastest a column may march there before its own cap (road class, road speed)."""
         self.bridge: np.ndarray | None = edges["bridge_id"].to_numpy() if "bridge_id" in edges else None
         site_of: dict[int, str] = {}
         for s, n in sorted(self.site_node.items(), reverse=True):
             site_of[n] = s
         self.site_of = site_of
         """Name of each site node (the first site id in order when several share one)."""
+        self.junctions: frozenset[int] = junction_nodes(network)
+        """Named motorway junctions of the network (preferred as spacing control points)."""
+        self._keys: np.ndarray | None = None
 
     def _validate(self) -> None:
         problems: list[str] = []
@@ -635,14 +781,60 @@ class MarchProblem:
         if problems:
             raise ScenarioError(problems)
 
-    def control_points(self, paths: Sequence[Sequence[int]]) -> set[int]:
-        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes."""
+    def drive(
+        self, mu: MarchUnit, edges: Sequence[int], caution: Collection[int] = ()
+    ) -> tuple[float, float]:
+        """Time to drive a segment and the speed driven on it: the one rule both schedulers read.
+
+        Parameters
+        ----------
+        mu
+            The march unit (its profile's speed: slowest vehicle and policy speed).
+        edges
+            Edge rows of the segment, in order.
+        caution
+            Edge rows the column crosses as caution crossings (each adds the policy's penalty).
+
+        Returns
+        -------
+        tuple of float
+            Drive time (s, caution penalties included) and the speed driven (km/h: the segment's
+            length over its time at the column's speed on each edge, penalties left out).
+        """
+        rows = np.asarray(edges, dtype=np.int64)
+        if rows.size == 0:
+            return 0.0, float(mu.profile.speed_kmh)
+        metres = self.lengths[rows]
+        moving = float((metres / (column_speed_kmh(self.speeds[rows], mu.profile.speed_kmh) / 3.6)).sum())
+        extra = self.rules.caution_penalty_s * sum(e in caution for e in edges)
+        speed = float(metres.sum()) / moving * 3.6 if moving > 0 else float(mu.profile.speed_kmh)
+        return moving + extra, speed
+
+    def control_points(self, paths: Sequence[Sequence[int]]) -> ControlPoints:
+        """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes.
+
+        Named junctions are preferred as spacing points, and control points closer than
+        the policy's minimum along a route are one (:func:`control_points`).
+        """
         fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
-        return control_points(paths, fixed, self.xy, self.rules.control_point_spacing_m)
+        rules = self.rules
+        return control_points(
+            paths,
+            fixed,
+            self.xy,
+            rules.control_point_spacing_m,
+            rules.control_point_min_m,
+            self.junctions,
+        )
 
     def cp_name(self, node: int) -> str:
-        """Name of a control point: its site, or ``CP-<node>``."""
-        return self.site_of.get(node, f"CP-{node}")
+        """Id of a control point: its site, or the node's stable id (:func:`.node_keys`)."""
+        site = self.site_of.get(node)
+        if site is not None:
+            return site
+        if self._keys is None:
+            self._keys = node_keys(self.network)
+        return str(self._keys[node])
 
     def not_before(self, mu: MarchUnit, leg: int, leg_s: float) -> float:
         """Earliest start of a leg that takes at least ``leg_s`` (drive and halts) under the crossing permits.

@@ -62,7 +62,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,7 +72,7 @@ from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
 from .greedy import _Res, _State, schedule_march
-from .march import MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
+from .march import ControlPoints, MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
 
@@ -115,6 +115,7 @@ class _Seg:
     drive: int
     halt: int
     notes: str
+    speed: float
 
 
 @dataclass
@@ -129,7 +130,7 @@ class _Data:
     options: dict[tuple[str, int], list[_Option]]
     domains: dict[tuple[str, int, int, int], list[tuple[int, int]]]
     pass_s: dict[str, int]
-    site_of: dict[int, str]
+    cp_name: Callable[[int], str]
     horizon: int
     headway: int
     capacity: dict[str, int]
@@ -194,25 +195,23 @@ def _candidates(
     return cand
 
 
-def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: set[int]) -> list[_Seg]:
+def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPoints) -> list[_Seg]:
     """Split a candidate route into segments with whole-second drive times and planned halts."""
-    lengths, speeds, bridge = problem.lengths, problem.speeds, problem.bridge
-    penalty = problem.rules.caution_penalty_s
+    bridge = problem.bridge
     parts = split_route(route, cps)
     caution = set(route.caution_edges)
-    drives = []
+    drives, speeds = [], []
     for _, _, edges in parts:
-        e = np.asarray(edges, dtype=np.int64)
-        v = np.minimum(speeds[e], mu.profile.speed_kmh) / 3.6
-        extra = penalty * sum(x in caution for x in edges)
-        drives.append(round(float((lengths[e] / v).sum()) + extra))
+        drive, speed = problem.drive(mu, edges, caution)
+        drives.append(round(drive))
+        speeds.append(speed)
     halts = problem.rules.halts.plan(drives, mu.id)
     segs = []
-    for (a, b, edges), d, h in zip(parts, drives, halts, strict=True):
+    for (a, b, edges), d, h, v in zip(parts, drives, halts, speeds, strict=True):
         notes = ""
         if bridge is not None:
             notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
-        segs.append(_Seg(a, b, edges, d, h, notes))
+        segs.append(_Seg(a, b, edges, d, h, notes, v))
     return segs
 
 
@@ -263,7 +262,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         options,
         domains,
         pass_s,
-        problem.site_of,
+        problem.cp_name,
         horizon,
         headway,
         problem.staging_capacity(),
@@ -412,8 +411,7 @@ def _bounds(data: _Data, problem: MarchProblem) -> _Bounds:
                 if left <= cap:
                     lb = start + left - o_max + q_min
                     if lb > queue:
-                        queue, where = lb, f"{data.site_of.get(key[0], f'CP-{key[0]}')} -> "
-                        where += data.site_of.get(key[1], f"CP-{key[1]}")
+                        queue, where = lb, f"{data.cp_name(key[0])} -> {data.cp_name(key[1])}"
                     break
                 left -= cap
     return _Bounds(alone, critical, queue, where, per_unit)
@@ -621,7 +619,7 @@ def _rows(
     closure: dict[str, float] = {}
 
     def cp(node: int) -> str:
-        return data.site_of.get(node, f"CP-{node}")
+        return data.cp_name(node)
 
     for mu in data.units:
         p = float(data.pass_s[mu.id])
@@ -639,6 +637,7 @@ def _rows(
                         *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
                         km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
                         wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
+                        speed_kmh=round(seg.speed, 1),
                     )
                 )  # fmt: skip
                 seq += 1
@@ -650,7 +649,7 @@ def _rows(
                     *common, leg=leg + 1 if end_kind == "staging_arrive" else len(mu.sites) - 1, seq=seq,
                     control_point=mu.sites[leg + 1], kind=end_kind, node=opt.segs[-1].b,
                     km=round(km / 1000.0, 2), arrive_s=t, depart_s=t, pass_s=p, halt_s=0.0, wait_s=0.0,
-                    caution="", next_control_point="",
+                    caution="", next_control_point="", speed_kmh=round(mu.profile.speed_kmh, 1),
                 )
             )  # fmt: skip
             seq += 1

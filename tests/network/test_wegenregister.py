@@ -301,6 +301,10 @@ def test_e40_from_the_register_conflates_onto_the_embedded_motorway_edges(tmp_pa
     # lanes are counted in the digitisation direction only: one carriageway, a connected chain
     assert sorted(got["lanes"].tolist()) == [3.0, 4.0]
     assert set(got["ref"]) == {"E40;A3"} and set(got["highway"]) == {"motorway"}
+    # so columns march there at the motorway's convoy speed, and at the policy speed on unclassed roads
+    from enablement.network.speeds import class_speeds_kmh, march_speed_kmh
+
+    assert (march_speed_kmh(got) == class_speeds_kmh()["motorway"]).all()
     assert got["v"].iloc[0] == got["u"].iloc[1] or got["u"].iloc[0] == got["v"].iloc[1]
     # the split pieces keep the total length of the network
     road = base.edges["mode"] == "road"

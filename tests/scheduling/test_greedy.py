@@ -10,6 +10,7 @@ import shapely
 
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS, Network
+from enablement.network.places import node_keys
 from enablement.scenario.schema import Halts, Policy
 from enablement.scheduling.march import MarchUnit, control_points
 from enablement.timeline import Clock, Intervals
@@ -119,10 +120,11 @@ def test_halts_after_first_hour_then_every_two_hours():
     sched = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 30})
     df = frame_from_rows(sched.rows)
     halts = df[df["kind"] == "halt"]
-    assert halts["control_point"].tolist() == ["CP-6", "CP-18"]  # 60 km (1 h), then 120 km later
+    # 60 km (1 h), then 120 km later; control points by stable id (position in metres on this network)
+    assert halts["control_point"].tolist() == ["xy-60000-0", "xy-180000-0"]
     assert (
-        df.set_index("control_point").loc[["CP-6"], "depart"]
-        - df.set_index("control_point").loc[["CP-6"], "arrive"]
+        df.set_index("control_point").loc[["xy-60000-0"], "depart"]
+        - df.set_index("control_point").loc[["xy-60000-0"], "arrive"]
     ).iloc[0] == pytest.approx(900)
     assert halt_violations(df) == []
     # 5 h driving + 15 + 10 min halts
@@ -163,9 +165,10 @@ def test_merging_routes_share_control_points():
     b = mu(2, sites=("c", "d"))
     sched = greedy(net, [a, b], POLICY, {"a": 0, "c": 5, "d": 4})
     df = frame_from_rows(sched.rows)
-    assert "CP-2" in set(df["control_point"])  # the merge point is a control point
+    merge = str(node_keys(net)[2])
+    assert merge in set(df["control_point"])  # the merge point is a control point
     assert overlap_violations(df, 120.0) == []
-    shared = df[(df["control_point"] == "CP-2")]
+    shared = df[(df["control_point"] == merge)]
     assert len(shared) == 2
 
 
@@ -216,7 +219,7 @@ def test_short_closure_is_waited_out_long_one_detoured():
 def test_control_points_split_long_chains():
     xy = np.column_stack([np.arange(0, 51) * 1000.0, np.zeros(51)])
     cps = control_points([list(range(51))], {0, 50}, xy, 10_000.0)
-    assert cps == {0, 10, 20, 30, 40, 50}
+    assert cps.nodes == {0, 10, 20, 30, 40, 50}
 
 
 def test_intervals_first_fit_and_overlaps():

@@ -98,7 +98,10 @@ def problems(draw):
             [None, TimeWindow(start="06:00", end="12:00"), TimeWindow(start="21:00", end="05:00")]
         )
     )
-    policy = Policy(headway_min=draw(st.sampled_from([0, 2, 5])), halts=halts, movement_window=window)
+    # the policy speed is at least every column's (the planner caps each column's speed by it)
+    policy = Policy(
+        convoy_speed_kmh=80, headway_min=draw(st.sampled_from([0, 2, 5])), halts=halts, movement_window=window
+    )
     closed = {}
     if draw(st.booleans()):
         edge = draw(st.integers(0, len(net.edges) - 1))
@@ -147,6 +150,7 @@ def tight_problem(**rules):
     """Six columns queued on one road with halts, a window and a closure: every rule binds somewhere."""
     net = with_sites(line_network([0, 20, 40, 60, 80]), {"a": 0, "b": 4})
     policy = Policy(
+        convoy_speed_kmh=60,
         headway_min=2,
         halts=Halts(first_after_min=30, first_duration_min=15, every_min=60, duration_min=10),
         movement_window=TimeWindow(start="06:00", end="14:00"),
@@ -175,7 +179,9 @@ def test_the_checker_reads_each_rule_from_the_problem(kind, stricter, tmp_path):
         net = with_sites(line_network([0, 20, 40]), {"a": 0, "s": 1, "b": 2})
         net.sites.loc["s", "capacity_vehicles"] = 10.0
         units = [mu(i, sites=("a", "s", "b"), dwell=(1800.0,)) for i in (1, 2)]
-        problem = march_problem(net, units, Policy(headway_min=2), {"a": 0, "s": 1, "b": 2}, start=START)
+        problem = march_problem(
+            net, units, Policy(convoy_speed_kmh=60, headway_min=2), {"a": 0, "s": 1, "b": 2}, start=START
+        )
         sched = solve_greedy(problem)  # the baseline does not limit staging: both columns are held at once
         table = table_of(problem, sched, tmp_path)
         assert "staging" in {v.kind for v in check_march_table(table, problem.rules, problem.network)}
@@ -191,7 +197,9 @@ def test_a_wait_in_a_queue_is_not_a_halt_for_the_planner_nor_for_the_checker(tmp
     # would apply to the 80 min after it (found by the property test above on a fresh machine).
     net = with_sites(line_network([0, 20, 40, 60, 80, 100]), {"a": 0, "b": 5})
     policy = Policy(
-        headway_min=2, halts=Halts(first_after_min=120, first_duration_min=15, every_min=60, duration_min=10)
+        convoy_speed_kmh=60,
+        headway_min=2,
+        halts=Halts(first_after_min=120, first_duration_min=15, every_min=60, duration_min=10),
     )
     problem = march_problem(
         net,

@@ -17,12 +17,14 @@ from enablement.scheduling.march import MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit, TrainAtBorder, permission_requests
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
-from tests.scheduling.test_greedy import POLICY, line_network, mu
+from tests.scheduling.test_greedy import POLICY as HALTS
+from tests.scheduling.test_greedy import line_network, mu
 from tests.scheduling.test_march_problem import table_of, with_sites
 
 CET = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=CET)  # a Monday
 REGIMES = permission_data().regimes
+POLICY = HALTS.model_copy(update={"convoy_speed_kmh": 60.0})  # the columns' own 60 km/h
 
 
 def at(day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
