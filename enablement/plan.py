@@ -61,7 +61,8 @@ from .scheduling.march import (
     territory_of,
 )
 from .scheduling.mode import ModeChoice, choose_mode
-from .scheduling.rail import RailSchedule, Train
+from .scheduling.permissions import PermissionRequest, TrainAtBorder, permission_requests
+from .scheduling.rail import TRAIN_PROFILE, RailSchedule, Train
 from .scheduling.reception import Discharged, receive
 from .scheduling.road import schedule_road
 from .scheduling.shuttles import ShuttlePlan, het_delays, plan_shuttles, shuttle_summary
@@ -141,6 +142,8 @@ class Plan:
     handovers
         Where each unit bound abroad is handed over to the next nation (the border crossing,
         named by the scenario or chosen by the planner, and why), by unit.
+    permissions
+        One cross-border permission request per crossing and serial or train, at-risk ones first.
     """
 
     scenario: Scenario
@@ -163,6 +166,7 @@ class Plan:
     staging: dict[str, tuple[int, float]] = field(default_factory=dict)
     tracked_excess: list[TrackedExcess] = field(default_factory=list)
     handovers: dict[str, Handover] = field(default_factory=dict)
+    permissions: list[PermissionRequest] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -230,6 +234,7 @@ class Plan:
                 else {"method": "CP-SAT", "status": "not used"},
                 "het": shuttle_summary(self.hets),
             },
+            "permissions": self.permission_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
             # where every site attaches: distance to its road/rail node, that node's country, tolerance
             "sites": snap_table(self.network),
@@ -255,6 +260,44 @@ class Plan:
                 "Sites and bridge classes: enablement exercise overlay (illustrative values)",
             ],
         }
+
+    def permission_summary(self) -> dict[str, Any]:
+        """Return the permission requests' part of ``summary.json``: counts, the regime, the filing date."""
+        sc = self.scenario
+        return {
+            "requests": len(self.permissions),
+            "at_risk": sum(r.at_risk for r in self.permissions),
+            "past_deadline": sum(r.risk == "past" for r in self.permissions),
+            "exceptional": sum(r.exceptional for r in self.permissions),
+            "regime": sc.permissions.regime,
+            "regime_by_neighbour": dict(sc.permissions.neighbours),
+            "filing_from": sc.filing_from.isoformat(),
+            "at_risk_margin_h": float(figure("permission_margin_h")),
+        }
+
+
+def _requests(
+    inputs: PlanningInputs,
+    rules: MarchRules,
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    trains: Sequence[Train],
+) -> list[PermissionRequest]:
+    """List the permission requests of the road and rail schedules."""
+    speed = TRAIN_PROFILE.speed_kmh / 3.6
+    return permission_requests(
+        rules.permits,
+        inputs.clock,
+        ((r.march_unit, r.unit, r.serial, r.control_point, r.arrive_s, r.pass_s) for r in march.rows),
+        {m.id: m.vehicles for m in march_units},
+        [
+            TrainAtBorder(t.id, t.unit, t.border, t.border_s, t.border_s + t.length_m / speed, t.vehicles,
+                          t.out_of_gauge)
+            for t in trains
+            if t.border
+        ],
+        inputs.catalogue,
+    )  # fmt: skip
 
 
 @contextmanager
@@ -415,7 +458,7 @@ def make_plan(
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
         march = schedule_road(problem, routers["road"], sc.solver)
     with _timed(timings, "rail schedule", progress):
-        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of)
+        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of, rules.permits)
     with _timed(timings, "corridors", progress):
         routes = planned_routes(network, march_units, march, rail.schedule.trains, rail.routes)
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
@@ -450,4 +493,5 @@ def make_plan(
         staging=staging_peaks(march),
         tracked_excess=excess,
         handovers=handovers,
+        permissions=_requests(inputs, rules, march_units, march, rail.schedule.trains),
     )

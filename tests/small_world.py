@@ -115,6 +115,7 @@ movements:
 resources: {{wagons: 10, locomotives: 2}}
 solver: {{road: {solver}, time_limit_s: 2}}
 disruptions: {disruptions}
+permissions: {{filing_from: '2026-01-10T08:00:00+01:00', regime: eca-2025}}
 """
 
 

@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page (no script, no remote file) that works offline.
 
 Sections: key figures, closure per unit against its RDD (chart and table),
-bottlenecks (binding rail resource, caution crossings, warnings), solver status,
+bottlenecks (binding rail resource, caution crossings, warnings), the cross-border
+permission requests (at-risk ones first, with their filing deadlines), solver status,
 utilisation of quays and rail pools (chart), the quay Gantt chart, a
 time–distance diagram of the march units, the train timetable and the march
 table. Every text from data is escaped for HTML by
@@ -19,6 +20,7 @@ import pandas as pd
 
 from .escape import html_attr, html_text
 from .gantt import quay_gantt_svg
+from .tables import permission_table
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -125,7 +127,35 @@ def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, h
     return "\n".join(out)
 
 
-def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file: str = "map.html") -> str:
+def _permissions(summary: dict[str, Any], permissions: pd.DataFrame) -> list[str]:
+    """Render the permission requests: what is in force, then the table (at-risk requests first)."""
+    p = summary["permissions"]
+    by = ", ".join(f"{k}: {v}" for k, v in sorted(p["regime_by_neighbour"].items()))
+    parts = [
+        "<h2>Cross-border permission requests</h2>",
+        f"<p>{html_text(p['requests'])} requests, {html_text(p['at_risk'])} at risk "
+        f"({html_text(p['past_deadline'])} past their deadline); regime {html_text(p['regime'])}"
+        + (f" ({html_text(by)})" if by else "")
+        + f"; requests filed from {html_text(p['filing_from'])}. At risk: <i>past</i>, the deadline is "
+        "before requests can be filed; <i>tight</i>, less than "
+        f"{html_text(format(p['at_risk_margin_h'], 'g'))} h to spare (the crossing waits for its "
+        "permission).</p>",
+    ]
+    if permissions.empty:
+        parts.append("<p>No movement crosses a border.</p>")
+        return parts
+    shown = permissions.drop(columns=["filing_from"])
+    parts.append(_table(shown, {"vehicles", "heaviest_mlc"}))
+    return parts
+
+
+def report_html(
+    plan: Plan,
+    march: pd.DataFrame,
+    trains: pd.DataFrame,
+    map_file: str = "map.html",
+    permissions: pd.DataFrame | None = None,
+) -> str:
     """Render the report of a plan as one HTML page.
 
     Parameters
@@ -136,7 +166,11 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         Its march table and train table (as written to CSV).
     map_file
         Relative link to the map.
+    permissions
+        Its permission requests (as written to CSV; made from the plan when not given).
     """
+    if permissions is None:
+        permissions = permission_table(plan)
     s = plan.summary()
     k = s["kpis"]
     rail: dict[str, Any] = s["solver"]["rail"]
@@ -190,7 +224,9 @@ def report_html(plan: Plan, march: pd.DataFrame, trains: pd.DataFrame, map_file:
         parts.append(f"<li>{html_text(w)}</li>")
     if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):
         parts.append("<li>None reported.</li>")
-    parts.append("</ul><h2>Solver status</h2>")
+    parts.append("</ul>")
+    parts += _permissions(s, permissions)
+    parts.append("<h2>Solver status</h2>")
     status = pd.DataFrame(
         [
             {"part": "road", **{key: road.get(key) for key in ("method", "status", "optimality")}},

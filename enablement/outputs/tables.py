@@ -13,7 +13,15 @@ from ..plan import Plan
 from ..scheduling.heavy import tracked_on_tracks
 from ..vehicles import load_catalogue
 
-__all__ = ["MARCH_TABLE_COLUMNS", "het_table", "march_table", "train_table", "unit_table"]
+__all__ = [
+    "MARCH_TABLE_COLUMNS",
+    "PERMISSION_COLUMNS",
+    "het_table",
+    "march_table",
+    "permission_table",
+    "train_table",
+    "unit_table",
+]
 
 MARCH_TABLE_COLUMNS = (
     "movement_number",
@@ -181,6 +189,69 @@ def train_table(plan: Plan) -> pd.DataFrame:
             "wagons_back",
             "route_km",
         ],
+    )
+
+
+PERMISSION_COLUMNS = (
+    "crossing",
+    "crossing_name",
+    "neighbour",
+    "mode",
+    "unit",
+    "movement",
+    "first_vehicle",
+    "last_vehicle",
+    "vehicles",
+    "vehicles_by_type",
+    "out_of_gauge",
+    "heavy_load",
+    "heaviest_mlc",
+    "regime",
+    "regime_status",
+    "lead_time",
+    "filing_deadline",
+    "filing_from",
+    "at_risk",
+    "risk",
+)
+
+
+def permission_table(plan: Plan) -> pd.DataFrame:
+    """One cross-border permission request per crossing and serial or train, at-risk ones first.
+
+    ``heavy_load`` is true when a vehicle's MLC class is above the sourced threshold
+    (``heavy_load.mlc_above`` in ``enablement/data/permissions.yaml``); ``risk`` is
+    ``past`` (the filing deadline is before requests can be filed) or ``tight`` (it is
+    less than the ``permission_margin_h`` figure after the first filing time).
+    """
+    c = plan.clock
+    return pd.DataFrame.from_records(
+        [
+            {
+                "crossing": r.crossing,
+                "crossing_name": r.crossing_name,
+                "neighbour": r.neighbour,
+                "mode": r.mode,
+                "unit": r.unit,
+                "movement": r.movement,
+                "first_vehicle": c.iso(r.first_s),
+                "last_vehicle": c.iso(r.last_s),
+                "vehicles": sum(n for _, n in r.vehicles),
+                "vehicles_by_type": ";".join(f"{v}x{n}" for v, n in r.vehicles),
+                "out_of_gauge": r.out_of_gauge,
+                "heavy_load": r.heavy_load,
+                "heaviest_mlc": r.heaviest_mlc,
+                "regime": r.regime.id,
+                "regime_status": r.regime.status + (" (weak figure)" if r.regime.weak else ""),
+                "lead_time": r.regime.lead_text,
+                "filing_deadline": c.iso(r.deadline_s),
+                "filing_from": c.iso(r.filing_s),
+                "at_risk": r.at_risk,
+                "risk": r.risk,
+            }
+            for r in plan.permissions
+        ],
+        columns=list(PERMISSION_COLUMNS),
     )
 
 

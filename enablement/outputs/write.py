@@ -1,4 +1,4 @@
-"""Write a plan's files: march table, trains, units, HET trips, map, quay Gantt chart, report, summary.
+"""Write a plan's files: march table, trains, units, HET trips, permissions, map, Gantt, report, summary.
 
 The files are written into a staging folder beside the output folder, with
 ``summary.json`` last (its ``manifest`` key gives the size and SHA-256 of every
@@ -20,7 +20,7 @@ from .folder import OutputError, OutputFolder, file_manifest, open_output_folder
 from .gantt import quay_gantt_svg
 from .maps import write_map
 from .report import report_html
-from .tables import het_table, march_table, train_table, unit_table
+from .tables import het_table, march_table, permission_table, train_table, unit_table
 
 __all__ = ["PLAN_FILES", "prepare_output", "write_outputs"]
 
@@ -29,6 +29,7 @@ PLAN_FILES = (
     "trains.csv",
     "units.csv",
     "het_trips.csv",
+    "permissions.csv",
     "map.html",
     "quay_gantt.svg",
     "report.html",
@@ -121,6 +122,7 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
         return path.name
 
     march, trains = march_table(plan), train_table(plan)  # each used twice: CSV and report
+    permits = permission_table(plan)
     names = {
         "march_table": done(
             write_with_atomic(folder / "march_table.csv", lambda p: march.to_csv(p, index=False))
@@ -128,6 +130,9 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
         "trains": done(write_with_atomic(folder / "trains.csv", lambda p: trains.to_csv(p, index=False))),
         "units": done(
             write_with_atomic(folder / "units.csv", lambda p: unit_table(plan).to_csv(p, index=False))
+        ),
+        "permissions": done(
+            write_with_atomic(folder / "permissions.csv", lambda p: permits.to_csv(p, index=False))
         ),
         "map": done(write_map(plan, folder / "map.html")),
         "quay_gantt": done(
@@ -140,7 +145,7 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
             write_with_atomic(folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False))
         )
     names["report"] = done(
-        write_text_atomic(folder / "report.html", report_html(plan, march, trains, names["map"]))
+        write_text_atomic(folder / "report.html", report_html(plan, march, trains, names["map"], permits))
     )
     summary = plan.summary()
     summary["files"] = names | {"summary": "summary.json"}

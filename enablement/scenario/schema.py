@@ -29,6 +29,7 @@ from pydantic import (
 from .. import limits
 from ..defaults import figure
 from ..network.territory import COUNTRIES
+from ..permits import permission_data
 
 __all__ = [
     "Arrival",
@@ -37,6 +38,7 @@ __all__ = [
     "Halts",
     "Movement",
     "NetworkSpec",
+    "Permissions",
     "Policy",
     "Resources",
     "Scenario",
@@ -361,6 +363,39 @@ class SolverSpec(_Model):
     alternatives: int = Field(default=2, ge=1, le=5)
 
 
+def _known_regime(value: str) -> str:
+    known = permission_data().regimes
+    if value not in known:
+        msg = (
+            f"unknown permission regime {value!r}; known: {', '.join(known)} "
+            "(in enablement/data/permissions.yaml)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+Regime = Annotated[str, AfterValidator(_known_regime)]
+"""A permission regime id of ``enablement/data/permissions.yaml``."""
+
+
+class Permissions(_Model):
+    """Cross-border movement permissions: when requests can be filed and the regime in force.
+
+    ``filing_from`` is the first time a request can be filed (default: the
+    scenario start). ``regime`` is the regime in force at every crossing (default:
+    the data file's ``default_regime``, today's ~45 days' notice); ``neighbours``
+    names another regime for the crossings to one neighbour (``{NL: cbmp-annual}``).
+    """
+
+    filing_from: AwareDatetime | None = None
+    regime: Regime = Field(default_factory=lambda: permission_data().default_regime)
+    neighbours: dict[Country, Regime] = Field(default_factory=dict, max_length=50)
+
+    def regime_for(self, neighbour: str | None) -> str:
+        """Return the regime id at a crossing to ``neighbour``."""
+        return self.neighbours.get(neighbour or "", self.regime)
+
+
 class Scenario(_Model):
     """A whole scenario (format v1)."""
 
@@ -376,6 +411,12 @@ class Scenario(_Model):
     resources: Resources = Field(default_factory=Resources)
     disruptions: list[Disruption] = Field(default_factory=list, max_length=limits.DISRUPTIONS)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    permissions: Permissions = Field(default_factory=Permissions)
+
+    @property
+    def filing_from(self) -> dt.datetime:
+        """The first time a permission request can be filed (``permissions.filing_from``, or the start)."""
+        return self.permissions.filing_from or self.start
 
     @field_validator("overlays")
     @classmethod

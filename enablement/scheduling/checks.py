@@ -25,6 +25,10 @@ the README. Every violation is returned, each with its march unit, place and tim
   covers it in less distance than any road open at that time.
 - ``staging``: more vehicles held in a staging area at once than its capacity.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
+- ``permission``: a column reaching a border crossing before its permission is
+  granted (the scenario's filing date plus the lead time of the regime in force;
+  a column with a vehicle above the heavy-load MLC class files as an exceptional
+  transport when its vehicles are known).
 - ``place``: a control point the network does not know.
 
 Control points are read by their stable id (a site id, or the node id of
@@ -700,6 +704,46 @@ def _tracked(table: pd.DataFrame, rules: MarchRules) -> list[Violation]:
     return out
 
 
+def _permissions(
+    table: pd.DataFrame,
+    rules: MarchRules,
+    tm: _Times,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None,
+) -> list[Violation]:
+    """Find columns that reach a border crossing before its permission is granted."""
+    if not rules.permits:
+        return []
+    out = []
+    rows = table.sort_values(["march_unit", "leg", "seq"])
+    for mu, g in rows.groupby("march_unit", sort=False):
+        records = g.to_dict("records")
+        profile = None
+        if vehicles and mu in vehicles and vehicles[str(mu)]:
+            profile = Profile.of(str(mu), vehicles[str(mu)], float(records[0]["speed_kmh"]))
+        for i, r in enumerate(records):
+            site = str(r["control_point"])
+            permitted = rules.permitted_s(site, profile)
+            if permitted is None:
+                continue
+            at = r["depart"] if i == 0 else r["arrive"]  # an origin at a crossing: when it leaves
+            if tm.secs(at) + EPS_S < permitted:
+                permit = rules.permits[site]
+                regime = permit.regime_for(permitted != permit.open_s)
+                out.append(
+                    Violation(
+                        "permission",
+                        str(mu),
+                        site,
+                        at.isoformat(),
+                        f"{mu} reaches {site} at {at.isoformat()}, before its permission is granted at "
+                        f"{tm.iso(permitted)} (requests filed from {tm.iso(permit.filing_s)}, "
+                        f"{regime.id}: {regime.lead_text}); cross later, or file earlier "
+                        "(permissions.filing_from) or under another regime (permissions.regime)",
+                    )
+                )
+    return out
+
+
 def check_march_table(
     table: pd.DataFrame,
     rules: MarchRules,
@@ -738,6 +782,7 @@ def check_march_table(
     out += _staging(table, rules, tm)
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
+    out += _permissions(table, rules, tm, vehicles)
     return _sorted(out)
 
 
@@ -757,6 +802,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "staging",
                 "rdd",
                 "tracked",
+                "permission",
             )
         )
     }

@@ -11,7 +11,8 @@ Opposite directions are separate resources (main roads are dual carriageways).
 
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
-movement window and closures (first fit). Units blocked by a closure are
+movement window, closures and crossing permits (first fit; a column bound for a crossing not yet
+permitted waits at the start of its leg). Units blocked by a closure are
 rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
@@ -30,14 +31,16 @@ from dataclasses import dataclass
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
-from .march import MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
+from .march import HaltRule, MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
 
 __all__ = ["HONOURS", "NOT_ENFORCED", "schedule_march"]
 
 logger = logging.getLogger(__name__)
 _EPS = 1e-6
 
-HONOURS = frozenset({"headway", "halts", "window", "closures", "speed", "restrictions", "territory"})
+HONOURS = frozenset(
+    {"headway", "halts", "window", "closures", "speed", "restrictions", "territory", "permission"}
+)
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
     "staging_capacity": "not limited: the plan warns when a staging area is over its capacity",
@@ -172,9 +175,14 @@ def _run_round(
             route = routes[(mu.id, leg)]
             segs = split_route(route, cps)
             caution = set(route.caution_edges)
+            # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
+            timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
+            # a crossing not yet permitted: the column waits at the leg's start (permission rule)
+            ready = t
+            t = max(t, problem.not_before(mu, leg, _leg_floor([d for d, _ in timed], halts)))
             for i, (a, b, seg_edges) in enumerate(segs):
                 edges = list(seg_edges)
-                drive, speed = problem.drive(mu, edges, caution)
+                drive, speed = timed[i]
                 blocks = state.blocked(a, b, edges)
                 need = halts.need_s(n_rests)
                 limit = halts.limit_s(n_rests)
@@ -204,7 +212,7 @@ def _run_round(
                         kind,
                         a,
                         km,
-                        t,
+                        ready if i == 0 else t,
                         entry,
                         halt,
                         ";".join(notes),
@@ -233,6 +241,18 @@ def _run_round(
         rows.append(row(mu, len(mu.sites) - 1, seq, last, end, site_node[last], km, t, t))
         closure[mu.id] = t + mu.pass_s
     return rows, closure, blocked_units
+
+
+def _leg_floor(drives: Sequence[float], halts: HaltRule) -> float:
+    """Shortest time a leg can take: its drives and the halts the rule places, without any wait."""
+    total, driving, rests = 0.0, 0.0, 0
+    for d in drives:
+        if driving > 0 and driving + d > halts.limit_s(rests) + _EPS:
+            total += halts.need_s(rests)
+            driving, rests = 0.0, rests + 1
+        total += d
+        driving += d
+    return total
 
 
 class _Blocked(Exception):  # noqa: N818 - internal control flow

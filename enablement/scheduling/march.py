@@ -34,6 +34,10 @@ constraint                    data → greedy / CP-SAT / checker
 ``territory``                 ``MarchRules.territory`` → the router's territory mask (the router must
                               keep the same territory: :meth:`MarchProblem.check_router`) in both /
                               ``checks._territory``
+``permission``                ``MarchRules.permits`` (:class:`~.permissions.CrossingPermit`) and
+                              :meth:`MarchRules.permitted_s` → ``greedy._run_round`` (the column waits at
+                              the leg's start) / ``march_cpsat._legs`` (arrival and departure bounds) /
+                              ``checks._permissions``
 ============================  =======================================================================
 
 A new constraint is added in these places, in order: its data in
@@ -47,6 +51,7 @@ of these is missing, and another runs the checker on the solvers' own tables.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +70,7 @@ from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile
 from .closures import Closures, closures_in_force
+from .permissions import CrossingPermit, crossing_permits, heavy_load
 
 if TYPE_CHECKING:
     from ..routing import Route, Router
@@ -98,6 +104,8 @@ CONSTRAINTS: dict[str, str] = {
     "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
     "territory": "no column leaves the territory except by ending at a border crossing (the hand-over)",
+    "permission": "no column reaches a border crossing before its permission is granted "
+    "(filing date plus the regime's lead time)",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -398,6 +406,8 @@ class MarchRules:
         checked by the checker (:data:`FORMATION_RULES`).
     territory
         The territory columns keep to (None: anywhere); they leave it only by ending at a crossing.
+    permits
+        When each border crossing (site id) is permitted (:func:`~.permissions.crossing_permits`).
     """
 
     clock: Clock
@@ -421,6 +431,7 @@ class MarchRules:
     speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
     tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
     territory: Territory | None = None
+    permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
 
     @classmethod
     def from_policy(
@@ -434,6 +445,7 @@ class MarchRules:
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
         territory: Territory | None = None,
+        permits: Mapping[str, CrossingPermit] | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
@@ -459,7 +471,20 @@ class MarchRules:
             speed_kmh=float(policy.convoy_speed_kmh),
             tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
             territory=territory,
+            permits=dict(permits or {}),
         )
+
+    def permitted_s(self, site: str, profile: Profile | None) -> float | None:
+        """Earliest time (s since the start) a column may reach ``site``: its crossing permit, or None.
+
+        A column with a heavy load (its profile above the heavy-load MLC class) files as an
+        exceptional transport; without a profile (a hand-written table checked without
+        vehicles) the ordinary regime applies.
+        """
+        permit = self.permits.get(site)
+        if permit is None:
+            return None
+        return permit.open_for(profile is not None and heavy_load(profile))
 
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals that keep a column off the segment ``a → b`` over ``edges``."""
@@ -500,6 +525,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
         territory=territory_of(scenario.policy),
+        permits=crossing_permits(scenario, network, clock),
     )
 
 
@@ -883,6 +909,22 @@ class MarchProblem:
         if self._keys is None:
             self._keys = node_keys(self.network)
         return str(self._keys[node])
+
+    def not_before(self, mu: MarchUnit, leg: int, leg_s: float) -> float:
+        """Earliest start of a leg that takes at least ``leg_s`` (drive and halts) under the crossing permits.
+
+        A leg from a crossing starts no earlier than its permit; a leg to one starts
+        no earlier than the permit less ``leg_s``, so that the column waits at the
+        leg's start (its origin or staging area), not on the road.
+        """
+        t = -math.inf
+        start = self.rules.permitted_s(mu.sites[leg], mu.profile)
+        if start is not None:
+            t = start
+        end = self.rules.permitted_s(mu.sites[leg + 1], mu.profile)
+        if end is not None:
+            t = max(t, end - leg_s)
+        return t
 
     def staging_capacity(self) -> dict[str, int]:
         """Capacity of the staging areas the units pass through (their intermediate sites)."""

@@ -25,6 +25,9 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
 - a segment is entered no earlier than the previous one is left plus the halt
   placed there; the first one no earlier than the release time from reception,
   or than the arrival at the staging area plus the pass time and dwell;
+- crossing permits: a leg to a border crossing not yet permitted starts no earlier
+  than the permit less the leg's drive and halts on that candidate (the column
+  waits at its origin or staging area and arrives when permitted);
 - deconfliction: on each segment and direction, the columns' entry intervals
   (pass time plus headway) do not overlap; a column slower on the segment than
   the fastest user (lower speed, caution crossing) pads its interval by the
@@ -94,6 +97,7 @@ HONOURS = frozenset(
         "speed",
         "restrictions",
         "territory",
+        "permission",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -133,6 +137,8 @@ class _Data:
     capacity: dict[str, int]
     lengths: np.ndarray
     end_kind: dict[str, str]
+    not_before: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    """Earliest departure of a leg on a candidate under the crossing permits (``MarchProblem.not_before``)."""
 
 
 def _allowed(
@@ -223,6 +229,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
     horizon = math.ceil(max(base_end, max((m.release_s for m in units), default=0.0)) * 2 + 2 * 86400)
     options: dict[tuple[str, int], list[_Option]] = {}
     domains: dict[tuple[str, int, int, int], list[tuple[int, int]]] = {}
+    not_before: dict[tuple[str, int, int], int] = {}
     for mu in units:
         for leg in range(len(mu.sites) - 1):
             opts: list[_Option] = []
@@ -240,6 +247,9 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
                         break
                     domains[(mu.id, leg, opt, s)] = dom
                 if ok:
+                    nb = problem.not_before(mu, leg, float(sum(g.drive + g.halt for g in segs)))
+                    if math.isfinite(nb):
+                        not_before[(mu.id, leg, opt)] = math.ceil(nb)
                     opts.append(_Option(route, segs))
             if not opts:
                 msg = (
@@ -260,6 +270,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         problem.staging_capacity(),
         problem.lengths,
         {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
+        not_before,
     )
 
 
@@ -284,6 +295,7 @@ def _fit_leg(
     """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
     p = data.pass_s[mu.id]
     entries: list[int] = []
+    t = max(t, float(data.not_before.get((mu.id, leg, opt), t)))  # a crossing not yet permitted
     for seg in data.options[(mu.id, leg)][opt].segs:
         blocks = state.blocked(seg.a, seg.b, list(seg.edges))
         e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
@@ -440,6 +452,8 @@ def _option(
     """Entries of one candidate route's segments, chained by drive and halt, enforced when chosen."""
     dep, arr = ends
     p = data.pass_s[mu.id]
+    if (mu.id, leg, o) in data.not_before:  # permission: wait at the leg's start, arrive when permitted
+        m.add(dep >= data.not_before[(mu.id, leg, o)]).only_enforce_if(x)
     prev = None
     for s, seg in enumerate(data.options[(mu.id, leg)][o].segs):
         dom = cp_model.Domain.from_intervals([list(iv) for iv in data.domains[(mu.id, leg, o, s)]])
@@ -653,8 +667,8 @@ def _binding(close: float, bounds: _Bounds) -> str:
     """Say what sets the road closure, from the bounds that come nearest it."""
     if close <= bounds.alone + 1:
         return (
-            f"march unit {bounds.critical}: its release from reception and its route alone "
-            "(movement window and halts) set the closure"
+            f"march unit {bounds.critical}: its release from reception, its crossing permission and its "
+            "route alone (movement window and halts) set the closure"
         )
     if bounds.queue >= bounds.alone:
         return (

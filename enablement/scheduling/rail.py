@@ -218,6 +218,8 @@ class _Job:
     km: float
     handover: bool = False
     abroad: int = 0
+    not_before: int = 0
+    """Earliest departure (min) under its border crossing's permit."""
 
 
 def _minutes(seconds: float) -> int:
@@ -230,6 +232,7 @@ def _jobs(
     travel_s: Mapping[str | tuple[str, str], tuple[float, float]],
     data: RailData,
     handover: Collection[str] = (),
+    not_before_s: Mapping[str, float] | None = None,
 ) -> list[_Job]:
     jobs = []
     for t in trains:
@@ -247,6 +250,7 @@ def _jobs(
                 length_m / 1000,
                 handover=over,
                 abroad=math.ceil(data.handover_return_h * 60.0) if over else 0,
+                not_before=max(0, _minutes((not_before_s or {}).get(t.id, 0.0))),
             )
         )
     return jobs
@@ -395,8 +399,11 @@ def build_model(
     wpools = _pools(wagons, "heavy_flat_6axle")
     lpools = _pools(locomotives, "multi_system")
     m = cp_model.CpModel()
-    horizon = max(j.ready for j in jobs) + sum(j.load + 2 * j.travel + j.unload + j.abroad + 60 for j in jobs)
-    horizon += 1440
+    horizon = (
+        max(max(j.ready, j.not_before) for j in jobs)
+        + sum(j.load + 2 * j.travel + j.unload + j.abroad + 60 for j in jobs)
+        + 1440
+    )
     by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
     start, depart, done, back, track = [], [], [], [], []
     wagon_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -409,7 +416,7 @@ def build_model(
     for k, j in enumerate(jobs):
         q = quays[j.train.quay]
         s = m.new_int_var(j.ready, horizon, f"start_{k}")
-        d = m.new_int_var(j.ready + j.load, horizon, f"depart_{k}")
+        d = m.new_int_var(max(j.ready + j.load, j.not_before), horizon, f"depart_{k}")
         m.add(d >= s + j.load)
         arr = d + j.travel
         u_end = m.new_int_var(0, horizon + j.travel + j.unload, f"done_{k}")
@@ -483,6 +490,10 @@ def _lower_bounds(
     out: dict[str, float] = {
         "arrival of the vehicles at the quays": max(j.ready + j.load + j.travel + j.unload for j in jobs)
     }
+    if any(j.not_before for j in jobs):
+        out["the crossing permissions (filing date plus lead time)"] = max(
+            j.not_before + j.travel + j.unload for j in jobs
+        )
     by_quay: dict[str, list[_Job]] = defaultdict(list)
     for j in jobs:
         by_quay[j.train.quay].append(j)
@@ -512,6 +523,7 @@ def schedule_rail(
     data: RailData | None = None,
     time_limit_s: float = 10.0,
     seed: int = 0,
+    not_before_s: Mapping[str, float] | None = None,
 ) -> RailSchedule:
     """Schedule formed trains with CP-SAT.
 
@@ -544,6 +556,9 @@ def schedule_rail(
         Wall-time limit over both solver phases.
     seed
         Solver seed.
+    not_before_s
+        Earliest departure of a train (s since the start) under its border crossing's permit
+        (the permission rule: it reaches the crossing no earlier than permitted).
 
     Returns
     -------
@@ -559,7 +574,7 @@ def schedule_rail(
     data = data or rail_data()
     if not trains:
         return RailSchedule([], "not used")
-    jobs = _jobs(trains, quays, travel_s, data, handover)
+    jobs = _jobs(trains, quays, travel_s, data, handover, not_before_s)
     wagons = _pools(wagons, "heavy_flat_6axle")
     locomotives = _pools(locomotives, "multi_system")
     _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
@@ -735,20 +750,30 @@ def _run_times(router: Router) -> dict[int, float]:
     return dict(zip(rows.tolist(), router.edge_times(TRAIN_PROFILE).tolist(), strict=True))
 
 
+def border_offsets(
+    routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
+) -> dict[str, tuple[str, float]]:
+    """Each train's border crossing (the first rail border site on its route) and its time from departure."""
+    row_time = _run_times(router)
+    out = {}
+    for tid, r in routes.items():
+        at = 0.0
+        for node, row in zip(r.nodes[1:], r.edges, strict=True):
+            at += row_time[row]
+            if node in borders:
+                out[tid] = (borders[node], at)
+                break
+    return out
+
+
 def annotate_trains(
     trains: Sequence[Train], routes: Mapping[str, Route], router: Router, borders: Mapping[int, str]
 ) -> list[Train]:
     """Add each train's border crossing: the first rail border site on its route, timed from departure."""
-    row_time = _run_times(router)
+    offsets = border_offsets(routes, router, borders)
     out = []
     for t in trains:
-        r = routes[t.id]
-        border, at, offset = "", 0.0, math.nan
-        for node, row in zip(r.nodes[1:], r.edges, strict=True):
-            at += row_time[row]
-            if node in borders:
-                border, offset = borders[node], at
-                break
+        border, offset = offsets.get(t.id, ("", math.nan))
         out.append(
             dataclasses.replace(t, border=border, border_s=t.depart_s + offset if border else math.nan)
         )

@@ -19,10 +19,12 @@ from ..vehicles import Catalogue
 from .formation import FormedTrain, Load, assign_wagon_types, form_trains
 from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit, territory_of
+from .permissions import CrossingPermit, heavy_mlc
 from .rail import (
     QuaySpec,
     RailSchedule,
     annotate_trains,
+    border_offsets,
     line_sections,
     needs_diesel,
     schedule_rail,
@@ -140,6 +142,7 @@ def plan_rail(
     march: MarchSchedule,
     ashore: Mapping[str, Sequence[Discharged]],
     modes: Mapping[str, str],
+    permits: Mapping[str, CrossingPermit] | None = None,
 ) -> RailPlan:
     """Form the rail-bound units' trains, route them and schedule them (CP-SAT).
 
@@ -154,6 +157,9 @@ def plan_rail(
         Vehicles of each unit as they come ashore (for units that land at their quay).
     modes
         Each unit's mode.
+    permits
+        The border crossings' permits: a train reaches its crossing no earlier than permitted
+        (heavy loads and out-of-gauge trains as exceptional transports).
 
     Returns
     -------
@@ -161,6 +167,7 @@ def plan_rail(
         The schedule (``not used`` without rail-bound units) and each train's route.
     """
     scenario, sites, network = inputs.scenario, inputs.sites, inputs.network
+    permits = permits or {}
     data = rail_data()
     formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue)
     if not formed:
@@ -172,6 +179,14 @@ def plan_rail(
     travel: dict[str | tuple[str, str], tuple[float, float]] = {
         tid: (r.time_s, r.length_m) for tid, r in routes.items()
     }
+    borders = {s.node_rail: sid for sid, s in sites.items() if s.kind == "border_crossing" and s.on_rail}
+    offsets = border_offsets(routes, router, borders)
+    not_before = {}
+    for t in formed:
+        if t.id in offsets and offsets[t.id][0] in permits:
+            heavy = any(inputs.catalogue[v].mlc > heavy_mlc() for v in t.vehicles)
+            permitted = permits[offsets[t.id][0]].open_for(heavy or t.out_of_gauge)
+            not_before[t.id] = permitted - offsets[t.id][1]
     locos = {"multi_system": scenario.resources.locomotives, "diesel": scenario.resources.diesel_locomotives}
     result = schedule_rail(
         formed,
@@ -188,8 +203,8 @@ def plan_rail(
             if sites[t.destination].kind == "rail_quay"
         },
         data=data,
+        not_before_s=not_before,
     )
-    borders = {s.node_rail: sid for sid, s in sites.items() if s.kind == "border_crossing" and s.on_rail}
     result.trains = annotate_trains(result.trains, routes, router, borders)
     return RailPlan(result, routes, _gauge_warnings(formed, routes, network, sites))
 

@@ -421,6 +421,7 @@ def test_scenario_plans_on_a_built_network_file(net, tmp_path):
         " equipment: [{unit: A, vehicle: leopard2a6, count: 4}, {unit: B, vehicle: boxer, count: 4}]}]\n"
         "movements: [{unit: A, to: border-east, rdd: 2026-03-03T00:00:00+01:00},"
         " {unit: B, to: border-east, rdd: 2026-03-03T00:00:00+01:00}]\n"
+        "permissions: {filing_from: 2026-01-15T08:00:00+01:00}\n"  # in time for 45 days' notice
     )
     plan = make_plan(sc)
     assert plan.network.meta["source"] == "osm"

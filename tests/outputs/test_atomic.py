@@ -406,7 +406,16 @@ def test_write_outputs_returns_the_paths_and_writes_the_same_files(world, tmp_pa
     plan = make_plan(world["scenario"])
     out = tmp_path / "plan"
     paths = write_outputs(plan, out)
-    assert list(paths) == ["march_table", "trains", "units", "map", "quay_gantt", "report", "summary"]
+    assert list(paths) == [
+        "march_table",
+        "trains",
+        "units",
+        "permissions",
+        "map",
+        "quay_gantt",
+        "report",
+        "summary",
+    ]
     assert paths == {k: out / p.name for k, p in paths.items()}
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths.values())
     assert paths["march_table"].read_text() == march_table(plan).to_csv(index=False)

@@ -22,7 +22,16 @@ def written(tmp_path_factory):
 
 def test_every_file_is_written_and_named_in_the_summary(written):
     plan, paths = written
-    assert set(paths) == {"march_table", "trains", "units", "map", "quay_gantt", "report", "summary"}
+    assert set(paths) == {
+        "march_table",
+        "trains",
+        "units",
+        "permissions",
+        "map",
+        "quay_gantt",
+        "report",
+        "summary",
+    }
     for p in paths.values():
         assert p.is_file() and p.stat().st_size > 0
     summary = json.loads(paths["summary"].read_text())

@@ -37,6 +37,7 @@ TINY = {
         }
     ],
     "movements": [{"unit": "B", "to": "border-east", "rdd": "2026-03-03T00:00:00+01:00"}],
+    "permissions": {"filing_from": "2026-01-15T08:00:00+01:00"},  # in time for today's 45 days' notice
 }
 
 

@@ -22,11 +22,13 @@ from hypothesis import strategies as st
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS
 from enablement.outputs.tables import march_table
+from enablement.permits import permission_data
 from enablement.routing import Router
 from enablement.scenario.schema import Halts, Policy, TimeWindow
 from enablement.scheduling import checks, greedy, march_cpsat
 from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import CONSTRAINTS, HaltRule, MarchProblem, MarchRules
+from enablement.scheduling.permissions import CrossingPermit
 from enablement.timeline import Clock, Intervals
 from tests.helpers import march_problem
 from tests.scheduling.test_greedy import line_network, mu
@@ -105,7 +107,12 @@ def problems(draw):
         edge = draw(st.integers(0, len(net.edges) - 1))
         start = float(draw(st.integers(0, 7200)))
         closed = {edge: Intervals([(start, start + draw(st.integers(600, 7200)))])}
-    rules = MarchRules.from_policy(policy, Clock(START), edge_closed=closed)
+    permits = {}
+    if draw(st.booleans()):  # "b" a border crossing not permitted before a drawn time
+        opens = float(draw(st.integers(0, 4 * 3600)))
+        regime = permission_data().regimes["eca-2025"]
+        permits = {"b": CrossingPermit("b", "b", "DE", regime, regime, 0.0, opens, opens)}
+    rules = MarchRules.from_policy(policy, Clock(START), edge_closed=closed, permits=permits)
     return MarchProblem(net, units, {"a": 0, "b": n - 1}, rules)
 
 
