@@ -208,7 +208,16 @@ def test_summary_html_ranks_variants_offline(pool_run):
         "makes the move infeasible" in text
     )
     ranked = text.split("Variants ranked by impact")[1]
-    assert ranked.index("<td>v002</td>") < ranked.index("<td>v004</td>") < ranked.index("<td>v001</td>")
+    # the infeasible variant first, then the feasible ones by extra closure, extra lateness, id
+    t = pool_run.table.set_index("variant")
+    key = {
+        v: (-float(t.loc[v, "closure_delta_h"]), -float(t.loc[v, "lateness_delta_h"]), v)
+        for v in ("v001", "v004")
+    }
+    worse, milder = sorted(key, key=key.__getitem__)
+    assert (
+        ranked.index("<td>v002</td>") < ranked.index(f"<td>{worse}</td>") < ranked.index(f"<td>{milder}</td>")
+    )
     assert "unknown site &#x27;no-such-site&#x27;" in text  # the failure, with its reason
 
 

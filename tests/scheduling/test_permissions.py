@@ -200,7 +200,7 @@ def test_the_scenario_section_is_validated_with_every_problem_at_once(tmp_path):
     text = resolve_scenario_path("enablement:brigade-antwerp-aachen").read_text()
     good = "  filing_from: '2026-01-15T08:00:00+01:00'\n  regime: eca-2025\n"
     assert good in text
-    bad = "  filing_from: '2026-01-15T08:00:00'\n  regime: eca-2026\n  neighbours: {de: eca-2025, NL: nope}\n"
+    bad = "  filing_from: '2026-01-15T08:00:00'\n  regime: eca-2026\n  neighbours: {XX: eca-2025, NL: nope}\n"
     path = tmp_path / "bad.yaml"
     path.write_text(text.replace(good, bad))
     with pytest.raises(ScenarioError) as err:
@@ -208,7 +208,7 @@ def test_the_scenario_section_is_validated_with_every_problem_at_once(tmp_path):
     message = str(err.value)
     assert "permissions.filing_from: needs a time zone" in message
     assert "permissions.regime: unknown permission regime 'eca-2026'; known: eca-2025" in message
-    assert "'de' is not a country code" in message
+    assert "'XX' is not a country whose boundaries ship with enablement" in message
     assert "permissions.neighbours.NL: unknown permission regime 'nope'" in message
 
 
