@@ -7,15 +7,18 @@ scenario file), like :mod:`tests.small_world`. Countries are Natural Earth's::
                                    |
     lat 51.35        N1 ══ N2 ══ N3 ══ N4 ══ N5      motorway in NL (120 km/h)
                    //      |            |      \\
-    lat 51.27     //       X1           X2      \\   crossings (just in NL: count as inside)
-                 //        |            |        \\
+    lat 51.27     //       X1           X2      \\   junctions of the customs yards (in NL)
+    lat 51.26    //        x1           x2       \\  crossings, on the border (Natural Earth: 51.2616)
     lat 51.20   O          |            |          E
                  \\        |            |        //
     lat 51.15      S1 ─── S2 ──── S3 ──── S4 ──      slow road in BE (20 km/h)
 
 O is the port where the units land, E a staging area in Belgium. The fastest way
 from O to E runs through the Netherlands (N1…N5); inside Belgium it is the slow
-road S1…S4. X1 and X2 are the two road crossings to the Netherlands.
+road S1…S4. The roads S2–X1 and S3–X2 are the two road crossings to the Netherlands:
+the crossing posts x1 and x2 stand on them just inside Belgium, 70 m from the border,
+where honest snapping cuts each road so that the crossing has its node on the border
+itself (a node Natural Earth gives to the Netherlands).
 """
 
 from __future__ import annotations
@@ -70,8 +73,12 @@ def osm_xml() -> str:
     return "\n".join(out) + "\n"
 
 
+CROSSINGS: dict[str, tuple[float, float]] = {"x1": (5.30, 51.261), "x2": (5.40, 51.261)}
+"""The crossing posts (lon, lat): on the roads S2–X1 and S3–X2, in Belgium 70 m short of the border."""
+
+
 def _site(sid: str, kind: str, at: str, **extra: object) -> dict[str, object]:
-    _, lon, lat = NODES[at]
+    lon, lat = CROSSINGS[at] if at in CROSSINGS else NODES[at][1:]
     props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": "road", "source": "test"}
     return {
         "type": "Feature",
@@ -84,8 +91,8 @@ SITES = [
     _site("port-o", "seaport", "O", discharge_rate_vph=200, berths=1),
     _site("staging-e", "staging_area", "E", capacity_vehicles=100),
     _site("staging-d", "staging_area", "D", capacity_vehicles=100),
-    _site("border-x1", "border_crossing", "X1", neighbour="NL", hours="00:00-24:00"),
-    _site("border-x2", "border_crossing", "X2", neighbour="NL", hours="00:00-24:00"),
+    _site("border-x1", "border_crossing", "x1", neighbour="NL", hours="00:00-24:00"),
+    _site("border-x2", "border_crossing", "x2", neighbour="NL", hours="00:00-24:00"),
 ]
 
 SCENARIO = """\
@@ -106,6 +113,7 @@ movements:
 - {{unit: WHL, to: {to}, rdd: '2026-03-04T06:00:00+01:00'}}
 solver: {{road: {solver}, time_limit_s: 2}}
 disruptions: {disruptions}
+permissions: {{filing_from: '2026-01-15T08:00:00+01:00'}}  # in time for 45 days' notice
 """
 
 

@@ -19,10 +19,11 @@ Sites
 - a node of the network's *main component* of that mode (the largest strongly
   connected one, so a column can both reach and leave it);
 - a node in the site's own country (its ``country`` field; where it has none, the
-  country it lies in), by :func:`enablement.network.territory.countries_of`; a
-  border crossing may also attach to a node within :data:`border accuracy
-  <BORDER_FIGURE>` of its country, since the boundaries are accurate only to a few
-  hundred metres;
+  country it lies in), by :func:`enablement.network.territory.countries_of`, or on
+  its outline (within :data:`ON_BORDER_M`: the node a border cut made, which lies
+  in both countries though the lookup gives it to one); a border crossing may also
+  attach to a node within :data:`border accuracy <BORDER_FIGURE>` of its country,
+  since the boundaries are accurate only to a few hundred metres;
 - within the tolerance of its kind.
 
 A site that cannot attach so is a problem naming the site, the distance, the
@@ -69,6 +70,9 @@ logger = logging.getLogger(__name__)
 
 GRAINS = ("coarse", "detailed")
 """How fine a network is: ``coarse`` (main roads and lines only) or ``detailed`` (every junction)."""
+
+ON_BORDER_M = 1.0
+"""How close (metres) to a country's outline a node lies on the border, in both countries (a border cut)."""
 
 BORDER_FIGURE = "snap_border_accuracy_m"
 """The figure: how far outside its country a border crossing's node may lie."""
@@ -252,6 +256,14 @@ def snap_sites(
             )
     country = [d or str(w) for d, w in zip(declared, where, strict=True)]
     margin = float(figure(BORDER_FIGURE))
+    near: dict[tuple[str, float], np.ndarray] = {}
+
+    def near_nodes(code: str, within_m: float) -> np.ndarray:
+        """Whether each node lies within ``within_m`` of country ``code`` (computed once per pair)."""
+        if (code, within_m) not in near:
+            near[code, within_m] = _near_country(code, nx, ny, within_m)
+        return near[code, within_m]
+
     snaps: list[SiteSnap] = []
     for mode in ("road", "rail"):
         main = main_component(nodes, edges, mode)
@@ -267,9 +279,9 @@ def snap_sites(
             tol = snap_tolerance(kind, grain, override_m)
             ok = main.copy()
             if country[i]:
-                same = node_country == country[i]
+                same = (node_country == country[i]) | near_nodes(country[i], ON_BORDER_M)
                 if kind == "border_crossing":
-                    same = same | (_near_country(country[i], nx, ny, margin) & main)
+                    same = same | (near_nodes(country[i], margin) & main)
                 ok &= same
             ids = np.flatnonzero(ok)
             if ids.size:

@@ -174,6 +174,7 @@ def test_real_register_and_line_sections_plan_on_the_embedded_network(shared_dat
                 "overlays": overlays,
                 "arrivals": [arrival],
                 "movements": [movement],
+                "permissions": {"filing_from": "2026-01-15T08:00:00+01:00"},  # in time for 45 days' notice
             }
         )
     )

@@ -166,7 +166,8 @@ def test_the_solvers_refuse_a_router_that_does_not_keep_the_rules_territory(hand
 def test_a_site_in_belgium_snapped_to_a_node_abroad_is_reached_and_reported(tmp_path):
     stray = {
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [5.41, 51.255]},  # in Belgium, 1.7 km from X2s (NL)
+        # in Belgium at the crossing post x2 (60 m away: one place with it), whose node is on the border
+        "geometry": {"type": "Point", "coordinates": [5.4008, 51.2608]},
         "properties": {"id": "staging-s", "name": "Stray", "kind": "staging_area", "mode": "road"}
         | {"source": "test", "illustrative": True},
     }
