@@ -288,9 +288,12 @@ def _read_gpkg(p: Path) -> tuple[Network, list[str], set[str]]:
     if raw_nodes is None or edges is None:  # nothing more to check without them
         raise NetworkError(problems_message(problems, str(p)))
     nodes = _indexed(raw_nodes, "nodes", "node", problems)
-    for col in edges.columns:
-        if str(edges[col].dtype) in ("string", "str") and col != "geometry":
-            edges[col] = edges[col].astype(object).where(edges[col].notna(), None)
+    # text as object with None where empty, as a built network has it (edge tags, junction names)
+    text = [(edges, c) for c in edges.columns if c != "geometry"]
+    text += [(nodes, c) for c in ("junction_ref", "junction_name") if c in nodes.columns]
+    for frame, col in text:
+        if str(frame[col].dtype) in ("string", "str"):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     sites = (
         _indexed(_read_layer(p, "sites", problems), "sites", "id", problems, drop=False)
         if "sites" in layers

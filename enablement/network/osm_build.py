@@ -1,7 +1,8 @@
 """Building a :class:`~enablement.network.model.Network` from a way table, on arrays.
 
 :func:`network_from_ways` splits ways at shared nodes, joins pass-through nodes
-where no tag read changes (a bridge with its own tags stays its own edge), parses
+where no tag read changes (a bridge with its own tags stays its own edge; a named
+motorway junction stays a node, with ``junction_ref``/``junction_name``), parses
 each tag set once into typed columns with raw strings and provenance, projects to
 EPSG:3812, renumbers nodes in Hilbert order, sets speeds and travel times per mode
 and links tagged loading ramps to the road and the railway by transfer edges; frames
@@ -121,10 +122,11 @@ def _tagset_columns(table: WayTable, weights: np.ndarray, report: BuildReport) -
 
 
 def _pieces(table: WayTable) -> dict[str, np.ndarray]:
-    """Split ways at graph nodes: way ends and nodes used more than once (per mode).
+    """Split ways at graph nodes: way ends, nodes used more than once (per mode) and motorway junctions.
 
     Returns the pieces (first and last position in the flat node arrays, end nodes
-    in a compact numbering) and each node's first position.
+    in a compact numbering), each node's first position and whether it is a named
+    motorway junction (a road node in ``table.junctions``).
     """
     sizes = np.diff(table.offsets)
     row = np.repeat(np.arange(len(table), dtype=np.int64), sizes)
@@ -137,6 +139,11 @@ def _pieces(table: WayTable) -> dict[str, np.ndarray]:
     ends = sizes > 0
     graph[table.offsets[:-1][ends]] = True
     graph[table.offsets[1:][ends] - 1] = True
+    junction = np.zeros(table.refs.size, bool)
+    if table.junctions:
+        ids = np.fromiter(table.junctions, np.int64, len(table.junctions))
+        junction = np.isin(table.refs, ids) & (mode_code[row] == MODES.index("road"))
+        graph |= junction
     gp = np.flatnonzero(graph)
     del graph
     same = row[gp[:-1]] == row[gp[1:]]
@@ -158,17 +165,24 @@ def _pieces(table: WayTable) -> dict[str, np.ndarray]:
         "row": row[a],
         "node_pos": node_pos,
         "node_mode": mode_code[row[node_pos]],
+        "node_junction": junction[node_pos],
     }
 
 
 def _chains(
-    pu: np.ndarray, pv: np.ndarray, sig: np.ndarray, oneway: np.ndarray, n_nodes: int
+    pu: np.ndarray,
+    pv: np.ndarray,
+    sig: np.ndarray,
+    oneway: np.ndarray,
+    n_nodes: int,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Join pieces through pass-through nodes where nothing changes.
 
     A node is passed through when exactly two pieces touch it, they lead to two
     different other nodes, their tag signatures are equal and, on one-way roads,
-    one flows in and the other out. Rings made only of such nodes stay as they are.
+    one flows in and the other out; nodes flagged in ``keep`` (named motorway
+    junctions) never are. Rings made only of such nodes stay as they are.
 
     Returns
     -------
@@ -192,6 +206,8 @@ def _chains(
     enters_p = ((sp == 1) & (oneway[p] == 1)) | ((sp == 0) & (oneway[p] == -1))
     enters_q = ((sq == 1) & (oneway[q] == 1)) | ((sq == 0) & (oneway[q] == -1))
     ok = (p != q) & (other_p != other_q) & (sig[p] == sig[q]) & ((oneway[p] == 0) | (enters_p != enters_q))
+    if keep is not None:
+        ok &= ~keep[x]
     x, p, q, sp, sq = x[ok], p[ok], q[ok], sp[ok], sq[ok]
     link = np.full((n_pieces, 2), -1, np.int64)
     link[p, sp] = q
@@ -318,7 +334,9 @@ def network_from_ways(
     n_nodes = pcs["node_pos"].size
     oneway = oneway_of_set[ts]
     if simplify:
-        piece, reverse, segment, removed = _chains(pcs["u"], pcs["v"], sig_of_set[ts], oneway, n_nodes)
+        piece, reverse, segment, removed = _chains(
+            pcs["u"], pcs["v"], sig_of_set[ts], oneway, n_nodes, pcs["node_junction"]
+        )
     else:
         piece = np.arange(pcs["u"].size)
         reverse = np.zeros(piece.size, bool)
@@ -364,6 +382,10 @@ def network_from_ways(
     x, y = x[order], y[order]
     refs = table.refs[node_pos[order]]
     nodes = pd.DataFrame({"mode": node_mode, "x": x, "y": y, "source_id": refs})
+    if table.junctions:
+        nodes["junction_ref"], nodes["junction_name"] = _junction_columns(
+            table.junctions, refs, node_mode == "road"
+        )
     node_gdf = gpd.GeoDataFrame(nodes, geometry=shapely.points(x, y), crs=CRS, copy=False)
     node_gdf.index.name = "node"
     edge_gdf = gpd.GeoDataFrame(edges, geometry=geoms, crs=CRS, copy=False)
@@ -380,6 +402,19 @@ def network_from_ways(
         "largest_strong_component": lcc,
     }
     return Network(node_gdf, edge_gdf, meta={**info, **(meta or {})}, features=features)
+
+
+def _junction_columns(
+    junctions: dict[int, tuple[str, str]], refs: np.ndarray, road: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``junction_ref`` and ``junction_name`` of road nodes by their ids (object arrays, None elsewhere)."""
+    ref = np.full(refs.size, None, dtype=object)
+    name = np.full(refs.size, None, dtype=object)
+    for i in np.flatnonzero(road).tolist():
+        label = junctions.get(int(refs[i]))
+        if label is not None:
+            ref[i], name[i] = label[0] or None, label[1] or None
+    return ref, name
 
 
 def _largest_components(nodes: pd.DataFrame, edges: pd.DataFrame) -> dict[str, int]:

@@ -1,9 +1,9 @@
 """Reading OpenStreetMap sources into a :class:`~enablement.network.osm_table.WayTable`.
 
 - files (``.osm``, ``.osm.bz2``, ``.osm.pbf``) are read with pyosmium, which keeps
-  only highway and railway ways (and rail features) and the locations of their
-  nodes, so a country extract never goes through an XML parser whole: libosmium
-  writes them as OPL, parsed here a chunk at a time;
+  only highway and railway ways (and rail features and motorway junction nodes)
+  and the locations of their nodes, so a country extract never goes through an
+  XML parser whole: libosmium writes them as OPL, parsed here a chunk at a time;
 - Overpass (place name, bounding box or polygon) is queried through osmnx's public
   ``features_from_polygon``, with osmnx's cache folder pointed at ours for the length
   of the call only; the features it returns (ways with their geometries, tagged
@@ -40,10 +40,13 @@ from .model import MODES
 from .osm_table import (
     _FEATURE_TAGS,
     _KEPT_KEYS,
+    _NODE_KEYS,
     DEFAULT_HIGHWAYS,
+    JUNCTION_TAG,
     BuildReport,
     WayTable,
     _feature_kinds,
+    _junction_label,
     _mode,
     _record_features,
     _way_tags,
@@ -73,6 +76,7 @@ class _TableBuilder:
         self._kinds: list[list[str]] = []
         self._raw: dict[bytes, int] = {}
         self._chunks: list[tuple[np.ndarray, ...]] = []
+        self.junctions: dict[int, tuple[str, str]] = {}
 
     def tagset(self, tags: dict[str, str]) -> int:
         """Id of the kept part of ``tags`` (new ids for new tag sets)."""
@@ -96,8 +100,16 @@ class _TableBuilder:
             got = self._raw[raw] = self.tagset(_opl_tags(raw))
         return got
 
-    def add_node(self, osm_id: int, tags: dict[str, str], lon: float, lat: float) -> None:
-        """Record a tagged node when it is a rail feature."""
+    def add_node(
+        self, osm_id: int, tags: dict[str, str], lon: float, lat: float, key: int | None = None
+    ) -> None:
+        """Record a tagged node when it is a rail feature or a named motorway junction.
+
+        A junction is kept under ``key``, the id the ways use for the node (its OSM id
+        when not given).
+        """
+        if (label := _junction_label(tags)) is not None:
+            self.junctions[osm_id if key is None else key] = label
         if kinds := _feature_kinds(tags):
             self._check_locations("node", np.array([osm_id]), np.array([lon]), np.array([lat]))
             _record_features(kinds, tags, "node", osm_id, np.array([lon]), np.array([lat]), self.report)
@@ -164,6 +176,7 @@ class _TableBuilder:
             lat,
             self.tagsets,
             modes,
+            dict(self.junctions),
         )
         return _trim_missing(table, self.report)
 
@@ -205,6 +218,7 @@ def _trim_missing(table: WayTable, report: BuildReport) -> WayTable:
         table.lat[keep],
         table.tagsets,
         table.modes,
+        table.junctions,
     )
 
 
@@ -218,15 +232,15 @@ def _opl_unescape(text: str) -> str:
     return _OPL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "%" in text else text
 
 
-def _opl_tags(raw: bytes) -> dict[str, str]:
-    """Read the kept tags of an OPL tag field (``k=v,k2=v2``, special characters as ``%hex%``)."""
+def _opl_tags(raw: bytes, keys: frozenset[str] = _KEPT_KEYS) -> dict[str, str]:
+    """Read the tags of ``keys`` from an OPL tag field (``k=v,k2=v2``, special characters as ``%hex%``)."""
     out: dict[str, str] = {}
     if not raw:
         return out
     for item in raw.decode("utf-8").split(","):
         key, _, value = item.partition("=")
         key = _opl_unescape(key)
-        if key in _KEPT_KEYS:
+        if key in keys:
             out[key] = _opl_unescape(value)
     return out
 
@@ -255,7 +269,7 @@ def _read_opl(lines: Iterable[bytes], builder: _TableBuilder, source: Path, chun
         elif kind == b"n":
             head, tags, x, y = line.split(b" ")
             if len(x) > 1 and len(y) > 1:
-                builder.add_node(int(head[1:]), _opl_tags(tags[1:]), float(x[1:]), float(y[1:]))
+                builder.add_node(int(head[1:]), _opl_tags(tags[1:], _NODE_KEYS), float(x[1:]), float(y[1:]))
     _add_node_lists(ids, sets, counts, fields, builder, source)
 
 
@@ -289,7 +303,7 @@ def _add_node_lists(
 
 
 def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -> None:
-    """Road, rail and feature objects of ``path`` with their node locations, written as OPL by libosmium.
+    """Road, rail and feature objects and motorway junctions of ``path`` with node locations, as OPL.
 
     Everything runs in C++ (pyosmium's filters and location index as handlers): no
     Python object is made for a node or a way here.
@@ -301,7 +315,7 @@ def _filter_to_opl(path: Path, out: Path, highways: Sequence[str], rail: bool) -
     """
     ways = osmium.filter.TagFilter(*_way_tags(highways, rail))
     ways.enable_for(osmium.osm.WAY)
-    nodes = osmium.filter.TagFilter(*_FEATURE_TAGS)
+    nodes = osmium.filter.TagFilter(*_FEATURE_TAGS, JUNCTION_TAG)
     nodes.enable_for(osmium.osm.NODE)
     writer = osmium.SimpleWriter(osmium.io.File(str(out), _OPL_FORMAT))
     locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
@@ -494,13 +508,16 @@ def read_osm_features(
             features = features.to_crs(4326)
         element = np.asarray(features.index.get_level_values(0), dtype=object)
         osm_id = np.asarray(features.index.get_level_values(1), dtype=np.int64)
-        keys = [c for c in features.columns if c in _KEPT_KEYS]
+        keys = [c for c in features.columns if c in _NODE_KEYS]
         values = features[keys].to_numpy(dtype=object)
         tags = [{k: str(v) for k, v in zip(keys, row, strict=True) if pd.notna(v)} for row in values]
         geoms = features.geometry.to_numpy()
         kind = shapely.get_type_id(geoms)
         for i in np.flatnonzero((element == "node") & (kind == shapely.GeometryType.POINT)).tolist():
-            builder.add_node(int(osm_id[i]), tags[i], float(geoms[i].x), float(geoms[i].y))
+            lon, lat = float(geoms[i].x), float(geoms[i].y)
+            # way nodes are known by their location here, so a junction is too
+            key = int(location_ids(np.array([lon]), np.array([lat]))[0])
+            builder.add_node(int(osm_id[i]), tags[i], lon, lat, key)
         ways = np.flatnonzero(element == "way")
         lines = geoms[ways]
         polygons = kind[ways] == shapely.GeometryType.POLYGON
@@ -520,13 +537,13 @@ def read_osm_features(
 
 
 def overpass_tags(highways: Sequence[str], rail: bool) -> dict[str, bool | str | list[str]]:
-    """Tags asked from Overpass: the road classes, rail and the rail features, as the file filter keeps.
+    """Tags asked from Overpass: the road classes, rail, the rail features and motorway junctions.
 
-    In the form of osmnx's ``features_from_polygon`` (a key and its values); osmnx
-    asks for nodes, ways and relations with any of them.
+    As the file filter keeps, in the form of osmnx's ``features_from_polygon`` (a key
+    and its values); osmnx asks for nodes, ways and relations with any of them.
     """
     out: dict[str, list[str]] = {}
-    for key, value in _way_tags(highways, rail):
+    for key, value in [*_way_tags(highways, rail), JUNCTION_TAG]:
         out.setdefault(key, []).append(value)
     return dict(out)
 

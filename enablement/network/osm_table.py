@@ -23,6 +23,7 @@ from . import tags as osm_tags
 
 __all__ = [
     "DEFAULT_HIGHWAYS",
+    "JUNCTION_TAG",
     "RAIL_TAGS",
     "RAIL_VALUES",
     "ROAD_TAGS",
@@ -115,6 +116,9 @@ class WayTable:
         Distinct tag dictionaries (only the keys the build reads).
     modes
         ``"road"`` or ``"rail"`` per tag set.
+    junctions
+        ``(ref, name)`` of each named motorway junction (:data:`JUNCTION_TAG`), by the
+        node id used in ``refs``; either may be ``""``.
     """
 
     way_id: np.ndarray
@@ -125,6 +129,7 @@ class WayTable:
     lat: np.ndarray
     tagsets: list[dict[str, str]]
     modes: list[str]
+    junctions: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.way_id.size)
@@ -240,6 +245,9 @@ _FEATURE_TAGS = (
 )
 """Tags of the features kept as points (yards, platforms, loading ramps), as in :func:`_feature_kinds`."""
 
+JUNCTION_TAG = ("highway", "motorway_junction")
+"""Tag of a motorway junction node (exit); its ``ref`` (or ``junction:ref``) and ``name`` name the node."""
+
 _KEPT_KEYS = frozenset(
     {"highway", "railway", "area", "landuse", "public_transport", "train", "military", "ramp", "name"}
     | set(TEXT_TAGS)
@@ -247,6 +255,9 @@ _KEPT_KEYS = frozenset(
     | set(RAIL_TAGS)
 )
 """Tag keys the build reads; a way's other tags are dropped as it is read."""
+
+_NODE_KEYS = _KEPT_KEYS | {"junction:ref"}
+"""Tag keys read from tagged nodes (features and motorway junctions)."""
 
 _COLUMN_KEYS = {
     "road": frozenset(TEXT_TAGS) | frozenset(ROAD_TAGS),
@@ -265,6 +276,18 @@ def _way_tags(highways: Iterable[str], rail: bool) -> list[tuple[str, str]]:
     if rail:
         out.append(("railway", "rail"))
     return out + list(_FEATURE_TAGS)
+
+
+def _junction_label(tags: dict[str, str]) -> tuple[str, str] | None:
+    """``(ref, name)`` of a motorway junction node, or None for other nodes and unnamed junctions.
+
+    The exit number is ``ref``, else ``junction:ref``; values are stripped, ``""`` where absent.
+    """
+    if tags.get(JUNCTION_TAG[0]) != JUNCTION_TAG[1]:
+        return None
+    ref = (tags.get("ref") or tags.get("junction:ref") or "").strip()
+    name = tags.get("name", "").strip()
+    return (ref, name) if ref or name else None
 
 
 def _is_loading_ramp(tags: dict[str, str]) -> bool:

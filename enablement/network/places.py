@@ -18,10 +18,10 @@ of the same source:
   ``~2``, ``~3`` … in order of mode, source id and position, never of their index.
 
 :func:`node_names` names a node from the data: the motorway junction it is (node
-columns ``junction_ref``/``junction_name``, for OSM ``highway=motorway_junction``
-``ref`` and ``name``; the OSM reader does not fill them yet, so today only a network
-that carries these columns has junction names), else the refs (or names) of the roads
-that meet there (``E40 / E314``, from OSM way tags or an overlay's ``roads`` layer).
+columns ``junction_ref``/``junction_name``, which the OSM reader fills from
+``highway=motorway_junction`` nodes: ``ref``, else ``junction:ref``, and ``name``),
+else the refs (or names) of the roads that meet there (``E40 / E314``, from OSM way
+tags or an overlay's ``roads`` layer).
 The embedded network carries neither, so there only sites (by the march table's site
 name) and the roads an overlay names get one.
 :func:`mgrs` writes the NATO Military Grid Reference System reference of a

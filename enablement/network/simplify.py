@@ -5,13 +5,16 @@
   time and geometry is the same on both sides, in both directions. Where anything
   changes — a bridge with its own MLC, a new speed limit, a different road number —
   the node stays, so an attribute never spreads beyond where the source set it.
+  A named motorway junction (node columns ``junction_ref``/``junction_name``)
+  always stays.
 - :func:`consolidate_junctions` collapses a complex junction (the several nodes of
   a dual-carriageway crossing or a roundabout's entries) into one node: road
   junction nodes (three or more neighbours) joined by a road edge no longer than
   the tolerance form a cluster, which becomes one node at their centroid; the
   short internal edges go, and the edges leaving the cluster are re-attached with
   their first or last vertex moved. A junction with an internal edge carrying a
-  restriction (a bridge, a limit) is left as it is.
+  restriction (a bridge, a limit) is left as it is. The node kept carries the
+  junction name of the first of its nodes that has one.
 
 Both renumber nodes in spatial (Hilbert) order and record their counts in
 ``meta["report"]``.
@@ -27,6 +30,7 @@ import pandas as pd
 import shapely
 
 from .model import EDGE_RESTRICTION_COLUMNS, Network, renumber_spatially
+from .places import junction_nodes
 
 __all__ = ["consolidate_junctions", "merge_chains"]
 
@@ -59,6 +63,8 @@ def merge_chains(network: Network) -> Network:
     v = edges["v"].to_numpy(np.int64).tolist()
     n = len(nodes)
     removable, out_of = _pass_through_nodes(u, v, _signature(edges).tolist(), n)
+    for x in junction_nodes(network):
+        removable[x] = False  # a named junction stays a node (a control point of march tables)
     if not any(removable):
         return network.copy()
     chains, used = _walk_chains(u, v, removable, out_of)
@@ -175,6 +181,28 @@ def _chain_edges(
     return gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=new_geom, crs=edges.crs)
 
 
+_JUNCTION_COLUMNS = ("junction_ref", "junction_name")
+
+
+def _carry_junction_names(
+    new_nodes: pd.DataFrame, nodes: pd.DataFrame, clusters: dict[int, list[int]], named: frozenset[int]
+) -> None:
+    """Give each cluster's kept node the junction name of its first named member (when it has none).
+
+    ``new_nodes`` holds the kept rows of ``nodes`` (cluster roots among them) under
+    their old index labels; it is changed in place.
+    """
+    cols = [c for c in _JUNCTION_COLUMNS if c in nodes.columns]
+    if not cols or not named:
+        return
+    for root, members in clusters.items():
+        if root in named:
+            continue
+        donor = next((m for m in members if m in named), None)
+        if donor is not None:
+            new_nodes.loc[nodes.index[root], cols] = nodes[cols].iloc[donor].to_numpy(object)
+
+
 def consolidate_junctions(network: Network, tolerance_m: float = 12.0) -> Network:
     """Collapse complex road junctions (junction nodes joined by short edges) into one node each.
 
@@ -259,6 +287,7 @@ def consolidate_junctions(network: Network, tolerance_m: float = 12.0) -> Networ
     out["v"] = remap[out["v"].to_numpy(np.int64)]
     new_nodes = nodes.iloc[kept].copy()
     new_nodes["x"], new_nodes["y"] = xy[kept, 0], xy[kept, 1]
+    _carry_junction_names(new_nodes, nodes, clusters, junction_nodes(network))
     new_nodes = gpd.GeoDataFrame(
         new_nodes.drop(columns="geometry").reset_index(drop=True).rename_axis(nodes.index.name),
         geometry=shapely.points(xy[kept]),
