@@ -241,9 +241,8 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     assert len({m.sites[-1] for m in plan.march_units}) >= 3  # several road corridors
     # trains to Montzen are handed over there, never unloaded at the border point
     assert plan.trains and all(t.handover for t in plan.trains if t.destination == "border-rail-montzen")
-    # Ostend to the Leopoldsburg quay is far beyond the tracked road distance, and no HET carries them
-    over = {x.unit for x in plan.tracked_excess}
-    assert over and all(u.startswith("4BDE-") and u.endswith("-TRK") for u in over)
+    # the brigade landing at Ostend loads its tracked vehicles at Zeebrugge-Vorming, within the road limit
+    assert plan.tracked_excess == []
     t = seconds(march_table(plan), plan.scenario.start)
     pol = plan.scenario.policy
     assert overlap_violations(t, headway_s=pol.headway_min * 60) == []

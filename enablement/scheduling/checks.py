@@ -17,7 +17,7 @@ the README. Every violation is returned, each with its march unit, place and tim
   control point to the next takes at the column's speeds (the road classes'
   convoy speeds, capped by the roads' own speed, the column's slowest vehicle and
   the policy speed: :mod:`~enablement.network.speeds`, the rule the planner drives
-  by).
+  by), less the junction areas at its ends (the slack distance at that speed).
 - ``restriction``: the distance driven between two control points is shorter
   than any road the column may use (MLC, weight, height, width…), so it must have
   crossed a road closed to it.
@@ -481,7 +481,8 @@ def _slack_km(rules: MarchRules) -> float:
 
     50 m of rounding, plus the policy's junction area at each end: a control point
     stands for every node closer than ``control_point_min_m`` (the planner's segment
-    begins where the column enters that area).
+    begins where the column enters that area). The fastest-road speed check allows
+    the time of this distance at the column's speed.
     """
     return 0.05 + 2.0 * rules.control_point_min_m / 1000.0
 
@@ -531,10 +532,14 @@ def _speed_and_roads(
             continue
         # the fastest the column may cover the segment: road-class speeds, capped by the road, the
         # column's own speed (the highest its rows give) and the policy; any vehicle may use any road
-        # here (the roads closed to its vehicles are the restriction check's)
+        # here (the roads closed to its vehicles are the restriction check's). The road runs between
+        # the control points' own nodes, but the segment between the junction areas they stand for:
+        # it may be shorter by the slack distance (:func:`_slack_km`), driven at that cap
         cap = min(rules.speed_kmh, top[s["mu"]])
         _, fastest_s = _fastest(router, int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
-        if km > 0 and math.isfinite(fastest_s) and dt_s < fastest_s * (1.0 - SPEED_TOLERANCE) - EPS_S:
+        slack_s = _slack_km(rules) / cap * 3600.0 if cap > 0 else 0.0
+        least_s = fastest_s * (1.0 - SPEED_TOLERANCE) - slack_s
+        if km > 0 and math.isfinite(fastest_s) and dt_s < least_s - EPS_S:
             out.append(
                 Violation(
                     "speed",
@@ -545,7 +550,8 @@ def _speed_and_roads(
                     f"{max(dt_s, 0) / 60:.1f} min, but the fastest road there takes {fastest_s / 60:.1f} min "
                     f"at the convoy speeds of its road classes, capped by the roads' own speed and {cap:g} "
                     "km/h "
-                    f"(its speed, at most the policy's {rules.speed_kmh:g} km/h)",
+                    f"(its speed, at most the policy's {rules.speed_kmh:g} km/h), less "
+                    f"{slack_s / 60:.1f} min for the junction areas at its ends",
                 )
             )
         profile = None
