@@ -383,21 +383,20 @@ class _Builder:
         )
         return self.stop(mark, msg)
 
+    def _no_aliases(self, written: str, mark: Any) -> _Stop:
+        msg = (
+            f"{written}: YAML anchors and aliases (&name, *name) are not allowed "
+            f"in {_a(self.what)} file; write each value out in full"
+        )
+        return self.stop(mark, msg)
+
     def anchor(self, anchor: str, mark: Any) -> None:
         if not self.aliases:
-            msg = (
-                f"anchor '&{_shown(anchor)}': YAML anchors and aliases (&name, *name) are not allowed "
-                f"in {_a(self.what)} file; write each value out in full"
-            )
-            raise self.stop(mark, msg)
+            raise self._no_aliases(f"anchor '&{_shown(anchor)}'", mark)
 
     def alias(self, anchor: str, mark: Any) -> Any:
         if not self.aliases:
-            msg = (
-                f"alias '*{_shown(anchor)}': YAML anchors and aliases (&name, *name) are not allowed "
-                f"in {_a(self.what)} file; write each value out in full"
-            )
-            raise self.stop(mark, msg)
+            raise self._no_aliases(f"alias '*{_shown(anchor)}'", mark)
         if anchor not in self.anchors:
             raise self.stop(mark, f"alias '*{_shown(anchor)}' names no anchor defined before it")
         value, size = self.anchors[anchor]
