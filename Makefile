@@ -35,8 +35,8 @@ demo: $(STAMP)
 
 # the habits every change keeps: lint, format, one-way layers, types
 check: $(STAMP)
-	$(VENV)/bin/ruff check enablement kernels tests benchmarks
-	$(VENV)/bin/ruff format --check enablement kernels tests benchmarks
+	$(VENV)/bin/ruff check enablement kernels tests benchmarks tools
+	$(VENV)/bin/ruff format --check enablement kernels tests benchmarks tools
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
