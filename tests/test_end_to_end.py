@@ -243,7 +243,10 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     assert plan.trains and all(t.handover for t in plan.trains if t.destination == "border-rail-montzen")
     # the brigade landing at Ostend loads its tracked vehicles at Zeebrugge-Vorming, within the road limit
     assert plan.tracked_excess == []
-    t = seconds(march_table(plan), plan.scenario.start)
+    table = march_table(plan)
+    # one movement number per march unit (1BDE-ART-TRK and -WHL shared theirs)
+    assert table.groupby("movement_number")["march_unit"].nunique().max() == 1
+    t = seconds(table, plan.scenario.start)
     pol = plan.scenario.policy
     assert overlap_violations(t, headway_s=pol.headway_min * 60) == []
     assert halt_violations(t) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 import pyproj
@@ -56,6 +57,27 @@ def _code(unit: str) -> str:
     return (re.sub(r"[^A-Za-z0-9]", "", unit).upper() or "UNIT")[:6]
 
 
+def unit_codes(units: Iterable[str]) -> dict[str, str]:
+    """Give every unit the code of its movement numbers (``DD-CODE-NN``), one code per unit.
+
+    A code is the unit's first six letters and digits; units that share them (``1BDE-ART-TRK``
+    and ``1BDE-ART-WHL`` are both ``1BDEAR``) keep them in id order for the first and end in a
+    running number for the others (``1BDEA1``), so that no two march units of a plan carry
+    the same movement number.
+    """
+    codes: dict[str, str] = {}
+    taken: set[str] = set()
+    for unit in sorted(set(units)):
+        base = code = _code(unit)
+        k = 1
+        while code in taken:
+            suffix = str(k)
+            code, k = base[: 6 - len(suffix)] + suffix, k + 1
+        taken.add(code)
+        codes[unit] = code
+    return codes
+
+
 def march_table(plan: Plan) -> pd.DataFrame:
     """One row per march unit and control point, with times in the scenario's zone.
 
@@ -76,6 +98,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
     index = {m.id: m.index for m in plan.march_units}
+    code = unit_codes(m.unit for m in plan.march_units)
     names = _control_point_names(plan)
     records = []
     grid: dict[int, str] = {}
@@ -86,7 +109,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
         day = plan.clock.at(first_depart[r.march_unit]).day
         records.append(
             {
-                "movement_number": f"{day:02d}-{_code(r.unit)}-{index[r.march_unit]:02d}",
+                "movement_number": f"{day:02d}-{code[r.unit]}-{index[r.march_unit]:02d}",
                 "march_unit": r.march_unit,
                 "unit": r.unit,
                 "serial": r.serial,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -58,3 +59,16 @@ def test_report_and_gantt_show_the_plan(written):
     assert plan.scenario.name in report and "map.html" in report
     svg = paths["quay_gantt"].read_text()
     assert svg.startswith("<svg") and all(t.id in svg for t in plan.trains)
+
+
+def test_units_sharing_their_first_six_characters_get_distinct_movement_codes():
+    """The division's 1BDE-ART-TRK and 1BDE-ART-WHL both start 1BDEAR: they shared movement numbers."""
+    from enablement.outputs.tables import unit_codes
+
+    units = ["1BDE-ART-WHL", "1BDE-ART-TRK", "1BDE-ARTY", "1-CAB-WHL", "1BDE-ART-TRK"]
+    codes = unit_codes(units)
+    assert codes["1BDE-ART-TRK"] == "1BDEAR"  # the first in id order keeps its code
+    assert codes["1-CAB-WHL"] == "1CABWH"  # a unit without a twin is unchanged
+    assert len(set(codes.values())) == len(codes) == 4
+    assert all(re.fullmatch(r"[A-Z0-9]{1,6}", c) for c in codes.values())
+    assert unit_codes(reversed(units)) == codes  # the same codes whatever the order units come in
