@@ -143,3 +143,137 @@ def write_world(
     path = folder / "border-world.yaml"
     path.write_text(SCENARIO.format(to=to, policy=policy, solver=solver, disruptions=disruptions))
     return path
+
+
+# ---------------------------------------------------------------- the rail world
+
+RAIL_NODES: dict[str, tuple[int, float, float]] = {
+    "RQ": (101, 5.12, 51.19),
+    "RA": (102, 5.20, 51.17),
+    "RB": (103, 5.28, 51.17),
+    "RC": (104, 5.42, 51.17),
+    "Y1": (111, 5.28, 51.30),
+    "Y2": (112, 5.42, 51.30),
+    "RD": (121, 5.33, 51.37),
+    "RE": (122, 5.33, 51.42),
+    "RF": (105, 5.50, 51.17),
+}
+"""The railway's nodes (OSM id, lon, lat)::
+
+    lat 51.42             RE
+    lat 51.37             RD  (the railhead in NL beside it)
+                        /    \\
+    lat 51.30          Y1      Y2            (in NL)
+    lat 51.26          y1      y2            the rail crossings, just inside Belgium
+    lat 51.17     RA ─ RB ───── RC ─ RF      Belgian line
+                 /
+    lat 51.19  RQ (quay by the port)
+
+From the quay, the way by y2 is about 11 km longer than the way by y1. The spurs to RE
+and RF keep RC and RD as junctions (simplification would fold a loop of two-way nodes).
+"""
+
+RAIL = {"railway": "rail", "electrified": "contact_line", "maxspeed": "100"}
+
+RAIL_WAYS: list[tuple[list[str], dict[str, str]]] = [
+    (["RQ", "RA", "RB", "RC", "RF"], RAIL),
+    (["RB", "Y1", "RD"], RAIL),
+    (["RC", "Y2", "RD"], RAIL),
+    (["RD", "RE"], RAIL),
+]
+
+RAIL_CROSSINGS: dict[str, tuple[float, float]] = {"y1": (5.28, 51.2615), "y2": (5.42, 51.268)}
+"""The rail crossing posts (lon, lat), just inside Belgium (Natural Earth: 51.2625 and 51.269)."""
+
+
+def rail_osm_xml() -> str:
+    """The world's roads and its railway as an OSM XML document."""
+    nodes = {**NODES, **RAIL_NODES}
+    ways = [*WAYS, *RAIL_WAYS]
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    out += [f'<node id="{i}" lat="{lat}" lon="{lon}" version="1"/>' for i, lon, lat in nodes.values()]
+    for w, (refs, tags) in enumerate(ways, start=1):
+        nd = "".join(f'<nd ref="{nodes[r][0]}"/>' for r in refs)
+        tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        out.append(f'<way id="{w}" version="1">{nd}{tg}</way>')
+    out.append("</osm>")
+    return "\n".join(out) + "\n"
+
+
+def _rail_site(sid: str, kind: str, mode: str, lon: float, lat: float, **extra: object) -> dict[str, object]:
+    props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": mode, "source": "test"}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props | {"illustrative": True} | extra,
+    }
+
+
+RAIL_SITES = [
+    SITES[0],  # port-o
+    _rail_site("quay-o", "rail_quay", "road+rail", 5.12, 51.19, ramp_tracks=1, usable_length_m=750),
+    _rail_site("railhead-d", "rail_quay", "road+rail", 5.34, 51.375, ramp_tracks=1, usable_length_m=750),
+    _rail_site(
+        "border-y1", "border_crossing", "rail", *RAIL_CROSSINGS["y1"], neighbour="NL", hours="00:00-24:00"
+    ),
+    _rail_site(
+        "border-y2", "border_crossing", "rail", *RAIL_CROSSINGS["y2"], neighbour="NL", hours="00:00-24:00"
+    ),
+]
+
+RAIL_SCENARIO = """\
+version: 1
+name: Border world by rail
+start: '2026-03-02T06:00:00+01:00'
+network: {{source: world-rail.gpkg, snap_tolerance_m: 3000}}
+overlays: [overlay]
+arrivals:
+- id: ship-1
+  kind: ship
+  site: port-o
+  time: '2026-03-02T06:00:00+01:00'
+  equipment:
+  - {{unit: TRK, vehicle: leopard2a6, count: 6}}
+movements:
+- {{unit: TRK, mode: rail, quay: quay-o, to: {to}, rdd: '2026-03-05T06:00:00+01:00'}}
+resources: {{wagons: 10, locomotives: 2}}
+solver: {{road: greedy, time_limit_s: 2}}
+disruptions: {disruptions}
+permissions: {{filing_from: '2026-01-15T08:00:00+01:00'}}  # in time for 45 days' notice
+"""
+
+
+def with_hours(sites: list[dict[str, object]], sid: str, hours: str) -> list[dict[str, object]]:
+    """``sites`` with site ``sid`` open only in the daily ``hours``."""
+    out = []
+    for s in sites:
+        props = s["properties"]
+        assert isinstance(props, dict)
+        out.append({**s, "properties": {**props, "hours": hours}} if props["id"] == sid else s)
+    return out
+
+
+def write_rail_world(
+    folder: Path,
+    *,
+    to: str = "railhead-d",
+    disruptions: str = "[]",
+    sites: list[dict[str, object]] | None = None,
+) -> Path:
+    """Write the world with its railway, a rail overlay and a rail scenario; return the scenario's path."""
+    from enablement.network.io import save_network
+    from enablement.network.osm import build_network
+
+    folder.mkdir(parents=True, exist_ok=True)
+    net = folder / "world-rail.gpkg"
+    if not net.is_file():
+        osm = folder / "world-rail.osm"
+        osm.write_text(rail_osm_xml())
+        save_network(build_network(osm_file=osm), net)
+    overlay = folder / "overlay"
+    overlay.mkdir(exist_ok=True)
+    features = RAIL_SITES if sites is None else sites
+    (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    path = folder / "border-world-rail.yaml"
+    path.write_text(RAIL_SCENARIO.format(to=to, disruptions=disruptions))
+    return path

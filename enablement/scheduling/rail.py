@@ -18,6 +18,10 @@ Model (one job per formed train ``k``; see :func:`build_model`):
   A train whose destination is a border point is **handed over** there: nothing
   is unloaded in the plan, and its wagons and locomotive come back to the border
   ``handover_return_h`` later (the run abroad, unloading there and back).
+- **Border crossings**: a train passes its border crossing (the first on its route)
+  only while the crossing is open: outside its ``hours`` and any closure of it, the
+  train waits at its quay (a one- or two-minute passage at its run time from
+  departure may not overlap the shut spans). Its permit may hold it back too.
 - **Pools**: a train holds its wagons from loading start until they are back at
   the quay empty (unloading, or the hand-over's return, plus the return run); it
   holds a locomotive from departure until the same return. Wagon and locomotive pools are cumulative
@@ -220,6 +224,14 @@ class _Job:
     abroad: int = 0
     not_before: int = 0
     """Earliest departure (min) under its border crossing's permit."""
+    border: str = ""
+    """The border crossing the train passes (site id), or empty."""
+    border_at: int = 0
+    """Whole minutes from departure to the border crossing (rounded down)."""
+    border_pass: int = 1
+    """Minutes the passage is held open from ``border_at`` (2 when the run time has seconds)."""
+    border_shut: tuple[tuple[int, int | None], ...] = ()
+    """Minutes (since the start) when the crossing is shut, outside its hours or closed (None: for good)."""
 
 
 def _minutes(seconds: float) -> int:
@@ -233,9 +245,11 @@ def _jobs(
     data: RailData,
     handover: Collection[str] = (),
     not_before_s: Mapping[str, float] | None = None,
+    crossings: Mapping[str, tuple[str, float, Intervals]] | None = None,
 ) -> list[_Job]:
     jobs = []
     for t in trains:
+        border, at_s, shut = (crossings or {}).get(t.id, ("", 0.0, Intervals()))
         q = quays[t.quay]
         load = loading_minutes(t, q, data)
         time_s, length_m = travel_s[t.id] if t.id in travel_s else travel_s[(t.quay, t.destination)]
@@ -251,9 +265,33 @@ def _jobs(
                 handover=over,
                 abroad=math.ceil(data.handover_return_h * 60.0) if over else 0,
                 not_before=max(0, _minutes((not_before_s or {}).get(t.id, 0.0))),
+                border=border,
+                border_at=math.floor(at_s / 60.0 + 1e-9),
+                border_pass=1 + (_minutes(at_s) > math.floor(at_s / 60.0 + 1e-9)),
+                border_shut=_shut_minutes(shut),
             )
         )
     return jobs
+
+
+def _shut_minutes(shut: Intervals) -> tuple[tuple[int, int | None], ...]:
+    """Shut spans in whole minutes, widened outwards (a train never passes in a shut second)."""
+    out: list[tuple[int, int | None]] = []
+    for a, b in shut.spans:
+        if b <= 0:
+            continue
+        out.append((max(0, math.floor(a / 60.0)), None if math.isinf(b) else math.ceil(b / 60.0)))
+    return tuple(out)
+
+
+def _first_open(j: _Job, t: int) -> float:
+    """First minute at or after ``t`` when ``j``'s border crossing lets it pass (inf: never)."""
+    for lo, hi in j.border_shut:
+        if lo <= t and (hi is None or t < hi):
+            if hi is None:
+                return math.inf
+            t = hi
+    return t
 
 
 def loading_minutes(train: FormedTrain, quay: QuaySpec, data: RailData) -> int:
@@ -287,6 +325,14 @@ def _diagnose(
             msg = (
                 f"train {j.train.id} needs {j.train.n_wagons} {wt} wagons but the pool holds "
                 f"{wagons.get(wt, 0)} (resources.wagons / wagon_pools); add wagons or load fewer per train"
+            )
+            raise InfeasibleError(msg)
+    for j in jobs:
+        earliest = max(j.ready + j.load, j.not_before) + j.border_at
+        if j.border and math.isinf(_first_open(j, earliest)):
+            msg = (
+                f"border crossing '{j.border}' is closed until further notice before train {j.train.id} "
+                "can reach it; reopen it or hand the train over at another crossing"
             )
             raise InfeasibleError(msg)
     for j in jobs:
@@ -349,6 +395,21 @@ def _closed_times(m: cp_model.CpModel, quay: QuaySpec, horizon: int) -> list[cp_
     return fixed
 
 
+def _longest_shut(j: _Job) -> int:
+    """Longest wait (min) a train's border crossing can impose, when it reopens."""
+    return max((hi - lo for lo, hi in j.border_shut if hi is not None), default=0)
+
+
+def _shut_times(m: cp_model.CpModel, j: _Job, horizon: int) -> list[cp_model.IntervalVar]:
+    """Block the minutes when ``j``'s border crossing is shut, up to ``horizon`` (fixed intervals)."""
+    fixed = []
+    for lo, hi in j.border_shut:
+        end = horizon if hi is None else min(horizon, hi)
+        if end > lo:
+            fixed.append(m.new_fixed_size_interval_var(lo, end - lo, f"shut_{j.border}_{lo}"))
+    return fixed
+
+
 def _sections(
     m: cp_model.CpModel,
     jobs: Sequence[_Job],
@@ -384,6 +445,7 @@ def build_model(
     railheads: bool = True,
     pools: bool = True,
     hours: bool = True,
+    crossings: bool = True,
 ) -> tuple[cp_model.CpModel, _Vars]:
     """Build the CP-SAT model of the rail move (the keyword switches exist for tests and ablations).
 
@@ -401,9 +463,10 @@ def build_model(
     m = cp_model.CpModel()
     horizon = (
         max(max(j.ready, j.not_before) for j in jobs)
-        + sum(j.load + 2 * j.travel + j.unload + j.abroad + 60 for j in jobs)
+        + sum(j.load + 2 * j.travel + j.unload + j.abroad + 60 + _longest_shut(j) for j in jobs)
         + 1440
     )
+    shut_by_border: dict[str, list[cp_model.IntervalVar]] = {}
     by_track: dict[tuple[str, int], list[cp_model.IntervalVar]] = defaultdict(list)
     start, depart, done, back, track = [], [], [], [], []
     wagon_iv: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -423,6 +486,12 @@ def build_model(
         m.add(u_end == arr + j.unload)
         b = m.new_int_var(0, horizon + 2 * j.travel + j.unload + j.abroad, f"back_{k}")
         m.add(b == u_end + j.abroad + j.travel)
+        if crossings and j.border_shut:
+            # the train passes its border crossing only while the crossing is open
+            if j.border not in shut_by_border:
+                shut_by_border[j.border] = _shut_times(m, j, horizon + j.border_at + j.border_pass)
+            passing = m.new_fixed_size_interval_var(d + j.border_at, j.border_pass, f"cross_{k}")
+            m.add_no_overlap([passing, *shut_by_border[j.border]])
         chosen = []
         for t in range(q.ramp_tracks):
             p = m.new_bool_var(f"on_{k}_{t}")
@@ -494,6 +563,14 @@ def _lower_bounds(
         out["the crossing permissions (filing date plus lead time)"] = max(
             j.not_before + j.travel + j.unload for j in jobs
         )
+    if any(j.border_shut for j in jobs):
+        out["the border crossings' hours and closures"] = max(
+            _first_open(j, max(j.ready + j.load, j.not_before) + j.border_at)
+            - j.border_at
+            + j.travel
+            + j.unload
+            for j in jobs
+        )
     by_quay: dict[str, list[_Job]] = defaultdict(list)
     for j in jobs:
         by_quay[j.train.quay].append(j)
@@ -504,8 +581,11 @@ def _lower_bounds(
     for wt, n in wagons.items():
         typed = [j for j in jobs if _wagon_type(j.train) == wt]
         if typed:
+            # the pool gives n wagons over [first ready, closure]; what lies beyond the closure is
+            # at most n wagons for the longest return (a last train need not come back before it)
             demand = sum(j.train.n_wagons * (j.load + 2 * j.travel + j.unload + j.abroad) for j in typed)
-            out[f"wagon pool {wt}"] = min(j.ready for j in typed) + demand / max(n, 1)
+            tail = max(j.travel + j.abroad for j in typed)
+            out[f"wagon pool {wt}"] = min(j.ready for j in typed) + demand / max(n, 1) - tail
     return out
 
 
@@ -524,6 +604,7 @@ def schedule_rail(
     time_limit_s: float = 10.0,
     seed: int = 0,
     not_before_s: Mapping[str, float] | None = None,
+    crossings: Mapping[str, tuple[str, float, Intervals]] | None = None,
 ) -> RailSchedule:
     """Schedule formed trains with CP-SAT.
 
@@ -559,6 +640,9 @@ def schedule_rail(
     not_before_s
         Earliest departure of a train (s since the start) under its border crossing's permit
         (the permission rule: it reaches the crossing no earlier than permitted).
+    crossings
+        Train id → (its border crossing, seconds from departure to it, when the crossing is shut:
+        outside its ``hours`` and closures). The train passes the crossing only while it is open.
 
     Returns
     -------
@@ -574,7 +658,7 @@ def schedule_rail(
     data = data or rail_data()
     if not trains:
         return RailSchedule([], "not used")
-    jobs = _jobs(trains, quays, travel_s, data, handover, not_before_s)
+    jobs = _jobs(trains, quays, travel_s, data, handover, not_before_s, crossings)
     wagons = _pools(wagons, "heavy_flat_6axle")
     locomotives = _pools(locomotives, "multi_system")
     _diagnose(jobs, quays, wagons, locomotives, needs_diesel)
@@ -592,7 +676,10 @@ def schedule_rail(
     solver = _solver(time_limit_s / 2, seed)
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
-        msg = "the rail move is infeasible: the quays' hours and closures leave no loading window"
+        msg = (
+            "the rail move is infeasible: the quays' hours and closures, or the border crossings' "
+            "hours, leave no window to load and pass"
+        )
         raise InfeasibleError(msg)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         msg = f"the rail scheduler found no plan within {time_limit_s:g} s; raise the time limit"

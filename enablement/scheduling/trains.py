@@ -161,6 +161,9 @@ def plan_rail(
         The border crossings' permits: a train reaches its crossing no earlier than permitted
         (heavy loads and out-of-gauge trains as exceptional transports).
 
+    A train passes its border crossing only while the crossing is open: outside its
+    ``hours`` and any ``close_site`` of it (``inputs.closures``), as a road column does.
+
     Returns
     -------
     RailPlan
@@ -204,6 +207,11 @@ def plan_rail(
         },
         data=data,
         not_before_s=not_before,
+        crossings={
+            tid: (sid, at_s, inputs.closures.site[sid])
+            for tid, (sid, at_s) in offsets.items()
+            if sid in inputs.closures.site
+        },
     )
     result.trains = annotate_trains(result.trains, routes, router, borders)
     return RailPlan(result, routes, _gauge_warnings(formed, routes, network, sites))

@@ -130,6 +130,42 @@ def test_infeasible_rail_inputs_are_diagnosed():
         schedule_rail([train("A")], quays(closed=closed), TRAVEL, 50, 1, data=DATA)
 
 
+def test_a_train_passes_its_border_crossing_only_while_it_is_open():
+    # loads 0-60 min, runs 60 min to the crossing 30 min out: it would cross at 90 min
+    shut = Intervals([(0.0, 3 * 3600.0), (4 * 3600.0, 30 * 3600.0)])  # open 3 h-4 h only
+    crossing = {"A": ("x", 1800.0, shut)}
+    jobs = _jobs([train("A")], quays(), TRAVEL, DATA, crossings=crossing)
+    assert jobs[0].border_at == 30 and jobs[0].border_shut == ((0, 180), (240, 1800))
+    free = _jobs([train("A")], quays(), TRAVEL, DATA)
+    for js, crossed in ((jobs, 180), (free, 90)):
+        model, v = build_model(js, quays(), 1000, 100, DATA)
+        model.minimize(v.closure)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(model) == cp_model.OPTIMAL
+        assert solver.value(v.depart[0]) + 30 == crossed
+    # the crossing's one-minute passage must fit inside the hour it is open
+    late = _jobs([train("A")], quays(), TRAVEL, DATA, crossings={"A": ("x", 1800.0, shut)})
+    model, v = build_model(late, quays(), 1000, 100, DATA, crossings=False)
+    model.minimize(v.closure)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL and solver.value(v.depart[0]) == 60
+    out = schedule_rail([train("A")], quays(), TRAVEL, 50, 1, data=DATA, crossings=crossing, time_limit_s=5)
+    t = out.trains[0]
+    assert 3 * 3600 <= t.depart_s + 1800 < 4 * 3600
+    assert out.binding == "the border crossings' hours and closures"
+
+
+def test_a_border_crossing_closed_for_good_is_a_diagnosis_naming_train_and_crossing():
+    shut = {"A": ("border-y", 1800.0, Intervals([(3600.0, math.inf)]))}
+    with pytest.raises(InfeasibleError, match=r"crossing 'border-y' is closed until further notice.*train A"):
+        schedule_rail([train("A")], quays(), TRAVEL, 50, 1, data=DATA, crossings=shut)
+    # closed only after the train has passed: it goes first
+    later = {"A": ("border-y", 1800.0, Intervals([(3 * 3600.0, math.inf)]))}
+    out = schedule_rail([train("A")], quays(), TRAVEL, 50, 1, data=DATA, crossings=later, time_limit_s=5)
+    assert out.trains[0].depart_s + 1800 < 3 * 3600
+
+
 # ------------------------------------------------------------------ formation
 
 WT = rail_data().wagons["heavy_flat_6axle"]
