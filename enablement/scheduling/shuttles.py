@@ -23,7 +23,15 @@ from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit
 from .units import Carried
 
-__all__ = ["ShuttlePlan", "het_convoys", "het_delays", "het_profile", "plan_shuttles", "shuttle_summary"]
+__all__ = [
+    "ShuttlePlan",
+    "delivered",
+    "het_convoys",
+    "het_delays",
+    "het_profile",
+    "plan_shuttles",
+    "shuttle_summary",
+]
 
 
 @dataclass
@@ -200,7 +208,7 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
     inputs
         The scenario (resources ``hets``, ``het_type``, ``het_park``; policy; movements) on its network.
     carried
-        The vehicles that ride HETs.
+        The vehicles that ride HETs, each to its delivery site (a destination or a quay).
     router
         Road router (for the laden HETs' travel times).
 
@@ -228,7 +236,7 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
             "the plan carries them, check the HET unit's rating"
         )
     park = _park(scenario, carried, sites)
-    places = [park, *sorted({p for c in carried for p in (c.origin, c.movement.to)} - {park})]
+    places = [park, *sorted({p for c in carried for p in (c.origin, c.to)} - {park})]
     idx = {p: i for i, p in enumerate(places)}
     travel = _travel(places, sites, router, het_profile(het, cargo, scenario.policy.convoy_speed_kmh))
     tasks = [
@@ -236,8 +244,9 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
             id=f"{c.movement.unit}:{k:03d}",
             vehicle=c.vehicle.vehicle,
             pickup=idx[c.origin],
-            delivery=idx[c.movement.to],
+            delivery=idx[c.to],
             ready_s=c.vehicle.ready_s,
+            # due at its destination, or at its quay, by the movement's RDD (as the unit's own march units)
             due_s=clock.seconds(c.movement.rdd),
             group=c.movement.unit,
         )
@@ -256,6 +265,34 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
     plan.require()
     columns = _columns(scenario, plan, places, het, catalogue, clock)
     return ShuttlePlan(plan, places, columns, warnings)
+
+
+def delivered(
+    columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule
+) -> dict[str, list[tuple[str, float]]]:
+    """Each unit's vehicles carried by HET, with when each is off its HET at its delivery site.
+
+    A carried vehicle is delivered when its HET column has arrived on the road schedule
+    (the column's closure) and it is unloaded (the planning figure ``het_unload_min``).
+
+    Parameters
+    ----------
+    columns
+        The HET columns with their march units (:attr:`ShuttlePlan.columns`).
+    march
+        The road schedule.
+
+    Returns
+    -------
+    dict
+        By unit id: (vehicle type, seconds since the start) per vehicle carried.
+    """
+    unload = float(figure("het_unload_min")) * 60.0
+    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for conv, mu in columns:
+        for t in conv.trips:
+            out[t.group].append((t.vehicle, march.closure_s[mu.id] + unload))
+    return dict(out)
 
 
 def het_delays(columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule) -> list[str]:
