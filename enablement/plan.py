@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -446,7 +446,8 @@ def make_plan(
     shuttles: ShuttlePlan | None = None
     if formation.carried:
         with _timed(timings, "HET shuttles", progress):
-            shuttles = plan_shuttles(inputs, formation.carried, routers["road"])
+            own = Counter(m.unit for m in march_units)
+            shuttles = plan_shuttles(inputs, formation.carried, routers["road"], own)
             march_units += [mu for _, mu in shuttles.columns]
     with _timed(timings, "road schedule", progress):
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)

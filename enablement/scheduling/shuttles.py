@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -172,21 +172,29 @@ def _columns(
     het: Vehicle,
     catalogue: Catalogue,
     clock: Clock,
+    numbered: Mapping[str, int],
 ) -> list[tuple[HetConvoy, MarchUnit]]:
-    """Turn the loaded runs of HETs that leave together into march units for the road model."""
+    """Turn the loaded runs of HETs that leave together into march units for the road model.
+
+    A column carrying one unit's vehicles is that unit's (numbered on after the
+    ``numbered`` march units the unit has already, five to a serial), one carrying
+    several units' is the ``HET`` unit's.
+    """
     pol = scenario.policy
     gap = pol.vehicle_gap_m
     columns: list[tuple[HetConvoy, MarchUnit]] = []
+    taken = Counter(numbered)
     gather = float(figure("het_convoy_gather_min")) * 60.0
     for c in het_convoys(plan, pol.march_unit_max_vehicles, gather):
         groups = sorted({t.group for t in c.trips})
         unit = groups[0] if len(groups) == 1 else "HET"
+        taken[unit] += 1
         loads = [catalogue[t.vehicle] for t in c.trips]
         mu = MarchUnit(
             id=f"HET/{c.id}",
             unit=unit,
-            index=len(columns) + 1,
-            serial=len(columns) // 5 + 1,
+            index=taken[unit],
+            serial=(taken[unit] - 1) // 5 + 1,
             vehicles=(het.id,) * c.vehicles,
             release_s=c.depart_s,
             sites=(places[c.pickup], places[c.delivery]),
@@ -200,7 +208,12 @@ def _columns(
     return columns
 
 
-def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Router) -> ShuttlePlan:
+def plan_shuttles(
+    inputs: PlanningInputs,
+    carried: Sequence[Carried],
+    router: Router,
+    numbered: Mapping[str, int] | None = None,
+) -> ShuttlePlan:
     """Plan the HET shuttles and turn their loaded runs into road columns for the march model.
 
     Parameters
@@ -211,6 +224,9 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
         The vehicles that ride HETs, each to its delivery site (a destination or a quay).
     router
         Road router (for the laden HETs' travel times).
+    numbered
+        March units each unit has of its own: its HET columns are numbered on after them,
+        so that every march unit of a plan has its own movement number.
 
     Returns
     -------
@@ -263,7 +279,7 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
     limit = max(10.0, scenario.solver.time_limit_s)
     plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
     plan.require()
-    columns = _columns(scenario, plan, places, het, catalogue, clock)
+    columns = _columns(scenario, plan, places, het, catalogue, clock, numbered or {})
     return ShuttlePlan(plan, places, columns, warnings)
 
 

@@ -131,6 +131,11 @@ def test_hets_carry_tracked_vehicles_to_a_quay_beyond_the_limit_and_trains_load_
     table = march_table(plan)
     het_rows = table[table["march_unit"].isin([m.id for m in columns])]
     assert not het_rows.empty and (het_rows["tracked"] == 0).all()
+    # the unit's HET columns are numbered on after its own march unit: one movement number each
+    assert sorted(m.index for m in plan.march_units if m.unit == "TRK") == list(
+        range(1, 1 + len(columns) + 1)
+    )
+    assert table.groupby("march_unit")["movement_number"].first().nunique() == len(plan.march_units)
     assert _checked(plan, tmp_path) == []
 
 
