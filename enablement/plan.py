@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +48,7 @@ from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
 from .scheduling.handover import Handover, resolve_handovers, stray_site_warnings
 from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
-from .scheduling.het import HetConvoy, HetSchedule
+from .scheduling.het import HetSchedule
 from .scheduling.inputs import PlanningInputs
 from .scheduling.march import (
     MarchProblem,
@@ -65,7 +65,7 @@ from .scheduling.permissions import PermissionRequest, TrainAtBorder, permission
 from .scheduling.rail import TRAIN_PROFILE, RailSchedule, Train
 from .scheduling.reception import Discharged, receive
 from .scheduling.road import schedule_road
-from .scheduling.shuttles import ShuttlePlan, het_delays, plan_shuttles, shuttle_summary
+from .scheduling.shuttles import ShuttlePlan, delivered, het_delays, plan_shuttles, shuttle_summary
 from .scheduling.trains import RailPlan, plan_rail
 from .scheduling.units import form_march_units
 from .timeline import Clock
@@ -359,10 +359,9 @@ def _unit_results(
     march_units: Sequence[MarchUnit],
     march: MarchSchedule,
     trains: Sequence[Train],
-    het_columns: Sequence[tuple[HetConvoy, MarchUnit]],
+    by_het: Mapping[str, Sequence[tuple[str, float]]],
 ) -> list[UnitResult]:
     """Each unit's closure: its last train unloaded, or its last column (or HET load) in."""
-    unload = float(figure("het_unload_min")) * 60.0
     units = []
     for mv in scenario.movements:
         mus = [m for m in march_units if m.unit == mv.unit]
@@ -373,12 +372,7 @@ def _unit_results(
         else:
             own = [march.closure_s[m.id] for m in mus if m.purpose != "het"]
             # a carried vehicle is delivered when its HET column has arrived and it is unloaded
-            by_het = [
-                march.closure_s[mu.id] + unload
-                for conv, mu in het_columns
-                if any(t.group == mv.unit for t in conv.trips)
-            ]
-            closure = max(own + by_het)
+            closure = max(own + [t for _, t in by_het.get(mv.unit, ())])
         units.append(
             UnitResult(
                 mv.unit, mode, len(ashore[mv.unit]), len(mus), len(trs), closure, clock.seconds(mv.rdd)
@@ -447,24 +441,26 @@ def make_plan(
     with _timed(timings, "march units", progress):
         modes = _modes(inputs, ashore, routers)
         mode_of = {u: m.mode for u, m in modes.items()}
-        formation = form_march_units(inputs, ashore, mode_of)
+        formation = form_march_units(inputs, ashore, mode_of, routers["road"])
         march_units = formation.march_units
     shuttles: ShuttlePlan | None = None
     if formation.carried:
         with _timed(timings, "HET shuttles", progress):
-            shuttles = plan_shuttles(inputs, formation.carried, routers["road"])
+            own = Counter(m.unit for m in march_units)
+            shuttles = plan_shuttles(inputs, formation.carried, routers["road"], own)
             march_units += [mu for _, mu in shuttles.columns]
     with _timed(timings, "road schedule", progress):
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
         march = schedule_road(problem, routers["road"], sc.solver)
+    het_columns = shuttles.columns if shuttles is not None else []
+    by_het = delivered(het_columns, march)
     with _timed(timings, "rail schedule", progress):
-        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of, rules.permits)
+        rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of, rules.permits, by_het)
     with _timed(timings, "corridors", progress):
         routes = planned_routes(network, march_units, march, rail.schedule.trains, rail.routes)
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
-    het_columns = shuttles.columns if shuttles is not None else []
     excess = tracked_excess(march_units, march, inputs.catalogue, rules)
-    units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, het_columns)
+    units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, by_het)
     return Plan(
         sc,
         network,

@@ -250,9 +250,11 @@ class Resources(_Model):
 
     ``hets`` heavy equipment transporters of type ``het_type`` (a catalogue id)
     carry the vehicles that do not drive long distances (``long_move`` other than
-    ``own``) of road movements, from the HET park ``het_park`` (a site; default: the
-    port where most of them land). ``wagons`` is a pool of six-axle heavy flat
-    wagons; ``wagon_pools`` gives pools by type instead (types in
+    ``own``) of road movements to their destinations, and of rail movements to their
+    quays when the road there is longer than ``policy.tracked_road_max_km``, from the
+    HET park ``het_park`` (a site; default: the place where most of them set off).
+    ``wagons`` is a pool of six-axle heavy flat wagons; ``wagon_pools`` gives pools
+    by type instead (types in
     ``enablement/data/rail.yaml``). ``locomotives`` are multi-system electric ones;
     ``diesel_locomotives`` also work on lines without wires.
     """

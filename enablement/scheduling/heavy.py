@@ -7,27 +7,48 @@ limit is data of the road march rules (:attr:`~.march.MarchRules.tracked_road_ma
 read here for the plan and by the checker for any march table
 (:func:`~.checks.check_march_table`, from the table's ``tracked`` column).
 
-Where the limit is decided: a road movement with HETs in the scenario puts every
-tracked vehicle on a HET (:func:`~.units.form_march_units`), and ``mode: auto``
-sends tracked units by rail unless HETs carry them (:func:`~.mode.choose_mode`).
-What is left (a road movement without HETs, or a rail unit's drive to its quay) is
-measured on the route the schedule gives each march unit; beyond the limit it is a
-violation that names the unit.
+Where the limit is decided: :func:`rides_het`, called as march units are formed
+(:func:`~.units.form_march_units`), puts the vehicles that do not drive long
+distances (:func:`needs_carriage`) on HETs when the scenario has HETs and
+
+- the unit moves by road (to its destination), or
+- the unit moves by rail and its road route to its quay (from where it sets off,
+  through its staging area) is longer than the limit (to its quay; the trains load
+  them once they are off the HETs).
+
+``mode: auto`` sends tracked units by rail unless HETs carry them to their destination
+(:func:`~.mode.choose_mode`). What is left (a movement without HETs, or a rail unit's
+drive within the limit as routed here but longer as scheduled) is measured on the route
+the schedule gives each march unit; beyond the limit it is a violation that names the unit.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..vehicles import Vehicle
+from ..errors import RoutingError
+from ..network.sites import Site
+from ..routing import Router
+from ..scenario.schema import Policy
+from ..vehicles import Profile, Vehicle
 from .march import MarchRules, MarchSchedule, MarchUnit
 
-__all__ = ["TrackedExcess", "excess_warnings", "tracked_excess", "tracked_on_tracks"]
+__all__ = [
+    "TrackedExcess",
+    "excess_warnings",
+    "needs_carriage",
+    "rides_het",
+    "road_length_m",
+    "tracked_excess",
+    "tracked_on_tracks",
+]
 
 _FIXES = (
-    "carry them by HET (a road movement with resources.hets; HETs do not yet carry vehicles to a quay), "
-    "load them by rail at a nearer quay, or set a larger limit in the scenario's policy"
+    "carry them by HET (give the scenario resources.hets: HETs carry them to their destination by road, "
+    "or to their quay by rail when it lies beyond the limit), load them by rail at a nearer quay, "
+    "or set a larger limit in the scenario's policy"
 )
 """The ways to fix an excess, for the messages."""
 
@@ -70,6 +91,103 @@ class TrackedExcess:
             f"{self.limit_km:g} km limit (policy.tracked_road_max_km); "
             f"{_FIXES}"
         )
+
+
+def needs_carriage(vehicle: Vehicle) -> bool:
+    """Whether a vehicle makes long moves carried (``long_move`` other than ``own`` in the catalogue)."""
+    return vehicle.long_move != "own"
+
+
+def road_length_m(
+    stops: Sequence[str], profile: Profile, sites: Mapping[str, Site], router: Router
+) -> float | None:
+    """Road distance (m) of the fastest route through ``stops`` in turn, for ``profile``.
+
+    Parameters
+    ----------
+    stops
+        Site ids, in the order they are visited.
+    profile
+        The vehicles' needs.
+    sites
+        The network's sites.
+    router
+        Road router (the plan's keeps to the territory).
+
+    Returns
+    -------
+    float or None
+        The sum of the legs' lengths; None when a stop is not on the road network or no
+        road route joins two of them (the march problem then reports it).
+    """
+    nodes = []
+    for sid in stops:
+        site = sites.get(sid)
+        if site is None or not site.on_road:
+            return None
+        nodes.append(site.node_road)
+    total = 0.0
+    for a, b in itertools.pairwise(nodes):
+        if a == b:
+            continue
+        try:
+            total += router.route(a, b, profile).length_m
+        except RoutingError:
+            return None
+    return total
+
+
+def rides_het(
+    unit: str,
+    mode: str,
+    stops: Sequence[str],
+    vehicles: Sequence[Vehicle],
+    policy: Policy,
+    hets: int,
+    sites: Mapping[str, Site],
+    router: Router | None,
+) -> bool:
+    """Whether a unit's vehicles that need carriage (:func:`needs_carriage`) ride HETs.
+
+    With HETs in the scenario they do for a road movement (to its destination) and
+    for a rail movement whose road route to its quay is longer than the tracked
+    road distance (``policy.tracked_road_max_km``, with the checker's tolerance); the
+    route is the fastest through ``stops`` for the profile of all the unit's vehicles.
+
+    Parameters
+    ----------
+    unit
+        The unit (names the profile).
+    mode
+        The unit's mode, ``road`` or ``rail``.
+    stops
+        Where the unit's march goes: its origin, its staging area if any, and its
+        destination (road) or quay (rail).
+    vehicles
+        The unit's vehicles.
+    policy
+        The scenario's policy (the limit, the convoy speed).
+    hets
+        HETs in the scenario (``resources.hets``).
+    sites
+        The network's sites.
+    router
+        Road router for the drive to the quay; without one, rail units never ride HETs.
+
+    Returns
+    -------
+    bool
+        True when the vehicles that need carriage ride HETs, the others march.
+    """
+    if hets <= 0 or not any(needs_carriage(v) for v in vehicles):
+        return False
+    if mode == "road":
+        return True
+    if mode != "rail" or router is None:
+        return False
+    profile = Profile.of(unit, vehicles, policy.convoy_speed_kmh)
+    length = road_length_m(stops, profile, sites, router)
+    return length is not None and length / 1000.0 > policy.tracked_road_max_km + _EPS_KM
 
 
 def excess_warnings(excess: Sequence[TrackedExcess]) -> list[str]:

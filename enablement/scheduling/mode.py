@@ -13,6 +13,7 @@ from ..routing import Routers
 from ..scenario.schema import Movement, Scenario
 from ..vehicles import Profile, Vehicle
 from .formation import Load, form_trains
+from .heavy import needs_carriage
 from .inputs import PlanningInputs
 from .rail import QuaySpec, loading_minutes
 from .units import column_length
@@ -33,7 +34,7 @@ def _options(
 ) -> tuple[bool, bool, int]:
     """Whether rail and road are options for a movement, and how many vehicles need carriage."""
     res = scenario.resources
-    carried = sum(v.long_move != "own" for v in vehicles)
+    carried = sum(needs_carriage(v) for v in vehicles)
     rail_ok = bool(mv.quay) and res.any_wagons and res.any_locomotives and dest.on_rail
     road_ok = carried <= res.hets and dest.on_road
     if not rail_ok and not road_ok and not dest.on_road and mv.quay:
@@ -101,7 +102,9 @@ def choose_mode(
        the convoy speed from origin to destination plus the time for the column to
        pass; rail = road to the quay, loading its trains on the quay's ramp tracks
        (setup plus wagons over the loading rate, trains in turn per track), the
-       rail run and unloading. The earlier estimate wins.
+       rail run and unloading. The earlier estimate wins. (The road to the quay is
+       estimated at the column's speed even when HETs carry the unit's vehicles there,
+       beyond the tracked road distance: :func:`~.heavy.rides_het`.)
     3. Within 10 % of each other, tracked units take rail (it spares HETs, roads and
        bridges) and wheeled units take the road (it spares the wagon pool).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -23,7 +23,15 @@ from .inputs import PlanningInputs
 from .march import MarchSchedule, MarchUnit
 from .units import Carried
 
-__all__ = ["ShuttlePlan", "het_convoys", "het_delays", "het_profile", "plan_shuttles", "shuttle_summary"]
+__all__ = [
+    "ShuttlePlan",
+    "delivered",
+    "het_convoys",
+    "het_delays",
+    "het_profile",
+    "plan_shuttles",
+    "shuttle_summary",
+]
 
 
 @dataclass
@@ -164,21 +172,29 @@ def _columns(
     het: Vehicle,
     catalogue: Catalogue,
     clock: Clock,
+    numbered: Mapping[str, int],
 ) -> list[tuple[HetConvoy, MarchUnit]]:
-    """Turn the loaded runs of HETs that leave together into march units for the road model."""
+    """Turn the loaded runs of HETs that leave together into march units for the road model.
+
+    A column carrying one unit's vehicles is that unit's (numbered on after the
+    ``numbered`` march units the unit has already, five to a serial), one carrying
+    several units' is the ``HET`` unit's.
+    """
     pol = scenario.policy
     gap = pol.vehicle_gap_m
     columns: list[tuple[HetConvoy, MarchUnit]] = []
+    taken = Counter(numbered)
     gather = float(figure("het_convoy_gather_min")) * 60.0
     for c in het_convoys(plan, pol.march_unit_max_vehicles, gather):
         groups = sorted({t.group for t in c.trips})
         unit = groups[0] if len(groups) == 1 else "HET"
+        taken[unit] += 1
         loads = [catalogue[t.vehicle] for t in c.trips]
         mu = MarchUnit(
             id=f"HET/{c.id}",
             unit=unit,
-            index=len(columns) + 1,
-            serial=len(columns) // 5 + 1,
+            index=taken[unit],
+            serial=(taken[unit] - 1) // 5 + 1,
             vehicles=(het.id,) * c.vehicles,
             release_s=c.depart_s,
             sites=(places[c.pickup], places[c.delivery]),
@@ -192,7 +208,12 @@ def _columns(
     return columns
 
 
-def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Router) -> ShuttlePlan:
+def plan_shuttles(
+    inputs: PlanningInputs,
+    carried: Sequence[Carried],
+    router: Router,
+    numbered: Mapping[str, int] | None = None,
+) -> ShuttlePlan:
     """Plan the HET shuttles and turn their loaded runs into road columns for the march model.
 
     Parameters
@@ -200,9 +221,12 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
     inputs
         The scenario (resources ``hets``, ``het_type``, ``het_park``; policy; movements) on its network.
     carried
-        The vehicles that ride HETs.
+        The vehicles that ride HETs, each to its delivery site (a destination or a quay).
     router
         Road router (for the laden HETs' travel times).
+    numbered
+        March units each unit has of its own: its HET columns are numbered on after them,
+        so that every march unit of a plan has its own movement number.
 
     Returns
     -------
@@ -228,7 +252,7 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
             "the plan carries them, check the HET unit's rating"
         )
     park = _park(scenario, carried, sites)
-    places = [park, *sorted({p for c in carried for p in (c.origin, c.movement.to)} - {park})]
+    places = [park, *sorted({p for c in carried for p in (c.origin, c.to)} - {park})]
     idx = {p: i for i, p in enumerate(places)}
     travel = _travel(places, sites, router, het_profile(het, cargo, scenario.policy.convoy_speed_kmh))
     tasks = [
@@ -236,8 +260,9 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
             id=f"{c.movement.unit}:{k:03d}",
             vehicle=c.vehicle.vehicle,
             pickup=idx[c.origin],
-            delivery=idx[c.movement.to],
+            delivery=idx[c.to],
             ready_s=c.vehicle.ready_s,
+            # due at its destination, or at its quay, by the movement's RDD (as the unit's own march units)
             due_s=clock.seconds(c.movement.rdd),
             group=c.movement.unit,
         )
@@ -254,8 +279,36 @@ def plan_shuttles(inputs: PlanningInputs, carried: Sequence[Carried], router: Ro
     limit = max(10.0, scenario.solver.time_limit_s)
     plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
     plan.require()
-    columns = _columns(scenario, plan, places, het, catalogue, clock)
+    columns = _columns(scenario, plan, places, het, catalogue, clock, numbered or {})
     return ShuttlePlan(plan, places, columns, warnings)
+
+
+def delivered(
+    columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule
+) -> dict[str, list[tuple[str, float]]]:
+    """Each unit's vehicles carried by HET, with when each is off its HET at its delivery site.
+
+    A carried vehicle is delivered when its HET column has arrived on the road schedule
+    (the column's closure) and it is unloaded (the planning figure ``het_unload_min``).
+
+    Parameters
+    ----------
+    columns
+        The HET columns with their march units (:attr:`ShuttlePlan.columns`).
+    march
+        The road schedule.
+
+    Returns
+    -------
+    dict
+        By unit id: (vehicle type, seconds since the start) per vehicle carried.
+    """
+    unload = float(figure("het_unload_min")) * 60.0
+    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for conv, mu in columns:
+        for t in conv.trips:
+            out[t.group].append((t.vehicle, march.closure_s[mu.id] + unload))
+    return dict(out)
 
 
 def het_delays(columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSchedule) -> list[str]:

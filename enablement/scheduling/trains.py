@@ -52,8 +52,15 @@ def _formed(
     modes: Mapping[str, str],
     sites: Mapping[str, Site],
     catalogue: Catalogue,
+    by_het: Mapping[str, Sequence[tuple[str, float]]],
 ) -> list[FormedTrain]:
-    """Trains of every rail-bound unit, from its vehicles in the order they reach the quay."""
+    """Trains of every rail-bound unit, from its vehicles in the order they reach the quay.
+
+    A vehicle that marches is at the quay when its march unit closes there; one carried
+    by HET when it is off its HET there (``by_het``); a unit that neither marches nor
+    rides HETs lands at its quay (``ashore``). The HET columns' own vehicles (the HETs)
+    load on no train.
+    """
     data = rail_data()
     pools = scenario.resources.pools()
     formed: list[FormedTrain] = []
@@ -61,9 +68,10 @@ def _formed(
         if modes[mv.unit] != "rail":
             continue
         assert mv.quay is not None
-        mus = [m for m in march_units if m.unit == mv.unit]
-        if mus:
-            at_quay = [(v, march.closure_s[m.id]) for m in mus for v in m.vehicles]
+        mus = [m for m in march_units if m.unit == mv.unit and m.purpose != "het"]
+        carried = list(by_het.get(mv.unit, ()))
+        if mus or carried:
+            at_quay = [(v, march.closure_s[m.id]) for m in mus for v in m.vehicles] + carried
         else:
             at_quay = [(d.vehicle, d.ready_s) for d in ashore[mv.unit]]
         loads = [
@@ -143,6 +151,7 @@ def plan_rail(
     ashore: Mapping[str, Sequence[Discharged]],
     modes: Mapping[str, str],
     permits: Mapping[str, CrossingPermit] | None = None,
+    by_het: Mapping[str, Sequence[tuple[str, float]]] | None = None,
 ) -> RailPlan:
     """Form the rail-bound units' trains, route them and schedule them (CP-SAT).
 
@@ -152,7 +161,7 @@ def plan_rail(
         The scenario (movements, wagon pools, locomotives) on its network (rail lines, wires),
         with the sites' closures.
     march_units, march
-        The road schedule (when each vehicle reaches its quay).
+        The road schedule (when each vehicle that marches reaches its quay).
     ashore
         Vehicles of each unit as they come ashore (for units that land at their quay).
     modes
@@ -160,6 +169,9 @@ def plan_rail(
     permits
         The border crossings' permits: a train reaches its crossing no earlier than permitted
         (heavy loads and out-of-gauge trains as exceptional transports).
+    by_het
+        Each unit's vehicles that HETs carry to its quay, with when each is off its HET
+        there (:func:`~.shuttles.delivered`).
 
     A train passes its border crossing only while the crossing is open: outside its
     ``hours`` and any ``close_site`` of it (``inputs.closures``), as a road column does.
@@ -172,7 +184,7 @@ def plan_rail(
     scenario, sites, network = inputs.scenario, inputs.sites, inputs.network
     permits = permits or {}
     data = rail_data()
-    formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue)
+    formed = _formed(scenario, march_units, march, ashore, modes, sites, inputs.catalogue, by_het or {})
     if not formed:
         return RailPlan(RailSchedule([], "not used"))
     router = Router(network, "rail", territory_of(scenario.policy))

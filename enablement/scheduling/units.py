@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..network.sites import Site
+from ..routing import Router
 from ..scenario.schema import Movement
 from ..vehicles import Profile, Vehicle
+from .heavy import needs_carriage, rides_het
 from .inputs import PlanningInputs
 from .march import MarchUnit
 from .reception import Discharged
@@ -35,10 +37,24 @@ def balanced_chunks(items: Sequence[Discharged], size: int) -> list[list[Dischar
 
 @dataclass(frozen=True)
 class Carried:
-    """A vehicle of a road movement that rides a heavy equipment transporter."""
+    """A vehicle that rides a heavy equipment transporter.
+
+    Attributes
+    ----------
+    movement
+        Its unit's movement.
+    origin
+        Where the HET picks it up (the site the unit sets off from).
+    to
+        Where the HET delivers it: the movement's destination (road) or its loading
+        quay (rail, where its train loads it).
+    vehicle
+        The vehicle as it came ashore.
+    """
 
     movement: Movement
     origin: str
+    to: str
     vehicle: Discharged
 
 
@@ -51,14 +67,19 @@ class Formation:
 
 
 def form_march_units(
-    inputs: PlanningInputs, ashore: Mapping[str, Sequence[Discharged]], modes: Mapping[str, str]
+    inputs: PlanningInputs,
+    ashore: Mapping[str, Sequence[Discharged]],
+    modes: Mapping[str, str],
+    router: Router | None = None,
 ) -> Formation:
     """Form the march units of every movement.
 
     A road unit marches from its origin (through its staging area) to its
     destination; a rail unit marches to its quay, unless it is there already.
-    With HETs in the scenario, the vehicles of road movements that do not drive
-    long distances (``long_move`` other than ``own``) are left to the shuttles.
+    With HETs in the scenario, the vehicles that do not drive long distances
+    (``long_move`` other than ``own``) are left to the shuttles: a road unit's to
+    its destination, a rail unit's to its quay when the road there is longer than
+    the tracked road distance (:func:`~.heavy.rides_het`); the others march.
     A unit's vehicles are cut, in the order they come ashore, into the fewest
     balanced march units of at most ``policy.march_unit_max_vehicles``; five
     march units make a serial.
@@ -71,6 +92,9 @@ def form_march_units(
         Vehicles of each unit as they come ashore (reception).
     modes
         Each unit's mode.
+    router
+        Road router that measures a rail unit's drive to its quay (the plan's keeps to
+        the territory); without one, no rail unit rides HETs.
 
     Returns
     -------
@@ -94,10 +118,12 @@ def form_march_units(
         sites_seq.append(end)
         if len(sites_seq) == 2 and _road_node(sites, origin) == _road_node(sites, end):
             continue  # rail unit already at its quay
-        if mode == "road" and scenario.resources.hets > 0:
+        vehicles = [catalogue[d.vehicle] for d in items]
+        if rides_het(mv.unit, mode, sites_seq, vehicles, pol, scenario.resources.hets, sites, router):
             # vehicles that do not drive long distances go by HET, the others march
-            out.carried += [Carried(mv, origin, d) for d in items if catalogue[d.vehicle].long_move != "own"]
-            items = [d for d in items if catalogue[d.vehicle].long_move == "own"]
+            by_het = [needs_carriage(catalogue[d.vehicle]) for d in items]
+            out.carried += [Carried(mv, origin, end, d) for d, c in zip(items, by_het, strict=True) if c]
+            items = [d for d, c in zip(items, by_het, strict=True) if not c]
             if not items:
                 continue
         for k, chunk in enumerate(balanced_chunks(items, pol.march_unit_max_vehicles), start=1):
