@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import enablement.scenario.load as scenario_load
 from enablement.batch import (
@@ -25,6 +26,11 @@ from enablement.scenario.load import load_scenario, resolve_scenario_path
 from enablement.scenario.schema import Scenario
 
 BASE = "enablement:brigade-antwerp-aachen"
+PART = 5
+"""The batch tests' base is the brigade with a fifth of its vehicles (every equipment line cut to a
+fifth, at least one): the same sites, ships, quays, trains and movements, planned in a second or two.
+The batch machinery under test does not depend on the flow's size; the packaged brigade's own plan is
+tested end to end elsewhere."""
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "batches" / "brigade-disruptions.yaml"
 
 # base + 4 variants on the greedy road scheduler (about a second each): v002 closes a quay for good
@@ -32,7 +38,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "batches" / "briga
 SMALL = """\
 version: 1
 name: small batch <test>
-base: enablement:brigade-antwerp-aachen
+base: {base}
 solver: {road: greedy}
 timeout_s: 600
 changes:
@@ -62,21 +68,33 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_scenario():
-    return load_scenario(BASE)
+def base_file(tmp_path_factory) -> Path:
+    """The brigade with a fifth of its vehicles (:data:`PART`), as a scenario file."""
+    data = yaml.safe_load(resolve_scenario_path(BASE).read_text())
+    for arrival in data["arrivals"]:
+        for line in arrival["equipment"]:
+            line["count"] = max(1, line["count"] // PART)
+    path = tmp_path_factory.mktemp("base") / "brigade-fifth.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @pytest.fixture(scope="module")
-def base_network(base_scenario):
+def base_scenario(base_file):
+    return load_scenario(base_file)
+
+
+@pytest.fixture(scope="module")
+def base_network(base_scenario, base_file):
     from enablement.plan import build_network
 
-    return build_network(base_scenario, resolve_scenario_path(BASE).parent)
+    return build_network(base_scenario, base_file.parent)
 
 
 @pytest.fixture(scope="module")
-def small_batch(tmp_path_factory) -> Path:
+def small_batch(tmp_path_factory, base_file) -> Path:
     path = tmp_path_factory.mktemp("batch") / "small.yaml"
-    path.write_text(SMALL)
+    path.write_text(SMALL.replace("{base}", str(base_file)))
     return path
 
 
@@ -308,7 +326,9 @@ def test_folder_batch_bad_file_and_a_variant_over_its_time_limit(tmp_path):
     assert "b-broken.yaml: line 2, column 1: YAML syntax error" in t.loc["b-broken", "message"]
 
 
-def test_a_batch_loads_and_validates_its_base_scenario_once(small_batch, base_network, tmp_path, monkeypatch):
+def test_a_batch_loads_and_validates_its_base_scenario_once(
+    small_batch, base_file, base_network, tmp_path, monkeypatch
+):
     """Base and four variants in this process: the base file is read and validated once, each variant once."""
     loads, validations, parsed = [], [], []
     load, validate, model_validate = (
@@ -335,8 +355,8 @@ def test_a_batch_loads_and_validates_its_base_scenario_once(small_batch, base_ne
     monkeypatch.setattr(Scenario, "model_validate", classmethod(counted_parse))
     result = run_batch(load_batch(small_batch), tmp_path, workers=0, network=base_network)
     assert len(result.variants) == 5 and result.ran == 5
-    base_file = str(resolve_scenario_path(BASE))
-    assert loads == [base_file]
+    assert loads == [str(base_file)]
     # the base inside its one load (no worker checks it again), then each variant once
-    assert validations == [base_file] + [f"{small_batch} variant v{i:03d}" for i in range(1, 5)]
+    variants = [f"{small_batch} variant v{i:03d}" for i in range(1, 5)]
+    assert validations == [str(resolve_scenario_path(str(base_file))), *variants]
     assert len(parsed) == 1 + 4  # the base, then each variant made by apply_changes
