@@ -168,8 +168,10 @@ class Territory:
     crossing's node on the other side, and a coarse network may have no node at
     the border at all (the embedded network's E40 reaches its first node 2.7 km
     into Germany): the crossing's node counts as inside, and so does its
-    *approach*, the shortest line from the territory to it when that line runs at
-    most :attr:`approach_m` abroad (only that line: its nodes abroad join no other road).
+    *approach*, the shortest line from the territory to it when that line is at most
+    :attr:`approach_m` long, measured from its last node in the territory (so the part of
+    that first edge still inside counts too: the length abroad is over-, never
+    under-stated); only that line: its nodes abroad join no other road.
     So does the node of a site in the territory that snapped across the border
     (:meth:`stray_sites`), which the plan reports.
 
@@ -180,7 +182,8 @@ class Territory:
     foreign_roads
         Neighbours whose roads and lines the scenario may use (with their permission).
     approach_m
-        Longest approach abroad to a crossing's node (planning figure ``crossing_approach_m``).
+        Longest approach to a crossing's node, from the last node in the territory
+        (planning figure ``crossing_approach_m``).
     """
 
     home: str = "BE"
