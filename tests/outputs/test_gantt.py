@@ -32,7 +32,7 @@ def _train(tid, unit, track, start_h):
 
 
 def test_one_bar_per_train_and_escaped_text():
-    clock = Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC))
+    clock = Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC), dt.UTC)
     trains = [
         _train("T1", "<script>alert(1)</script>", 1, 0),
         _train("T2", "B", 2, 1),
@@ -54,5 +54,5 @@ def test_one_bar_per_train_and_escaped_text():
 
 
 def test_empty_plan_says_so():
-    svg = quay_gantt_svg([], Clock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    svg = quay_gantt_svg([], Clock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC), dt.UTC))
     assert "No trains" in ET.fromstring(svg).find("s:text", NS).text

@@ -17,6 +17,7 @@ from enablement.scheduling.march import MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit, TrainAtBorder, permission_requests
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
+from tests.helpers import BRUSSELS
 from tests.scheduling.test_greedy import POLICY as HALTS
 from tests.scheduling.test_greedy import line_network, mu
 from tests.scheduling.test_march_problem import table_of, with_sites
@@ -88,7 +89,7 @@ def _permit(site: str, open_s: float, regime: str = "eca-2025", exceptional_s: f
 def _problem(open_s: float, n_units: int = 2) -> MarchProblem:
     net = with_sites(line_network([0, 10, 20, 30]), {"a": 0, "b": 3})
     net.sites["kind"] = ["seaport", "border_crossing"]
-    rules = MarchRules.from_policy(POLICY, Clock(START), permits={"b": _permit("b", open_s)})
+    rules = MarchRules.from_policy(POLICY, Clock(START, BRUSSELS), permits={"b": _permit("b", open_s)})
     return MarchProblem(net, [mu(i) for i in range(1, n_units + 1)], {"a": 0, "b": 3}, rules)
 
 
@@ -141,7 +142,7 @@ def test_the_checker_reports_a_hand_written_table_that_crosses_too_early(tmp_pat
 
 def test_a_heavy_column_waits_for_the_exceptional_regime():
     rules = MarchRules.from_policy(
-        POLICY, Clock(START), permits={"b": _permit("b", 0.0, "cbmp-annual", exceptional_s=7200.0)}
+        POLICY, Clock(START, BRUSSELS), permits={"b": _permit("b", 0.0, "cbmp-annual", exceptional_s=7200.0)}
     )
     light = Profile("light", mlc_wheeled=30.0)
     heavy = Profile("heavy", mlc_tracked=75.0)  # above the sourced MLC 70
@@ -155,7 +156,7 @@ def test_a_heavy_column_waits_for_the_exceptional_regime():
 
 
 def test_one_request_per_crossing_and_serial_or_train_with_its_deadline():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     permits = {"b": _permit("b", 0.0), "r": _permit("r", 0.0, "eu-2025-peacetime")}
     day = 86400.0
     rows = [  # (march unit, unit, serial, site, head arrival, pass time)
@@ -181,7 +182,7 @@ def test_one_request_per_crossing_and_serial_or_train_with_its_deadline():
 
 
 def test_a_request_due_before_the_filing_date_is_past():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     found = permission_requests(
         {"b": _permit("b", 0.0)}, clock, [("U/01", "U", 1, "b", 86400.0, 60.0)], {"U/01": ("jltv",)}, [],
         load_catalogue(),
