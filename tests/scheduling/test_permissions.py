@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from enablement.permits import permission_data
@@ -73,6 +73,49 @@ def test_the_deadline_is_the_latest_filing_time_granted_in_time(minutes, name):
     deadline = regime.deadline(crossing)
     assert regime.granted(deadline) <= crossing
     assert regime.granted(deadline + dt.timedelta(minutes=1)) > crossing
+
+
+def test_days_are_counted_on_the_zones_clock_across_a_change():
+    eca, eu, emergency = REGIMES["eca-2025"], REGIMES["eu-2025-peacetime"], REGIMES["eu-2025-emergency"]
+    filed = dt.datetime(2026, 2, 15, 10, 0, tzinfo=BRUSSELS)  # CET
+    assert eca.granted(filed).isoformat() == "2026-04-01T10:00:00+02:00"  # 10:00 CEST, not 11:00
+    friday = dt.datetime(2026, 3, 27, 10, 0, tzinfo=BRUSSELS)
+    assert eu.granted(friday).isoformat() == "2026-04-01T10:00:00+02:00"  # Wednesday, on the clock
+    night = dt.datetime(2026, 3, 28, 23, 0, tzinfo=BRUSSELS)
+    assert emergency.granted(night).isoformat() == "2026-03-29T06:00:00+02:00"  # 6 h elapsed
+    assert emergency.deadline(emergency.granted(night)) == night
+    autumn = dt.datetime(2026, 10, 24, 23, 0, tzinfo=BRUSSELS)
+    assert emergency.granted(autumn).isoformat() == "2026-10-25T04:00:00+01:00"
+
+
+def test_a_deadline_in_the_skipped_hour_errs_early_and_one_in_the_repeated_hour_is_exact():
+    eca = REGIMES["eca-2025"]
+    crossing = dt.datetime(2026, 5, 13, 2, 30, tzinfo=BRUSSELS)  # 45 days back: 02:30 on 29 March
+    assert eca.deadline(crossing).isoformat() == "2026-03-29T01:30:00+01:00"
+    assert eca.granted(eca.deadline(crossing)) <= crossing
+    late = dt.datetime(2026, 12, 9, 2, 30, tzinfo=BRUSSELS)  # 45 days back: 02:30 on 25 October, twice
+    assert eca.deadline(late).isoformat() == "2026-10-25T02:30:00+01:00"  # the second time
+    assert eca.granted(eca.deadline(late)) == late
+
+
+@given(
+    minutes=st.integers(0, 300 * 24 * 60),
+    name=st.sampled_from(sorted(REGIMES)),
+)
+# crossings 45 days after 02:30 on 29 March and 25 October, at 02:30 CET on 25 October, at the spring change
+@example(minutes=105150, name="eca-2025")
+@example(minutes=407610, name="eca-2025")
+@example(minutes=342810, name="eca-2025")
+@example(minutes=342810, name="eu-2025-peacetime")
+@example(minutes=40380, name="eu-2025-emergency")
+def test_in_brussels_the_deadline_is_granted_in_time_and_at_most_an_hour_early(minutes, name):
+    regime = REGIMES[name]
+    crossing = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(BRUSSELS)
+    deadline = regime.deadline(crossing)
+    assert deadline.tzinfo is BRUSSELS
+    assert regime.granted(deadline) <= crossing
+    later = (deadline.astimezone(dt.UTC) + dt.timedelta(minutes=61)).astimezone(BRUSSELS)  # elapsed
+    assert regime.granted(later) > crossing
 
 
 # --------------------------------------------------------------------------- the rule in the solvers
