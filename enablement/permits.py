@@ -14,8 +14,16 @@ Lead times come in three units:
   holidays are not counted out;
 - ``hours``: elapsed hours.
 
-:meth:`Regime.deadline` is the exact inverse of :meth:`Regime.granted`: the
-latest filing time whose grant is no later than the crossing.
+Local wall-clock time is that of the datetime's own ``tzinfo``: give datetimes in
+the scenario's zone (a :class:`zoneinfo.ZoneInfo`) and the days are counted on its
+clock across a daylight-saving change (45 calendar days from 10:00 CET are 10:00
+CEST). A grant that falls on a wall-clock time the clocks skip or repeat is the
+first instant showing it (:func:`enablement.zones.local_time`).
+
+:meth:`Regime.deadline` is the inverse of :meth:`Regime.granted`: the latest
+filing time whose grant is no later than the crossing. Around a clock change it
+errs early, never late: a deadline in the hour skipped in spring is read an hour
+earlier (:func:`enablement.zones.local_time_before`).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
+
+from .zones import local_time, local_time_before
 
 __all__ = ["PermissionData", "Regime", "permission_data"]
 
@@ -84,7 +94,7 @@ class Regime:
     def granted(self, filed: dt.datetime) -> dt.datetime:
         """Earliest time a crossing is permitted when its request is filed at ``filed``."""
         if self.unit == "hours":
-            return filed + dt.timedelta(hours=self.lead)
+            return _elapsed(filed, dt.timedelta(hours=self.lead))
         if self.unit == "calendar_days":
             return _wall(filed, _naive(filed) + dt.timedelta(days=self.lead))
         return _wall(filed, _add_working(_naive(filed), dt.timedelta(days=self.lead)))
@@ -92,10 +102,10 @@ class Regime:
     def deadline(self, crossing: dt.datetime) -> dt.datetime:
         """Latest filing time whose grant (:meth:`granted`) is no later than ``crossing``."""
         if self.unit == "hours":
-            return crossing - dt.timedelta(hours=self.lead)
+            return _elapsed(crossing, -dt.timedelta(hours=self.lead))
         if self.unit == "calendar_days":
-            return _wall(crossing, _naive(crossing) - dt.timedelta(days=self.lead))
-        return _wall(crossing, _sub_working(_naive(crossing), dt.timedelta(days=self.lead)))
+            return _wall_before(crossing, _naive(crossing) - dt.timedelta(days=self.lead))
+        return _wall_before(crossing, _sub_working(_naive(crossing), dt.timedelta(days=self.lead)))
 
 
 def _naive(when: dt.datetime) -> dt.datetime:
@@ -104,8 +114,23 @@ def _naive(when: dt.datetime) -> dt.datetime:
 
 
 def _wall(like: dt.datetime, naive: dt.datetime) -> dt.datetime:
-    """Return a wall-clock time in the zone of ``like``."""
-    return naive.replace(tzinfo=like.tzinfo)
+    """Return the first instant showing a wall-clock time in the zone of ``like``."""
+    assert like.tzinfo is not None
+    return local_time(naive, like.tzinfo)
+
+
+def _wall_before(like: dt.datetime, naive: dt.datetime) -> dt.datetime:
+    """Return the latest instant showing a wall-clock time in the zone of ``like`` (or just before)."""
+    assert like.tzinfo is not None
+    return local_time_before(naive, like.tzinfo)
+
+
+def _elapsed(when: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """``when`` plus ``span`` of elapsed time, in the zone of ``when``.
+
+    Aware arithmetic within one zone is wall-clock arithmetic in Python, so it is done in UTC.
+    """
+    return (when.astimezone(dt.UTC) + span).astimezone(when.tzinfo)
 
 
 def _midnight(t: dt.datetime) -> dt.datetime:

@@ -211,7 +211,8 @@ class Plan:
         return {
             "enablement_version": __version__,
             "scenario": sc.name,
-            "start": sc.start.isoformat(),
+            "start": self.clock.start.isoformat(),
+            "timezone": self.clock.zone_name,
             "kpis": self.kpis(),
             "units": [
                 {
@@ -271,7 +272,7 @@ class Plan:
             "exceptional": sum(r.exceptional for r in self.permissions),
             "regime": sc.permissions.regime,
             "regime_by_neighbour": dict(sc.permissions.neighbours),
-            "filing_from": sc.filing_from.isoformat(),
+            "filing_from": self.clock.local(sc.filing_from).isoformat(),
             "at_risk_margin_h": float(figure("permission_margin_h")),
         }
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
+"""The default zone of scenarios."""
 EPS = 2.0  # seconds: the CSV rounds times to the second and pass times to 0.01 min
 
 
@@ -119,7 +122,7 @@ def march_problem(net, units, policy, sites, *, window=None, edge_closed=None, n
     start = start or dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     rules = MarchRules.from_policy(
         policy,
-        Clock(start),
+        Clock(start, BRUSSELS),
         window=window,
         edge_closed=edge_closed,
         node_closed=node_closed,

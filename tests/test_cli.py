@@ -48,6 +48,21 @@ def test_bad_scenario_exit_2_without_traceback(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_validate_refuses_an_unknown_time_zone_with_exit_2(tmp_path, capsys):
+    sc = tmp_path / "zone.yaml"
+    sc.write_text(
+        "name: a zone mistyped\nstart: 2026-03-28T06:00:00+01:00\ntimezone: Europe/Bruxelles\n"
+        "arrivals: [{id: s, kind: ship, site: port-antwerp, time: 2026-03-28T06:00:00+01:00,"
+        " equipment: [{unit: A, vehicle: boxer, count: 5}]}]\n"
+        "movements: [{unit: A, to: border-e40-lichtenbusch, rdd: 2026-03-31T00:00:00+02:00}]\n"
+    )
+    assert main(["validate", str(sc)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{sc}: timezone: 'Europe/Bruxelles' is not an IANA time zone" in err
+    assert "give an IANA time zone name such as Europe/Brussels" in err
+
+
 def test_validate_packaged(capsys):
     assert main(["validate", "enablement:brigade-antwerp-aachen"]) == 0
     assert "valid" in capsys.readouterr().out

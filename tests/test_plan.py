@@ -139,7 +139,7 @@ def test_a_march_problem_reports_every_problem_at_once(plan):
         mu,
         mu.__class__(**{**mu.__dict__, "id": "X/01", "sites": ("port-w", "nowhere"), "dwell_s": (1.0,)}),
     ]
-    rules = MarchRules.from_policy(plan.scenario.policy, Clock(plan.scenario.start))
+    rules = MarchRules.from_policy(plan.scenario.policy, Clock(plan.scenario.start, plan.scenario.zone))
     with pytest.raises(ScenarioError) as err:
         MarchProblem(plan.network, bad, {"port-w": 0, "border-x": 1, "staging-m": 2}, rules)
     text = str(err.value)

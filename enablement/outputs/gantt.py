@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Sequence
 
 from ..scheduling.rail import Train
 from ..timeline import Clock
+from ..zones import local_time
 from .escape import xml_text
 
 __all__ = ["quay_gantt_svg"]
@@ -16,11 +19,26 @@ _WIDTH = 1100
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
+def _local_ticks(clock: Clock, t0: float, t1: float, every_h: int) -> list[float]:
+    """Return the instants (s since the start) in ``(t0, t1)`` when the local hour is 0, ``every_h``, …."""
+    day = dt.datetime.combine(clock.at(t0).date(), dt.time())
+    out: list[float] = []
+    for k in itertools.count():
+        s = clock.seconds(local_time(day + dt.timedelta(hours=every_h * k), clock.zone))
+        if s >= t1:
+            return out
+        if s > t0 and (not out or s > out[-1]):
+            out.append(s)
+    return out
+
+
 def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading at the quays") -> str:
     """SVG Gantt chart: one row per quay ramp track, one bar per train (loading start to end).
 
     Bars are coloured by unit and labelled with the train id; a thin tail shows the
-    wait for a path (loading end to departure). Text from data (quay, train and unit
+    wait for a path (loading end to departure). Grid lines fall every 6 h of local time
+    in the clock's zone, the first and any after a daylight-saving change labelled with
+    the offset. Text from data (quay, train and unit
     ids) is escaped by :func:`~enablement.outputs.escape.xml_text`: the chart is a
     standalone SVG file and is inlined in the report.
     """
@@ -42,15 +60,16 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
         'font-family="sans-serif" font-size="11">',
         f'<text x="10" y="20" font-size="15" font-weight="bold">{xml_text(title)}</text>',
     ]
-    # hour grid every 6 h
-    hour = 3600.0
-    first = (int(t0 // (6 * hour)) + 1) * 6 * hour
-    tick = first
-    while tick < t1:
+    # hour grid at 00:00, 06:00, 12:00 and 18:00 local time; the offset on the first line and where it changes
+    shown = ""
+    for tick in _local_ticks(clock, t0, t1, 6):
         x = _LEFT + (tick - t0) * scale
+        when = clock.at(tick)
+        offset = when.isoformat()[-6:]
+        label = f"{when:%m-%d %H:%M}" + (f" {offset}" if offset != shown else "")
+        shown = offset
         out.append(f'<line x1="{x:.1f}" y1="35" x2="{x:.1f}" y2="{40 + _ROW * len(rows)}" stroke="#ddd"/>')
-        out.append(f'<text x="{x + 2:.1f}" y="33" fill="#555">{xml_text(clock.iso(tick)[5:16])}</text>')
-        tick += 6 * hour
+        out.append(f'<text x="{x + 2:.1f}" y="33" fill="#555">{xml_text(label)}</text>')
     index = {r: i for i, r in enumerate(rows)}
     for (quay, track), i in index.items():
         y = 40 + _ROW * i

@@ -33,9 +33,10 @@ from .._io import write_with_atomic
 from ..network.model import CRS, Network
 from ..plan import Plan
 from ..scheduling.corridors import PlannedRoute
+from ..timeline import Clock
 from .escape import html_text, json_script, template_html
 
-__all__ = ["SITE_STYLE", "leaflet_assets", "write_map", "write_route_map"]
+__all__ = ["SITE_STYLE", "leaflet_assets", "slider_labels", "write_map", "write_route_map"]
 
 SITE_STYLE = {
     "seaport": ("#1f3b8a", "P"),
@@ -365,11 +366,30 @@ def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
     return layer
 
 
+_SLIDER_STEP_MIN = 10
+"""Minutes between two positions of the map's time slider."""
+
+
+def slider_labels(clock: Clock, top_min: int, step_min: int = _SLIDER_STEP_MIN) -> list[str]:
+    """Local time of every position of the time slider (0, ``step_min``, … up to ``top_min`` minutes).
+
+    Each label is the clock's local time with its offset, e.g. ``2026-03-29 03:10 +02:00``.
+    """
+    out = []
+    for minute in range(0, top_min + 1, step_min):
+        when = clock.at(minute * 60.0)
+        out.append(f"{when:%Y-%m-%d %H:%M} {when.isoformat()[-6:]}")
+    return out
+
+
 def _time_slider(plan: Plan, m: folium.Map) -> None:
     """Add a time slider moving every march unit along its control points and every train to its railhead.
 
     Plain Leaflet and a range input, no plugin: positions are interpolated between
-    the march table's control-point times, so the map stays self-contained.
+    the march table's control-point times, so the map stays self-contained. The clock
+    beside the slider shows local time in the scenario's zone with its offset, one label
+    per step made here (:func:`slider_labels`), so the page and the tables agree across a
+    daylight-saving change whatever the browser's own zone.
     """
     from .tables import march_table
 
@@ -404,21 +424,25 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
         ]
         tracks.append({"n": html_text(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
     t_max = max(float(tr["p"][-1][0]) for tr in tracks)
-    # the names are HTML (Leaflet's tooltips insert them so), the whole a JSON literal in the page's script
-    data = json_script({"start": start.isoformat(), "end": t_max, "tracks": tracks})
+    top = int(t_max) + 1
+    labels = slider_labels(plan.clock, top, _SLIDER_STEP_MIN)
+    # the names are HTML (Leaflet's tooltips insert them so), the labels plain text (set as textContent),
+    # the whole a JSON literal in the page's script
+    data = json_script({"end": t_max, "step": _SLIDER_STEP_MIN, "labels": labels, "tracks": tracks})
+    zone = html_text(plan.clock.zone_name)
     panel = (
         "<div id='enablement-time' style='position:fixed;top:12px;left:60px;z-index:9999;background:white;"
         "padding:6px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif'>"
-        "<b>Movements over time</b> <span id='enablement-clock'></span><br>"
-        f"<input id='enablement-slider' type='range' min='0' max='{int(t_max) + 1}' step='10' value='0' "
-        "style='width:360px'></div>"
+        f"<b>Movements over time</b> ({zone}) <span id='enablement-clock'></span><br>"
+        f"<input id='enablement-slider' type='range' min='0' max='{top}' step='{_SLIDER_STEP_MIN}' "
+        "value='0' style='width:360px'></div>"
     )
     _root(m).html.add_child(folium.Element(panel))
     js = (
         # run once the page has loaded: folium writes the map's own script after this one
         f"window.addEventListener('load',function(){{var D={data};var map={m.get_name()};"
         "var layer=L.layerGroup().addTo(map);"
-        "var start=new Date(D.start);var marks=D.tracks.map(function(t){"
+        "var marks=D.tracks.map(function(t){"
         "return L.circleMarker([t.p[0][1],t.p[0][2]],{radius:5,color:'#fff',weight:1,fillColor:t.c,"
         "fillOpacity:0.95}).bindTooltip(t.n);});"
         "function at(p,m){if(m<p[0][0]||m>p[p.length-1][0])return null;for(var i=1;i<p.length;i++){"
@@ -426,9 +450,8 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
         "return [a[1]+f*(b[1]-a[1]),a[2]+f*(b[2]-a[2])];}}return null;}"
         "function show(m){layer.clearLayers();D.tracks.forEach(function(t,i){var q=at(t.p,m);"
         "if(q){marks[i].setLatLng(q);layer.addLayer(marks[i]);}});"
-        "var now=new Date(start.getTime()+m*60000);"
-        "document.getElementById('enablement-clock').textContent="
-        "now.toISOString().slice(0,16).replace('T',' ')+' UTC';}"
+        "var k=Math.min(D.labels.length-1,Math.max(0,Math.round(m/D.step)));"
+        "document.getElementById('enablement-clock').textContent=D.labels[k];}"
         "var s=document.getElementById('enablement-slider');"
         "s.addEventListener('input',function(){show(+s.value);});"
         "show(0);});"

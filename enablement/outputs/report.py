@@ -181,7 +181,8 @@ def report_html(
         f"<title>{html_text(plan.scenario.name)}: RSOM plan report</title><style>{_CSS}</style></head><body>",
         f"<h1>{html_text(plan.scenario.name)}</h1>",
         f"<p>{html_text(plan.scenario.description or '')}</p>",
-        f"<p>Start {html_text(s['start'])} · enablement {html_text(s['enablement_version'])} · "
+        f"<p>Start {html_text(s['start'])} · times are local time in {html_text(s['timezone'])}, with their "
+        f"offset · enablement {html_text(s['enablement_version'])} · "
         f"<a href='{html_attr(map_file)}'>open the map</a></p>",
         "<h2>Key figures</h2>",
     ]

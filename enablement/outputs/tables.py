@@ -13,6 +13,7 @@ from ..network.places import mgrs, node_names
 from ..plan import Plan
 from ..scheduling.heavy import tracked_on_tracks
 from ..vehicles import load_catalogue
+from ..zones import dtg
 
 __all__ = [
     "MARCH_TABLE_COLUMNS",
@@ -43,6 +44,7 @@ MARCH_TABLE_COLUMNS = (
     "km",
     "arrive",
     "depart",
+    "dtg",
     "pass_min",
     "halt_min",
     "wait_min",
@@ -80,6 +82,10 @@ def unit_codes(units: Iterable[str]) -> dict[str, str]:
 
 def march_table(plan: Plan) -> pd.DataFrame:
     """One row per march unit and control point, with times in the scenario's zone.
+
+    ``arrive`` and ``depart`` are ISO 8601 local times with their offset (``+01:00``
+    in winter, ``+02:00`` in summer in Brussels); ``dtg`` is ``depart`` as a military
+    date-time group (:func:`enablement.zones.dtg`, e.g. ``021800AMAR26``).
 
     Parameters
     ----------
@@ -127,6 +133,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "km": r.km,
                 "arrive": plan.clock.iso(r.arrive_s),
                 "depart": plan.clock.iso(r.depart_s),
+                "dtg": dtg(plan.clock.at(r.depart_s)),
                 "pass_min": round(r.pass_s / 60.0, 2),
                 "halt_min": round(r.halt_s / 60.0, 2),
                 "wait_min": round(r.wait_s / 60.0, 2),

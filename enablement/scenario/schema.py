@@ -14,6 +14,7 @@ disruptions) are checked by :mod:`.load` before this schema runs.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,6 +31,7 @@ from .. import limits
 from ..defaults import figure
 from ..network.territory import COUNTRIES
 from ..permits import permission_data
+from ..zones import zone_problem
 
 __all__ = [
     "Arrival",
@@ -127,6 +129,17 @@ def _country(value: str) -> str:
 
 Country = Annotated[str, Field(max_length=8), AfterValidator(_country)]
 """An ISO 3166-1 alpha-2 country code among those whose boundaries ship with the package."""
+
+
+def _zone_name(value: str) -> str:
+    problem = zone_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+ZoneName = Annotated[str, AfterValidator(_zone_name)]
+"""An IANA time zone name (``Europe/Brussels``) that :mod:`zoneinfo` knows."""
 
 
 class TimeWindow(_Model):
@@ -399,12 +412,20 @@ class Permissions(_Model):
 
 
 class Scenario(_Model):
-    """A whole scenario (format v1)."""
+    """A whole scenario (format v1).
+
+    ``timezone`` is the IANA zone (default ``Europe/Brussels``, the planning figure
+    ``timezone``) in which the scenario's clock times are read: the movement window,
+    sites' working hours, permissions' working days; every time the plan writes is
+    local time in it, with its offset. Instants written with an offset (``start``,
+    arrivals, RDDs, disruptions) keep their meaning whatever the zone.
+    """
 
     version: Literal[1] = 1
     name: str = Field(min_length=1, max_length=limits.NAME_CHARS)
     description: str = Field(default="", max_length=limits.DESCRIPTION_CHARS)
     start: AwareDatetime
+    timezone: ZoneName = Field(default_factory=lambda: str(figure("timezone")))
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     overlays: list[PathText] = Field(default_factory=lambda: ["belgium"], max_length=limits.OVERLAYS)
     policy: Policy = Field(default_factory=Policy)
@@ -414,6 +435,11 @@ class Scenario(_Model):
     disruptions: list[Disruption] = Field(default_factory=list, max_length=limits.DISRUPTIONS)
     solver: SolverSpec = Field(default_factory=SolverSpec)
     permissions: Permissions = Field(default_factory=Permissions)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The scenario's time zone (``timezone``)."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def filing_from(self) -> dt.datetime:

@@ -35,7 +35,10 @@ Control points are read by their stable id (a site id, or the node id of
 :func:`~enablement.network.places.node_keys`: ``osm-n<id>``, ``xy-<e>-<n>``), never by
 the internal node number, so a table written against one plan still checks on the
 same network after an overlay edit renumbers its nodes. The ``node`` column, when
-present, is ignored; ``CP-<number>`` ids of earlier versions are refused.
+present, is ignored; ``CP-<number>`` ids of earlier versions are refused. Times are
+read from ``arrive`` and ``depart`` (ISO 8601 with any offset: local time as the plan
+writes it, or UTC); the ``dtg`` column the plan adds (``depart`` as a date-time group)
+is accepted and not read.
 - ``place``: a control point or node the network does not know.
 - ``tracked``: a march unit driving tracked vehicles on their own tracks farther than
   the policy's road distance (``policy.tracked_road_max_km``). The table says how
@@ -220,7 +223,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(
             p,
-            dtype={"control_point": str, "next_control_point": str, "kind": str},
+            dtype={"control_point": str, "next_control_point": str, "kind": str, "dtg": str},
             nrows=limits.MARCH_TABLE_ROWS + 1,
             encoding="utf-8-sig",
         )

@@ -45,7 +45,7 @@ class PlanningInputs:
     @classmethod
     def of(cls, scenario: Scenario, network: Network) -> PlanningInputs:
         """Read a scenario's sites, clock, catalogue and closures on ``network``."""
-        clock = Clock(scenario.start)
+        clock = Clock(scenario.start, scenario.zone)
         closures = closures_in_force(scenario, network, clock)
         return cls(scenario, network, site_records(network), clock, load_catalogue(), closures)
 

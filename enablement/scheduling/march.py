@@ -515,7 +515,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
     MarchRules
         The rules the plan's solvers keep and the checker checks.
     """
-    clock = Clock(scenario.start)
+    clock = Clock(scenario.start, scenario.zone)
     closures = closures if closures is not None else closures_in_force(scenario, network, clock)
     return MarchRules.from_policy(
         scenario.policy,

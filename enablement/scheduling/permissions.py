@@ -92,7 +92,7 @@ def crossing_permits(scenario: Scenario, network: Network, clock: Clock) -> dict
     table row that reaches them).
     """
     data = permission_data()
-    filed = scenario.filing_from
+    filed = clock.local(scenario.filing_from)  # days are counted on the zone's clock
     out = {}
     for sid, site in site_records(network).items():
         if site.kind != "border_crossing":

@@ -32,7 +32,7 @@ def _train(tid, unit, track, start_h):
 
 
 def test_one_bar_per_train_and_escaped_text():
-    clock = Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC))
+    clock = Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC), dt.UTC)
     trains = [
         _train("T1", "<script>alert(1)</script>", 1, 0),
         _train("T2", "B", 2, 1),
@@ -54,5 +54,15 @@ def test_one_bar_per_train_and_escaped_text():
 
 
 def test_empty_plan_says_so():
-    svg = quay_gantt_svg([], Clock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    svg = quay_gantt_svg([], Clock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC), dt.UTC))
     assert "No trains" in ET.fromstring(svg).find("s:text", NS).text
+
+
+def test_the_grid_follows_local_time_and_shows_the_offset_where_it_changes():
+    from tests.helpers import BRUSSELS
+
+    clock = Clock(dt.datetime(2026, 3, 28, 6, tzinfo=BRUSSELS), BRUSSELS)
+    trains = [_train("T1", "A", 1, 0), _train("T2", "A", 1, 30)]  # loading from 06:00 CET to 13:30 CEST
+    root = ET.fromstring(quay_gantt_svg(trains, clock))
+    grid = [t.text for t in root.findall("s:text", NS) if t.get("y") == "33"]
+    assert grid == ["03-28 12:00 +01:00", "03-28 18:00", "03-29 00:00", "03-29 06:00 +02:00", "03-29 12:00"]

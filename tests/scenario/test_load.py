@@ -38,6 +38,21 @@ def test_minimal_scenario_is_valid_and_takes_defaults():
     assert sc.policy.halts.every_min == 120 and sc.policy.halts.duration_min == 10
     assert sc.network.source == "embedded" and sc.overlays == ["belgium"]
     assert sc.policy.territory == "BE" and sc.policy.foreign_roads == []
+    assert sc.timezone == "Europe/Brussels" and sc.zone.key == "Europe/Brussels"
+
+
+def test_a_scenario_names_its_time_zone():
+    sc = validate_scenario({**copy.deepcopy(GOOD), "timezone": "Europe/Lisbon"}, "s.yaml")
+    assert sc.zone.key == "Europe/Lisbon"
+    assert sc.model_dump(mode="json")["timezone"] == "Europe/Lisbon"  # batch variants dump and reload
+
+
+def test_an_unknown_time_zone_is_one_problem_naming_the_field_and_the_fix():
+    problems = _problems({**copy.deepcopy(GOOD), "timezone": "Europe/Brusels"})
+    assert problems == [
+        "s.yaml: timezone: 'Europe/Brusels' is not an IANA time zone (did you mean Europe/Brussels?); "
+        "give an IANA time zone name such as Europe/Brussels (the default)"
+    ]
 
 
 @pytest.mark.parametrize("name", ["brigade-antwerp-aachen", "division-four-corridors", "bridge-closure"])
@@ -153,6 +168,11 @@ def test_division_scenario_size():
             "s.yaml: policy: foreign_roads names the territory itself (BE)",
         ),
         (lambda d: d.update(polcy={}), "s.yaml: polcy: unknown field"),
+        (
+            lambda d: d.update(timezone="../../etc/passwd"),
+            "s.yaml: timezone: '../../etc/passwd' is not an IANA time zone name; give an IANA time zone",
+        ),
+        (lambda d: d.update(timezone=1), "s.yaml: timezone: Input should be a valid string"),
         (
             lambda d: d.update(
                 disruptions=[

@@ -15,7 +15,14 @@ from enablement.scenario.schema import Halts, Policy
 from enablement.scheduling.march import MarchUnit, control_points
 from enablement.timeline import Clock, Intervals
 from enablement.vehicles import Profile
-from tests.helpers import frame_from_rows, greedy, halt_violations, overlap_violations, window_violations
+from tests.helpers import (
+    BRUSSELS,
+    frame_from_rows,
+    greedy,
+    halt_violations,
+    overlap_violations,
+    window_violations,
+)
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
@@ -136,7 +143,7 @@ def test_halts_after_first_hour_then_every_two_hours():
 
 
 def test_movement_window_is_respected():
-    clock = Clock(START)  # 06:00 local
+    clock = Clock(START, BRUSSELS)  # 06:00 local
     window = clock.daily("21:00", "05:00")
     net = line_network(np.arange(0, 201, 10))  # 200 km at 60 km/h = 3 h 20 min + halts
     units = [mu(i, release_s=0.0) for i in range(1, 6)]
@@ -150,7 +157,7 @@ def test_movement_window_is_respected():
 
 
 def test_window_shorter_than_a_segment_is_infeasible():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     window = clock.daily("21:00", "21:05")
     net = line_network([0, 10])
     with pytest.raises(InfeasibleError, match="longer than the movement window"):

@@ -22,6 +22,7 @@ from enablement.scheduling.march import MarchRules, MarchSchedule, MarchUnit
 from enablement.scheduling.rail import QuaySpec, schedule_rail, train_route
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
+from tests.helpers import BRUSSELS
 from tests.scheduling.test_march_problem import START
 
 DATA = dataclasses.replace(
@@ -144,7 +145,7 @@ def _schedule(km: dict[str, float]) -> MarchSchedule:
 
 
 def test_tracked_vehicles_beyond_the_policy_distance_are_a_violation_naming_the_unit():
-    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START))
+    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START, BRUSSELS))
     units = [
         _mu("TRK/01", ("leopard2a6", "cv90")),
         _mu("NEAR/01", ("leopard2a6",)),
@@ -162,7 +163,7 @@ def test_tracked_vehicles_beyond_the_policy_distance_are_a_violation_naming_the_
     (warning,) = excess_warnings([*found, dataclasses.replace(found[0], march_unit="TRK/02", km=150.0)])
     assert warning.startswith("unit TRK: 4 tracked vehicles in 2 march unit(s) drive up to 184.0 km")
     # a scenario's own limit overrides the planning figure
-    loose = MarchRules.from_policy(Policy(tracked_road_max_km=200), Clock(START))
+    loose = MarchRules.from_policy(Policy(tracked_road_max_km=200), Clock(START, BRUSSELS))
     assert tracked_excess(units, _schedule({"TRK/01": 184.0}), load_catalogue(), loose) == []
 
 
@@ -209,7 +210,7 @@ def _table(tracked: int | None, km: float) -> pd.DataFrame:
 
 
 def test_checker_finds_tracked_vehicles_over_the_limit_from_the_tables_tracked_column():
-    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START))
+    rules = MarchRules.from_policy(Policy(tracked_road_max_km=50), Clock(START, BRUSSELS))
     net = _gauge_lines("GB").network  # any network: the check reads only the table
 
     def tracked_found(table: pd.DataFrame) -> list[str]:

@@ -30,7 +30,7 @@ from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import CONSTRAINTS, HaltRule, MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit
 from enablement.timeline import Clock, Intervals
-from tests.helpers import march_problem
+from tests.helpers import BRUSSELS, march_problem
 from tests.scheduling.test_greedy import line_network, mu
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -112,7 +112,7 @@ def problems(draw):
         opens = float(draw(st.integers(0, 4 * 3600)))
         regime = permission_data().regimes["eca-2025"]
         permits = {"b": CrossingPermit("b", "b", "DE", regime, regime, 0.0, opens, opens)}
-    rules = MarchRules.from_policy(policy, Clock(START), edge_closed=closed, permits=permits)
+    rules = MarchRules.from_policy(policy, Clock(START, BRUSSELS), edge_closed=closed, permits=permits)
     return MarchProblem(net, units, {"a": 0, "b": n - 1}, rules)
 
 
@@ -164,7 +164,7 @@ def tight_problem(**rules):
     [
         ("overlap", lambda r: dataclasses.replace(r, headway_s=r.headway_s + 600.0)),
         ("halt", lambda r: dataclasses.replace(r, halts=HaltRule(600.0, 900.0, 600.0, 600.0))),
-        ("window", lambda r: dataclasses.replace(r, window=Clock(START).daily("06:00", "06:30"))),
+        ("window", lambda r: dataclasses.replace(r, window=Clock(START, BRUSSELS).daily("06:00", "06:30"))),
         ("closure", lambda r: dataclasses.replace(r, node_closed={2: Intervals([(0.0, 1e9)])})),
         ("staging", None),
         ("rdd", lambda r: dataclasses.replace(r, deliveries={"U": (600.0, "b")})),

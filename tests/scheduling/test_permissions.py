@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from enablement.permits import permission_data
@@ -17,6 +17,7 @@ from enablement.scheduling.march import MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit, TrainAtBorder, permission_requests
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
+from tests.helpers import BRUSSELS
 from tests.scheduling.test_greedy import POLICY as HALTS
 from tests.scheduling.test_greedy import line_network, mu
 from tests.scheduling.test_march_problem import table_of, with_sites
@@ -74,6 +75,49 @@ def test_the_deadline_is_the_latest_filing_time_granted_in_time(minutes, name):
     assert regime.granted(deadline + dt.timedelta(minutes=1)) > crossing
 
 
+def test_days_are_counted_on_the_zones_clock_across_a_change():
+    eca, eu, emergency = REGIMES["eca-2025"], REGIMES["eu-2025-peacetime"], REGIMES["eu-2025-emergency"]
+    filed = dt.datetime(2026, 2, 15, 10, 0, tzinfo=BRUSSELS)  # CET
+    assert eca.granted(filed).isoformat() == "2026-04-01T10:00:00+02:00"  # 10:00 CEST, not 11:00
+    friday = dt.datetime(2026, 3, 27, 10, 0, tzinfo=BRUSSELS)
+    assert eu.granted(friday).isoformat() == "2026-04-01T10:00:00+02:00"  # Wednesday, on the clock
+    night = dt.datetime(2026, 3, 28, 23, 0, tzinfo=BRUSSELS)
+    assert emergency.granted(night).isoformat() == "2026-03-29T06:00:00+02:00"  # 6 h elapsed
+    assert emergency.deadline(emergency.granted(night)) == night
+    autumn = dt.datetime(2026, 10, 24, 23, 0, tzinfo=BRUSSELS)
+    assert emergency.granted(autumn).isoformat() == "2026-10-25T04:00:00+01:00"
+
+
+def test_a_deadline_in_the_skipped_hour_errs_early_and_one_in_the_repeated_hour_is_exact():
+    eca = REGIMES["eca-2025"]
+    crossing = dt.datetime(2026, 5, 13, 2, 30, tzinfo=BRUSSELS)  # 45 days back: 02:30 on 29 March
+    assert eca.deadline(crossing).isoformat() == "2026-03-29T01:30:00+01:00"
+    assert eca.granted(eca.deadline(crossing)) <= crossing
+    late = dt.datetime(2026, 12, 9, 2, 30, tzinfo=BRUSSELS)  # 45 days back: 02:30 on 25 October, twice
+    assert eca.deadline(late).isoformat() == "2026-10-25T02:30:00+01:00"  # the second time
+    assert eca.granted(eca.deadline(late)) == late
+
+
+@given(
+    minutes=st.integers(0, 300 * 24 * 60),
+    name=st.sampled_from(sorted(REGIMES)),
+)
+# crossings 45 days after 02:30 on 29 March and 25 October, at 02:30 CET on 25 October, at the spring change
+@example(minutes=105150, name="eca-2025")
+@example(minutes=407610, name="eca-2025")
+@example(minutes=342810, name="eca-2025")
+@example(minutes=342810, name="eu-2025-peacetime")
+@example(minutes=40380, name="eu-2025-emergency")
+def test_in_brussels_the_deadline_is_granted_in_time_and_at_most_an_hour_early(minutes, name):
+    regime = REGIMES[name]
+    crossing = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(BRUSSELS)
+    deadline = regime.deadline(crossing)
+    assert deadline.tzinfo is BRUSSELS
+    assert regime.granted(deadline) <= crossing
+    later = (deadline.astimezone(dt.UTC) + dt.timedelta(minutes=61)).astimezone(BRUSSELS)  # elapsed
+    assert regime.granted(later) > crossing
+
+
 # --------------------------------------------------------------------------- the rule in the solvers
 
 
@@ -88,7 +132,7 @@ def _permit(site: str, open_s: float, regime: str = "eca-2025", exceptional_s: f
 def _problem(open_s: float, n_units: int = 2) -> MarchProblem:
     net = with_sites(line_network([0, 10, 20, 30]), {"a": 0, "b": 3})
     net.sites["kind"] = ["seaport", "border_crossing"]
-    rules = MarchRules.from_policy(POLICY, Clock(START), permits={"b": _permit("b", open_s)})
+    rules = MarchRules.from_policy(POLICY, Clock(START, BRUSSELS), permits={"b": _permit("b", open_s)})
     return MarchProblem(net, [mu(i) for i in range(1, n_units + 1)], {"a": 0, "b": 3}, rules)
 
 
@@ -141,7 +185,7 @@ def test_the_checker_reports_a_hand_written_table_that_crosses_too_early(tmp_pat
 
 def test_a_heavy_column_waits_for_the_exceptional_regime():
     rules = MarchRules.from_policy(
-        POLICY, Clock(START), permits={"b": _permit("b", 0.0, "cbmp-annual", exceptional_s=7200.0)}
+        POLICY, Clock(START, BRUSSELS), permits={"b": _permit("b", 0.0, "cbmp-annual", exceptional_s=7200.0)}
     )
     light = Profile("light", mlc_wheeled=30.0)
     heavy = Profile("heavy", mlc_tracked=75.0)  # above the sourced MLC 70
@@ -155,7 +199,7 @@ def test_a_heavy_column_waits_for_the_exceptional_regime():
 
 
 def test_one_request_per_crossing_and_serial_or_train_with_its_deadline():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     permits = {"b": _permit("b", 0.0), "r": _permit("r", 0.0, "eu-2025-peacetime")}
     day = 86400.0
     rows = [  # (march unit, unit, serial, site, head arrival, pass time)
@@ -181,7 +225,7 @@ def test_one_request_per_crossing_and_serial_or_train_with_its_deadline():
 
 
 def test_a_request_due_before_the_filing_date_is_past():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     found = permission_requests(
         {"b": _permit("b", 0.0)}, clock, [("U/01", "U", 1, "b", 86400.0, 60.0)], {"U/01": ("jltv",)}, [],
         load_catalogue(),

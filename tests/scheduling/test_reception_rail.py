@@ -5,6 +5,7 @@ import datetime as dt
 from enablement.network.sites import Site
 from enablement.scheduling.reception import discharge
 from enablement.timeline import Clock
+from tests.helpers import BRUSSELS
 
 
 def recs(sites):
@@ -15,7 +16,7 @@ START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
 
 def test_discharge_rate_and_berths():
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     sites = {"port": {"discharge_rate_vph": 60, "berths": 1, "hours": "00:00-24:00"}}
     arrivals = [("s1", "port", 0.0, [("A", "boxer", 3)]), ("s2", "port", 0.0, [("B", "boxer", 2)])]
     out = discharge(arrivals, recs(sites), clock)
@@ -29,7 +30,7 @@ def test_discharge_rate_and_berths():
 def test_a_closed_port_discharges_nothing_while_closed():
     from enablement.timeline import Intervals
 
-    clock = Clock(START)
+    clock = Clock(START, BRUSSELS)
     sites = {"port": {"discharge_rate_vph": 1, "berths": 1, "hours": "00:00-24:00"}}
     arrivals = [("s1", "port", 0.0, [("A", "boxer", 3)])]
     closed = {"port": Intervals([(5400.0, 5400.0 + 3 * 3600.0)])}  # from 1.5 h after the ship is in, 3 h
@@ -48,7 +49,7 @@ def test_a_closed_port_discharges_nothing_while_closed():
 
 
 def test_discharge_respects_working_hours():
-    clock = Clock(START)  # 06:00
+    clock = Clock(START, BRUSSELS)  # 06:00
     sites = {"port": {"discharge_rate_vph": 1, "berths": 1, "hours": "08:00-10:00"}}
     out = discharge([("s1", "port", 0.0, [("A", "boxer", 3)])], recs(sites), clock)
     # work starts at 08:00 (2 h after start); 1 vehicle per hour; the third waits for the next day
