@@ -31,6 +31,7 @@ MARCH_TABLE_COLUMNS = (
     "serial",
     "vehicles",
     "tracked",
+    "hets",
     "leg",
     "seq",
     "control_point",
@@ -94,6 +95,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
     nodes = plan.network.nodes
     catalogue = load_catalogue()
     tracked = {m.id: tracked_on_tracks(m, catalogue) for m in plan.march_units}
+    hets = {m.id: ";".join(str(h) for h in m.hets) for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
@@ -115,6 +117,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "serial": r.serial,
                 "vehicles": r.vehicles,
                 "tracked": tracked[r.march_unit],
+                "hets": hets[r.march_unit],
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,
