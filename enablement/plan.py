@@ -65,7 +65,15 @@ from .scheduling.permissions import PermissionRequest, TrainAtBorder, permission
 from .scheduling.rail import TRAIN_PROFILE, RailSchedule, Train
 from .scheduling.reception import Discharged, receive
 from .scheduling.road import schedule_road
-from .scheduling.shuttles import ShuttlePlan, delivered, het_delays, plan_shuttles, shuttle_summary
+from .scheduling.shuttles import (
+    ShuttlePlan,
+    as_driven,
+    delivered,
+    driven_warnings,
+    het_delays,
+    plan_shuttles,
+    shuttle_summary,
+)
 from .scheduling.trains import RailPlan, plan_rail
 from .scheduling.units import form_march_units
 from .timeline import Clock
@@ -123,9 +131,16 @@ class Plan:
     modes
         Why each unit moves by road or rail (``auto`` decisions with their estimates).
     hets
-        The HET shuttle plan (None when no vehicle is carried by HET).
+        The HET shuttles as the road schedule runs them (None when no vehicle is carried by
+        HET): each loaded run at its column's times (:func:`~.scheduling.shuttles.as_driven`).
     het_places
         Site ids of the HET plan's places (its trips' ``pickup``/``delivery`` index them).
+    het_planned
+        The HET shuttle plan as the routing model made it, before the road schedule.
+    het_columns
+        The HET column (march unit id) each carried vehicle rides, by task id.
+    het_over_payload
+        Vehicle types the HETs carry that weigh more than the HET's payload (warned about).
     rules
         The road march rules the schedule keeps (and the checker checks).
     routes
@@ -159,6 +174,9 @@ class Plan:
     modes: dict[str, str] = field(default_factory=dict)
     hets: HetSchedule | None = None
     het_places: list[str] = field(default_factory=list)
+    het_planned: HetSchedule | None = None
+    het_columns: dict[str, str] = field(default_factory=dict)
+    het_over_payload: list[str] = field(default_factory=list)
     rules: MarchRules | None = None
     routes: list[PlannedRoute] = field(default_factory=list)
     corridors: list[Corridor] = field(default_factory=list)
@@ -233,7 +251,7 @@ class Plan:
                 "rail": self.rail.summary()
                 if self.rail is not None
                 else {"method": "CP-SAT", "status": "not used"},
-                "het": shuttle_summary(self.hets),
+                "het": shuttle_summary(self.hets, self.het_planned, self.het_over_payload),
             },
             "permissions": self.permission_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
@@ -448,13 +466,16 @@ def make_plan(
     if formation.carried:
         with _timed(timings, "HET shuttles", progress):
             own = Counter(m.unit for m in march_units)
-            shuttles = plan_shuttles(inputs, formation.carried, routers["road"], own)
+            shuttles = plan_shuttles(inputs, formation.carried, routers["road"], rules, own)
             march_units += [mu for _, mu in shuttles.columns]
+            # the road holds each HET column until its HETs are back (the shuttle plan's drive times)
+            rules = dataclasses.replace(rules, het_turnaround=shuttles.turnaround(rules.het_turnaround))
     with _timed(timings, "road schedule", progress):
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
         march = schedule_road(problem, routers["road"], sc.solver)
     het_columns = shuttles.columns if shuttles is not None else []
     by_het = delivered(het_columns, march)
+    driven, broken = as_driven(shuttles, march) if shuttles is not None else (None, [])
     with _timed(timings, "rail schedule", progress):
         rail: RailPlan = plan_rail(inputs, march_units, march, ashore, mode_of, rules.permits, by_het)
     with _timed(timings, "corridors", progress):
@@ -476,13 +497,17 @@ def make_plan(
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),
             *het_delays(het_columns, march),
+            *driven_warnings(broken),
             *excess_warnings(excess),
             *rail.warnings,
         ],
         rail=rail.schedule,
         modes={u: m.reason for u, m in modes.items()},
-        hets=shuttles.schedule if shuttles is not None else None,
+        hets=driven,
         het_places=shuttles.places if shuttles is not None else [],
+        het_planned=shuttles.schedule if shuttles is not None else None,
+        het_columns={t.task: mu.id for conv, mu in het_columns for t in conv.trips},
+        het_over_payload=shuttles.over_payload if shuttles is not None else [],
         rules=rules,
         routes=routes,
         corridors=corridors,

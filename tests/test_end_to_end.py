@@ -363,10 +363,12 @@ def test_road_optimiser_reports_its_bound_gap_and_yardstick(default_plan):
     assert road["binding"]
 
 
-def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium_network):
+def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium_network, tmp_path):
     from enablement.outputs import march_table
     from enablement.plan import make_plan
     from enablement.scenario import load_scenario
+    from enablement.scheduling.checks import check_march_table, read_march_table
+    from enablement.timeline import Clock
 
     sc = load_scenario("enablement:brigade-antwerp-aachen")
     road = {"mode": "road", "quay": None, "to": "border-e40-lichtenbusch"}
@@ -395,6 +397,18 @@ def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium
     trips = het_table(plan)
     assert len(trips) == 64 and set(trips["delivery"]) == {"border-e40-lichtenbusch"}
     assert plan.tracked_excess == []  # beyond the tracked road distance, by HET
+    # the shuttle plan's loaded runs keep to the night window (21:00-05:00), and on the road each
+    # HET is in one place at a time: the checker reads the columns' HETs from the march table
+    spans = Clock(plan.scenario.start).daily("21:00", "05:00").spans
+    assert plan.het_planned is not None
+    assert all(
+        any(a - 1 <= t.depart_s and t.arrive_s <= b + 1 for a, b in spans) for t in plan.het_planned.trips
+    )
+    path = tmp_path / "march_table.csv"
+    march_table(plan).to_csv(path, index=False)
+    found = check_march_table(read_march_table(path), plan.rules, plan.network)
+    assert [v for v in found if v.kind in ("het", "window", "overlap", "halt")] == []
+    assert set(trips["column"]) == {m.id for m in columns}
     # without HETs the tracked unit drives ~150 km on its tracks: a violation naming the unit
     sc = sc.model_copy(update={"resources": sc.resources.model_copy(update={"hets": 0})})
     plan = make_plan(sc, network=belgium_network, solver={"road": "greedy"})

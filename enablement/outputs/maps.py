@@ -102,41 +102,54 @@ def _network_layer(plan: Plan, mode: str, color: str, dash: str | None) -> foliu
     )
 
 
-def _grouped(routes: Sequence[PlannedRoute]) -> list[list[PlannedRoute]]:
-    """Planned routes grouped by unit and identical edges (columns that drive the same road), in order."""
-    groups: dict[tuple[str, tuple[int, ...]], list[PlannedRoute]] = {}
+def _grouped(routes: Sequence[PlannedRoute], shuttles: set[str]) -> list[list[PlannedRoute]]:
+    """Planned routes grouped by unit, HET or not, and identical edges (columns on the same road)."""
+    groups: dict[tuple[str, bool, tuple[int, ...]], list[PlannedRoute]] = {}
     for r in routes:
-        groups.setdefault((r.unit, r.edges), []).append(r)
+        groups.setdefault((r.unit, r.owner in shuttles, r.edges), []).append(r)
     return list(groups.values())
 
 
 def _route_features(plan: Plan) -> list[dict[str, Any]]:
-    """One feature per distinct planned road route of a unit, naming the march units that drive it."""
+    """One feature per distinct planned road route of a unit, naming the march units that drive it.
+
+    The loaded runs of the HET shuttles are features of their own (``HET shuttle``, dashed),
+    counting the HETs and the vehicles they carry.
+    """
     results = {u.unit: u for u in plan.units}
     road = [r for r in plan.routes if r.kind == "road"]
+    shuttles = {m.id: m for m in plan.march_units if m.purpose == "het"}
+    carried: dict[str, int] = defaultdict(int)
+    for mu in plan.het_columns.values():
+        carried[mu] += 1
     colour = {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted({r.unit for r in road}))}
-    groups = _grouped(road)
+    groups = _grouped(road, set(shuttles))
     geoms = _to_wgs84([g[0].geometry for g in groups])
     feats = []
     for group, geom in zip(groups, geoms, strict=True):
         unit = group[0].unit
         r = results.get(unit)
-        feats.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(geom),
-                "properties": {
-                    "kind": "road route",
-                    "unit": html_text(unit),
-                    "mode": html_text(r.mode if r else "road"),
-                    "vehicles": sum(p.vehicles for p in group),
-                    "closure": html_text(plan.clock.iso(r.closure_s)) if r else "",
-                    "rdd": html_text(plan.clock.iso(r.rdd_s)) if r else "",
-                    "color": colour[unit],
-                    "planned": [[html_text(p.owner), p.leg] for p in group],
-                },
+        het = group[0].owner in shuttles
+        props: dict[str, Any] = {
+            "kind": "road route",
+            "unit": html_text(unit),
+            "mode": html_text(r.mode if r else "road"),
+            "vehicles": sum(p.vehicles for p in group),
+            "closure": html_text(plan.clock.iso(r.closure_s)) if r else "",
+            "rdd": html_text(plan.clock.iso(r.rdd_s)) if r else "",
+            "color": colour[unit],
+            "dash": None,
+            "planned": [[html_text(p.owner), p.leg] for p in group],
+        }
+        if het:
+            loads = sum(carried[p.owner] for p in group)
+            props |= {
+                "kind": "HET shuttle (laden HETs)",
+                "mode": "HET",
+                "vehicles": f"{loads} carried by {sum(len(shuttles[p.owner].hets) for p in group)} HET runs",
+                "dash": "8 6",
             }
-        )
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props})
     return feats
 
 
@@ -185,6 +198,18 @@ def _site_use(plan: Plan) -> dict[str, str]:
         cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
         of = f" of {int(cap)}" if cap is not None and not pd.isna(cap) else ""
         use[sid].append(f"peak {peak}{of} vehicles held at {plan.clock.iso(when)}")
+    if plan.hets is not None and plan.het_places:
+        res = plan.scenario.resources
+        use[plan.het_places[0]].append(f"HET park: {res.hets} HETs ({res.het_type})")
+        picked: dict[str, int] = defaultdict(int)
+        dropped: dict[str, int] = defaultdict(int)
+        for trip in plan.hets.trips:
+            picked[plan.het_places[trip.pickup]] += 1
+            dropped[plan.het_places[trip.delivery]] += 1
+        for sid, n in sorted(picked.items()):
+            use[sid].append(f"{n} vehicles loaded on HETs")
+        for sid, n in sorted(dropped.items()):
+            use[sid].append(f"{n} vehicles off HETs")
     if plan.rail is not None:
         for key, share in plan.rail.utilisation.items():
             if key.startswith("quay "):
@@ -507,6 +532,7 @@ def _legend(plan: Plan) -> str:
         "<div><span style='color:#8b5a2b'>- - -</span> rail network</div>"
         "<div><span style='color:#e41a1c'>&#9473;&#9473;</span> road route (one colour per unit)</div>"
         "<div><span style='color:#5a3e1b'>&#9473;&#9473;</span> rail route</div>"
+        "<div><span style='color:#e41a1c'>- - -</span> HET shuttle: laden HETs (unit's colour)</div>"
         "<div><span style='color:#444'>&#9473;&#9473;</span> MSR, <span style='color:#444'>- -</span> ASR "
         "(corridors layer)</div>"
         "<div><span style='color:#f46d43'>&#9473;&#9473;</span> road load (vehicles per link layer)</div>"
@@ -544,7 +570,12 @@ def build_map(plan: Plan) -> folium.Map:
     folium.GeoJson(
         routes,
         name="Routes",
-        style_function=lambda f: {"color": f["properties"]["color"], "weight": 4, "opacity": 0.85},
+        style_function=lambda f: {
+            "color": f["properties"]["color"],
+            "weight": 4,
+            "opacity": 0.85,
+            "dashArray": f["properties"].get("dash"),
+        },
         tooltip=folium.GeoJsonTooltip(fields=fields),
     ).add_to(m)
     sites_layer = folium.FeatureGroup(name="Sites")

@@ -2,7 +2,8 @@
 
 Sections: key figures, closure per unit against its RDD (chart and table),
 bottlenecks (binding rail resource, caution crossings, warnings), the cross-border
-permission requests (at-risk ones first, with their filing deadlines), solver status,
+permission requests (at-risk ones first, with their filing deadlines), the HET shuttles
+(their columns as the road schedule runs them, and the trips), solver status,
 utilisation of quays and rail pools (chart), the quay Gantt chart, a
 time–distance diagram of the march units, the train timetable and the march
 table. Every text from data is escaped for HTML by
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .escape import html_attr, html_text
 from .gantt import quay_gantt_svg
-from .tables import permission_table
+from .tables import het_table, permission_table
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -149,12 +150,83 @@ def _permissions(summary: dict[str, Any], permissions: pd.DataFrame) -> list[str
     return parts
 
 
+def _ranges(numbers: Sequence[int]) -> str:
+    """Write HET numbers compactly: ``1-20, 23``."""
+    out: list[str] = []
+    for n in sorted(set(numbers)):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def _shuttles(plan: Plan, summary: dict[str, Any], het_trips: pd.DataFrame) -> list[str]:
+    """Render the HET shuttles: what they carry, their columns as the road schedule runs them, the trips."""
+    het = summary["solver"]["het"]
+    parts = ["<h2>HET shuttles</h2>"]
+    if plan.hets is None:
+        parts.append("<p>No vehicle rides a heavy equipment transporter.</p>")
+        return parts
+    columns = [m for m in plan.march_units if m.purpose == "het"]
+    res = plan.scenario.resources
+    park = plan.het_places[0] if plan.het_places else ""
+    parts.append(
+        f"<p>{html_text(het['vehicles_carried'])} vehicles ride {html_text(res.hets)} HETs "
+        f"({html_text(res.het_type)}, park {html_text(park)}) in {len(columns)} road columns over "
+        f"{html_text(het['shifts'])} shifts ({html_text(het['het_hours'])} HET-hours); the last is off its "
+        f"HET {html_text(plan.clock.iso(plan.hets.closure_s))} "
+        f"({html_text(het['closure_hours'])} h from the start; the shuttle plan had "
+        f"{html_text(het.get('planned_closure_hours', ''))} h). A loaded run keeps to the movement window; "
+        "a HET's next column leaves only once it has unloaded, driven back and loaded again "
+        "(the <code>hets</code> column of the march table names each column's HETs).</p>"
+    )
+    if het.get("over_payload"):
+        parts.append(
+            f"<p class='late'>Heavier than the HET's payload (carried, check the HET unit's rating): "
+            f"{html_text(', '.join(het['over_payload']))}.</p>"
+        )
+    first: dict[str, float] = {}
+    for r in plan.march.rows:
+        first.setdefault(r.march_unit, r.depart_s)
+    loads: dict[str, list[str]] = {}
+    for task, mu in plan.het_columns.items():
+        loads.setdefault(mu, []).append(task)
+    vehicle = {t.task: t.vehicle for t in plan.hets.trips}
+    rows = []
+    iso = plan.clock.iso
+    for m in sorted(columns, key=lambda m: (first.get(m.id, m.release_s), m.id)):
+        carried = [vehicle[t] for t in loads.get(m.id, [])]
+        leave = first.get(m.id, m.release_s)
+        rows.append(
+            {
+                "column": m.id,
+                "unit": m.unit,
+                "hets": len(m.hets),
+                "het_numbers": _ranges(m.hets),
+                "loads": ";".join(f"{v}x{carried.count(v)}" for v in dict.fromkeys(carried)),
+                "from": m.sites[0],
+                "to": m.sites[-1],
+                "planned_depart": iso(m.release_s),
+                "depart": iso(leave),
+                "tail_in": iso(plan.march.closure_s[m.id]),
+                "held_h": round((leave - m.release_s) / 3600.0, 2),
+            }
+        )
+    parts.append(_table(pd.DataFrame(rows), {"hets", "held_h"}))
+    parts.append(f"<details><summary>{len(het_trips)} HET trips (click to open)</summary>")
+    parts.append(_table(het_trips, {"het", "shift"}))
+    parts.append("</details>")
+    return parts
+
+
 def report_html(
     plan: Plan,
     march: pd.DataFrame,
     trains: pd.DataFrame,
     map_file: str = "map.html",
     permissions: pd.DataFrame | None = None,
+    het_trips: pd.DataFrame | None = None,
 ) -> str:
     """Render the report of a plan as one HTML page.
 
@@ -168,13 +240,18 @@ def report_html(
         Relative link to the map.
     permissions
         Its permission requests (as written to CSV; made from the plan when not given).
+    het_trips
+        Its HET trips (as written to CSV; made from the plan when not given).
     """
     if permissions is None:
         permissions = permission_table(plan)
+    if het_trips is None:
+        het_trips = het_table(plan)
     s = plan.summary()
     k = s["kpis"]
     rail: dict[str, Any] = s["solver"]["rail"]
     road: dict[str, Any] = s["solver"]["road"]
+    het: dict[str, Any] = s["solver"]["het"]
     units = pd.DataFrame(s["units"])
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -227,6 +304,7 @@ def report_html(
         parts.append("<li>None reported.</li>")
     parts.append("</ul>")
     parts += _permissions(s, permissions)
+    parts += _shuttles(plan, s, het_trips)
     parts.append("<h2>Solver status</h2>")
     status = pd.DataFrame(
         [
@@ -237,6 +315,14 @@ def report_html(
                 "status": rail.get("status"),
                 "optimality": f"bound {rail.get('bound_hours')} h, gap {rail.get('gap')}"
                 if rail.get("status") not in (None, "not used")
+                else "",
+            },
+            {
+                "part": "HET shuttles",
+                "method": het.get("method"),
+                "status": het.get("status"),
+                "optimality": f"bound {het.get('bound_hours')} h, gap {het.get('gap')}"
+                if het.get("status") not in (None, "not used")
                 else "",
             },
         ]

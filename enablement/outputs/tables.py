@@ -16,6 +16,7 @@ from ..vehicles import load_catalogue
 from ..zones import dtg
 
 __all__ = [
+    "HET_TRIP_COLUMNS",
     "MARCH_TABLE_COLUMNS",
     "PERMISSION_COLUMNS",
     "het_table",
@@ -32,6 +33,7 @@ MARCH_TABLE_COLUMNS = (
     "serial",
     "vehicles",
     "tracked",
+    "hets",
     "leg",
     "seq",
     "control_point",
@@ -100,6 +102,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
     nodes = plan.network.nodes
     catalogue = load_catalogue()
     tracked = {m.id: tracked_on_tracks(m, catalogue) for m in plan.march_units}
+    hets = {m.id: ";".join(str(h) for h in m.hets) for m in plan.march_units}
     first_depart: dict[str, float] = {}
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
@@ -121,6 +124,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "serial": r.serial,
                 "vehicles": r.vehicles,
                 "tracked": tracked[r.march_unit],
+                "hets": hets[r.march_unit],
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,
@@ -290,29 +294,61 @@ def unit_table(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(plan.summary()["units"])
 
 
+HET_TRIP_COLUMNS = (
+    "task",
+    "het",
+    "shift",
+    "vehicle",
+    "unit",
+    "over_payload",
+    "pickup",
+    "delivery",
+    "column",
+    "load_start",
+    "depart",
+    "arrive",
+    "unloaded",
+    "planned_depart",
+    "planned_unloaded",
+)
+"""Columns of ``het_trips.csv``."""
+
+
 def het_table(plan: Plan) -> pd.DataFrame:
-    """One row per vehicle carried by HET: the HET, its shift, places and times of the shuttle plan."""
-    cols = ["het", "shift", "vehicle", "unit", "pickup", "delivery"]
-    cols += ["load_start", "depart", "arrive", "unloaded"]
+    """One row per vehicle carried by HET: its HET and shift, places, column and times as driven.
+
+    ``column`` is the HET column (march unit of the march table) it rides; ``depart`` is
+    that column's departure and ``arrive`` its tail's arrival in the road schedule
+    (``unloaded``: after the unloading), ``load_start`` its loading just before; the
+    ``planned_*`` times are the shuttle plan's, before the road schedule. ``over_payload``
+    is true when the vehicle weighs more than the HET's payload (the plan warns).
+    """
     if plan.hets is None:
-        return pd.DataFrame(columns=["task", *cols])
+        return pd.DataFrame(columns=list(HET_TRIP_COLUMNS))
     place = plan.het_places
     iso = plan.clock.iso
-    return pd.DataFrame(
-        [
+    planned = {t.task: t for t in (plan.het_planned.trips if plan.het_planned is not None else [])}
+    heavy = set(plan.het_over_payload)
+    rows = []
+    for t in sorted(plan.hets.trips, key=lambda t: (t.het, t.load_start_s, t.task)):
+        was = planned.get(t.task)
+        rows.append(
             {
                 "task": t.task,
                 "het": t.het + 1,
                 "shift": t.shift + 1,
                 "vehicle": t.vehicle,
                 "unit": t.group,
+                "over_payload": t.vehicle in heavy,
                 "pickup": place[t.pickup],
                 "delivery": place[t.delivery],
+                "column": plan.het_columns.get(t.task, ""),
                 "load_start": iso(t.load_start_s),
                 "depart": iso(t.depart_s),
                 "arrive": iso(t.arrive_s),
                 "unloaded": iso(t.unloaded_s),
+                "planned_depart": iso(was.depart_s) if was is not None else "",
+                "planned_unloaded": iso(was.unloaded_s) if was is not None else "",
             }
-            for t in sorted(plan.hets.trips, key=lambda t: (t.het, t.load_start_s))
-        ]
-    )
+        )
+    return pd.DataFrame(rows, columns=list(HET_TRIP_COLUMNS))

@@ -139,14 +139,13 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
             write_text_atomic(folder / "quay_gantt.svg", quay_gantt_svg(plan.trains, plan.clock))
         ),
     }
+    hets = het_table(plan)
     if plan.hets is not None:
-        hets = het_table(plan)
         names["het_trips"] = done(
             write_with_atomic(folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False))
         )
-    names["report"] = done(
-        write_text_atomic(folder / "report.html", report_html(plan, march, trains, names["map"], permits))
-    )
+    page = report_html(plan, march, trains, names["map"], permits, hets)
+    names["report"] = done(write_text_atomic(folder / "report.html", page))
     summary = plan.summary()
     summary["files"] = names | {"summary": "summary.json"}
     summary[_folder.MANIFEST_KEY] = file_manifest(folder)  # written last: the plan is complete with it

@@ -47,6 +47,15 @@ is accepted and not read.
 - ``territory``: a control point outside the scenario's territory (``policy.territory``
   and its ``foreign_roads``) that is not a border crossing: a column leaves the
   territory only by ending at a crossing, where it is handed over.
+- ``het``: a heavy equipment transporter in two places at once. The table says which
+  HETs a column of HETs is made of in its optional ``hets`` column (HET numbers
+  separated by ``;``, as ``het_trips.csv`` numbers them; the plan writes it): a column
+  leaves (its first row's ``depart``) only once each of its HETs has come off its
+  previous column (that column's tail at its last control point: the last row's
+  ``arrive`` plus ``pass_min``), been unloaded, driven empty to the new start and been
+  loaded (:class:`~enablement.scheduling.march.HetTurnaround`: the plan's own drive
+  times when the rules carry them, else the fastest road for an empty HET). Without
+  that column this is not checked.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -74,7 +83,7 @@ from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
 from ..routing import Router
 from ..vehicles import Profile
-from .march import CONSTRAINTS, FORMATION_RULES, MarchRules
+from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, het_fastest
 
 if TYPE_CHECKING:
     from ..network.model import Network
@@ -139,6 +148,24 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
 """A march table's numeric columns: the range of each and whether it holds whole numbers."""
 
 
+def _het_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the optional ``hets`` column in place into tuples of HET numbers, noting malformed cells."""
+    if "hets" not in table.columns:
+        return
+    parsed: list[tuple[int, ...]] = []
+    for i, raw in enumerate(table["hets"].tolist()):
+        text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+        tokens = [t.strip() for t in text.split(";")] if text else []
+        if not all(t.isdigit() and 1 <= int(t) <= limits.HETS for t in tokens):
+            problems.append(
+                f"{p}: row {i + 2}: field 'hets' = {text[:60]!r}; give the column's HET numbers "
+                f"(1 to {limits.HETS:,}) separated by ';', or leave it empty for a column without HETs"
+            )
+            tokens = []
+        parsed.append(tuple(int(t) for t in tokens))
+    table["hets"] = parsed
+
+
 def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read and check a march-table CSV; times become aware datetimes.
 
@@ -168,6 +195,7 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         msg = f"{p}: holds a header but no rows; a march table has a row per control point of every column"
         raise MarchTableError([msg])
     _check_numbers(table, p, problems)
+    _het_numbers(table, p, problems)
     first, last = limits.YEARS
     for col in ("arrive", "depart"):
         parsed = []
@@ -223,7 +251,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(
             p,
-            dtype={"control_point": str, "next_control_point": str, "kind": str, "dtg": str},
+            dtype={"control_point": str, "next_control_point": str, "kind": str, "dtg": str, "hets": str},
             nrows=limits.MARCH_TABLE_ROWS + 1,
             encoding="utf-8-sig",
         )
@@ -753,6 +781,58 @@ def _permissions(
     return out
 
 
+def _hets(table: pd.DataFrame, rules: MarchRules, network: Network, tm: _Times) -> list[Violation]:
+    """Find HETs in two places at once: a column leaving before its HETs are back from the last one."""
+    if "hets" not in table.columns:
+        return []
+    runs: dict[int, list[tuple[float, float, str, str, str]]] = defaultdict(list)
+    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True):
+        hets = sorted({h for cell in g["hets"] for h in (cell if isinstance(cell, tuple) else ())})
+        if not hets:
+            continue
+        first, last = g.iloc[0], g.iloc[-1]
+        leave = tm.secs(first["depart"])
+        end = tm.secs(last["arrive"]) + float(last["pass_min"]) * 60.0
+        for h in hets:
+            runs[h].append((leave, end, str(mu), str(first["control_point"]), str(last["control_point"])))
+    if not any(len(r) > 1 for r in runs.values()):
+        return []
+    rule = rules.het_turnaround
+    road = network.sites["node_road"] if "node_road" in network.sites.columns else pd.Series(dtype=float)
+    site_node = {str(sid): int(n) for sid, n in road.items() if pd.notna(n)}
+    fastest = het_fastest(Router(network, "road", rules.territory), site_node, rule.profile)
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+    found: dict[tuple[str, str], tuple[float, float, str, str, float]] = {}
+    for h, mine in sorted(runs.items()):
+        mine.sort()
+        for (_l1, e1, m1, _s1, d1), (l2, _e2, m2, s2, _d2) in itertools.pairwise(mine):
+            need = e1 + rule.after_s(d1, s2, fastest)
+            if l2 + EPS_S < need:
+                pairs[(m1, m2)].append(h)
+                found[(m1, m2)] = (e1, l2, d1, s2, need)
+    out = []
+    for (m1, m2), hets in sorted(pairs.items()):
+        e1, l2, d1, s2, need = found[(m1, m2)]
+        which = f"HET {hets[0]}" if len(hets) == 1 else f"HETs {', '.join(map(str, hets))}"
+        if l2 < e1 - EPS_S:
+            why = f"while {m1} is still on the road to {d1} with them (its tail is in at {tm.iso(e1)})"
+        else:
+            why = (
+                f"before they can be back: {m1} is in at {d1} at {tm.iso(e1)}; unloading, the empty drive "
+                f"to {s2} and loading take until {tm.iso(need)}"
+            )
+        out.append(
+            Violation(
+                "het",
+                m2,
+                s2,
+                tm.iso(l2),
+                f"{which} in two places at once: {m2} leaves {s2} at {tm.iso(l2)} {why}",
+            )
+        )
+    return out
+
+
 def check_march_table(
     table: pd.DataFrame,
     rules: MarchRules,
@@ -792,6 +872,7 @@ def check_march_table(
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
+    out += _hets(table, rules, network, tm)
     return _sorted(out)
 
 
@@ -812,6 +893,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "rdd",
                 "tracked",
                 "permission",
+                "het",
             )
         )
     }

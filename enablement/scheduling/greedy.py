@@ -12,7 +12,8 @@ Opposite directions are separate resources (main roads are dual carriageways).
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
 movement window, closures and crossing permits (first fit; a column bound for a crossing not yet
-permitted waits at the start of its leg). Units blocked by a closure are
+permitted waits at the start of its leg, and a column of HETs waits for its HETs to come back
+from their previous column). Units blocked by a closure are
 rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
@@ -39,7 +40,17 @@ logger = logging.getLogger(__name__)
 _EPS = 1e-6
 
 HONOURS = frozenset(
-    {"headway", "halts", "window", "closures", "speed", "restrictions", "territory", "permission"}
+    {
+        "headway",
+        "halts",
+        "window",
+        "closures",
+        "speed",
+        "restrictions",
+        "territory",
+        "permission",
+        "het_turnaround",
+    }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
@@ -166,7 +177,8 @@ def _run_round(
         )
 
     for mu in problem.order:
-        t = mu.release_s
+        # a HET column leaves once its HETs are back from their last column (het_turnaround)
+        t = max(mu.release_s, problem.het_ready_s(mu, closure))
         driving = 0.0
         n_rests = 0
         seq = 0

@@ -20,6 +20,7 @@ step; :func:`~.shuttles.het_convoys` groups the trips into road columns).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ class HetTask:
         Required delivery (unloaded) time; soft: lateness is penalised, not forbidden.
     group
         The unit the vehicle belongs to.
+    load_windows
+        When loading may start: spans ``(a, b)`` of seconds since the start, ``a ≤ start ≤ b``,
+        in order; ``None``: at any time. The plan sets them from the movement window, so that
+        the loaded run (its drive with halts, the column's gathering and length) fits in one
+        window (:func:`.shuttles.load_windows`); the empty runs go at any time.
     """
 
     id: str
@@ -78,6 +84,16 @@ class HetTask:
     ready_s: float = 0.0
     due_s: float | None = None
     group: str = ""
+    load_windows: tuple[tuple[float, float], ...] | None = None
+
+    def loading_from(self, t: float) -> float:
+        """Return the earliest loading start at or after ``t`` its windows allow (``inf``: none left)."""
+        if self.load_windows is None:
+            return t
+        for a, b in self.load_windows:
+            if t <= b + EPS:
+                return max(t, a)
+        return math.inf
 
 
 @dataclass(frozen=True)
@@ -302,6 +318,11 @@ def validate_inputs(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndar
                 problems.append(f"HET task {task.id}: {name} {i} is not an index of the travel matrix")
         if not math.isfinite(task.ready_s):
             problems.append(f"HET task {task.id}: ready_s {task.ready_s} is not a number")
+        spans = task.load_windows or ()
+        if any(not (math.isfinite(a) and math.isfinite(b) and a <= b) for a, b in spans) or any(
+            b1 > a2 for (_, b1), (a2, _) in itertools.pairwise(spans)
+        ):
+            problems.append(f"HET task {task.id}: load_windows must be finite spans (a ≤ b) in order")
     if problems:
         raise ScenarioError(problems)
     return t
@@ -357,8 +378,9 @@ def lower_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel_s: np.ndarra
 
     The larger of two bounds.
 
-    - Per task: loading starts no earlier than the vehicle is ready and a HET can
-      be there from the park; then it is loaded, carried and unloaded.
+    - Per task: loading starts no earlier than the vehicle is ready, a HET can
+      be there from the park and its loading window opens; then it is loaded,
+      carried and unloaded.
     - For the fleet: from the earliest possible loading start ``t0``, the HETs
       share the work ``W``: every loading and unloading, the loaded driving (one
       HET shares a drive among at most ``capacity`` vehicles) and, at capacity 1,
@@ -391,7 +413,7 @@ def closure_bound_s(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarra
     """
     load, unload = 60 * fleet.load_min, 60 * fleet.unload_min
     z = fleet.depot
-    starts = [max(t.ready_s, travel[z, t.pickup]) for t in tasks]
+    starts = [t.loading_from(max(t.ready_s, travel[z, t.pickup])) for t in tasks]
     one = max(s + load + travel[t.pickup, t.delivery] + unload for s, t in zip(starts, tasks, strict=True))
     if fleet.count <= 0 or fleet.capacity <= 0 or not math.isfinite(one):
         return float(one)
@@ -446,6 +468,12 @@ def diagnose(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, days
         for a, b, what in legs:
             if not math.isfinite(travel[a, b]):
                 return f"task {t.id}: no road for a HET from {what} (matrix {a} → {b})"
+    for t in tasks:
+        if not math.isfinite(t.loading_from(max(t.ready_s, travel[z, t.pickup]))):
+            return (
+                f"task {t.id}: no loading window left once it is ready (load_windows: its loaded run "
+                "must fit in the movement window)"
+            )
     duty = 3600 * fleet.duty_hours
     for t in tasks:
         w = _work_s(t, fleet, travel)

@@ -23,7 +23,7 @@ def check_hets(
     """Every broken rule of a HET schedule (ours or hand-written); empty when it holds.
 
     Checks: every task carried exactly once, by the right pickup and delivery;
-    loading not before the vehicle is ready; loading, carrying and unloading in
+    loading not before the vehicle is ready and inside its loading windows; loading, carrying and unloading in
     order and no faster than the matrix allows; no HET at two places at once or
     short of time to drive between them; at most ``capacity`` on board; each shift
     (park to park, from the trips, or as reported in ``shifts`` when they cover
@@ -70,6 +70,12 @@ def _check_trip(
     if r.load_start_s < t.ready_s - EPS:
         problems.append(
             f"task {t.id}: loading at {r.load_start_s:.0f} s, before it is ready ({t.ready_s:.0f} s)"
+        )
+    windows = t.load_windows
+    if windows is not None and not any(a - EPS <= r.load_start_s <= b + EPS for a, b in windows):
+        problems.append(
+            f"task {t.id}: loading at {r.load_start_s:.0f} s, outside its loading windows (its loaded run "
+            "would leave the movement window)"
         )
     if r.depart_s < r.load_start_s + load - EPS:
         problems.append(f"task {t.id}: leaves at {r.depart_s:.0f} s before it is loaded")

@@ -10,6 +10,8 @@ earliest times, for the windows and for the plan the search returns.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from .het import HetFleet, HetTask, ceil_s
 
-__all__ = ["HetData", "earliest_times", "first_plan", "model_data", "shift_windows"]
+__all__ = ["HetData", "earliest_times", "first_plan", "model_data", "planned_spans", "shift_windows"]
 
 
 @dataclass
@@ -48,6 +50,14 @@ class HetData:
         Shifts per HET in the model.
     windows
         Per HET, per shift, when it may be away from the park (:func:`shift_windows`).
+    load_spans
+        Per task, when its loading may start (whole seconds, ``lo ≤ start ≤ hi``; the
+        task's ``load_windows`` rounded inwards), or ``None``: at any time.
+    model_spans
+        Per task, the one span of ``load_spans`` the search keeps its loading in: the one
+        the first plan loads it in (:func:`planned_spans`); ``None`` for a task without
+        windows, or when there is no first plan (the model then removes the gaps
+        between all its spans).
     """
 
     tasks: list[HetTask]
@@ -63,6 +73,8 @@ class HetData:
     rest: int
     days: int = 1
     windows: list[list[tuple[int, int]]] = field(default_factory=list)
+    load_spans: list[list[tuple[int, int]] | None] = field(default_factory=list)
+    model_spans: list[tuple[int, int] | None] = field(default_factory=list)
 
     @property
     def shifts(self) -> int:
@@ -81,6 +93,22 @@ class HetData:
     def window(self, het: int, shift: int) -> tuple[int, int]:
         """Return when shift ``shift`` of HET ``het`` may be away from the park."""
         return self.windows[het][shift]
+
+    def next_start(self, k: int, t: int) -> int | None:
+        """Return the earliest loading start of task ``k`` at or after ``t`` (None: no window left)."""
+        spans = self.load_spans[k] if self.load_spans else None
+        if spans is None:
+            return t
+        i = bisect.bisect_left(spans, t, key=lambda span: span[1])
+        return max(t, spans[i][0]) if i < len(spans) else None
+
+    def latest_start(self, k: int, t: int) -> int | None:
+        """Return the latest loading start of task ``k`` at or before ``t`` (None: no window yet)."""
+        spans = self.load_spans[k] if self.load_spans else None
+        if spans is None:
+            return t
+        i = bisect.bisect_right(spans, t, key=lambda span: span[0]) - 1
+        return min(t, spans[i][1]) if i >= 0 else None
 
 
 def model_data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, seed: int) -> HetData:
@@ -117,17 +145,28 @@ def model_data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, se
     ticks[np.ix_(used, used)] = np.ceil(travel[np.ix_(used, used)] - 1e-9).astype(np.int64)
     ready = [max(0, ceil_s(t.ready_s)) for t in order]
     duty, rest = ceil_s(3600 * fleet.duty_hours), ceil_s(3600 * fleet.rest_hours)
-    return HetData(
+    spans: list[list[tuple[int, int]] | None] = []
+    for t in order:
+        if t.load_windows is None:
+            spans.append(None)
+            continue
+        # rounded inwards: a whole-second start in a span is in the task's window
+        whole = [(max(0, ceil_s(a)), math.floor(b + 1e-9)) for a, b in t.load_windows]
+        spans.append([(a, b) for a, b in whole if a <= b])
+    data = HetData(
         order, loc, service, demand, ready, ticks, fleet.depot, fleet.count, fleet.capacity, duty, rest
     )
+    data.load_spans = spans
+    return data
 
 
 def first_plan(data: HetData, days: int | None) -> list[list[list[int]]] | None:
     """Make a first plan by list scheduling: tasks by ready time, each to the HET that unloads it first.
 
-    One vehicle per trip. A HET goes on with its shift while the work and the drive
-    back to the park fit in the duty time; otherwise it drives back, rests and
-    starts a new shift when the next task needs it.
+    One vehicle per trip, loaded at the earliest its loading windows allow. A HET goes
+    on with its shift while the work and the drive back to the park fit in the duty
+    time; otherwise it drives back, rests and starts a new shift when the next task
+    needs it.
 
     Parameters
     ----------
@@ -153,14 +192,17 @@ def first_plan(data: HetData, days: int | None) -> list[list[list[int]]] | None:
         best: tuple[int, int, int, int] | None = None  # earliest done, then HET, shift out, shift
         for het, (place, free, out, shift) in enumerate(state):
             if shift >= 0:  # on with the shift
-                start = max(free + int(tt[place, p]), data.ready[k])
-                if start + carry + int(tt[d, z]) - out <= data.duty:
+                start = data.next_start(k, max(free + int(tt[place, p]), data.ready[k]))
+                if start is not None and start + carry + int(tt[d, z]) - out <= data.duty:
                     cand = (start + carry, het, out, shift)
                     best = cand if best is None or cand < best else best
             if days is None or shift + 1 < days:  # a new shift, after the rest
                 earliest = free + int(tt[place, z]) + data.rest if shift >= 0 else 0
                 new = max(earliest, data.ready[k] - int(tt[z, p]))
-                start = max(new + int(tt[z, p]), data.ready[k])
+                start = data.next_start(k, max(new + int(tt[z, p]), data.ready[k]))
+                if start is None:
+                    continue
+                new = max(new, start - int(tt[z, p]))  # out of the park in time for its loading window
                 if start + carry + int(tt[d, z]) - new <= data.duty:
                     cand = (start + carry, het, new, shift + 1)
                     best = cand if best is None or cand < best else best
@@ -172,6 +214,38 @@ def first_plan(data: HetData, days: int | None) -> list[list[list[int]]] | None:
         plans[het][shift] += [2 + 2 * k, 3 + 2 * k]
         state[het] = (d, done, out, shift)
     return plans
+
+
+def planned_spans(data: HetData, plans: list[list[list[int]]]) -> list[tuple[int, int] | None]:
+    """Return the loading window each task's loading starts in on a first plan (None: without windows).
+
+    Parameters
+    ----------
+    data
+        The model's data (its ``load_spans``).
+    plans
+        A first plan (:func:`first_plan`) that carries every task.
+
+    Returns
+    -------
+    list
+        Per task in model order, the span ``(lo, hi)`` of its loading start.
+    """
+    start: dict[int, int] = {}
+    for routes in plans:
+        earliest = 0
+        for nodes in routes:
+            _, back, starts = earliest_times(data, nodes, earliest)
+            start.update({(n - 2) // 2: t for n, t in zip(nodes, starts, strict=True) if n % 2 == 0})
+            earliest = back + data.rest
+    out: list[tuple[int, int] | None] = []
+    for k, spans in enumerate(data.load_spans or [None] * len(data.tasks)):
+        if spans is None:
+            out.append(None)
+            continue
+        i = bisect.bisect_left(spans, start[k], key=lambda span: span[1])
+        out.append(spans[i])
+    return out
 
 
 def shift_windows(
@@ -223,13 +297,13 @@ def shift_windows(
 def earliest_times(data: HetData, nodes: list[int], earliest: int) -> tuple[int, int, list[int]]:
     """Earliest times of one shift's visits: leave the park, come back, and each visit's start.
 
-    With ``D_i`` the time from leaving the park to visit ``i`` without waiting, and
-    ``A_i = max_{j ≤ i} (ready_j - D_j)``, leaving at ``out`` starts visit ``i`` at
-    ``D_i + max(out, A_i)``; the HET leaves the park no earlier than ``A_1`` (it
-    would only wait) and, when waiting for ready vehicles would stretch the shift
-    beyond the duty time, late enough to fit it. A routing solution's own times may
-    differ (its finalizer need not set them earliest); the routes are kept, and
-    these times replace them.
+    The HET leaves the park in time to load its first vehicle when it is ready (and its
+    loading window is open), no earlier than ``earliest``; each visit then starts as
+    early as the drive, the vehicle's ready time and its loading window allow. When the
+    waits would stretch the shift beyond the duty time, it leaves the park later, as late
+    as keeps the same return (at most ``back - duty``: a later start would only come
+    back later). A routing solution's own times may differ (its finalizer need not set
+    them earliest); the routes are kept, and these times replace them.
 
     Parameters
     ----------
@@ -247,23 +321,51 @@ def earliest_times(data: HetData, nodes: list[int], earliest: int) -> tuple[int,
     """
     z, tt = data.park, data.travel
     places = [data.loc[n] for n in nodes]
-    ready = [data.ready[(n - 2) // 2] if n % 2 == 0 else -(10**18) for n in nodes]
-    reach, lag, at = [], -(10**18), z
-    clock = 0
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        clock += int(tt[at, place])
-        reach.append(clock)
-        lag = max(lag, r - clock)
-        clock += data.service[n]
-        at = place
-    whole = clock + int(tt[at, z])
-    out = max(earliest, ready[0] - reach[0])
-    if max(out, lag) - out > data.duty - whole:
-        out = lag - (data.duty - whole)
-    starts, t, at = [], out, z
-    for n, place, r in zip(nodes, places, ready, strict=True):
-        t = max(t + int(tt[at, place]), r)
-        starts.append(t)
-        t += data.service[n]
-        at = place
-    return out, t + int(tt[at, z]), starts
+
+    def forward(out: int) -> tuple[list[int], int]:
+        starts, t, at = [], out, z
+        for n, place in zip(nodes, places, strict=True):
+            t += int(tt[at, place])
+            if n % 2 == 0:  # a pickup: the vehicle ready, its loading window open
+                k = (n - 2) // 2
+                t = _opens(data, k, max(t, data.ready[k]))
+            starts.append(t)
+            t += data.service[n]
+            at = place
+        return starts, t + int(tt[at, z])
+
+    reach = int(tt[z, places[0]])
+    first = earliest + reach
+    if nodes[0] % 2 == 0:  # leave the park to be at the first pickup when it may start
+        k = (nodes[0] - 2) // 2
+        first = _opens(data, k, max(first, data.ready[k]))
+    out = first - reach
+    starts, back = forward(out)
+    if back - out > data.duty:
+        out = max(out, min(_latest_out(data, nodes, places, starts), back - data.duty))
+        starts, back = forward(out)
+    return out, back, starts
+
+
+def _opens(data: HetData, k: int, t: int) -> int:
+    """Return the earliest loading start of task ``k`` from ``t`` (``t`` when no window is left).
+
+    A route with no window left is infeasible; its times are still given, and the checker
+    (:func:`.het_check.check_hets`) names the loading outside its windows.
+    """
+    start = data.next_start(k, t)
+    return t if start is None else start
+
+
+def _latest_out(data: HetData, nodes: list[int], places: list[int], starts: list[int]) -> int:
+    """Return the latest departure from the park that keeps a shift's last visit at ``starts[-1]``."""
+    z, tt = data.park, data.travel
+    latest = starts[-1]
+    for i in range(len(nodes) - 2, -1, -1):
+        t = latest - data.service[nodes[i]] - int(tt[places[i], places[i + 1]])
+        if nodes[i] % 2 == 0:
+            # the visit's own earliest start is allowed and no later than t: a window holds it
+            last = data.latest_start((nodes[i] - 2) // 2, t)
+            t = starts[i] if last is None else last
+        latest = t
+    return latest - int(tt[z, places[0]])

@@ -28,7 +28,14 @@ Model (see :func:`build_model`):
   a capacity dimension keeps at most ``fleet.capacity`` vehicles on board, so a shift
   makes several trips in turn (and, at capacity > 1, may carry several at once).
   The time dimension adds loading time at the pickup and unloading time at the
-  delivery; a HET may wait. Loading starts no earlier than the task's ``ready_s``.
+  delivery; a HET may wait. Loading starts no earlier than the task's ``ready_s``,
+  and inside its ``load_windows`` when it has them (the plan's movement window for
+  the loaded run). The search keeps each loading in the window the first plan loads
+  it in: holes in a time domain pass the routing library's local-search filters and
+  fail only in propagation (tried on the brigade's 64 tanks and 24 HETs: 8,000 such
+  neighbours took 17 s to prove the first plan a local optimum, against 0.6 s
+  without windows). Without a first plan, the gaps between all the windows are
+  removed instead. The times reported keep to every window of the task.
   Every task is mandatory: a plan carries them all or there is none.
 - **Due times** (RDD) are soft: each second a vehicle is unloaded after its
   ``due_s`` costs :data:`LATE_WEIGHT`.
@@ -71,7 +78,7 @@ from .het import (
     shortest_travel,
     validate_inputs,
 )
-from .het_data import HetData, earliest_times, first_plan, model_data, shift_windows
+from .het_data import HetData, earliest_times, first_plan, model_data, planned_spans, shift_windows
 
 __all__ = [
     "CLOSURE_WEIGHT",
@@ -169,6 +176,11 @@ def _constraints(
         routing.VehicleVar(p).RemoveValue(anchor)
         routing.VehicleVar(d).RemoveValue(anchor)
         clock.CumulVar(p).SetMin(data.ready[k])
+        span = data.model_spans[k] if data.model_spans else None
+        if span is not None:  # the window the first plan loads it in
+            clock.CumulVar(p).SetRange(max(data.ready[k], span[0]), span[1])
+        elif data.load_spans:
+            _loading_windows(clock.CumulVar(p), data.load_spans[k], data.horizon)
         if task.due_s is not None:
             unload = data.service[3 + 2 * k]
             clock.SetCumulVarSoftUpperBound(d, max(0, math.floor(task.due_s + 1e-9) - unload), LATE_WEIGHT)
@@ -179,6 +191,21 @@ def _constraints(
             clock.CumulVar(routing.Start(v)).SetRange(w0, w1)
             clock.CumulVar(routing.End(v)).SetRange(w0, w1)
             clock.SetSpanUpperBoundForVehicle(data.duty, v)
+
+
+def _loading_windows(cumul: pywrapcp.IntVar, spans: list[tuple[int, int]] | None, horizon: int) -> None:
+    """Keep a pickup's loading start inside its loading windows: remove the gaps between them."""
+    if spans is None:
+        return
+    lo = 0
+    for a, b in spans:
+        if a > horizon:
+            break
+        if a > lo:
+            cumul.RemoveInterval(lo, a - 1)
+        lo = b + 1
+    if lo <= horizon:
+        cumul.RemoveInterval(lo, horizon)
 
 
 def _routes(
@@ -278,6 +305,8 @@ def schedule_hets(
         assert plans is not None  # without a first plan and a day limit the call returned above
         data.days = max(len(p) for p in plans) + SPARE_SHIFTS
     data.windows = shift_windows(data, plans, data.days)
+    if plans is not None:
+        data.model_spans = planned_spans(data, plans)
     solution = None
     for strategy in dict.fromkeys((FIRST_SOLUTION, FALLBACK_FIRST_SOLUTION)):
         manager, routing = build_model(data)

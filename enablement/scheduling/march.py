@@ -38,6 +38,10 @@ constraint                    data → greedy / CP-SAT / checker
                               :meth:`MarchRules.permitted_s` → ``greedy._run_round`` (the column waits at
                               the leg's start) / ``march_cpsat._legs`` (arrival and departure bounds) /
                               ``checks._permissions``
+``het_turnaround``            ``MarchUnit.hets`` and ``MarchRules.het_turnaround``
+                              (:class:`HetTurnaround`), compiled into :attr:`MarchProblem.het_after` →
+                              ``greedy._run_round`` (the column waits for its HETs) /
+                              ``march_cpsat._het_chains`` (precedence) / ``checks._hets``
 ============================  =======================================================================
 
 A new constraint is added in these places, in order: its data in
@@ -53,14 +57,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..defaults import figure
-from ..errors import InfeasibleError, ScenarioError
+from ..errors import InfeasibleError, RoutingError, ScenarioError
 from ..network.model import Network
 from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
@@ -68,7 +72,7 @@ from ..network.speeds import column_speed_kmh, march_speed_kmh
 from ..network.territory import BORDER_CROSSING, Territory
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
-from ..vehicles import Profile
+from ..vehicles import Profile, load_catalogue
 from .closures import Closures, closures_in_force
 from .permissions import CrossingPermit, crossing_permits, heavy_load
 
@@ -80,12 +84,15 @@ __all__ = [
     "FORMATION_RULES",
     "ControlPoints",
     "HaltRule",
+    "HetTurnaround",
     "MarchProblem",
     "MarchRow",
     "MarchRules",
     "MarchSchedule",
     "MarchUnit",
     "control_points",
+    "empty_het_profile",
+    "het_fastest",
     "march_rules",
     "split_route",
     "staging_capacities",
@@ -106,6 +113,8 @@ CONSTRAINTS: dict[str, str] = {
     "territory": "no column leaves the territory except by ending at a border crossing (the hand-over)",
     "permission": "no column reaches a border crossing before its permission is granted "
     "(filing date plus the regime's lead time)",
+    "het_turnaround": "a HET is in one place at a time: a column of HETs leaves only once each of its HETs "
+    "has unloaded its last load, driven back empty and loaded again",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -152,6 +161,10 @@ class MarchUnit:
     purpose
         ``"road"`` (moves to its destination), ``"to_quay"`` (drives to a rail quay) or
         ``"het"`` (a column of laden heavy equipment transporters).
+    hets
+        The heavy equipment transporters of a HET column, by number (1 = the first HET of the
+        fleet, as ``het_trips.csv`` numbers them); empty for any other column. A HET is in
+        one place at a time: the ``het_turnaround`` rule (:class:`HetTurnaround`).
     """
 
     id: str
@@ -167,6 +180,7 @@ class MarchUnit:
     length_m: float
     priority: int = 0
     purpose: str = "road"
+    hets: tuple[int, ...] = ()
 
     @property
     def pass_s(self) -> float:
@@ -345,6 +359,22 @@ class HaltRule:
             f"{limit / 60:.0f} min allowed between halts"
         )
 
+    def allowance_s(self, drive_s: float) -> float:
+        """Return the halt time the rule adds to a drive of ``drive_s`` taken in one go.
+
+        The planners halt at control points, before the segment that would take the driving
+        over the limit, so a route split into segments may need one halt more; a caller that
+        must fit a whole run in a window adds its own margin.
+        """
+        if drive_s <= self.first_after_s:
+            return 0.0
+        more = (
+            max(0, math.ceil((drive_s - self.first_after_s) / self.every_s - 1e-9) - 1)
+            if self.every_s > 0
+            else 0
+        )
+        return self.first_duration_s + more * self.duration_s
+
     def plan(self, drives: Sequence[int], label: str) -> list[int]:
         """Halt (whole seconds) to take before each segment so that no stretch exceeds the rule.
 
@@ -366,6 +396,80 @@ class HaltRule:
                 out.append(0)
             driving += d
         return out
+
+
+@dataclass(frozen=True)
+class HetTurnaround:
+    """The ``het_turnaround`` rule: a heavy equipment transporter is in one place at a time.
+
+    A column of HETs (a march unit with :attr:`MarchUnit.hets`) leaves its pickup place
+    only once each of its HETs has come off its previous column: that column's tail
+    has reached its delivery place, the load is off (``unload_s``), the HET has driven
+    empty to the new pickup place and is loaded again (``load_s``). :meth:`after_s` is
+    that least time; the greedy baseline, the CP-SAT model and the checker all read it.
+    Shifts and rest are the shuttle plan's rules (:mod:`.het_check`), not the road's.
+
+    Attributes
+    ----------
+    load_s, unload_s
+        Time to load and to unload one HET (the planning figures ``het_load_min`` and
+        ``het_unload_min``).
+    drive_s
+        HET drive times between places (site ids, from → to) as the shuttle plan assumes
+        them: the plan gives its own (its travel matrix); a pair not given is driven on
+        the fastest road open to ``profile``.
+    profile
+        An empty HET's road profile, for the drives not in ``drive_s`` (None: any vehicle).
+    """
+
+    load_s: float = field(default_factory=lambda: float(figure("het_load_min")) * 60.0)
+    unload_s: float = field(default_factory=lambda: float(figure("het_unload_min")) * 60.0)
+    drive_s: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    profile: Profile | None = None
+
+    def after_s(self, delivery: str, pickup: str, fastest: Callable[[str, str], float]) -> float:
+        """Least time from a HET column's tail at ``delivery`` to its HETs' next column leaving ``pickup``.
+
+        Parameters
+        ----------
+        delivery, pickup
+            Site ids: where the earlier column ends, where the later one starts.
+        fastest
+            Drive time (s) of the fastest road from one site to another for :attr:`profile`
+            (``inf`` where there is none), for a pair not in :attr:`drive_s`.
+
+        Returns
+        -------
+        float
+            Unloading, the empty drive and loading (s); ``inf`` when no road joins the places.
+        """
+        if delivery == pickup:
+            drive = 0.0
+        else:
+            given = self.drive_s.get((delivery, pickup))
+            drive = float(given) if given is not None else float(fastest(delivery, pickup))
+        return self.unload_s + drive + self.load_s
+
+
+def het_fastest(
+    router: Router, site_node: Mapping[str, int], profile: Profile | None
+) -> Callable[[str, str], float]:
+    """Return the drive time (s) of the fastest road between two sites for ``profile``, memoised.
+
+    The fallback of :meth:`HetTurnaround.after_s` for the planners and the checker alike
+    (``inf`` where no road joins the sites).
+    """
+    memo: dict[tuple[str, str], float] = {}
+
+    def fastest(a: str, b: str) -> float:
+        if (a, b) not in memo:
+            try:
+                memo[(a, b)] = router.route(site_node[a], site_node[b], profile).time_s
+            except (RoutingError, KeyError):
+                memo[(a, b)] = math.inf
+        return memo[(a, b)]
+
+    return fastest
 
 
 @dataclass(frozen=True)
@@ -408,6 +512,8 @@ class MarchRules:
         The territory columns keep to (None: anywhere); they leave it only by ending at a crossing.
     permits
         When each border crossing (site id) is permitted (:func:`~.permissions.crossing_permits`).
+    het_turnaround
+        How soon a HET's next column may leave after its last one arrived (:class:`HetTurnaround`).
     """
 
     clock: Clock
@@ -432,6 +538,7 @@ class MarchRules:
     tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
     territory: Territory | None = None
     permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
+    het_turnaround: HetTurnaround = field(default_factory=HetTurnaround)
 
     @classmethod
     def from_policy(
@@ -446,6 +553,7 @@ class MarchRules:
         window: Intervals | None = None,
         territory: Territory | None = None,
         permits: Mapping[str, CrossingPermit] | None = None,
+        het_turnaround: HetTurnaround | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
@@ -472,6 +580,7 @@ class MarchRules:
             tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
             territory=territory,
             permits=dict(permits or {}),
+            het_turnaround=het_turnaround or HetTurnaround(),
         )
 
     def permitted_s(self, site: str, profile: Profile | None) -> float | None:
@@ -526,7 +635,17 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
         territory=territory_of(scenario.policy),
         permits=crossing_permits(scenario, network, clock),
+        het_turnaround=HetTurnaround(profile=empty_het_profile(scenario)),
     )
+
+
+def empty_het_profile(scenario: Scenario) -> Profile | None:
+    """Road profile of an empty HET of the scenario's ``resources.het_type`` (None: not in the catalogue)."""
+    catalogue = load_catalogue()
+    het = scenario.resources.het_type
+    if het not in catalogue:
+        return None
+    return Profile.of(f"HET empty ({het})", [catalogue[het]], float(scenario.policy.convoy_speed_kmh))
 
 
 def staging_capacities(network: Network) -> dict[str, int]:
@@ -795,6 +914,58 @@ class MarchProblem:
             sid for sid, s in site_records(network).items() if s.kind == BORDER_CROSSING
         )
         """Border crossing sites: a column that ends at one hands over to the next nation."""
+        self.het_after: dict[str, tuple[tuple[str, float], ...]] = self._het_chains()
+        """For each HET column, the columns its HETs come off just before it (in :attr:`order`), each
+        with the least time from that column's closure to this one's departure (``het_turnaround``)."""
+
+    def _het_chains(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        """Compile the ``het_turnaround`` rule: each HET's columns in order, and the time between two."""
+        runs: dict[int, list[MarchUnit]] = defaultdict(list)
+        for mu in self.order:
+            for het in dict.fromkeys(mu.hets):
+                runs[het].append(mu)
+        if not any(len(r) > 1 for r in runs.values()):
+            return {}
+        rule = self.rules.het_turnaround
+        fastest: list[Callable[[str, str], float]] = []
+
+        def drive(a: str, b: str) -> float:  # the router is built only for a drive the rules do not give
+            if not fastest:
+                from ..routing import Router
+
+                router = Router(self.network, "road", self.rules.territory)
+                fastest.append(het_fastest(router, self.site_node, rule.profile))
+            return fastest[0](a, b)
+
+        after: dict[str, dict[str, float]] = defaultdict(dict)
+        problems = []
+        for het, mus in sorted(runs.items()):
+            for a, b in itertools.pairwise(mus):
+                if a.id in after[b.id]:
+                    continue
+                gap = rule.after_s(a.sites[-1], b.sites[0], drive)
+                if not math.isfinite(gap):
+                    problems.append(
+                        f"march unit {b.id}: HET {het} cannot drive empty from '{a.sites[-1]}' (the end of "
+                        f"{a.id}) to '{b.sites[0]}': no road for an empty HET"
+                    )
+                after[b.id][a.id] = gap
+        if problems:
+            raise ScenarioError(problems)
+        return {b: tuple(sorted(d.items())) for b, d in after.items()}
+
+    def het_ready_s(self, mu: MarchUnit, closure: Mapping[str, float]) -> float:
+        """Earliest departure of ``mu`` its HETs allow (``het_turnaround``); ``-inf`` for a column without.
+
+        Parameters
+        ----------
+        mu
+            A march unit.
+        closure
+            Closure (tail at the last site, s) of the columns its HETs come off
+            (:attr:`het_after`); they come before ``mu`` in :attr:`order`.
+        """
+        return max((closure[a] + gap for a, gap in self.het_after.get(mu.id, ())), default=-math.inf)
 
     def end_kind(self, site: str) -> str:
         """Kind of a march unit's last row at ``site``: ``handover`` at a border crossing, or ``release``."""
@@ -834,6 +1005,8 @@ class MarchProblem:
                 problems.append(f"march unit {mu.id}: no road node for site(s) {', '.join(missing)}")
             if not (mu.length_m > 0 and mu.profile.speed_kmh > 0):
                 problems.append(f"march unit {mu.id}: column length and speed must be positive")
+            if any(h < 1 for h in mu.hets):
+                problems.append(f"march unit {mu.id}: HETs are numbered from 1, not {min(mu.hets)}")
         if problems:
             raise ScenarioError(problems)
 

@@ -35,6 +35,9 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
   (no overtaking; conservative, and free of pairwise order variables);
 - staging areas with a capacity: a cumulative of the vehicles held from arrival
   to departure;
+- HETs in one place at a time: a column of HETs leaves no earlier than the closure of
+  each column its HETs come off, plus the turnaround (unload, empty drive, load) of
+  :attr:`~.march.MarchProblem.het_after`;
 - closure of a march unit: its tail reaching the last site.
 
 **Objective** (lexicographic in two solves): first the force's road closure (the
@@ -98,6 +101,7 @@ HONOURS = frozenset(
         "restrictions",
         "territory",
         "permission",
+        "het_turnaround",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -139,6 +143,9 @@ class _Data:
     end_kind: dict[str, str]
     not_before: dict[tuple[str, int, int], int] = field(default_factory=dict)
     """Earliest departure of a leg on a candidate under the crossing permits (``MarchProblem.not_before``)."""
+    het_after: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """Per HET column, the columns its HETs come off and the whole seconds from their closure to its
+    departure (``MarchProblem.het_after``, rounded up)."""
 
 
 def _allowed(
@@ -271,6 +278,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         problem.lengths,
         {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
         not_before,
+        {b: [(a, math.ceil(gap)) for a, gap in after] for b, after in problem.het_after.items()},
     )
 
 
@@ -315,13 +323,16 @@ def _serial(
     state = _state(data, problem)
     entry: dict[tuple[str, int, int], int] = {}
     arrive: dict[tuple[str, int], int] = {}
+    closure: dict[str, float] = {}
     for mu in order:
-        t = float(mu.release_s)
+        ready = problem.het_ready_s(mu, closure)  # a HET column waits for its HETs (het_turnaround)
+        t = float(mu.release_s) if ready <= mu.release_s else float(math.ceil(ready))
         for leg in range(len(mu.sites) - 1):
             entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
             entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
             arrive[(mu.id, leg)] = end
             t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
+        closure[mu.id] = float(arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id])
     return _Solution(dict(choice), entry, arrive)
 
 
@@ -524,6 +535,13 @@ def _deconflict(m: cp_model.CpModel, data: _Data, users: _Users) -> None:
         m.add_no_overlap(ivs)
 
 
+def _het_chains(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
+    """Hold each HET column until its HETs are off their previous column and back (``het_turnaround``)."""
+    for b, after in data.het_after.items():
+        for a, gap in after:
+            m.add(v.depart[(b, 0)] >= v.closure[a] + gap)
+
+
 def _staging(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
     """Staging capacity over time: the vehicles held from arrival to departure."""
     hz = data.horizon
@@ -563,10 +581,11 @@ def _objectives(
 
 
 def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
-    """Build the model: legs, deconfliction, staging capacity, then the objectives' variables."""
+    """Build the model: legs, deconfliction, HET chains, staging capacity, then the objectives' variables."""
     m = cp_model.CpModel()
     v, users = _legs(m, data)
     _deconflict(m, data, users)
+    _het_chains(m, data, v)
     _staging(m, data, v)
     makespan, lateness = _objectives(m, data, v)
     return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness)

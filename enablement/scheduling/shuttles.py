@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -11,24 +12,28 @@ from typing import Any
 import numpy as np
 
 from ..defaults import figure
-from ..errors import RoutingError, ScenarioError
+from ..errors import InfeasibleError, RoutingError, ScenarioError
 from ..network.sites import Site
 from ..routing import Router
 from ..scenario.schema import Scenario
-from ..timeline import Clock
+from ..timeline import Clock, Intervals
 from ..vehicles import Catalogue, Profile, Vehicle
-from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetTask, HetTrip
+from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetShift, HetTask, HetTrip
+from .het_check import check_hets
 from .het_routing import schedule_hets
 from .inputs import PlanningInputs
-from .march import MarchSchedule, MarchUnit
+from .march import HetTurnaround, MarchRules, MarchSchedule, MarchUnit
 from .units import Carried
 
 __all__ = [
     "ShuttlePlan",
+    "as_driven",
     "delivered",
     "het_convoys",
     "het_delays",
     "het_profile",
+    "load_windows",
+    "loaded_run_s",
     "plan_shuttles",
     "shuttle_summary",
 ]
@@ -48,12 +53,39 @@ class ShuttlePlan:
         Each column of HETs that leave together, with the march unit it marches as.
     warnings
         Things a planner should check (loads over the HET's payload).
+    tasks, fleet, travel
+        The problem the shuttle plan answers: the vehicles carried (with their loading
+        windows), the HET pool and the travel times (s) between its places.
+    over_payload
+        Vehicle types heavier than the HET's payload (carried, and warned about).
     """
 
     schedule: HetSchedule
     places: list[str]
     columns: list[tuple[HetConvoy, MarchUnit]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tasks: list[HetTask] = field(default_factory=list)
+    fleet: HetFleet | None = None
+    travel: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    over_payload: list[str] = field(default_factory=list)
+
+    def turnaround(self, rule: HetTurnaround) -> HetTurnaround:
+        """Return the road's ``het_turnaround`` rule with this plan's drive times between its places.
+
+        The road schedule then holds a HET's next column for the drive the shuttle plan
+        assumed (the laden HET's, a safe upper bound of an empty run), and the checker
+        given the plan's rules reads the same.
+        """
+        n = len(self.places)
+        drive = {
+            (self.places[i], self.places[j]): float(self.travel[i, j])
+            for i in range(n)
+            for j in range(n)
+            if i != j and np.isfinite(self.travel[i, j])
+        }
+        if self.fleet is None:
+            return HetTurnaround(rule.load_s, rule.unload_s, drive, rule.profile)
+        return HetTurnaround(60.0 * self.fleet.load_min, 60.0 * self.fleet.unload_min, drive, rule.profile)
 
 
 def het_profile(het: Vehicle, cargo: Sequence[Vehicle], speed_kmh: float) -> Profile:
@@ -107,6 +139,48 @@ def _travel(places: Sequence[str], sites: Mapping[str, Site], router: Router, pr
             with suppress(RoutingError):
                 travel[i, j] = router.route(a, b, profile).time_s
     return travel
+
+
+def loaded_run_s(travel_s: float, rules: MarchRules, column_pass_s: float, gather_s: float) -> float:
+    """Longest a loaded HET run may take on the road, as the shuttle plan allows for it (an estimate).
+
+    The drive (``travel_s``, the laden HET's fastest road), the halts the rule adds
+    to it and one more (the road model halts at control points, which may come earlier
+    than the limit), the wait for the column's last HET (``gather_s``) and the time for
+    the longest column to pass (``column_pass_s``). Queues are the road model's: it
+    holds a column that meets one (and the HETs it is made of).
+    """
+    halts = rules.halts
+    allowance = halts.allowance_s(travel_s)
+    if allowance > 0:
+        allowance += halts.duration_s
+    return travel_s + allowance + gather_s + column_pass_s
+
+
+def load_windows(
+    window: Intervals | None, load_s: float, run_s: float
+) -> tuple[tuple[float, float], ...] | None:
+    """When loading may start so that the loaded run that follows fits in one span of the movement window.
+
+    Parameters
+    ----------
+    window
+        The movement window (:attr:`~.march.MarchRules.window`); None: any time.
+    load_s
+        Time to load the HET.
+    run_s
+        The loaded run, from leaving the pickup place to the column's tail at the delivery
+        place (:func:`loaded_run_s`).
+
+    Returns
+    -------
+    tuple or None
+        Spans ``(a, b)`` of loading starts in order (empty when the run is longer than every
+        window), or None when columns may move at any time.
+    """
+    if window is None:
+        return None
+    return tuple((a - load_s, b - load_s - run_s) for a, b in window.spans if b - a >= run_s)
 
 
 def het_convoys(schedule: HetSchedule, max_vehicles: int, window_s: float) -> list[HetConvoy]:
@@ -203,6 +277,7 @@ def _columns(
             profile=het_profile(het, loads, pol.convoy_speed_kmh),
             length_m=c.vehicles * het.length_m + gap * (c.vehicles - 1),
             purpose="het",
+            hets=tuple(sorted({t.het + 1 for t in c.trips})),  # numbered as het_trips.csv numbers them
         )
         columns.append((c, mu))
     return columns
@@ -212,9 +287,14 @@ def plan_shuttles(
     inputs: PlanningInputs,
     carried: Sequence[Carried],
     router: Router,
+    rules: MarchRules,
     numbered: Mapping[str, int] | None = None,
 ) -> ShuttlePlan:
     """Plan the HET shuttles and turn their loaded runs into road columns for the march model.
+
+    A loaded run moves on the road, so it keeps to the movement window: each vehicle's
+    loading starts only when the run that follows fits in one span of the window
+    (:func:`load_windows`); the empty runs go at any time.
 
     Parameters
     ----------
@@ -224,6 +304,8 @@ def plan_shuttles(
         The vehicles that ride HETs, each to its delivery site (a destination or a quay).
     router
         Road router (for the laden HETs' travel times).
+    rules
+        The road march rules (the movement window and the halts the loaded runs keep).
     numbered
         March units each unit has of its own: its HET columns are numbered on after them,
         so that every march unit of a plan has its own movement number.
@@ -238,10 +320,11 @@ def plan_shuttles(
     ScenarioError
         For an unknown HET type or HET park.
     InfeasibleError
-        When the fleet cannot carry every vehicle (with the diagnosis).
+        When a loaded run is longer than the movement window, or the fleet cannot carry
+        every vehicle (with the diagnosis).
     """
     scenario, sites, clock, catalogue = inputs.scenario, inputs.sites, inputs.clock, inputs.catalogue
-    res = scenario.resources
+    res, pol = scenario.resources, scenario.policy
     het = _het_type(scenario, catalogue)
     cargo = [catalogue[c.vehicle.vehicle] for c in carried]
     warnings = []
@@ -254,7 +337,32 @@ def plan_shuttles(
     park = _park(scenario, carried, sites)
     places = [park, *sorted({p for c in carried for p in (c.origin, c.to)} - {park})]
     idx = {p: i for i, p in enumerate(places)}
-    travel = _travel(places, sites, router, het_profile(het, cargo, scenario.policy.convoy_speed_kmh))
+    laden = het_profile(het, cargo, pol.convoy_speed_kmh)
+    travel = _travel(places, sites, router, laden)
+    fleet = HetFleet(
+        count=res.hets,
+        depot=0,
+        load_min=float(figure("het_load_min")),
+        unload_min=float(figure("het_unload_min")),
+        duty_hours=float(figure("het_duty_hours")),
+        rest_hours=float(figure("het_rest_hours")),
+    )
+    n = pol.march_unit_max_vehicles
+    column_pass = (n * het.length_m + pol.vehicle_gap_m * (n - 1)) / (laden.speed_kmh / 3.6)
+    gather = float(figure("het_convoy_gather_min")) * 60.0
+    windows: dict[tuple[int, int], tuple[tuple[float, float], ...] | None] = {}
+    for c in carried:
+        leg = (idx[c.origin], idx[c.to])
+        if leg not in windows and np.isfinite(travel[leg]):
+            run = loaded_run_s(float(travel[leg]), rules, column_pass, gather)
+            windows[leg] = load_windows(rules.window, 60.0 * fleet.load_min, run)
+            if windows[leg] == ():
+                msg = (
+                    f"HET shuttles: a loaded run from '{c.origin}' to '{c.to}' takes about "
+                    f"{run / 3600:.1f} h on the road (drive, halts, column), longer than the movement window "
+                    f"({rules.window_text}); widen policy.movement_window or plan a HET relay"
+                )
+                raise InfeasibleError(msg)
     tasks = [
         HetTask(
             id=f"{c.movement.unit}:{k:03d}",
@@ -265,22 +373,93 @@ def plan_shuttles(
             # due at its destination, or at its quay, by the movement's RDD (as the unit's own march units)
             due_s=clock.seconds(c.movement.rdd),
             group=c.movement.unit,
+            load_windows=windows.get((idx[c.origin], idx[c.to])),
         )
         for k, c in enumerate(carried)
     ]
-    fleet = HetFleet(
-        count=res.hets,
-        depot=0,
-        load_min=float(figure("het_load_min")),
-        unload_min=float(figure("het_unload_min")),
-        duty_hours=float(figure("het_duty_hours")),
-        rest_hours=float(figure("het_rest_hours")),
-    )
     limit = max(10.0, scenario.solver.time_limit_s)
     plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
     plan.require()
     columns = _columns(scenario, plan, places, het, catalogue, clock, numbered or {})
-    return ShuttlePlan(plan, places, columns, warnings)
+    return ShuttlePlan(plan, places, columns, warnings, tasks, fleet, travel, over)
+
+
+def as_driven(shuttles: ShuttlePlan, march: MarchSchedule) -> tuple[HetSchedule, list[str]]:
+    """Return the shuttle plan as the road schedule runs it, and the shuttle rules it then breaks.
+
+    The road model may hold a HET column (queues, the movement window, its HETs coming
+    back late: ``het_turnaround``). Each carried vehicle then leaves with its column as
+    the road schedule has it and is off its HET when the column's tail is in and it is
+    unloaded (as :func:`delivered`); its HET loads it just before the column leaves.
+    Each shift leaves the park in time for its first loading and is back after its last
+    unloading. The schedule is checked again by :func:`.het_check.check_hets` for the
+    shift and rest rules (the road knows neither); the window is the road schedule's
+    to keep, and the checker's (:mod:`.checks`).
+
+    Parameters
+    ----------
+    shuttles
+        The shuttle plan.
+    march
+        The road schedule of its columns.
+
+    Returns
+    -------
+    HetSchedule, list of str
+        The trips and shifts as driven (closure, lateness and gap against the plan's
+        bound), and the shuttle rules the driven plan breaks, in words.
+    """
+    plan, fleet, travel = shuttles.schedule, shuttles.fleet, shuttles.travel
+    if fleet is None or not plan.trips:
+        return plan, []
+    load, unload = 60.0 * fleet.load_min, 60.0 * fleet.unload_min
+    leave: dict[str, float] = {}
+    for r in march.rows:
+        leave.setdefault(r.march_unit, r.depart_s)
+    trips: list[HetTrip] = []
+    for conv, mu in shuttles.columns:
+        go, tail = leave[mu.id], march.closure_s[mu.id]
+        aboard: Counter[int] = Counter()
+        for t in sorted(conv.trips, key=lambda r: (r.load_start_s, r.task)):
+            aboard[t.het] += 1
+        loaded: Counter[int] = Counter()
+        for t in sorted(conv.trips, key=lambda r: (r.load_start_s, r.task)):
+            loaded[t.het] += 1
+            start = go - load * (aboard[t.het] - loaded[t.het] + 1)  # one load after the other
+            trips.append(
+                HetTrip(
+                    t.het, t.shift, t.task, t.vehicle, t.group, t.pickup, t.delivery,
+                    start, go, tail, tail + unload,
+                )
+            )  # fmt: skip
+    trips.sort(key=lambda r: (r.load_start_s, r.het, r.shift, r.task))
+    z = fleet.depot
+    shifts = []
+    for s in plan.shifts:
+        mine = sorted(
+            (t for t in trips if (t.het, t.shift) == (s.het, s.shift)), key=lambda r: r.load_start_s
+        )
+        if not mine:
+            continue
+        out = mine[0].load_start_s - float(travel[z, mine[0].pickup])
+        back = max(t.unloaded_s for t in mine) + float(travel[mine[-1].delivery, z])
+        shifts.append(HetShift(s.het, s.shift, out, back, s.tasks))
+    due = {t.id: t.due_s for t in shuttles.tasks}
+    closure = max(t.unloaded_s for t in trips)
+    late = sum(max(0.0, t.unloaded_s - d) for t in trips if (d := due.get(t.task)) is not None)
+    driven = dataclasses.replace(
+        plan,
+        trips=trips,
+        shifts=shifts,
+        closure_s=closure,
+        lateness_s=late,
+        gap=max(0.0, (closure - plan.bound_s) / closure) if closure > 0 else 0.0,
+        het_hours=sum(s.back_s - s.out_s for s in shifts) / 3600.0,
+    )
+    # the window of a driven run is the road schedule's (it may hold a column into the night's end)
+    tasks = [dataclasses.replace(t, load_windows=None) for t in shuttles.tasks]
+    broken = check_hets(driven, tasks, fleet, travel)
+    return driven, broken
 
 
 def delivered(
@@ -326,14 +505,39 @@ def het_delays(columns: Sequence[tuple[HetConvoy, MarchUnit]], march: MarchSched
     return out
 
 
-def shuttle_summary(hets: HetSchedule | None) -> dict[str, Any]:
-    """Return the HET shuttles' part of ``summary.json``."""
+def driven_warnings(broken: Sequence[str], shown: int = 3) -> list[str]:
+    """Say which shuttle rules (shifts, rest) the shuttles break as the road schedule runs them."""
+    if not broken:
+        return []
+    more = f" (and {len(broken) - shown} more)" if len(broken) > shown else ""
+    return [
+        f"HET shuttles as the road schedule runs them break {len(broken)} rule(s) of the shuttle plan: "
+        + "; ".join(broken[:shown])
+        + more
+        + " (the road holds columns the shuttle plan did not: queues, the movement window)"
+    ]
+
+
+def shuttle_summary(
+    hets: HetSchedule | None, planned: HetSchedule | None = None, over_payload: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Return the HET shuttles' part of ``summary.json``.
+
+    Parameters
+    ----------
+    hets
+        The shuttles as the road schedule runs them (:func:`as_driven`), or None.
+    planned
+        The shuttle plan before the road schedule (its closure is reported beside).
+    over_payload
+        Vehicle types carried above the HET's payload.
+    """
     if hets is None:
         return {"method": "OR-Tools routing", "status": "not used"}
     hours = 3600.0
-    return {
-        "method": "OR-Tools routing: pickup and delivery with ready times, capacity, shifts within "
-        "duty hours",
+    out = {
+        "method": "OR-Tools routing: pickup and delivery with ready times, loading windows from the "
+        "movement window, capacity, shifts within duty hours; its loaded runs are road columns",
         "status": hets.status,
         "vehicles_carried": len(hets.trips),
         "closure_hours": round(hets.closure_s / hours, 2),
@@ -342,4 +546,8 @@ def shuttle_summary(hets: HetSchedule | None) -> dict[str, Any]:
         "het_hours": round(hets.het_hours, 1),
         "shifts": len(hets.shifts),
         "solve_seconds": round(hets.solve_seconds, 2),
+        "over_payload": list(over_payload),
     }
+    if planned is not None:
+        out["planned_closure_hours"] = round(planned.closure_s / hours, 2)
+    return out

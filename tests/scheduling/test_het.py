@@ -232,3 +232,29 @@ def test_planned_hets_form_one_column_when_they_leave_together():
     s = solve(tanks(3), fleet(count=3))
     (c,) = het_convoys(s, max_vehicles=5, window_s=0.0)
     assert c.vehicles == 3 and c.depart_s == 1.5 * H and c.pickup == PORT and c.delivery == STAGING
+
+
+def test_loading_waits_for_its_window_and_the_checker_holds_it_there():
+    # loading may start 10-11 h, 34-35 h or 58-59 h (a nightly window for the 2.5 h loaded run): one
+    # HET loads at 10 h (out of the park at 9 h), is back at the port at 15 h, waits for 34 h, then 58 h
+    windows = ((10 * H, 11 * H), (34 * H, 35 * H), (58 * H, 59 * H))
+    tasks = [dataclasses.replace(t, load_windows=windows) for t in tanks(3)]
+    f = fleet()
+    s = solve(tasks, f)
+    assert sorted(r.load_start_s for r in s.trips) == [10 * H, 34 * H, 58 * H]
+    assert s.closure_s == 61 * H and s.shifts[0].out_s == 9 * H
+    assert s.bound_s >= 13 * H  # the first loading window bounds the closure too
+    assert solve(tanks(3), f).closure_s == 14 * H  # without windows: one after another from 1 h
+    # a trip moved out of its window is caught
+    moved = [dataclasses.replace(r, load_start_s=r.load_start_s + 2 * H) for r in s.trips]
+    shifted = [dataclasses.replace(r, depart_s=r.depart_s + 2 * H, arrive_s=r.arrive_s + 2 * H,
+                                   unloaded_s=r.unloaded_s + 2 * H) for r in moved]  # fmt: skip
+    late = dataclasses.replace(s, trips=shifted, closure_s=s.closure_s + 2 * H, shifts=[])
+    found = check_hets(late, tasks, f, TRAVEL)
+    assert sum("outside its loading windows" in p for p in found) == 3
+    # a vehicle ready after its last window cannot be carried: a result with the reason
+    gone = [dataclasses.replace(tasks[0], ready_s=60 * H)]
+    out = schedule_hets(gone, f, TRAVEL, time_limit_s=5.0)
+    assert out.status == "infeasible" and "no loading window left" in out.diagnosis
+    with pytest.raises(ScenarioError, match="load_windows"):
+        schedule_hets([dataclasses.replace(tasks[0], load_windows=((5 * H, 1 * H),))], f, TRAVEL)
