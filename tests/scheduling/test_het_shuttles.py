@@ -88,7 +88,7 @@ def _read_back(plan: Plan, tmp_path: Path) -> pd.DataFrame:
 
 def test_loaded_runs_keep_to_the_movement_window(plan, tmp_path):
     assert plan.het_planned is not None and plan.hets is not None
-    spans = Clock(plan.scenario.start).daily(*WINDOW).spans
+    spans = Clock(plan.scenario.start, plan.scenario.zone).daily(*WINDOW).spans
     # the shuttle plan's loaded runs, leaving and arriving, inside one window each
     for t in plan.het_planned.trips:
         assert any(a - 1 <= t.depart_s and t.arrive_s <= b + 1 for a, b in spans), t
@@ -170,7 +170,7 @@ def test_a_loaded_run_starts_loading_only_when_it_fits_in_the_window():
     assert halts.allowance_s(3000.0) == 0.0
     assert halts.allowance_s(300 * 60.0) == 25 * 60.0  # halts after 1 h and 3 h; 5 h is the end
     assert halts.allowance_s(301 * 60.0) == 35 * 60.0  # and one after 5 h
-    rules = MarchRules(Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC)), 0.0, halts)
+    rules = MarchRules(Clock(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC), dt.UTC), 0.0, halts)
     # the drive, its halts and one more, the wait for the column's last HET and its length
     assert (
         loaded_run_s(228 * 60.0, rules, 200.0, 1800.0) == 228 * 60.0 + 25 * 60.0 + 10 * 60.0 + 1800.0 + 200.0

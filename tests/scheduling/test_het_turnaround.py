@@ -25,6 +25,7 @@ from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import HetTurnaround, MarchProblem, MarchRules, MarchUnit
 from enablement.timeline import Clock
 from enablement.vehicles import Profile
+from tests.helpers import BRUSSELS
 from tests.scheduling.test_greedy import line_network
 from tests.scheduling.test_march_problem import with_sites
 
@@ -61,7 +62,7 @@ def column(i: int, release_s: float, hets: tuple[int, ...], unit: str = "TRK") -
 def problem(units, turnaround=None) -> MarchProblem:
     net = with_sites(line_network([0, 10, 20, 30, 40]), SITES)
     turnaround = turnaround or HetTurnaround(LOAD, UNLOAD, {("b", "a"): BACK})
-    rules = MarchRules.from_policy(POLICY, Clock(START), het_turnaround=turnaround)
+    rules = MarchRules.from_policy(POLICY, Clock(START, BRUSSELS), het_turnaround=turnaround)
     return MarchProblem(net, units, SITES, rules)
 
 
