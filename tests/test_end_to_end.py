@@ -399,7 +399,7 @@ def test_tracked_unit_by_road_rides_het_shuttles_in_deconflicted_columns(belgium
     assert plan.tracked_excess == []  # beyond the tracked road distance, by HET
     # the shuttle plan's loaded runs keep to the night window (21:00-05:00), and on the road each
     # HET is in one place at a time: the checker reads the columns' HETs from the march table
-    spans = Clock(plan.scenario.start).daily("21:00", "05:00").spans
+    spans = Clock(plan.scenario.start, plan.scenario.zone).daily("21:00", "05:00").spans
     assert plan.het_planned is not None
     assert all(
         any(a - 1 <= t.depart_s and t.arrive_s <= b + 1 for a, b in spans) for t in plan.het_planned.trips
