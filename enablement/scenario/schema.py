@@ -373,11 +373,16 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 
 
 def _hours(value: str) -> str:
+    example = "'HH:MM-HH:MM' (e.g. '07:00-09:30', '22:00-06:00')"
     try:
         start, end = value.split("-")
+    except ValueError as exc:
+        msg = f"{value!r} is not a span of local hours {example}"
+        raise ValueError(msg) from exc
+    try:
         start, end = _clock(start.strip()), _clock(end.strip())
     except ValueError as exc:
-        msg = f"{value!r} is not a span of local hours 'HH:MM-HH:MM' (e.g. '07:00-09:30', '22:00-06:00')"
+        msg = f"{value!r}: each end {exc}; give a span of local hours {example}"
         raise ValueError(msg) from exc
     if start == end:
         msg = f"{value!r} is empty: start and end are equal (a whole day is '00:00-24:00')"

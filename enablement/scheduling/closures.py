@@ -181,7 +181,7 @@ def _restricted_rows(
             )
             return (), area
     if where.roads:
-        if "ref" not in edges.columns:
+        if "ref" not in edges.columns or not edges["ref"].notna().any():
             problems.append(
                 f"{field_}.roads: restriction '{restriction.id}' names roads "
                 f"({', '.join(where.roads)}), but this network carries no road refs (the embedded "
