@@ -657,14 +657,15 @@ def _closed_roads(
     if km + slack < _shortest_km(router, a, b, profile) * 0.98:
         return []  # shorter than any road at all: not a closure (the network does not know this road)
     # name the closures it must cross: each one whose edges alone leave no road that short
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for e in closed:
-        for label in rules.edge_closed_by.get(e, ()):
-            by_label[label].append(e)
+    in_force = [
+        label
+        for label, (iv, _) in rules.closed_by.items()
+        if iv.overlaps(start + EPS_S, end - EPS_S) is not None
+    ]
     crossed = [
         label
-        for label, rows in sorted(by_label.items())
-        if km + slack < _shortest_km(router, a, b, profile, rows) * 0.98
+        for label in sorted(in_force)
+        if km + slack < _shortest_km(router, a, b, profile, rules.closed_by[label][1]) * 0.98
     ]
     return [
         Violation(

@@ -85,14 +85,15 @@ class Closure:
 class Closures:
     """Closure intervals by edge row, node and site, and the closures they come from.
 
-    ``edge_by`` names, per closed edge row, the closures that close it (their :attr:`Closure.label`).
+    ``by_label`` gives, per closure in words (:attr:`Closure.label`), when it is in force and
+    the edge rows it closes, so that a message can name the closure a column crosses.
     """
 
     edge: dict[int, Intervals] = field(default_factory=dict)
     node: dict[int, Intervals] = field(default_factory=dict)
     site: dict[str, Intervals] = field(default_factory=dict)
     closures: tuple[Closure, ...] = ()
-    edge_by: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    by_label: dict[str, tuple[Intervals, tuple[int, ...]]] = field(default_factory=dict)
 
 
 def _midpoint(geom: shapely.Geometry) -> shapely.Point:
@@ -344,14 +345,16 @@ def closures_in_force(scenario: Scenario, network: Network, clock: Clock) -> Clo
         merged = [*own, *(x for iv in ivs for x in iv.spans)]
         edges[k] = ivs[0] if len(ivs) == 1 and not own else Intervals(merged)
     every = (*from_scenario, *restrictions, *_overlay_closures(network, clock))
-    edge_by: dict[int, list[str]] = defaultdict(list)
-    for c in every:
-        for e in c.edges:
-            edge_by[e].append(c.label)
+    when = dict(zip((c.id for c in restrictions), windows, strict=True))
+    by_label = {
+        c.label: (when[c.id] if c.kind == "restriction" else Intervals([(c.start_s, c.end_s)]), c.edges)
+        for c in every
+        if c.edges
+    }
     return Closures(
         edges,
         {k: Intervals(v) for k, v in node.items()},
         {k: Intervals(v) for k, v in site.items()},
         every,
-        {k: tuple(dict.fromkeys(v)) for k, v in edge_by.items()},
+        by_label,
     )

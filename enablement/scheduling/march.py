@@ -21,7 +21,7 @@ constraint                    data → greedy / CP-SAT / checker
 ``window``                    ``MarchRules.window`` → ``greedy._State.earliest`` / entry domains
                               (``march_cpsat._allowed``) / ``checks._window``
 ``closures``                  ``MarchRules.edge_closed``, ``node_closed`` (disruptions, overlay closures
-                              and the scenario's recurring ``restrictions``, with ``edge_closed_by``
+                              and the scenario's recurring ``restrictions``, with ``closed_by``
                               naming them) → ``greedy._State.blocked`` and rerouting / entry domains /
                               ``checks._closed_roads``, ``checks._closed_ends``
 ``staging_capacity``          ``MarchRules.staging_capacity`` → not enforced by the greedy (a plan
@@ -493,9 +493,9 @@ class MarchRules:
         The window as the scenario gives it (``"21:00-05:00"``) for messages.
     edge_closed, node_closed
         Closure intervals of edge rows and of nodes (disruptions, restrictions, overlay closures).
-    edge_closed_by
-        The closures that close each edge row, in words (:attr:`~.closures.Closure.label`), for
-        the checker's messages.
+    closed_by
+        Each closure in words (:attr:`~.closures.Closure.label`): when it is in force and the
+        edge rows it closes, for the checker's messages.
     staging_capacity
         Vehicles each site with a capacity holds at once.
     deliveries
@@ -529,7 +529,7 @@ class MarchRules:
     window_text: str | None = None
     edge_closed: Mapping[int, Intervals] = field(default_factory=dict)
     node_closed: Mapping[int, Intervals] = field(default_factory=dict)
-    edge_closed_by: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] = field(default_factory=dict)
     staging_capacity: Mapping[str, int] = field(default_factory=dict)
     deliveries: Mapping[str, tuple[float, str]] = field(default_factory=dict)
     control_point_spacing_m: float = field(
@@ -555,7 +555,7 @@ class MarchRules:
         *,
         edge_closed: Mapping[int, Intervals] | None = None,
         node_closed: Mapping[int, Intervals] | None = None,
-        edge_closed_by: Mapping[int, tuple[str, ...]] | None = None,
+        closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] | None = None,
         staging_capacity: Mapping[str, int] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
@@ -582,7 +582,7 @@ class MarchRules:
             window_text=text,
             edge_closed=dict(edge_closed or {}),
             node_closed=dict(node_closed or {}),
-            edge_closed_by=dict(edge_closed_by or {}),
+            closed_by=dict(closed_by or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
             speed_kmh=float(policy.convoy_speed_kmh),
@@ -640,7 +640,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         clock,
         edge_closed=closures.edge,
         node_closed=closures.node,
-        edge_closed_by=closures.edge_by,
+        closed_by=closures.by_label,
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
         territory=territory_of(scenario.policy),
