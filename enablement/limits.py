@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "AREA_POINTS",
     "ARRIVALS",
     "BATCH_BYTES",
     "BATCH_CHANGES",
@@ -40,6 +41,7 @@ __all__ = [
     "OVERLAY_MAPPING_BYTES",
     "PATH_CHARS",
     "PROBLEMS_SHOWN",
+    "RESTRICTIONS",
     "SCENARIO_BYTES",
     "SCENARIO_DAYS",
     "SEED",
@@ -137,6 +139,15 @@ allows units of four vehicles for :data:`VEHICLES`."""
 DISRUPTIONS = 1_000
 """Most disruptions (closures) in one scenario. Each is matched to the network; more than a
 thousand closures are an overlay's ``closures`` layer, not a scenario list."""
+
+RESTRICTIONS = 1_000
+"""Most recurring restrictions in one scenario (``restrictions``). Each is matched to the network's
+road edges by its area or road refs; a thousand named roads and areas is more than a country's
+published convoy bans."""
+
+AREA_POINTS = 10_000
+"""Most corners of one restriction's ``area`` polygon: a city ring drawn by hand has tens, one
+traced from a map a few thousand; more is a layer of geodata, not a scenario field."""
 
 OVERLAYS = 50
 """Most entries in a scenario's ``overlays`` list (the packaged scenarios name one)."""

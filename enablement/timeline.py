@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from .zones import local_time
@@ -69,7 +69,9 @@ class Clock:
         """ISO 8601 text of :meth:`at` (local time with its offset)."""
         return self.at(seconds).isoformat()
 
-    def daily(self, start_hhmm: str, end_hhmm: str, days: int = 400) -> Intervals:
+    def daily(
+        self, start_hhmm: str, end_hhmm: str, days: int = 400, weekdays: Collection[int] | None = None
+    ) -> Intervals:
         """Occurrences of a daily window of local wall-clock times, as seconds since the start.
 
         Each day from the day before the start's local date opens the window at
@@ -78,7 +80,8 @@ class Clock:
         clocks skip opens or closes it at the change (03:00 for 02:30 on 29 March 2026 in
         Brussels); a time they repeat, at its first occurrence
         (:func:`enablement.zones.local_time`). A window wholly in the skipped hour does
-        not open that day.
+        not open that day. ``weekdays`` (``datetime.weekday()`` numbers, Monday 0) keeps only
+        the windows that open on those local days (default: every day).
         """
         sh, sm = (int(x) for x in start_hhmm.split(":"))
         eh, em = (int(x) for x in end_hhmm.split(":"))
@@ -86,6 +89,8 @@ class Clock:
         out = []
         for k in range(days + 1):
             day = first + dt.timedelta(days=k)
+            if weekdays is not None and day.weekday() not in weekdays:
+                continue
             a = day + dt.timedelta(hours=sh, minutes=sm)
             b = day + dt.timedelta(hours=eh, minutes=em)
             if b <= a:

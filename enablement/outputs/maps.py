@@ -368,7 +368,9 @@ def _restriction_layer(plan: Plan) -> folium.FeatureGroup:
             continue
         t = template_html
         until = "further notice" if not np.isfinite(c.end_s) else plan.clock.iso(c.end_s)
-        if c.kind == "overlay":
+        if c.kind == "restriction":
+            text = f"{t(c.label)}: {len(c.edges)} road links"
+        elif c.kind == "overlay":
             text = f"closure {t(c.id)} from {t(plan.clock.iso(c.start_s))} until {t(until)}"
         else:
             text = (

@@ -299,6 +299,13 @@ _LENGTHS = (
         "disruptions",
         "give many closures as an overlay's closures layer",
     ),
+    (
+        "restrictions",
+        limits.RESTRICTIONS,
+        "RESTRICTIONS",
+        "restrictions",
+        "merge restrictions that share their times into one with a larger area or more roads",
+    ),
     ("overlays", limits.OVERLAYS, "OVERLAYS", "overlays", "merge overlays into fewer folders"),
 )
 

@@ -43,6 +43,9 @@ __all__ = [
     "Permissions",
     "Policy",
     "Resources",
+    "Restriction",
+    "RestrictionWhen",
+    "RestrictionWhere",
     "Scenario",
     "SolverSpec",
     "TimeWindow",
@@ -363,6 +366,140 @@ class Disruption(_Model):
         return self
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Day names of a restriction's ``days``, Monday first (``datetime.weekday()`` order)."""
+
+
+def _hours(value: str) -> str:
+    example = "'HH:MM-HH:MM' (e.g. '07:00-09:30', '22:00-06:00')"
+    try:
+        start, end = value.split("-")
+    except ValueError as exc:
+        msg = f"{value!r} is not a span of local hours {example}"
+        raise ValueError(msg) from exc
+    try:
+        start, end = _clock(start.strip()), _clock(end.strip())
+    except ValueError as exc:
+        msg = f"{value!r}: each end {exc}; give a span of local hours {example}"
+        raise ValueError(msg) from exc
+    if start == end:
+        msg = f"{value!r} is empty: start and end are equal (a whole day is '00:00-24:00')"
+        raise ValueError(msg)
+    if start == "24:00":
+        msg = f"{value!r} starts at 24:00; start the span at 00:00 of the next day"
+        raise ValueError(msg)
+    return f"{start}-{end}"
+
+
+Hours = Annotated[str, Field(max_length=20), AfterValidator(_hours)]
+"""A span of local hours ``HH:MM-HH:MM``; it crosses midnight when the end is not after the start."""
+
+
+def _lonlat(value: tuple[float, float]) -> tuple[float, float]:
+    problem = limits.lonlat_problem(*value)
+    if problem is not None:
+        msg = f"{value[0]:g},{value[1]:g} {problem}"
+        raise ValueError(msg)
+    return value
+
+
+LonLat = Annotated[tuple[float, float], AfterValidator(_lonlat)]
+
+
+class RestrictionWhere(_Model):
+    """Where a restriction applies: an area (a polygon or a circle) and/or named roads.
+
+    ``area`` is a polygon of ``[lon, lat]`` corners (WGS84; closed or not); ``around``
+    with ``radius_km`` a circle. ``roads`` names road refs (``R1``, ``E19``) matched
+    against the network's ``ref`` column (OSM networks carry it; a ref list
+    ``R1;E19`` matches either, spaces and case ignored). With an area and roads, the
+    named roads within the area are restricted; otherwise every road edge meeting
+    the area, or every edge of the named roads.
+    """
+
+    area: list[LonLat] | None = Field(default=None, min_length=3, max_length=limits.AREA_POINTS)
+    around: LonLat | None = None
+    radius_km: float | None = Field(default=None, gt=0, le=200)
+    roads: list[Name] | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> RestrictionWhere:
+        if self.area is not None and self.around is not None:
+            msg = "give either 'area' (a polygon) or 'around' with 'radius_km' (a circle), not both"
+            raise ValueError(msg)
+        if (self.around is None) != (self.radius_km is None):
+            msg = "a circle needs both 'around: [lon, lat]' and 'radius_km'"
+            raise ValueError(msg)
+        if self.area is None and self.around is None and not self.roads:
+            msg = (
+                "say where: 'area: [[lon, lat], ...]' (a polygon), 'around: [lon, lat]' with "
+                "'radius_km', and/or 'roads: [R1, ...]'"
+            )
+            raise ValueError(msg)
+        if self.area is not None:
+            import shapely
+
+            polygon = shapely.Polygon(self.area)
+            if not polygon.is_valid or polygon.area == 0:
+                reason = shapely.is_valid_reason(polygon)
+                msg = (
+                    f"the area is not a valid polygon ({reason}); give its corners in order "
+                    "around its edge, with no crossing sides and at least three distinct corners"
+                )
+                raise ValueError(msg)
+        return self
+
+
+class RestrictionWhen(_Model):
+    """When a restriction applies: local hours on days of the week (the scenario's zone).
+
+    ``hours`` are spans ``HH:MM-HH:MM`` of local wall-clock time; a span whose end is not
+    after its start crosses midnight (``22:00-06:00``) and ``00:00-24:00`` is the whole
+    day. ``days`` (default every day) are the days a span starts on.
+    """
+
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1, max_length=7)
+    hours: list[Hours] = Field(min_length=1, max_length=24)
+
+    def text(self) -> str:
+        """Say the windows in words, e.g. ``mon-fri 07:00-09:30, 16:00-19:00``."""
+        days = sorted(set(self.days), key=WEEKDAYS.index)
+        runs: list[list[str]] = []
+        for d in days:
+            if runs and WEEKDAYS.index(d) == WEEKDAYS.index(runs[-1][-1]) + 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        named = ",".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+        return f"{'every day' if len(days) == 7 else named} {', '.join(self.hours)}"
+
+
+class Restriction(_Model):
+    """A recurring restriction: no military column on the roads ``where`` says, at the times ``when`` says.
+
+    E.g. no columns on the Antwerp ring at rush hours, or a weekend ban. Times are local
+    wall-clock times in the scenario's zone, across clock changes. ``when`` is one
+    window (``{days, hours}``) or a list of them (a Friday evening to Sunday ban is
+    ``[{days: [fri], hours: ['18:00-24:00']}, {days: [sat, sun], hours: ['00:00-24:00']}]``).
+    """
+
+    id: Identifier
+    name: Name = ""
+    where: RestrictionWhere
+    when: list[RestrictionWhen] = Field(min_length=1, max_length=14)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    def when_text(self) -> str:
+        """Say every window in words (``mon-fri 07:00-09:30; sat,sun 00:00-24:00``)."""
+        return "; ".join(w.text() for w in self.when)
+
+
 class SolverSpec(_Model):
     """How the road movement is optimised.
 
@@ -433,6 +570,7 @@ class Scenario(_Model):
     movements: list[Movement] = Field(min_length=1, max_length=limits.MOVEMENTS)
     resources: Resources = Field(default_factory=Resources)
     disruptions: list[Disruption] = Field(default_factory=list, max_length=limits.DISRUPTIONS)
+    restrictions: list[Restriction] = Field(default_factory=list, max_length=limits.RESTRICTIONS)
     solver: SolverSpec = Field(default_factory=SolverSpec)
     permissions: Permissions = Field(default_factory=Permissions)
 
@@ -445,6 +583,16 @@ class Scenario(_Model):
     def filing_from(self) -> dt.datetime:
         """The first time a permission request can be filed (``permissions.filing_from``, or the start)."""
         return self.permissions.filing_from or self.start
+
+    @model_validator(mode="after")
+    def _restriction_ids_unique(self) -> Scenario:
+        seen: set[str] = set()
+        for i, r in enumerate(self.restrictions):
+            if r.id in seen:
+                msg = f"restrictions[{i}].id: '{r.id}' is given twice; give each restriction its own id"
+                raise ValueError(msg)
+            seen.add(r.id)
+        return self
 
     @field_validator("overlays")
     @classmethod

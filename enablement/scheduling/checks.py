@@ -22,7 +22,11 @@ the README. Every violation is returned, each with its march unit, place and tim
   than any road the column may use (MLC, weight, height, width…), so it must have
   crossed a road closed to it.
 - ``closure``: a column drives a segment while one of its ends is closed, or
-  covers it in less distance than any road open at that time.
+  covers it in less distance than any road open at that time (from its departure at
+  the first control point until its tail passes the next: a column that entered
+  before a closure or restriction began and is still on the road counts); the
+  message names the closures it must cross (a disruption, an overlay closure, or a
+  recurring restriction with its name and its windows).
 - ``staging``: more vehicles held in a staging area at once than its capacity.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``permission``: a column reaching a border crossing before its permission is
@@ -652,6 +656,17 @@ def _closed_roads(
         return []
     if km + slack < _shortest_km(router, a, b, profile) * 0.98:
         return []  # shorter than any road at all: not a closure (the network does not know this road)
+    # name the closures it must cross: each one whose edges alone leave no road that short
+    in_force = [
+        label
+        for label, (iv, _) in rules.closed_by.items()
+        if iv.overlaps(start + EPS_S, end - EPS_S) is not None
+    ]
+    crossed = [
+        label
+        for label in sorted(in_force)
+        if km + slack < _shortest_km(router, a, b, profile, rules.closed_by[label][1]) * 0.98
+    ]
     return [
         Violation(
             "closure",
@@ -659,7 +674,8 @@ def _closed_roads(
             where,
             s["a"]["depart"].isoformat(),
             f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']}, "
-            "shorter than any road open at that time: it must cross a closed road or bridge",
+            "shorter than any road open at that time: it must cross a closed road or bridge"
+            + (f" ({'; '.join(crossed)})" if crossed else ""),
         )
     ]
 

@@ -20,8 +20,10 @@ constraint                    data → greedy / CP-SAT / checker
                               ``HaltRule.plan`` in ``march_cpsat._data`` / ``checks._halts``
 ``window``                    ``MarchRules.window`` → ``greedy._State.earliest`` / entry domains
                               (``march_cpsat._allowed``) / ``checks._window``
-``closures``                  ``MarchRules.edge_closed``, ``node_closed`` → ``greedy._State.blocked`` and
-                              rerouting / entry domains / ``checks._closures``
+``closures``                  ``MarchRules.edge_closed``, ``node_closed`` (disruptions, overlay closures
+                              and the scenario's recurring ``restrictions``, with ``closed_by``
+                              naming them) → ``greedy._State.blocked`` and rerouting / entry domains /
+                              ``checks._closed_roads``, ``checks._closed_ends``
 ``staging_capacity``          ``MarchRules.staging_capacity`` → not enforced by the greedy (a plan
                               warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
 ``rdd``                       ``MarchRules.deliveries`` and ``MarchUnit.rdd_s`` → not enforced by the
@@ -105,7 +107,8 @@ CONSTRAINTS: dict[str, str] = {
     "headway": "columns on one segment and direction keep the headway at its entry and at its exit",
     "halts": "a halt after the first stretch of driving, then a halt after each further stretch",
     "window": "columns move only within the daily movement window",
-    "closures": "no column on a closed road, bridge or site while it is closed",
+    "closures": "no column on a closed road, bridge or site while it is closed, nor on a road of a "
+    "recurring restriction (an area or named roads at local hours) while it is in force",
     "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
@@ -489,7 +492,10 @@ class MarchRules:
     window_text
         The window as the scenario gives it (``"21:00-05:00"``) for messages.
     edge_closed, node_closed
-        Closure intervals of edge rows and of nodes.
+        Closure intervals of edge rows and of nodes (disruptions, restrictions, overlay closures).
+    closed_by
+        Each closure in words (:attr:`~.closures.Closure.label`): when it is in force and the
+        edge rows it closes, for the checker's messages.
     staging_capacity
         Vehicles each site with a capacity holds at once.
     deliveries
@@ -523,6 +529,7 @@ class MarchRules:
     window_text: str | None = None
     edge_closed: Mapping[int, Intervals] = field(default_factory=dict)
     node_closed: Mapping[int, Intervals] = field(default_factory=dict)
+    closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] = field(default_factory=dict)
     staging_capacity: Mapping[str, int] = field(default_factory=dict)
     deliveries: Mapping[str, tuple[float, str]] = field(default_factory=dict)
     control_point_spacing_m: float = field(
@@ -548,6 +555,7 @@ class MarchRules:
         *,
         edge_closed: Mapping[int, Intervals] | None = None,
         node_closed: Mapping[int, Intervals] | None = None,
+        closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] | None = None,
         staging_capacity: Mapping[str, int] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
@@ -574,6 +582,7 @@ class MarchRules:
             window_text=text,
             edge_closed=dict(edge_closed or {}),
             node_closed=dict(node_closed or {}),
+            closed_by=dict(closed_by or {}),
             staging_capacity=dict(staging_capacity or {}),
             deliveries=dict(deliveries or {}),
             speed_kmh=float(policy.convoy_speed_kmh),
@@ -613,7 +622,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
     Parameters
     ----------
     scenario
-        Its policy (headway, halts, movement window), disruptions and movements (RDDs).
+        Its policy (headway, halts, movement window), disruptions, restrictions and movements (RDDs).
     network
         The network with the scenario's overlays (staging capacities, overlay closures).
     closures
@@ -631,6 +640,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         clock,
         edge_closed=closures.edge,
         node_closed=closures.node,
+        closed_by=closures.by_label,
         staging_capacity=staging_capacities(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
         territory=territory_of(scenario.policy),
