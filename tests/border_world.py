@@ -61,12 +61,15 @@ WAYS: list[tuple[list[str], dict[str, str]]] = [
 ]
 
 
-def osm_xml() -> str:
-    """The world's roads as an OSM XML document."""
+def osm_xml(
+    nodes: dict[str, tuple[int, float, float]] = NODES,
+    ways: list[tuple[list[str], dict[str, str]]] = WAYS,
+) -> str:
+    """The world's roads (or the given nodes and ways) as an OSM XML document."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    out += [f'<node id="{i}" lat="{lat}" lon="{lon}" version="1"/>' for i, lon, lat in NODES.values()]
-    for w, (refs, tags) in enumerate(WAYS, start=1):
-        nd = "".join(f'<nd ref="{NODES[r][0]}"/>' for r in refs)
+    out += [f'<node id="{i}" lat="{lat}" lon="{lon}" version="1"/>' for i, lon, lat in nodes.values()]
+    for w, (refs, tags) in enumerate(ways, start=1):
+        nd = "".join(f'<nd ref="{nodes[r][0]}"/>' for r in refs)
         tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
         out.append(f'<way id="{w}" version="1">{nd}{tg}</way>')
     out.append("</osm>")
@@ -117,6 +120,25 @@ permissions: {{filing_from: '2026-01-15T08:00:00+01:00'}}  # in time for 45 days
 """
 
 
+def _write(folder: Path, name: str, osm: str, features: list[dict[str, object]], scenario: str) -> Path:
+    """Write a network built from ``osm`` (once per folder), an overlay of ``features`` and a scenario."""
+    from enablement.network.io import save_network
+    from enablement.network.osm import build_network
+
+    folder.mkdir(parents=True, exist_ok=True)
+    net = folder / f"{name}.gpkg"
+    if not net.is_file():
+        source = folder / f"{name}.osm"
+        source.write_text(osm)
+        save_network(build_network(osm_file=source), net)
+    overlay = folder / "overlay"
+    overlay.mkdir(exist_ok=True)
+    (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    path = folder / f"border-{name}.yaml"
+    path.write_text(scenario)
+    return path
+
+
 def write_world(
     folder: Path,
     *,
@@ -127,22 +149,8 @@ def write_world(
     sites: list[dict[str, object]] | None = None,
 ) -> Path:
     """Write the world's network, overlay and scenario into ``folder``; return the scenario's path."""
-    from enablement.network.io import save_network
-    from enablement.network.osm import build_network
-
-    folder.mkdir(parents=True, exist_ok=True)
-    net = folder / "world.gpkg"
-    if not net.is_file():
-        osm = folder / "world.osm"
-        osm.write_text(osm_xml())
-        save_network(build_network(osm_file=osm), net)
-    overlay = folder / "overlay"
-    overlay.mkdir(exist_ok=True)
-    features = SITES if sites is None else sites
-    (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    path = folder / "border-world.yaml"
-    path.write_text(SCENARIO.format(to=to, policy=policy, solver=solver, disruptions=disruptions))
-    return path
+    scenario = SCENARIO.format(to=to, policy=policy, solver=solver, disruptions=disruptions)
+    return _write(folder, "world", osm_xml(), SITES if sites is None else sites, scenario)
 
 
 # ---------------------------------------------------------------- the rail world
@@ -188,16 +196,7 @@ RAIL_CROSSINGS: dict[str, tuple[float, float]] = {"y1": (5.28, 51.2615), "y2": (
 
 def rail_osm_xml() -> str:
     """The world's roads and its railway as an OSM XML document."""
-    nodes = {**NODES, **RAIL_NODES}
-    ways = [*WAYS, *RAIL_WAYS]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    out += [f'<node id="{i}" lat="{lat}" lon="{lon}" version="1"/>' for i, lon, lat in nodes.values()]
-    for w, (refs, tags) in enumerate(ways, start=1):
-        nd = "".join(f'<nd ref="{nodes[r][0]}"/>' for r in refs)
-        tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        out.append(f'<way id="{w}" version="1">{nd}{tg}</way>')
-    out.append("</osm>")
-    return "\n".join(out) + "\n"
+    return osm_xml({**NODES, **RAIL_NODES}, [*WAYS, *RAIL_WAYS])
 
 
 def _rail_site(sid: str, kind: str, mode: str, lon: float, lat: float, **extra: object) -> dict[str, object]:
@@ -261,19 +260,5 @@ def write_rail_world(
     sites: list[dict[str, object]] | None = None,
 ) -> Path:
     """Write the world with its railway, a rail overlay and a rail scenario; return the scenario's path."""
-    from enablement.network.io import save_network
-    from enablement.network.osm import build_network
-
-    folder.mkdir(parents=True, exist_ok=True)
-    net = folder / "world-rail.gpkg"
-    if not net.is_file():
-        osm = folder / "world-rail.osm"
-        osm.write_text(rail_osm_xml())
-        save_network(build_network(osm_file=osm), net)
-    overlay = folder / "overlay"
-    overlay.mkdir(exist_ok=True)
-    features = RAIL_SITES if sites is None else sites
-    (overlay / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    path = folder / "border-world-rail.yaml"
-    path.write_text(RAIL_SCENARIO.format(to=to, disruptions=disruptions))
-    return path
+    scenario = RAIL_SCENARIO.format(to=to, disruptions=disruptions)
+    return _write(folder, "world-rail", rail_osm_xml(), RAIL_SITES if sites is None else sites, scenario)
