@@ -161,6 +161,17 @@ def _ranges(numbers: Sequence[int]) -> str:
     return ", ".join(out)
 
 
+def _solver_row(part: str, solved: dict[str, Any]) -> dict[str, Any]:
+    """One row of the solver status table: a part's method, status, and its bound and gap when it ran."""
+    ran = solved.get("status") not in (None, "not used")
+    return {
+        "part": part,
+        "method": solved.get("method"),
+        "status": solved.get("status"),
+        "optimality": f"bound {solved.get('bound_hours')} h, gap {solved.get('gap')}" if ran else "",
+    }
+
+
 def _shuttles(plan: Plan, summary: dict[str, Any], het_trips: pd.DataFrame) -> list[str]:
     """Render the HET shuttles: what they carry, their columns as the road schedule runs them, the trips."""
     het = summary["solver"]["het"]
@@ -309,22 +320,8 @@ def report_html(
     status = pd.DataFrame(
         [
             {"part": "road", **{key: road.get(key) for key in ("method", "status", "optimality")}},
-            {
-                "part": "rail",
-                "method": rail.get("method"),
-                "status": rail.get("status"),
-                "optimality": f"bound {rail.get('bound_hours')} h, gap {rail.get('gap')}"
-                if rail.get("status") not in (None, "not used")
-                else "",
-            },
-            {
-                "part": "HET shuttles",
-                "method": het.get("method"),
-                "status": het.get("status"),
-                "optimality": f"bound {het.get('bound_hours')} h, gap {het.get('gap')}"
-                if het.get("status") not in (None, "not used")
-                else "",
-            },
+            _solver_row("rail", rail),
+            _solver_row("HET shuttles", het),
         ]
     )
     parts.append(_table(status))
