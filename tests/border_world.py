@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.helpers import site_feature
+
 NODES: dict[str, tuple[int, float, float]] = {
     "O": (1, 5.10, 51.20),
     "E": (2, 5.60, 51.20),
@@ -81,13 +83,9 @@ CROSSINGS: dict[str, tuple[float, float]] = {"x1": (5.30, 51.261), "x2": (5.40, 
 
 
 def _site(sid: str, kind: str, at: str, **extra: object) -> dict[str, object]:
+    """A road site at a node of the world or a crossing post."""
     lon, lat = CROSSINGS[at] if at in CROSSINGS else NODES[at][1:]
-    props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": "road", "source": "test"}
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": props | {"illustrative": True} | extra,
-    }
+    return site_feature(sid, kind, "road", lon, lat, **extra)
 
 
 SITES = [
@@ -199,23 +197,14 @@ def rail_osm_xml() -> str:
     return osm_xml({**NODES, **RAIL_NODES}, [*WAYS, *RAIL_WAYS])
 
 
-def _rail_site(sid: str, kind: str, mode: str, lon: float, lat: float, **extra: object) -> dict[str, object]:
-    props = {"id": sid, "name": f"Site {sid}", "kind": kind, "mode": mode, "source": "test"}
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": props | {"illustrative": True} | extra,
-    }
-
-
 RAIL_SITES = [
     SITES[0],  # port-o
-    _rail_site("quay-o", "rail_quay", "road+rail", 5.12, 51.19, ramp_tracks=1, usable_length_m=750),
-    _rail_site("railhead-d", "rail_quay", "road+rail", 5.34, 51.375, ramp_tracks=1, usable_length_m=750),
-    _rail_site(
+    site_feature("quay-o", "rail_quay", "road+rail", 5.12, 51.19, ramp_tracks=1, usable_length_m=750),
+    site_feature("railhead-d", "rail_quay", "road+rail", 5.34, 51.375, ramp_tracks=1, usable_length_m=750),
+    site_feature(
         "border-y1", "border_crossing", "rail", *RAIL_CROSSINGS["y1"], neighbour="NL", hours="00:00-24:00"
     ),
-    _rail_site(
+    site_feature(
         "border-y2", "border_crossing", "rail", *RAIL_CROSSINGS["y2"], neighbour="NL", hours="00:00-24:00"
     ),
 ]

@@ -154,3 +154,54 @@ def optimise(net, units, policy, sites, *, alternatives=2, time_limit_s=5.0, see
         seed=seed,
         baseline=baseline,
     )
+
+
+def site_feature(
+    sid: str, kind: str, mode: str, lon: float, lat: float, *, name: str | None = None, **extra: object
+) -> dict[str, object]:
+    """A GeoJSON point feature of an overlay site (source ``test``, illustrative), as users write them."""
+    props = {
+        "id": sid,
+        "name": f"Site {sid}" if name is None else name,
+        "kind": kind,
+        "mode": mode,
+        "source": "test",
+        "illustrative": True,
+    }
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props | extra,
+    }
+
+
+def two_line_router(short: dict[str, object], long: dict[str, object]):
+    """A rail router from quay 0 to node 3: a short line via node 1 and a long one via node 2.
+
+    ``short`` and ``long`` are the edge attributes of each line's two sections (both ways);
+    edges run at 80 km/h over their straight length (EPSG:3812).
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from enablement.network.model import CRS, Network
+    from enablement.routing import Router
+
+    xy = np.array([[0.0, 0.0], [40_000.0, 5_000.0], [40_000.0, -40_000.0], [80_000.0, 0.0]]) + 600_000
+    nodes = gpd.GeoDataFrame(
+        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["q", "a", "b", "d"]},
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    nodes.index.name = "node"
+    rows = []
+    for a, b, attrs in ((0, 1, short), (1, 3, short), (0, 2, long), (2, 3, long)):
+        for u, v in ((a, b), (b, a)):
+            rows.append({"u": u, "v": v, **attrs, "geometry": shapely.LineString([xy[u], xy[v]])})
+    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    edges["mode"] = "rail"
+    edges["length_m"] = edges.geometry.length
+    edges["speed_kmh"] = 80.0
+    edges["time_s"] = edges["length_m"] / (80 / 3.6)
+    return Router(Network(nodes, edges), "rail")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.helpers import site_feature
+
 COLS = 5
 ROWS = 3
 LON0, DLON = 4.30, 0.03
@@ -66,28 +68,12 @@ def osm_xml() -> str:
     return "\n".join(out) + "\n"
 
 
-def _site(sid: str, kind: str, mode: str, lon: float, lat: float, **extra: object) -> dict[str, object]:
-    props = {
-        "id": sid,
-        "name": f"Site {sid}",
-        "kind": kind,
-        "mode": mode,
-        "source": "test",
-        "illustrative": True,
-    }
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": props | extra,
-    }
-
-
 SITES = [
-    _site("port-w", "seaport", "road", LON0, LAT0 + DLAT, discharge_rate_vph=120, berths=1),
-    _site("staging-m", "staging_area", "road", LON0 + 2 * DLON, LAT0 + DLAT, capacity_vehicles=40),
-    _site("border-x", "border_crossing", "road", LON0 + 4 * DLON, LAT0 + DLAT),
-    _site("quay-q", "rail_quay", "road+rail", LON0, RAIL_LAT, ramp_tracks=1, usable_length_m=750),
-    _site("border-r", "border_crossing", "rail", LON0 + 4 * DLON, RAIL_LAT),
+    site_feature("port-w", "seaport", "road", LON0, LAT0 + DLAT, discharge_rate_vph=120, berths=1),
+    site_feature("staging-m", "staging_area", "road", LON0 + 2 * DLON, LAT0 + DLAT, capacity_vehicles=40),
+    site_feature("border-x", "border_crossing", "road", LON0 + 4 * DLON, LAT0 + DLAT),
+    site_feature("quay-q", "rail_quay", "road+rail", LON0, RAIL_LAT, ramp_tracks=1, usable_length_m=750),
+    site_feature("border-r", "border_crossing", "rail", LON0 + 4 * DLON, RAIL_LAT),
 ]
 
 SCENARIO = """\

@@ -7,19 +7,11 @@ import pytest
 
 from enablement.errors import NetworkError, OverlayError
 from enablement.network.overlays import apply_overlay, read_overlay
+from tests.helpers import site_feature
 
 
 def _site(id_, lon, lat, kind="staging_area", mode="road", **extra):
-    props = {
-        "id": id_,
-        "name": id_.title(),
-        "kind": kind,
-        "mode": mode,
-        "source": "test",
-        "illustrative": True,
-        **extra,
-    }
-    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    return site_feature(id_, kind, mode, lon, lat, name=id_.title(), **extra)
 
 
 def _write(folder, sites, bridges=None):

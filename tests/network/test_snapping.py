@@ -18,25 +18,14 @@ from enablement.network.model import CRS, Network
 from enablement.network.overlays import apply_overlay, conflate, read_overlay
 from enablement.network.snapping import network_grain, snap_tolerance
 from enablement.routing import Router
+from tests.helpers import site_feature
 
 _TO_3812 = pyproj.Transformer.from_crs(4326, 3812, always_xy=True)
 _TO_4326 = pyproj.Transformer.from_crs(3812, 4326, always_xy=True)
 
 
 def _site(id_, lon, lat, kind="staging_area", mode="road", **extra):
-    props = {
-        "id": id_,
-        "name": id_.title(),
-        "kind": kind,
-        "mode": mode,
-        "source": "test",
-        "illustrative": True,
-    }
-    return {
-        "type": "Feature",
-        "properties": props | extra,
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-    }
+    return site_feature(id_, kind, mode, lon, lat, name=id_.title(), **extra)
 
 
 def _link(id_, mode, coords, **extra):

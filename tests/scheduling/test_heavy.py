@@ -22,7 +22,7 @@ from enablement.scheduling.march import MarchRules, MarchSchedule, MarchUnit
 from enablement.scheduling.rail import QuaySpec, schedule_rail, train_route
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
-from tests.helpers import BRUSSELS
+from tests.helpers import BRUSSELS, two_line_router
 from tests.scheduling.test_march_problem import START
 
 DATA = dataclasses.replace(
@@ -34,25 +34,7 @@ DATA = dataclasses.replace(
 
 def _gauge_lines(short_gauge: str) -> Router:
     """Quay 0 to border point 3: a short line via 1 of gauge ``short_gauge``, a long one via 2 of GB."""
-    xy = np.array([[0.0, 0.0], [40_000.0, 5_000.0], [40_000.0, -40_000.0], [80_000.0, 0.0]]) + 600_000
-    nodes = gpd.GeoDataFrame(
-        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["q", "a", "b", "d"]},
-        geometry=shapely.points(xy),
-        crs=CRS,
-    )
-    nodes.index.name = "node"
-    rows = []
-    for a, b, gauge in ((0, 1, short_gauge), (1, 3, short_gauge), (0, 2, "GB"), (2, 3, "GB")):
-        for u, v in ((a, b), (b, a)):
-            rows.append(
-                {"u": u, "v": v, "loading_gauge": gauge, "geometry": shapely.LineString([xy[u], xy[v]])}
-            )
-    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    edges["mode"] = "rail"
-    edges["length_m"] = edges.geometry.length
-    edges["speed_kmh"] = 80.0
-    edges["time_s"] = edges["length_m"] / (80 / 3.6)
-    return Router(Network(nodes, edges), "rail")
+    return two_line_router({"loading_gauge": short_gauge}, {"loading_gauge": "GB"})
 
 
 def _tank_train(width_m: float) -> object:

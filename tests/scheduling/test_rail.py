@@ -14,6 +14,7 @@ from enablement.rolling_stock import rail_data
 from enablement.scheduling.formation import FormedTrain, Load, Wagon, form_trains, load_wagons
 from enablement.scheduling.rail import QuaySpec, _jobs, build_model, schedule_rail
 from enablement.timeline import Intervals
+from tests.helpers import two_line_router
 
 # figures fixed here so that the expected times are hand-checkable
 DATA = dataclasses.replace(
@@ -218,39 +219,9 @@ def test_formation_never_exceeds_length_mass_axle_load_or_quay(items, quay_m):
 
 def _two_lines():
     """Quay 0 to railhead 3: a short line via 1 (18 t per axle, not electrified) and a long one via 2."""
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    from enablement.network.model import CRS, Network
-    from enablement.routing import Router
-
-    xy = np.array([[0.0, 0.0], [40_000.0, 5_000.0], [40_000.0, -40_000.0], [80_000.0, 0.0]]) + 600_000
-    nodes = gpd.GeoDataFrame(
-        {"mode": "rail", "x": xy[:, 0], "y": xy[:, 1], "source_id": ["q", "a", "b", "d"]},
-        geometry=shapely.points(xy),
-        crs=CRS,
+    return two_line_router(
+        {"maxaxleload_t": 18.0, "electrified": 0.0}, {"maxaxleload_t": float("nan"), "electrified": 1.0}
     )
-    nodes.index.name = "node"
-    pairs = [(0, 1, 18.0, 0.0), (1, 3, 18.0, 0.0), (0, 2, float("nan"), 1.0), (2, 3, float("nan"), 1.0)]
-    rows = []
-    for a, b, axle, el in pairs:
-        for u, v in ((a, b), (b, a)):
-            rows.append(
-                {
-                    "u": u,
-                    "v": v,
-                    "maxaxleload_t": axle,
-                    "electrified": el,
-                    "geometry": shapely.LineString([xy[u], xy[v]]),
-                }
-            )
-    edges = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    edges["mode"] = "rail"
-    edges["length_m"] = edges.geometry.length
-    edges["speed_kmh"] = 80.0
-    edges["time_s"] = edges["length_m"] / (80 / 3.6)
-    return Router(Network(nodes, edges), "rail")
 
 
 def test_heavy_trains_avoid_lines_below_their_axle_load_and_light_ones_need_diesel_there():
