@@ -419,9 +419,7 @@ def as_driven(shuttles: ShuttlePlan, march: MarchSchedule) -> tuple[HetSchedule,
     trips: list[HetTrip] = []
     for conv, mu in shuttles.columns:
         go, tail = leave[mu.id], march.closure_s[mu.id]
-        aboard: Counter[int] = Counter()
-        for t in sorted(conv.trips, key=lambda r: (r.load_start_s, r.task)):
-            aboard[t.het] += 1
+        aboard = Counter(t.het for t in conv.trips)
         loaded: Counter[int] = Counter()
         for t in sorted(conv.trips, key=lambda r: (r.load_start_s, r.task)):
             loaded[t.het] += 1
