@@ -94,6 +94,8 @@ SITES = [
     _site("staging-d", "staging_area", "D", capacity_vehicles=100),
     _site("border-x1", "border_crossing", "x1", neighbour="NL", hours="00:00-24:00"),
     _site("border-x2", "border_crossing", "x2", neighbour="NL", hours="00:00-24:00"),
+    # service areas where the columns halt (never on the motorway's or main road's carriageway)
+    _site("rest-s2", "rest_area", "S2"),
 ]
 
 SCENARIO = """\

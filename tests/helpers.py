@@ -114,8 +114,12 @@ def window_violations(table: pd.DataFrame, windows: list[tuple[float, float]]) -
     return bad
 
 
-def march_problem(net, units, policy, sites, *, window=None, edge_closed=None, node_closed=None, start=None):
-    """Build a march problem on a test network: the policy's rules, closures and staging capacities."""
+def march_problem(
+    net, units, policy, sites, *, window=None, edge_closed=None, node_closed=None, start=None, places=None
+):
+    """Build a march problem on a test network: the policy's rules, closures, staging capacities and
+    halt places (``places``: node → :class:`~enablement.scheduling.march.HaltPlace`, whose capacities
+    join the staging capacities)."""
     from enablement.scheduling.march import MarchProblem, MarchRules, staging_capacities
     from enablement.timeline import Clock
 
@@ -126,7 +130,9 @@ def march_problem(net, units, policy, sites, *, window=None, edge_closed=None, n
         window=window,
         edge_closed=edge_closed,
         node_closed=node_closed,
-        staging_capacity=staging_capacities(net) if len(net.sites) else {},
+        staging_capacity=(staging_capacities(net) if len(net.sites) else {})
+        | {p.site: p.capacity for p in (places or {}).values() if p.capacity is not None},
+        places=places,
     )
     return MarchProblem(net, units, sites, rules)
 

@@ -44,6 +44,8 @@ SITE_STYLE = {
     "rail_quay": ("#8b1a1a", "Q"),
     "staging_area": ("#2e7d32", "S"),
     "convoy_support_centre": ("#e67e00", "C"),
+    "day_harbour": ("#6d4c41", "H"),
+    "rest_area": ("#9e9d24", "R"),
     "border_crossing": ("#222222", "B"),
 }
 """Colour and letter of each site kind (drawn with Leaflet's own div icons: nothing to fetch)."""

@@ -170,6 +170,17 @@ class Halts(_Model):
     )
     every_min: float = Field(default_factory=lambda: figure("halt_every_min"), gt=0, le=_MINUTES_A_DAY)
     duration_min: float = Field(default_factory=lambda: figure("halt_duration_min"), ge=0, le=_MINUTES_A_DAY)
+    road_wait_max_min: float = Field(
+        default_factory=lambda: figure("road_wait_max_min"), ge=0, le=_MINUTES_A_DAY
+    )
+    """Longest a column may wait on the road at a control point; a longer wait is a hold, taken at a
+    place that holds vehicles (convoy support centre, staging area, day harbour)."""
+    roadside: list[Literal["motorway", "trunk_primary", "secondary", "other", "unclassified"]] = Field(
+        default_factory=lambda: list(figure("roadside_halt_classes")), max_length=5
+    )
+    """Road classes on whose verge a column may take a halt where no halt place is within reach
+    (``unclassified``: roads the network gives no class, as on the embedded network, where they
+    are motorways and main roads)."""
 
 
 class Policy(_Model):

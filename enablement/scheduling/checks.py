@@ -27,7 +27,17 @@ the README. Every violation is returned, each with its march unit, place and tim
   before a closure or restriction began and is still on the road counts); the
   message names the closures it must cross (a disruption, an overlay closure, or a
   recurring restriction with its name and its windows).
-- ``staging``: more vehicles held in a staging area at once than its capacity.
+- ``staging``: more vehicles held in a staging area or holding place at once than its
+  capacity: the columns that dwell in a staging area, and those held at a place on the
+  way (a wait there longer than the road-wait limit), from the head's arrival to the
+  tail's departure.
+- ``halt_place``: a halt (a row of kind ``halt``, or a ``hold`` with a ``halt_min``) at a
+  control point that is no halt place (convoy support centre, rest area, staging area,
+  day harbour) and not on roads of the policy's roadside classes (``policy.halts.roadside``):
+  on a motorway carriageway.
+- ``wait``: a column waiting on the road longer than ``policy.halts.road_wait_max_min`` at
+  a control point that is not the start of its leg nor a holding place (its stop less its
+  ``halt_min``; without that column, less the policy's halt at a ``halt`` row).
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``permission``: a column reaching a border crossing before its permission is
   granted (the scenario's filing date plus the lead time of the regime in force;
@@ -87,7 +97,7 @@ from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
 from ..routing import Router
 from ..vehicles import Profile
-from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, het_fastest
+from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, het_fastest, roadside_nodes
 
 if TYPE_CHECKING:
     from ..network.model import Network
@@ -148,6 +158,7 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
     ("pass_min", 0, 7 * 24 * 60, False),
     ("speed_kmh", 0.001, 200, False),
     ("tracked", 0, 10_000, True),
+    ("halt_min", 0, 24 * 60, False),
 )
 """A march table's numeric columns: the range of each and whether it holds whole numbers."""
 
@@ -690,6 +701,14 @@ def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
                 (tm.secs(a["arrive"]), int(a["vehicles"]), a["march_unit"]),
                 (tm.secs(b["depart"]) + a["pass_min"] * 60.0, -int(a["vehicles"]), a["march_unit"]),
             ]
+    for r in rows:  # a column held on the way takes room at its place (``holds``)
+        place = rules.holding(int(r["node"]))
+        if place is None or r["kind"] in _LEG_ENDS or _wait_s(r, rules, tm) <= rules.road_wait_max_s + EPS_S:
+            continue
+        events[place.site] += [
+            (tm.secs(r["arrive"]), int(r["vehicles"]), r["march_unit"]),
+            (tm.secs(r["depart"]) + r["pass_min"] * 60.0, -int(r["vehicles"]), r["march_unit"]),
+        ]
     out = []
     for sid, ev in events.items():
         cap = rules.staging_capacity.get(sid)
@@ -708,6 +727,70 @@ def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
                         f"{sid} holds {level} vehicles when {mu} arrives, over its capacity of {cap}",
                     )
                 )
+    return out
+
+
+_LEG_ENDS = frozenset({"start", "staging", "staging_arrive", "release", "handover"})
+"""Row kinds at a leg's own sites, where a column waits as long as it must."""
+
+
+def _wait_s(r: Mapping[str, Any], rules: MarchRules, tm: _Times) -> float:
+    """Return a row's wait (s): its stop less its halt (``halt_min``, else the policy's halt at a halt row)."""
+    stop = tm.secs(r["depart"]) - tm.secs(r["arrive"])
+    halt = r.get("halt_min")
+    if halt is not None and not (isinstance(halt, float) and math.isnan(halt)):
+        return stop - float(halt) * 60.0
+    h = rules.halts
+    return stop - (max(h.first_duration_s, h.duration_s) if r["kind"] in ("halt", "hold") else 0.0)
+
+
+def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> list[Violation]:
+    """Find halts away from any halt place and off the policy's roadside classes (``halt_places``)."""
+    verge = roadside_nodes(network, rules.roadside_classes)
+    out = []
+    for r in table.to_dict("records"):
+        halt = r.get("halt_min")
+        halted = r["kind"] == "halt" or (
+            r["kind"] == "hold" and halt is not None and not math.isnan(float(halt)) and float(halt) > 0
+        )
+        node = int(r["node"])
+        if not halted or node < 0 or node in rules.places or node in verge:
+            continue
+        out.append(
+            Violation(
+                "halt_place",
+                str(r["march_unit"]),
+                str(r["control_point"]),
+                r["arrive"].isoformat(),
+                f"{r['march_unit']} halts at {r['control_point']}, which is no halt place (convoy support "
+                "centre, rest area, staging area, day harbour) and not a road of the policy's roadside "
+                "classes: a halt on the carriageway",
+            )
+        )
+    return out
+
+
+def _road_waits(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find columns waiting on the road longer than the policy's limit (``holds``)."""
+    limit = rules.road_wait_max_s
+    out = []
+    for r in table.to_dict("records"):
+        node = int(r["node"])
+        if r["kind"] in _LEG_ENDS or node < 0 or rules.holding(node) is not None:
+            continue
+        wait = _wait_s(r, rules, tm)
+        if wait > limit + EPS_S:
+            out.append(
+                Violation(
+                    "wait",
+                    str(r["march_unit"]),
+                    str(r["control_point"]),
+                    r["arrive"].isoformat(),
+                    f"{r['march_unit']} waits {wait / 60:.0f} min on the road at {r['control_point']} "
+                    f"(policy: at most {limit / 60:.0f} min; hold longer only at a convoy support centre, "
+                    "staging area or day harbour)",
+                )
+            )
     return out
 
 
@@ -885,6 +968,8 @@ def check_march_table(
     out += _window(segs, rules, tm)
     out += _speed_and_roads(segs, rules, network, vehicles, tm)
     out += _staging(table, rules, tm)
+    out += _halt_places(table, rules, network)
+    out += _road_waits(table, rules, tm)
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
@@ -906,6 +991,8 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "restriction",
                 "closure",
                 "staging",
+                "halt_place",
+                "wait",
                 "rdd",
                 "tracked",
                 "permission",

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
-from .march import HaltRule, MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
+from .march import MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
 
-__all__ = ["HONOURS", "NOT_ENFORCED", "schedule_march"]
+__all__ = ["HONOURS", "NOT_ENFORCED", "Fit", "Piece", "fit_segments", "schedule_march"]
 
 logger = logging.getLogger(__name__)
 _EPS = 1e-6
@@ -50,11 +50,14 @@ HONOURS = frozenset(
         "territory",
         "permission",
         "het_turnaround",
+        "halt_places",
+        "holds",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
-    "staging_capacity": "not limited: the plan warns when a staging area is over its capacity",
+    "staging_capacity": "not limited for a staging area's own dwell (the plan warns when one is over its "
+    "capacity); holds en route keep each place's capacity (the ``holds`` rule)",
     "rdd": "not enforced: lateness is measured and reported",
 }
 """The other constraints, and what the baseline does instead."""
@@ -84,6 +87,31 @@ class _State:
         self.window = rules.window
         self.rules = rules
         self.res: dict[tuple[int, int], list[_Res]] = defaultdict(list)
+        self.held: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+        """Vehicles held at each place (site id): from the head's arrival to the tail's departure."""
+
+    def commit(self, mu: str, pieces: Sequence[Piece], fit: Fit, pass_s: float, vehicles: int) -> None:
+        """Reserve a fitted leg: each segment's entry and exit, and the vehicles at each hold."""
+        for p, e in zip(pieces, fit.entries, strict=True):
+            self.res[(p.a, p.b)].append(_Res(mu, e, e + p.drive, pass_s))
+        for _, site, a, b in fit.holds:
+            self.held[site].append((a, b, vehicles))
+
+    def room(self, site: str, start: float, end: float, vehicles: int) -> bool:
+        """Whether ``site`` holds ``vehicles`` more over ``[start, end)`` within its capacity."""
+        cap = self.rules.staging_capacity.get(site)
+        if cap is None:
+            return True
+        events = sorted(
+            [(max(a, start), n) for a, b, n in self.held[site] if a < end and b > start]
+            + [(b, -n) for a, b, n in self.held[site] if a < end and start < b < end],
+            key=lambda x: (x[0], x[1]),
+        )
+        level = peak = 0
+        for _, n in events:
+            level += n
+            peak = max(peak, level)
+        return peak + vehicles <= cap
 
     def blocked(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals of the segment ``a → b`` (the rules' :meth:`MarchRules.blocks`)."""
@@ -128,12 +156,153 @@ class _State:
         raise InfeasibleError(msg)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One segment of a leg as the fit reads it: control points, edge rows, drive and planned halt (s)."""
+
+    a: int
+    b: int
+    edges: tuple[int, ...]
+    drive: float
+    halt: float
+
+
+@dataclass
+class Fit:
+    """A leg fitted by :func:`fit_segments`: each segment's entry, the closures' delay and the holds.
+
+    ``holds`` lists, per hold, the segment it precedes, the place (site id) and the time the
+    column is there (head arrives, tail leaves); the caller records them (:meth:`_State.commit`).
+    """
+
+    entries: list[float]
+    hit: float
+    holds: list[tuple[int, str, float, float]]
+
+
+def fit_segments(
+    state: _State,
+    pieces: Sequence[Piece],
+    t: float,
+    pass_s: float,
+    vehicles: int,
+    label: str,
+    holding: Sequence[str | None],
+    names: Sequence[str],
+    *,
+    whole: bool = False,
+) -> Fit:
+    """First fit of one leg from ``t``: the earliest entries that keep every reservation and rule.
+
+    A column waits on the road at most ``rules.road_wait_max_s`` at a control point; a longer
+    wait is a hold, taken only at the leg's start or a holding place (``holding``: the place's
+    site id per segment start, None elsewhere; the first is the leg's own site). Where the next
+    stretch would make it wait on the road longer, the column leaves the last holding place
+    later instead (it stops earlier, at the last one); a holding place without room for the
+    column is passed by and the fit starts again. ``whole`` rounds each entry up to a whole
+    second (the CP-SAT model's hint and bounds).
+
+    Raises
+    ------
+    InfeasibleError
+        When no holding place lies within a stretch the column can drive in one go.
+    """
+    can = list(holding)
+    for _ in range(len(pieces) + 1):
+        fit, full = _fit_hops(state, pieces, t, pass_s, vehicles, label, can, names, whole)
+        if full is None:
+            return fit
+        can[full] = None  # no room: pass it by, hold earlier
+    msg = f"march unit {label}: no slot found for its holds (scheduler did not converge)"
+    raise InfeasibleError(msg)
+
+
+def _fit_hops(
+    state: _State,
+    pieces: Sequence[Piece],
+    t: float,
+    pass_s: float,
+    vehicles: int,
+    label: str,
+    holding: Sequence[str | None],
+    names: Sequence[str],
+    whole: bool,
+) -> tuple[Fit, int | None]:
+    """Fit hop by hop (holding place to holding place); return the fit, or the first full place."""
+    wait_max = state.rules.road_wait_max_s
+
+    def earliest(q: Piece, at: float) -> tuple[float, float]:
+        e, hit = state.earliest(
+            (q.a, q.b), state.blocked(q.a, q.b, list(q.edges)), at, q.drive, pass_s, label
+        )
+        return (float(math.ceil(e)) if whole and math.isfinite(e) else e), hit
+
+    n = len(pieces)
+    entries = [0.0] * n
+    holds: list[tuple[int, str, float, float]] = []
+    total = 0.0
+    start, arrive, floor = 0, t, t
+    tries = 0
+    while True:
+        p = pieces[start]
+        e, hit = state.earliest(
+            (p.a, p.b),
+            state.blocked(p.a, p.b, list(p.edges)),
+            max(floor, arrive + p.halt),
+            p.drive,
+            pass_s,
+            label,
+        )
+        entries[start] = e
+        if math.isinf(e):
+            return Fit(entries, math.inf, holds), None
+        k, moved = start + 1, False
+        while k < n and holding[k] is None:
+            q = pieces[k]
+            arr = entries[k - 1] + pieces[k - 1].drive
+            e, h = state.earliest(
+                (q.a, q.b), state.blocked(q.a, q.b, list(q.edges)), arr + q.halt, q.drive, pass_s, label
+            )
+            if math.isinf(e):
+                entries[k] = e
+                return Fit(entries, math.inf, holds), None
+            over = e - (arr + q.halt) - wait_max
+            if over > _EPS:
+                floor, moved = entries[start] + over, True
+                break
+            entries[k] = e
+            hit += h
+            k += 1
+        if moved:
+            tries += 1
+            if tries > _MAX_TRIES:
+                msg = (
+                    f"march unit {label}: from {names[start]} no place that holds vehicles can be reached "
+                    "without waiting on the road longer than policy.halts.road_wait_max_min; add a day "
+                    "harbour or convoy support centre on the way, or widen the movement window"
+                )
+                raise InfeasibleError(msg)
+            continue
+        total += hit
+        site = holding[start]
+        if start > 0 and site is not None and entries[start] - arrive - p.halt > wait_max + _EPS:
+            if not state.room(site, arrive, entries[start] + pass_s, vehicles):
+                return Fit(entries, total, holds), start
+            holds.append((start, site, arrive, entries[start] + pass_s))
+        if k >= n:
+            return Fit(entries, total, holds), None
+        start, arrive, floor, tries = k, entries[k - 1] + pieces[k - 1].drive, -math.inf, 0
+
+
+_MAX_TRIES = 5000
+"""Retries of one hop (each leaves its holding place later) before the fit gives up."""
+
+
 def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
     cps = problem.control_points([r.nodes for r in routes.values()])
     lengths, bridge = problem.lengths, problem.bridge
-    halts = problem.rules.halts
     site_node = problem.site_node
     state = _State(problem.rules)
     rows: list[MarchRow] = []
@@ -179,8 +348,6 @@ def _run_round(
     for mu in problem.order:
         # a HET column leaves once its HETs are back from their last column (het_turnaround)
         t = max(mu.release_s, problem.het_ready_s(mu, closure))
-        driving = 0.0
-        n_rests = 0
         seq = 0
         km = 0.0
         for leg in range(len(mu.sites) - 1):
@@ -189,57 +356,58 @@ def _run_round(
             caution = set(route.caution_edges)
             # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
             timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
+            starts = [a for a, _, _ in segs]
+            # halts by driving time at halt places (the same plan as the CP-SAT model's)
+            halts = problem.plan_halts(mu, starts, [round(d) for d, _ in timed])
+            pieces = [
+                Piece(a, b, tuple(edges), d, float(h))
+                for (a, b, edges), (d, _), h in zip(segs, timed, halts, strict=True)
+            ]
             # a crossing not yet permitted: the column waits at the leg's start (permission rule)
             ready = t
-            t = max(t, problem.not_before(mu, leg, _leg_floor([d for d, _ in timed], halts)))
-            for i, (a, b, seg_edges) in enumerate(segs):
-                edges = list(seg_edges)
-                drive, speed = timed[i]
-                blocks = state.blocked(a, b, edges)
-                need = halts.need_s(n_rests)
-                limit = halts.limit_s(n_rests)
-                error = halts.too_long(drive, n_rests, mu.id)
-                if error is not None:
-                    raise error
-                # halts are planned by driving time (the rule) at control points; a wait in a queue
-                # does not replace one (the same rule as the CP-SAT model)
-                halt = need if driving > 0 and driving + drive > limit + _EPS else 0.0
-                entry, hit = state.earliest((a, b), blocks, t + halt, drive, mu.pass_s, mu.id)
-                if math.isinf(entry):
-                    msg = f"march unit {mu.id}: its route is closed until further notice"
-                    raise _Blocked(mu.id, msg)
-                if hit:
-                    blocked_units[mu.id] += hit
-                if halt:
-                    driving = 0.0
-                    n_rests += 1
-                kind = ("start" if leg == 0 else "staging") if i == 0 else ("halt" if halt else "cp")
-                notes = sorted({str(bridge[e]) for e in edges if e in caution}) if bridge is not None else []
+            t = max(t, problem.not_before(mu, leg, sum(p.drive + p.halt for p in pieces)))
+            holding = [mu.sites[leg], *problem.holding_sites(starts[1:])]
+            names = [problem.cp_name(a) for a in starts]
+            fit = fit_segments(state, pieces, t, mu.pass_s, len(mu.vehicles), mu.id, holding, names)
+            if any(math.isinf(e) for e in fit.entries):
+                msg = f"march unit {mu.id}: its route is closed until further notice"
+                raise _Blocked(mu.id, msg)
+            if fit.hit:
+                blocked_units[mu.id] += fit.hit
+            state.commit(mu.id, pieces, fit, mu.pass_s, len(mu.vehicles))
+            held = {i for i, _, _, _ in fit.holds}
+            for i, (p, entry) in enumerate(zip(pieces, fit.entries, strict=True)):
+                arrive = ready if i == 0 else t
+                if i == 0:
+                    kind = "start" if leg == 0 else "staging"
+                else:
+                    kind = "hold" if i in held else ("halt" if p.halt else "cp")
+                notes = (
+                    sorted({str(bridge[e]) for e in p.edges if e in caution}) if bridge is not None else []
+                )
+                speed = timed[i][1]
                 rows.append(
                     row(
                         mu,
                         leg + 1,
                         seq,
-                        problem.cp_name(a),
+                        names[i],
                         kind,
-                        a,
+                        p.a,
                         km,
-                        ready if i == 0 else t,
+                        arrive,
                         entry,
-                        halt,
+                        p.halt,
                         ";".join(notes),
-                        problem.cp_name(b),
+                        problem.cp_name(p.b),
                         speed,
                     )
                 )
-                state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))
                 seq += 1
-                km += float(lengths[edges].sum())
-                driving += drive
-                t = entry + drive
+                km += float(lengths[list(p.edges)].sum())
+                t = entry + p.drive
             if leg < len(mu.sites) - 2:
                 t_next = t + mu.pass_s + mu.dwell_s[leg]
-                driving, n_rests = 0.0, 0  # a new march after the dwell
                 t_arrive = t
                 t = t_next
                 # the staging row is written as the first row of the next leg, arriving at t_arrive
@@ -253,18 +421,6 @@ def _run_round(
         rows.append(row(mu, len(mu.sites) - 1, seq, last, end, site_node[last], km, t, t))
         closure[mu.id] = t + mu.pass_s
     return rows, closure, blocked_units
-
-
-def _leg_floor(drives: Sequence[float], halts: HaltRule) -> float:
-    """Shortest time a leg can take: its drives and the halts the rule places, without any wait."""
-    total, driving, rests = 0.0, 0.0, 0
-    for d in drives:
-        if driving > 0 and driving + d > halts.limit_s(rests) + _EPS:
-            total += halts.need_s(rests)
-            driving, rests = 0.0, rests + 1
-        total += d
-        driving += d
-    return total
 
 
 class _Blocked(Exception):  # noqa: N818 - internal control flow

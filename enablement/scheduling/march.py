@@ -40,6 +40,14 @@ constraint                    data → greedy / CP-SAT / checker
                               :meth:`MarchRules.permitted_s` → ``greedy._run_round`` (the column waits at
                               the leg's start) / ``march_cpsat._legs`` (arrival and departure bounds) /
                               ``checks._permissions``
+``halt_places``               ``MarchRules.places`` (:class:`HaltPlace`) and ``roadside_classes``,
+                              compiled into :attr:`MarchProblem.halt_nodes` → ``MarchProblem.plan_halts``
+                              (``HaltRule.plan`` with its ``ok`` mask) in ``greedy._run_round`` and
+                              ``march_cpsat._segments`` / ``checks._halt_places``
+``holds``                     ``MarchRules.road_wait_max_s``, ``places`` and ``staging_capacity`` →
+                              ``greedy.fit_segments`` (a column stops earlier, at the last holding place)
+                              / ``march_cpsat._option`` (wait bounds, optional hold intervals in the
+                              sites' cumulative) / ``checks._road_waits``, ``checks._staging``
 ``het_turnaround``            ``MarchUnit.hets`` and ``MarchRules.het_turnaround``
                               (:class:`HetTurnaround`), compiled into :attr:`MarchProblem.het_after` →
                               ``greedy._run_round`` (the column waits for its HETs) /
@@ -70,7 +78,7 @@ from ..errors import InfeasibleError, RoutingError, ScenarioError
 from ..network.model import Network
 from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
-from ..network.speeds import column_speed_kmh, march_speed_kmh
+from ..network.speeds import column_speed_kmh, march_speed_kmh, road_class
 from ..network.territory import BORDER_CROSSING, Territory
 from ..scenario.schema import Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
@@ -84,7 +92,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CONSTRAINTS",
     "FORMATION_RULES",
+    "HALT_PLACE_KINDS",
+    "HOLDING_KINDS",
     "ControlPoints",
+    "HaltPlace",
     "HaltRule",
     "HetTurnaround",
     "MarchProblem",
@@ -94,6 +105,7 @@ __all__ = [
     "MarchUnit",
     "control_points",
     "empty_het_profile",
+    "halt_places",
     "het_fastest",
     "march_rules",
     "split_route",
@@ -116,10 +128,20 @@ CONSTRAINTS: dict[str, str] = {
     "territory": "no column leaves the territory except by ending at a border crossing (the hand-over)",
     "permission": "no column reaches a border crossing before its permission is granted "
     "(filing date plus the regime's lead time)",
+    "halt_places": "halts are taken at halt places (convoy support centres, rest and service areas, staging "
+    "areas, day harbours) or on the verge of a road class the policy allows, never on a motorway carriageway",
+    "holds": "a column waits on the road at most the policy's limit; a longer wait is a hold, taken at a "
+    "place that holds vehicles (convoy support centre, staging area, day harbour) within its capacity",
     "het_turnaround": "a HET is in one place at a time: a column of HETs leaves only once each of its HETs "
     "has unloaded its last load, driven back empty and loaded again",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
+
+HALT_PLACE_KINDS = frozenset({"convoy_support_centre", "rest_area", "staging_area", "day_harbour"})
+"""Site kinds where a column may take its halts (off the carriageway)."""
+HOLDING_KINDS = frozenset({"convoy_support_centre", "staging_area", "day_harbour"})
+"""Site kinds that hold columns for longer than the road-wait limit (a rest area holds when it states a
+``capacity_vehicles``)."""
 
 FORMATION_RULES: dict[str, str] = {
     "tracked_distance": "tracked vehicles drive on their own tracks at most the policy's road distance",
@@ -349,8 +371,11 @@ class HaltRule:
         return self.first_duration_s if rests == 0 else self.duration_s
 
     def is_halt(self, kind: str, stop_s: float, rests: int) -> bool:
-        """Whether a stop of ``stop_s`` at a control point of ``kind`` is the next halt, after ``rests``."""
-        return kind == "halt" and stop_s >= self.need_s(rests)
+        """Whether a stop of ``stop_s`` at a control point of ``kind`` is the next halt, after ``rests``.
+
+        A halt row, or a hold (a long wait at a holding place) at least as long as the halt.
+        """
+        return kind in ("halt", "hold") and stop_s >= self.need_s(rests)
 
     def too_long(self, drive_s: float, rests: int, label: str) -> InfeasibleError | None:
         """Return the error for a segment that alone takes longer to drive than allowed, or None."""
@@ -378,27 +403,93 @@ class HaltRule:
         )
         return self.first_duration_s + more * self.duration_s
 
-    def plan(self, drives: Sequence[int], label: str) -> list[int]:
+    def plan(
+        self,
+        drives: Sequence[int],
+        label: str,
+        ok: Sequence[bool] | None = None,
+        names: Sequence[str] | None = None,
+    ) -> list[int]:
         """Halt (whole seconds) to take before each segment so that no stretch exceeds the rule.
+
+        A halt is taken before the segment that would take the driving over the limit,
+        at that segment's start when it is a halt place (``ok``), else at the last halt
+        place passed since the previous halt (earlier than the rule needs: a column never
+        halts on a motorway carriageway).
+
+        Parameters
+        ----------
+        drives
+            Drive time of each segment (s).
+        label
+            The march unit, for messages.
+        ok
+            Whether a halt may be taken at each segment's start (default: anywhere).
+        names
+            Each segment's start control point, for messages.
 
         Raises
         ------
         InfeasibleError
-            When one segment alone is longer than the driving allowed between halts.
+            When one segment alone is longer than the driving allowed between halts, or no
+            halt place lies within the driving allowed.
         """
         out: list[int] = []
         driving, rests = 0, 0
-        for d in drives:
+        last: tuple[int, int] | None = None  # last halt place since the last halt, and the driving to it
+        for i, d in enumerate(drives):
             error = self.too_long(d, rests, label)
             if error is not None:
                 raise error
+            out.append(0)
             if driving > 0 and driving + d > self.limit_s(rests):
-                out.append(round(self.need_s(rests)))
-                driving, rests = 0, rests + 1
-            else:
-                out.append(0)
+                if ok is None or ok[i]:
+                    at = i
+                elif last is not None:
+                    at = last[0]
+                    driving -= last[1]
+                else:
+                    raise self._no_place(label, i, names)
+                out[at] = round(self.need_s(rests))
+                rests += 1
+                driving = driving if at < i else 0
+                last = None
+                if driving + d > self.limit_s(rests):
+                    raise self._no_place(label, i, names)
+            if driving > 0 and (ok is None or ok[i]):
+                last = (i, driving)
             driving += d
         return out
+
+    def _no_place(self, label: str, i: int, names: Sequence[str] | None) -> InfeasibleError:
+        where = f" before {names[i]}" if names is not None else ""
+        return InfeasibleError(
+            f"march unit {label}: no halt place within the driving allowed between halts{where}; add a "
+            "convoy support centre, rest area or day harbour on the way (overlay sites), or allow halts "
+            "on the verge of its roads' class (policy.halts.roadside)"
+        )
+
+
+@dataclass(frozen=True)
+class HaltPlace:
+    """A place off the carriageway where columns halt, and perhaps hold (``halt_places``, ``holds``).
+
+    Attributes
+    ----------
+    site, kind
+        The overlay site (id and kind: :data:`HALT_PLACE_KINDS`).
+    capacity
+        Vehicles it holds at once (its ``capacity_vehicles``; None: not stated).
+    """
+
+    site: str
+    kind: str
+    capacity: int | None = None
+
+    @property
+    def holds(self) -> bool:
+        """Whether a column may be held here longer than the road-wait limit."""
+        return self.kind in HOLDING_KINDS or self.capacity is not None
 
 
 @dataclass(frozen=True)
@@ -520,6 +611,15 @@ class MarchRules:
         When each border crossing (site id) is permitted (:func:`~.permissions.crossing_permits`).
     het_turnaround
         How soon a HET's next column may leave after its last one arrived (:class:`HetTurnaround`).
+    places
+        Halt places by road node (:func:`halt_places`): where columns halt, and hold when
+        :attr:`HaltPlace.holds`; a hold's vehicles count in the site's ``staging_capacity``.
+    road_wait_max_s
+        Longest wait on the road at a control point that is not a holding place
+        (``policy.halts.road_wait_max_min``).
+    roadside_classes
+        Road classes on whose verge a column may halt where no halt place is at hand
+        (``policy.halts.roadside``).
     """
 
     clock: Clock
@@ -546,6 +646,11 @@ class MarchRules:
     territory: Territory | None = None
     permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
     het_turnaround: HetTurnaround = field(default_factory=HetTurnaround)
+    places: Mapping[int, HaltPlace] = field(default_factory=dict)
+    road_wait_max_s: float = field(default_factory=lambda: float(figure("road_wait_max_min")) * 60.0)
+    roadside_classes: frozenset[str] = field(
+        default_factory=lambda: frozenset(str(c) for c in figure("roadside_halt_classes"))
+    )
 
     @classmethod
     def from_policy(
@@ -562,6 +667,7 @@ class MarchRules:
         territory: Territory | None = None,
         permits: Mapping[str, CrossingPermit] | None = None,
         het_turnaround: HetTurnaround | None = None,
+        places: Mapping[int, HaltPlace] | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
@@ -590,7 +696,15 @@ class MarchRules:
             territory=territory,
             permits=dict(permits or {}),
             het_turnaround=het_turnaround or HetTurnaround(),
+            places=dict(places or {}),
+            road_wait_max_s=policy.halts.road_wait_max_min * 60.0,
+            roadside_classes=frozenset(policy.halts.roadside),
         )
+
+    def holding(self, node: int) -> HaltPlace | None:
+        """Return the place at ``node`` that may hold a column longer than the road-wait limit, or None."""
+        place = self.places.get(node)
+        return place if place is not None and place.holds else None
 
     def permitted_s(self, site: str, profile: Profile | None) -> float | None:
         """Earliest time (s since the start) a column may reach ``site``: its crossing permit, or None.
@@ -646,7 +760,44 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         territory=territory_of(scenario.policy),
         permits=crossing_permits(scenario, network, clock),
         het_turnaround=HetTurnaround(profile=empty_het_profile(scenario)),
+        places=halt_places(network),
     )
+
+
+def halt_places(network: Network) -> dict[int, HaltPlace]:
+    """Halt places of a network by road node: its sites of the kinds in :data:`HALT_PLACE_KINDS`.
+
+    Where two such sites share a node, the one that holds (then the first by id) stands for it.
+    """
+    out: dict[int, HaltPlace] = {}
+    for sid, site in sorted(site_records(network).items()):
+        if site.kind not in HALT_PLACE_KINDS or not site.on_road:
+            continue
+        cap = None if site.capacity_vehicles is None else int(site.capacity_vehicles)
+        place = HaltPlace(sid, site.kind, cap)
+        have = out.get(site.node_road)
+        if have is None or (place.holds and not have.holds):
+            out[site.node_road] = place
+    return out
+
+
+def roadside_nodes(network: Network, classes: Collection[str]) -> frozenset[int]:
+    """Road nodes whose every road edge is of a class in ``classes`` (a column may halt on the verge).
+
+    A road the network gives no class is of class ``unclassified``.
+    """
+    if not classes:
+        return frozenset()
+    edges = network.edges
+    road = edges["mode"].to_numpy() == "road"
+    cls = road_class(edges)
+    fits = np.array([("unclassified" if c is None else c) in classes for c in cls], dtype=bool)
+    ends = np.concatenate([edges["u"].to_numpy()[road], edges["v"].to_numpy()[road]])
+    good = np.concatenate([fits[road], fits[road]])
+    if ends.size == 0:
+        return frozenset()
+    bad = set(ends[~good].tolist())
+    return frozenset(int(n) for n in np.unique(ends[good]).tolist() if n not in bad)
 
 
 def empty_het_profile(scenario: Scenario) -> Profile | None:
@@ -911,11 +1062,17 @@ class MarchProblem:
         self.speeds: np.ndarray = march_speed_kmh(edges)
         """Per edge row, the fastest a column may march there before its own cap (road class, road speed)."""
         self.bridge: np.ndarray | None = edges["bridge_id"].to_numpy() if "bridge_id" in edges else None
-        site_of: dict[int, str] = {}
+        site_of: dict[int, str] = {n: p.site for n, p in rules.places.items()}
         for s, n in sorted(self.site_node.items(), reverse=True):
             site_of[n] = s
         self.site_of = site_of
-        """Name of each site node (the first site id in order when several share one)."""
+        """Name of each site node (the first site id in order when several share one; a halt place
+        visited by no march unit is named by its own site)."""
+        self.halt_nodes: frozenset[int] = frozenset(rules.places) | roadside_nodes(
+            network, rules.roadside_classes
+        )
+        """Nodes where a column may take a halt (``halt_places``): halt places, and the nodes on roads
+        of the policy's roadside classes only."""
         self.junctions: frozenset[int] = junction_nodes(network)
         """Named motorway junctions of the network (preferred as spacing control points)."""
         self._keys: np.ndarray | None = None
@@ -1060,6 +1217,8 @@ class MarchProblem:
         """
         fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
         rules = self.rules
+        on_paths = {n for path in paths for n in path}
+        fixed |= {n for n in rules.places if n in on_paths}  # halt places are control points
         cps = control_points(
             paths,
             fixed,
@@ -1092,6 +1251,33 @@ class MarchProblem:
         if self._keys is None:
             self._keys = node_keys(self.network)
         return str(self._keys[node])
+
+    def plan_halts(self, mu: MarchUnit, starts: Sequence[int], drives: Sequence[int]) -> list[int]:
+        """Halts (whole seconds) before each segment of a leg, at halt places only (``halt_places``).
+
+        Parameters
+        ----------
+        mu
+            The march unit.
+        starts
+            The control point (node) each segment starts at.
+        drives
+            Each segment's drive time (whole seconds).
+        """
+        ok = [n in self.halt_nodes for n in starts]
+        return self.rules.halts.plan(drives, mu.id, ok, [self.cp_name(n) for n in starts])
+
+    def holding_sites(self, nodes: Sequence[int]) -> list[str | None]:
+        """Return the holding place (site id) at each node, None where a column may not wait longer.
+
+        A column waits as long as it must at its leg's own site (origin or staging area); on
+        the way, longer than the road-wait limit only at a holding place.
+        """
+        out: list[str | None] = []
+        for n in nodes:
+            place = self.rules.holding(n)
+            out.append(None if place is None else place.site)
+        return out
 
     def not_before(self, mu: MarchUnit, leg: int, leg_s: float) -> float:
         """Earliest start of a leg that takes at least ``leg_s`` (drive and halts) under the crossing permits.

@@ -74,7 +74,7 @@ from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
-from .greedy import _Res, _State, schedule_march
+from .greedy import Piece, _State, fit_segments, schedule_march
 from .march import ControlPoints, MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
@@ -102,6 +102,8 @@ HONOURS = frozenset(
         "territory",
         "permission",
         "het_turnaround",
+        "halt_places",
+        "holds",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -121,6 +123,9 @@ class _Seg:
     halt: int
     notes: str
     speed: float
+    hold: str | None = None
+    """The holding place (site id) at ``a``, where the column may wait longer than the road-wait limit
+    (the leg's own site for the first segment), or None."""
 
 
 @dataclass
@@ -146,6 +151,8 @@ class _Data:
     het_after: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Per HET column, the columns its HETs come off and the whole seconds from their closure to its
     departure (``MarchProblem.het_after``, rounded up)."""
+    wait_max: int = 0
+    """Longest wait on the road at a control point that is not a holding place (whole seconds)."""
 
 
 def _allowed(
@@ -214,13 +221,15 @@ def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPo
         drive, speed = problem.drive(mu, edges, caution)
         drives.append(round(drive))
         speeds.append(speed)
-    halts = problem.rules.halts.plan(drives, mu.id)
+    starts = [a for a, _, _ in parts]
+    halts = problem.plan_halts(mu, starts, drives)
+    holding = [None, *problem.holding_sites(starts[1:])]
     segs = []
-    for (a, b, edges), d, h, v in zip(parts, drives, halts, speeds, strict=True):
+    for (a, b, edges), d, h, v, hold in zip(parts, drives, halts, speeds, holding, strict=True):
         notes = ""
         if bridge is not None:
             notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
-        segs.append(_Seg(a, b, edges, d, h, notes, v))
+        segs.append(_Seg(a, b, edges, d, h, notes, v, hold))
     return segs
 
 
@@ -274,12 +283,20 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         problem.cp_name,
         horizon,
         headway,
-        problem.staging_capacity(),
+        {**problem.staging_capacity(), **_hold_capacity(problem, options)},
         problem.lengths,
         {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
         not_before,
         {b: [(a, math.ceil(gap)) for a, gap in after] for b, after in problem.het_after.items()},
+        math.floor(rules.road_wait_max_s),
     )
+
+
+def _hold_capacity(problem: MarchProblem, options: Mapping[tuple[str, int], list[_Option]]) -> dict[str, int]:
+    """Capacity of the holding places on the candidate routes (their ``capacity_vehicles``)."""
+    cap = problem.rules.staging_capacity
+    used = {g.hold for opts in options.values() for o in opts for g in o.segs[1:] if g.hold is not None}
+    return {site: cap[site] for site in sorted(used) if site in cap}
 
 
 # --------------------------------------------------------------------------- serial decoding (hint, bound)
@@ -302,18 +319,19 @@ def _fit_leg(
 ) -> tuple[list[int], int]:
     """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
     p = data.pass_s[mu.id]
-    entries: list[int] = []
     t = max(t, float(data.not_before.get((mu.id, leg, opt), t)))  # a crossing not yet permitted
-    for seg in data.options[(mu.id, leg)][opt].segs:
-        blocks = state.blocked(seg.a, seg.b, list(seg.edges))
-        e, _ = state.earliest((seg.a, seg.b), blocks, t + seg.halt, seg.drive, p, mu.id)
-        if math.isinf(e):
-            msg = f"march unit {mu.id}: its route is closed until further notice"
-            raise InfeasibleError(msg)
-        entries.append(math.ceil(e))
-        state.res[(seg.a, seg.b)].append(_Res(mu.id, entries[-1], entries[-1] + seg.drive, p))
-        t = float(entries[-1] + seg.drive)
-    return entries, int(t)
+    segs = data.options[(mu.id, leg)][opt].segs
+    pieces = [Piece(g.a, g.b, g.edges, float(g.drive), float(g.halt)) for g in segs]
+    holding = [mu.sites[leg]] + [g.hold for g in segs[1:]]
+    names = [data.cp_name(g.a) for g in segs]
+    # whole seconds: each entry is rounded up before the next segment is fitted from it
+    fit = fit_segments(state, pieces, t, float(p), len(mu.vehicles), mu.id, holding, names, whole=True)
+    if any(math.isinf(e) for e in fit.entries):
+        msg = f"march unit {mu.id}: its route is closed until further notice"
+        raise InfeasibleError(msg)
+    entries = [int(e) for e in fit.entries]
+    state.commit(mu.id, pieces, fit, float(p), len(mu.vehicles))
+    return entries, entries[-1] + segs[-1].drive
 
 
 def _serial(
@@ -447,6 +465,8 @@ class _Vars:
 
 _Users = dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]]
 """Per segment and direction: each candidate's entry, drive time, pass time, choice and march unit."""
+_Held = dict[str, list[tuple[cp_model.IntervalVar, int]]]
+"""Per place with a capacity (site id): each stay there (interval) and its vehicles."""
 
 
 def _option(
@@ -459,8 +479,14 @@ def _option(
     ends: tuple[cp_model.IntVar, cp_model.IntVar],
     entry: dict[tuple[str, int, int, int], cp_model.IntVar],
     users: _Users,
+    held: _Held,
 ) -> None:
-    """Entries of one candidate route's segments, chained by drive and halt, enforced when chosen."""
+    """Entries of one candidate route's segments, chained by drive and halt, enforced when chosen.
+
+    On the way a column waits at most ``wait_max`` at a control point; at a holding place with a
+    capacity it may hold longer, and then its vehicles take room there from its head's arrival
+    to its tail's departure (an optional interval in the site's cumulative, ``holds``).
+    """
     dep, arr = ends
     p = data.pass_s[mu.id]
     if (mu.id, leg, o) in data.not_before:  # permission: wait at the leg's start, arrive when permitted
@@ -473,7 +499,17 @@ def _option(
         if prev is None:
             m.add(e == dep).only_enforce_if(x)
         else:
-            m.add(e >= prev[0] + prev[1] + seg.halt).only_enforce_if(x)
+            reach = prev[0] + prev[1]
+            m.add(e >= reach + seg.halt).only_enforce_if(x)
+            if seg.hold is None:  # no hold on the road
+                m.add(e <= reach + seg.halt + data.wait_max).only_enforce_if(x)
+            elif seg.hold in data.capacity:  # a hold takes room at its place
+                y = m.new_bool_var(f"hold[{mu.id},{leg},{o},{s}]")
+                m.add_implication(y, x)
+                m.add(e <= reach + seg.halt + data.wait_max).only_enforce_if([x, ~y])
+                size = m.new_int_var(0, 2 * data.horizon, "")
+                iv = m.new_optional_interval_var(reach, size, e + p, y, f"held[{mu.id},{seg.hold}]")
+                held[seg.hold].append((iv, len(mu.vehicles)))
         prev = (e, seg.drive)
         users[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
     assert prev is not None
@@ -487,6 +523,7 @@ class _LegVars:
     arrive: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     depart: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     closure: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    held: _Held = field(default_factory=lambda: defaultdict(list))
 
 
 def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
@@ -506,7 +543,7 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
                 x = m.new_bool_var(f"x[{mu.id},{leg},{o}]") if len(opts) > 1 else m.new_constant(1)
                 v.choice[(mu.id, leg, o)] = x
                 lits.append(x)
-                _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users)
+                _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users, v.held)
             if len(lits) > 1:
                 m.add_exactly_one(lits)
             if leg == 0:
@@ -543,9 +580,16 @@ def _het_chains(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
 
 
 def _staging(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
-    """Staging capacity over time: the vehicles held from arrival to departure."""
+    """Capacity over time of staging areas and holding places: vehicles held from arrival to departure.
+
+    A staging area holds the columns that dwell there and those held there on the way (``holds``).
+    """
     hz = data.horizon
     held: dict[str, tuple[list[cp_model.IntervalVar], list[int]]] = defaultdict(lambda: ([], []))
+    for site, stays in v.held.items():
+        for iv, n in stays:
+            held[site][0].append(iv)
+            held[site][1].append(n)
     for mu in data.units:
         for leg in range(len(mu.sites) - 2):
             site = mu.sites[leg + 1]
@@ -653,7 +697,10 @@ def _rows(
             routes[(mu.id, leg)] = opt.route
             for s, seg in enumerate(opt.segs):
                 e = float(sol.entry[(mu.id, leg, s)])
-                kind = ("start" if leg == 0 else "staging") if s == 0 else ("halt" if seg.halt else "cp")
+                if s == 0:
+                    kind = "start" if leg == 0 else "staging"
+                else:  # a wait longer than the road limit is a hold (at a holding place)
+                    kind = "hold" if e - t - seg.halt > data.wait_max else ("halt" if seg.halt else "cp")
                 rows.append(
                     MarchRow(
                         *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,

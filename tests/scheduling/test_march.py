@@ -96,10 +96,12 @@ def test_movement_window():
         if r.kind != "release":
             assert r.depart_s >= 3600 and r.depart_s <= 5400
     assert s.closure_s["U/01"] == pytest.approx(3600 + 1260)
-    # a second column does not fit in the first night: it waits at a control point for the second
+    # a second column does not fit in the first night: it waits at its start for the second, never
+    # on the road at a control point (the holds rule: no holding place on the way)
     w2 = Intervals([(0.0, 1300.0), (90000.0, 95000.0)])
     s2 = solve(net, [mu(1), mu(2)], window=w2)
-    assert sorted(s2.closure_s.values()) == pytest.approx([1260, 90000 + 660])
+    assert sorted(s2.closure_s.values()) == pytest.approx([1260, 90000 + 1260])
+    assert all(r.wait_s <= 1800 for r in s2.rows if r.kind not in ("start", "staging"))
     for a, b in itertools.pairwise(s2.rows):
         if a.march_unit == b.march_unit and a.kind != "release":  # drive plus pass inside one night
             assert any(x <= a.depart_s and b.arrive_s + 60 <= y for x, y in w2.spans)

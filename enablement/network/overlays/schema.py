@@ -28,6 +28,8 @@ SITE_KINDS = {
     "rail_quay": ("road+rail",),
     "staging_area": ("road", "road+rail"),
     "convoy_support_centre": ("road",),
+    "day_harbour": ("road",),
+    "rest_area": ("road",),
     "border_crossing": ("road", "rail"),
 }
 """Allowed site kinds and the modes each may attach to (the first is the default)."""
@@ -97,6 +99,8 @@ LAYERS: dict[str, LayerSpec] = {
     "rail_quays": _site_layer("rail_quay"),
     "staging_areas": _site_layer("staging_area"),
     "convoy_support_centres": _site_layer("convoy_support_centre"),
+    "day_harbours": _site_layer("day_harbour"),
+    "rest_areas": _site_layer("rest_area"),
     "border_crossings": _site_layer("border_crossing"),
     "bridges": LayerSpec(
         _POINT_OR_LINE,
