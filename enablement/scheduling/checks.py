@@ -735,7 +735,7 @@ _LEG_ENDS = frozenset({"start", "staging", "staging_arrive", "release", "handove
 
 
 def _wait_s(r: Mapping[str, Any], rules: MarchRules, tm: _Times) -> float:
-    """Return a row's wait (s): its stop less its halt (``halt_min``, else the policy's halt at a halt row)."""
+    """Return a row's wait (s): its stop less its halt (``halt_min``, else the policy's halt)."""
     stop = tm.secs(r["depart"]) - tm.secs(r["arrive"])
     halt = r.get("halt_min")
     if halt is not None and not (isinstance(halt, float) and math.isnan(halt)):

@@ -29,7 +29,7 @@ def test_a_halt_is_taken_at_the_last_halt_place_before_the_limit():
     ok = [False, False, True, False, False, False]
     assert RULE.plan(drives, "U/01", ok) == [0, 0, 900, 0, 0, 0]
     # no halt place within the first hour: the column cannot keep the rule without a motorway halt
-    with pytest.raises(InfeasibleError, match="no halt place.*before cp-3"):
+    with pytest.raises(InfeasibleError, match=r"no halt place.*before cp-3"):
         RULE.plan(drives, "U/01", [False] * 6, [f"cp-{i}" for i in range(6)])
 
 
