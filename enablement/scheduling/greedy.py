@@ -7,7 +7,10 @@ share any road share whole segments. A column occupies a segment's entry point
 for its pass time (column length / speed) and its exit point likewise after the
 drive time; two columns on the same segment and direction keep their order and a
 headway at both ends, so they never overlap anywhere on it (constant speeds).
-Opposite directions are separate resources (main roads are dual carriageways).
+Opposite directions are separate resources (main roads are dual carriageways),
+except on a bridge some column crosses as a caution crossing: that bridge is a
+segment of its own, reserved by bridge in both directions, and no column is on it
+while another crosses it one vehicle at a time (``caution_crossing``).
 
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
@@ -50,6 +53,7 @@ HONOURS = frozenset(
         "territory",
         "permission",
         "het_turnaround",
+        "caution_crossing",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
@@ -68,6 +72,16 @@ class _Res:
     pass_s: float
 
 
+@dataclass
+class _Hold:
+    """A column on a guarded bridge (``caution_crossing``): from its head's entry to its tail's exit."""
+
+    mu: str
+    start: float
+    end: float
+    caution: bool
+
+
 class _State:
     """Reservations and blocked times shared by all march units in one round.
 
@@ -84,15 +98,35 @@ class _State:
         self.window = rules.window
         self.rules = rules
         self.res: dict[tuple[int, int], list[_Res]] = defaultdict(list)
+        self.holds: dict[str, list[_Hold]] = defaultdict(list)
+        """The columns on each guarded bridge, in either direction (``caution_crossing``)."""
+
+    def reserve(self, key: tuple[int, int], res: _Res, bridges: Sequence[tuple[str, bool]] = ()) -> None:
+        """Reserve segment ``key`` for a column, and the guarded bridges on it (both directions)."""
+        self.res[key].append(res)
+        for label, caution in bridges:
+            self.holds[label].append(_Hold(res.mu, res.entry, res.exit + res.pass_s, caution))
 
     def blocked(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals of the segment ``a → b`` (the rules' :meth:`MarchRules.blocks`)."""
         return self.rules.blocks(a, b, edges)
 
     def earliest(
-        self, key: tuple[int, int], blocks: list[Intervals], t: float, drive: float, pass_s: float, label: str
+        self,
+        key: tuple[int, int],
+        blocks: list[Intervals],
+        t: float,
+        drive: float,
+        pass_s: float,
+        label: str,
+        bridges: Sequence[tuple[str, bool]] = (),
     ) -> tuple[float, float]:
-        """Earliest entry ≥ t on segment ``key``, and the delay closures caused."""
+        """Earliest entry ≥ t on segment ``key``, and the delay closures caused.
+
+        ``bridges`` are the guarded bridges on the segment (:meth:`.MarchProblem.bridges`): the
+        column holds each from its entry to its tail's exit, and none may be held by two columns
+        at once, within the headway, when either crosses it under caution.
+        """
         c = t
         hit = 0.0
         h = self.h
@@ -122,6 +156,15 @@ class _State:
                 if not (ahead or behind):
                     c = max(c, r.entry + r.pass_s + h, r.exit + r.pass_s + h - drive)
                     moved = True
+            for bridge, caution in bridges:
+                for hold in self.holds[
+                    bridge
+                ]:  # a column's own earlier segment on the bridge is not a conflict
+                    if hold.mu == label or not (caution or hold.caution):
+                        continue
+                    if c < hold.end + h - _EPS and hold.start < c + drive + pass_s + h - _EPS:
+                        c = hold.end + h
+                        moved = True
             if not moved:
                 return c, hit
         msg = f"{label}: no slot found on a segment (scheduler did not converge)"
@@ -131,8 +174,9 @@ class _State:
 def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
-    cps = problem.control_points([r.nodes for r in routes.values()])
-    lengths, bridge = problem.lengths, problem.bridge
+    cps = problem.control_points([r.nodes for r in routes.values()], problem.caution_ends(routes.values()))
+    guarded = problem.caution_bridges(routes.values())
+    lengths = problem.lengths
     halts = problem.rules.halts
     site_node = problem.site_node
     state = _State(problem.rules)
@@ -154,6 +198,7 @@ def _run_round(
         caution: str = "",
         nxt: str = "",
         speed: float | None = None,
+        caution_s: float = 0.0,
     ) -> MarchRow:
         return MarchRow(
             march_unit=mu.id,
@@ -174,6 +219,7 @@ def _run_round(
             caution=caution,
             next_control_point=nxt,
             speed_kmh=round(mu.profile.speed_kmh if speed is None else speed, 1),
+            caution_s=caution_s,
         )
 
     for mu in problem.order:
@@ -191,20 +237,26 @@ def _run_round(
             timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
             # a crossing not yet permitted: the column waits at the leg's start (permission rule)
             ready = t
-            t = max(t, problem.not_before(mu, leg, _leg_floor([d for d, _ in timed], halts)))
+            # the halt rule counts a caution crossing's drive, not its wait for the bridge
+            counted = [
+                problem.halt_drive_s(seg_edges, d, v, caution)
+                for (_, _, seg_edges), (d, v) in zip(segs, timed, strict=True)
+            ]
+            t = max(t, problem.not_before(mu, leg, _leg_floor([d for d, _ in timed], counted, halts)))
             for i, (a, b, seg_edges) in enumerate(segs):
                 edges = list(seg_edges)
                 drive, speed = timed[i]
                 blocks = state.blocked(a, b, edges)
+                on_bridges = problem.bridges(edges, caution, guarded)
                 need = halts.need_s(n_rests)
                 limit = halts.limit_s(n_rests)
-                error = halts.too_long(drive, n_rests, mu.id)
+                error = halts.too_long(counted[i], n_rests, mu.id)
                 if error is not None:
                     raise error
                 # halts are planned by driving time (the rule) at control points; a wait in a queue
                 # does not replace one (the same rule as the CP-SAT model)
-                halt = need if driving > 0 and driving + drive > limit + _EPS else 0.0
-                entry, hit = state.earliest((a, b), blocks, t + halt, drive, mu.pass_s, mu.id)
+                halt = need if driving > 0 and driving + counted[i] > limit + _EPS else 0.0
+                entry, hit = state.earliest((a, b), blocks, t + halt, drive, mu.pass_s, mu.id, on_bridges)
                 if math.isinf(entry):
                     msg = f"march unit {mu.id}: its route is closed until further notice"
                     raise _Blocked(mu.id, msg)
@@ -214,7 +266,7 @@ def _run_round(
                     driving = 0.0
                     n_rests += 1
                 kind = ("start" if leg == 0 else "staging") if i == 0 else ("halt" if halt else "cp")
-                notes = sorted({str(bridge[e]) for e in edges if e in caution}) if bridge is not None else []
+                crossed = problem.caution_times(mu, edges, caution)
                 rows.append(
                     row(
                         mu,
@@ -227,15 +279,16 @@ def _run_round(
                         ready if i == 0 else t,
                         entry,
                         halt,
-                        ";".join(notes),
+                        ";".join(sorted(label for label, _ in crossed)),
                         problem.cp_name(b),
                         speed,
+                        sum(s for _, s in crossed),
                     )
                 )
-                state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))
+                state.reserve((a, b), _Res(mu.id, entry, entry + drive, mu.pass_s), on_bridges)
                 seq += 1
                 km += float(lengths[edges].sum())
-                driving += drive
+                driving += counted[i]
                 t = entry + drive
             if leg < len(mu.sites) - 2:
                 t_next = t + mu.pass_s + mu.dwell_s[leg]
@@ -255,15 +308,15 @@ def _run_round(
     return rows, closure, blocked_units
 
 
-def _leg_floor(drives: Sequence[float], halts: HaltRule) -> float:
-    """Shortest time a leg can take: its drives and the halts the rule places, without any wait."""
+def _leg_floor(drives: Sequence[float], counted: Sequence[float], halts: HaltRule) -> float:
+    """Shortest time a leg can take: its drives and the halts the rule places (by ``counted``), no wait."""
     total, driving, rests = 0.0, 0.0, 0
-    for d in drives:
-        if driving > 0 and driving + d > halts.limit_s(rests) + _EPS:
+    for d, c in zip(drives, counted, strict=True):
+        if driving > 0 and driving + c > halts.limit_s(rests) + _EPS:
             total += halts.need_s(rests)
             driving, rests = 0.0, rests + 1
         total += d
-        driving += d
+        driving += c
     return total
 
 
