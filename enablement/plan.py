@@ -217,6 +217,7 @@ class Plan:
             "max_lateness_hours": round(max((u.lateness_s for u in self.units), default=0.0) / 3600.0, 2),
             "march_unit_route_km": round(road_km, 1),
             "caution_crossings": sorted({c for r in self.march.rows for c in r.caution.split(";") if c}),
+            "caution_crossing_column_minutes": round(sum(r.caution_s for r in self.march.rows) / 60.0, 1),
             "rerouted_march_units": self.march.rerouted,
             "tracked_over_road_limit": sum(x.tracked for x in self.tracked_excess),
             "tracked_over_road_limit_units": sorted({x.unit for x in self.tracked_excess}),

@@ -158,6 +158,8 @@ class Router:
             if inside is not None:
                 ok &= inside
                 caution &= ok
+            # a flat route-choice cost per caution crossing; the march times each crossing one vehicle
+            # at a time (MarchRules.caution_crossing_s), which the router cannot: it routes one vehicle
             extra = round(float(figure("caution_crossing_penalty_min")) * 60_000)
             weights = np.minimum(weights.astype(np.int64) + caution * extra, np.iinfo(np.int32).max).astype(
                 np.int32

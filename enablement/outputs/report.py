@@ -231,6 +231,19 @@ def _shuttles(plan: Plan, summary: dict[str, Any], het_trips: pd.DataFrame) -> l
     return parts
 
 
+def _caution(k: dict[str, Any]) -> list[str]:
+    """Bottleneck items of the caution crossings: each bridge, and the column-minutes they take."""
+    out = [
+        f"<li>Caution crossing: {html_text(c)}, crossed one vehicle at a time "
+        "(the bridge is held for each column's crossing, in both directions)</li>"
+        for c in k["caution_crossings"]
+    ]
+    if out:
+        total = html_text(f"{k['caution_crossing_column_minutes']:g}")
+        out.append(f"<li>Caution crossings take {total} column-minutes in all.</li>")
+    return out
+
+
 def report_html(
     plan: Plan,
     march: pd.DataFrame,
@@ -307,8 +320,7 @@ def report_html(
     parts.append("<h2>Bottlenecks</h2><ul>")
     if rail.get("binding_resource"):
         parts.append(f"<li>Rail: the closure is held by {html_text(rail['binding_resource'])}.</li>")
-    for c in k["caution_crossings"]:
-        parts.append(f"<li>Caution crossing: {html_text(c)}</li>")
+    parts += _caution(k)
     for w in s["warnings"]:
         parts.append(f"<li>{html_text(w)}</li>")
     if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):

@@ -52,6 +52,7 @@ MARCH_TABLE_COLUMNS = (
     "wait_min",
     "speed_kmh",
     "caution_crossings",
+    "caution_min",
     "next_control_point",
 )
 _TO_WGS84 = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
@@ -143,6 +144,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "wait_min": round(r.wait_s / 60.0, 2),
                 "speed_kmh": r.speed_kmh,
                 "caution_crossings": r.caution,
+                "caution_min": round(r.caution_s / 60.0, 2) if r.caution else "",
                 "next_control_point": r.next_control_point,
             }
         )

@@ -9,7 +9,9 @@ the README. Every violation is returned, each with its march unit, place and tim
   tail of the first must clear both ends before the head of the second arrives.
 - ``halt``: a column driving longer than the halt policy allows between halts
   (a halt is a control point marked ``halt`` where the column stops at least the
-  halt's length; a wait in a queue does not replace one, as in the planner).
+  halt's length; a wait in a queue does not replace one, as in the planner). On a
+  segment with a caution crossing only its ``km`` at its row's ``speed_kmh`` is driving:
+  the wait for the bridge, one vehicle at a time, is neither driving nor a halt.
 - ``window``: a column moving outside the policy's movement window.
 - ``speed``: a segment driven faster than its row's ``speed_kmh`` (the time
   between control points is shorter than the distance at that speed), or faster
@@ -70,6 +72,16 @@ is accepted and not read.
   loaded (:class:`~enablement.scheduling.march.HetTurnaround`: the plan's own drive
   times when the rules carry them, else the fastest road for an empty HET). Without
   that column this is not checked.
+- ``caution``: a caution crossing not crossed one vehicle at a time, or not alone. The table
+  names the bridges a column crosses under caution on the segment to the next control point
+  in its optional ``caution_crossings`` column (bridge ids separated by ``;``, as the plan
+  writes it; its ``caution_min`` is shown, not read). From its head's departure to its tail's
+  arrival at the next control point the column must take at least the time its vehicles need
+  to cross the bridge one at a time (:meth:`~enablement.scheduling.march.MarchRules.caution_crossing_s`
+  over the bridge's span, :func:`~enablement.scheduling.march.bridge_spans`; each vehicle at
+  least the shortest of its unit's vehicles when they are known, else of no length), and no
+  other column may be on that segment, in either direction, meanwhile or within the headway.
+  Without that column this is not checked.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -97,7 +109,7 @@ from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
 from ..routing import Router
 from ..vehicles import Profile
-from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, het_fastest, roadside_nodes
+from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, bridge_spans, het_fastest, roadside_nodes
 
 if TYPE_CHECKING:
     from ..network.model import Network
@@ -232,6 +244,8 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         table[col] = parsed
     table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
+    if "caution_crossings" in table.columns:
+        table["caution_crossings"] = table["caution_crossings"].fillna("").astype(str).str.strip()
     _old_ids(table, p, problems)
     if problems:
         raise MarchTableError(problems)
@@ -266,7 +280,14 @@ def _read_csv(p: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(
             p,
-            dtype={"control_point": str, "next_control_point": str, "kind": str, "dtg": str, "hets": str},
+            dtype={
+                "control_point": str,
+                "next_control_point": str,
+                "kind": str,
+                "dtg": str,
+                "hets": str,
+                "caution_crossings": str,
+            },
             nrows=limits.MARCH_TABLE_ROWS + 1,
             encoding="utf-8-sig",
         )
@@ -467,7 +488,11 @@ def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation
             stop = tm.secs(a["depart"]) - tm.secs(a["arrive"])
             if driving > 0 and h.is_halt(str(a["kind"]), stop + EPS_S, rests):
                 driving, rests = 0.0, rests + 1
-            driving += tm.secs(b["arrive"]) - tm.secs(a["depart"])
+            dt = tm.secs(b["arrive"]) - tm.secs(a["depart"])
+            if str(a.get("caution_crossings", "")).strip() and float(a["speed_kmh"]) > 0:
+                # a caution crossing's wait for the bridge, one vehicle at a time, is no driving
+                dt = min(dt, (float(b["km"]) - float(a["km"])) / float(a["speed_kmh"]) * 3600.0)
+            driving += dt
             limit = h.limit_s(rests)
             if driving > limit + EPS_S:
                 out.append(
@@ -932,6 +957,89 @@ def _hets(table: pd.DataFrame, rules: MarchRules, network: Network, tm: _Times) 
     return out
 
 
+def _caution(
+    segs: list[dict[str, Any]],
+    rules: MarchRules,
+    network: Network,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None,
+    tm: _Times,
+) -> list[Violation]:
+    """Find caution crossings crossed faster than one vehicle at a time, or not alone on the bridge."""
+    if not segs or "caution_crossings" not in segs[0]["a"]:
+        return []
+    spans = bridge_spans(network)
+    out = []
+    guarded: dict[frozenset[str], str] = {}
+    for s in segs:
+        a, b = s["a"], s["b"]
+        labels = [x.strip() for x in str(a["caution_crossings"]).split(";") if x.strip()]
+        if not labels:
+            continue
+        guarded.setdefault(frozenset((str(a["control_point"]), str(b["control_point"]))), labels[0])
+        known = vehicles.get(s["mu"]) if vehicles else None
+        shortest = min((v.length_m for v in known), default=0.0) if known else 0.0
+        lengths = [shortest] * int(a["vehicles"])
+        need, label = max((rules.caution_crossing_s(spans.get(x, 0.0), lengths), x) for x in labels)
+        start, end = tm.secs(a["depart"]), tm.secs(b["arrive"]) + a["pass_min"] * 60.0
+        if end - start < need - EPS_S:
+            out.append(
+                Violation(
+                    "caution",
+                    s["mu"],
+                    f"{a['control_point']} -> {b['control_point']}",
+                    a["depart"].isoformat(),
+                    f"{s['mu']} crosses bridge {label} under caution in {(end - start) / 60:.1f} min "
+                    f"from its head's entry to its tail's exit, but its {int(a['vehicles'])} vehicles "
+                    f"crossing one at a time at {rules.caution_speed_kmh:g} km/h take at least "
+                    f"{need / 60:.1f} min",
+                )
+            )
+    return out + _caution_overlaps(segs, guarded, rules.headway_s, tm)
+
+
+def _caution_overlaps(
+    segs: list[dict[str, Any]], guarded: Mapping[frozenset[str], str], h: float, tm: _Times
+) -> list[Violation]:
+    """Find columns on a bridge crossed under caution (its segment, either way) while another is on it."""
+    on: dict[frozenset[str], list[tuple[float, float, bool, str, str]]] = defaultdict(list)
+    for s in segs:
+        a, b = s["a"], s["b"]
+        pair = frozenset((str(a["control_point"]), str(b["control_point"])))
+        if pair in guarded:
+            on[pair].append(
+                (
+                    tm.secs(a["depart"]),
+                    tm.secs(b["arrive"]) + a["pass_min"] * 60.0,
+                    bool(str(a["caution_crossings"]).strip()),
+                    s["mu"],
+                    f"{a['control_point']} -> {b['control_point']}",
+                )
+            )
+    out = []
+    for pair, items in on.items():
+        items.sort()
+        for i, (_s1, e1, c1, m1, w1) in enumerate(items):
+            for s2, _e2, c2, m2, w2 in items[i + 1 :]:
+                if s2 >= e1 + h - EPS_S:
+                    break
+                if m1 == m2 or not (c1 or c2):
+                    continue
+                how = "the other way" if w1 != w2 else "the same way"
+                why = " crossing it under caution" if c1 else f", and {m2} crosses it under caution"
+                out.append(
+                    Violation(
+                        "caution",
+                        m2,
+                        w2,
+                        tm.iso(s2),
+                        f"{m2} is on bridge {guarded[pair]} ({w2}) at {tm.iso(s2)} while {m1} is on it {how} "
+                        f"until {tm.iso(e1)}{why}: a caution crossing has the bridge to itself, with a "
+                        f"{h / 60:g} min headway",
+                    )
+                )
+    return out
+
+
 def check_march_table(
     table: pd.DataFrame,
     rules: MarchRules,
@@ -974,6 +1082,7 @@ def check_march_table(
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
     out += _hets(table, rules, network, tm)
+    out += _caution(segs, rules, network, vehicles, tm)
     return _sorted(out)
 
 
@@ -997,6 +1106,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "tracked",
                 "permission",
                 "het",
+                "caution",
             )
         )
     }

@@ -7,7 +7,10 @@ share any road share whole segments. A column occupies a segment's entry point
 for its pass time (column length / speed) and its exit point likewise after the
 drive time; two columns on the same segment and direction keep their order and a
 headway at both ends, so they never overlap anywhere on it (constant speeds).
-Opposite directions are separate resources (main roads are dual carriageways).
+Opposite directions are separate resources (main roads are dual carriageways),
+except on a bridge some column crosses as a caution crossing: that bridge is a
+segment of its own, reserved by bridge in both directions, and no column is on it
+while another crosses it one vehicle at a time (``caution_crossing``).
 
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
@@ -52,6 +55,7 @@ HONOURS = frozenset(
         "het_turnaround",
         "halt_places",
         "holds",
+        "caution_crossing",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
@@ -71,6 +75,16 @@ class _Res:
     pass_s: float
 
 
+@dataclass
+class _Hold:
+    """A column on a guarded bridge (``caution_crossing``): from its head's entry to its tail's exit."""
+
+    mu: str
+    start: float
+    end: float
+    caution: bool
+
+
 class _State:
     """Reservations and blocked times shared by all march units in one round.
 
@@ -87,13 +101,21 @@ class _State:
         self.window = rules.window
         self.rules = rules
         self.res: dict[tuple[int, int], list[_Res]] = defaultdict(list)
+        self.holds: dict[str, list[_Hold]] = defaultdict(list)
+        """The columns on each guarded bridge, in either direction (``caution_crossing``)."""
         self.held: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
         """Vehicles held at each place (site id): from the head's arrival to the tail's departure."""
+
+    def reserve(self, key: tuple[int, int], res: _Res, bridges: Sequence[tuple[str, bool]] = ()) -> None:
+        """Reserve segment ``key`` for a column, and the guarded bridges on it (both directions)."""
+        self.res[key].append(res)
+        for label, caution in bridges:
+            self.holds[label].append(_Hold(res.mu, res.entry, res.exit + res.pass_s, caution))
 
     def commit(self, mu: str, pieces: Sequence[Piece], fit: Fit, pass_s: float, vehicles: int) -> None:
         """Reserve a fitted leg: each segment's entry and exit, and the vehicles at each hold."""
         for p, e in zip(pieces, fit.entries, strict=True):
-            self.res[(p.a, p.b)].append(_Res(mu, e, e + p.drive, pass_s))
+            self.reserve((p.a, p.b), _Res(mu, e, e + p.drive, pass_s), p.bridges)
         for _, site, a, b in fit.holds:
             self.held[site].append((a, b, vehicles))
 
@@ -118,9 +140,21 @@ class _State:
         return self.rules.blocks(a, b, edges)
 
     def earliest(
-        self, key: tuple[int, int], blocks: list[Intervals], t: float, drive: float, pass_s: float, label: str
+        self,
+        key: tuple[int, int],
+        blocks: list[Intervals],
+        t: float,
+        drive: float,
+        pass_s: float,
+        label: str,
+        bridges: Sequence[tuple[str, bool]] = (),
     ) -> tuple[float, float]:
-        """Earliest entry ≥ t on segment ``key``, and the delay closures caused."""
+        """Earliest entry ≥ t on segment ``key``, and the delay closures caused.
+
+        ``bridges`` are the guarded bridges on the segment (:meth:`.MarchProblem.bridges`): the
+        column holds each from its entry to its tail's exit, and none may be held by two columns
+        at once, within the headway, when either crosses it under caution.
+        """
         c = t
         hit = 0.0
         h = self.h
@@ -150,6 +184,15 @@ class _State:
                 if not (ahead or behind):
                     c = max(c, r.entry + r.pass_s + h, r.exit + r.pass_s + h - drive)
                     moved = True
+            for bridge, caution in bridges:
+                for hold in self.holds[
+                    bridge
+                ]:  # a column's own earlier segment on the bridge is not a conflict
+                    if hold.mu == label or not (caution or hold.caution):
+                        continue
+                    if c < hold.end + h - _EPS and hold.start < c + drive + pass_s + h - _EPS:
+                        c = hold.end + h
+                        moved = True
             if not moved:
                 return c, hit
         msg = f"{label}: no slot found on a segment (scheduler did not converge)"
@@ -165,6 +208,8 @@ class Piece:
     edges: tuple[int, ...]
     drive: float
     halt: float
+    bridges: tuple[tuple[str, bool], ...] = ()
+    """Guarded bridges on the segment, each with whether it is crossed under caution."""
 
 
 @dataclass
@@ -233,7 +278,7 @@ def _fit_hops(
 
     def earliest(q: Piece, at: float) -> tuple[float, float]:
         e, hit = state.earliest(
-            (q.a, q.b), state.blocked(q.a, q.b, list(q.edges)), at, q.drive, pass_s, label
+            (q.a, q.b), state.blocked(q.a, q.b, list(q.edges)), at, q.drive, pass_s, label, q.bridges
         )
         return (float(math.ceil(e)) if whole and math.isfinite(e) else e), hit
 
@@ -245,14 +290,7 @@ def _fit_hops(
     tries = 0
     while True:
         p = pieces[start]
-        e, hit = state.earliest(
-            (p.a, p.b),
-            state.blocked(p.a, p.b, list(p.edges)),
-            max(floor, arrive + p.halt),
-            p.drive,
-            pass_s,
-            label,
-        )
+        e, hit = earliest(p, max(floor, arrive + p.halt))
         entries[start] = e
         if math.isinf(e):
             return Fit(entries, math.inf, holds), None
@@ -260,9 +298,7 @@ def _fit_hops(
         while k < n and holding[k] is None:
             q = pieces[k]
             arr = entries[k - 1] + pieces[k - 1].drive
-            e, h = state.earliest(
-                (q.a, q.b), state.blocked(q.a, q.b, list(q.edges)), arr + q.halt, q.drive, pass_s, label
-            )
+            e, h = earliest(q, arr + q.halt)
             if math.isinf(e):
                 entries[k] = e
                 return Fit(entries, math.inf, holds), None
@@ -301,8 +337,9 @@ _MAX_TRIES = 5000
 def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
-    cps = problem.control_points([r.nodes for r in routes.values()])
-    lengths, bridge = problem.lengths, problem.bridge
+    cps = problem.control_points([r.nodes for r in routes.values()], problem.caution_ends(routes.values()))
+    guarded = problem.caution_bridges(routes.values())
+    lengths = problem.lengths
     site_node = problem.site_node
     state = _State(problem.rules)
     rows: list[MarchRow] = []
@@ -323,6 +360,7 @@ def _run_round(
         caution: str = "",
         nxt: str = "",
         speed: float | None = None,
+        caution_s: float = 0.0,
     ) -> MarchRow:
         return MarchRow(
             march_unit=mu.id,
@@ -343,6 +381,7 @@ def _run_round(
             caution=caution,
             next_control_point=nxt,
             speed_kmh=round(mu.profile.speed_kmh if speed is None else speed, 1),
+            caution_s=caution_s,
         )
 
     for mu in problem.order:
@@ -357,10 +396,15 @@ def _run_round(
             # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
             timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
             starts = [a for a, _, _ in segs]
-            # halts by driving time at halt places (the same plan as the CP-SAT model's)
-            halts = problem.plan_halts(mu, starts, [round(d) for d, _ in timed])
+            # halts by driving time at halt places (the same plan as the CP-SAT model's); the halt
+            # rule counts a caution crossing's drive, not its wait for the bridge
+            counted = [
+                round(problem.halt_drive_s(seg_edges, d, v, caution))
+                for (_, _, seg_edges), (d, v) in zip(segs, timed, strict=True)
+            ]
+            halts = problem.plan_halts(mu, starts, counted)
             pieces = [
-                Piece(a, b, tuple(edges), d, float(h))
+                Piece(a, b, tuple(edges), d, float(h), problem.bridges(list(edges), caution, guarded))
                 for (a, b, edges), (d, _), h in zip(segs, timed, halts, strict=True)
             ]
             # a crossing not yet permitted: the column waits at the leg's start (permission rule)
@@ -382,9 +426,7 @@ def _run_round(
                     kind = "start" if leg == 0 else "staging"
                 else:
                     kind = "hold" if i in held else ("halt" if p.halt else "cp")
-                notes = (
-                    sorted({str(bridge[e]) for e in p.edges if e in caution}) if bridge is not None else []
-                )
+                crossed = problem.caution_times(mu, list(p.edges), caution)
                 speed = timed[i][1]
                 rows.append(
                     row(
@@ -398,9 +440,10 @@ def _run_round(
                         arrive,
                         entry,
                         p.halt,
-                        ";".join(notes),
+                        ";".join(sorted(label for label, _ in crossed)),
                         problem.cp_name(p.b),
                         speed,
+                        sum(s for _, s in crossed),
                     )
                 )
                 seq += 1

@@ -52,7 +52,25 @@ constraint                    data → greedy / CP-SAT / checker
                               (:class:`HetTurnaround`), compiled into :attr:`MarchProblem.het_after` →
                               ``greedy._run_round`` (the column waits for its HETs) /
                               ``march_cpsat._het_chains`` (precedence) / ``checks._hets``
+``caution_crossing``          ``MarchRules.caution_speed_kmh``, ``caution_spacing_m`` and
+                              :meth:`MarchRules.caution_crossing_s`, over :func:`bridge_spans`; each
+                              caution bridge's ends are control points (:meth:`MarchProblem.caution_ends`)
+                              and :meth:`MarchProblem.drive` times its segment →
+                              ``greedy._State.earliest`` (a reservation per bridge) / ``march_cpsat._bridges``
+                              (no-overlap or cumulative per bridge) / ``checks._caution``
 ============================  =======================================================================
+
+A caution crossing (a bridge crossed above its two-way class, within its one-way class) is
+crossed one vehicle at a time: each vehicle waits ``caution_spacing_m`` short of the span and
+crosses it at ``caution_speed_kmh`` over the span plus its own length, the next entering once it
+has left, so the column's vehicles take :meth:`MarchRules.caution_crossing_s` to cross. Both ends
+of the bridge are control points, so the bridge is a segment of its own (with at most the junction
+areas at its ends): the column holds that segment, in either direction, from its head's entry to
+its tail's exit, for at least the crossing time (:meth:`MarchProblem.drive` adds the difference
+to the normal drive and pass over it), and no other column is on it meanwhile, in either
+direction, however it crosses (columns within the two-way class share the bridge with each other
+as before). The router keeps a flat route-choice cost per caution crossing
+(``caution_crossing_penalty_min``); the schedule's times come from this rule.
 
 A new constraint is added in these places, in order: its data in
 :class:`MarchRules` and :func:`march_rules`; its name in :data:`CONSTRAINTS`;
@@ -103,6 +121,7 @@ __all__ = [
     "MarchRules",
     "MarchSchedule",
     "MarchUnit",
+    "bridge_spans",
     "control_points",
     "empty_het_profile",
     "halt_places",
@@ -134,6 +153,8 @@ CONSTRAINTS: dict[str, str] = {
     "place that holds vehicles (convoy support centre, staging area, day harbour) within its capacity",
     "het_turnaround": "a HET is in one place at a time: a column of HETs leaves only once each of its HETs "
     "has unloaded its last load, driven back empty and loaded again",
+    "caution_crossing": "a bridge crossed under its one-way class is crossed one vehicle at a time at the "
+    "caution speed and spacing, and no other column is on it meanwhile, in either direction",
 }
 """Every constraint of the road march, by name (see the module docstring for where each lives)."""
 
@@ -236,6 +257,9 @@ class MarchRow:
     next_control_point: str
     speed_kmh: float
     """Speed driven from this control point to the next (km/h); the column's cap at the last one."""
+    caution_s: float = 0.0
+    """Time the column's vehicles take to cross the caution bridges of the next segment one at a time
+    (:meth:`MarchRules.caution_crossing_s`; 0 without a caution crossing)."""
 
 
 @dataclass
@@ -596,8 +620,9 @@ class MarchRules:
     control_point_min_m
         Shortest road between two control points: closer ones are one control point
         (a junction area), so the checker allows this much at each end of a segment.
-    caution_penalty_s
-        Extra time of each caution crossing (one vehicle at a time).
+    caution_speed_kmh, caution_spacing_m
+        A caution crossing's speed on the span, and the distance each vehicle waits short of the span
+        until the vehicle ahead has left it (:meth:`caution_crossing_s`).
     speed_kmh
         The policy speed: the most any column drives (``policy.convoy_speed_kmh``); road-class
         speeds and each column's slowest vehicle may lower it (:mod:`~enablement.network.speeds`).
@@ -638,9 +663,8 @@ class MarchRules:
     control_point_min_m: float = field(
         default_factory=lambda: float(figure("control_point_min_segment_km")) * 1000.0
     )
-    caution_penalty_s: float = field(
-        default_factory=lambda: float(figure("caution_crossing_penalty_min")) * 60.0
-    )
+    caution_speed_kmh: float = field(default_factory=lambda: float(figure("caution_crossing_speed_kmh")))
+    caution_spacing_m: float = field(default_factory=lambda: float(figure("caution_crossing_spacing_m")))
     speed_kmh: float = field(default_factory=lambda: float(figure("convoy_speed_kmh")))
     tracked_road_max_m: float = field(default_factory=lambda: float(figure("tracked_road_max_km")) * 1000.0)
     territory: Territory | None = None
@@ -718,11 +742,40 @@ class MarchRules:
             return None
         return permit.open_for(profile is not None and heavy_load(profile))
 
+    def caution_crossing_s(self, span_m: float, lengths_m: Sequence[float]) -> float:
+        """Time a column takes to cross a bridge of ``span_m`` one vehicle at a time (``caution_crossing``).
+
+        Each vehicle (of ``lengths_m``, one per vehicle) starts ``caution_spacing_m`` short of the
+        span once the one ahead has left it, and drives that distance, the span and its own length
+        at ``caution_speed_kmh``: from the first vehicle's entry to the last one's exit.
+        """
+        v = self.caution_speed_kmh / 3.6
+        return float(sum(self.caution_spacing_m + span_m + length for length in lengths_m)) / v
+
     def blocks(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals that keep a column off the segment ``a → b`` over ``edges``."""
         out = [self.edge_closed[e] for e in edges if e in self.edge_closed]
         out += [self.node_closed[n] for n in (a, b) if n in self.node_closed]
         return out
+
+
+def bridge_spans(network: Network) -> dict[str, float]:
+    """Return the length (m) of each road bridge, by ``bridge_id``: the span a caution crossing covers.
+
+    A bridge's edges in one direction make its span (the longer direction, for a bridge whose
+    two directions differ); the planners and the checker read the same spans.
+    """
+    edges = network.edges
+    if "bridge_id" not in edges.columns or edges.empty:
+        return {}
+    e = edges[edges["bridge_id"].notna() & (edges["mode"] == "road")]
+    forward = (e["u"] < e["v"]).to_numpy()
+    out: dict[str, float] = {}
+    for bid, g in e.assign(forward=forward).groupby("bridge_id", sort=True):
+        ahead = float(g.loc[g["forward"], "length_m"].sum())
+        back = float(g.loc[~g["forward"], "length_m"].sum())
+        out[str(bid)] = max(ahead, back)
+    return out
 
 
 def territory_of(policy: Policy) -> Territory:
@@ -1062,6 +1115,10 @@ class MarchProblem:
         self.speeds: np.ndarray = march_speed_kmh(edges)
         """Per edge row, the fastest a column may march there before its own cap (road class, road speed)."""
         self.bridge: np.ndarray | None = edges["bridge_id"].to_numpy() if "bridge_id" in edges else None
+        self.spans: dict[str, float] = bridge_spans(network)
+        """Span (m) of each bridge, by id (:func:`bridge_spans`): what a caution crossing covers."""
+        self._ends = (edges["u"].to_numpy(), edges["v"].to_numpy())
+        self._vehicle_lengths: dict[str, tuple[float, ...]] = {}
         site_of: dict[int, str] = {n: p.site for n, p in rules.places.items()}
         for s, n in sorted(self.site_node.items(), reverse=True):
             site_of[n] = s
@@ -1177,6 +1234,85 @@ class MarchProblem:
         if problems:
             raise ScenarioError(problems)
 
+    def bridge_label(self, edge: int) -> str:
+        """Id of the bridge an edge row belongs to: its ``bridge_id``, else its two ends' stable ids.
+
+        Both directions of a bridge get the same id: the bridge is one resource (``caution_crossing``).
+        """
+        bid = self.bridge[edge] if self.bridge is not None else None
+        if isinstance(bid, str) and bid:
+            return bid
+        if self._keys is None:
+            self._keys = node_keys(self.network)
+        a, b = sorted((str(self._keys[int(self._ends[0][edge])]), str(self._keys[int(self._ends[1][edge])])))
+        return f"{a}~{b}"
+
+    def caution_ends(self, routes: Collection[Route]) -> set[int]:
+        """Nodes where routes enter or leave a caution crossing: control points of their own.
+
+        Each run of a route's caution edges over one bridge starts and ends at a control point,
+        so the bridge is a segment of its own, the resource that ``caution_crossing`` reserves.
+        """
+        out: set[int] = set()
+        for route in routes:
+            if not route.caution_edges:
+                continue
+            caution = set(route.caution_edges)
+            run: str | None = None
+            for i, e in enumerate(route.edges):
+                label = self.bridge_label(e) if e in caution else None
+                if label != run:
+                    out.add(int(route.nodes[i]))  # a run ends or starts here
+                run = label
+            if run is not None:
+                out.add(int(route.nodes[-1]))
+        return out
+
+    def caution_bridges(self, routes: Collection[Route]) -> frozenset[str]:
+        """Return the bridges some route crosses under caution: those ``caution_crossing`` guards."""
+        return frozenset(self.bridge_label(e) for r in routes for e in r.caution_edges)
+
+    def vehicle_lengths(self, mu: MarchUnit) -> tuple[float, ...]:
+        """Return each vehicle's length (m): the catalogue's, or the profile's longest for an unknown type."""
+        if mu.id not in self._vehicle_lengths:
+            catalogue = load_catalogue()
+            self._vehicle_lengths[mu.id] = tuple(
+                catalogue[v].length_m if v in catalogue else mu.profile.length_m for v in mu.vehicles
+            )
+        return self._vehicle_lengths[mu.id]
+
+    def caution_times(
+        self, mu: MarchUnit, edges: Sequence[int], caution: Collection[int]
+    ) -> list[tuple[str, float]]:
+        """Return a segment's caution bridges, each with the time ``mu``'s vehicles take one by one."""
+        labels = dict.fromkeys(self.bridge_label(e) for e in edges if e in caution)
+        out = []
+        for label in labels:
+            span = self.spans.get(label)
+            if span is None:  # a caution edge without a bridge id: its own length
+                span = float(
+                    sum(self.lengths[e] for e in edges if e in caution and self.bridge_label(e) == label)
+                )
+            out.append((label, self.rules.caution_crossing_s(span, self.vehicle_lengths(mu))))
+        return out
+
+    def bridges(
+        self, edges: Sequence[int], caution: Collection[int], guarded: Collection[str]
+    ) -> tuple[tuple[str, bool], ...]:
+        """Return a segment's guarded bridges (:meth:`caution_bridges`), each with whether under caution.
+
+        A column holds these bridges for its whole time on the segment; two columns may not hold
+        one at once when either crosses it under caution (``caution_crossing``).
+        """
+        if not guarded:
+            return ()
+        found: dict[str, bool] = {}
+        for e in edges:
+            label = self.bridge_label(e)
+            if label in guarded:
+                found[label] = found.get(label, False) or e in caution
+        return tuple(sorted(found.items()))
+
     def drive(
         self, mu: MarchUnit, edges: Sequence[int], caution: Collection[int] = ()
     ) -> tuple[float, float]:
@@ -1189,25 +1325,57 @@ class MarchProblem:
         edges
             Edge rows of the segment, in order.
         caution
-            Edge rows the column crosses as caution crossings (each adds the policy's penalty).
+            Edge rows the column crosses as caution crossings: its vehicles cross each such bridge
+            one at a time (:meth:`caution_times`), so the column's tail leaves the bridge no sooner than
+            the crossing time after its head entered it, and the drive grows by the difference
+            with the time the column would take to pass over it at its speed.
 
         Returns
         -------
         tuple of float
-            Drive time (s, caution penalties included) and the speed driven (km/h: the segment's
-            length over its time at the column's speed on each edge, penalties left out).
+            Drive time (s, caution crossings included) and the speed driven (km/h: the segment's
+            length over its time at the column's speed on each edge, crossings left out).
         """
         rows = np.asarray(edges, dtype=np.int64)
         if rows.size == 0:
             return 0.0, float(mu.profile.speed_kmh)
         metres = self.lengths[rows]
-        moving = float((metres / (column_speed_kmh(self.speeds[rows], mu.profile.speed_kmh) / 3.6)).sum())
-        extra = self.rules.caution_penalty_s * sum(e in caution for e in edges)
+        secs = metres / (column_speed_kmh(self.speeds[rows], mu.profile.speed_kmh) / 3.6)
+        moving = float(secs.sum())
+        extra = 0.0
+        if caution:
+            for label, cross_s in self.caution_times(mu, edges, caution):
+                over = float(
+                    sum(
+                        t
+                        for e, t in zip(edges, secs, strict=True)
+                        if e in caution and self.bridge_label(e) == label
+                    )
+                )
+                extra += max(0.0, cross_s - over - mu.pass_s)
         speed = float(metres.sum()) / moving * 3.6 if moving > 0 else float(mu.profile.speed_kmh)
         return moving + extra, speed
 
-    def control_points(self, paths: Sequence[Sequence[int]]) -> ControlPoints:
+    def halt_drive_s(
+        self, edges: Sequence[int], drive: float, speed: float, caution: Collection[int]
+    ) -> float:
+        """Return the part of a segment's ``drive`` (at ``speed``, from :meth:`drive`) the halt rule counts.
+
+        All of it, except on a segment with a caution crossing: there only its length at the
+        speed driven, since the vehicles' wait for the bridge, one at a time, is neither
+        driving nor a halt (the checker reads the row's ``km`` and ``speed_kmh`` the same way).
+        """
+        if not caution or not any(e in caution for e in edges) or speed <= 0:
+            return drive
+        return float(self.lengths[list(edges)].sum()) / (speed / 3.6)
+
+    def control_points(
+        self, paths: Sequence[Sequence[int]], fixed_nodes: Collection[int] = ()
+    ) -> ControlPoints:
         """Control points of a set of routes: the units' sites, merges and splits, and spacing nodes.
+
+        ``fixed_nodes`` are control points too: the ends of the caution crossings
+        (:meth:`caution_ends`), so that each such bridge is a segment of its own.
 
         Named junctions are preferred as spacing points, and control points closer than
         the policy's minimum along a route are one (:func:`control_points`). No spacing
@@ -1215,7 +1383,7 @@ class MarchProblem:
         approach (:class:`~enablement.network.territory.Territory`), which the crossing
         itself controls.
         """
-        fixed = {self.site_node[s] for mu in self.units for s in mu.sites}
+        fixed = {self.site_node[s] for mu in self.units for s in mu.sites} | set(fixed_nodes)
         rules = self.rules
         on_paths = {n for path in paths for n in path}
         fixed |= {n for n in rules.places if n in on_paths}  # halt places are control points

@@ -33,6 +33,12 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
   the fastest user (lower speed, caution crossing) pads its interval by the
   difference in drive time, so the order at the exit is the order at the entry
   (no overtaking; conservative, and free of pairwise order variables);
+- caution crossings: a bridge some candidate crosses as a caution crossing is a segment
+  of its own; on it, each column's interval (its whole time on the segment plus the
+  headway, anchored on its entry) does not overlap, in either direction, any other
+  column's when either crosses under caution (a no-overlap when all do, else a
+  cumulative where a caution crossing takes the whole capacity and a column within the
+  two-way class one unit);
 - staging areas with a capacity: a cumulative of the vehicles held from arrival
   to departure;
 - HETs in one place at a time: a column of HETs leaves no earlier than the closure of
@@ -67,6 +73,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -104,6 +111,7 @@ HONOURS = frozenset(
         "het_turnaround",
         "halt_places",
         "holds",
+        "caution_crossing",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -123,6 +131,10 @@ class _Seg:
     halt: int
     notes: str
     speed: float
+    bridges: tuple[tuple[str, bool], ...] = ()
+    """Guarded bridges on the segment, each with whether it is crossed under caution."""
+    caution_s: float = 0.0
+    """Time the column's vehicles take to cross the segment's caution bridges one at a time."""
     hold: str | None = None
     """The holding place (site id) at ``a``, where the column may wait longer than the road-wait limit
     (the leg's own site for the first segment), or None."""
@@ -211,25 +223,28 @@ def _candidates(
     return cand
 
 
-def _segments(problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPoints) -> list[_Seg]:
+def _segments(
+    problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPoints, guarded: frozenset[str]
+) -> list[_Seg]:
     """Split a candidate route into segments with whole-second drive times and planned halts."""
-    bridge = problem.bridge
     parts = split_route(route, cps)
     caution = set(route.caution_edges)
-    drives, speeds = [], []
+    drives, speeds, counted = [], [], []
     for _, _, edges in parts:
         drive, speed = problem.drive(mu, edges, caution)
         drives.append(round(drive))
         speeds.append(speed)
+        # the halt rule counts a caution crossing's drive, not its wait for the bridge
+        counted.append(round(problem.halt_drive_s(edges, round(drive), speed, caution)))
     starts = [a for a, _, _ in parts]
-    halts = problem.plan_halts(mu, starts, drives)
+    halts = problem.plan_halts(mu, starts, counted)
     holding = [None, *problem.holding_sites(starts[1:])]
     segs = []
     for (a, b, edges), d, h, v, hold in zip(parts, drives, halts, speeds, holding, strict=True):
-        notes = ""
-        if bridge is not None:
-            notes = ";".join(sorted({str(bridge[x]) for x in edges if x in caution}))
-        segs.append(_Seg(a, b, edges, d, h, notes, v, hold))
+        crossed = problem.caution_times(mu, edges, caution)
+        notes = ";".join(sorted(label for label, _ in crossed))
+        on = problem.bridges(edges, caution, guarded)
+        segs.append(_Seg(a, b, edges, d, h, notes, v, on, sum(t for _, t in crossed), hold))
     return segs
 
 
@@ -238,7 +253,9 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
     units = problem.units
     rules = problem.rules
     cand = _candidates(problem, router, alternatives, baseline)
-    cps = problem.control_points([r.nodes for rs in cand.values() for r in rs])
+    every = [r for rs in cand.values() for r in rs]
+    cps = problem.control_points([r.nodes for r in every], problem.caution_ends(every))
+    guarded = problem.caution_bridges(every)
     headway = math.ceil(rules.headway_s)
     pass_s = {mu.id: math.ceil(mu.pass_s) for mu in units}
     base_end = max(baseline.closure_s.values(), default=0.0)
@@ -250,7 +267,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         for leg in range(len(mu.sites) - 1):
             opts: list[_Option] = []
             for route in cand[(mu.id, leg)]:
-                segs = _segments(problem, mu, route, cps)
+                segs = _segments(problem, mu, route, cps, guarded)
                 opt = len(opts)
                 ok = True
                 for s, seg in enumerate(segs):
@@ -321,7 +338,7 @@ def _fit_leg(
     p = data.pass_s[mu.id]
     t = max(t, float(data.not_before.get((mu.id, leg, opt), t)))  # a crossing not yet permitted
     segs = data.options[(mu.id, leg)][opt].segs
-    pieces = [Piece(g.a, g.b, g.edges, float(g.drive), float(g.halt)) for g in segs]
+    pieces = [Piece(g.a, g.b, g.edges, float(g.drive), float(g.halt), g.bridges) for g in segs]
     holding = [mu.sites[leg]] + [g.hold for g in segs[1:]]
     names = [data.cp_name(g.a) for g in segs]
     # whole seconds: each entry is rounded up before the next segment is fitted from it
@@ -467,6 +484,10 @@ _Users = dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.In
 """Per segment and direction: each candidate's entry, drive time, pass time, choice and march unit."""
 _Held = dict[str, list[tuple[cp_model.IntervalVar, int]]]
 """Per place with a capacity (site id): each stay there (interval) and its vehicles."""
+_Holds = dict[str, list[tuple[cp_model.IntVar, cp_model.LinearExprT, cp_model.IntVar, bool]]]
+"""Per guarded bridge (both directions): each candidate's entry on it, its tail's exit from it
+(the end of the last segment it holds the bridge on, plus its pass time), choice and whether it
+crosses under caution."""
 
 
 def _option(
@@ -480,18 +501,22 @@ def _option(
     entry: dict[tuple[str, int, int, int], cp_model.IntVar],
     users: _Users,
     held: _Held,
+    holds: _Holds,
 ) -> None:
     """Entries of one candidate route's segments, chained by drive and halt, enforced when chosen.
 
     On the way a column waits at most ``wait_max`` at a control point; at a holding place with a
     capacity it may hold longer, and then its vehicles take room there from its head's arrival
-    to its tail's departure (an optional interval in the site's cumulative, ``holds``).
+    to its tail's departure (an optional interval in the site's cumulative, ``holds``). A guarded
+    bridge is held from the entry of its first segment to the tail's exit of its last
+    (``caution_crossing``).
     """
     dep, arr = ends
     p = data.pass_s[mu.id]
     if (mu.id, leg, o) in data.not_before:  # permission: wait at the leg's start, arrive when permitted
         m.add(dep >= data.not_before[(mu.id, leg, o)]).only_enforce_if(x)
     prev = None
+    on_bridge: dict[str, list[Any]] = {}  # bridge -> [entry of its first segment, exit expression, caution]
     for s, seg in enumerate(data.options[(mu.id, leg)][o].segs):
         dom = cp_model.Domain.from_intervals([list(iv) for iv in data.domains[(mu.id, leg, o, s)]])
         e = m.new_int_var_from_domain(dom, f"e[{mu.id},{leg},{o},{s}]")
@@ -512,6 +537,15 @@ def _option(
                 held[seg.hold].append((iv, len(mu.vehicles)))
         prev = (e, seg.drive)
         users[(seg.a, seg.b)].append((e, seg.drive, p, x, mu.id))
+        for label, caution in seg.bridges:  # a bridge over several segments is held from the first
+            first = on_bridge.get(label)
+            on_bridge[label] = [
+                e if first is None else first[0],
+                e + seg.drive + p,
+                caution or bool(first and first[2]),
+            ]
+    for label, (start, end, caution) in on_bridge.items():
+        holds[label].append((start, end, x, caution))
     assert prev is not None
     m.add(arr == prev[0] + prev[1]).only_enforce_if(x)
 
@@ -526,11 +560,12 @@ class _LegVars:
     held: _Held = field(default_factory=lambda: defaultdict(list))
 
 
-def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
+def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users, _Holds]:
     """Variables of every leg: route choice, segment entries, arrival, departure, and closures."""
     hz = data.horizon
     v = _LegVars()
     users: _Users = defaultdict(list)
+    holds: _Holds = defaultdict(list)
     for mu in data.units:
         p = data.pass_s[mu.id]
         for leg in range(len(mu.sites) - 1):
@@ -543,7 +578,7 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
                 x = m.new_bool_var(f"x[{mu.id},{leg},{o}]") if len(opts) > 1 else m.new_constant(1)
                 v.choice[(mu.id, leg, o)] = x
                 lits.append(x)
-                _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users, v.held)
+                _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users, v.held, holds)
             if len(lits) > 1:
                 m.add_exactly_one(lits)
             if leg == 0:
@@ -553,7 +588,7 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
         c = m.new_int_var(0, hz + p, f"closure[{mu.id}]")
         m.add(c == v.arrive[(mu.id, len(mu.sites) - 2)] + p)
         v.closure[mu.id] = c
-    return v, users
+    return v, users, holds
 
 
 def _deconflict(m: cp_model.CpModel, data: _Data, users: _Users) -> None:
@@ -570,6 +605,31 @@ def _deconflict(m: cp_model.CpModel, data: _Data, users: _Users) -> None:
             for e, d, p, x, mu in items
         ]
         m.add_no_overlap(ivs)
+
+
+def _bridges(m: cp_model.CpModel, data: _Data, holds: _Holds) -> None:
+    """On each guarded bridge, in both directions, no column while another crosses it under caution.
+
+    Each column's interval is its whole time on the bridge's segment plus the headway, from its
+    entry. When every user crosses under caution the intervals do not overlap; otherwise a
+    cumulative of capacity the number of other users, where a caution crossing takes it all
+    and any other column one unit (columns within the two-way class share the bridge).
+    """
+    h = data.headway
+    for label, items in sorted(holds.items()):
+        if len(items) < 2 or not any(c for *_, c in items):
+            continue
+        ivs = [
+            m.new_optional_interval_var(
+                start, m.new_int_var(0, data.horizon, ""), end + h, x, f"bridge[{label}]"
+            )
+            for start, end, x, _ in items
+        ]
+        normal = sum(1 for *_, c in items if not c)
+        if normal == 0:
+            m.add_no_overlap(ivs)
+        else:
+            m.add_cumulative(ivs, [normal if c else 1 for *_, c in items], normal)
 
 
 def _het_chains(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
@@ -625,10 +685,11 @@ def _objectives(
 
 
 def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
-    """Build the model: legs, deconfliction, HET chains, staging capacity, then the objectives' variables."""
+    """Build the model: legs, deconfliction, caution bridges, HET chains, staging, then the objectives."""
     m = cp_model.CpModel()
-    v, users = _legs(m, data)
+    v, users, holds = _legs(m, data)
     _deconflict(m, data, users)
+    _bridges(m, data, holds)
     _het_chains(m, data, v)
     _staging(m, data, v)
     makespan, lateness = _objectives(m, data, v)
@@ -706,7 +767,7 @@ def _rows(
                         *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,
                         km=round(km / 1000.0, 2), arrive_s=t, depart_s=e, pass_s=p, halt_s=float(seg.halt),
                         wait_s=max(0.0, e - t - seg.halt), caution=seg.notes, next_control_point=cp(seg.b),
-                        speed_kmh=round(seg.speed, 1),
+                        speed_kmh=round(seg.speed, 1), caution_s=seg.caution_s,
                     )
                 )  # fmt: skip
                 seq += 1
