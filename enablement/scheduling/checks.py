@@ -28,6 +28,15 @@ the README. Every violation is returned, each with its march unit, place and tim
   message names the closures it must cross (a disruption, an overlay closure, or a
   recurring restriction with its name and its windows).
 - ``staging``: more vehicles held in a staging area at once than its capacity.
+- ``marshalling``: more vehicles (or m² of vehicles) held in a port's or airfield's
+  marshalling area at once than its capacity (``marshalling_capacity_vehicles`` or
+  ``marshalling_area_m2``). A march unit whose first row is at the site takes room from
+  its first vehicle ashore (the optional ``ashore`` column of that row, which the plan
+  writes; without it, the row's ``arrive``: its last vehicle ashore) until its tail has
+  left (``depart`` plus ``pass_min``). In an area measured in m² a march unit takes its
+  optional ``footprint_m2`` (the plan writes it); without that column, its ``vehicles``
+  times the mean footprint of the unit's vehicles when they are known, and otherwise the
+  area is not checked. Columns of HETs (a ``hets`` entry) are not counted.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``permission``: a column reaching a border crossing before its permission is
   granted (the scenario's filing date plus the lead time of the regime in force;
@@ -148,6 +157,7 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
     ("pass_min", 0, 7 * 24 * 60, False),
     ("speed_kmh", 0.001, 200, False),
     ("tracked", 0, 10_000, True),
+    ("footprint_m2", 0, 10_000_000, False),
 )
 """A march table's numeric columns: the range of each and whether it holds whole numbers."""
 
@@ -219,12 +229,37 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
                 )
             parsed.append(ts)
         table[col] = parsed
+    _ashore(table, p, problems)
     table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
     _old_ids(table, p, problems)
     if problems:
         raise MarchTableError(problems)
     return table
+
+
+def _ashore(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the optional ``ashore`` column in place (empty cells allowed), noting malformed times."""
+    if "ashore" not in table.columns:
+        return
+    parsed: list[pd.Timestamp | None] = []
+    for i, raw in enumerate(table["ashore"].tolist()):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or not str(raw).strip():
+            parsed.append(None)
+            continue
+        try:
+            ts = pd.Timestamp(str(raw))
+        except (ValueError, OverflowError):
+            ts = None
+        first, last = limits.YEARS
+        if ts is None or ts is pd.NaT or ts.tzinfo is None or not first <= ts.year < last:
+            problems.append(
+                f"{p}: row {i + 2}: field 'ashore' = {str(raw)[:60]!r}; write an ISO date-time with its "
+                "offset (2026-03-02T06:00:00+01:00), or leave it empty"
+            )
+            ts = None
+        parsed.append(ts)
+    table["ashore"] = parsed
 
 
 def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
@@ -711,6 +746,56 @@ def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
     return out
 
 
+def _marshalling(
+    table: pd.DataFrame,
+    rules: MarchRules,
+    tm: _Times,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None,
+) -> list[Violation]:
+    """More vehicles (or m² of them) in a marshalling area at once than its capacity."""
+    if not rules.marshalling:
+        return []
+    first = table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True).head(1)
+    events: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
+    for r in first.to_dict("records"):
+        site = r["control_point"]
+        area = rules.marshalling.get(site)
+        if area is None or r.get("hets"):
+            continue
+        if area.per == "vehicles":
+            room = int(r["vehicles"])
+        elif isinstance(r.get("footprint_m2"), float) and math.isfinite(r["footprint_m2"]):
+            room = math.ceil(r["footprint_m2"] - 1e-6)
+        elif vehicles and vehicles.get(r["march_unit"]):
+            known = vehicles[r["march_unit"]]
+            mean = sum(rules.footprint_m2.get(v.id, v.length_m * v.width_m) for v in known) / len(known)
+            room = math.ceil(int(r["vehicles"]) * mean - 1e-6)
+        else:
+            continue  # an area in m² and nothing to say how much room the column takes
+        ashore = r.get("ashore")
+        start = tm.secs(ashore if isinstance(ashore, pd.Timestamp) else r["arrive"])
+        end = tm.secs(r["depart"]) + r["pass_min"] * 60.0
+        events[site] += [(start, room, r["march_unit"]), (max(end, start), -room, r["march_unit"])]
+    out = []
+    for sid, ev in sorted(events.items()):
+        area = rules.marshalling[sid]
+        level = 0
+        for t, d, mu in sorted(ev, key=lambda x: (x[0], x[1])):
+            level += d
+            if d > 0 and level > area.capacity:
+                out.append(
+                    Violation(
+                        "marshalling",
+                        mu,
+                        sid,
+                        tm.iso(t),
+                        f"the marshalling area of {sid} holds {area.describe(level)} when {mu}'s vehicles "
+                        f"come ashore, over its capacity of {area.describe()}",
+                    )
+                )
+    return out
+
+
 def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find units whose last column arrives after their RDD (rail units close by train)."""
     out = []
@@ -885,6 +970,7 @@ def check_march_table(
     out += _window(segs, rules, tm)
     out += _speed_and_roads(segs, rules, network, vehicles, tm)
     out += _staging(table, rules, tm)
+    out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
@@ -906,6 +992,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "restriction",
                 "closure",
                 "staging",
+                "marshalling",
                 "rdd",
                 "tracked",
                 "permission",

@@ -12,9 +12,10 @@ Opposite directions are separate resources (main roads are dual carriageways).
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
 movement window, closures and crossing permits (first fit; a column bound for a crossing not yet
-permitted waits at the start of its leg, and a column of HETs waits for its HETs to come back
-from their previous column). Units blocked by a closure are
-rerouted around it and the whole schedule is rebuilt, a few rounds at most.
+permitted waits at the start of its leg, a column of HETs waits for its HETs to come back
+from their previous column, and a column leaving a full marshalling area at its port comes
+ashore only once there is room: the discharge pauses, :class:`~.march.MarshallingLedger`).
+Units blocked by a closure are rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
 :data:`HONOURS` names the constraints this baseline enforces (staging capacity is
@@ -32,7 +33,16 @@ from dataclasses import dataclass
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
-from .march import HaltRule, MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
+from .march import (
+    HaltRule,
+    MarchProblem,
+    MarchRow,
+    MarchRules,
+    MarchSchedule,
+    MarchUnit,
+    MarshallingLedger,
+    split_route,
+)
 
 __all__ = ["HONOURS", "NOT_ENFORCED", "schedule_march"]
 
@@ -50,6 +60,7 @@ HONOURS = frozenset(
         "territory",
         "permission",
         "het_turnaround",
+        "marshalling",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
@@ -136,6 +147,7 @@ def _run_round(
     halts = problem.rules.halts
     site_node = problem.site_node
     state = _State(problem.rules)
+    ledger = MarshallingLedger(problem)
     rows: list[MarchRow] = []
     closure: dict[str, float] = {}
     blocked_units: dict[str, float] = defaultdict(float)
@@ -177,8 +189,12 @@ def _run_round(
         )
 
     for mu in problem.order:
+        # its vehicles come ashore once the marshalling area has room for them (marshalling): a pause
+        pause = ledger.delay_s(mu, mu.first_ashore_s)
+        if math.isinf(pause):
+            raise problem.marshalling_oversized() or InfeasibleError(f"{mu.id}: no marshalling room")
         # a HET column leaves once its HETs are back from their last column (het_turnaround)
-        t = max(mu.release_s, problem.het_ready_s(mu, closure))
+        t = max(mu.release_s + pause, problem.het_ready_s(mu, closure))
         driving = 0.0
         n_rests = 0
         seq = 0
@@ -233,6 +249,8 @@ def _run_round(
                     )
                 )
                 state.res[(a, b)].append(_Res(mu.id, entry, entry + drive, mu.pass_s))
+                if leg == 0 and i == 0:  # its tail leaves the marshalling area at its port
+                    ledger.place(mu, mu.first_ashore_s + pause, entry + mu.pass_s, pause)
                 seq += 1
                 km += float(lengths[edges].sum())
                 driving += drive

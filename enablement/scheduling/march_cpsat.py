@@ -35,6 +35,12 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
   (no overtaking; conservative, and free of pairwise order variables);
 - staging areas with a capacity: a cumulative of the vehicles held from arrival
   to departure;
+- marshalling areas at the ports and airfields: each march unit leaving one has a
+  *ready* time (its last vehicle ashore) no earlier than reception planned it; the
+  pause ``ready - release`` never decreases along the site's march units in the order
+  they come ashore (a pause holds back every vehicle after it), and a cumulative holds
+  each march unit's room (vehicles or m²) from its first vehicle ashore (shifted by
+  the same pause) until its tail has left (departure plus pass time);
 - HETs in one place at a time: a column of HETs leaves no earlier than the closure of
   each column its HETs come off, plus the turnaround (unload, empty drive, load) of
   :attr:`~.march.MarchProblem.het_after`;
@@ -75,7 +81,16 @@ from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
 from .greedy import _Res, _State, schedule_march
-from .march import ControlPoints, MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
+from .march import (
+    ControlPoints,
+    MarchProblem,
+    MarchRow,
+    MarchSchedule,
+    MarchUnit,
+    MarshallingLedger,
+    earliest_room,
+    split_route,
+)
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
 
@@ -102,6 +117,7 @@ HONOURS = frozenset(
         "territory",
         "permission",
         "het_turnaround",
+        "marshalling",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -146,6 +162,11 @@ class _Data:
     het_after: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     """Per HET column, the columns its HETs come off and the whole seconds from their closure to its
     departure (``MarchProblem.het_after``, rounded up)."""
+    marshalled: dict[str, list[tuple[str, int, int, int]]] = field(default_factory=dict)
+    """Per marshalling area, the march units leaving it in the order they come ashore, each with its
+    release and first vehicle ashore (whole seconds) and its room (``MarchProblem.marshalled``)."""
+    marshalling_capacity: dict[str, int] = field(default_factory=dict)
+    """Room of each marshalling area (vehicles or m²)."""
 
 
 def _allowed(
@@ -279,6 +300,11 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
         not_before,
         {b: [(a, math.ceil(gap)) for a, gap in after] for b, after in problem.het_after.items()},
+        {
+            site: [(mu.id, int(mu.release_s), math.floor(mu.first_ashore_s), d) for mu, d in items]
+            for site, items in problem.marshalled.items()
+        },
+        {site: rules.marshalling[site].capacity for site in problem.marshalled},
     )
 
 
@@ -290,6 +316,7 @@ class _Solution:
     choice: dict[tuple[str, int], int]
     entry: dict[tuple[str, int, int], int]  # (mu, leg, segment) of the chosen option
     arrive: dict[tuple[str, int], int]  # leg end (head at the last site)
+    ready: dict[str, int] = field(default_factory=dict)  # last vehicle ashore, after any pause
 
 
 def _state(data: _Data, problem: MarchProblem) -> _State:
@@ -321,19 +348,31 @@ def _serial(
 ) -> _Solution:
     """First fit of the march units in ``order`` on the model's segments and halts."""
     state = _state(data, problem)
+    ledger = MarshallingLedger(problem)
     entry: dict[tuple[str, int, int], int] = {}
     arrive: dict[tuple[str, int], int] = {}
+    ready_at: dict[str, int] = {}
     closure: dict[str, float] = {}
     for mu in order:
         ready = problem.het_ready_s(mu, closure)  # a HET column waits for its HETs (het_turnaround)
         t = float(mu.release_s) if ready <= mu.release_s else float(math.ceil(ready))
+        ashore = math.floor(mu.first_ashore_s)
+        pause = ledger.delay_s(mu, ashore)  # discharge pauses while the marshalling area is full
+        if math.isinf(pause):
+            raise problem.marshalling_oversized() or InfeasibleError(f"{mu.id}: no marshalling room")
+        pause = math.ceil(pause - 1e-9)
+        if mu.id in ledger.site:
+            ready_at[mu.id] = int(mu.release_s) + pause
+            t = max(t, float(ready_at[mu.id]))
         for leg in range(len(mu.sites) - 1):
             entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
+            if leg == 0:
+                ledger.place(mu, ashore + pause, entries[0] + data.pass_s[mu.id], pause)
             entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
             arrive[(mu.id, leg)] = end
             t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
         closure[mu.id] = float(arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id])
-    return _Solution(dict(choice), entry, arrive)
+    return _Solution(dict(choice), entry, arrive, ready_at)
 
 
 def _closure(data: _Data, sol: _Solution, mu: MarchUnit) -> int:
@@ -443,6 +482,7 @@ class _Vars:
     closure: dict[str, cp_model.IntVar]
     makespan: cp_model.IntVar
     lateness: dict[str, cp_model.IntVar]
+    ready: dict[str, cp_model.IntVar]
 
 
 _Users = dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]]
@@ -487,6 +527,7 @@ class _LegVars:
     arrive: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     depart: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     closure: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    ready: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
 
 def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
@@ -494,6 +535,7 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
     hz = data.horizon
     v = _LegVars()
     users: _Users = defaultdict(list)
+    marshalled = {mu_id for items in data.marshalled.values() for mu_id, *_ in items}
     for mu in data.units:
         p = data.pass_s[mu.id]
         for leg in range(len(mu.sites) - 1):
@@ -509,7 +551,11 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users]:
                 _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users)
             if len(lits) > 1:
                 m.add_exactly_one(lits)
-            if leg == 0:
+            if leg == 0 and mu.id in marshalled:  # its last vehicle ashore, after any pause (marshalling)
+                ready = m.new_int_var(int(mu.release_s), hz, f"ready[{mu.id}]")
+                v.ready[mu.id] = ready
+                m.add(dep >= ready)
+            elif leg == 0:
                 m.add(dep >= int(mu.release_s))
             else:
                 m.add(dep >= v.arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
@@ -561,6 +607,22 @@ def _staging(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
         m.add_cumulative(ivs, demand, data.capacity[site])
 
 
+def _marshalling(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
+    """Marshalling areas: discharge pauses never decrease, and the room held until each column has left."""
+    hz = data.horizon
+    for site, items in data.marshalled.items():
+        for (a, ra, _, _), (b, rb, _, _) in itertools.pairwise(items):
+            m.add(v.ready[b] - rb >= v.ready[a] - ra)
+        ivs, demand = [], []
+        for mu_id, release, ashore, d in items:
+            start = v.ready[mu_id] - (release - ashore)
+            end = v.depart[(mu_id, 0)] + data.pass_s[mu_id]
+            size = m.new_int_var(0, 2 * hz, "")
+            ivs.append(m.new_interval_var(start, size, end, f"ashore[{mu_id},{site}]"))
+            demand.append(d)
+        m.add_cumulative(ivs, demand, data.marshalling_capacity[site])
+
+
 def _objectives(
     m: cp_model.CpModel, data: _Data, v: _LegVars
 ) -> tuple[cp_model.IntVar, dict[str, cp_model.IntVar]]:
@@ -587,8 +649,9 @@ def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
     _deconflict(m, data, users)
     _het_chains(m, data, v)
     _staging(m, data, v)
+    _marshalling(m, data, v)
     makespan, lateness = _objectives(m, data, v)
-    return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness)
+    return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness, v.ready)
 
 
 def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
@@ -604,10 +667,13 @@ def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
             m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
             m.add_hint(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
         m.add_hint(v.closure[mu.id], _closure(data, sol, mu))
+        if mu.id in v.ready:
+            m.add_hint(v.ready[mu.id], sol.ready[mu.id])
 
 
 def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
     choice, entry, arrive = {}, {}, {}
+    ready = {mu_id: int(solver.value(var)) for mu_id, var in v.ready.items()}
     for mu in data.units:
         for leg in range(len(mu.sites) - 1):
             opts = data.options[(mu.id, leg)]
@@ -616,7 +682,30 @@ def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
             for s in range(len(opts[c].segs)):
                 entry[(mu.id, leg, s)] = int(solver.value(v.entry[(mu.id, leg, c, s)]))
             arrive[(mu.id, leg)] = int(solver.value(v.arrive[(mu.id, leg)]))
-    return _Solution(choice, entry, arrive)
+    return _Solution(choice, entry, arrive, ready)
+
+
+def _tighten_ready(data: _Data, sol: _Solution) -> None:
+    """Pause each discharge no longer than the marshalling areas need, the departures held (in place).
+
+    Nothing in the objective asks for short pauses, so the solver may report a march unit's
+    last vehicle ashore later than it need be. In the order they come ashore, each march unit's
+    pause becomes the least that keeps the pauses non-decreasing and its room free of the
+    others' (as they stand) until its tail has left; never more than the solver's.
+    """
+    for site, items in data.marshalled.items():
+        start = {mu: sol.ready[mu] - (release - ashore) for mu, release, ashore, _ in items}
+        end = {mu: sol.entry[(mu, 0, 0)] + data.pass_s[mu] for mu, *_ in items}
+        demand = {mu: d for mu, _, _, d in items}
+        pause = 0
+        for mu, release, ashore, d in items:
+            others = [(start[o], end[o], demand[o]) for o, *_ in items if o != mu]
+            room = data.marshalling_capacity[site] - d
+            fit = earliest_room(others, float(ashore + pause), room, float(end[mu]))
+            ready = min(sol.ready[mu], release + math.ceil(fit - ashore - 1e-9))
+            sol.ready[mu] = ready
+            start[mu] = ready - (release - ashore)
+            pause = ready - release
 
 
 def _solver(limit_s: float, seed: int, gap: float) -> cp_model.CpSolver:
@@ -646,7 +735,7 @@ def _rows(
     for mu in data.units:
         p = float(data.pass_s[mu.id])
         seq, km = 0, 0.0
-        t = float(mu.release_s)
+        t = float(sol.ready.get(mu.id, mu.release_s))  # after any pause for a full marshalling area
         common = (mu.id, mu.unit, mu.serial, len(mu.vehicles))
         for leg in range(len(mu.sites) - 1):
             opt = data.options[(mu.id, leg)][sol.choice[(mu.id, leg)]]
@@ -758,7 +847,7 @@ def optimise_march(
         baseline = schedule_march(problem, router)
     base_close = max(baseline.closure_s.values())
     data = _data(problem, router, alternatives, baseline)
-    oversized = problem.oversized()
+    oversized = problem.oversized() or problem.marshalling_oversized()
     if oversized is not None:
         raise oversized
     hint = _serial(data, problem, problem.order, _first_choice(data, problem, baseline))
@@ -779,7 +868,7 @@ def optimise_march(
             msg = (
                 "the road movement is infeasible: the staging areas' capacity cannot hold the march units "
                 "between arrival and departure within the movement windows; raise capacity_vehicles or "
-                "shorten the dwell"
+                "shorten the dwell (or the marshalling areas' capacity, which the discharge pauses for)"
             )
             raise InfeasibleError(msg)
         baseline.method = "greedy (cp-sat found no solution in its time limit)"
@@ -797,6 +886,7 @@ def optimise_march(
     st2 = solver2.solve(m)
     if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best = _extract(solver2, v, data)
+    _tighten_ready(data, best)
     rows, routes, closure = _rows(data, best)
     bound = max(cp_bound, bound_own)
     close = max(closure.values())
