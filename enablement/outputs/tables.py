@@ -92,7 +92,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
     in winter, ``+02:00`` in summer in Brussels); ``dtg`` is ``depart`` as a military
     date-time group (:func:`enablement.zones.dtg`, e.g. ``021800AMAR26``). On the first
     row of a march unit leaving a marshalling area (a port or airfield with a capacity),
-    ``ashore`` is when its first vehicle came ashore there (after any pause of the
+    ``ashore`` is when its first vehicle began to come off there (after any pause of the
     discharge for a full area) and ``arrive`` when its last one did; ``footprint_m2`` is
     the area its vehicles take there (length × width × ``marshalling_area_factor``).
 

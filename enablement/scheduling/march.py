@@ -183,9 +183,9 @@ class MarchUnit:
         fleet, as ``het_trips.csv`` numbers them); empty for any other column. A HET is in
         one place at a time: the ``het_turnaround`` rule (:class:`HetTurnaround`).
     ashore_s
-        When its first vehicle is ashore at its first site, a reception site (None: at
-        ``release_s``). It takes room in the site's marshalling area from then (the
-        ``marshalling`` rule).
+        When its first vehicle begins to come ashore at its first site, a reception site
+        (None: at ``release_s``). It takes room in the site's marshalling area from then
+        (the ``marshalling`` rule).
     """
 
     id: str
@@ -789,9 +789,11 @@ class MarshallingLedger:
     """The ``marshalling`` rule as a first fit: how long a march unit's discharge must pause.
 
     Discharge pauses, never hurries: all the vehicles of a march unit come ashore the same
-    ``delay`` later than reception planned them, and the delays of a site's march units, in
-    the order they come ashore (:attr:`MarchProblem.marshalled`), never decrease (a pause
-    holds back every vehicle after it, at every berth). A march unit takes room from its
+    ``delay`` later than reception planned them, and the delay of a site's march unit, in
+    the order they come ashore (:attr:`MarchProblem.marshalled`), is at least the one before
+    it less the time the berths stood idle in between (:attr:`MarchProblem.berths_idle`): a
+    pause holds back every vehicle after it, at every berth, until the berths would have
+    stood idle anyway (the next ship is not yet in). A march unit takes room from its
     first vehicle ashore until its column's tail has left (departure plus pass time). The
     greedy baseline and the CP-SAT hint place the march units in the problem's order with
     it; the CP-SAT model states the same rule as a cumulative.
@@ -806,6 +808,7 @@ class MarshallingLedger:
             for mu, d in items:
                 self.site[mu.id], self.demand[mu.id] = site, d
         self.held: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+        self.idle = problem.berths_idle
         self.last_delay: dict[str, float] = {}
 
     def delay_s(self, mu: MarchUnit, ashore_s: float) -> float:
@@ -816,7 +819,7 @@ class MarshallingLedger:
         site = self.site.get(mu.id)
         if site is None:
             return 0.0
-        a0 = ashore_s + self.last_delay.get(site, 0.0)
+        a0 = ashore_s + max(0.0, self.last_delay.get(site, 0.0) - self.idle.get(mu.id, 0.0))
         room = self.capacity[site] - self.demand[mu.id]
         if room < 0:
             return math.inf
@@ -830,7 +833,7 @@ class MarshallingLedger:
         if site is None:
             return
         self.held[site].append((start_s, max(end_s, start_s), self.demand[mu.id]))
-        self.last_delay[site] = max(self.last_delay.get(site, 0.0), delay_s)
+        self.last_delay[site] = delay_s
 
 
 def marshalling_peaks(
@@ -1128,6 +1131,14 @@ class MarchProblem:
         self.marshalled: dict[str, tuple[tuple[MarchUnit, int], ...]] = self._marshalled()
         """For each reception site with a marshalling area, the march units that leave it (not HET
         columns) in :attr:`order`, the order they come ashore, each with its room (``marshalling``)."""
+        self.berths_idle: dict[str, float] = {
+            b.id: max(0.0, b.first_ashore_s - a.release_s)
+            for items in self.marshalled.values()
+            for (a, _), (b, _) in itertools.pairwise(items)
+        }
+        """Per march unit in a marshalling area after the first: how long its site's berths stood idle
+        before it, from the last vehicle of the march unit before it (``marshalling``: a pause
+        of the discharge holds back the vehicles after it, less the idle time in between)."""
         self.het_after: dict[str, tuple[tuple[str, float], ...]] = self._het_chains()
         """For each HET column, the columns its HETs come off just before it (in :attr:`order`), each
         with the least time from that column's closure to this one's departure (``het_turnaround``)."""

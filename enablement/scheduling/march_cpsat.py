@@ -37,8 +37,9 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
   to departure;
 - marshalling areas at the ports and airfields: each march unit leaving one has a
   *ready* time (its last vehicle ashore) no earlier than reception planned it; the
-  pause ``ready - release`` never decreases along the site's march units in the order
-  they come ashore (a pause holds back every vehicle after it), and a cumulative holds
+  pause ``ready - release`` of each of the site's march units, in the order they come
+  ashore, is at least the one before it less the time the berths stood idle in between
+  (a pause holds back every vehicle after it), and a cumulative holds
   each march unit's room (vehicles or m²) from its first vehicle ashore (shifted by
   the same pause) until its tail has left (departure plus pass time);
 - HETs in one place at a time: a column of HETs leaves no earlier than the closure of
@@ -165,6 +166,8 @@ class _Data:
     marshalled: dict[str, list[tuple[str, int, int, int]]] = field(default_factory=dict)
     """Per marshalling area, the march units leaving it in the order they come ashore, each with its
     release and first vehicle ashore (whole seconds) and its room (``MarchProblem.marshalled``)."""
+    berths_idle: dict[str, int] = field(default_factory=dict)
+    """Whole seconds the berths stood idle before each march unit (``MarchProblem.berths_idle``, down)."""
     marshalling_capacity: dict[str, int] = field(default_factory=dict)
     """Room of each marshalling area (vehicles or m²)."""
 
@@ -300,11 +303,12 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         {mu.id: problem.end_kind(mu.sites[-1]) for mu in units},
         not_before,
         {b: [(a, math.ceil(gap)) for a, gap in after] for b, after in problem.het_after.items()},
-        {
+        marshalled={
             site: [(mu.id, int(mu.release_s), math.floor(mu.first_ashore_s), d) for mu, d in items]
             for site, items in problem.marshalled.items()
         },
-        {site: rules.marshalling[site].capacity for site in problem.marshalled},
+        marshalling_capacity={site: rules.marshalling[site].capacity for site in problem.marshalled},
+        berths_idle={mu_id: math.floor(idle) for mu_id, idle in problem.berths_idle.items()},
     )
 
 
@@ -612,7 +616,7 @@ def _marshalling(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
     hz = data.horizon
     for site, items in data.marshalled.items():
         for (a, ra, _, _), (b, rb, _, _) in itertools.pairwise(items):
-            m.add(v.ready[b] - rb >= v.ready[a] - ra)
+            m.add(v.ready[b] - rb >= v.ready[a] - ra - data.berths_idle.get(b, 0))
         ivs, demand = [], []
         for mu_id, release, ashore, d in items:
             start = v.ready[mu_id] - (release - ashore)
@@ -690,8 +694,9 @@ def _tighten_ready(data: _Data, sol: _Solution) -> None:
 
     Nothing in the objective asks for short pauses, so the solver may report a march unit's
     last vehicle ashore later than it need be. In the order they come ashore, each march unit's
-    pause becomes the least that keeps the pauses non-decreasing and its room free of the
-    others' (as they stand) until its tail has left; never more than the solver's.
+    pause becomes the least that the pause before it allows (less the berths' idle time) and
+    that keeps its room free of the others' (as they stand) until its tail has left; never
+    more than the solver's.
     """
     for site, items in data.marshalled.items():
         start = {mu: sol.ready[mu] - (release - ashore) for mu, release, ashore, _ in items}
@@ -701,7 +706,8 @@ def _tighten_ready(data: _Data, sol: _Solution) -> None:
         for mu, release, ashore, d in items:
             others = [(start[o], end[o], demand[o]) for o, *_ in items if o != mu]
             room = data.marshalling_capacity[site] - d
-            fit = earliest_room(others, float(ashore + pause), room, float(end[mu]))
+            floor = max(0, pause - data.berths_idle.get(mu, 0))
+            fit = earliest_room(others, float(ashore + floor), room, float(end[mu]))
             ready = min(sol.ready[mu], release + math.ceil(fit - ashore - 1e-9))
             sol.ready[mu] = ready
             start[mu] = ready - (release - ashore)

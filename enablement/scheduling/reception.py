@@ -44,6 +44,9 @@ class Discharged:
         :data:`~.march.CONSTRAINTS`).
     berth
         The berth (or stand) it came off at, numbered from 1.
+    start_s
+        When its berth began to work it (it takes room in the marshalling area from then);
+        None: at ``ready_s``.
     """
 
     arrival: str
@@ -52,6 +55,7 @@ class Discharged:
     vehicle: str
     ready_s: float
     berth: int = 1
+    start_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -185,15 +189,16 @@ def discharge(
         for unit, vehicle, count in items:
             for _ in range(count):
                 k = min(range(len(slots)), key=lambda i: (slots[i], i))
+                begin = max(t_arr, slots[k])
                 try:
-                    slots[k] = working_time_end(max(t_arr, slots[k]), each, hours)
+                    slots[k] = working_time_end(begin, each, hours)
                 except InfeasibleError:
                     msg = (
                         f"site '{site}' cannot discharge arrival '{arr_id}': it is closed or out of working "
                         "hours until the end of the horizon; reopen it, or send the arrival to another site"
                     )
                     raise InfeasibleError(msg) from None
-                out.append(Discharged(arr_id, site, unit, vehicle, slots[k], k + 1))
+                out.append(Discharged(arr_id, site, unit, vehicle, slots[k], k + 1, begin))
     return out
 
 

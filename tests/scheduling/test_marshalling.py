@@ -34,12 +34,13 @@ START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 POLICY = Policy(convoy_speed_kmh=60, headway_min=2, movement_window=TimeWindow(start="08:00", end="20:00"))
 
 
-def port_problem(field="marshalling_capacity_vehicles", capacity=10.0, vehicles=None):
+def port_problem(field="marshalling_capacity_vehicles", capacity=10.0, vehicles=None, later=()):
     net = with_sites(line_network([0, 10, 20]), {"a": 0, "b": 2})
     net.sites[field] = [capacity, float("nan")]
     units = [
         dataclasses.replace(mu(1, release_s=600.0), ashore_s=0.0),
         dataclasses.replace(mu(2, release_s=1170.0), ashore_s=630.0),
+        *(dataclasses.replace(mu(3 + i, release_s=t + 540.0), ashore_s=t) for i, t in enumerate(later)),
     ]
     if vehicles is not None:
         units = [dataclasses.replace(m, vehicles=(vehicles,) * 10) for m in units]
@@ -143,3 +144,16 @@ def test_a_march_unit_bigger_than_the_area_is_refused():
     for how in ("greedy", "cp-sat"):
         with pytest.raises(InfeasibleError, match="marshalling area of 'a' holds 5 vehicles"):
             solve(problem, how)
+
+
+@pytest.mark.parametrize("how", ["greedy", "cp-sat"])
+def test_a_pause_does_not_hold_back_a_ship_that_comes_in_after_the_berths_stood_idle(how, tmp_path):
+    # U/03 comes off a later ship from 10:00 (14,400 s), long after U/02's paused discharge ended at
+    # 7,800 s and the area emptied (7,860 s): the berths stood idle, so U/03 is not paused
+    problem = port_problem(later=(14400.0,))
+    assert problem.berths_idle == {"U/02": 630.0 - 600.0, "U/03": 14400.0 - 1170.0}
+    sched = solve(problem, how)
+    assert starts(sched)["U/02"] == (7800.0, 7800.0)
+    assert starts(sched)["U/03"] == (14940.0, 14940.0)
+    path = table_of(problem, sched, tmp_path)
+    assert check_march_table(read_march_table(path), problem.rules, problem.network) == []
