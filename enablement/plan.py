@@ -56,6 +56,7 @@ from .scheduling.march import (
     MarchSchedule,
     MarchUnit,
     march_rules,
+    marshalling_peaks,
     staging_peaks,
     staging_warnings,
     territory_of,
@@ -63,7 +64,7 @@ from .scheduling.march import (
 from .scheduling.mode import ModeChoice, choose_mode
 from .scheduling.permissions import PermissionRequest, TrainAtBorder, permission_requests
 from .scheduling.rail import TRAIN_PROFILE, RailSchedule, Train
-from .scheduling.reception import Discharged, receive
+from .scheduling.reception import ArrivalWorked, Discharged, arrivals_worked, receive
 from .scheduling.road import schedule_road
 from .scheduling.shuttles import (
     ShuttlePlan,
@@ -159,6 +160,12 @@ class Plan:
         named by the scenario or chosen by the planner, and why), by unit.
     permissions
         One cross-border permission request per crossing and serial or train, at-risk ones first.
+    arrivals
+        How each ship or flight was worked: its berths (or stands) and when its vehicles were
+        ashore, as reception planned them (before any pause for a full marshalling area).
+    marshalling
+        Per reception site with a marshalling area: the most room its vehicles took at once
+        (vehicles or m², the area's unit), when, and the longest pause of its discharge (s).
     """
 
     scenario: Scenario
@@ -185,6 +192,8 @@ class Plan:
     tracked_excess: list[TrackedExcess] = field(default_factory=list)
     handovers: dict[str, Handover] = field(default_factory=dict)
     permissions: list[PermissionRequest] = field(default_factory=list)
+    arrivals: list[ArrivalWorked] = field(default_factory=list)
+    marshalling: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def closure_s(self) -> float:
@@ -255,6 +264,7 @@ class Plan:
                 "het": shuttle_summary(self.hets, self.het_planned, self.het_over_payload),
             },
             "permissions": self.permission_summary(),
+            "reception": self.reception_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
             # where every site attaches: distance to its road/rail node, that node's country, tolerance
             "sites": snap_table(self.network),
@@ -278,6 +288,35 @@ class Plan:
             "attribution": [
                 self.network.meta.get("attribution", ""),
                 "Sites and bridge classes: enablement exercise overlay (illustrative values)",
+            ],
+        }
+
+    def reception_summary(self) -> dict[str, Any]:
+        """Return the reception part of ``summary.json``: arrivals' berths, marshalling areas' peaks."""
+        areas = self.rules.marshalling if self.rules is not None else {}
+        return {
+            "arrivals": [
+                {
+                    "arrival": a.arrival,
+                    "site": a.site,
+                    "vehicles": a.vehicles,
+                    "berths_used": list(a.berths),
+                    "first_ashore": self.clock.iso(a.first_s),
+                    "last_ashore": self.clock.iso(a.last_s),
+                }
+                for a in self.arrivals
+            ],
+            "marshalling": [
+                {
+                    "site": sid,
+                    "capacity": areas[sid].capacity,
+                    "unit": areas[sid].per,
+                    "peak": round(peak, 1),
+                    "peak_at": self.clock.iso(when),
+                    "longest_discharge_pause_hours": round(pause / 3600.0, 2),
+                }
+                for sid, (peak, when, pause) in self.marshalling.items()
+                if sid in areas
             ],
         }
 
@@ -451,7 +490,8 @@ def make_plan(
     routers = Routers(network, territory_of(sc.policy))
     with _timed(timings, "reception", progress):
         ashore: dict[str, list[Discharged]] = defaultdict(list)
-        for d in receive(inputs):
+        discharged = receive(inputs)
+        for d in discharged:
             ashore[d.unit].append(d)
     with _timed(timings, "hand-over", progress):
         # a movement bound abroad ends at a border crossing: the plan moves it there
@@ -517,4 +557,6 @@ def make_plan(
         tracked_excess=excess,
         handovers=handovers,
         permissions=_requests(inputs, rules, march_units, march, rail.schedule.trains),
+        arrivals=arrivals_worked(discharged),
+        marshalling=marshalling_peaks(march, march_units, rules),
     )

@@ -53,6 +53,9 @@ class Site:
         Vehicles a staging area holds at once.
     discharge_rate_vph, berths, stands
         Reception: vehicles discharged per hour per berth (or stand), and how many.
+    marshalling_capacity_vehicles, marshalling_area_m2
+        Reception: what the marshalling area holds at once, in vehicles or in m² of parked
+        vehicles (the vehicle count when both are given).
     ramp_tracks, ramp_type, loading_rate_wagons_per_h, usable_length_m
         Rail quay: loading tracks, ramp type (end, side, combined), rate and usable length.
     attrs
@@ -69,6 +72,8 @@ class Site:
     discharge_rate_vph: float | None = None
     berths: float | None = None
     stands: float | None = None
+    marshalling_capacity_vehicles: float | None = None
+    marshalling_area_m2: float | None = None
     ramp_tracks: float | None = None
     ramp_type: str | None = None
     loading_rate_wagons_per_h: float | None = None
@@ -94,6 +99,8 @@ class Site:
             discharge_rate_vph=_number(attrs.get("discharge_rate_vph")),
             berths=_number(attrs.get("berths")),
             stands=_number(attrs.get("stands")),
+            marshalling_capacity_vehicles=_number(attrs.get("marshalling_capacity_vehicles")),
+            marshalling_area_m2=_number(attrs.get("marshalling_area_m2")),
             ramp_tracks=_number(attrs.get("ramp_tracks")),
             ramp_type=_text(attrs.get("ramp_type")),
             loading_rate_wagons_per_h=_number(attrs.get("loading_rate_wagons_per_h")),

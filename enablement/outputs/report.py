@@ -128,6 +128,28 @@ def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, h
     return "\n".join(out)
 
 
+def _reception(summary: dict[str, Any]) -> list[str]:
+    """Render the reception section: each arrival's berths and times, each marshalling area's peak."""
+    rec = summary["reception"]
+    parts = [
+        "<h2>Reception</h2>",
+        "<p>Each berth (or stand) discharges one vehicle at a time at the site's rate; a ship is worked "
+        "at every berth free at its port. Times are as discharged, before any pause for a full "
+        "marshalling area.</p>",
+    ]
+    if rec["arrivals"]:
+        arrivals = pd.DataFrame(rec["arrivals"])
+        arrivals["berths_used"] = [", ".join(str(b) for b in bs) for bs in arrivals["berths_used"]]
+        parts.append(_table(arrivals, {"vehicles"}))
+    if rec["marshalling"]:
+        parts.append(
+            "<p>Marshalling areas: the most room taken at once (vehicles, or m² of parked vehicles) "
+            "against the capacity, and the longest pause of the discharge while the area was full.</p>"
+        )
+        parts.append(_table(pd.DataFrame(rec["marshalling"]), {"capacity", "peak"}))
+    return parts
+
+
 def _permissions(summary: dict[str, Any], permissions: pd.DataFrame) -> list[str]:
     """Render the permission requests: what is in force, then the table (at-risk requests first)."""
     p = summary["permissions"]
@@ -326,6 +348,7 @@ def report_html(
     if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):
         parts.append("<li>None reported.</li>")
     parts.append("</ul>")
+    parts += _reception(s)
     parts += _permissions(s, permissions)
     parts += _shuttles(plan, s, het_trips)
     parts.append("<h2>Solver status</h2>")

@@ -12,6 +12,7 @@ from ..network.model import CRS
 from ..network.places import mgrs, node_names
 from ..plan import Plan
 from ..scheduling.heavy import tracked_on_tracks
+from ..scheduling.march import footprints_m2
 from ..vehicles import load_catalogue
 from ..zones import dtg
 
@@ -34,6 +35,7 @@ MARCH_TABLE_COLUMNS = (
     "vehicles",
     "tracked",
     "hets",
+    "footprint_m2",
     "leg",
     "seq",
     "control_point",
@@ -44,6 +46,7 @@ MARCH_TABLE_COLUMNS = (
     "lat",
     "mgrs",
     "km",
+    "ashore",
     "arrive",
     "depart",
     "dtg",
@@ -88,7 +91,11 @@ def march_table(plan: Plan) -> pd.DataFrame:
 
     ``arrive`` and ``depart`` are ISO 8601 local times with their offset (``+01:00``
     in winter, ``+02:00`` in summer in Brussels); ``dtg`` is ``depart`` as a military
-    date-time group (:func:`enablement.zones.dtg`, e.g. ``021800AMAR26``).
+    date-time group (:func:`enablement.zones.dtg`, e.g. ``021800AMAR26``). On the first
+    row of a march unit leaving a marshalling area (a port or airfield with a capacity),
+    ``ashore`` is when its first vehicle began to come off there (after any pause of the
+    discharge for a full area) and ``arrive`` when its last one did; ``footprint_m2`` is
+    the area its vehicles take there (length × width × ``marshalling_area_factor``).
 
     Parameters
     ----------
@@ -108,11 +115,24 @@ def march_table(plan: Plan) -> pd.DataFrame:
     for r in plan.march.rows:
         first_depart.setdefault(r.march_unit, r.depart_s)
     index = {m.id: m.index for m in plan.march_units}
+    rules = getattr(plan, "rules", None)
+    footprint = rules.footprint_m2 if rules is not None else footprints_m2()
+    areas = rules.marshalling if rules is not None else {}
+    by_id = {m.id: m for m in plan.march_units}
+    room = {m.id: round(sum(footprint.get(v, 0.0) for v in m.vehicles), 1) for m in plan.march_units}
     code = unit_codes(m.unit for m in plan.march_units)
     names = _control_point_names(plan)
     records = []
     grid: dict[int, str] = {}
+    firsts: set[str] = set()
     for r in plan.march.rows:
+        ashore = ""
+        if r.march_unit not in firsts:
+            firsts.add(r.march_unit)
+            mu = by_id.get(r.march_unit)
+            if mu is not None and r.control_point in areas and mu.purpose != "het":
+                # the pause of the discharge for a full area shifts its first vehicle as its last
+                ashore = plan.clock.iso(mu.first_ashore_s + max(0.0, r.arrive_s - mu.release_s))
         lon, lat = _TO_WGS84.transform(float(nodes["x"].iloc[r.node]), float(nodes["y"].iloc[r.node]))
         if r.node not in grid:
             grid[r.node] = mgrs(lon, lat)
@@ -126,6 +146,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "vehicles": r.vehicles,
                 "tracked": tracked[r.march_unit],
                 "hets": hets[r.march_unit],
+                "footprint_m2": room[r.march_unit],
                 "leg": r.leg,
                 "seq": r.seq,
                 "control_point": r.control_point,
@@ -136,6 +157,7 @@ def march_table(plan: Plan) -> pd.DataFrame:
                 "lat": round(lat, 5),
                 "mgrs": grid[r.node],
                 "km": r.km,
+                "ashore": ashore,
                 "arrive": plan.clock.iso(r.arrive_s),
                 "depart": plan.clock.iso(r.depart_s),
                 "dtg": dtg(plan.clock.at(r.depart_s)),

@@ -40,6 +40,15 @@ the README. Every violation is returned, each with its march unit, place and tim
 - ``wait``: a column waiting on the road longer than ``policy.halts.road_wait_max_min`` at
   a control point that is not the start of its leg nor a holding place (its stop less its
   ``halt_min``; without that column, less the policy's halt at a ``halt`` row).
+- ``marshalling``: more vehicles (or m² of vehicles) held in a port's or airfield's
+  marshalling area at once than its capacity (``marshalling_capacity_vehicles`` or
+  ``marshalling_area_m2``). A march unit whose first row is at the site takes room from
+  its first vehicle ashore (the optional ``ashore`` column of that row, which the plan
+  writes; without it, the row's ``arrive``: its last vehicle ashore) until its tail has
+  left (``depart`` plus ``pass_min``). In an area measured in m² a march unit takes its
+  optional ``footprint_m2`` (the plan writes it); without that column, its ``vehicles``
+  times the mean footprint of the unit's vehicles when they are known, and otherwise the
+  area is not checked. Columns of HETs (a ``hets`` entry) are not counted.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
 - ``permission``: a column reaching a border crossing before its permission is
   granted (the scenario's filing date plus the lead time of the regime in force;
@@ -171,6 +180,7 @@ _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
     ("speed_kmh", 0.001, 200, False),
     ("tracked", 0, 10_000, True),
     ("halt_min", 0, 24 * 60, False),
+    ("footprint_m2", 0, 10_000_000, False),
 )
 """A march table's numeric columns: the range of each and whether it holds whole numbers."""
 
@@ -242,6 +252,7 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
                 )
             parsed.append(ts)
         table[col] = parsed
+    _ashore(table, p, problems)
     table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
     if "caution_crossings" in table.columns:
@@ -250,6 +261,30 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     if problems:
         raise MarchTableError(problems)
     return table
+
+
+def _ashore(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the optional ``ashore`` column in place (empty cells allowed), noting malformed times."""
+    if "ashore" not in table.columns:
+        return
+    parsed: list[pd.Timestamp | None] = []
+    for i, raw in enumerate(table["ashore"].tolist()):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or not str(raw).strip():
+            parsed.append(None)
+            continue
+        try:
+            ts = pd.Timestamp(str(raw))
+        except (ValueError, OverflowError):
+            ts = None
+        first, last = limits.YEARS
+        if ts is None or ts is pd.NaT or ts.tzinfo is None or not first <= ts.year < last:
+            problems.append(
+                f"{p}: row {i + 2}: field 'ashore' = {str(raw)[:60]!r}; write an ISO date-time with its "
+                "offset (2026-03-02T06:00:00+01:00), or leave it empty"
+            )
+            ts = None
+        parsed.append(ts)
+    table["ashore"] = parsed
 
 
 def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
@@ -819,6 +854,58 @@ def _road_waits(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Viol
     return out
 
 
+def _marshalling(
+    table: pd.DataFrame,
+    rules: MarchRules,
+    tm: _Times,
+    vehicles: Mapping[str, Sequence[Vehicle]] | None,
+) -> list[Violation]:
+    """More vehicles (or m² of them) in a marshalling area at once than its capacity."""
+    if not rules.marshalling:
+        return []
+    first = table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True).head(1)
+    events: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
+    for r in first.to_dict("records"):
+        site = r["control_point"]
+        area = rules.marshalling.get(site)
+        if area is None or r.get("hets"):
+            continue
+        if area.per == "vehicles":
+            room = int(r["vehicles"])
+        elif isinstance(r.get("footprint_m2"), float) and math.isfinite(r["footprint_m2"]):
+            room = math.ceil(r["footprint_m2"] - 1e-6)
+        elif vehicles and vehicles.get(r["march_unit"]):
+            known = vehicles[r["march_unit"]]
+            mean = sum(rules.footprint_m2.get(v.id, v.length_m * v.width_m) for v in known) / len(known)
+            room = math.ceil(int(r["vehicles"]) * mean - 1e-6)
+        else:
+            continue  # an area in m² and nothing to say how much room the column takes
+        ashore = r.get("ashore")
+        start = tm.secs(ashore if isinstance(ashore, pd.Timestamp) else r["arrive"])
+        end = tm.secs(r["depart"]) + r["pass_min"] * 60.0
+        # the table gives times to the second: a stay that ends within EPS_S of another's start is gone
+        end = max(end - EPS_S, start)
+        events[site] += [(start, room, r["march_unit"]), (end, -room, r["march_unit"])]
+    out = []
+    for sid, ev in sorted(events.items()):
+        area = rules.marshalling[sid]
+        level = 0
+        for t, d, mu in sorted(ev, key=lambda x: (x[0], x[1])):
+            level += d
+            if d > 0 and level > area.capacity:
+                out.append(
+                    Violation(
+                        "marshalling",
+                        mu,
+                        sid,
+                        tm.iso(t),
+                        f"the marshalling area of {sid} holds {area.describe(level)} when {mu}'s vehicles "
+                        f"come ashore, over its capacity of {area.describe()}",
+                    )
+                )
+    return out
+
+
 def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find units whose last column arrives after their RDD (rail units close by train)."""
     out = []
@@ -1078,6 +1165,7 @@ def check_march_table(
     out += _staging(table, rules, tm)
     out += _halt_places(table, rules, network)
     out += _road_waits(table, rules, tm)
+    out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
@@ -1102,6 +1190,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "staging",
                 "halt_place",
                 "wait",
+                "marshalling",
                 "rdd",
                 "tracked",
                 "permission",

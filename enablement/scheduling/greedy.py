@@ -15,9 +15,10 @@ while another crosses it one vehicle at a time (``caution_crossing``).
 March units are taken in order of release, priority and RDD; each takes the
 earliest times that respect the reservations already made, the halt rule, the
 movement window, closures and crossing permits (first fit; a column bound for a crossing not yet
-permitted waits at the start of its leg, and a column of HETs waits for its HETs to come back
-from their previous column). Units blocked by a closure are
-rerouted around it and the whole schedule is rebuilt, a few rounds at most.
+permitted waits at the start of its leg, a column of HETs waits for its HETs to come back
+from their previous column, and a column leaving a full marshalling area at its port comes
+ashore only once there is room: the discharge pauses, :class:`~.march.MarshallingLedger`).
+Units blocked by a closure are rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
 :data:`HONOURS` names the constraints this baseline enforces (staging capacity is
@@ -29,13 +30,21 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
-from .march import MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit, split_route
+from .march import (
+    MarchProblem,
+    MarchRow,
+    MarchRules,
+    MarchSchedule,
+    MarchUnit,
+    MarshallingLedger,
+    split_route,
+)
 
 __all__ = ["HONOURS", "NOT_ENFORCED", "Fit", "Piece", "fit_segments", "schedule_march"]
 
@@ -56,6 +65,7 @@ HONOURS = frozenset(
         "halt_places",
         "holds",
         "caution_crossing",
+        "marshalling",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
@@ -96,8 +106,17 @@ class _State:
         Headway to keep, when not the rules' (the CP-SAT hint rounds it up to whole seconds).
     """
 
-    def __init__(self, rules: MarchRules, headway_s: float | None = None) -> None:
+    def __init__(
+        self,
+        rules: MarchRules,
+        headway_s: float | None = None,
+        fastest: Mapping[tuple[int, int], float] | None = None,
+    ) -> None:
         self.h = rules.headway_s if headway_s is None else headway_s
+        self.fastest: Mapping[tuple[int, int], float] = fastest or {}
+        """Per segment, the fastest drive of any column that may use it: where given, columns keep the
+        CP-SAT model's padded entry intervals (pass time, headway and the drive's excess over the
+        fastest) apart, a rule stronger than the pairwise one, so that its hint is feasible."""
         self.window = rules.window
         self.rules = rules
         self.res: dict[tuple[int, int], list[_Res]] = defaultdict(list)
@@ -134,6 +153,22 @@ class _State:
             level += n
             peak = max(peak, level)
         return peak + vehicles <= cap
+
+    def _after_columns(self, key: tuple[int, int], c: float, drive: float, pass_s: float) -> float:
+        """Entry ≥ ``c`` on segment ``key`` clear of the columns reserved on it (headway, no overtaking)."""
+        h = self.h
+        f = self.fastest.get(key)
+        for r in self.res[key]:
+            if f is not None:  # the CP-SAT model's padded entry intervals
+                end_r = r.entry + r.pass_s + h + (r.exit - r.entry) - f
+                if c < end_r - _EPS and r.entry < c + pass_s + h + drive - f - _EPS:
+                    c = end_r
+                continue
+            ahead = r.entry + r.pass_s + h <= c + _EPS and r.exit + r.pass_s + h <= c + drive + _EPS
+            behind = c + pass_s + h <= r.entry + _EPS and c + drive + pass_s + h <= r.exit + _EPS
+            if not (ahead or behind):
+                c = max(c, r.entry + r.pass_s + h, r.exit + r.pass_s + h - drive)
+        return c
 
     def blocked(self, a: int, b: int, edges: Sequence[int]) -> list[Intervals]:
         """Closure intervals of the segment ``a → b`` (the rules' :meth:`MarchRules.blocks`)."""
@@ -178,12 +213,9 @@ class _State:
                 if math.isinf(c):
                     return c, math.inf
                 continue
-            for r in self.res[key]:
-                ahead = r.entry + r.pass_s + h <= c + _EPS and r.exit + r.pass_s + h <= c + drive + _EPS
-                behind = c + pass_s + h <= r.entry + _EPS and c + drive + pass_s + h <= r.exit + _EPS
-                if not (ahead or behind):
-                    c = max(c, r.entry + r.pass_s + h, r.exit + r.pass_s + h - drive)
-                    moved = True
+            after = self._after_columns(key, c, drive, pass_s)
+            if after > c:
+                c, moved = after, True
             for bridge, caution in bridges:
                 for hold in self.holds[
                     bridge
@@ -342,6 +374,7 @@ def _run_round(
     lengths = problem.lengths
     site_node = problem.site_node
     state = _State(problem.rules)
+    ledger = MarshallingLedger(problem)
     rows: list[MarchRow] = []
     closure: dict[str, float] = {}
     blocked_units: dict[str, float] = defaultdict(float)
@@ -385,8 +418,12 @@ def _run_round(
         )
 
     for mu in problem.order:
+        # its vehicles come ashore once the marshalling area has room for them (marshalling): a pause
+        pause = ledger.delay_s(mu, mu.first_ashore_s)
+        if math.isinf(pause):
+            raise problem.marshalling_oversized() or InfeasibleError(f"{mu.id}: no marshalling room")
         # a HET column leaves once its HETs are back from their last column (het_turnaround)
-        t = max(mu.release_s, problem.het_ready_s(mu, closure))
+        t = max(mu.release_s + pause, problem.het_ready_s(mu, closure))
         seq = 0
         km = 0.0
         for leg in range(len(mu.sites) - 1):
@@ -419,6 +456,8 @@ def _run_round(
             if fit.hit:
                 blocked_units[mu.id] += fit.hit
             state.commit(mu.id, pieces, fit, mu.pass_s, len(mu.vehicles))
+            if leg == 0:  # its tail leaves the marshalling area at its port
+                ledger.place(mu, mu.first_ashore_s + pause, fit.entries[0] + mu.pass_s, pause)
             held = {i for i, _, _, _ in fit.holds}
             for i, (p, entry) in enumerate(zip(pieces, fit.entries, strict=True)):
                 arrive = ready if i == 0 else t

@@ -26,6 +26,12 @@ constraint                    data → greedy / CP-SAT / checker
                               ``checks._closed_roads``, ``checks._closed_ends``
 ``staging_capacity``          ``MarchRules.staging_capacity`` → not enforced by the greedy (a plan
                               warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
+``marshalling``               ``MarchRules.marshalling`` (:class:`Marshalling`, each reception site's
+                              area) and ``MarchUnit.ashore_s``, compiled into
+                              :attr:`MarchProblem.marshalled` → ``greedy._run_round`` with
+                              :class:`MarshallingLedger` (discharge pauses: the column's release waits) /
+                              ``march_cpsat._marshalling`` (cumulative, release delays) /
+                              ``checks._marshalling``
 ``rdd``                       ``MarchRules.deliveries`` and ``MarchUnit.rdd_s`` → not enforced by the
                               greedy / lateness objective / ``checks._rdd``
 ``speed``                     ``MarchUnit.profile.speed_kmh`` (vehicles, ``MarchRules.speed_kmh``) and
@@ -121,12 +127,17 @@ __all__ = [
     "MarchRules",
     "MarchSchedule",
     "MarchUnit",
+    "Marshalling",
+    "MarshallingLedger",
     "bridge_spans",
     "control_points",
     "empty_het_profile",
+    "footprints_m2",
     "halt_places",
     "het_fastest",
     "march_rules",
+    "marshalling_areas",
+    "marshalling_peaks",
     "split_route",
     "staging_capacities",
     "staging_peaks",
@@ -141,6 +152,9 @@ CONSTRAINTS: dict[str, str] = {
     "closures": "no column on a closed road, bridge or site while it is closed, nor on a road of a "
     "recurring restriction (an area or named roads at local hours) while it is in force",
     "staging_capacity": "a staging area holds no more vehicles at once than its capacity",
+    "marshalling": "a port's or airfield's marshalling area holds no more vehicles (or m² of them) at once "
+    "than its capacity, from a march unit's first vehicle ashore until its column has left; discharge "
+    "pauses while the area is full",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
@@ -211,6 +225,10 @@ class MarchUnit:
         The heavy equipment transporters of a HET column, by number (1 = the first HET of the
         fleet, as ``het_trips.csv`` numbers them); empty for any other column. A HET is in
         one place at a time: the ``het_turnaround`` rule (:class:`HetTurnaround`).
+    ashore_s
+        When its first vehicle begins to come ashore at its first site, a reception site
+        (None: at ``release_s``). It takes room in the site's marshalling area from then
+        (the ``marshalling`` rule).
     """
 
     id: str
@@ -227,6 +245,12 @@ class MarchUnit:
     priority: int = 0
     purpose: str = "road"
     hets: tuple[int, ...] = ()
+    ashore_s: float | None = None
+
+    @property
+    def first_ashore_s(self) -> float:
+        """When its first vehicle is ashore (its release when not given)."""
+        return self.release_s if self.ashore_s is None else min(self.ashore_s, self.release_s)
 
     @property
     def pass_s(self) -> float:
@@ -590,6 +614,45 @@ def het_fastest(
     return fastest
 
 
+def footprints_m2() -> dict[str, float]:
+    """Area (m²) each vehicle type of the packaged catalogue takes in a marshalling area.
+
+    Its length × width times the planning figure ``marshalling_area_factor`` (the gaps
+    between parked vehicles and the area's driving lanes).
+    """
+    factor = float(figure("marshalling_area_factor"))
+    return {vid: v.length_m * v.width_m * factor for vid, v in load_catalogue().items()}
+
+
+@dataclass(frozen=True)
+class Marshalling:
+    """The marshalling area of a reception site (a port or airfield): what it holds at once.
+
+    Attributes
+    ----------
+    capacity
+        Vehicles (``per == "vehicles"``) or m² of parked vehicles (``per == "m2"``).
+    per
+        ``"vehicles"`` (the site's ``marshalling_capacity_vehicles``) or ``"m2"``
+        (its ``marshalling_area_m2``).
+    """
+
+    capacity: int
+    per: str = "vehicles"
+
+    def demand(self, vehicles: Sequence[str], footprint_m2: Mapping[str, float]) -> int:
+        """Room a column of ``vehicles`` (type ids) takes: vehicles, or m² (an unknown type: the largest)."""
+        if self.per == "vehicles":
+            return len(vehicles)
+        largest = max(footprint_m2.values(), default=0.0)
+        return math.ceil(sum(footprint_m2.get(v, largest) for v in vehicles) - 1e-6)
+
+    def describe(self, amount: float | None = None) -> str:
+        """``amount`` (the capacity when None) in the area's unit, in words."""
+        n = self.capacity if amount is None else amount
+        return f"{n:,.0f} vehicles" if self.per == "vehicles" else f"{n:,.0f} m²"
+
+
 @dataclass(frozen=True)
 class MarchRules:
     """The data of every road march constraint, in one place (see :data:`CONSTRAINTS`).
@@ -613,6 +676,10 @@ class MarchRules:
         edge rows it closes, for the checker's messages.
     staging_capacity
         Vehicles each site with a capacity holds at once.
+    marshalling
+        The marshalling area of each reception site with a capacity (:class:`Marshalling`).
+    footprint_m2
+        Area each vehicle type takes in a marshalling area (:func:`footprints_m2`).
     deliveries
         Each unit's RDD (s) and destination site.
     control_point_spacing_m
@@ -656,6 +723,8 @@ class MarchRules:
     node_closed: Mapping[int, Intervals] = field(default_factory=dict)
     closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] = field(default_factory=dict)
     staging_capacity: Mapping[str, int] = field(default_factory=dict)
+    marshalling: Mapping[str, Marshalling] = field(default_factory=dict)
+    footprint_m2: Mapping[str, float] = field(default_factory=footprints_m2, repr=False)
     deliveries: Mapping[str, tuple[float, str]] = field(default_factory=dict)
     control_point_spacing_m: float = field(
         default_factory=lambda: float(figure("control_point_spacing_km")) * 1000.0
@@ -686,6 +755,7 @@ class MarchRules:
         node_closed: Mapping[int, Intervals] | None = None,
         closed_by: Mapping[str, tuple[Intervals, tuple[int, ...]]] | None = None,
         staging_capacity: Mapping[str, int] | None = None,
+        marshalling: Mapping[str, Marshalling] | None = None,
         deliveries: Mapping[str, tuple[float, str]] | None = None,
         window: Intervals | None = None,
         territory: Territory | None = None,
@@ -714,6 +784,7 @@ class MarchRules:
             node_closed=dict(node_closed or {}),
             closed_by=dict(closed_by or {}),
             staging_capacity=dict(staging_capacity or {}),
+            marshalling=dict(marshalling or {}),
             deliveries=dict(deliveries or {}),
             speed_kmh=float(policy.convoy_speed_kmh),
             tracked_road_max_m=policy.tracked_road_max_km * 1000.0,
@@ -729,6 +800,11 @@ class MarchRules:
         """Return the place at ``node`` that may hold a column longer than the road-wait limit, or None."""
         place = self.places.get(node)
         return place if place is not None and place.holds else None
+
+    def marshalling_demand(self, site: str, vehicles: Sequence[str]) -> int:
+        """Room a column of ``vehicles`` (type ids) takes in ``site``'s marshalling area (0: no area)."""
+        area = self.marshalling.get(site)
+        return 0 if area is None else area.demand(vehicles, self.footprint_m2)
 
     def permitted_s(self, site: str, profile: Profile | None) -> float | None:
         """Earliest time (s since the start) a column may reach ``site``: its crossing permit, or None.
@@ -809,6 +885,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         node_closed=closures.node,
         closed_by=closures.by_label,
         staging_capacity=staging_capacities(network),
+        marshalling=marshalling_areas(network),
         deliveries={m.unit: (clock.seconds(m.rdd), m.to) for m in scenario.movements},
         territory=territory_of(scenario.policy),
         permits=crossing_permits(scenario, network, clock),
@@ -869,6 +946,133 @@ def staging_capacities(network: Network) -> dict[str, int]:
         for sid, site in site_records(network).items()
         if site.capacity_vehicles is not None
     }
+
+
+def marshalling_areas(network: Network) -> dict[str, Marshalling]:
+    """Return each site's marshalling area (its ``marshalling_capacity_vehicles`` or ``marshalling_area_m2``).
+
+    A site that gives both is limited by its vehicle count.
+    """
+    out = {}
+    for sid, site in site_records(network).items():
+        if site.marshalling_capacity_vehicles is not None:
+            out[sid] = Marshalling(int(site.marshalling_capacity_vehicles), "vehicles")
+        elif site.marshalling_area_m2 is not None:
+            out[sid] = Marshalling(int(site.marshalling_area_m2), "m2")
+    return out
+
+
+def earliest_room(
+    held: Sequence[tuple[float, float, int]], after_s: float, room: int, until_s: float = math.inf
+) -> float:
+    """Earliest time ≥ ``after_s`` from which the intervals ``held`` take at most ``room`` until ``until_s``.
+
+    Each held interval ``(start, end, amount)`` takes its amount over ``[start, end)``.
+    """
+    events = sorted(
+        [(a, d) for a, b, d in held if b > after_s] + [(b, -d) for a, b, d in held if b > after_s]
+    )
+    times: list[float] = []
+    levels: list[int] = []
+    level = 0
+    for t, group in itertools.groupby(events, key=lambda e: e[0]):
+        level += sum(d for _, d in group)
+        times.append(t)
+        levels.append(level)
+    free_from = after_s
+    for t, lv in zip(reversed(times), reversed(levels), strict=True):
+        if t >= until_s:
+            continue
+        if lv > room:
+            return max(after_s, free_from)  # the last time over the room ends at the next event
+        free_from = t
+    return after_s
+
+
+class MarshallingLedger:
+    """The ``marshalling`` rule as a first fit: how long a march unit's discharge must pause.
+
+    Discharge pauses, never hurries: all the vehicles of a march unit come ashore the same
+    ``delay`` later than reception planned them, and the delay of a site's march unit, in
+    the order they come ashore (:attr:`MarchProblem.marshalled`), is at least the one before
+    it less the time the berths stood idle in between (:attr:`MarchProblem.berths_idle`): a
+    pause holds back every vehicle after it, at every berth, until the berths would have
+    stood idle anyway (the next ship is not yet in). A march unit takes room from its
+    first vehicle ashore until its column's tail has left (departure plus pass time). The
+    greedy baseline and the CP-SAT hint place the march units in the problem's order with
+    it; the CP-SAT model states the same rule as a cumulative.
+    """
+
+    def __init__(self, problem: MarchProblem) -> None:
+        rules = problem.rules
+        self.capacity = {s: a.capacity for s, a in rules.marshalling.items()}
+        self.site: dict[str, str] = {}
+        self.demand: dict[str, int] = {}
+        for site, items in problem.marshalled.items():
+            for mu, d in items:
+                self.site[mu.id], self.demand[mu.id] = site, d
+        self.held: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+        self.idle = problem.berths_idle
+        self.last_delay: dict[str, float] = {}
+
+    def delay_s(self, mu: MarchUnit, ashore_s: float) -> float:
+        """Least pause (s) of ``mu``'s discharge, whose first vehicle is planned ashore at ``ashore_s``.
+
+        0 for a march unit outside any marshalling area; ``inf`` when it can never fit.
+        """
+        site = self.site.get(mu.id)
+        if site is None:
+            return 0.0
+        a0 = ashore_s + max(0.0, self.last_delay.get(site, 0.0) - self.idle.get(mu.id, 0.0))
+        room = self.capacity[site] - self.demand[mu.id]
+        if room < 0:
+            return math.inf
+        # every room held so far counts: the march units come in the problem's order (by release),
+        # not in the order they come ashore, so an earlier stay may still overlap this one
+        return earliest_room(self.held[site], a0, room) - ashore_s
+
+    def place(self, mu: MarchUnit, start_s: float, end_s: float, delay_s: float) -> None:
+        """Hold ``mu``'s room from ``start_s`` (its first vehicle ashore) to ``end_s`` (its tail gone)."""
+        site = self.site.get(mu.id)
+        if site is None:
+            return
+        self.held[site].append((start_s, max(end_s, start_s), self.demand[mu.id]))
+        self.last_delay[site] = delay_s
+
+
+def marshalling_peaks(
+    march: MarchSchedule, units: Sequence[MarchUnit], rules: MarchRules
+) -> dict[str, tuple[float, float, float]]:
+    """Most room taken in each marshalling area at once (its unit), when, and the longest discharge pause (s).
+
+    A march unit takes room from its first vehicle ashore (paused as long as its start row's
+    ``arrive`` is after its release) until its tail has left the start row.
+    """
+    by_id = {m.id: m for m in units}
+    events: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    pause: dict[str, float] = defaultdict(float)
+    seen: set[str] = set()
+    for r in march.rows:
+        if r.march_unit in seen:
+            continue
+        seen.add(r.march_unit)
+        mu = by_id.get(r.march_unit)
+        if mu is None or mu.purpose == "het" or r.control_point not in rules.marshalling:
+            continue
+        delay = max(0.0, r.arrive_s - mu.release_s)
+        d = rules.marshalling_demand(r.control_point, mu.vehicles)
+        events[r.control_point] += [(mu.first_ashore_s + delay, d), (r.depart_s + r.pass_s, -d)]
+        pause[r.control_point] = max(pause[r.control_point], delay)
+    out = {}
+    for sid, ev in sorted(events.items()):
+        level = peak = 0
+        when = 0.0
+        for t, d in sorted(ev):
+            level += d
+            if level > peak:
+                peak, when = level, t
+        out[sid] = (float(peak), when, pause[sid])
+    return out
 
 
 # --------------------------------------------------------------------------- control points and segments
@@ -1138,9 +1342,43 @@ class MarchProblem:
             sid for sid, s in site_records(network).items() if s.kind == BORDER_CROSSING
         )
         """Border crossing sites: a column that ends at one hands over to the next nation."""
+        self.marshalled: dict[str, tuple[tuple[MarchUnit, int], ...]] = self._marshalled()
+        """For each reception site with a marshalling area, the march units that leave it (not HET
+        columns) in :attr:`order`, the order they come ashore, each with its room (``marshalling``)."""
+        self.berths_idle: dict[str, float] = {
+            b.id: max(0.0, b.first_ashore_s - a.release_s)
+            for items in self.marshalled.values()
+            for (a, _), (b, _) in itertools.pairwise(items)
+        }
+        """Per march unit in a marshalling area after the first: how long its site's berths stood idle
+        before it, from the last vehicle of the march unit before it (``marshalling``: a pause
+        of the discharge holds back the vehicles after it, less the idle time in between)."""
         self.het_after: dict[str, tuple[tuple[str, float], ...]] = self._het_chains()
         """For each HET column, the columns its HETs come off just before it (in :attr:`order`), each
         with the least time from that column's closure to this one's departure (``het_turnaround``)."""
+
+    def _marshalled(self) -> dict[str, tuple[tuple[MarchUnit, int], ...]]:
+        """Compile the ``marshalling`` rule: the march units leaving each marshalling area, and their room."""
+        areas = self.rules.marshalling
+        out: dict[str, list[tuple[MarchUnit, int]]] = defaultdict(list)
+        for mu in self.order:
+            site = mu.sites[0]
+            if site in areas and mu.purpose != "het":
+                out[site].append((mu, self.rules.marshalling_demand(site, mu.vehicles)))
+        return {s: tuple(items) for s, items in out.items()}
+
+    def marshalling_oversized(self) -> InfeasibleError | None:
+        """Return the error for a march unit bigger than the marshalling area it leaves, or None."""
+        for site, items in self.marshalled.items():
+            area = self.rules.marshalling[site]
+            for mu, d in items:
+                if d > area.capacity:
+                    return InfeasibleError(
+                        f"march unit {mu.id} takes {area.describe(d)} but the marshalling area of '{site}' "
+                        f"holds {area.describe()}; raise its marshalling capacity or lower "
+                        "policy.march_unit_max_vehicles"
+                    )
+        return None
 
     def _het_chains(self) -> dict[str, tuple[tuple[str, float], ...]]:
         """Compile the ``het_turnaround`` rule: each HET's columns in order, and the time between two."""

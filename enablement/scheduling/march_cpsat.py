@@ -41,6 +41,13 @@ limit. A halt is a minimum stop; a column may wait longer at any control point.
   two-way class one unit);
 - staging areas with a capacity: a cumulative of the vehicles held from arrival
   to departure;
+- marshalling areas at the ports and airfields: each march unit leaving one has a
+  *ready* time (its last vehicle ashore) no earlier than reception planned it; the
+  pause ``ready - release`` of each of the site's march units, in the order they come
+  ashore, is at least the one before it less the time the berths stood idle in between
+  (a pause holds back every vehicle after it), and a cumulative holds
+  each march unit's room (vehicles or m²) from its first vehicle ashore (shifted by
+  the same pause) until its tail has left (departure plus pass time);
 - HETs in one place at a time: a column of HETs leaves no earlier than the closure of
   each column its HETs come off, plus the turnaround (unload, empty drive, load) of
   :attr:`~.march.MarchProblem.het_after`;
@@ -82,7 +89,16 @@ from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
 from .greedy import Piece, _State, fit_segments, schedule_march
-from .march import ControlPoints, MarchProblem, MarchRow, MarchSchedule, MarchUnit, split_route
+from .march import (
+    ControlPoints,
+    MarchProblem,
+    MarchRow,
+    MarchSchedule,
+    MarchUnit,
+    MarshallingLedger,
+    earliest_room,
+    split_route,
+)
 
 __all__ = ["CLOSURE_GAP", "DEFAULT_ALTERNATIVES", "HONOURS", "SECOND_GAP", "optimise_march"]
 
@@ -112,6 +128,7 @@ HONOURS = frozenset(
         "halt_places",
         "holds",
         "caution_crossing",
+        "marshalling",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""
@@ -165,6 +182,15 @@ class _Data:
     departure (``MarchProblem.het_after``, rounded up)."""
     wait_max: int = 0
     """Longest wait on the road at a control point that is not a holding place (whole seconds)."""
+    fastest: dict[tuple[int, int], float] = field(default_factory=dict)
+    """Per segment and direction, the fastest drive of any candidate on it (filled by ``_state``)."""
+    marshalled: dict[str, list[tuple[str, int, int, int]]] = field(default_factory=dict)
+    """Per marshalling area, the march units leaving it in the order they come ashore, each with its
+    release and first vehicle ashore (whole seconds) and its room (``MarchProblem.marshalled``)."""
+    berths_idle: dict[str, int] = field(default_factory=dict)
+    """Whole seconds the berths stood idle before each march unit (``MarchProblem.berths_idle``, down)."""
+    marshalling_capacity: dict[str, int] = field(default_factory=dict)
+    """Room of each marshalling area (vehicles or m²)."""
 
 
 def _allowed(
@@ -306,6 +332,12 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
         not_before,
         {b: [(a, math.ceil(gap)) for a, gap in after] for b, after in problem.het_after.items()},
         math.floor(rules.road_wait_max_s),
+        marshalled={
+            site: [(mu.id, int(mu.release_s), math.floor(mu.first_ashore_s), d) for mu, d in items]
+            for site, items in problem.marshalled.items()
+        },
+        marshalling_capacity={site: rules.marshalling[site].capacity for site in problem.marshalled},
+        berths_idle={mu_id: math.floor(idle) for mu_id, idle in problem.berths_idle.items()},
     )
 
 
@@ -324,11 +356,18 @@ class _Solution:
     choice: dict[tuple[str, int], int]
     entry: dict[tuple[str, int, int], int]  # (mu, leg, segment) of the chosen option
     arrive: dict[tuple[str, int], int]  # leg end (head at the last site)
+    ready: dict[str, int] = field(default_factory=dict)  # last vehicle ashore, after any pause
 
 
 def _state(data: _Data, problem: MarchProblem) -> _State:
-    """Start the greedy's reservations, with the model's whole-second headway."""
-    return _State(problem.rules, headway_s=float(data.headway))
+    """Start the greedy's reservations, with the model's whole-second headway and padded intervals."""
+    if not data.fastest:
+        for opts in data.options.values():
+            for o in opts:
+                for g in o.segs:
+                    key = (g.a, g.b)
+                    data.fastest[key] = min(data.fastest.get(key, math.inf), float(g.drive))
+    return _State(problem.rules, headway_s=float(data.headway), fastest=data.fastest)
 
 
 def _fit_leg(
@@ -356,19 +395,31 @@ def _serial(
 ) -> _Solution:
     """First fit of the march units in ``order`` on the model's segments and halts."""
     state = _state(data, problem)
+    ledger = MarshallingLedger(problem)
     entry: dict[tuple[str, int, int], int] = {}
     arrive: dict[tuple[str, int], int] = {}
+    ready_at: dict[str, int] = {}
     closure: dict[str, float] = {}
     for mu in order:
         ready = problem.het_ready_s(mu, closure)  # a HET column waits for its HETs (het_turnaround)
         t = float(mu.release_s) if ready <= mu.release_s else float(math.ceil(ready))
+        ashore = math.floor(mu.first_ashore_s)
+        pause = ledger.delay_s(mu, ashore)  # discharge pauses while the marshalling area is full
+        if math.isinf(pause):
+            raise problem.marshalling_oversized() or InfeasibleError(f"{mu.id}: no marshalling room")
+        pause = math.ceil(pause - 1e-9)
+        if mu.id in ledger.site:
+            ready_at[mu.id] = int(mu.release_s) + pause
+            t = max(t, float(ready_at[mu.id]))
         for leg in range(len(mu.sites) - 1):
             entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
+            if leg == 0:
+                ledger.place(mu, ashore + pause, entries[0] + data.pass_s[mu.id], pause)
             entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
             arrive[(mu.id, leg)] = end
             t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
         closure[mu.id] = float(arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id])
-    return _Solution(dict(choice), entry, arrive)
+    return _Solution(dict(choice), entry, arrive, ready_at)
 
 
 def _closure(data: _Data, sol: _Solution, mu: MarchUnit) -> int:
@@ -478,6 +529,7 @@ class _Vars:
     closure: dict[str, cp_model.IntVar]
     makespan: cp_model.IntVar
     lateness: dict[str, cp_model.IntVar]
+    ready: dict[str, cp_model.IntVar]
 
 
 _Users = dict[tuple[int, int], list[tuple[cp_model.IntVar, int, int, cp_model.IntVar, str]]]
@@ -558,6 +610,7 @@ class _LegVars:
     depart: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     closure: dict[str, cp_model.IntVar] = field(default_factory=dict)
     held: _Held = field(default_factory=lambda: defaultdict(list))
+    ready: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
 
 def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users, _Holds]:
@@ -566,6 +619,7 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users, _Holds]:
     v = _LegVars()
     users: _Users = defaultdict(list)
     holds: _Holds = defaultdict(list)
+    marshalled = {mu_id for items in data.marshalled.values() for mu_id, *_ in items}
     for mu in data.units:
         p = data.pass_s[mu.id]
         for leg in range(len(mu.sites) - 1):
@@ -581,7 +635,11 @@ def _legs(m: cp_model.CpModel, data: _Data) -> tuple[_LegVars, _Users, _Holds]:
                 _option(m, data, mu, leg, o, x, (dep, arr), v.entry, users, v.held, holds)
             if len(lits) > 1:
                 m.add_exactly_one(lits)
-            if leg == 0:
+            if leg == 0 and mu.id in marshalled:  # its last vehicle ashore, after any pause (marshalling)
+                ready = m.new_int_var(int(mu.release_s), hz, f"ready[{mu.id}]")
+                v.ready[mu.id] = ready
+                m.add(dep >= ready)
+            elif leg == 0:
                 m.add(dep >= int(mu.release_s))
             else:
                 m.add(dep >= v.arrive[(mu.id, leg - 1)] + p + math.ceil(mu.dwell_s[leg - 1]))
@@ -665,6 +723,22 @@ def _staging(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
         m.add_cumulative(ivs, demand, data.capacity[site])
 
 
+def _marshalling(m: cp_model.CpModel, data: _Data, v: _LegVars) -> None:
+    """Marshalling areas: discharge pauses never decrease, and the room held until each column has left."""
+    hz = data.horizon
+    for site, items in data.marshalled.items():
+        for (a, ra, _, _), (b, rb, _, _) in itertools.pairwise(items):
+            m.add(v.ready[b] - rb >= v.ready[a] - ra - data.berths_idle.get(b, 0))
+        ivs, demand = [], []
+        for mu_id, release, ashore, d in items:
+            start = v.ready[mu_id] - (release - ashore)
+            end = v.depart[(mu_id, 0)] + data.pass_s[mu_id]
+            size = m.new_int_var(0, 2 * hz, "")
+            ivs.append(m.new_interval_var(start, size, end, f"ashore[{mu_id},{site}]"))
+            demand.append(d)
+        m.add_cumulative(ivs, demand, data.marshalling_capacity[site])
+
+
 def _objectives(
     m: cp_model.CpModel, data: _Data, v: _LegVars
 ) -> tuple[cp_model.IntVar, dict[str, cp_model.IntVar]]:
@@ -692,8 +766,9 @@ def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
     _bridges(m, data, holds)
     _het_chains(m, data, v)
     _staging(m, data, v)
+    _marshalling(m, data, v)
     makespan, lateness = _objectives(m, data, v)
-    return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness)
+    return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness, v.ready)
 
 
 def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
@@ -709,10 +784,13 @@ def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
             m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
             m.add_hint(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
         m.add_hint(v.closure[mu.id], _closure(data, sol, mu))
+        if mu.id in v.ready:
+            m.add_hint(v.ready[mu.id], sol.ready[mu.id])
 
 
 def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
     choice, entry, arrive = {}, {}, {}
+    ready = {mu_id: int(solver.value(var)) for mu_id, var in v.ready.items()}
     for mu in data.units:
         for leg in range(len(mu.sites) - 1):
             opts = data.options[(mu.id, leg)]
@@ -721,7 +799,32 @@ def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
             for s in range(len(opts[c].segs)):
                 entry[(mu.id, leg, s)] = int(solver.value(v.entry[(mu.id, leg, c, s)]))
             arrive[(mu.id, leg)] = int(solver.value(v.arrive[(mu.id, leg)]))
-    return _Solution(choice, entry, arrive)
+    return _Solution(choice, entry, arrive, ready)
+
+
+def _tighten_ready(data: _Data, sol: _Solution) -> None:
+    """Pause each discharge no longer than the marshalling areas need, the departures held (in place).
+
+    Nothing in the objective asks for short pauses, so the solver may report a march unit's
+    last vehicle ashore later than it need be. In the order they come ashore, each march unit's
+    pause becomes the least that the pause before it allows (less the berths' idle time) and
+    that keeps its room free of the others' (as they stand) until its tail has left; never
+    more than the solver's.
+    """
+    for site, items in data.marshalled.items():
+        start = {mu: sol.ready[mu] - (release - ashore) for mu, release, ashore, _ in items}
+        end = {mu: sol.entry[(mu, 0, 0)] + data.pass_s[mu] for mu, *_ in items}
+        demand = {mu: d for mu, _, _, d in items}
+        pause = 0
+        for mu, release, ashore, d in items:
+            others = [(start[o], end[o], demand[o]) for o, *_ in items if o != mu]
+            room = data.marshalling_capacity[site] - d
+            floor = max(0, pause - data.berths_idle.get(mu, 0))
+            fit = earliest_room(others, float(ashore + floor), room, float(end[mu]))
+            ready = min(sol.ready[mu], release + math.ceil(fit - ashore - 1e-9))
+            sol.ready[mu] = ready
+            start[mu] = ready - (release - ashore)
+            pause = ready - release
 
 
 def _solver(limit_s: float, seed: int, gap: float) -> cp_model.CpSolver:
@@ -751,7 +854,7 @@ def _rows(
     for mu in data.units:
         p = float(data.pass_s[mu.id])
         seq, km = 0, 0.0
-        t = float(mu.release_s)
+        t = float(sol.ready.get(mu.id, mu.release_s))  # after any pause for a full marshalling area
         common = (mu.id, mu.unit, mu.serial, len(mu.vehicles))
         for leg in range(len(mu.sites) - 1):
             opt = data.options[(mu.id, leg)][sol.choice[(mu.id, leg)]]
@@ -866,7 +969,7 @@ def optimise_march(
         baseline = schedule_march(problem, router)
     base_close = max(baseline.closure_s.values())
     data = _data(problem, router, alternatives, baseline)
-    oversized = problem.oversized()
+    oversized = problem.oversized() or problem.marshalling_oversized()
     if oversized is not None:
         raise oversized
     hint = _serial(data, problem, problem.order, _first_choice(data, problem, baseline))
@@ -887,7 +990,7 @@ def optimise_march(
             msg = (
                 "the road movement is infeasible: the staging areas' capacity cannot hold the march units "
                 "between arrival and departure within the movement windows; raise capacity_vehicles or "
-                "shorten the dwell"
+                "shorten the dwell (or the marshalling areas' capacity, which the discharge pauses for)"
             )
             raise InfeasibleError(msg)
         baseline.method = "greedy (cp-sat found no solution in its time limit)"
@@ -905,6 +1008,7 @@ def optimise_march(
     st2 = solver2.solve(m)
     if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best = _extract(solver2, v, data)
+    _tighten_ready(data, best)
     rows, routes, closure = _rows(data, best)
     bound = max(cp_bound, bound_own)
     close = max(closure.values())

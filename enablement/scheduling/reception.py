@@ -10,7 +10,15 @@ from ..network.sites import Site
 from ..timeline import Clock, Intervals
 from .inputs import PlanningInputs
 
-__all__ = ["DEFAULT_DISCHARGE_RATE_VPH", "Discharged", "discharge", "receive", "working_time_end"]
+__all__ = [
+    "DEFAULT_DISCHARGE_RATE_VPH",
+    "ArrivalWorked",
+    "Discharged",
+    "arrivals_worked",
+    "discharge",
+    "receive",
+    "working_time_end",
+]
 
 DEFAULT_DISCHARGE_RATE_VPH = 60.0
 """Vehicles discharged per hour at a site that states no ``discharge_rate_vph``."""
@@ -31,7 +39,14 @@ class Discharged:
     vehicle
         Vehicle type id.
     ready_s
-        When it is ashore and free to move (seconds since the scenario start).
+        When it is ashore and free to move (seconds since the scenario start), before any pause
+        for a full marshalling area (the road march decides those: ``marshalling`` in
+        :data:`~.march.CONSTRAINTS`).
+    berth
+        The berth (or stand) it came off at, numbered from 1.
+    start_s
+        When its berth began to work it (it takes room in the marshalling area from then);
+        None: at ``ready_s``.
     """
 
     arrival: str
@@ -39,6 +54,51 @@ class Discharged:
     unit: str
     vehicle: str
     ready_s: float
+    berth: int = 1
+    start_s: float | None = None
+
+
+@dataclass(frozen=True)
+class ArrivalWorked:
+    """How one ship or flight was worked: where, at which berths, from when to when.
+
+    Attributes
+    ----------
+    arrival, site
+        Id of the arrival and of its reception site.
+    vehicles
+        Vehicles it brought.
+    berths
+        The berths (or stands) its vehicles came off at, numbered from 1.
+    first_s, last_s
+        When its first and its last vehicle were ashore (s since the start).
+    """
+
+    arrival: str
+    site: str
+    vehicles: int
+    berths: tuple[int, ...]
+    first_s: float
+    last_s: float
+
+
+def arrivals_worked(ashore: Sequence[Discharged]) -> list[ArrivalWorked]:
+    """Each arrival's berths and discharge times, in order of its first vehicle ashore."""
+    by: dict[str, list[Discharged]] = {}
+    for d in ashore:
+        by.setdefault(d.arrival, []).append(d)
+    out = [
+        ArrivalWorked(
+            a,
+            ds[0].site,
+            len(ds),
+            tuple(sorted({d.berth for d in ds})),
+            min(d.ready_s for d in ds),
+            max(d.ready_s for d in ds),
+        )
+        for a, ds in by.items()
+    ]
+    return sorted(out, key=lambda w: (w.first_s, w.arrival))
 
 
 def _hours(text: str) -> tuple[str, str]:
@@ -84,10 +144,15 @@ def discharge(
 ) -> list[Discharged]:
     """Discharge arrivals at their sites.
 
-    Each site works ``berths`` (or ``stands``) arrivals at once, each at
-    ``discharge_rate_vph`` vehicles per hour, within its ``hours`` and outside
-    its closures. Arrivals take the first free berth in order of arrival time;
-    vehicles come off in the order of the arrival's equipment list.
+    Each berth (or stand) of a site is a discharge lane that works one vehicle at a
+    time at the site's ``discharge_rate_vph``, within its ``hours`` and outside its
+    closures. Arrivals are worked in order of arrival time (then id), and each
+    arrival's vehicles in the order of its equipment list: a vehicle comes off at the
+    berth that frees first (the lowest-numbered among equals), no earlier than its
+    ship is in. So a ship alone at a two-berth port is worked at both berths, twice
+    the rate of one, and a ship that comes in while an earlier one is being worked
+    takes the berths as the earlier one's last vehicles leave them. The rate per berth
+    is the site's; a ship never waits for a berth another ship could not use.
 
     Parameters
     ----------
@@ -103,7 +168,7 @@ def discharge(
     Returns
     -------
     list of Discharged
-        One entry per vehicle.
+        One entry per vehicle, with its berth.
     """
     out: list[Discharged] = []
     free: dict[str, list[float]] = {}
@@ -120,25 +185,20 @@ def discharge(
             whole = hours.spans if hours is not None else [(min(0.0, t_arr), 400 * 86400.0)]
             hours = _without(whole, closed[site])
         slots = free.setdefault(site, [0.0] * max(berths, 1))
-        total = sum(count for _, _, count in items)
-        try:
-            working_time_end(max(t_arr, min(slots)), total * 3600.0 / rate, hours)
-        except InfeasibleError:
-            msg = (
-                f"site '{site}' cannot discharge arrival '{arr_id}': it is closed or out of working hours "
-                "until the end of the horizon; reopen it, or send the arrival to another site"
-            )
-            raise InfeasibleError(msg) from None
-        k = min(range(len(slots)), key=lambda i: slots[i])
-        start = max(t_arr, slots[k])
-        n = 0
+        each = 3600.0 / rate
         for unit, vehicle, count in items:
             for _ in range(count):
-                n += 1
-                out.append(
-                    Discharged(arr_id, site, unit, vehicle, working_time_end(start, n * 3600.0 / rate, hours))
-                )
-        slots[k] = working_time_end(start, n * 3600.0 / rate, hours)
+                k = min(range(len(slots)), key=lambda i: (slots[i], i))
+                begin = max(t_arr, slots[k])
+                try:
+                    slots[k] = working_time_end(begin, each, hours)
+                except InfeasibleError:
+                    msg = (
+                        f"site '{site}' cannot discharge arrival '{arr_id}': it is closed or out of working "
+                        "hours until the end of the horizon; reopen it, or send the arrival to another site"
+                    )
+                    raise InfeasibleError(msg) from None
+                out.append(Discharged(arr_id, site, unit, vehicle, slots[k], k + 1, begin))
     return out
 
 

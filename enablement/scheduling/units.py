@@ -136,6 +136,7 @@ def form_march_units(
                     serial=(k - 1) // 5 + 1,
                     vehicles=tuple(d.vehicle for d in chunk),
                     release_s=max(d.ready_s for d in chunk),
+                    ashore_s=min(d.ready_s if d.start_s is None else d.start_s for d in chunk),
                     sites=tuple(sites_seq),
                     dwell_s=tuple(dwell),
                     rdd_s=clock.seconds(mv.rdd),
