@@ -183,6 +183,12 @@ def _control_point_names(plan: Plan) -> dict[str | int, str]:
                 out[str(sid)] = name.strip()
     others = {r.node for r in plan.march.rows if r.control_point not in out}
     out.update({n: name for n, name in node_names(plan.network, others).items() if name})
+    places = plan.rules.places if plan.rules is not None else {}
+    for n in others:  # a node a halt place is reached from: the column turns off to it there
+        place = places.get(n)
+        if place is not None and place.node != n:
+            site = out.get(place.site, place.site)
+            out[n] = f"{out[n]}, for {site}" if n in out else f"for {site}"
     return out
 
 

@@ -102,6 +102,7 @@ from ..errors import InfeasibleError, RoutingError, ScenarioError
 from ..network.model import Network
 from ..network.places import junction_nodes, node_keys
 from ..network.sites import site_records
+from ..network.snapping import network_grain, snap_tolerance
 from ..network.speeds import column_speed_kmh, march_speed_kmh, road_class
 from ..network.territory import BORDER_CROSSING, Territory
 from ..scenario.schema import Halts, Policy, Scenario
@@ -455,15 +456,16 @@ class HaltRule:
         self,
         drives: Sequence[int],
         label: str,
-        ok: Sequence[bool] | None = None,
+        ok: Sequence[int] | None = None,
         names: Sequence[str] | None = None,
     ) -> list[int]:
         """Halt (whole seconds) to take before each segment so that no stretch exceeds the rule.
 
-        A halt is taken before the segment that would take the driving over the limit,
-        at that segment's start when it is a halt place (``ok``), else at the last halt
-        place passed since the previous halt (earlier than the rule needs: a column never
-        halts on a motorway carriageway).
+        A halt is taken before the segment that would take the driving over the limit: at the
+        last halt place passed since the previous halt (``ok`` 2: a convoy support centre, rest
+        area, staging area or day harbour), earlier than the rule needs if it must be; where
+        there is none, at the last point on the verge of a road where the policy allows one
+        (``ok`` 1); never elsewhere (``ok`` 0: a motorway carriageway).
 
         Parameters
         ----------
@@ -472,7 +474,8 @@ class HaltRule:
         label
             The march unit, for messages.
         ok
-            Whether a halt may be taken at each segment's start (default: anywhere).
+            Where a halt may be taken at each segment's start, as above (default: anywhere;
+            ``True`` counts as 1).
         names
             Each segment's start control point, for messages.
 
@@ -480,32 +483,33 @@ class HaltRule:
         ------
         InfeasibleError
             When one segment alone is longer than the driving allowed between halts, or no
-            halt place lies within the driving allowed.
+            place to halt lies within the driving allowed.
         """
         out: list[int] = []
         driving, rests = 0, 0
-        last: tuple[int, int] | None = None  # last halt place since the last halt, and the driving to it
+        # the last place of each grade since the last halt (grade → segment, driving to it)
+        last: dict[int, tuple[int, int]] = {}
         for i, d in enumerate(drives):
             error = self.too_long(d, rests, label)
             if error is not None:
                 raise error
             out.append(0)
+            grade = 2 if ok is None else int(ok[i])
+            if driving > 0 and grade > 0:
+                last[grade] = (i, driving)
             if driving > 0 and driving + d > self.limit_s(rests):
-                if ok is None or ok[i]:
-                    at = i
-                elif last is not None:
-                    at = last[0]
-                    driving -= last[1]
-                else:
+                best = last.get(2) or last.get(1)
+                if best is None:
                     raise self._no_place(label, i, names)
+                at, before = best
                 out[at] = round(self.need_s(rests))
                 rests += 1
-                driving = driving if at < i else 0
-                last = None
+                driving -= before
+                last = {}
                 if driving + d > self.limit_s(rests):
                     raise self._no_place(label, i, names)
-            if driving > 0 and (ok is None or ok[i]):
-                last = (i, driving)
+                if driving > 0 and grade > 0:
+                    last[grade] = (i, driving)
             driving += d
         return out
 
@@ -528,11 +532,15 @@ class HaltPlace:
         The overlay site (id and kind: :data:`HALT_PLACE_KINDS`).
     capacity
         Vehicles it holds at once (its ``capacity_vehicles``; None: not stated).
+    node
+        Its own road node (-1: not given); :func:`halt_places` also maps the nodes it is reached
+        from to it.
     """
 
     site: str
     kind: str
     capacity: int | None = None
+    node: int = -1
 
     @property
     def holds(self) -> bool:
@@ -897,18 +905,35 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
 def halt_places(network: Network) -> dict[int, HaltPlace]:
     """Halt places of a network by road node: its sites of the kinds in :data:`HALT_PLACE_KINDS`.
 
-    Where two such sites share a node, the one that holds (then the first by id) stands for it.
+    A place counts at its own node and at every road node within its kind's snap tolerance on
+    this network's grain (:func:`~enablement.network.snapping.snap_tolerance`): on a coarse
+    network a service area lies beside the motorway, kilometres from the nodes a route passes,
+    and the node nearest it is where a column turns off to it. Where two places reach one
+    node, a place at its own node wins, then one that holds, then the nearer.
     """
-    out: dict[int, HaltPlace] = {}
-    for sid, site in sorted(site_records(network).items()):
+    sites = network.sites
+    records = site_records(network)
+    grain = network_grain(network)
+    nodes = network.nodes
+    road = np.flatnonzero(nodes["mode"].to_numpy() == "road") if "mode" in nodes else np.arange(len(nodes))
+    xy = np.column_stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()])[road]
+    best: dict[int, tuple[tuple[int, int, float, str], HaltPlace]] = {}
+    for sid, site in sorted(records.items()):
         if site.kind not in HALT_PLACE_KINDS or not site.on_road:
             continue
         cap = None if site.capacity_vehicles is None else int(site.capacity_vehicles)
-        place = HaltPlace(sid, site.kind, cap)
-        have = out.get(site.node_road)
-        if have is None or (place.holds and not have.holds):
-            out[site.node_road] = place
-    return out
+        place = HaltPlace(sid, site.kind, cap, site.node_road)
+        reach = snap_tolerance(site.kind, grain)
+        geom = sites.geometry[sid] if "geometry" in sites else None
+        near: list[tuple[int, float]] = [(site.node_road, 0.0)]
+        if geom is not None and not geom.is_empty:
+            d = np.hypot(xy[:, 0] - geom.x, xy[:, 1] - geom.y)
+            near += [(int(road[i]), float(d[i])) for i in np.flatnonzero(d <= reach).tolist()]
+        for n, dist in near:
+            rank = (int(n != site.node_road), int(not place.holds), dist, sid)
+            if n not in best or rank < best[n][0]:
+                best[n] = (rank, place)
+    return {n: place for n, (_, place) in sorted(best.items())}
 
 
 def roadside_nodes(network: Network, classes: Collection[str]) -> frozenset[int]:
@@ -1323,7 +1348,7 @@ class MarchProblem:
         """Span (m) of each bridge, by id (:func:`bridge_spans`): what a caution crossing covers."""
         self._ends = (edges["u"].to_numpy(), edges["v"].to_numpy())
         self._vehicle_lengths: dict[str, tuple[float, ...]] = {}
-        site_of: dict[int, str] = {n: p.site for n, p in rules.places.items()}
+        site_of: dict[int, str] = {n: p.site for n, p in rules.places.items() if p.node == n}
         for s, n in sorted(self.site_node.items(), reverse=True):
             site_of[n] = s
         self.site_of = site_of
@@ -1659,7 +1684,10 @@ class MarchProblem:
         return str(self._keys[node])
 
     def plan_halts(self, mu: MarchUnit, starts: Sequence[int], drives: Sequence[int]) -> list[int]:
-        """Halts (whole seconds) before each segment of a leg, at halt places only (``halt_places``).
+        """Return the halts (whole seconds) before each segment of a leg (``halt_places``).
+
+        At halt places first, else on the verge of the policy's roadside classes, never on a
+        motorway carriageway (:meth:`HaltRule.plan`).
 
         Parameters
         ----------
@@ -1670,7 +1698,7 @@ class MarchProblem:
         drives
             Each segment's drive time (whole seconds).
         """
-        ok = [n in self.halt_nodes for n in starts]
+        ok = [2 if n in self.rules.places else int(n in self.halt_nodes) for n in starts]
         return self.rules.halts.plan(drives, mu.id, ok, [self.cp_name(n) for n in starts])
 
     def holding_sites(self, nodes: Sequence[int]) -> list[str | None]:

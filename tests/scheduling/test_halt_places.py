@@ -36,7 +36,7 @@ def test_a_halt_is_taken_at_the_last_halt_place_before_the_limit():
 def _halting_world():
     # 0-10-...-100 km at 60 km/h: ten 600 s segments; a rest area at km 40 (node 4)
     net = with_sites(line_network(list(range(0, 101, 10))), {"a": 0, "b": 10, "rest-4": 4})
-    places = {4: HaltPlace("rest-4", "rest_area")}
+    places = {4: HaltPlace("rest-4", "rest_area", None, 4)}
     return net, places
 
 
@@ -67,7 +67,7 @@ def test_halts_fall_at_the_halt_place_and_the_checker_refuses_one_on_the_carriag
 def _night_world(capacity):
     # 0-10-20 km at 60 km/h, a day harbour at km 10; the first night is too short for a second column
     net = with_sites(line_network([0, 10, 20]), {"a": 0, "b": 2, "harbour-1": 1})
-    places = {1: HaltPlace("harbour-1", "day_harbour", capacity)}
+    places = {1: HaltPlace("harbour-1", "day_harbour", capacity, 1)}
     window = Intervals([(0.0, 1300.0), (90000.0, 95000.0)])
     return net, places, window
 

@@ -78,7 +78,9 @@ def departure(sched, mu_id: str) -> float:
 
 def csv_of(p: MarchProblem, sched, path) -> pd.DataFrame:
     """The schedule as ``march_table.csv`` (times as text, as a planner would edit it)."""
-    fake = SimpleNamespace(network=p.network, march_units=list(p.units), march=sched, clock=p.rules.clock)
+    fake = SimpleNamespace(
+        network=p.network, march_units=list(p.units), march=sched, clock=p.rules.clock, rules=p.rules
+    )
     table = march_table(fake)
     table.to_csv(path, index=False)
     return table

@@ -59,7 +59,11 @@ def with_sites(net, sites):
 def table_of(problem: MarchProblem, sched, tmp_path):
     """The schedule as ``march_table.csv``, read back as the checker reads a hand-written table."""
     fake_plan = SimpleNamespace(
-        network=problem.network, march_units=list(problem.units), march=sched, clock=problem.rules.clock
+        network=problem.network,
+        march_units=list(problem.units),
+        march=sched,
+        clock=problem.rules.clock,
+        rules=problem.rules,
     )
     path = tmp_path / "march_table.csv"
     march_table(fake_plan).to_csv(path, index=False)
