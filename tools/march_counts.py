@@ -2,7 +2,8 @@
 
 For each folder's ``march_table.csv``: waits on the road longer than the policy
 limit (a row whose control point is not a site that can hold vehicles, the start
-of a leg excepted: a column waits at its origin or staging area), halts away from
+of a leg and a ``hold`` excepted: a column waits at its origin or staging area, and
+a hold is at a holding place, which the checker verifies), halts away from
 a halt place (a ``halt`` row whose control point is not a convoy support centre,
 rest area, staging area or day harbour: on the embedded network every other
 control point is on a motorway or main-road carriageway), holds (rows of kind
@@ -29,9 +30,14 @@ _LEG_STARTS = {"start", "staging"}
 def _counts(folder: Path, kind: dict[str, str], limit_min: float) -> dict[str, object]:
     mt = pd.read_csv(folder / "march_table.csv")
     where = mt["control_point"].map(kind).fillna("road")
-    on_road = ~where.isin(_HALT_KINDS) & ~mt["kind"].isin(_LEG_STARTS)
+    # a hold is a wait at a holding place (the plan's own reading, which the checker's ``wait`` rule
+    # verifies: at a site, or a node the place is reached from)
+    on_road = ~where.isin(_HALT_KINDS) & ~mt["kind"].isin(_LEG_STARTS | {"hold"})
     long_wait = mt["wait_min"] > limit_min + 1e-6
-    halts = mt["kind"].eq("halt")
+    halts = mt["kind"].eq("halt") | (mt["kind"].eq("hold") & mt["halt_min"].gt(0))
+    # a node a halt place is reached from: the plan names it "…, for <place>"
+    names = mt["control_point_name"].astype("string").fillna("")
+    named_place = names.str.contains(r"(?:^|, )for ", regex=True).to_numpy()
     numbers = mt.groupby("movement_number")["march_unit"].nunique()
     summary = json.loads((folder / "summary.json").read_text())
     kpis = summary.get("kpis", {})
@@ -43,7 +49,7 @@ def _counts(folder: Path, kind: dict[str, str], limit_min: float) -> dict[str, o
         "march units with such a wait": int(mt.loc[on_road & long_wait, "march_unit"].nunique()),
         "longest wait on the road (h)": round(float(mt.loc[on_road, "wait_min"].max() or 0) / 60, 2),
         "halts": int(halts.sum()),
-        "halts away from a halt place": int((halts & ~where.isin(_HALT_KINDS)).sum()),
+        "halts away from a halt place": int((halts & ~where.isin(_HALT_KINDS) & ~named_place).sum()),
         "holds at a holding place": int(mt["kind"].eq("hold").sum()),
         "movement numbers on two march units": int((numbers > 1).sum()),
         "road closure (h)": road.get("closure_hours", "not given"),

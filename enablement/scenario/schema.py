@@ -36,6 +36,7 @@ from ..zones import zone_problem
 __all__ = [
     "Arrival",
     "Disruption",
+    "Duty",
     "EquipmentItem",
     "Halts",
     "Movement",
@@ -183,6 +184,13 @@ class Halts(_Model):
     are motorways and main roads)."""
 
 
+class Duty(_Model):
+    """Drivers' duty: at most ``driving_max_h`` of driving between rests of at least ``rest_min_h``."""
+
+    driving_max_h: float = Field(default_factory=lambda: figure("duty_driving_max_h"), gt=0, le=24)
+    rest_min_h: float = Field(default_factory=lambda: figure("duty_rest_min_h"), ge=0, le=48)
+
+
 class Policy(_Model):
     """Road-movement policy.
 
@@ -200,6 +208,7 @@ class Policy(_Model):
     headway_min: float = Field(default_factory=lambda: figure("headway_min"), ge=0, le=600)
     tracked_road_max_km: float = Field(default_factory=lambda: figure("tracked_road_max_km"), gt=0, le=5000)
     halts: Halts = Field(default_factory=Halts)
+    duty: Duty = Field(default_factory=Duty)
     movement_window: TimeWindow | None = None
     territory: Country = Field(default_factory=lambda: str(figure("territory")))
     foreign_roads: list[Country] = Field(default_factory=list, max_length=len(COUNTRIES))

@@ -37,6 +37,9 @@ the README. Every violation is returned, each with its march unit, place and tim
   control point that is no halt place (convoy support centre, rest area, staging area,
   day harbour) and not on roads of the policy's roadside classes (``policy.halts.roadside``):
   on a motorway carriageway.
+- ``duty``: a column driving longer than ``policy.duty.driving_max_h`` without a stop of
+  at least ``policy.duty.rest_min_h`` (at a control point, or between a staging arrival and
+  the next leg's departure).
 - ``wait``: a column waiting on the road longer than ``policy.halts.road_wait_max_min`` at
   a control point that is not the start of its leg nor a holding place (its stop less its
   ``halt_min``; without that column, less the policy's halt at a ``halt`` row).
@@ -763,7 +766,8 @@ def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
             ]
     for r in rows:  # a column held on the way takes room at its place (``holds``)
         place = rules.holding(int(r["node"]))
-        if place is None or r["kind"] in _LEG_ENDS or _wait_s(r, rules, tm) <= rules.road_wait_max_s + EPS_S:
+        stop = tm.secs(r["depart"]) - tm.secs(r["arrive"])
+        if place is None or r["kind"] in _LEG_ENDS or stop <= rules.road_wait_max_s + EPS_S:
             continue
         events[place.site] += [
             (tm.secs(r["arrive"]), int(r["vehicles"]), r["march_unit"]),
@@ -827,6 +831,36 @@ def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> li
                 "classes: a halt on the carriageway",
             )
         )
+    return out
+
+
+def _duty(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find columns driving longer than the policy's duty without a rest of its length (``duty_hours``)."""
+    duty = rules.duty
+    out = []
+    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
+        rows = g.to_dict("records")
+        driving = 0.0
+        for a, b in itertools.pairwise(rows):
+            if tm.secs(a["depart"]) - tm.secs(a["arrive"]) >= duty.rest_min_s - EPS_S:
+                driving = 0.0  # a stop at a control point long enough to rest
+            if a["kind"] == "staging_arrive" or a["leg"] != b["leg"]:
+                driving = 0.0 if tm.secs(b["depart"]) - tm.secs(a["arrive"]) >= duty.rest_min_s else driving
+                continue
+            driving += tm.secs(b["arrive"]) - tm.secs(a["depart"])
+            if driving > duty.driving_max_s + EPS_S:
+                out.append(
+                    Violation(
+                        "duty",
+                        str(mu),
+                        str(b["control_point"]),
+                        b["arrive"].isoformat(),
+                        f"{mu} has driven {driving / 3600:.1f} h without a rest of "
+                        f"{duty.rest_min_s / 3600:g} h on reaching {b['control_point']} "
+                        f"(policy: at most {duty.driving_max_s / 3600:g} h)",
+                    )
+                )
+                driving = 0.0  # report once per duty
     return out
 
 
@@ -1165,6 +1199,7 @@ def check_march_table(
     out += _staging(table, rules, tm)
     out += _halt_places(table, rules, network)
     out += _road_waits(table, rules, tm)
+    out += _duty(table, rules, tm)
     out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
     out += _tracked(table, rules)
@@ -1190,6 +1225,7 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "staging",
                 "halt_place",
                 "wait",
+                "duty",
                 "marshalling",
                 "rdd",
                 "tracked",

@@ -64,6 +64,7 @@ HONOURS = frozenset(
         "het_turnaround",
         "halt_places",
         "holds",
+        "duty_hours",
         "caution_crossing",
         "marshalling",
     }
@@ -353,7 +354,8 @@ def _fit_hops(
             continue
         total += hit
         site = holding[start]
-        if start > 0 and site is not None and entries[start] - arrive - p.halt > wait_max + _EPS:
+        # a stop longer than the road-wait limit is a hold (a rest between duties too): room is taken
+        if start > 0 and site is not None and entries[start] - arrive > wait_max + _EPS:
             if not state.room(site, arrive, entries[start] + pass_s, vehicles):
                 return Fit(entries, total, holds), start
             holds.append((start, site, arrive, entries[start] + pass_s))
@@ -426,6 +428,7 @@ def _run_round(
         t = max(mu.release_s + pause, problem.het_ready_s(mu, closure))
         seq = 0
         km = 0.0
+        carried = 0.0  # driving since the drivers' last rest (duty_hours)
         for leg in range(len(mu.sites) - 1):
             route = routes[(mu.id, leg)]
             segs = split_route(route, cps)
@@ -439,7 +442,9 @@ def _run_round(
                 round(problem.halt_drive_s(seg_edges, d, v, caution))
                 for (_, _, seg_edges), (d, v) in zip(segs, timed, strict=True)
             ]
-            halts = problem.plan_halts(mu, starts, counted)
+            halts = problem.plan_halts(mu, starts, counted, carried)
+            dwell = mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0
+            carried = problem.rules.duty.tail_s(counted, halts, carried, dwell)
             pieces = [
                 Piece(a, b, tuple(edges), d, float(h), problem.bridges(list(edges), caution, guarded))
                 for (a, b, edges), (d, _), h in zip(segs, timed, halts, strict=True)

@@ -54,6 +54,8 @@ constraint                    data → greedy / CP-SAT / checker
                               ``greedy.fit_segments`` (a column stops earlier, at the last holding place)
                               / ``march_cpsat._option`` (wait bounds, optional hold intervals in the
                               sites' cumulative) / ``checks._road_waits``, ``checks._staging``
+``duty_hours``                ``MarchRules.duty`` (:class:`DutyRule`) → ``MarchProblem.plan_halts`` (rests as
+                              long halts at holding places) in both / ``checks._duty``
 ``het_turnaround``            ``MarchUnit.hets`` and ``MarchRules.het_turnaround``
                               (:class:`HetTurnaround`), compiled into :attr:`MarchProblem.het_after` →
                               ``greedy._run_round`` (the column waits for its HETs) /
@@ -105,7 +107,7 @@ from ..network.sites import site_records
 from ..network.snapping import network_grain, snap_tolerance
 from ..network.speeds import column_speed_kmh, march_speed_kmh, road_class
 from ..network.territory import BORDER_CROSSING, Territory
-from ..scenario.schema import Halts, Policy, Scenario
+from ..scenario.schema import Duty, Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile, load_catalogue
 from .closures import Closures, closures_in_force
@@ -120,6 +122,7 @@ __all__ = [
     "HALT_PLACE_KINDS",
     "HOLDING_KINDS",
     "ControlPoints",
+    "DutyRule",
     "HaltPlace",
     "HaltRule",
     "HetTurnaround",
@@ -166,6 +169,8 @@ CONSTRAINTS: dict[str, str] = {
     "areas, day harbours) or on the verge of a road class the policy allows, never on a motorway carriageway",
     "holds": "a column waits on the road at most the policy's limit; a longer wait is a hold, taken at a "
     "place that holds vehicles (convoy support centre, staging area, day harbour) within its capacity",
+    "duty_hours": "a column's drivers drive at most the policy's hours between rests of the policy's length, "
+    "taken at a place that holds vehicles",
     "het_turnaround": "a HET is in one place at a time: a column of HETs leaves only once each of its HETs "
     "has unloaded its last load, driven back empty and loaded again",
     "caution_crossing": "a bridge crossed under its one-way class is crossed one vehicle at a time at the "
@@ -458,14 +463,16 @@ class HaltRule:
         label: str,
         ok: Sequence[int] | None = None,
         names: Sequence[str] | None = None,
+        rest_at: Mapping[int, int] | None = None,
     ) -> list[int]:
         """Halt (whole seconds) to take before each segment so that no stretch exceeds the rule.
 
         A halt is taken before the segment that would take the driving over the limit: at the
-        last halt place passed since the previous halt (``ok`` 2: a convoy support centre, rest
-        area, staging area or day harbour), earlier than the rule needs if it must be; where
-        there is none, at the last point on the verge of a road where the policy allows one
-        (``ok`` 1); never elsewhere (``ok`` 0: a motorway carriageway).
+        last halt place passed since the previous halt (``ok`` 2 or more: a convoy support
+        centre, rest area, staging area or day harbour), earlier than the rule needs if it must
+        be; where there is none, at the last point on the verge of a road where the policy
+        allows one (``ok`` 1); never elsewhere (``ok`` 0: a motorway carriageway). A rest
+        between duties (``rest_at``: segment → its length, :meth:`DutyRule.plan`) is a halt too.
 
         Parameters
         ----------
@@ -478,6 +485,8 @@ class HaltRule:
             ``True`` counts as 1).
         names
             Each segment's start control point, for messages.
+        rest_at
+            Rests between duties to take before segments (segment → seconds).
 
         Raises
         ------
@@ -487,29 +496,37 @@ class HaltRule:
         """
         out: list[int] = []
         driving, rests = 0, 0
-        # the last place of each grade since the last halt (grade → segment, driving to it)
-        last: dict[int, tuple[int, int]] = {}
+        place: tuple[int, int] | None = None  # the last halt place since the last halt, driving to it
+        verge: tuple[int, int] | None = None  # the last point on an allowed verge, likewise
+        rest_at = rest_at or {}
         for i, d in enumerate(drives):
             error = self.too_long(d, rests, label)
             if error is not None:
                 raise error
             out.append(0)
+            if i in rest_at:  # a rest between duties is a halt too
+                out[i] = int(rest_at[i])
+                driving, rests, place, verge = 0, rests + 1, None, None
             grade = 2 if ok is None else int(ok[i])
-            if driving > 0 and grade > 0:
-                last[grade] = (i, driving)
+            if driving > 0 and grade >= 2:
+                place = (i, driving)
+            elif driving > 0 and grade == 1:
+                verge = (i, driving)
             if driving > 0 and driving + d > self.limit_s(rests):
-                best = last.get(2) or last.get(1)
+                best = place or verge
                 if best is None:
                     raise self._no_place(label, i, names)
                 at, before = best
                 out[at] = round(self.need_s(rests))
                 rests += 1
                 driving -= before
-                last = {}
+                place = verge = None
                 if driving + d > self.limit_s(rests):
                     raise self._no_place(label, i, names)
-                if driving > 0 and grade > 0:
-                    last[grade] = (i, driving)
+                if driving > 0 and grade >= 2:
+                    place = (i, driving)
+                elif driving > 0 and grade == 1:
+                    verge = (i, driving)
             driving += d
         return out
 
@@ -546,6 +563,84 @@ class HaltPlace:
     def holds(self) -> bool:
         """Whether a column may be held here longer than the road-wait limit."""
         return self.kind in HOLDING_KINDS or self.capacity is not None
+
+
+@dataclass(frozen=True)
+class DutyRule:
+    """The ``duty_hours`` rule: at most ``driving_max_s`` of driving between rests of ``rest_min_s``.
+
+    Rests are planned like halts, by driving time alone (:meth:`plan`): before the segment
+    that would take the driving since the leg's start (or the last rest) over the limit, at
+    the last holding place passed (a rest is a long stop: it is a hold, and its vehicles take
+    room there). A staging dwell at least a rest long starts a new duty; a shorter one carries
+    the driving over into the next leg (:meth:`tail_s`). The checker counts any stop at least
+    ``rest_min_s`` long as a rest.
+    """
+
+    driving_max_s: float = field(default_factory=lambda: float(figure("duty_driving_max_h")) * 3600.0)
+    rest_min_s: float = field(default_factory=lambda: float(figure("duty_rest_min_h")) * 3600.0)
+
+    @classmethod
+    def of(cls, duty: Duty) -> DutyRule:
+        """Build the rule of a scenario's ``policy.duty`` (hours)."""
+        return cls(duty.driving_max_h * 3600.0, duty.rest_min_h * 3600.0)
+
+    def plan(
+        self,
+        drives: Sequence[int],
+        holds: Sequence[bool],
+        label: str,
+        names: Sequence[str] | None = None,
+        carried_s: float = 0.0,
+    ) -> dict[int, int]:
+        """Rests (segment → whole seconds) to take before segments of a leg, at holding places only.
+
+        ``carried_s`` is the driving since the last rest when the leg starts (after a staging
+        dwell shorter than a rest: :meth:`tail_s`).
+
+        Raises
+        ------
+        InfeasibleError
+            When no holding place lies within a duty's driving.
+        """
+        out: dict[int, int] = {}
+        duty = carried_s
+        last: tuple[int, float] | None = None
+        for i, d in enumerate(drives):
+            if duty > 0 and holds[i]:
+                last = (i, duty)
+            if duty + d > self.driving_max_s:
+                if last is None or duty - last[1] + d > self.driving_max_s:
+                    where = f" before {names[i]}" if names is not None else ""
+                    msg = (
+                        f"march unit {label}: no place that holds vehicles within "
+                        f"{self.driving_max_s / 3600:g} h of driving{where}, where its drivers must rest "
+                        f"{self.rest_min_s / 3600:g} h (policy.duty); add a day harbour or convoy support "
+                        "centre on the way"
+                    )
+                    raise InfeasibleError(msg)
+                out[last[0]] = math.ceil(self.rest_min_s)
+                duty -= last[1]
+                last = None
+            duty += d
+        return out
+
+    def tail_s(
+        self, drives: Sequence[float], halts: Sequence[float], carried_s: float, dwell_s: float
+    ) -> float:
+        """Driving since the last rest that the next leg carries, after a dwell of ``dwell_s``.
+
+        0 when the dwell is a rest; else the driving after the leg's last rest (with what the
+        leg itself carried when it had none).
+        """
+        if dwell_s >= self.rest_min_s:
+            return 0.0
+        total = carried_s
+        for d, h in zip(drives, halts, strict=True):
+            if h >= self.rest_min_s:
+                total = 0.0
+            total += d
+        return total
 
 
 @dataclass(frozen=True)
@@ -720,6 +815,8 @@ class MarchRules:
     roadside_classes
         Road classes on whose verge a column may halt where no halt place is at hand
         (``policy.halts.roadside``).
+    duty
+        The drivers' duty: driving between rests, and the rest (:class:`DutyRule`).
     """
 
     clock: Clock
@@ -748,6 +845,7 @@ class MarchRules:
     permits: Mapping[str, CrossingPermit] = field(default_factory=dict)
     het_turnaround: HetTurnaround = field(default_factory=HetTurnaround)
     places: Mapping[int, HaltPlace] = field(default_factory=dict)
+    duty: DutyRule = field(default_factory=DutyRule)
     road_wait_max_s: float = field(default_factory=lambda: float(figure("road_wait_max_min")) * 60.0)
     roadside_classes: frozenset[str] = field(
         default_factory=lambda: frozenset(str(c) for c in figure("roadside_halt_classes"))
@@ -800,6 +898,7 @@ class MarchRules:
             permits=dict(permits or {}),
             het_turnaround=het_turnaround or HetTurnaround(),
             places=dict(places or {}),
+            duty=DutyRule.of(policy.duty),
             road_wait_max_s=policy.halts.road_wait_max_min * 60.0,
             roadside_classes=frozenset(policy.halts.roadside),
         )
@@ -1683,11 +1782,14 @@ class MarchProblem:
             self._keys = node_keys(self.network)
         return str(self._keys[node])
 
-    def plan_halts(self, mu: MarchUnit, starts: Sequence[int], drives: Sequence[int]) -> list[int]:
+    def plan_halts(
+        self, mu: MarchUnit, starts: Sequence[int], drives: Sequence[int], carried_s: float = 0.0
+    ) -> list[int]:
         """Return the halts (whole seconds) before each segment of a leg (``halt_places``).
 
         At halt places first, else on the verge of the policy's roadside classes, never on a
-        motorway carriageway (:meth:`HaltRule.plan`).
+        motorway carriageway (:meth:`HaltRule.plan`); and the drivers' rests between duties at
+        holding places (``duty_hours``, :meth:`DutyRule.plan`).
 
         Parameters
         ----------
@@ -1697,9 +1799,14 @@ class MarchProblem:
             The control point (node) each segment starts at.
         drives
             Each segment's drive time (whole seconds).
+        carried_s
+            Driving since the drivers' last rest when the leg starts (:meth:`DutyRule.tail_s`).
         """
+        names = [self.cp_name(n) for n in starts]
+        holds = [i > 0 and self.rules.holding(n) is not None for i, n in enumerate(starts)]
+        rests = self.rules.duty.plan(drives, holds, mu.id, names, carried_s)  # duty_hours
         ok = [2 if n in self.rules.places else int(n in self.halt_nodes) for n in starts]
-        return self.rules.halts.plan(drives, mu.id, ok, [self.cp_name(n) for n in starts])
+        return self.rules.halts.plan(drives, mu.id, ok, names, rests)
 
     def holding_sites(self, nodes: Sequence[int]) -> list[str | None]:
         """Return the holding place (site id) at each node, None where a column may not wait longer.

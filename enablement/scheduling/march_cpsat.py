@@ -127,6 +127,7 @@ HONOURS = frozenset(
         "het_turnaround",
         "halt_places",
         "holds",
+        "duty_hours",
         "caution_crossing",
         "marshalling",
     }
@@ -250,7 +251,12 @@ def _candidates(
 
 
 def _segments(
-    problem: MarchProblem, mu: MarchUnit, route: Route, cps: ControlPoints, guarded: frozenset[str]
+    problem: MarchProblem,
+    mu: MarchUnit,
+    route: Route,
+    cps: ControlPoints,
+    guarded: frozenset[str],
+    carried_s: float = 0.0,
 ) -> list[_Seg]:
     """Split a candidate route into segments with whole-second drive times and planned halts."""
     parts = split_route(route, cps)
@@ -263,7 +269,7 @@ def _segments(
         # the halt rule counts a caution crossing's drive, not its wait for the bridge
         counted.append(round(problem.halt_drive_s(edges, round(drive), speed, caution)))
     starts = [a for a, _, _ in parts]
-    halts = problem.plan_halts(mu, starts, counted)
+    halts = problem.plan_halts(mu, starts, counted, carried_s)
     holding = [None, *problem.holding_sites(starts[1:])]
     segs = []
     for (a, b, edges), d, h, v, hold in zip(parts, drives, halts, speeds, holding, strict=True):
@@ -289,11 +295,20 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
     options: dict[tuple[str, int], list[_Option]] = {}
     domains: dict[tuple[str, int, int, int], list[tuple[int, int]]] = {}
     not_before: dict[tuple[str, int, int], int] = {}
+    duty = rules.duty
     for mu in units:
+        carried = 0.0  # driving since the drivers' last rest, at most, on any candidate (duty_hours)
         for leg in range(len(mu.sites) - 1):
             opts: list[_Option] = []
+            tails = [0.0]
+            dwell = mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0
             for route in cand[(mu.id, leg)]:
-                segs = _segments(problem, mu, route, cps, guarded)
+                segs = _segments(problem, mu, route, cps, guarded, carried)
+                drove = [
+                    float(problem.halt_drive_s(g.edges, g.drive, g.speed, set(route.caution_edges)))
+                    for g in segs
+                ]
+                tails.append(duty.tail_s(drove, [g.halt for g in segs], carried, dwell))
                 opt = len(opts)
                 ok = True
                 for s, seg in enumerate(segs):
@@ -318,6 +333,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
                 )
                 raise InfeasibleError(msg)
             options[(mu.id, leg)] = opts
+            carried = max(tails)
     return _Data(
         list(units),
         options,
@@ -580,9 +596,11 @@ def _option(
             m.add(e >= reach + seg.halt).only_enforce_if(x)
             if seg.hold is None:  # no hold on the road
                 m.add(e <= reach + seg.halt + data.wait_max).only_enforce_if(x)
-            elif seg.hold in data.capacity:  # a hold takes room at its place
+            elif seg.hold in data.capacity:  # a hold (a rest between duties too) takes room at its place
                 y = m.new_bool_var(f"hold[{mu.id},{leg},{o},{s}]")
                 m.add_implication(y, x)
+                if seg.halt > data.wait_max:
+                    m.add_implication(x, y)
                 m.add(e <= reach + seg.halt + data.wait_max).only_enforce_if([x, ~y])
                 size = m.new_int_var(0, 2 * data.horizon, "")
                 iv = m.new_optional_interval_var(reach, size, e + p, y, f"held[{mu.id},{seg.hold}]")
@@ -864,7 +882,7 @@ def _rows(
                 if s == 0:
                     kind = "start" if leg == 0 else "staging"
                 else:  # a wait longer than the road limit is a hold (at a holding place)
-                    kind = "hold" if e - t - seg.halt > data.wait_max else ("halt" if seg.halt else "cp")
+                    kind = "hold" if e - t > data.wait_max else ("halt" if seg.halt else "cp")
                 rows.append(
                     MarchRow(
                         *common, leg=leg + 1, seq=seq, control_point=cp(seg.a), kind=kind, node=seg.a,

@@ -6,6 +6,7 @@ waits on the road at most ``road_wait_max_min`` (30 min by default), and a longe
 wait is a hold at the leg's start or at a holding place with room for it.
 """
 
+import pandas as pd
 import pytest
 
 from enablement.errors import InfeasibleError
@@ -111,3 +112,60 @@ def test_the_rules_carry_the_policy_limit_and_roadside_classes():
         march_problem(line_network([0, 10]), [mu(1)], POLICY, {"a": 0, "b": 1}).rules.clock,
     )
     assert rules.road_wait_max_s == 1200 and rules.roadside_classes == frozenset({"secondary"})
+
+
+# --------------------------------------------------------------------------- duty hours (#18 item 2)
+
+NO_HALTS = Halts(first_after_min=600, first_duration_min=15, every_min=600, duration_min=10, roadside=[])
+DUTY_POLICY = Policy(headway_min=2, convoy_speed_kmh=60.0, halts=NO_HALTS)  # duty: 9 h, rest 11 h
+
+
+def test_a_rest_is_taken_at_the_last_holding_place_before_the_duty_ends():
+    duty = MarchRules.from_policy(DUTY_POLICY, _clock()).duty
+    assert (duty.driving_max_s, duty.rest_min_s) == (9 * 3600, 11 * 3600)
+    hour = 3600
+    # four 3 h stretches: the duty ends after 9 h, before segment 3; holding places at 3 h and 6 h
+    assert duty.plan([3 * hour] * 4, [False, True, True, False], "U/01") == {2: 11 * hour}
+    with pytest.raises(InfeasibleError, match="no place that holds vehicles within 9 h"):
+        duty.plan([3 * hour] * 4, [False] * 4, "U/01")
+    # a staging dwell shorter than a rest carries the driving into the next leg
+    assert duty.tail_s([3 * hour, 3 * hour], [0, 0], 0.0, 2 * hour) == 6 * hour
+    assert duty.tail_s([3 * hour, 3 * hour], [0, 0], 0.0, 12 * hour) == 0.0
+
+
+def _clock():
+    return march_problem(line_network([0, 10]), [mu(1)], POLICY, {"a": 0, "b": 1}).rules.clock
+
+
+def _duty_world():
+    # ten 60 km segments at 60 km/h (1 h each); a day harbour at km 300 (node 5)
+    net = with_sites(line_network(list(range(0, 601, 60))), {"a": 0, "b": 10, "harbour-5": 5})
+    return net, {5: HaltPlace("harbour-5", "day_harbour", 100, 5)}
+
+
+@pytest.mark.parametrize("solver", [greedy, optimise])
+def test_the_drivers_rest_at_the_day_harbour_and_the_checker_catches_a_short_rest(solver, tmp_path):
+    net, places = _duty_world()
+    sites = {"a": 0, "b": 10}
+    sched = solver(net, [mu(1)], DUTY_POLICY, sites, places=places)
+    rests = [r for r in sched.rows if r.halt_s >= 11 * 3600]
+    assert [(r.control_point, r.kind) for r in rests] == [("harbour-5", "hold")]
+    assert (rests[0].arrive_s, rests[0].depart_s) == pytest.approx((5 * 3600, 16 * 3600), abs=1)
+    assert sched.closure_s["U/01"] == pytest.approx(21 * 3600 + mu(1).pass_s)
+    problem = march_problem(net, [mu(1)], DUTY_POLICY, sites, places=places)
+    table = table_of(problem, sched, tmp_path)
+    assert check_march_table(table, problem.rules, net) == []
+    # the hand edit: a 2 h stop at the harbour, the column on its way 9 h sooner
+    short = table.copy()
+    i = short.index[short["control_point"] == "harbour-5"][0]
+    for col in ("depart",):
+        short.loc[i, col] = short.loc[i, col] - pd.Timedelta(hours=9)
+    for j in short.index[short.index > i]:
+        for col in ("arrive", "depart"):
+            short.loc[j, col] = short.loc[j, col] - pd.Timedelta(hours=9)
+    short.loc[i, "halt_min"] = 120.0
+    found = [v for v in check_march_table(short, problem.rules, net) if v.kind == "duty"]
+    assert len(found) == 1 and "without a rest of 11 h" in found[0].message
+    # no place to rest on the way: the duty cannot be kept
+    with pytest.raises(InfeasibleError, match="must rest 11 h"):
+        solver(net, [mu(1)], DUTY_POLICY, sites)
