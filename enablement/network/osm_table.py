@@ -201,8 +201,14 @@ def _mode(tags: dict[str, str], highways: Sequence[str], rail: bool) -> str | No
 
 
 def _feature_kinds(tags: dict[str, str]) -> list[str]:
-    """Rail feature kinds of an object: ``rail_yard``, ``platform`` (rail only), ``loading_ramp``."""
+    """Feature kinds of an object: ``rail_yard``, ``platform`` (rail only), ``loading_ramp``, ``rest_area``.
+
+    A motorway rest area or service area (``highway=rest_area`` or ``services``) is a place
+    where columns halt (:func:`~enablement.scheduling.march.halt_places`).
+    """
     kinds = []
+    if tags.get("highway") in ("rest_area", "services"):
+        kinds.append("rest_area")
     if tags.get("landuse") == "railway" or (tags.get("railway") == "rail" and tags.get("service") == "yard"):
         kinds.append("rail_yard")
     if tags.get("railway") == "platform" or (
@@ -242,8 +248,11 @@ _FEATURE_TAGS = (
     ("railway:loading_ramp", "end"),
     ("railway:loading_ramp", "side"),
     ("military", "loading_ramp"),
+    ("highway", "rest_area"),
+    ("highway", "services"),
 )
-"""Tags of the features kept as points (yards, platforms, loading ramps), as in :func:`_feature_kinds`."""
+"""Tags of the features kept as points (yards, platforms, loading ramps, rest and service areas), as in
+:func:`_feature_kinds`."""
 
 JUNCTION_TAG = ("highway", "motorway_junction")
 """Tag of a motorway junction node (exit); its ``ref`` (or ``junction:ref``) and ``name`` name the node."""

@@ -187,7 +187,7 @@ def _control_point_names(plan: Plan) -> dict[str | int, str]:
     for n in others:  # a node a halt place is reached from: the column turns off to it there
         place = places.get(n)
         if place is not None and place.node != n:
-            site = out.get(place.site, place.site)
+            site = out.get(place.site) or place.name or place.site
             out[n] = f"{out[n]}, for {site}" if n in out else f"for {site}"
     return out
 

@@ -550,14 +550,17 @@ class HaltPlace:
     capacity
         Vehicles it holds at once (its ``capacity_vehicles``; None: not stated).
     node
-        Its own road node (-1: not given); :func:`halt_places` also maps the nodes it is reached
-        from to it.
+        Its own road node, when it is an overlay site (-1: not given, or a place mapped in
+        OpenStreetMap); :func:`halt_places` also maps the nodes it is reached from to it.
+    name
+        Its name, for the march table.
     """
 
     site: str
     kind: str
     capacity: int | None = None
     node: int = -1
+    name: str = ""
 
     @property
     def holds(self) -> bool:
@@ -1021,18 +1024,39 @@ def halt_places(network: Network) -> dict[int, HaltPlace]:
         if site.kind not in HALT_PLACE_KINDS or not site.on_road:
             continue
         cap = None if site.capacity_vehicles is None else int(site.capacity_vehicles)
-        place = HaltPlace(sid, site.kind, cap, site.node_road)
-        reach = snap_tolerance(site.kind, grain)
+        place = HaltPlace(sid, site.kind, cap, site.node_road, site.name)
         geom = sites.geometry[sid] if "geometry" in sites else None
-        near: list[tuple[int, float]] = [(site.node_road, 0.0)]
-        if geom is not None and not geom.is_empty:
-            d = np.hypot(xy[:, 0] - geom.x, xy[:, 1] - geom.y)
-            near += [(int(road[i]), float(d[i])) for i in np.flatnonzero(d <= reach).tolist()]
-        for n, dist in near:
-            rank = (int(n != site.node_road), int(not place.holds), dist, sid)
-            if n not in best or rank < best[n][0]:
-                best[n] = (rank, place)
+        _reach(best, place, geom, snap_tolerance(site.kind, grain), road, xy)
+    # rest and service areas mapped in OpenStreetMap (network.features of kind rest_area)
+    feats = network.features
+    if len(feats) and "kind" in feats:
+        tol = snap_tolerance("rest_area", grain)
+        for r in feats[feats["kind"] == "rest_area"].itertuples():
+            fid = f"osm-{str(getattr(r, 'osm_type', 'n'))[:1]}{getattr(r, 'osm_id', r.Index)}"
+            name = str(getattr(r, "name", "") or "") or "rest area"
+            _reach(best, HaltPlace(fid, "rest_area", None, -1, name), r.geometry, tol, road, xy)
     return {n: place for n, (_, place) in sorted(best.items())}
+
+
+def _reach(
+    best: dict[int, tuple[tuple[int, int, float, str], HaltPlace]],
+    place: HaltPlace,
+    geom: Any,
+    reach: float,
+    road: np.ndarray,
+    xy: np.ndarray,
+) -> None:
+    """Map the road nodes within ``reach`` of a place (and its own node) to it, where it ranks best."""
+    near: list[tuple[int, float]] = [(place.node, 0.0)] if place.node >= 0 else []
+    if geom is not None and not geom.is_empty and len(road):
+        d = np.hypot(xy[:, 0] - geom.x, xy[:, 1] - geom.y)
+        near += [(int(road[i]), float(d[i])) for i in np.flatnonzero(d <= reach).tolist()]
+        if place.node < 0 and not near:
+            return
+    for n, dist in near:
+        rank = (int(n != place.node), int(not place.holds), dist, place.site)
+        if n not in best or rank < best[n][0]:
+            best[n] = (rank, place)
 
 
 def roadside_nodes(network: Network, classes: Collection[str]) -> frozenset[int]:

@@ -31,12 +31,15 @@ from enablement.vehicles import Profile
 # fmt: off
 LON = {1: 4.40, 2: 4.41, 3: 4.42, 4: 4.43, 5: 4.44, 6: 4.45, 7: 4.46, 20: 4.43, 30: 4.40, 31: 4.46,
        40: 4.40, 41: 4.43, 42: 4.46, 43: 4.43, 60: 4.40, 61: 4.41, 62: 4.431, 63: 4.45, 70: 4.4305,
-       80: 4.41, 81: 4.42, 82: 4.42, 90: 4.44, 91: 4.445}
+       80: 4.41, 81: 4.42, 82: 4.42, 90: 4.44, 91: 4.445, 95: 4.421}
 LAT = {1: 51.2, 2: 51.2, 3: 51.2, 4: 51.2, 5: 51.2, 6: 51.2, 7: 51.2, 20: 51.23, 30: 51.18, 31: 51.18,
        40: 51.17, 41: 51.17, 42: 51.17, 43: 51.165, 60: 51.21, 61: 51.21, 62: 51.1712, 63: 51.1712,
-       70: 51.1706, 80: 51.168, 81: 51.168, 82: 51.166, 90: 51.1695, 91: 51.1695}
+       70: 51.1706, 80: 51.168, 81: 51.168, 82: 51.166, 90: 51.1695, 91: 51.1695, 95: 51.2008}
 # fmt: on
-NODE_TAGS = {70: {"railway": "loading_ramp", "name": "Test ramp"}}
+NODE_TAGS = {
+    70: {"railway": "loading_ramp", "name": "Test ramp"},
+    95: {"highway": "services", "name": "Test services"},  # beside node 3 of the primary road
+}
 WAYS = [
     (10, [1, 2, 3], {"highway": "primary", "maxspeed": "BE:urban", "maxheight": "14'6\""}),
     (
@@ -161,9 +164,14 @@ def test_tags_parsed_with_raw_and_provenance(net):
 
 
 def test_yards_platforms_and_ramps(net):
-    assert net.meta["report"]["features"] == {"rail_yard": 1, "platform": 1, "loading_ramp": 1}
+    assert net.meta["report"]["features"] == {
+        "rail_yard": 1,
+        "platform": 1,
+        "loading_ramp": 1,
+        "rest_area": 1,
+    }
     f = net.features
-    assert sorted(f["kind"]) == ["loading_ramp", "platform", "rail_yard"]
+    assert sorted(f["kind"]) == ["loading_ramp", "platform", "rail_yard", "rest_area"]
     assert f.loc[f["kind"] == "rail_yard", "name"].iloc[0] == "Test yard"
     # the ramp joins the nearest road node (62) and rail node (41) with a transfer edge each way
     t = net.edges[net.edges["mode"] == "transfer"]
@@ -172,6 +180,17 @@ def test_yards_platforms_and_ramps(net):
         (41, 62),
         (62, 41),
     ]
+
+
+def test_a_mapped_service_area_is_a_halt_place_at_the_road_nodes_near_it(net):
+    from enablement.scheduling.march import halt_places
+
+    places = halt_places(net)
+    src = net.nodes["source_id"].to_numpy()
+    near = sorted(int(src[n]) for n, p in places.items() if p.name == "Test services")
+    assert near == [3]  # about 110 m from node 3; nodes 1 and 5 are far (tolerance 300 m)
+    place = next(p for p in places.values() if p.name == "Test services")
+    assert (place.kind, place.holds, place.site) == ("rest_area", False, "osm-n95")
 
 
 def test_oneway_and_modes(net):
@@ -264,7 +283,7 @@ def test_overpass_goes_through_the_same_path(recorded_overpass):
     # osmnx 2 gives way geometries without node ids: nodes are known by their location
     src = other.nodes["source_id"].to_numpy()
     assert (src < 0).all() and np.unique(src).size == src.size
-    assert sorted(other.features["kind"]) == ["loading_ramp", "platform", "rail_yard"]
+    assert sorted(other.features["kind"]) == ["loading_ramp", "platform", "rail_yard", "rest_area"]
     assert other.features.drop(columns="geometry").equals(net.features.drop(columns="geometry"))
     assert other.features.geometry.geom_equals_exact(net.features.geometry, tolerance=1e-6).all()
     for key in ("ways_read", "features", "unparsed", "missing_nodes"):
