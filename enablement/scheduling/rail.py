@@ -27,7 +27,9 @@ Model (one job per formed train ``k``; see :func:`build_model`):
   holds a locomotive from departure until the same return. Wagon and locomotive pools are cumulative
   resources, so a pool smaller than the demand makes trains wait for returns.
 - **Objective**: the closure of the rail-moved force (last train unloaded), then,
-  with that closure fixed, wagon-minutes (wagon-days in the outputs). The second
+  with that closure fixed, each unit's lateness against its RDD (its last train
+  unloaded or handed over), weighted so that one minute of lateness outweighs one
+  minute of every wagon, plus wagon-minutes (wagon-days in the outputs). The second
   phase starts from the first phase's solution.
 
 The solver runs with a fixed seed, two workers and interleaved search
@@ -589,6 +591,25 @@ def _lower_bounds(
     return out
 
 
+def _lateness(
+    m: cp_model.CpModel, jobs: Sequence[_Job], v: _Vars, rdd_s: Mapping[str, float]
+) -> cp_model.LinearExpr | int:
+    """Units' lateness (min) against their RDDs, weighted to outweigh a minute of every wagon."""
+    weight = 1 + sum(j.train.n_wagons for j in jobs)
+    by_unit: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for j, done in zip(jobs, v.done, strict=True):
+        if j.train.unit in rdd_s:
+            by_unit[j.train.unit].append(done)
+    total: cp_model.LinearExpr | int = 0
+    for unit, dones in sorted(by_unit.items()):
+        rdd = math.floor(rdd_s[unit] / 60.0)
+        late = m.new_int_var(0, 10**9, f"late[{unit}]")
+        for d in dones:
+            m.add(late >= d - rdd)
+        total = total + weight * late
+    return total
+
+
 def schedule_rail(
     trains: Sequence[FormedTrain],
     quays: Mapping[str, QuaySpec],
@@ -605,6 +626,7 @@ def schedule_rail(
     seed: int = 0,
     not_before_s: Mapping[str, float] | None = None,
     crossings: Mapping[str, tuple[str, float, Intervals]] | None = None,
+    rdd_s: Mapping[str, float] | None = None,
 ) -> RailSchedule:
     """Schedule formed trains with CP-SAT.
 
@@ -643,6 +665,9 @@ def schedule_rail(
     crossings
         Train id → (its border crossing, seconds from departure to it, when the crossing is shut:
         outside its ``hours`` and closures). The train passes the crossing only while it is open.
+    rdd_s
+        Each unit's required delivery date (s since the start): with the closure held, the
+        second phase keeps each unit's last train as early before it as it can (lateness).
 
     Returns
     -------
@@ -695,7 +720,7 @@ def schedule_rail(
         for p in row:
             model.add_hint(p, solver.value(p))
     model.add(v.closure <= closure)
-    model.minimize(v.wagon_minutes)
+    model.minimize(_lateness(model, jobs, v, rdd_s or {}) + v.wagon_minutes)
     solver2 = _solver(time_limit_s / 2, seed)
     status2 = solver2.solve(model)
     final = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver

@@ -224,6 +224,7 @@ def plan_rail(
             for tid, (sid, at_s) in offsets.items()
             if sid in inputs.closures.site
         },
+        rdd_s={m.unit: inputs.clock.seconds(m.rdd) for m in scenario.movements},
     )
     result.trains = annotate_trains(result.trains, routes, router, borders)
     return RailPlan(result, routes, _gauge_warnings(formed, routes, network, sites))

@@ -359,3 +359,20 @@ def test_ramp_type_sets_the_loading_rate_unless_the_quay_states_one():
         QuaySpec.from_site(Site.from_attrs("q", {}), None, DATA).rate_wagons_per_h
         == DATA.loading_rate_wagons_per_h
     )
+
+
+def test_with_the_closure_held_the_unit_due_first_gets_the_first_train():
+    # two units' trains on one ramp track: either order closes at 240 min (loading 60 min each, 60 min
+    # to run, 60 min to unload on one railhead track); unit V is due at 200 min, unit U at 300 min
+    def unit_train(tid, unit):
+        return dataclasses.replace(train(tid), unit=unit)
+
+    trains = [unit_train("U/1", "U"), unit_train("V/1", "V")]
+    rdd = {"U": 300 * 60.0, "V": 200 * 60.0}
+    out = schedule_rail(trains, quays(), TRAVEL, 50, 2, data=DATA, time_limit_s=5, rdd_s=rdd)
+    done = {t.id: t.unloaded_s for t in out.trains}
+    assert out.closure_s == 240 * 60
+    assert done["V/1"] <= rdd["V"] and done["U/1"] <= rdd["U"]
+    # due the other way round, the order follows
+    out = schedule_rail(trains, quays(), TRAVEL, 50, 2, data=DATA, time_limit_s=5, rdd_s={"U": 200 * 60.0})
+    assert {t.id: t.unloaded_s for t in out.trains}["U/1"] <= 200 * 60
