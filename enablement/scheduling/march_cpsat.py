@@ -156,6 +156,8 @@ class _Seg:
     hold: str | None = None
     """The holding place (site id) at ``a``, where the column may wait longer than the road-wait limit
     (the leg's own site for the first segment), or None."""
+    counted: int = 0
+    """The part of ``drive`` the halt and duty rules count (:meth:`~.march.MarchProblem.halt_drive_s`)."""
 
 
 @dataclass
@@ -272,11 +274,11 @@ def _segments(
     halts = problem.plan_halts(mu, starts, counted, carried_s)
     holding = [None, *problem.holding_sites(starts[1:])]
     segs = []
-    for (a, b, edges), d, h, v, hold in zip(parts, drives, halts, speeds, holding, strict=True):
+    for (a, b, edges), d, h, v, hold, c in zip(parts, drives, halts, speeds, holding, counted, strict=True):
         crossed = problem.caution_times(mu, edges, caution)
         notes = ";".join(sorted(label for label, _ in crossed))
         on = problem.bridges(edges, caution, guarded)
-        segs.append(_Seg(a, b, edges, d, h, notes, v, on, sum(t for _, t in crossed), hold))
+        segs.append(_Seg(a, b, edges, d, h, notes, v, on, sum(t for _, t in crossed), hold, c))
     return segs
 
 
@@ -304,11 +306,7 @@ def _data(problem: MarchProblem, router: Router, alternatives: int, baseline: Ma
             dwell = mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0
             for route in cand[(mu.id, leg)]:
                 segs = _segments(problem, mu, route, cps, guarded, carried)
-                drove = [
-                    float(problem.halt_drive_s(g.edges, g.drive, g.speed, set(route.caution_edges)))
-                    for g in segs
-                ]
-                tails.append(duty.tail_s(drove, [g.halt for g in segs], carried, dwell))
+                tails.append(duty.tail_s([g.counted for g in segs], [g.halt for g in segs], carried, dwell))
                 opt = len(opts)
                 ok = True
                 for s, seg in enumerate(segs):
