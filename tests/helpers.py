@@ -211,3 +211,31 @@ def two_line_router(short: dict[str, object], long: dict[str, object]):
     edges["speed_kmh"] = 80.0
     edges["time_s"] = edges["length_m"] / (80 / 3.6)
     return Router(Network(nodes, edges), "rail")
+
+
+def solve(problem, solver: str, *, time_limit_s: float = 5.0):
+    """Schedule a march problem with ``"greedy"`` or ``"cp-sat"`` on its network's road router."""
+    from enablement.routing import Router
+    from enablement.scheduling import greedy as greedy_march
+    from enablement.scheduling import march_cpsat
+
+    router = Router(problem.network)
+    if solver == "greedy":
+        return greedy_march.schedule_march(problem, router)
+    return march_cpsat.optimise_march(problem, router, time_limit_s=time_limit_s)
+
+
+def march_table_of(problem, sched) -> pd.DataFrame:
+    """A schedule's ``march_table.csv`` frame, as the plan writes it for the problem's network and rules."""
+    from types import SimpleNamespace
+
+    from enablement.outputs.tables import march_table
+
+    fake_plan = SimpleNamespace(
+        network=problem.network,
+        march_units=list(problem.units),
+        march=sched,
+        clock=problem.rules.clock,
+        rules=problem.rules,
+    )
+    return march_table(fake_plan)

@@ -24,6 +24,7 @@ from enablement.scheduling.checks import check_march_table
 from enablement.scheduling.march import MarchUnit, bridge_spans
 from enablement.vehicles import Profile
 from tests.helpers import march_problem
+from tests.helpers import solve as solve_march
 from tests.scheduling.test_greedy import line_network
 from tests.scheduling.test_march_problem import START, table_of, with_sites
 
@@ -123,11 +124,7 @@ def test_no_column_is_on_a_caution_bridge_while_another_crosses_it_either_way(so
     # without the bridge reservation the opposite directions would not wait for each other
     units = [column(1, TANK), column(2, TANK, ("b", "a")), column(3, TRUCK, ("b", "a"))]
     problem = problem_of(units)
-    router = Router(problem.network)
-    if solve == "greedy":
-        sched = greedy.schedule_march(problem, router)
-    else:
-        sched = march_cpsat.optimise_march(problem, router, time_limit_s=5.0)
+    sched = solve_march(problem, solve, time_limit_s=5.0)
     held = sorted(on_bridge(sched), key=lambda x: x[1])
     assert [c for *_, c in sorted(held)] == [True, True, False]
     h = POLICY.headway_min * 60.0

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from enablement.errors import MarchTableError, ScenarioError
-from enablement.outputs.tables import march_table
 from enablement.routing import Router
 from enablement.scenario.schema import Halts, Policy
 from enablement.scheduling import greedy, march_cpsat
@@ -25,7 +23,7 @@ from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import HetTurnaround, MarchProblem, MarchRules, MarchUnit
 from enablement.timeline import Clock
 from enablement.vehicles import Profile
-from tests.helpers import BRUSSELS
+from tests.helpers import BRUSSELS, march_table_of
 from tests.scheduling.test_greedy import line_network
 from tests.scheduling.test_march_problem import with_sites
 
@@ -78,10 +76,7 @@ def departure(sched, mu_id: str) -> float:
 
 def csv_of(p: MarchProblem, sched, path) -> pd.DataFrame:
     """The schedule as ``march_table.csv`` (times as text, as a planner would edit it)."""
-    fake = SimpleNamespace(
-        network=p.network, march_units=list(p.units), march=sched, clock=p.rules.clock, rules=p.rules
-    )
-    table = march_table(fake)
+    table = march_table_of(p, sched)
     table.to_csv(path, index=False)
     return table
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from types import SimpleNamespace
 
 import geopandas as gpd
 import pytest
@@ -21,7 +20,6 @@ from hypothesis import strategies as st
 
 from enablement.errors import InfeasibleError
 from enablement.network.model import CRS
-from enablement.outputs.tables import march_table
 from enablement.permits import permission_data
 from enablement.routing import Router
 from enablement.scenario.schema import Halts, Policy, TimeWindow
@@ -30,7 +28,7 @@ from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import CONSTRAINTS, HaltRule, MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit
 from enablement.timeline import Clock, Intervals
-from tests.helpers import BRUSSELS, march_problem
+from tests.helpers import BRUSSELS, march_problem, march_table_of
 from tests.scheduling.test_greedy import line_network, mu
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -58,15 +56,8 @@ def with_sites(net, sites):
 
 def table_of(problem: MarchProblem, sched, tmp_path):
     """The schedule as ``march_table.csv``, read back as the checker reads a hand-written table."""
-    fake_plan = SimpleNamespace(
-        network=problem.network,
-        march_units=list(problem.units),
-        march=sched,
-        clock=problem.rules.clock,
-        rules=problem.rules,
-    )
     path = tmp_path / "march_table.csv"
-    march_table(fake_plan).to_csv(path, index=False)
+    march_table_of(problem, sched).to_csv(path, index=False)
     return read_march_table(path)
 
 

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from enablement.errors import InfeasibleError
-from enablement.outputs.tables import march_table
-from enablement.routing import Router
 from enablement.scenario.schema import Policy, TimeWindow
-from enablement.scheduling import greedy, march_cpsat
 from enablement.scheduling.checks import check_march_table, read_march_table
 from enablement.scheduling.march import MarchProblem, MarchRules, marshalling_areas, marshalling_peaks
 from enablement.timeline import Clock
-from tests.helpers import BRUSSELS
+from tests.helpers import BRUSSELS, march_table_of
+from tests.helpers import solve as solve_march
 from tests.scheduling.test_greedy import line_network, mu
 from tests.scheduling.test_march_problem import with_sites
 
@@ -49,22 +46,13 @@ def port_problem(field="marshalling_capacity_vehicles", capacity=10.0, vehicles=
 
 
 def solve(problem, how):
-    if how == "greedy":
-        return greedy.schedule_march(problem, Router(problem.network))
-    return march_cpsat.optimise_march(problem, Router(problem.network), time_limit_s=2.0)
+    return solve_march(problem, how, time_limit_s=2.0)
 
 
 def table_of(problem, sched, tmp_path, name="march_table.csv"):
     """The schedule as the plan writes ``march_table.csv`` (``ashore``, ``footprint_m2``): its path."""
-    fake_plan = SimpleNamespace(
-        network=problem.network,
-        march_units=list(problem.units),
-        march=sched,
-        clock=problem.rules.clock,
-        rules=problem.rules,
-    )
     path = tmp_path / name
-    march_table(fake_plan).to_csv(path, index=False)
+    march_table_of(problem, sched).to_csv(path, index=False)
     return path
 
 

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from enablement.permits import permission_data
 from enablement.routing import Router
-from enablement.scheduling import greedy, march_cpsat
+from enablement.scheduling import greedy
 from enablement.scheduling.checks import check_march_table
 from enablement.scheduling.march import MarchProblem, MarchRules
 from enablement.scheduling.permissions import CrossingPermit, TrainAtBorder, permission_requests
 from enablement.timeline import Clock
 from enablement.vehicles import Profile, load_catalogue
 from tests.helpers import BRUSSELS
+from tests.helpers import solve as solve_march
 from tests.scheduling.test_greedy import POLICY as HALTS
 from tests.scheduling.test_greedy import line_network, mu
 from tests.scheduling.test_march_problem import table_of, with_sites
@@ -149,11 +150,7 @@ def _arrivals(sched) -> dict[str, float]:
 def test_a_crossing_earlier_than_its_permission_is_delayed(solver, tmp_path):
     open_s = 10 * 3600.0  # 30 km at 60 km/h: 30 min; undelayed the columns would be there by 06:40
     problem = _problem(open_s)
-    router = Router(problem.network)
-    if solver == "greedy":
-        sched = greedy.schedule_march(problem, router)
-    else:
-        sched = march_cpsat.optimise_march(problem, router, time_limit_s=2.0)
+    sched = solve_march(problem, solver, time_limit_s=2.0)
     arrivals = _arrivals(sched)
     assert min(arrivals.values()) >= open_s - 1e-6
     assert min(arrivals.values()) <= open_s + 1.0  # as early as permitted
