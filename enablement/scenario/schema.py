@@ -176,6 +176,9 @@ class Halts(_Model):
     )
     """Longest a column may wait on the road at a control point; a longer wait is a hold, taken at a
     place that holds vehicles (convoy support centre, staging area, day harbour)."""
+    late_max_min: float = Field(default_factory=lambda: figure("halt_late_max_min"), ge=0, le=_MINUTES_A_DAY)
+    """How much longer than ``first_after_min`` or ``every_min`` a column may drive to take its halt
+    at a halt place when none lies within that driving (0: never; the halt is then on a verge)."""
     roadside: list[Literal["motorway", "trunk_primary", "secondary", "other", "unclassified"]] = Field(
         default_factory=lambda: list(figure("roadside_halt_classes")), max_length=5
     )

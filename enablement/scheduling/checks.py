@@ -513,38 +513,55 @@ def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list
 
 
 def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
-    """Driving time since the last halt long enough."""
+    """Driving time since the last halt long enough.
+
+    A stretch may run up to ``late_s`` over the limit when its halt is at a halt place
+    (:meth:`HaltRule.plan` takes a halt late to reach one where none lies within the limit).
+    """
     h = rules.halts
     out = []
+
+    def over(mu: object, b: dict[str, Any], driving: float, limit: float, why: str) -> None:
+        out.append(
+            Violation(
+                "halt",
+                str(mu),
+                b["control_point"],
+                b["arrive"].isoformat(),
+                f"{mu} has driven {driving / 60:.0f} min without a halt on reaching {b['control_point']} "
+                f"(policy: {limit / 60:.0f} min{why})",
+            )
+        )
+
     for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
         rows = g.to_dict("records")
         driving, rests = 0.0, 0
+        late: dict[str, Any] | None = None  # the point where the stretch went over the limit
         for a, b in itertools.pairwise(rows):
             if a["kind"] == "staging_arrive" or a["leg"] != b["leg"]:
-                driving, rests = 0.0, 0
+                if late is not None:  # the leg ended over the limit without the halt
+                    over(mu, late, driving, h.limit_s(rests), "")
+                driving, rests, late = 0.0, 0, None
                 continue
             stop = tm.secs(a["depart"]) - tm.secs(a["arrive"])
             if driving > 0 and h.is_halt(str(a["kind"]), stop + EPS_S, rests):
-                driving, rests = 0.0, rests + 1
+                if late is not None and int(a["node"]) not in rules.places:
+                    over(mu, late, driving, h.limit_s(rests), "; a halt taken late must be at a halt place")
+                driving, rests, late = 0.0, rests + 1, None
             dt = tm.secs(b["arrive"]) - tm.secs(a["depart"])
             if str(a.get("caution_crossings", "")).strip() and float(a["speed_kmh"]) > 0:
                 # a caution crossing's wait for the bridge, one vehicle at a time, is no driving
                 dt = min(dt, (float(b["km"]) - float(a["km"])) / float(a["speed_kmh"]) * 3600.0)
             driving += dt
             limit = h.limit_s(rests)
-            if driving > limit + EPS_S:
-                out.append(
-                    Violation(
-                        "halt",
-                        str(mu),
-                        b["control_point"],
-                        b["arrive"].isoformat(),
-                        f"{mu} has driven {driving / 60:.0f} min without a halt on reaching "
-                        f"{b['control_point']} "
-                        f"(policy: {limit / 60:.0f} min)",
-                    )
-                )
-                driving, rests = 0.0, rests + 1  # report once per stretch
+            if driving > limit + h.late_s + EPS_S:
+                reach = f", or {(limit + h.late_s) / 60:.0f} min to reach a halt place" if h.late_s else ""
+                over(mu, b, driving, limit, reach)
+                driving, rests, late = 0.0, rests + 1, None  # report once per stretch
+            elif driving > limit + EPS_S and late is None:
+                late = b
+        if late is not None:  # the leg ended over the limit without the halt
+            over(mu, late, driving, h.limit_s(rests), "")
     return out
 
 

@@ -399,12 +399,16 @@ class HaltRule:
         Driving before the first halt, and its length.
     every_s, duration_s
         Driving between later halts, and their length.
+    late_s
+        How much longer a column may drive to take its halt at a halt place when none lies
+        within the driving allowed (:meth:`plan`); 0: never.
     """
 
     first_after_s: float
     first_duration_s: float
     every_s: float
     duration_s: float
+    late_s: float = 0.0
 
     @classmethod
     def of(cls, halts: Halts) -> HaltRule:
@@ -414,6 +418,7 @@ class HaltRule:
             halts.first_duration_min * 60.0,
             halts.every_min * 60.0,
             halts.duration_min * 60.0,
+            halts.late_max_min * 60.0,
         )
 
     def limit_s(self, rests: int) -> float:
@@ -470,7 +475,9 @@ class HaltRule:
         A halt is taken before the segment that would take the driving over the limit: at the
         last halt place passed since the previous halt (``ok`` 2 or more: a convoy support
         centre, rest area, staging area or day harbour), earlier than the rule needs if it must
-        be; where there is none, at the last point on the verge of a road where the policy
+        be; where there is none, at the first halt place ahead that the column reaches within
+        ``late_s`` more driving (a halt taken late, off the carriageway, rather than on a verge);
+        where there is none either, at the last point on the verge of a road where the policy
         allows one (``ok`` 1); never elsewhere (``ok`` 0: a motorway carriageway). A rest
         between duties (``rest_at``: segment → its length, :meth:`DutyRule.plan`) is a halt too.
 
@@ -498,7 +505,9 @@ class HaltRule:
         driving, rests = 0, 0
         place: tuple[int, int] | None = None  # the last halt place since the last halt, driving to it
         verge: tuple[int, int] | None = None  # the last point on an allowed verge, likewise
+        late: int | None = None  # the halt place ahead where a late halt is taken
         rest_at = rest_at or {}
+        grades = [2] * len(drives) if ok is None else [int(g) for g in ok]
         for i, d in enumerate(drives):
             error = self.too_long(d, rests, label)
             if error is not None:
@@ -506,13 +515,21 @@ class HaltRule:
             out.append(0)
             if i in rest_at:  # a rest between duties is a halt too
                 out[i] = int(rest_at[i])
-                driving, rests, place, verge = 0, rests + 1, None, None
-            grade = 2 if ok is None else int(ok[i])
+                driving, rests, place, verge, late = 0, rests + 1, None, None, None
+            elif i == late:  # the late halt, at the halt place it was kept for
+                out[i] = round(self.need_s(rests))
+                driving, rests, place, verge, late = 0, rests + 1, None, None, None
+            grade = grades[i]
             if driving > 0 and grade >= 2:
                 place = (i, driving)
             elif driving > 0 and grade == 1:
                 verge = (i, driving)
-            if driving > 0 and driving + d > self.limit_s(rests):
+            if late is None and driving > 0 and driving + d > self.limit_s(rests):
+                if place is None:
+                    late = self._late_place(drives, grades, i, driving, rests, rest_at)
+                    if late is not None:
+                        driving += d
+                        continue
                 best = place or verge
                 if best is None:
                     raise self._no_place(label, i, names)
@@ -529,6 +546,31 @@ class HaltRule:
                     verge = (i, driving)
             driving += d
         return out
+
+    def _late_place(
+        self,
+        drives: Sequence[int],
+        grades: Sequence[int],
+        i: int,
+        driving: int,
+        rests: int,
+        rest_at: Mapping[int, int],
+    ) -> int | None:
+        """Return the first halt place ahead of segment ``i`` reached within ``late_s`` over the limit.
+
+        None when there is none. A rest between duties in reach is such a place too (rests are
+        taken at holding places), and :meth:`plan` takes the rest there.
+        """
+        if self.late_s <= 0:
+            return None
+        reach = self.limit_s(rests) + self.late_s
+        for j in range(i + 1, len(drives)):
+            driving += drives[j - 1]
+            if driving > reach:
+                return None
+            if grades[j] >= 2 or j in rest_at:
+                return j
+        return None
 
     def _no_place(self, label: str, i: int, names: Sequence[str] | None) -> InfeasibleError:
         where = f" before {names[i]}" if names is not None else ""

@@ -34,6 +34,51 @@ def test_a_halt_is_taken_at_the_last_halt_place_before_the_limit():
         RULE.plan(drives, "U/01", [False] * 6, [f"cp-{i}" for i in range(6)])
 
 
+def test_a_halt_is_taken_late_at_a_halt_place_rather_than_on_a_verge():
+    drives = [1200] * 6  # the rule wants a halt after 60 min; the policy allows 30 min more to reach a place
+    assert RULE.late_s == 1800
+    # the only halt place is 80 min in: the halt comes there, 20 min late
+    assert RULE.plan(drives, "U/01", [0, 0, 0, 0, 2, 0]) == [0, 0, 0, 0, 900, 0]
+    # ... rather than on the verge 40 min in
+    assert RULE.plan(drives, "U/01", [0, 0, 1, 0, 2, 0]) == [0, 0, 0, 0, 900, 0]
+    # a place 100 min in is beyond reach: the verge it is
+    assert RULE.plan(drives, "U/01", [0, 0, 1, 0, 0, 2]) == [0, 0, 900, 0, 0, 0]
+    # a place before the limit still comes first
+    assert RULE.plan(drives, "U/01", [0, 0, 2, 0, 2, 0]) == [0, 0, 900, 0, 0, 0]
+    # without the allowance the place 80 min in is out of reach
+    strict = HaltRule.of(ONLY_PLACES.model_copy(update={"late_max_min": 0.0}))
+    with pytest.raises(InfeasibleError, match="no halt place"):
+        strict.plan(drives, "U/01", [0, 0, 0, 0, 2, 0])
+
+
+@pytest.mark.parametrize("solver", [greedy, optimise])
+def test_a_late_halt_is_at_a_halt_place_and_the_checker_refuses_it_elsewhere(solver, tmp_path):
+    # 0-10-...-100 km at 60 km/h; the only rest area at km 70 (node 7), 70 min in
+    net = with_sites(line_network(list(range(0, 101, 10))), {"a": 0, "b": 10, "rest-7": 7})
+    places = {7: HaltPlace("rest-7", "rest_area", None, 7)}
+    sites = {"a": 0, "b": 10}
+    sched = solver(net, [mu(1)], POLICY, sites, places=places)
+    halts = [r for r in sched.rows if r.halt_s > 0]
+    assert [(r.control_point, r.halt_s, r.arrive_s) for r in halts] == [("rest-7", 900, 4200)]
+    problem = march_problem(net, [mu(1)], POLICY, sites, places=places)
+    table = table_of(problem, sched, tmp_path)
+    assert check_march_table(table, problem.rules, net) == []
+    # the same table where km 70 is no halt place: the late halt is refused, and as a halt on the
+    # carriageway
+    bare = march_problem(net, [mu(1)], POLICY, sites)
+    found = check_march_table(table, bare.rules, net)
+    late = [v for v in found if v.kind == "halt"]
+    assert len(late) == 1 and "a halt taken late must be at a halt place" in late[0].message
+    assert [v.place for v in found if v.kind == "halt_place"] == ["rest-7"]
+    # the halt struck out: 100 min of driving, over the 90 min that reach a halt place
+    struck = table.copy()
+    i = struck.index[struck["control_point"] == "rest-7"][0]
+    struck.loc[i, ["kind", "halt_min"]] = ["cp", 0.0]
+    struck.loc[i, "depart"] = struck.loc[i, "arrive"]
+    found = [v for v in check_march_table(struck, problem.rules, net) if v.kind == "halt"]
+    assert len(found) == 1 and "or 90 min to reach a halt place" in found[0].message
+
+
 def _halting_world():
     # 0-10-...-100 km at 60 km/h: ten 600 s segments; a rest area at km 40 (node 4)
     net = with_sites(line_network(list(range(0, 101, 10))), {"a": 0, "b": 10, "rest-4": 4})
