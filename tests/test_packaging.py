@@ -54,6 +54,7 @@ def test_wheel_contents(wheel):
     ):
         assert f in names, f
     assert not any(n.startswith("kernels/") for n in names)  # no top-level `kernels` package
+    assert not any(n.startswith("docs/") or "/docs/" in n for n in names)  # the docs stay in the repository
 
 
 def test_wheel_imports_outside_the_checkout(wheel, tmp_path):
