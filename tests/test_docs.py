@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -313,3 +314,15 @@ def test_the_outputs_guide_lists_exactly_the_files_a_plan_writes():
 def test_the_outputs_guide_has_a_row_per_column(heading, columns):
     rows = table_rows(section(OUTPUTS.read_text(encoding="utf-8"), heading))
     assert list(rows) == list(columns)  # every column, in the file's order, and no other
+
+
+def test_the_format_reference_lists_every_site_of_the_packaged_overlay_by_kind():
+    sites = json.loads((ROOT / "geodata" / "belgium" / "sites.geojson").read_text(encoding="utf-8"))
+    by_kind: dict[str, set[str]] = {}
+    for f in sites["features"]:
+        by_kind.setdefault(f["properties"]["kind"], set()).add(f["properties"]["id"])
+    rows = table_rows(FORMAT.read_text(encoding="utf-8"))
+    for kind, ids in by_kind.items():
+        assert kind in rows, f"no row for site kind {kind} in {FORMAT.name}"
+        listed = set(re.findall(r"`([a-z0-9-]+)`", rows[kind][1]))
+        assert listed == ids, f"{kind}: the docs list {sorted(listed)}, the overlay has {sorted(ids)}"
