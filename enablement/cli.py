@@ -293,14 +293,16 @@ def _places(
 
     specs = list(flags or ())
     names = list(specs)
+    what = [flag] * len(specs)
     if csv is not None:
         more, more_names = read_places_csv(csv, f"{flag}-csv")
         specs += more
         names += more_names
+        what += [f"{flag}-csv {csv}: row {i + 2}: the place" for i in range(len(more))]
     if len(specs) > MATRIX_PLACES:
         msg = f"{flag}: {len(specs):,} places, over the limit of {MATRIX_PLACES:,}; split the matrix"
         raise EnablementError(msg)
-    nodes = [resolve_place(network, spec, flag)[0] for spec in specs]
+    nodes = [resolve_place(network, spec, w)[0] for spec, w in zip(specs, what, strict=True)]
     return nodes, names
 
 
