@@ -16,11 +16,14 @@ from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
 from .network.model import Network
+from .network.osmnx_graph import as_network
 from .network.territory import Territory
 from .rolling_stock import rail_data
 from .vehicles import Profile
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .timeline import Intervals
 
 __all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Routers", "gauge_mask"]
@@ -119,7 +122,8 @@ class Router:
     Parameters
     ----------
     network
-        The network.
+        The network, or an osmnx ``MultiDiGraph`` (converted by
+        :func:`~enablement.network.osmnx_graph.from_osmnx`).
     mode
         ``"road"`` or ``"rail"``.
     territory
@@ -128,7 +132,10 @@ class Router:
         mask, under every search of this router. ``None`` routes anywhere.
     """
 
-    def __init__(self, network: Network, mode: str = "road", territory: Territory | None = None) -> None:
+    def __init__(
+        self, network: Network | nx.MultiDiGraph, mode: str = "road", territory: Territory | None = None
+    ) -> None:
+        network = as_network(network, "Router")
         self.network = network
         self.mode = mode
         self.territory = territory
