@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -22,6 +22,9 @@ from . import __version__
 from .errors import EnablementError
 from .network.model import Network
 from .network.osm import DEFAULT_HIGHWAYS
+
+if TYPE_CHECKING:
+    from .vehicles import Profile, Vehicle
 
 __all__ = ["main"]
 
@@ -169,50 +172,87 @@ def _cmd_network_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _place(network: Network, spec: str, what: str) -> tuple[int, str]:
-    """Road node of a site id or of a ``lon,lat`` point in the network's area (``what``: the argument)."""
-    if spec in network.sites.index:
-        node = network.sites.loc[spec, "node_road"] if "node_road" in network.sites.columns else -1
-        if not int(node) >= 0:
-            msg = f"{what} '{spec}' is a site off the road network (rail only); route between road sites"
-            raise EnablementError(msg)
-        return int(node), spec
-    try:
-        lon, lat = (float(x) for x in spec.split(","))
-    except ValueError:
-        known = ", ".join(sorted(network.sites.index))
-        msg = f"{what} '{spec}' is neither a site id nor 'lon,lat'; sites: {known}"
-        raise EnablementError(msg) from None
-    node, _ = network.nearest_node(
-        lon, lat, mode="road", what=what, fix="give a lon,lat inside it or a site id of the overlay"
-    )
-    return node, f"{lon:.4f},{lat:.4f}"
+OVERLAY_NONE = "none"
+"""``--overlay none``: the network as it is, without sites or bridges (points are ``lon,lat``)."""
 
 
-def _cmd_route(args: argparse.Namespace) -> int:
+def _routing_network(args: argparse.Namespace) -> Network:
+    """Load the network of ``--network`` with the overlay of ``--overlay`` (none, embedded or a name)."""
+    from .errors import NetworkError
     from .network.embedded import load_embedded_network
     from .network.io import load_network
     from .network.overlays import apply_overlay, read_overlay
+
+    net = load_embedded_network() if args.network == "embedded" else load_network(args.network)
+    if args.overlay == OVERLAY_NONE:
+        return net
+    name = "belgium" if args.overlay == "embedded" else args.overlay
+    try:
+        return apply_overlay(net, read_overlay(name))
+    except NetworkError as exc:
+        msg = (
+            f"--overlay {args.overlay}: {exc}\nfix: on a network of another area (--network {args.network}) "
+            "give --overlay none and name places as lon,lat, or an overlay made for that network"
+        )
+        raise NetworkError(msg) from None
+
+
+def _profile(args: argparse.Namespace) -> tuple[Vehicle, Profile]:
+    """Return the vehicle of ``--vehicle`` and its routing profile at ``--speed``."""
+    from .errors import UnknownVehicleError
+    from .vehicles import Profile, get_vehicle
+
+    try:
+        vehicle = get_vehicle(args.vehicle)
+    except UnknownVehicleError as exc:
+        msg = f"--vehicle: {exc.problems[0]}; give one of them"
+        raise EnablementError(msg) from None
+    return vehicle, Profile.of(vehicle.id, [vehicle], args.speed)
+
+
+def _closed(network: Network, specs: Sequence[str]) -> tuple[list[int], list[int], list[str]]:
+    """Edge rows, nodes and labels of every ``--close``."""
+    from .network.lookup import resolve_closure
+
+    edges: list[int] = []
+    nodes: list[int] = []
+    labels: list[str] = []
+    for spec in specs:
+        c = resolve_closure(network, spec, "--close")
+        edges += c.edges
+        nodes += c.nodes
+        labels.append(c.label)
+    return edges, nodes, labels
+
+
+def _describe(vehicle: Vehicle) -> str:
+    return (
+        f"{vehicle.name} ({vehicle.mlc_kind} MLC {vehicle.mlc:g}, {vehicle.mass_t:g} t, "
+        f"{vehicle.height_m:g} m high, {vehicle.width_m:g} m wide)"
+    )
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    from .network.lookup import resolve_place
     from .outputs import write_route_map
     from .outputs.folder import check_output_file
     from .routing import Router
-    from .vehicles import Profile, get_vehicle
 
     check_output_file(args.map)  # before routing: a map that cannot be written fails at once
-    vehicle = get_vehicle(args.vehicle)
-    net = load_embedded_network() if args.network == "embedded" else load_network(args.network)
-    net = apply_overlay(net, read_overlay(args.overlay))
-    a, a_name = _place(net, args.origin, "route origin")
-    b, b_name = _place(net, args.target, "route target")
-    profile = Profile.of(vehicle.id, [vehicle], args.speed)
+    vehicle, profile = _profile(args)
+    net = _routing_network(args)
+    a, a_name = resolve_place(net, args.origin, "route origin")
+    b, b_name = resolve_place(net, args.target, "route target")
+    closed, closed_nodes, labels = _closed(net, args.close or ())
     router = Router(net, "road")
-    alts = router.alternatives(a, b, k=args.alternatives, profile=profile)
+    alts = router.alternatives(
+        a, b, k=args.alternatives, profile=profile, closed=closed, closed_nodes=closed_nodes
+    )
     best = alts[0].route
     e = net.edges
-    console.print(
-        f"{vehicle.name} ({vehicle.mlc_kind} MLC {vehicle.mlc:g}, {vehicle.mass_t:g} t, "
-        f"{vehicle.height_m:g} m high, {vehicle.width_m:g} m wide) from {a_name} to {b_name}"
-    )
+    console.print(f"{_describe(vehicle)} from {a_name} to {b_name}")
+    if labels:
+        console.print(f"  closed     {', '.join(labels)}", markup=False)
     console.print(f"  distance   {best.length_m / 1000:.1f} km")
     console.print(f"  time       {best.time_s / 3600:.2f} h at up to {profile.speed_kmh:g} km/h")
     crossed = sorted(
@@ -241,6 +281,106 @@ def _cmd_route(args: argparse.Namespace) -> int:
         net, [r.route for r in alts], labels, args.map, f"{vehicle.name}: {a_name} to {b_name}"
     )
     console.print(f"  map        {path}")
+    return 0
+
+
+def _places(
+    network: Network, flags: Sequence[str] | None, csv: str | None, flag: str
+) -> tuple[list[int], list[str]]:
+    """Resolve a matrix's places: ``--from``/``--to`` values, then a ``--from-csv``/``--to-csv`` file."""
+    from .limits import MATRIX_PLACES
+    from .network.lookup import read_places_csv, resolve_place
+
+    specs = list(flags or ())
+    names = list(specs)
+    what = [flag] * len(specs)
+    if csv is not None:
+        more, more_names = read_places_csv(csv, f"{flag}-csv")
+        specs += more
+        names += more_names
+        what += [f"{flag}-csv {csv}: row {i + 2}: the place" for i in range(len(more))]
+    if len(specs) > MATRIX_PLACES:
+        msg = f"{flag}: {len(specs):,} places, over the limit of {MATRIX_PLACES:,}; split the matrix"
+        raise EnablementError(msg)
+    nodes = [resolve_place(network, spec, w)[0] for spec, w in zip(specs, what, strict=True)]
+    return nodes, names
+
+
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    from .limits import MATRIX_PAIRS
+    from .outputs import write_matrix_csv
+    from .outputs.folder import check_output_file
+    from .routing import Router
+
+    if not args.origins and not args.from_csv:
+        msg = "give the origins: --from PLACE (repeat it) or --from-csv FILE (site ids or lon,lat)"
+        raise EnablementError(msg)
+    check_output_file(args.out)
+    vehicle, profile = _profile(args)
+    net = _routing_network(args)
+    sources, source_names = _places(net, args.origins, args.from_csv, "--from")
+    if args.destinations or args.to_csv:
+        targets, target_names = _places(net, args.destinations, args.to_csv, "--to")
+    else:  # every origin to every other
+        targets, target_names = sources, source_names
+    if len(sources) * len(targets) > MATRIX_PAIRS:
+        msg = (
+            f"{len(sources):,} origins by {len(targets):,} destinations is over the limit of "
+            f"{MATRIX_PAIRS:,} pairs; split the matrix (fewer --from or --to places)"
+        )
+        raise EnablementError(msg)
+    closed, closed_nodes, labels = _closed(net, args.close or ())
+    router = Router(net, "road")
+    with errors.status("routing…"):
+        table = router.matrix_frame(
+            sources,
+            targets,
+            profile,
+            source_names=source_names,
+            target_names=target_names,
+            closed=closed,
+            closed_nodes=closed_nodes,
+        )
+    path = write_matrix_csv(table, args.out)
+    n_ok = int(table["reachable"].sum())
+    console.print(f"{_describe(vehicle)} at up to {profile.speed_kmh:g} km/h")
+    if labels:
+        console.print(f"  closed     {', '.join(labels)}", markup=False)
+    console.print(f"  pairs      {len(table)} ({n_ok} reachable, {len(table) - n_ok} not)")
+    if n_ok:
+        console.print(f"  longest    {table['time_s'].max() / 3600:.2f} h, {table['km'].max():.1f} km")
+    console.print(f"  written    {path}")
+    return 0
+
+
+def _cmd_isochrone(args: argparse.Namespace) -> int:
+    from .network.lookup import resolve_place
+    from .outputs import write_geojson
+    from .outputs.folder import check_output_file
+    from .routing import Router
+
+    check_output_file(args.out)
+    vehicle, profile = _profile(args)
+    net = _routing_network(args)
+    origin, name = resolve_place(net, args.origin, "isochrone origin")
+    closed, closed_nodes, labels = _closed(net, args.close or ())
+    router = Router(net, "road")
+    iso = router.isochrone(origin, args.minutes * 60.0, profile, closed=closed, closed_nodes=closed_nodes)
+    properties = {
+        "origin": name,
+        "limit_min": args.minutes,
+        "vehicle": vehicle.id,
+        "speed_kmh": profile.speed_kmh,
+        "closed": "; ".join(labels),
+    }
+    frame = router.isochrone_frame(iso, shape=args.shape, properties=properties)
+    path = write_geojson(frame, args.out)
+    console.print(f"{_describe(vehicle)} from {name} within {args.minutes:g} min")
+    if labels:
+        console.print(f"  closed     {', '.join(labels)}", markup=False)
+    console.print(f"  reached    {iso.nodes.size} nodes, {iso.edges.size} edges driven whole")
+    console.print(f"  area       {iso.polygon.area / 1e6:.1f} km² (concave hull)")
+    console.print(f"  written    {path} ({args.shape})")
     return 0
 
 
@@ -304,7 +444,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .scenario.load import load_scenario, resolve_scenario_path
     from .scheduling.checks import check_march_table, read_march_table
     from .scheduling.march import march_rules
-    from .vehicles import Vehicle, load_catalogue
+    from .vehicles import load_catalogue
 
     scenario = load_scenario(args.scenario)
     table = read_march_table(args.table)
@@ -512,6 +652,30 @@ class _BBox(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _query_flags(p: argparse.ArgumentParser) -> None:
+    """Add the flags route, matrix and isochrone share: vehicle profile, network, overlay, closures."""
+    p.add_argument("--vehicle", required=True, help="vehicle type id, e.g. leopard2a6")
+    p.add_argument(
+        "--speed",
+        type=_bounded(float, 1, 160, "a speed in km/h from 1 to 160"),
+        default=50.0,
+        help="column speed cap in km/h (default 50)",
+    )
+    p.add_argument("--network", default="embedded", help="'embedded' or a .gpkg network file")
+    p.add_argument(
+        "--overlay",
+        default="embedded",
+        help="'embedded' (the packaged Belgian overlay: sites and bridges, default), 'none' "
+        "(the network alone: places as lon,lat), or an overlay name or folder",
+    )
+    p.add_argument(
+        "--close",
+        action="append",
+        metavar="WHAT",
+        help="close a site, a bridge, an edge row (edge:N) or the road nearest lon,lat (repeat it)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="enablement", description=__doc__.splitlines()[0])
     time_limit = _bounded(float, 0, 3600, "seconds above 0, at most 3600", above=True)
@@ -538,15 +702,7 @@ def _parser() -> argparse.ArgumentParser:
     ro = sub.add_parser("route", help="route one vehicle between two sites or lon,lat points")
     ro.add_argument("origin", help="site id (e.g. port-antwerp) or lon,lat")
     ro.add_argument("target", help="site id (e.g. border-e40-lichtenbusch) or lon,lat")
-    ro.add_argument("--vehicle", required=True, help="vehicle type id, e.g. leopard2a6")
-    ro.add_argument("--network", default="embedded", help="'embedded' or a .gpkg network file")
-    ro.add_argument("--overlay", default="belgium", help="overlay name or folder (sites and bridges)")
-    ro.add_argument(
-        "--speed",
-        type=_bounded(float, 1, 160, "a speed in km/h from 1 to 160"),
-        default=50.0,
-        help="column speed cap in km/h (default 50)",
-    )
+    _query_flags(ro)
     ro.add_argument(
         "--alternatives",
         type=_bounded(int, 1, 10, "a whole number of corridors from 1 to 10"),
@@ -557,6 +713,42 @@ def _parser() -> argparse.ArgumentParser:
         "--map", type=_suffix(".html", ".htm", what="map"), default="route.html", help="map to write"
     )
     ro.set_defaults(func=_cmd_route)
+    mx = sub.add_parser("matrix", help="travel times and distances between places for one vehicle (CSV)")
+    mx.add_argument("--from", dest="origins", action="append", metavar="PLACE", help="origin (repeat it)")
+    mx.add_argument(
+        "--to", dest="destinations", action="append", metavar="PLACE", help="destination (repeat)"
+    )
+    mx.add_argument(
+        "--from-csv", metavar="FILE", help="origins from a CSV file (column place, or lon and lat)"
+    )
+    mx.add_argument("--to-csv", metavar="FILE", help="destinations from a CSV file (default: the origins)")
+    _query_flags(mx)
+    mx.add_argument(
+        "--out", type=_suffix(".csv", what="table"), default="matrix.csv", help="CSV to write (matrix.csv)"
+    )
+    mx.set_defaults(func=_cmd_matrix)
+    io = sub.add_parser("isochrone", help="where one vehicle gets within a time limit (GeoJSON)")
+    io.add_argument("origin", help="site id or lon,lat")
+    io.add_argument(
+        "--minutes",
+        type=_bounded(float, 0, 7 * 24 * 60, "minutes above 0, at most 10080 (a week)", above=True),
+        required=True,
+        help="time limit in minutes",
+    )
+    _query_flags(io)
+    io.add_argument(
+        "--shape",
+        choices=("hull", "nodes", "edges"),
+        default="hull",
+        help="hull (one polygon, default), the nodes reached or the edges driven",
+    )
+    io.add_argument(
+        "--out",
+        type=_suffix(".geojson", ".json", what="GeoJSON file"),
+        default="isochrone.geojson",
+        help="GeoJSON to write (isochrone.geojson)",
+    )
+    io.set_defaults(func=_cmd_isochrone)
     ck = sub.add_parser("check", help="check a march table (CSV) against a scenario's network and policy")
     ck.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
     ck.add_argument("table", help="march table CSV (the format enablement plan writes)")

@@ -33,6 +33,8 @@ __all__ = [
     "LOCOMOTIVES",
     "MARCH_TABLE_BYTES",
     "MARCH_TABLE_ROWS",
+    "MATRIX_PAIRS",
+    "MATRIX_PLACES",
     "MOVEMENTS",
     "NAME_CHARS",
     "OVERLAYS",
@@ -213,6 +215,15 @@ OVERLAY_FEATURES = 2_000_000
 """Most features in one overlay layer. The largest layers are agency road and rail lines
 (the Flemish Wegenregister holds on the order of a million road segments); sites and
 bridges are thousands."""
+
+MATRIX_PLACES = 10_000
+"""Most origins, and most destinations, of one ``enablement matrix`` (from flags or a CSV file): more
+than every node of the coarse embedded network's road graph a planner would name, and a CSV file of
+places is read whole before any search."""
+
+MATRIX_PAIRS = 1_000_000
+"""Most origin-destination pairs of one ``enablement matrix``: a million rows of CSV (about 50 MB) and a
+few minutes of searches on the embedded network; a larger study is a batch of smaller matrices."""
 
 # --------------------------------------------------------------------------- messages
 

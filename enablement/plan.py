@@ -31,13 +31,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .defaults import figure
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import Network
+from .network.osmnx_graph import as_network
 from .network.overlays import Overlay, apply_overlay, read_overlay
 from .network.snapping import snap_table
 from .network.speeds import road_class_note
@@ -78,6 +79,9 @@ from .scheduling.shuttles import (
 from .scheduling.trains import RailPlan, plan_rail
 from .scheduling.units import form_march_units
 from .timeline import Clock
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Plan", "UnitResult", "build_network", "make_plan"]
 
@@ -454,7 +458,7 @@ def _load(
 def make_plan(
     scenario: Scenario | str | Path,
     *,
-    network: Network | None = None,
+    network: Network | nx.MultiDiGraph | None = None,
     progress: Progress | None = None,
     solver: Mapping[str, Any] | None = None,
 ) -> Plan:
@@ -465,7 +469,9 @@ def make_plan(
     scenario
         A validated scenario, or a path / ``enablement:NAME`` to load.
     network
-        A prepared network with the scenario's overlays (built when not given).
+        A prepared network with the scenario's overlays (built when not given), or an
+        osmnx ``MultiDiGraph``: converted (:func:`~enablement.network.osmnx_graph.from_osmnx`),
+        and the scenario's overlays applied to it.
     progress
         Called with the name of each step as it starts.
     solver
@@ -482,6 +488,13 @@ def make_plan(
     if network is None:
         with _timed(timings, "build network", progress):
             network = build_network(sc, base)
+    elif not isinstance(network, Network):
+        with _timed(timings, "build network", progress):
+            network = apply_overlay(
+                as_network(network, "make_plan network"),
+                _merged_overlay(sc, base),
+                tolerance_m=sc.network.snap_tolerance_m,
+            )
     if solver:
         spec = SolverSpec.model_validate({**sc.solver.model_dump(), **solver})
         sc = sc.model_copy(update={"solver": spec})

@@ -16,11 +16,14 @@ from .defaults import figure
 from .errors import RoutingError
 from .network.arrays import graph_arrays
 from .network.model import Network
+from .network.osmnx_graph import as_network
 from .network.territory import Territory
 from .rolling_stock import rail_data
 from .vehicles import Profile
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .timeline import Intervals
 
 __all__ = ["Alternative", "Criticality", "Isochrone", "Route", "Router", "Routers", "gauge_mask"]
@@ -100,11 +103,13 @@ class Criticality:
 
 @dataclass(frozen=True)
 class Isochrone:
-    """Nodes reached within a time limit, their times (s) and a hull polygon (EPSG:3812)."""
+    """Nodes reached within a time limit, their times (s), a hull polygon (EPSG:3812) and the edges driven."""
 
     nodes: np.ndarray
     times_s: np.ndarray
     polygon: shapely.Geometry
+    edges: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Edge rows driven whole within the limit (from a node reached, to a node reached in time)."""
 
 
 class Router:
@@ -117,7 +122,8 @@ class Router:
     Parameters
     ----------
     network
-        The network.
+        The network, or an osmnx ``MultiDiGraph`` (converted by
+        :func:`~enablement.network.osmnx_graph.from_osmnx`).
     mode
         ``"road"`` or ``"rail"``.
     territory
@@ -126,7 +132,10 @@ class Router:
         mask, under every search of this router. ``None`` routes anywhere.
     """
 
-    def __init__(self, network: Network, mode: str = "road", territory: Territory | None = None) -> None:
+    def __init__(
+        self, network: Network | nx.MultiDiGraph, mode: str = "road", territory: Territory | None = None
+    ) -> None:
+        network = as_network(network, "Router")
         self.network = network
         self.mode = mode
         self.territory = territory
@@ -452,11 +461,23 @@ class Router:
         out.sort(key=lambda c: (-c.extra_s, c.edge))
         return out[:top]
 
-    def isochrone(self, origin: int, limit_s: float, profile: Profile | None = None) -> Isochrone:
-        """Nodes reached from ``origin`` within ``limit_s`` seconds, and their hull polygon (EPSG:3812)."""
+    def isochrone(
+        self,
+        origin: int,
+        limit_s: float,
+        profile: Profile | None = None,
+        *,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
+    ) -> Isochrone:
+        """Nodes reached from ``origin`` within ``limit_s`` seconds, and their hull polygon (EPSG:3812).
+
+        ``closed`` and ``closed_nodes`` (edge rows and nodes) are closed, as in :meth:`route`.
+        """
         self._check_node(origin, "origin")
         ga = self.arrays
-        weights, ok, _ = self._prepare(profile)
+        weights = self._prepare(profile)[0]
+        ok = self._mask(profile, closed, closed_nodes)
         dist, pred, pos, heap = self._work()
         kn.dijkstra(
             ga.offsets,
@@ -474,7 +495,61 @@ class Router:
         nodes = np.flatnonzero(dist != kn.INF)
         points = shapely.multipoints(np.column_stack([ga.x[nodes], ga.y[nodes]]))
         polygon = shapely.concave_hull(points, ratio=0.3) if nodes.size >= 3 else points.buffer(50.0)
-        return Isochrone(nodes, dist[nodes] / 1000.0, polygon)
+        tail = dist[ga.tails]
+        reached = (tail != kn.INF) & ok
+        reached[reached] = tail[reached] + weights[reached] <= round(limit_s * 1000)
+        edges = np.sort(ga.edge_ids[reached])
+        return Isochrone(nodes, dist[nodes] / 1000.0, polygon, edges)
+
+    def isochrone_frame(
+        self, iso: Isochrone, *, shape: str = "hull", properties: Mapping[str, object] | None = None
+    ) -> gpd.GeoDataFrame:
+        """Return an isochrone as features (EPSG:3812): its hull, its reachable nodes or its reachable edges.
+
+        Parameters
+        ----------
+        iso
+            From :meth:`isochrone`.
+        shape
+            ``"hull"`` (one polygon), ``"nodes"`` (a point per node reached, with ``time_s``) or
+            ``"edges"`` (every edge driven whole within the limit, with its row, ``length_m`` and
+            ``time_s`` at its far end).
+        properties
+            Columns given to every feature (the limit, the profile).
+        """
+        extra = dict(properties or {})
+        if shape == "hull":
+            return gpd.GeoDataFrame(
+                {"kind": ["hull"], "nodes": [int(iso.nodes.size)], **{k: [v] for k, v in extra.items()}},
+                geometry=[iso.polygon],
+                crs=self.network.nodes.crs,
+            )
+        if shape == "nodes":
+            frame = gpd.GeoDataFrame(
+                {"kind": "node", "node": iso.nodes, "time_s": iso.times_s},
+                geometry=self.network.nodes.geometry.to_numpy()[iso.nodes],
+                crs=self.network.nodes.crs,
+            )
+        elif shape == "edges":
+            e = self.network.edges
+            at = dict(zip(iso.nodes.tolist(), iso.times_s.tolist(), strict=True))
+            rows = iso.edges
+            frame = gpd.GeoDataFrame(
+                {
+                    "kind": "edge",
+                    "edge": rows,
+                    "length_m": e["length_m"].to_numpy(float)[rows],
+                    "time_s": [at.get(int(v), np.nan) for v in e["v"].to_numpy()[rows]],
+                },
+                geometry=e.geometry.to_numpy()[rows],
+                crs=e.crs,
+            )
+        else:
+            msg = f"shape must be 'hull', 'nodes' or 'edges', not {shape!r}"
+            raise ValueError(msg)
+        for k, v in extra.items():
+            frame[k] = v
+        return frame
 
     def frame(self, route: Route) -> gpd.GeoDataFrame:
         """Return the route's edges as a GeoDataFrame (EPSG:3812), in order, with cumulative km."""
@@ -487,15 +562,23 @@ class Router:
         )
 
     def matrix(
-        self, sources: Sequence[int], targets: Sequence[int], profile: Profile | None = None
+        self,
+        sources: Sequence[int],
+        targets: Sequence[int],
+        profile: Profile | None = None,
+        *,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """Travel-time (s) and length (m) matrices; unreachable pairs are inf / NaN.
 
         Rows are computed in parallel (numba ``prange``) in chunks of 256 sources so
-        that work memory stays bounded.
+        that work memory stays bounded. ``closed`` and ``closed_nodes`` (edge rows and
+        nodes) are closed, as in :meth:`route`.
         """
         ga = self.arrays
-        weights, ok, _ = self._prepare(profile)
+        weights = self._prepare(profile)[0]
+        ok = self._mask(profile, closed, closed_nodes)
         src = np.asarray(sources, dtype=np.int64)
         tgt = np.asarray(targets, dtype=np.int64)
         for node in np.concatenate([src, tgt]):
@@ -509,6 +592,39 @@ class Router:
             times[a : a + 256] = np.where(t_ms == kn.INF, np.inf, t_ms / 1000.0)
             lengths[a : a + 256] = length
         return times, lengths
+
+    def matrix_frame(
+        self,
+        sources: Sequence[int],
+        targets: Sequence[int],
+        profile: Profile | None = None,
+        *,
+        source_names: Sequence[str] | None = None,
+        target_names: Sequence[str] | None = None,
+        closed: Sequence[int] = (),
+        closed_nodes: Sequence[int] = (),
+    ) -> pd.DataFrame:
+        """Return the :meth:`matrix` as a table: one row per pair, sources in order, then targets.
+
+        Columns ``origin``, ``destination`` (the names given, else the node ids), ``time_s``,
+        ``km`` (empty when unreachable) and ``reachable``.
+        """
+        times, lengths = self.matrix(sources, targets, profile, closed=closed, closed_nodes=closed_nodes)
+        names_a = list(source_names) if source_names is not None else [str(s) for s in sources]
+        names_b = list(target_names) if target_names is not None else [str(t) for t in targets]
+        if len(names_a) != len(sources) or len(names_b) != len(targets):
+            msg = "give one name per source and per target"
+            raise ValueError(msg)
+        reachable = np.isfinite(times).ravel()
+        return pd.DataFrame(
+            {
+                "origin": np.repeat(np.asarray(names_a, dtype=object), len(names_b)),
+                "destination": np.tile(np.asarray(names_b, dtype=object), len(names_a)),
+                "time_s": np.where(reachable, np.round(times.ravel(), 3), np.nan),
+                "km": np.where(reachable, np.round(lengths.ravel() / 1000.0, 3), np.nan),
+                "reachable": reachable,
+            }
+        )
 
 
 class Routers(dict[str, Router]):

@@ -171,3 +171,120 @@ def test_network_build_from_infrabel_and_info(tmp_path, capsys):
     assert main(["network", "info", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["nodes_by_mode"] == {"road": 0, "rail": 3} and info["source"] == "infrabel"
+
+
+# --- route --close / --overlay, matrix, isochrone -------------------------------------------------------
+
+# the small world (tests/small_world.py): a 5 x 3 grid of roads about 2.1 km (0.03° lon) by 2.2 km
+# (0.02° lat) apart; row 1 is a trunk road with a bridge between columns 2 and 3; P is row 1, column 0
+P, X = "4.30,50.82", "4.42,50.82"  # the port's and the border crossing's corners, as points
+BRIDGE_POINT = "4.375,50.82"
+
+
+@pytest.fixture
+def small(tmp_path):
+    from tests.bad_inputs.test_network_files import world
+
+    net = world(tmp_path)
+    return net, net.parent / "overlay"
+
+
+def _figures(text):
+    """Distance (km) and time (h) printed by ``route``."""
+    km = float(text.split("distance")[1].split("km")[0])
+    hours = float(text.split("  time")[1].split("h")[0])
+    return km, hours
+
+
+def test_route_overlay_none_routes_between_points_on_a_gpkg_network(small, tmp_path, capsys):
+    from enablement.network.io import load_network
+
+    net_path, _ = small
+    args = ["route", P, X, "--vehicle", "boxer", "--network", str(net_path), "--overlay", "none"]
+    assert main([*args, "--alternatives", "1", "--map", str(tmp_path / "r.html")]) == 0
+    km, _ = _figures(capsys.readouterr().out)
+    net = load_network(net_path)
+    trunk = net.edges[net.edges["highway"] == "trunk"]
+    straight = trunk.drop_duplicates(["length_m"])["length_m"].sum() / 1000  # the four trunk spans
+    assert km == pytest.approx(straight, abs=0.06)
+    # closing the road at the bridge: the detour leaves the trunk for a parallel road and comes back
+    capsys.readouterr()
+    close = ["--close", BRIDGE_POINT, "--alternatives", "1", "--map", str(tmp_path / "r2.html")]
+    assert main([*args, *close]) == 0
+    out = capsys.readouterr().out
+    assert "closed     road at 4.3750,50.8200" in out
+    detour_km, _ = _figures(out)
+    vertical = net.edges[(net.edges["highway"] == "secondary") & (net.edges["geometry"].length > 2150)]
+    step = float(vertical["length_m"].min()) / 1000  # a north-south step (0.02° lat ≈ 2.22 km)
+    assert detour_km == pytest.approx(straight + 2 * step, abs=0.06)
+
+
+def test_route_refuses_the_embedded_overlay_on_another_area_and_names_the_fix(small, tmp_path, capsys):
+    net_path, _ = small
+    code = main(
+        ["route", P, X, "--vehicle", "boxer", "--network", str(net_path), "--map", str(tmp_path / "r.html")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--overlay embedded:" in err and "give --overlay none" in err
+    assert "Traceback" not in err
+
+
+def test_route_close_bridge_by_id_on_the_embedded_network(tmp_path, capsys, embedded):
+    args = ["route", "port-ghent", "staging-brasschaat", "--vehicle", "boxer", "--alternatives", "1"]
+    assert main([*args, "--map", str(tmp_path / "a.html")]) == 0
+    first = capsys.readouterr().out
+    assert "bridge-e19-merksem" in first.split("bridges")[1].splitlines()[0]
+    assert main([*args, "--close", "bridge-e19-merksem", "--map", str(tmp_path / "b.html")]) == 0
+    second = capsys.readouterr().out
+    assert "closed     bridge bridge-e19-merksem" in second
+    assert "bridge-e19-merksem" not in second.split("bridges")[1].splitlines()[0]
+    assert _figures(second)[1] > _figures(first)[1]  # the detour takes longer
+
+
+def test_matrix_from_flags_and_csv_with_unreachable_pairs(small, tmp_path, capsys):
+    import pandas as pd
+
+    net_path, overlay = small
+    out = tmp_path / "m.csv"
+    base = ["matrix", "--vehicle", "boxer", "--network", str(net_path), "--out", str(out)]
+    # sites from a CSV file with names, to a point
+    places = tmp_path / "from.csv"
+    places.write_text("name,place\nthe port,port-w\nstaging,staging-m\n")
+    assert main([*base, "--overlay", str(overlay), "--from-csv", str(places), "--to", X]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["origin", "destination", "time_s", "km", "reachable"]
+    assert table["origin"].tolist() == ["the port", "staging"] and table["reachable"].all()
+    port_km, staging_km = table["km"].tolist()
+    assert port_km == pytest.approx(2 * staging_km, rel=0.02)  # four spans of the trunk, and two
+    assert "pairs      2 (2 reachable, 0 not)" in capsys.readouterr().out
+    # the border corner cut off by closing its three roads: unreachable, empty time and km
+    cut = ["--close", "4.405,50.82", "--close", "4.42,50.81", "--close", "4.42,50.83"]
+    assert main([*base, "--overlay", "none", "--from", P, "--from", X, *cut]) == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    got = {
+        (o, d): r for o, d, r in zip(table["origin"], table["destination"], table["reachable"], strict=True)
+    }
+    assert got == {(P, P): True, (P, X): False, (X, P): False, (X, X): True}
+    assert table.loc[~table["reachable"], "time_s"].eq("").all()
+
+
+def test_isochrone_nodes_and_hull(small, tmp_path, capsys):
+    net_path, _ = small
+    out = tmp_path / "iso.geojson"
+    args = ["isochrone", P, "--minutes", "3.5", "--vehicle", "boxer", "--network", str(net_path)]
+    assert main([*args, "--overlay", "none", "--shape", "nodes", "--out", str(out)]) == 0
+    features = json.loads(out.read_text())["features"]
+    # a column takes 159 s a trunk span and 200 s a secondary one (convoy speeds by road class): in
+    # 210 s the port corner and its three neighbours, none of the nodes two spans away
+    assert len(features) == 4
+    assert {f["properties"]["limit_min"] for f in features} == {3.5}
+    assert {f["properties"]["vehicle"] for f in features} == {"boxer"}
+    times = sorted(f["properties"]["time_s"] for f in features)
+    assert times[0] == 0.0 and times[1] == pytest.approx(158.5, abs=1) and times[3] <= 210
+    lons = sorted(round(f["geometry"]["coordinates"][0], 2) for f in features)
+    assert lons == [4.30, 4.30, 4.30, 4.33]
+    assert main([*args, "--overlay", "none", "--out", str(out)]) == 0
+    (hull,) = json.loads(out.read_text())["features"]
+    assert hull["geometry"]["type"] == "Polygon" and hull["properties"]["nodes"] == 4
+    assert capsys.readouterr().out.count("reached    4 nodes") == 2

@@ -183,6 +183,19 @@ class Network:
             "attribution": self.meta.get("attribution", ""),
         }
 
+    @classmethod
+    def from_osmnx(cls, graph: Any, **options: Any) -> Network:
+        """Build a network from an osmnx ``MultiDiGraph`` (:func:`.osmnx_graph.from_osmnx`)."""
+        from .osmnx_graph import from_osmnx
+
+        return from_osmnx(graph, **options)
+
+    def to_osmnx(self) -> Any:
+        """Return this network as an osmnx ``MultiDiGraph`` (:func:`.osmnx_graph.to_osmnx`)."""
+        from .osmnx_graph import to_osmnx
+
+        return to_osmnx(self)
+
     def copy(self) -> Network:
         """Deep copy (the frames are copied; geometries are immutable)."""
         return Network(

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 
 from ..errors import NetworkError, ScenarioError
+from ..network.lookup import bridge_rows, road_rows_near, site_nodes
 from ..network.model import CRS, Network
 from ..network.overlays import closure_spans
 from ..network.sites import site_records
@@ -133,21 +134,16 @@ def _scenario_closures(scenario: Scenario, network: Network, clock: Clock) -> li
         nodes: tuple[int, ...] = ()
         where: shapely.Point | None = None
         if dis.kind == "close_site":
-            row = network.sites.loc[dis.target]
-            nodes = tuple(int(row[c]) for c in ("node_road", "node_rail") if int(row[c]) >= 0)
-            where = row.geometry
+            assert dis.target is not None
+            nodes = site_nodes(network, dis.target)
+            where = network.sites.loc[dis.target].geometry
         elif dis.kind == "close_bridge":
-            rows = tuple(int(e) for e in np.flatnonzero((edges["bridge_id"] == dis.target).to_numpy()))
+            assert dis.target is not None
+            rows = bridge_rows(network, dis.target)
             where = _midpoint(edges.geometry.iloc[rows[0]]) if rows else None
         else:
             assert dis.at is not None
-            pt = gpd.GeoSeries([shapely.Point(dis.at)], crs=4326).to_crs(CRS).iloc[0]
-            road = np.flatnonzero((edges["mode"] == "road").to_numpy())
-            near = road[int(np.argmin(edges.geometry.iloc[road].distance(pt).to_numpy()))]
-            u, v = int(edges["u"].iloc[near]), int(edges["v"].iloc[near])
-            both = ((edges["u"] == u) & (edges["v"] == v)) | ((edges["u"] == v) & (edges["v"] == u))
-            rows = tuple(int(e) for e in np.flatnonzero(both.to_numpy()))
-            where = pt
+            rows, where = road_rows_near(network, float(dis.at[0]), float(dis.at[1]))
         out.append(Closure(dis.id, dis.kind, str(dis.target or ""), start, end, rows, nodes, where))
     return out
 

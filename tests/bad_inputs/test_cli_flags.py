@@ -4,6 +4,9 @@ traceback, no hang, nothing planned or built."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from tests.bad_inputs.harness import Case, check
@@ -12,6 +15,8 @@ ROUTE = ["route", "port-antwerp", "port-ghent", "--vehicle", "boxer"]
 PLAN = ["plan", "enablement:bridge-closure"]
 BUILD = ["network", "build", "--osm-file", "x.osm"]
 BBOX = ["network", "build", "--out", "x.gpkg", "--bbox"]
+ISO = ["isochrone", "4.40,51.22", "--vehicle", "boxer"]
+MATRIX = ["matrix", "--from", "4.40,51.22", "--vehicle", "boxer"]
 
 
 def flag_case(cid: str, args: list[str], *words: str) -> Case:
@@ -35,6 +40,22 @@ CASES = [
     ),
     flag_case("route --map a folder", [*ROUTE, "--map", "{d}"], "--map", "not a .html or .htm file name"),
     flag_case("route --map empty", [*ROUTE, "--map", ""], "--map", "give the map to write"),
+    # matrix and isochrone: the time limit, the shape and the files written
+    flag_case("isochrone --minutes 0", [*ISO, "--minutes", "0"], "--minutes", "above 0"),
+    flag_case("isochrone --minutes -5", [*ISO, "--minutes", "-5"], "--minutes", "out of range"),
+    flag_case("isochrone --minutes nan", [*ISO, "--minutes", "nan"], "--minutes", "not a finite number"),
+    flag_case("isochrone --minutes 1e9", [*ISO, "--minutes", "1e9"], "--minutes", "at most 10080"),
+    flag_case("isochrone no --minutes", ISO, "--minutes", "required"),
+    flag_case("isochrone --shape blob", [*ISO, "--minutes", "5", "--shape", "blob"], "--shape", "hull"),
+    flag_case(
+        "isochrone --out x.txt",
+        [*ISO, "--minutes", "5", "--out", "x.txt"],
+        "--out",
+        "not a .geojson or .json",
+    ),
+    flag_case("matrix --out x.xlsx", [*MATRIX, "--out", "x.xlsx"], "--out", "not a .csv file name"),
+    flag_case("matrix --speed 0", [*MATRIX, "--speed", "0"], "--speed", "km/h"),
+    flag_case("matrix no --vehicle", ["matrix", "--from", "4.4,51.2"], "--vehicle", "required"),
     # plan: the solver's time limit and seed
     flag_case("plan --time-limit -1", [*PLAN, "--time-limit", "-1"], "--time-limit", "out of range", "3600"),
     flag_case("plan --time-limit nan", [*PLAN, "--time-limit", "nan"], "--time-limit", "not a finite number"),
@@ -188,3 +209,162 @@ def test_good_values_still_parse():
     assert args.bbox == [4.3, 50.8, 4.5, 50.9]
     args = _parser().parse_args(["batch", "b.yaml", "--out", "o", "--workers", "0", "--timeout", "30"])
     assert (args.workers, args.timeout) == (0, 30.0)
+
+
+# --- beyond the parser: places, closures, the vehicle, the overlay and the files of route, matrix and
+# isochrone, on the small world's network (tests/small_world.py); each is exit 2 with one message
+
+
+def on_world(command: str, *args: str, overlay: str = "none") -> Callable[[Path], list[str]]:
+    """``command`` on the small world's GeoPackage, with ``overlay`` ("none", "folder" or a name)."""
+
+    def make(d: Path) -> list[str]:
+        from tests.bad_inputs.test_network_files import world
+
+        net = world(d)
+        ov = str(net.parent / "overlay") if overlay == "folder" else overlay
+        out = {"route": "--map", "matrix": "--out", "isochrone": "--out"}[command]
+        name = {"route": "r.html", "matrix": "m.csv", "isochrone": "i.geojson"}[command]
+        given = [a.replace("{d}", str(d)) for a in args]
+        tail = [] if out in given else [out, str(d / name)]
+        return [command, *given, "--network", str(net), "--overlay", ov, *tail]
+
+    return make
+
+
+def _csv(d: Path, text: str) -> str:
+    (d / "p.csv").write_text(text)
+    return str(d / "p.csv")
+
+
+def csv_case(cid: str, text: str, *words: str) -> Case:
+    def make(d: Path) -> list[str]:
+        path = _csv(d, text)
+        return on_world("matrix", "--from-csv", path, "--vehicle", "boxer")(d)
+
+    return Case(cid, make, words=words)
+
+
+P = "4.30,50.82"
+RUNTIME = [
+    Case(
+        "matrix --from unknown site",
+        on_world("matrix", "--from", "port-atlantis", "--vehicle", "boxer", overlay="folder"),
+        words=("--from 'port-atlantis' is neither a site id nor 'lon,lat'", "sites: border-r"),
+    ),
+    Case(
+        "matrix --to a site without an overlay",
+        on_world("matrix", "--from", P, "--to", "port-w", "--vehicle", "boxer"),
+        words=("--to 'port-w'", "the network has no sites", "give lon,lat points"),
+    ),
+    Case(
+        "matrix --from out of the network",
+        on_world("matrix", "--from", "9,9", "--vehicle", "boxer"),
+        words=("--from 9,9 is outside the network's area", "give a lon,lat inside it"),
+    ),
+    Case(
+        "matrix without origins",
+        on_world("matrix", "--to", P, "--vehicle", "boxer"),
+        words=("give the origins", "--from PLACE", "--from-csv FILE"),
+    ),
+    Case(
+        "matrix --out under a file",
+        on_world("matrix", "--from", P, "--vehicle", "boxer", "--out", "{d}/p.csv/m.csv"),
+        words=("cannot write", "is a file", "choose another place"),
+    ),
+    Case(
+        "matrix --from-csv missing",
+        on_world("matrix", "--from-csv", "{d}/none.csv", "--vehicle", "boxer"),
+        words=("--from-csv", "none.csv: no such file", "column 'place'"),
+    ),
+    csv_case("matrix --from-csv no place column", "town\nAntwerp\n", "--from-csv", "its columns are 'town'"),
+    csv_case("matrix --from-csv empty place", 'place\n4.30,50.82\n""\n', "row 3", "column 'place' is empty"),
+    csv_case("matrix --from-csv bad lon", "lon,lat\neast,50.8\n", "row 2", "not two numbers", "degrees"),
+    csv_case("matrix --from-csv no rows", "place\n", "--from-csv", "no rows"),
+    csv_case(
+        "matrix --from-csv outside",
+        "lon,lat\n4.3,50.82\n-70,40\n",
+        "--from-csv",
+        "p.csv: row 3",
+        "outside the network's area",
+    ),
+    Case(
+        "isochrone --vehicle unknown",
+        on_world("isochrone", P, "--minutes", "5", "--vehicle", "tiger2"),
+        words=("--vehicle: unknown vehicle type 'tiger2'", "known types:", "boxer"),
+    ),
+    Case(
+        "isochrone origin out of the network",
+        on_world("isochrone", "51.22,4.40", "--minutes", "5", "--vehicle", "boxer"),
+        words=("isochrone origin 51.22,4.4", "outside the network's area"),
+    ),
+    Case(
+        "isochrone --out a folder",
+        lambda d: (
+            (d / "x.geojson").mkdir(),
+            on_world("isochrone", P, "--minutes", "5", "--vehicle", "boxer", "--out", "{d}/x.geojson")(d),
+        )[1],
+        words=("x.geojson is a folder", "name the file to write in it"),
+    ),
+    Case(
+        "route --close unknown",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", "--close", "bridge-nowhere"),
+        words=("--close 'bridge-nowhere' is not a site id, a bridge id, an edge row (edge:N) or a lon,lat",),
+    ),
+    Case(
+        "route --close edge beyond the network",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", "--close", "edge:99999"),
+        words=("--close 'edge:99999'", "edge rows 0 to"),
+    ),
+    Case(
+        "route --close a point out of the network",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", "--close", "9,9"),
+        words=("--close 9,9 is outside the network's area", "a road of the network"),
+    ),
+    Case(
+        "route --close a point that is no coordinate",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", "--close", "400,50"),
+        words=("--close 400,50",),
+    ),
+    Case(
+        "route --overlay embedded on another area",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", overlay="embedded"),
+        words=("--overlay embedded:", "do not fit the network", "give --overlay none"),
+    ),
+    Case(
+        "route --overlay unknown",
+        on_world("route", P, "4.42,50.82", "--vehicle", "boxer", overlay="atlantis"),
+        words=("atlantis",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", RUNTIME, ids=[c.id for c in RUNTIME])
+def test_runtime_case(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.csv").write_text("place\n4.30,50.82\n")  # a file, where a case needs one in the way
+    outcome = check(case, tmp_path)
+    assert "usage: enablement" not in outcome.err  # parsed: refused by the command, not by argparse
+    written = {p.name for p in tmp_path.iterdir()} - {"p.csv", "_base-world", "x.geojson"}
+    assert not written, written  # no map, table or GeoJSON written
+
+
+def test_good_query_values_still_parse():
+    from enablement.cli import _parser
+
+    args = _parser().parse_args(
+        [*ISO, "--minutes", "12.5", "--shape", "edges", "--close", "edge:3", "--close", "b"]
+    )
+    assert (args.minutes, args.shape, args.close, args.overlay) == (
+        12.5,
+        "edges",
+        ["edge:3", "b"],
+        "embedded",
+    )
+    args = _parser().parse_args([*MATRIX, "--from", "x", "--to-csv", "t.csv", "--overlay", "none"])
+    assert (args.origins, args.to_csv, args.out, args.overlay) == (
+        ["4.40,51.22", "x"],
+        "t.csv",
+        "matrix.csv",
+        "none",
+    )
