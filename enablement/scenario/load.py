@@ -177,8 +177,11 @@ def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None
     if mv.rdd <= sc.start:
         checks.add(f"{f}.rdd: the required delivery date is not after the scenario start")
     _check_span(checks, f"{f}.rdd", mv.rdd, sc.start)
-    if mv.mode == "rail" and (sc.resources.wagons == 0 or sc.resources.locomotives == 0):
-        checks.add(f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0)")
+    if mv.mode == "rail" and not (sc.resources.any_wagons and sc.resources.any_locomotives):
+        checks.add(
+            f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0: "
+            "resources.wagons or resources.wagon_pools, resources.locomotives or resources.diesel_locomotives)"
+        )
 
 
 def _check_railhead(f: str, mv: Movement, checks: _Checks) -> None:

@@ -242,3 +242,15 @@ def test_non_mapping_document(tmp_path):
     p.write_text(yaml.safe_dump([1, 2]))
     with pytest.raises(ScenarioError, match="must hold a mapping"):
         load_scenario(p)
+
+
+def test_a_rail_movement_takes_wagon_pools_and_diesel_locomotives_alone():
+    data = copy.deepcopy(GOOD)
+    data["movements"][0].update(mode="rail", quay="quay-antwerpen-noord", to="border-rail-montzen")
+    data["resources"] = {"wagon_pools": {"heavy_flat_6axle": 40}, "diesel_locomotives": 2}
+    sc = validate_scenario(data, "s.yaml")
+    assert sc.resources.any_wagons and sc.resources.any_locomotives
+    # neither wagons nor locomotives of any kind: refused, naming both ways to give them
+    data["resources"] = {"wagon_pools": {"heavy_flat_6axle": 40}}
+    (problem,) = _problems(data)
+    assert "give wagons and locomotives" in problem and "resources.diesel_locomotives" in problem
