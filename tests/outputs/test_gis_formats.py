@@ -34,10 +34,13 @@ GPX = "{http://www.topografix.com/GPX/1/1}"
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("formats")
-    cut = f"[{{id: cut, kind: close_road, at: [{LON0 + 3.5 * DLON}, {LAT0}], start: '2026-03-02T06:00:00+01:00'}}]"
+    at = f"[{LON0 + 3.5 * DLON}, {LAT0}]"  # a secondary road of the bottom row, closed until further notice
+    cut = f"[{{id: cut, kind: close_road, at: {at}, start: '2026-03-02T06:00:00+01:00'}}]"
     scenario = write_world(folder / "in", disruptions=cut)
     # 6 km/h: the 8.5 km drive to the border takes over an hour, so the column halts
-    scenario.write_text(scenario.read_text().replace("  headway_min: 2\n", "  headway_min: 2\n  convoy_speed_kmh: 6\n"))
+    scenario.write_text(
+        scenario.read_text().replace("  headway_min: 2\n", "  headway_min: 2\n  convoy_speed_kmh: 6\n")
+    )
     sites = folder / "in" / "overlay" / "sites.geojson"
     layer = json.loads(sites.read_text())
     for f in layer["features"]:
@@ -55,7 +58,12 @@ _KINDS = {"str": ("object", "str"), "int": ("int64",), "float": ("float64",), "b
 
 def test_the_new_files_are_in_the_summary_and_its_manifest(written):
     _plan, paths, _march = written
-    names = {"march_workbook": "march_table.xlsx", "geopackage": "plan.gpkg", "kml": "plan.kml", "gpx": "routes.gpx"}
+    names = {
+        "march_workbook": "march_table.xlsx",
+        "geopackage": "plan.gpkg",
+        "kml": "plan.kml",
+        "gpx": "routes.gpx",
+    }
     summary = json.loads(paths["summary"].read_text())
     for key, name in names.items():
         assert paths[key].name == name and summary["files"][key] == name
@@ -86,7 +94,10 @@ def test_every_layer_has_its_crs_fields_types_and_rows(written):
         for field, kind in LAYER_FIELDS[name].items():
             dtype = frame[field].dtype
             if kind == "datetime":
-                assert ogr[field] == "OFTDateTime" and pd.api.types.is_datetime64_any_dtype(dtype), (name, field)
+                assert ogr[field] == "OFTDateTime" and pd.api.types.is_datetime64_any_dtype(dtype), (
+                    name,
+                    field,
+                )
                 if frame[field].notna().any():  # a column of nulls reads back without its zone
                     assert isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC", (name, field)
             else:
@@ -110,12 +121,17 @@ def test_the_layers_hold_the_march_tables_values(written):
     staging = cps.loc["staging-m"]
     assert staging["name"] == SHOWN.replace("\ufffd", "\x07") or staging["name"] == SHOWN
     first = march[march["control_point"] == "staging-m"].iloc[0]
-    assert (staging["mgrs"], staging.geometry.x, staging.geometry.y) == (first["mgrs"], first["lon"], first["lat"])
+    assert (staging["mgrs"], staging.geometry.x, staging.geometry.y) == (
+        first["mgrs"],
+        first["lon"],
+        first["lat"],
+    )
     (halt,) = pyogrio.read_dataframe(gpkg, layer="halts_and_holds").itertuples()
     row = march[march["kind"].isin(["halt", "hold"])].iloc[0]
     assert (halt.march_unit, halt.arrive, halt.depart) == (row["march_unit"], row["arrive"], row["depart"])
     assert halt.minutes == pytest.approx(
-        (dt.datetime.fromisoformat(row["depart"]) - dt.datetime.fromisoformat(row["arrive"])).total_seconds() / 60
+        (dt.datetime.fromisoformat(row["depart"]) - dt.datetime.fromisoformat(row["arrive"])).total_seconds()
+        / 60
     )
     (cut,) = pyogrio.read_dataframe(gpkg, layer="disruptions").itertuples()
     assert (cut.id, cut.kind, cut.end, cut.edges) == ("cut", "close_road", "", len(plan.closures[0].edges))
@@ -123,7 +139,10 @@ def test_the_layers_hold_the_march_tables_values(written):
     sites = pyogrio.read_dataframe(gpkg, layer="sites").set_index("id")
     assert sites["used"].all() and sites.loc["staging-m", "capacity_vehicles"] == 40
     (train,) = pyogrio.read_dataframe(gpkg, layer="train_routes").itertuples()
-    assert (train.train, train.wagons) == (plan.trains[0].id, plan.trains[0].wagons) and train.geometry.length > 0
+    assert (train.train, train.wagons) == (
+        plan.trains[0].id,
+        plan.trains[0].wagons,
+    ) and train.geometry.length > 0
 
 
 def test_an_empty_layer_keeps_its_fields(written, tmp_path):
@@ -169,7 +188,11 @@ def test_the_workbook_has_a_sheet_per_unit_frozen_headers_and_real_times(written
     first = dict(zip(SUMMARY_COLUMNS, (c.value for c in summary[2]), strict=True))
     mu = march[march["march_unit"] == first["march_unit"]]
     assert first["last_arrival"] == dt.datetime.fromisoformat(mu["arrive"].iloc[-1]).replace(tzinfo=None)
-    assert (first["km"], first["vehicles"], first["sheet"]) == (mu["km"].iloc[-1], mu["vehicles"].iloc[0], mu["unit"].iloc[0])
+    assert (first["km"], first["vehicles"], first["sheet"]) == (
+        mu["km"].iloc[-1],
+        mu["vehicles"].iloc[0],
+        mu["unit"].iloc[0],
+    )
     names = {c.value for row in book[book.sheetnames[1]].iter_rows() for c in row}
     assert HOSTILE in names or SHOWN in names  # written as text, not markup
 
@@ -217,7 +240,10 @@ def test_the_gpx_has_a_route_per_march_unit_with_its_control_points(written):
         points = rte.findall(f"{GPX}rtept")
         assert len(points) == len(rows)
         first = points[0]
-        assert (float(first.get("lat")), float(first.get("lon"))) == (rows["lat"].iloc[0], rows["lon"].iloc[0])
+        assert (float(first.get("lat")), float(first.get("lon"))) == (
+            rows["lat"].iloc[0],
+            rows["lon"].iloc[0],
+        )
         utc = dt.datetime.fromisoformat(rows["arrive"].iloc[0]).astimezone(dt.UTC)
         assert first.findtext(f"{GPX}time") == utc.strftime("%Y-%m-%dT%H:%M:%SZ")
         assert [p.findtext(f"{GPX}type") for p in points] == list(rows["kind"])
