@@ -249,3 +249,25 @@ def test_the_gpx_has_a_route_per_march_unit_with_its_control_points(written):
         assert [p.findtext(f"{GPX}type") for p in points] == list(rows["kind"])
     names = {p.findtext(f"{GPX}name") for p in root.iter(f"{GPX}rtept")}
     assert SHOWN in names
+
+
+def test_hostile_names_in_every_field_read_back_as_written(tmp_path):
+    """The planted world of the hostile-names tests: every site id and name, as written, in each file."""
+    from tests.outputs.test_hostile_names import SITE_IDS, plant, site_text
+
+    plan = make_plan(plant(tmp_path / "in"))
+    paths = write_outputs(plan, tmp_path / "out")
+    march = pd.read_csv(paths["march_table"], keep_default_na=False)
+    on_road = [sid for sid in SITE_IDS.values() if sid in set(march["control_point"])]
+    names = {sid: site_text(key)["name"] for key, sid in SITE_IDS.items()}
+    assert len(on_road) >= 3
+    kml = ET.parse(paths["kml"]).getroot()
+    placemarks = {pm.findtext(f"{KML}name") for pm in kml.iter(f"{KML}Placemark")}
+    gpx = ET.parse(paths["gpx"]).getroot()
+    points = {p.findtext(f"{GPX}desc").split(" (")[0] for p in gpx.iter(f"{GPX}rtept")}
+    cps = pyogrio.read_dataframe(paths["geopackage"], layer="control_points")
+    book = openpyxl.load_workbook(paths["march_workbook"])
+    cells = {c.value for ws in book.worksheets[1:] for row in ws.iter_rows() for c in row}
+    for sid in on_road:
+        assert names[sid] in placemarks and sid in points and sid in cells
+        assert cps.loc[cps["control_point"] == sid, "name"].tolist() == [names[sid]]
