@@ -95,28 +95,27 @@ def sheet_names(units: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _serial(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Return Excel serial days of ISO local times (wall clock; NaN where empty) and their offsets."""
+def _local(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split ISO 8601 local times into naive wall-clock datetimes (NaT where empty) and their offsets."""
+    texts = texts.fillna("").astype(str)
     present = texts.str.len() >= 25  # YYYY-MM-DDTHH:MM:SS±HH:MM
     wall = pd.to_datetime(texts.where(present).str[:19], format="%Y-%m-%dT%H:%M:%S")
-    seconds = (wall.to_numpy("datetime64[s]") - _EPOCH).astype("timedelta64[s]").astype(float)
-    days = np.where(present.to_numpy(), seconds / 86400.0, np.nan)
-    return days, texts.str[19:].where(present, "")
+    return wall.astype("datetime64[s]"), texts.str[19:].where(present, "")
 
 
 def _with_times(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """``frame`` with each of ``columns`` as serial days and ``<name>_offset`` after it."""
+    """Return ``frame`` with each of ``columns`` as naive local datetimes and ``<name>_offset`` after it."""
     out = {}
     for name in frame.columns:
         if name in columns:
-            out[name], out[f"{name}_offset"] = _serial(frame[name].fillna("").astype(str))
+            out[name], out[f"{name}_offset"] = _local(frame[name])
         else:
             out[name] = frame[name]
     return pd.DataFrame(out, index=frame.index)
 
 
 def workbook_frames(march: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Make the workbook's sheets as data frames: ``Summary`` first, then one per unit (times as text).
+    """Make the workbook's sheets as data frames: ``Summary`` first, then one per unit.
 
     Parameters
     ----------
@@ -126,8 +125,8 @@ def workbook_frames(march: pd.DataFrame) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict
-        Frame by sheet name; times still the CSV's ISO text (:func:`write_workbook`
-        turns them into date-times and offsets).
+        Frame by sheet name, with the columns written: times as naive local datetimes, each
+        followed by its offset (``depart``, ``depart_offset``).
     """
     names = sheet_names(march["unit"]) if not march.empty else {}
     g = march.groupby("march_unit", sort=False)
@@ -150,16 +149,23 @@ def workbook_frames(march: pd.DataFrame) -> dict[str, pd.DataFrame]:
         },
         columns=[c for c in SUMMARY_COLUMNS if not c.endswith("_offset")],
     ).reset_index(drop=True)
-    sheets = {SUMMARY: summary}
-    for unit, rows in march.groupby("unit", sort=False):
+    sheets = {SUMMARY: _with_times(summary, ("first_departure", "last_arrival"))}
+    timed = _with_times(march, TIME_COLUMNS)  # once for the whole table, then split by unit
+    for unit, rows in timed.groupby("unit", sort=False):
         sheets[names[unit]] = rows.reset_index(drop=True)
     return sheets
 
 
-def _width(header: str, values: pd.Series, is_time: bool) -> float:
-    if is_time:
-        return float(max(len(header), len(_DATE_FORMAT))) + 2
-    longest = int(values.astype(str).str.len().max()) if len(values) else 0
+def _width(header: str, values: pd.Series) -> float:
+    """Width of a column: its longest text (or number as written, or a date-time), within limits."""
+    if not len(values):
+        longest = 0
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        longest = len(_DATE_FORMAT)
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        longest = max(len(f"{x:g}") for x in (values.min(), values.max()))
+    else:
+        longest = int(values.astype(str).str.len().max())
     return float(min(max(len(header), longest) + 2, _MAX_WIDTH))
 
 
@@ -175,25 +181,26 @@ def _write_cells(ws: Any, j: int, values: pd.Series) -> None:
             ws.write_number(i, j, v)
 
 
-def _write_sheet(
-    book: Any, name: str, frame: pd.DataFrame, times: Iterable[str], formats: dict[str, Any]
-) -> None:
+def _write_numbers(ws: Any, j: int, numbers: np.ndarray, fmt: Any = None) -> None:
+    """Write a column of numbers, leaving NaN cells empty."""
+    rows = np.flatnonzero(np.isfinite(numbers))
+    for i, x in zip((rows + 1).tolist(), numbers[rows].tolist(), strict=True):
+        ws.write_number(i, j, x, fmt)
+
+
+def _write_sheet(book: Any, name: str, data: pd.DataFrame, formats: dict[str, Any]) -> None:
     """Write one sheet: header, cells by column type, frozen header row, filter, widths."""
-    times = set(times)
-    data = _with_times(frame, times)
     ws = book.add_worksheet(name)
     ws.write_row(0, 0, [xml_chars(c) for c in data.columns], formats["header"])
     for j, column in enumerate(data.columns):
         values = data[column]
-        ws.set_column(j, j, _width(column, frame.get(column, values), column in times))
-        if column in times:
-            days = values.to_numpy(float)
-            for i in np.flatnonzero(~np.isnan(days)):
-                ws.write_number(i + 1, j, days[i], formats["time"])
+        ws.set_column(j, j, _width(column, values))
+        if pd.api.types.is_datetime64_any_dtype(values):
+            seconds = (values.to_numpy("datetime64[s]") - _EPOCH).astype("timedelta64[s]")
+            days = np.where(values.isna().to_numpy(), np.nan, seconds.astype(float) / 86400.0)
+            _write_numbers(ws, j, days, formats["time"])
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            numbers = values.to_numpy(float)
-            for i in np.flatnonzero(np.isfinite(numbers)):
-                ws.write_number(i + 1, j, numbers[i])
+            _write_numbers(ws, j, values.to_numpy(float))
         else:
             _write_cells(ws, j, values)
     ws.freeze_panes(1, 0)
@@ -225,8 +232,7 @@ def write_workbook(march: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             "time": book.add_format({"num_format": _DATE_FORMAT}),
         }
         for name, frame in sheets.items():
-            times = ("first_departure", "last_arrival") if name == SUMMARY else TIME_COLUMNS
-            _write_sheet(book, name, frame, times, formats)
+            _write_sheet(book, name, frame, formats)
         book.close()
 
     return write_with_atomic(path, write)
