@@ -271,3 +271,36 @@ def test_hostile_names_in_every_field_read_back_as_written(tmp_path):
     for sid in on_road:
         assert names[sid] in placemarks and sid in points and sid in cells
         assert cps.loc[cps["control_point"] == sid, "name"].tolist() == [names[sid]]
+
+
+def test_workbook_times_keep_the_wall_clock_and_the_offset_across_the_spring_change(tmp_path):
+    """29 March 2026 in Brussels: 01:30 +01:00, then 03:30 +02:00; Excel gets the clock, the offset beside."""
+    from enablement.outputs.tables import MARCH_TABLE_COLUMNS
+    from enablement.outputs.workbook import workbook_frames, write_workbook
+
+    rows = [
+        dict.fromkeys(MARCH_TABLE_COLUMNS, "")
+        | {"march_unit": "U/01", "unit": "U", "leg": 1, "km": km, "arrive": a, "depart": d, "ashore": ash}
+        for km, a, d, ash in [
+            (0.0, "2026-03-29T01:00:00+01:00", "2026-03-29T01:30:00+01:00", "2026-03-29T00:40:00+01:00"),
+            (50.0, "2026-03-29T03:30:00+02:00", "2026-03-29T03:45:10+02:00", ""),
+        ]
+    ]
+    march = pd.DataFrame(rows, columns=list(MARCH_TABLE_COLUMNS))
+    sheet = workbook_frames(march)["U"]
+    assert list(sheet["depart_offset"]) == ["+01:00", "+02:00"] and list(sheet["ashore_offset"]) == [
+        "+01:00",
+        "",
+    ]
+    assert list(sheet["depart"]) == [pd.Timestamp("2026-03-29 01:30:00"), pd.Timestamp("2026-03-29 03:45:10")]
+    write_workbook(march, tmp_path / "m.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "m.xlsx")["U"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in ("ashore", "depart", "depart_offset")}
+    assert ws.cell(3, col["depart"]).value == dt.datetime(2026, 3, 29, 3, 45, 10)
+    assert ws.cell(3, col["depart_offset"]).value == "+02:00" and ws.cell(3, col["ashore"]).value is None
+    assert ws.cell(2, col["depart"]).number_format == "yyyy-mm-dd hh:mm:ss"
+    summary = openpyxl.load_workbook(tmp_path / "m.xlsx")["Summary"]
+    assert [c.value for c in summary[2]][SUMMARY_COLUMNS.index("last_arrival")] == dt.datetime(
+        2026, 3, 29, 3, 30
+    )
