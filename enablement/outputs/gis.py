@@ -62,6 +62,7 @@ __all__ = [
     "plan_gpx",
     "plan_kml",
     "plan_layers",
+    "plan_metadata",
     "write_geopackage",
     "write_xml",
 ]
@@ -346,7 +347,17 @@ def plan_layers(
     }
 
 
-def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
+def plan_metadata(plan: Plan) -> dict[str, str]:
+    """Return what the exchange files say of the plan as a whole: scenario, time zone, attribution."""
+    attribution = "; ".join(a for a in plan.summary()["attribution"] if a)
+    return {"scenario": plan.scenario.name, "timezone": plan.clock.zone_name, "attribution": attribution}
+
+
+def write_geopackage(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
     """Write the layers of :func:`plan_layers` into one GeoPackage at ``path`` (atomically).
 
     The file is complete when this returns, but not yet flushed to disk: a plan folder
@@ -358,6 +369,8 @@ def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.Path
         GeoDataFrames by layer name (those of :data:`LAYERS`).
     path
         The file (``plan.gpkg``).
+    metadata
+        The dataset's metadata (GDAL metadata of the GeoPackage), e.g. :func:`plan_metadata`.
 
     Returns
     -------
@@ -367,7 +380,7 @@ def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.Path
 
     def write(tmp: Path) -> None:
         tmp.unlink()  # GDAL creates the GeoPackage itself: it cannot open the empty placeholder
-        for name, frame in layers.items():
+        for i, (name, frame) in enumerate(layers.items()):
             geometry_type, description = LAYERS[name]
             pyogrio.write_dataframe(
                 frame,
@@ -377,6 +390,7 @@ def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.Path
                 geometry_type=geometry_type,
                 promote_to_multi=False,
                 layer_options={"DESCRIPTION": description},
+                dataset_metadata=dict(metadata) if metadata and i == 0 else None,
             )
 
     # SQLite flushes to disk at every commit of every layer (0.6 s of a 0.7 s write of the brigade's
@@ -478,9 +492,9 @@ def plan_kml(plan: Plan, layers: Mapping[str, gpd.GeoDataFrame], march: pd.DataF
     ET.register_namespace("", _KML)
     root = ET.Element(f"{{{_KML}}}kml")
     doc = _sub(root, "Document")
-    _sub(doc, "name", plan.scenario.name)
-    attribution = "; ".join(a for a in plan.summary()["attribution"] if a)
-    _sub(doc, "description", f"Times in {plan.clock.zone_name} with their offset. {attribution}")
+    meta = plan_metadata(plan)
+    _sub(doc, "name", meta["scenario"])
+    _sub(doc, "description", f"Times in {meta['timezone']} with their offset. {meta['attribution']}")
     units = sorted(march["unit"].unique()) if not march.empty else []
     for i, _unit in enumerate(units):
         style = _sub(doc, "Style", id=f"unit-{i}")
@@ -535,9 +549,10 @@ def plan_gpx(plan: Plan, march: pd.DataFrame) -> ET.ElementTree:
     """
     ET.register_namespace("", _GPX)
     root = ET.Element(f"{{{_GPX}}}gpx", version="1.1", creator="enablement")
+    about = plan_metadata(plan)
     meta = _sub(root, "metadata")
-    _sub(meta, "name", plan.scenario.name)
-    _sub(meta, "desc", f"march units of the plan; local times in {plan.clock.zone_name}")
+    _sub(meta, "name", about["scenario"])
+    _sub(meta, "desc", f"March units of the plan; local times in {about['timezone']}. {about['attribution']}")
     if march.empty:
         return ET.ElementTree(root)
     rows = march.assign(

@@ -18,7 +18,7 @@ from ..plan import Plan
 from . import folder as _folder
 from .folder import OutputError, OutputFolder, file_manifest, open_output_folder
 from .gantt import quay_gantt_svg
-from .gis import plan_gpx, plan_kml, plan_layers, write_geopackage, write_xml
+from .gis import plan_gpx, plan_kml, plan_layers, plan_metadata, write_geopackage, write_xml
 from .maps import write_map
 from .report import report_html
 from .tables import het_table, march_table, permission_table, train_table, unit_table
@@ -154,7 +154,7 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
     names["report"] = done(write_text_atomic(folder / "report.html", page))
     names["march_workbook"] = done(write_workbook(march, folder / "march_table.xlsx"))
     layers = plan_layers(plan, march, trains)
-    names["geopackage"] = done(write_geopackage(layers, folder / "plan.gpkg"))
+    names["geopackage"] = done(write_geopackage(layers, folder / "plan.gpkg", plan_metadata(plan)))
     names["kml"] = done(write_xml(plan_kml(plan, layers, march), folder / "plan.kml"))
     names["gpx"] = done(write_xml(plan_gpx(plan, march), folder / "routes.gpx"))
     summary = plan.summary()

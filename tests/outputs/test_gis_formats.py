@@ -74,6 +74,9 @@ def test_the_new_files_are_in_the_summary_and_its_manifest(written):
 def test_every_layer_has_its_crs_fields_types_and_rows(written):
     plan, paths, march = written
     assert [name for name, _ in pyogrio.list_layers(paths["geopackage"])] == list(LAYERS)
+    about = pyogrio.read_info(paths["geopackage"], layer="sites")["dataset_metadata"]
+    assert about["scenario"] == "Small world" and about["timezone"] == "Europe/Brussels"
+    assert "OpenStreetMap" in about["attribution"]
     legs = march.drop_duplicates(["march_unit", "leg"])
     rows = {
         "march_unit_routes": len(legs),
