@@ -15,6 +15,7 @@ HTML in a JS template     :func:`template_html` (folium's popups and tooltips)
 JSON in ``<script>``      :func:`json_script`
 XML (SVG) text            :func:`xml_text`
 XML (SVG) attribute       :func:`xml_attr`
+XML by ElementTree        :func:`xml_chars` (KML, GPX: the serialiser escapes)
 ========================  =====================================================
 
 Contexts nest: a string Leaflet will insert as HTML but that travels inside a
@@ -33,7 +34,16 @@ import json
 import re
 from typing import Any
 
-__all__ = ["html_attr", "html_text", "js_string", "json_script", "template_html", "xml_attr", "xml_text"]
+__all__ = [
+    "html_attr",
+    "html_text",
+    "js_string",
+    "json_script",
+    "template_html",
+    "xml_attr",
+    "xml_chars",
+    "xml_text",
+]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # characters XML 1.0 does not allow at all (C0 controls but tab, LF and CR; U+FFFE, U+FFFF)
@@ -203,3 +213,26 @@ def xml_attr(value: object) -> str:
         The escaped value.
     """
     return xml_text(value).translate(_XML_ATTR)
+
+
+def xml_chars(value: object) -> str:
+    """Make text fit for an XML serialiser that escapes it itself (:mod:`xml.etree.ElementTree`).
+
+    The KML and GPX files are built as element trees, whose serialiser entity-encodes
+    ``&``, ``<``, ``>`` (and quotes in attributes): escaping here too would show
+    ``&amp;`` to the reader. What it does not do is keep the file well-formed when the
+    text holds characters XML 1.0 does not allow (control characters other than tab,
+    LF and CR; U+FFFE, U+FFFF) or lone surrogates (which UTF-8 cannot encode): those
+    become U+FFFD here, as in :func:`xml_text`.
+
+    Parameters
+    ----------
+    value
+        Any value; converted with ``str``.
+
+    Returns
+    -------
+    str
+        The text, unescaped, with only characters XML 1.0 allows.
+    """
+    return _NOT_XML.sub("\ufffd", _text(value))

@@ -1,4 +1,4 @@
-"""Write a plan's files: march table, trains, units, HET trips, permissions, map, Gantt, report, summary.
+"""Write a plan's files: tables, map, Gantt, report, GIS files (GeoPackage, KML, GPX) and the summary.
 
 The files are written into a staging folder beside the output folder, with
 ``summary.json`` last (its ``manifest`` key gives the size and SHA-256 of every
@@ -18,14 +18,17 @@ from ..plan import Plan
 from . import folder as _folder
 from .folder import OutputError, OutputFolder, file_manifest, open_output_folder
 from .gantt import quay_gantt_svg
+from .gis import plan_gpx, plan_kml, plan_layers, plan_metadata, write_geopackage, write_xml
 from .maps import write_map
 from .report import report_html
 from .tables import het_table, march_table, permission_table, train_table, unit_table
+from .workbook import write_workbook
 
 __all__ = ["PLAN_FILES", "prepare_output", "write_outputs"]
 
 PLAN_FILES = (
     "march_table.csv",
+    "march_table.xlsx",
     "trains.csv",
     "units.csv",
     "het_trips.csv",
@@ -33,6 +36,9 @@ PLAN_FILES = (
     "map.html",
     "quay_gantt.svg",
     "report.html",
+    "plan.gpkg",
+    "plan.kml",
+    "routes.gpx",
     "summary.json",
 )
 """Every name a plan's file may have (``het_trips.csv`` only with HET shuttles)."""
@@ -69,7 +75,7 @@ def prepare_output(folder: str | os.PathLike[str]) -> OutputFolder:
 
 
 def write_outputs(plan: Plan, out: str | os.PathLike[str] | OutputFolder) -> dict[str, Path]:
-    """Write the march table, trains, units, summary, map, quay Gantt chart and ``report.html``.
+    """Write the march table, trains, units, summary, map, quay Gantt chart, ``report.html`` and GIS files.
 
     The files replace the folder's previous plan as a whole and at once, so a
     failure (or a kill) leaves the previous plan complete, and two runs on one
@@ -146,6 +152,11 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
         )
     page = report_html(plan, march, trains, names["map"], permits, hets)
     names["report"] = done(write_text_atomic(folder / "report.html", page))
+    names["march_workbook"] = done(write_workbook(march, folder / "march_table.xlsx"))
+    layers = plan_layers(plan, march, trains)
+    names["geopackage"] = done(write_geopackage(layers, folder / "plan.gpkg", plan_metadata(plan)))
+    names["kml"] = done(write_xml(plan_kml(plan, layers, march), folder / "plan.kml"))
+    names["gpx"] = done(write_xml(plan_gpx(plan, march), folder / "routes.gpx"))
     summary = plan.summary()
     summary["files"] = names | {"summary": "summary.json"}
     summary[_folder.MANIFEST_KEY] = file_manifest(folder)  # written last: the plan is complete with it

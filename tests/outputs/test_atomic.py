@@ -414,6 +414,10 @@ def test_write_outputs_returns_the_paths_and_writes_the_same_files(world, tmp_pa
         "map",
         "quay_gantt",
         "report",
+        "march_workbook",
+        "geopackage",
+        "kml",
+        "gpx",
         "summary",
     ]
     assert paths == {k: out / p.name for k, p in paths.items()}

@@ -18,6 +18,7 @@ from enablement.outputs.escape import (
     json_script,
     template_html,
     xml_attr,
+    xml_chars,
     xml_text,
 )
 
@@ -120,6 +121,17 @@ def test_xml_attr_cannot_close_the_attribute(s, quote):
     out = xml_attr(s)
     assert not set("<>\"'\n\t") & set(out)
     assert ET.fromstring(f"<svg><rect a={quote}{out}{quote}/></svg>").find("rect").get("a") == s
+
+
+@pytest.mark.parametrize("s", [*ALL, "bell\x07, nul\x00 and a lone \ud800", "]]> tab\there"])
+def test_xml_chars_lets_element_tree_write_any_text_and_read_it_back(s):
+    """KML and GPX: ElementTree escapes; xml_chars only drops what XML cannot hold (and does not escape)."""
+    root = ET.Element("kml", name=xml_chars(s))
+    ET.SubElement(root, "name").text = xml_chars(s)
+    back = ET.fromstring(ET.tostring(root, encoding="utf-8"))
+    shown = s.replace("\x07", "\ufffd").replace("\x00", "\ufffd").replace("\ud800", "\ufffd")
+    assert back.find("name").text == shown and back.get("name") == shown
+    assert xml_chars("a & <b>") == "a & <b>"
 
 
 @pytest.mark.parametrize("s", PLAIN)

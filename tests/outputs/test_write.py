@@ -31,6 +31,10 @@ def test_every_file_is_written_and_named_in_the_summary(written):
         "map",
         "quay_gantt",
         "report",
+        "march_workbook",
+        "geopackage",
+        "kml",
+        "gpx",
         "summary",
     }
     for p in paths.values():
