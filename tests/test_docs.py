@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from enablement.defaults import figures
+from enablement.outputs.gis import LAYERS as GPKG_LAYERS
 from enablement.outputs.tables import HET_TRIP_COLUMNS, MARCH_TABLE_COLUMNS, PERMISSION_COLUMNS
 from enablement.outputs.write import PLAN_FILES
 from enablement.scenario import load_scenario, validate_scenario
@@ -326,3 +327,8 @@ def test_the_format_reference_lists_every_site_of_the_packaged_overlay_by_kind()
         assert kind in rows, f"no row for site kind {kind} in {FORMAT.name}"
         listed = set(re.findall(r"`([a-z0-9-]+)`", rows[kind][1]))
         assert listed == ids, f"{kind}: the docs list {sorted(listed)}, the overlay has {sorted(ids)}"
+
+
+def test_the_outputs_guide_has_a_row_per_geopackage_layer():
+    rows = table_rows(section(OUTPUTS.read_text(encoding="utf-8"), "`plan.gpkg`"))
+    assert sorted(rows) == sorted(GPKG_LAYERS)
