@@ -307,7 +307,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .vehicles import Vehicle, load_catalogue
 
     scenario = load_scenario(args.scenario)
-    table = read_march_table(args.table)
+    table = read_march_table(args.table, scenario.zone)
     with errors.status("checking…"):
         network = build_network(scenario, resolve_scenario_path(args.scenario).parent)
         catalogue = load_catalogue()

@@ -103,6 +103,7 @@ checked.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import os
@@ -153,11 +154,14 @@ REQUIRED_COLUMNS = (
 """Columns a march table must have (as written by ``enablement plan``)."""
 
 EPS_S = 2.0
+"""Tolerance in seconds of every time comparison: the CSV rounds times to the second and pass times
+to 0.01 min (0.3 s), and CP-SAT schedules in whole seconds. The one tolerance of every rule (a stay in
+a staging or marshalling area that ends within it of another's start is gone; a departure within it of
+a release, a window or a permission is in time)."""
 _OLD_ID = re.compile(r"CP-\d+")
 """A control point id of earlier versions: an internal node number, which overlay edits change."""
 _SHOWN = 5
-"""Rows with an old control point id named in the message (the others are counted)."""
-"""Tolerance in seconds: the CSV rounds times to the second and pass times to 0.01 min."""
+"""Rows named in a message about a problem many rows share (the others are counted)."""
 
 KM_EPS = 0.01
 """Tolerance in km of a distance between two rows: the CSV rounds each ``km`` to 10 m."""
@@ -206,7 +210,7 @@ def _het_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
     table["hets"] = parsed
 
 
-def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_march_table(path: str | os.PathLike[str], zone: dt.tzinfo | None = None) -> pd.DataFrame:
     """Read and check a march-table CSV; times become aware datetimes.
 
     The file's size and its number of rows are bounded (:data:`~enablement.limits.MARCH_TABLE_BYTES`,
@@ -214,17 +218,29 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     byte-order mark is allowed), hold the header of :data:`REQUIRED_COLUMNS` and at least one
     row; every number must be finite and in its column's range.
 
+    Spreadsheet dialects are read too: a table separated by ``;`` (or tabs), with decimal commas
+    in such a table, and times as a spreadsheet writes them (``2026-03-02 21:00:00``,
+    ``02/03/2026 21:00``: day first) without a UTC offset, which are local times of ``zone``
+    (the scenario's). A problem that many rows share is reported once, with its count.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    zone
+        The zone of times written without an offset (the scenario's); None: such times are refused.
+
     Raises
     ------
     MarchTableError
         A :class:`~enablement.errors.ScenarioError` naming the file, the row and the
         field of every problem (empty or header-only
         table, too many rows, missing column, bad or non-finite number, time without its
-        UTC offset).
+        UTC offset when no zone is given).
     """
     p = Path(path)
-    table = _read_csv(p)
-    problems = []
+    table, sep = _read_csv(p)
+    problems: list[str] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         problems.append(
@@ -234,28 +250,12 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     if table.empty:
         msg = f"{p}: holds a header but no rows; a march table has a row per control point of every column"
         raise MarchTableError([msg])
-    _check_numbers(table, p, problems)
+    _check_numbers(table, p, problems, sep)
     _het_numbers(table, p, problems)
-    first, last = limits.YEARS
-    for col in ("arrive", "depart"):
-        parsed = []
-        for i, v in enumerate(table[col].astype(str)):
-            try:
-                ts = pd.Timestamp(v)
-            except (ValueError, OverflowError):
-                ts = None
-            if ts is None or ts is pd.NaT or ts.tzinfo is None:
-                problems.append(
-                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; write an ISO date-time with its offset "
-                    "(2026-03-02T06:00:00+01:00)"
-                )
-            elif not first <= ts.year < last:
-                problems.append(
-                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; the year is outside {first}-{last - 1}"
-                )
-            parsed.append(ts)
-        table[col] = parsed
-    _ashore(table, p, problems)
+    _vehicle_types(table, p, problems)
+    for col in ("arrive", "depart", "ashore"):
+        if col in table.columns:
+            table[col] = _times(table[col], col, p, zone, problems, empty_ok=col == "ashore")
     table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
     if "caution_crossings" in table.columns:
@@ -266,28 +266,125 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def _ashore(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
-    """Parse the optional ``ashore`` column in place (empty cells allowed), noting malformed times."""
-    if "ashore" not in table.columns:
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+"""The end of a time written with its UTC offset."""
+NAIVE_TIME_FORMATS = (
+    "ISO8601",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+"""Formats of a time without offset the checker reads (a spreadsheet's: the day before the month)."""
+
+
+def _grouped(p: Path, col: str, rows: Sequence[int], cells: Sequence[str], why: str) -> list[str]:
+    """One message per bad row when few rows share a problem, else one message with their count.
+
+    ``cells`` are the rows' values as the user wrote them (quoted), ``why`` what is wrong and the fix.
+    """
+    if len(rows) <= _SHOWN:
+        return [f"{p}: row {i + 2}: field '{col}' = {c}{why}" for i, c in zip(rows, cells, strict=True)]
+    first = ", ".join(str(i + 2) for i in rows[:_SHOWN])
+    return [f"{p}: field '{col}' in {len(rows):,} rows (rows {first}, …), e.g. {cells[0]}{why}"]
+
+
+def _times(
+    raw: pd.Series, col: str, p: Path, zone: dt.tzinfo | None, problems: list[str], *, empty_ok: bool
+) -> pd.Series:
+    """Parse a column of times (vectorised) into aware datetimes (in ``zone``, else UTC)."""
+    text = raw.astype("string").fillna("").str.strip()
+    blank = (text == "").to_numpy()
+    aware = text.str.contains(_OFFSET, regex=True).to_numpy()
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+    naive = ~aware & ~blank
+    unplaced = np.zeros(len(text), dtype=bool)  # local times the clock skips or shows twice
+    if naive.any():
+        local = pd.Series(pd.NaT, index=raw.index[naive], dtype="datetime64[us]")
+        for fmt in NAIVE_TIME_FORMATS:
+            todo = local.isna().to_numpy()
+            if not todo.any():
+                break
+            local[todo] = pd.to_datetime(text[naive][todo], format=fmt, errors="coerce")
+        if zone is not None:
+            placed = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            unplaced[np.flatnonzero(naive)] = (local.notna() & placed.isna()).to_numpy()
+            out[naive] = placed
+    year = pd.to_numeric(text.str.extract(r"(\d{4})", expand=False), errors="coerce").to_numpy()
+    first, last = limits.YEARS
+    with np.errstate(invalid="ignore"):
+        bad_year = ~blank & ((year < first) | (year >= last))
+    bad = (out.isna().to_numpy() & ~(blank & empty_ok)) & ~bad_year & ~unplaced
+    values = [repr(v[:60]) for v in text.tolist()]
+    example = "2026-03-02T06:00:00+01:00"
+    if zone is None:
+        fix = f"write an ISO date-time with its offset ({example})"
+    else:
+        fix = (
+            f"write an ISO date-time with its offset ({example}), or a local time of {zone} "
+            "(2026-03-02 06:00:00, or 02/03/2026 06:00 with the day first)"
+        )
+    if empty_ok:
+        fix += ", or leave it empty"
+    no_offset = bad & naive if zone is None else np.zeros_like(bad)
+    for mask, why in (
+        (bad_year, f"; the year is outside {first}-{last - 1}"),
+        (unplaced, f"; {zone}'s clock change skips this local time or shows it twice; write its offset"),
+        (no_offset, f"; the time has no UTC offset: {fix}"),
+        (bad & ~no_offset, f"; {fix}"),
+    ):
+        rows = np.flatnonzero(mask).tolist()
+        if rows:
+            problems.extend(_grouped(p, col, rows, [values[i] for i in rows], why))
+    if zone is not None:
+        return out.dt.tz_convert(zone)
+    return out
+
+
+def _vehicle_types(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the optional ``vehicle_types`` column in place (``type:count;...``), noting malformed cells.
+
+    Each cell becomes a tuple of ``(type, count)``; an empty cell an empty tuple (the march unit's
+    vehicles are then what the scenario gives it). The counts must add up to the row's ``vehicles``.
+    """
+    if "vehicle_types" not in table.columns:
         return
-    parsed: list[pd.Timestamp | None] = []
-    for i, raw in enumerate(table["ashore"].tolist()):
-        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or not str(raw).strip():
-            parsed.append(None)
-            continue
-        try:
-            ts = pd.Timestamp(str(raw))
-        except (ValueError, OverflowError):
-            ts = None
-        first, last = limits.YEARS
-        if ts is None or ts is pd.NaT or ts.tzinfo is None or not first <= ts.year < last:
-            problems.append(
-                f"{p}: row {i + 2}: field 'ashore' = {str(raw)[:60]!r}; write an ISO date-time with its "
-                "offset (2026-03-02T06:00:00+01:00), or leave it empty"
-            )
-            ts = None
-        parsed.append(ts)
-    table["ashore"] = parsed
+    parsed: list[tuple[tuple[str, int], ...]] = []
+    bad: list[int] = []
+    counts = table["vehicles"].to_numpy(dtype=float, na_value=np.nan)
+    for i, raw in enumerate(table["vehicle_types"].fillna("").astype(str).tolist()):
+        items: list[tuple[str, int]] = []
+        ok = True
+        for token in (t.strip() for t in raw.split(";") if t.strip()):
+            name, _, n = token.rpartition(":")
+            name, n = name.strip(), n.strip()
+            if (
+                not name
+                or len(name) > limits.NAME_CHARS
+                or not n.isdigit()
+                or not 1 <= int(n) <= limits.VEHICLES
+            ):
+                ok = False
+                break
+            items.append((name, int(n)))
+        if ok and items and sum(n for _, n in items) != counts[i]:
+            ok = False
+        if not ok:
+            bad.append(i)
+            items = []
+        parsed.append(tuple(items))
+    if bad:
+        cells = [repr(str(table["vehicle_types"].iloc[i])[:60]) for i in bad]
+        why = (
+            "; give the march unit's vehicle types and their counts as type:count separated by ';' "
+            "(boxer:12;dingo2:8), adding up to its 'vehicles', or leave it empty"
+        )
+        problems.extend(_grouped(p, "vehicle_types", bad, cells, why))
+    table["vehicle_types"] = parsed
 
 
 def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
@@ -308,16 +405,37 @@ def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
         problems.append(f"{p}: {len(bad) - _SHOWN} more fields hold such CP-<number> ids")
 
 
-def _read_csv(p: Path) -> pd.DataFrame:
-    """Parse a march table whose size, first bytes and number of rows are within bounds."""
+SEPARATORS = (",", ";", "\t")
+"""Field separators a march table may use: ours, and a spreadsheet's in a decimal-comma locale or as text."""
+
+
+def _separator(head: str) -> str:
+    """Return the separator whose split of the header names the most required columns (``,`` on a tie)."""
+    line = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+
+    def named(sep: str) -> int:
+        return len({c.strip().strip('"') for c in line.split(sep)} & set(REQUIRED_COLUMNS))
+
+    return max(SEPARATORS, key=lambda sep: (named(sep), sep == ","))
+
+
+def _read_csv(p: Path) -> tuple[pd.DataFrame, str]:
+    """Parse a march table whose size, first bytes and number of rows are within bounds; and its separator.
+
+    A table separated by ``;`` or tabs (a spreadsheet's, in a locale with decimal commas) is read
+    with decimal commas too (a number written with a point is read as well).
+    """
     head = _march_table_head(p)
     columns = ", ".join(REQUIRED_COLUMNS)
     if not head.strip():
         msg = f"{p}: the file is empty; a march table starts with a header line ({columns})"
         raise MarchTableError([msg])
+    sep = _separator(head)
     try:
         table = pd.read_csv(
             p,
+            sep=sep,
+            decimal="," if sep != "," else ".",
             dtype={
                 "control_point": str,
                 "next_control_point": str,
@@ -325,6 +443,10 @@ def _read_csv(p: Path) -> pd.DataFrame:
                 "dtg": str,
                 "hets": str,
                 "caution_crossings": str,
+                "vehicle_types": str,
+                "arrive": str,
+                "depart": str,
+                "ashore": str,
             },
             nrows=limits.MARCH_TABLE_ROWS + 1,
             encoding="utf-8-sig",
@@ -342,28 +464,48 @@ def _read_csv(p: Path) -> pd.DataFrame:
             "(enablement.limits.MARCH_TABLE_ROWS); check the movements in parts"
         )
         raise MarchTableError([msg])
-    return table
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, sep
 
 
-def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
-    """Parse the numeric columns in place, noting each value that is not a finite number in range."""
+_DECIMAL_COMMA = r"^\s*[+-]?\d+,\d+\s*$"
+"""A number written with a decimal comma (``47,4``)."""
+
+
+def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str], sep: str = ",") -> None:
+    """Parse the numeric columns in place, noting each value that is not a finite number in range.
+
+    A problem many rows share is one message (:func:`_grouped`); decimal commas in a table
+    separated by ``,`` are refused with the fix (a spreadsheet's ``;``-separated export is read).
+    """
     for col, lo, hi, whole in _NUMBERS:
         if col not in table.columns:  # an optional column (``tracked``)
             continue
         raw = table[col]
+        text = raw.astype("string").fillna("")
+        decimal_comma = text.str.match(_DECIMAL_COMMA).to_numpy(dtype=bool, na_value=False)
+        if sep != "," and decimal_comma.any():  # a column pandas left as text: "47,4" beside "47.4"
+            raw = raw.where(~decimal_comma, text.str.replace(",", ".", regex=False))
         values = pd.to_numeric(raw, errors="coerce")
         v = values.to_numpy(dtype=float, na_value=np.nan)
-        for i in np.flatnonzero(np.isnan(v)).tolist():
-            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a number")
-        for i in np.flatnonzero(np.isinf(v)).tolist():
-            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a finite number")
+        cells = [_cell(x) for x in raw.tolist()]
+        comma = decimal_comma & np.isnan(v)
         with np.errstate(invalid="ignore"):
-            bad = np.isfinite(v) & ((v < lo) | (v > hi) | ((v != np.round(v)) if whole else False))
-        for i in np.flatnonzero(bad).tolist():
-            want = "a whole number" if whole else "a number"
-            problems.append(
-                f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])}; give {want} in [{lo:g}, {hi:g}]"
-            )
+            out_of_range = np.isfinite(v) & ((v < lo) | (v > hi) | ((v != np.round(v)) if whole else False))
+        want = "a whole number" if whole else "a number"
+        for mask, why in (
+            (
+                comma,
+                " is a number with a decimal comma in a table separated by ','; export the table with "
+                "';' as separator (a spreadsheet in a decimal-comma locale does), or write '.' decimals",
+            ),
+            (np.isnan(v) & ~comma, " is not a number"),
+            (np.isinf(v), " is not a finite number"),
+            (out_of_range, f"; give {want} in [{lo:g}, {hi:g}]"),
+        ):
+            rows = np.flatnonzero(mask).tolist()
+            if rows:
+                problems.extend(_grouped(p, col, rows, [cells[i] for i in rows], why))
         table[col] = values
 
 
@@ -760,18 +902,27 @@ def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
     rows = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
     for a, b in itertools.pairwise(rows):
         if a["kind"] == "staging_arrive" and b["march_unit"] == a["march_unit"]:
+            start = tm.secs(a["arrive"])
+            # the table gives times to the second and pass times to 0.01 min: a stay that ends
+            # within EPS_S of another's start is gone, as in the marshalling check
+            end = max(tm.secs(b["depart"]) + a["pass_min"] * 60.0 - EPS_S, start)
             events[a["control_point"]] += [
-                (tm.secs(a["arrive"]), int(a["vehicles"]), a["march_unit"]),
-                (tm.secs(b["depart"]) + a["pass_min"] * 60.0, -int(a["vehicles"]), a["march_unit"]),
+                (start, int(a["vehicles"]), a["march_unit"]),
+                (end, -int(a["vehicles"]), a["march_unit"]),
             ]
     for r in rows:  # a column held on the way takes room at its place (``holds``)
         place = rules.holding(int(r["node"]))
         stop = tm.secs(r["depart"]) - tm.secs(r["arrive"])
         if place is None or r["kind"] in _LEG_ENDS or stop <= rules.road_wait_max_s + EPS_S:
             continue
+        start = tm.secs(r["arrive"])
         events[place.site] += [
-            (tm.secs(r["arrive"]), int(r["vehicles"]), r["march_unit"]),
-            (tm.secs(r["depart"]) + r["pass_min"] * 60.0, -int(r["vehicles"]), r["march_unit"]),
+            (start, int(r["vehicles"]), r["march_unit"]),
+            (
+                max(tm.secs(r["depart"]) + r["pass_min"] * 60.0 - EPS_S, start),
+                -int(r["vehicles"]),
+                r["march_unit"],
+            ),
         ]
     out = []
     for sid, ev in events.items():
@@ -937,6 +1088,86 @@ def _marshalling(
                         f"come ashore, over its capacity of {area.describe()}",
                     )
                 )
+    return out
+
+
+def _firsts(table: pd.DataFrame) -> pd.DataFrame:
+    """Each march unit's first row (in leg and seq order), HET columns flagged (``het``)."""
+    first = table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True).head(1)
+    het = first["hets"].map(bool) if "hets" in first.columns else pd.Series(False, index=first.index)
+    return first.assign(het=het.to_numpy(dtype=bool))
+
+
+def _units(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find march units of units the scenario does not move, and units with more vehicles than land."""
+    first = _firsts(table)
+    out = []
+    own = first[~first["het"]]
+    unknown = own[~own["unit"].astype(str).isin(list(rules.deliveries))]
+    moved = ", ".join(sorted(rules.deliveries)) or "none"
+    for unit, g in unknown.groupby("unit", sort=True):
+        mus = sorted(g["march_unit"].astype(str))
+        shown = ", ".join(mus[:_SHOWN]) + (f" and {len(mus) - _SHOWN} more" if len(mus) > _SHOWN else "")
+        out.append(
+            Violation(
+                "unit",
+                mus[0],
+                str(unit),
+                tm.iso(tm.secs(g["depart"].min())),
+                f"unit {unit!r} of march unit(s) {shown} is not moved by the scenario (its movements' units: "
+                f"{moved}): the table is for another scenario, or the unit's name is misspelt",
+            )
+        )
+    for unit, g in own.groupby("unit", sort=True):
+        landed = rules.ashore.get(str(unit))
+        n = int(g["vehicles"].sum())
+        if landed and n > len(landed):
+            arrivals = ", ".join(sorted({a for _, a in landed}))
+            out.append(
+                Violation(
+                    "unit",
+                    str(g["march_unit"].iloc[0]),
+                    str(unit),
+                    tm.iso(tm.secs(g["depart"].min())),
+                    f"the march units of {unit} carry {n} vehicles, but {len(landed)} of its vehicles come "
+                    f"ashore ({arrivals})",
+                )
+            )
+    return out
+
+
+def _release(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find columns leaving before their vehicles are ashore (``release``: ships and flights discharged).
+
+    The columns of a unit that have left by any time carry at most its vehicles ashore by then:
+    in order of departure, the k-th column leaves no earlier than the vehicle that makes the
+    running count of their vehicles is ashore (:meth:`~.march.MarchRules.released_s`).
+    """
+    first = _firsts(table)
+    first = first[~first["het"]]
+    out = []
+    for unit, g in first.sort_values(["depart", "march_unit"]).groupby("unit", sort=True):
+        if str(unit) not in rules.ashore:
+            continue
+        running = g["vehicles"].astype(int).cumsum().to_numpy()
+        leave = np.array([tm.secs(t) for t in g["depart"]])
+        need = [rules.released_s(str(unit), int(n)) for n in running]
+        for k, (r, (ready, arrival)) in enumerate(zip(g.to_dict("records"), need, strict=True)):  # type: ignore[misc]
+            if not math.isfinite(ready) or leave[k] + EPS_S >= ready:
+                continue  # more vehicles than land is the ``unit`` check's
+            out.append(
+                Violation(
+                    "release",
+                    str(r["march_unit"]),
+                    str(r["control_point"]),
+                    r["depart"].isoformat(),
+                    f"{r['march_unit']} leaves {r['control_point']} at {r['depart'].isoformat()}, "
+                    f"{(ready - leave[k]) / 3600:.1f} h before its vehicles are ashore: the "
+                    f"{int(running[k])} vehicles of {unit} in the columns that have left by then are ashore only at "
+                    f"{tm.iso(ready)} (the last of them off {arrival}; reception discharges each ship "
+                    "or flight at its site's rate)",
+                )
+            )
     return out
 
 
@@ -1189,6 +1420,9 @@ def check_march_table(
         Every violation found, by kind then time.
     """
     tm = _Times(rules)
+    for col in ("arrive", "depart", "ashore"):  # messages in the scenario's local time
+        if col in table.columns and isinstance(table[col].dtype, pd.DatetimeTZDtype):
+            table = table.assign(**{col: table[col].dt.tz_convert(rules.clock.zone)})
     table, out = _resolve(table, network)
     segs = _segments(table)
     out += _territory(table, rules, network)
@@ -1202,6 +1436,8 @@ def check_march_table(
     out += _duty(table, rules, tm)
     out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
+    out += _units(table, rules, tm)
+    out += _release(table, rules, tm)
     out += _tracked(table, rules)
     out += _permissions(table, rules, tm, vehicles)
     out += _hets(table, rules, network, tm)
@@ -1228,6 +1464,8 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "duty",
                 "marshalling",
                 "rdd",
+                "unit",
+                "release",
                 "tracked",
                 "permission",
                 "het",
