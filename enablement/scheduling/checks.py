@@ -120,15 +120,31 @@ import pandas as pd
 from .. import limits
 from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
+from ..network.sites import site_records
 from ..routing import Router
-from ..vehicles import Profile
+from ..timeline import Clock
+from ..vehicles import Profile, load_catalogue
+from .closures import closures_in_force
+from .inputs import PlanningInputs
 from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, bridge_spans, het_fastest, roadside_nodes
+from .reception import receive
+from .units import balanced_chunks
 
 if TYPE_CHECKING:
     from ..network.model import Network
-    from ..vehicles import Vehicle
+    from ..scenario.schema import Scenario
+    from ..vehicles import Catalogue, Vehicle
 
-__all__ = ["CHECKS", "REQUIRED_COLUMNS", "Violation", "check_march_table", "read_march_table"]
+__all__ = [
+    "CHECKS",
+    "REQUIRED_COLUMNS",
+    "Violation",
+    "ViolationGroup",
+    "check_march_table",
+    "group_violations",
+    "march_unit_vehicles",
+    "read_march_table",
+]
 
 CHECKS = frozenset(CONSTRAINTS)
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the checker checks: all of them."""
@@ -169,13 +185,63 @@ KM_EPS = 0.01
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: its kind, march unit, place, time (ISO 8601) and a sentence."""
+    """One broken rule: its kind, march unit, place, time (ISO 8601), a sentence, and its cause.
+
+    ``cause`` names what the violations of one kind at one place share (a closure, a bridge),
+    for :func:`group_violations`; empty when the place says it all.
+    """
 
     kind: str
     march_unit: str
     place: str
     time: str
     message: str
+    cause: str = ""
+
+
+@dataclass(frozen=True)
+class ViolationGroup:
+    """Violations of one rule at one place with one cause: e.g. every march unit over one closed bridge."""
+
+    kind: str
+    place: str
+    cause: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def march_units(self) -> list[str]:
+        """The march units, in order of time, each once."""
+        return list(dict.fromkeys(v.march_unit for v in self.violations))
+
+    @property
+    def first(self) -> str:
+        """Time of the first violation (ISO 8601)."""
+        return min(v.time for v in self.violations)
+
+    @property
+    def last(self) -> str:
+        """Time of the last violation (ISO 8601)."""
+        return max(v.time for v in self.violations)
+
+    def describe(self, shown: int = 8) -> str:
+        """One sentence: the first violation's message, and how many march units share it when several."""
+        v = self.violations[0]
+        mus = self.march_units
+        if len(self.violations) == 1:
+            return v.message
+        names = ", ".join(mus[:shown]) + (f" and {len(mus) - shown} more" if len(mus) > shown else "")
+        return (
+            f"{len(self.violations)} violations by {len(mus)} march unit(s) ({names}) from {self.first} to "
+            f"{self.last}; the first: {v.message}"
+        )
+
+
+def group_violations(found: Sequence[Violation]) -> list[ViolationGroup]:
+    """Group related violations: one rule, one place and one cause (kept in the order of ``found``)."""
+    groups: dict[tuple[str, str, str], list[Violation]] = {}
+    for v in found:
+        groups.setdefault((v.kind, v.place, v.cause), []).append(v)
+    return [ViolationGroup(k, p, c, tuple(vs)) for (k, p, c), vs in groups.items()]
 
 
 _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
@@ -385,6 +451,68 @@ def _vehicle_types(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
         )
         problems.extend(_grouped(p, "vehicle_types", bad, cells, why))
     table["vehicle_types"] = parsed
+
+
+def march_unit_vehicles(
+    table: pd.DataFrame, scenario: Scenario, network: Network, catalogue: Catalogue | None = None
+) -> dict[str, list[Vehicle]]:
+    """Return the vehicles of each march unit of a table, for the rules that depend on them.
+
+    In order of precedence: the table's optional ``vehicle_types`` column (``type:count;...``,
+    the first row of a march unit that has it); else the vehicles the scenario gives that
+    march unit, as the planner forms them: its unit's vehicles in the order they come ashore
+    (:func:`~.reception.receive`), cut into the fewest balanced march units of at most the
+    policy's size (:func:`~.units.balanced_chunks`), ``UNIT/NN`` being the NN-th, when the
+    table's count matches; else (a march unit the table splits otherwise) every vehicle of its
+    unit, so the strictest restriction of any of them applies. HET columns (``hets``) get none.
+
+    Raises
+    ------
+    MarchTableError
+        A vehicle type of the ``vehicle_types`` column that the catalogue does not know.
+    """
+    catalogue = catalogue or load_catalogue()
+    clock = Clock(scenario.start, scenario.zone)
+    closures = closures_in_force(scenario, network, clock)
+    inputs = PlanningInputs(scenario, network, site_records(network), clock, catalogue, closures)
+    ashore: dict[str, list[str]] = defaultdict(list)
+    for d in receive(inputs):
+        ashore[d.unit].append(d.vehicle)
+    size = scenario.policy.march_unit_max_vehicles
+    formed: dict[str, list[str]] = {}
+    for unit, landed in ashore.items():
+        for k, chunk in enumerate(balanced_chunks(landed, size), start=1):
+            formed[f"{unit}/{k:02d}"] = list(chunk)
+    first = _firsts(table)
+    given = "vehicle_types" in first.columns
+    out: dict[str, list[Vehicle]] = {}
+    unknown: dict[str, list[str]] = defaultdict(list)
+    for r in first.to_dict("records"):
+        mu, unit, n = str(r["march_unit"]), str(r["unit"]), int(r["vehicles"])
+        if r["het"]:
+            continue
+        types: list[str] | None = None
+        if given and r["vehicle_types"]:
+            types = [t for t, count in r["vehicle_types"] for _ in range(count)]
+        elif len(formed.get(mu, ())) == n:
+            types = formed[mu]
+        elif ashore.get(unit):
+            types = ashore[unit]
+        if types is None:
+            continue
+        for t in sorted(set(types)):
+            if t not in catalogue:
+                unknown[t].append(mu)
+        out[mu] = [catalogue[t] for t in types if t in catalogue]
+    if unknown:
+        known = ", ".join(list(catalogue)[:12])
+        problems = [
+            f"field 'vehicle_types': vehicle type {t!r} (march unit {', '.join(mus[:_SHOWN])}) is not in the "
+            f"vehicle catalogue; use a catalogue id ({known}, …) or add the type to the catalogue"
+            for t, mus in sorted(unknown.items())
+        ]
+        raise MarchTableError(problems)
+    return out
 
 
 def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
@@ -810,16 +938,19 @@ def _speed_and_roads(
             profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)
             allowed = _shortest_km(router, int(a["node"]), int(b["node"]), profile)
             if km + _slack_km(rules) < allowed * 0.98:
+                blocked = _blockers(router, network, int(a["node"]), int(b["node"]), profile)
                 out.append(
                     Violation(
                         "restriction",
                         s["mu"],
                         where,
                         a["depart"].isoformat(),
-                        f"{s['mu']} drives {km:.1f} km from {a['control_point']} to {b['control_point']}, "
-                        "but the "
-                        f"shortest road open to its vehicles (MLC, weight, height, width) is "
-                        + ("none" if math.isinf(allowed) else f"{allowed:.1f} km"),
+                        f"{s['mu']} drives {km:.1f} km from {a['control_point']} to {b['control_point']} "
+                        f"from {a['depart'].isoformat()}, but the shortest road open to its vehicles "
+                        f"({_profile_text(profile)}) is "
+                        + ("none" if math.isinf(allowed) else f"{allowed:.1f} km")
+                        + (f": the shorter road crosses {'; '.join(blocked)}" if blocked else ""),
+                        cause="; ".join(blocked),
                     )
                 )
                 continue
@@ -842,9 +973,10 @@ def _closed_ends(
                     s["mu"],
                     where,
                     tm.iso(max(start, span[0])),
-                    f"{s['mu']} drives {where} while {row['control_point']} is closed "
+                    f"{s['mu']} drives {where} from {tm.iso(start)} while {row['control_point']} is closed "
                     f"(from {tm.iso(span[0])}"
                     + (" until further notice)" if math.isinf(span[1]) else f" to {tm.iso(span[1])})"),
+                    cause=str(row["control_point"]),
                 )
             )
     return out
@@ -883,17 +1015,115 @@ def _closed_roads(
         for label in sorted(in_force)
         if km + slack < _shortest_km(router, a, b, profile, rules.closed_by[label][1]) * 0.98
     ]
+    named = [_closure_text(label, rules, router.network, start, end) for label in crossed]
     return [
         Violation(
             "closure",
             s["mu"],
             where,
             s["a"]["depart"].isoformat(),
-            f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']}, "
-            "shorter than any road open at that time: it must cross a closed road or bridge"
-            + (f" ({'; '.join(crossed)})" if crossed else ""),
+            f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']} "
+            f"from {s['a']['depart'].isoformat()}, shorter than any road open at that time: it must cross a "
+            "closed road or bridge" + (f" ({'; '.join(named)})" if named else ""),
+            cause="; ".join(crossed),
         )
     ]
+
+
+_RESTRICTIONS = (
+    ("maxweight_t", "mass_t", "gross weight", "t"),
+    ("maxaxleload_t", "axle_load_t", "axle load", "t"),
+    ("maxheight_m", "height_m", "height", "m"),
+    ("maxwidth_m", "width_m", "width", "m"),
+    ("maxlength_m", "length_m", "length", "m"),
+)
+"""Edge limits a profile is masked by (:meth:`~enablement.network.arrays.GraphArrays.masks`), in words."""
+
+
+def _profile_text(profile: Profile) -> str:
+    """Return the limits a column's vehicles need, in words (MLC, mass, size)."""
+    parts = [
+        f"MLC {kind} {cls:g}"
+        for kind, cls in (("wheeled", profile.mlc_wheeled), ("tracked", profile.mlc_tracked))
+        if cls > 0
+    ]
+    parts += [
+        f"{what} {getattr(profile, attr):g} {unit}"
+        for _, attr, what, unit in _RESTRICTIONS
+        if getattr(profile, attr) > 0
+    ]
+    return ", ".join(parts) or "no limit"
+
+
+def _bridge_text(network: Network, bid: str) -> str:
+    """Return a bridge by its id and its classes (MLC one-way/two-way, wheeled and tracked)."""
+    e = network.edges
+    rows = e[e["bridge_id"] == bid] if "bridge_id" in e.columns else e.iloc[:0]
+    if rows.empty:
+        return f"bridge {bid}"
+    r = rows.iloc[0]
+    classes = [
+        f"{kind} {r[f'mlc_{kind}_oneway']:g} one-way / {r[f'mlc_{kind}_twoway']:g} two-way"
+        for kind in ("wheeled", "tracked")
+        if f"mlc_{kind}_oneway" in rows.columns and pd.notna(r[f"mlc_{kind}_oneway"])
+    ]
+    return f"bridge {bid}" + (f" (MLC {', '.join(classes)})" if classes else "")
+
+
+def _blockers(router: Router, network: Network, a: int, b: int, profile: Profile) -> list[str]:
+    """Return what closes the shortest road from ``a`` to ``b`` to ``profile``: bridges, limits."""
+    try:
+        route = router.route(a, b)
+    except RoutingError:
+        return []
+    rows = np.asarray(route.edges, dtype=np.int64)
+    if rows.size == 0:
+        return []
+    ga = router.arrays
+    ok, _ = ga.masks(profile)
+    shut = rows[~ok[ga.csr_positions(rows)]]
+    e = network.edges
+    out: list[str] = []
+    for row in shut.tolist():
+        bid = e["bridge_id"].iat[row] if "bridge_id" in e.columns else None
+        if isinstance(bid, str) and bid:
+            text = _bridge_text(network, bid) + f", closed to its {_profile_text(profile)}"
+        else:
+            over = [
+                f"{what} limit {e[col].iat[row]:g} {unit}"
+                for col, attr, what, unit in _RESTRICTIONS
+                if col in e.columns and pd.notna(e[col].iat[row]) and getattr(profile, attr) > e[col].iat[row]
+            ]
+            mlc = [
+                f"MLC {kind} class {e[f'mlc_{kind}_oneway'].iat[row]:g}"
+                for kind in ("wheeled", "tracked")
+                if f"mlc_{kind}_oneway" in e.columns
+                and pd.notna(e[f"mlc_{kind}_oneway"].iat[row])
+                and getattr(profile, f"mlc_{kind}") > e[f"mlc_{kind}_oneway"].iat[row]
+            ]
+            limits_text = ", ".join(mlc + over) or "closed to it"
+            text = f"road {int(e['u'].iat[row])}-{int(e['v'].iat[row])} ({limits_text})"
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _closure_text(label: str, rules: MarchRules, network: Network, start: float, end: float) -> str:
+    """Return a closure in words: its label, its bridges with their classes, and when it is in force."""
+    iv, rows = rules.closed_by[label]
+    e = network.edges
+    bids: list[str] = []
+    if "bridge_id" in e.columns and rows:
+        ids = e["bridge_id"].to_numpy()[np.asarray(rows, dtype=np.int64)]
+        bids = sorted({str(b) for b in ids if isinstance(b, str) and b})
+    span = iv.overlaps(start + EPS_S, end - EPS_S)
+    tm = _Times(rules)
+    when = ""
+    if span is not None:
+        when = f", closed from {tm.iso(span[0])}" + (
+            " until further notice" if math.isinf(span[1]) else f" to {tm.iso(span[1])}"
+        )
+    return label + "".join(f": {_bridge_text(network, b)}" for b in bids) + when
 
 
 def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
@@ -1163,8 +1393,8 @@ def _release(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violati
                     r["depart"].isoformat(),
                     f"{r['march_unit']} leaves {r['control_point']} at {r['depart'].isoformat()}, "
                     f"{(ready - leave[k]) / 3600:.1f} h before its vehicles are ashore: the "
-                    f"{int(running[k])} vehicles of {unit} in the columns that have left by then are ashore only at "
-                    f"{tm.iso(ready)} (the last of them off {arrival}; reception discharges each ship "
+                    f"{int(running[k])} vehicles of {unit} in the columns that have left by then are "
+                    f"ashore only at {tm.iso(ready)} (the last off {arrival}; reception discharges each ship "
                     "or flight at its site's rate)",
                 )
             )
