@@ -103,6 +103,7 @@ checked.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -666,11 +667,17 @@ def _cell(value: object) -> str:
     return repr(item() if callable(item) else value)
 
 
-def _segments(table: pd.DataFrame) -> list[dict[str, Any]]:
+def _runs(table: pd.DataFrame) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each march unit's rows in leg and seq order, as records (converted once: the checks walk them)."""
+    records = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
+    return [(str(mu), list(rows)) for mu, rows in itertools.groupby(records, key=lambda r: r["march_unit"])]
+
+
+def _segments(runs: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     """Every segment driven: from one control point to the next, within a march unit's leg."""
     out = []
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        for a, b in itertools.pairwise(g.to_dict("records")):
+    for mu, rows in runs:
+        for a, b in itertools.pairwise(rows):
             if (
                 a["leg"] != b["leg"]
                 or a["kind"] == "staging_arrive"
@@ -782,12 +789,11 @@ def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list
     return out
 
 
-def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _halts(runs: list[tuple[str, list[dict[str, Any]]]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Driving time since the last halt long enough."""
     h = rules.halts
     out = []
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        rows = g.to_dict("records")
+    for mu, rows in runs:
         driving, rests = 0.0, 0
         for a, b in itertools.pairwise(rows):
             if a["kind"] == "staging_arrive" or a["leg"] != b["leg"]:
@@ -844,15 +850,32 @@ SPEED_TOLERANCE = 0.02
 """Share by which a segment may be driven faster than the fastest road allows (rounding in the table)."""
 
 
-def _fastest(
-    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
-) -> tuple[float, float]:
-    """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
-    try:
-        route = router.route(a, b, profile, closed)
-    except RoutingError:  # no road at all within the vehicles' limits
-        return math.inf, math.inf
-    return route.length_m / 1000.0, route.time_s
+class _Roads:
+    """A road router whose fastest-road figures are kept: many columns drive the same segments."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._memo: dict[tuple[int, int, Profile | None, tuple[int, ...]], tuple[float, float]] = {}
+
+    def fastest(
+        self, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
+    ) -> tuple[float, float]:
+        """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
+        key = (a, b, None if profile is None else dataclasses.replace(profile, name=""), tuple(closed))
+        found = self._memo.get(key)
+        if found is None:
+            try:
+                route = self.router.route(a, b, profile, closed)
+            except RoutingError:  # no road at all within the vehicles' limits
+                found = (math.inf, math.inf)
+            else:
+                found = (route.length_m / 1000.0, route.time_s)
+            self._memo[key] = found
+        return found
+
+    def shortest_km(self, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()) -> float:
+        """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
+        return self.fastest(a, b, profile, closed)[0]
 
 
 def _slack_km(rules: MarchRules) -> float:
@@ -866,13 +889,6 @@ def _slack_km(rules: MarchRules) -> float:
     return 0.05 + 2.0 * rules.control_point_min_m / 1000.0
 
 
-def _shortest_km(
-    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
-) -> float:
-    """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
-    return _fastest(router, a, b, profile, closed)[0]
-
-
 def _speed_and_roads(
     segs: list[dict[str, Any]],
     rules: MarchRules,
@@ -882,6 +898,8 @@ def _speed_and_roads(
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
     router = Router(network, "road", rules.territory)
+    roads = _Roads(router)
+    profiles: dict[tuple[str, float], Profile] = {}
     top: dict[str, float] = defaultdict(float)  # each column's own speed: the highest its rows give
     for s in segs:
         top[s["mu"]] = max(top[s["mu"]], float(s["a"]["speed_kmh"]), float(s["b"]["speed_kmh"]))
@@ -915,7 +933,7 @@ def _speed_and_roads(
         # the control points' own nodes, but the segment between the junction areas they stand for:
         # it may be shorter by the slack distance (:func:`_slack_km`), driven at that cap
         cap = min(rules.speed_kmh, top[s["mu"]])
-        _, fastest_s = _fastest(router, int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
+        _, fastest_s = roads.fastest(int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
         slack_s = _slack_km(rules) / cap * 3600.0 if cap > 0 else 0.0
         least_s = fastest_s * (1.0 - SPEED_TOLERANCE) - slack_s
         if km > 0 and math.isfinite(fastest_s) and dt_s < least_s - EPS_S:
@@ -935,8 +953,11 @@ def _speed_and_roads(
             )
         profile = None
         if vehicles and s["mu"] in vehicles:
-            profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)
-            allowed = _shortest_km(router, int(a["node"]), int(b["node"]), profile)
+            key = (s["mu"], speed)
+            if key not in profiles:
+                profiles[key] = Profile.of(s["mu"], vehicles[s["mu"]], speed)
+            profile = profiles[key]
+            allowed = roads.shortest_km(int(a["node"]), int(b["node"]), profile)
             if km + _slack_km(rules) < allowed * 0.98:
                 blocked = _blockers(router, network, int(a["node"]), int(b["node"]), profile)
                 out.append(
@@ -954,7 +975,7 @@ def _speed_and_roads(
                     )
                 )
                 continue
-        out += _closed_roads(s, rules, router, profile, where, km, start, end + a["pass_min"] * 60.0)
+        out += _closed_roads(s, rules, roads, profile, where, km, start, end + a["pass_min"] * 60.0)
     return out
 
 
@@ -985,7 +1006,7 @@ def _closed_ends(
 def _closed_roads(
     s: dict[str, Any],
     rules: MarchRules,
-    router: Router,
+    roads: _Roads,
     profile: Profile | None,
     where: str,
     km: float,
@@ -1000,9 +1021,9 @@ def _closed_roads(
         return []
     a, b = int(s["a"]["node"]), int(s["b"]["node"])
     slack = _slack_km(rules)
-    if km + slack >= _shortest_km(router, a, b, profile, closed) * 0.98:
+    if km + slack >= roads.shortest_km(a, b, profile, closed) * 0.98:
         return []
-    if km + slack < _shortest_km(router, a, b, profile) * 0.98:
+    if km + slack < roads.shortest_km(a, b, profile) * 0.98:
         return []  # shorter than any road at all: not a closure (the network does not know this road)
     # name the closures it must cross: each one whose edges alone leave no road that short
     in_force = [
@@ -1013,9 +1034,9 @@ def _closed_roads(
     crossed = [
         label
         for label in sorted(in_force)
-        if km + slack < _shortest_km(router, a, b, profile, rules.closed_by[label][1]) * 0.98
+        if km + slack < roads.shortest_km(a, b, profile, rules.closed_by[label][1]) * 0.98
     ]
-    named = [_closure_text(label, rules, router.network, start, end) for label in crossed]
+    named = [_closure_text(label, rules, roads.router.network, start, end) for label in crossed]
     return [
         Violation(
             "closure",
@@ -1126,10 +1147,9 @@ def _closure_text(label: str, rules: MarchRules, network: Network, start: float,
     return label + "".join(f": {_bridge_text(network, b)}" for b in bids) + when
 
 
-def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _staging(rows: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """More vehicles held in a staging area at once than its capacity."""
     events: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
-    rows = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
     for a, b in itertools.pairwise(rows):
         if a["kind"] == "staging_arrive" and b["march_unit"] == a["march_unit"]:
             start = tm.secs(a["arrive"])
@@ -1189,11 +1209,11 @@ def _wait_s(r: Mapping[str, Any], rules: MarchRules, tm: _Times) -> float:
     return stop - (max(h.first_duration_s, h.duration_s) if r["kind"] in ("halt", "hold") else 0.0)
 
 
-def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> list[Violation]:
+def _halt_places(rows: list[dict[str, Any]], rules: MarchRules, network: Network) -> list[Violation]:
     """Find halts away from any halt place and off the policy's roadside classes (``halt_places``)."""
     verge = roadside_nodes(network, rules.roadside_classes)
     out = []
-    for r in table.to_dict("records"):
+    for r in rows:
         halt = r.get("halt_min")
         halted = r["kind"] == "halt" or (
             r["kind"] == "hold" and halt is not None and not math.isnan(float(halt)) and float(halt) > 0
@@ -1215,12 +1235,11 @@ def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> li
     return out
 
 
-def _duty(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _duty(runs: list[tuple[str, list[dict[str, Any]]]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find columns driving longer than the policy's duty without a rest of its length (``duty_hours``)."""
     duty = rules.duty
     out = []
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        rows = g.to_dict("records")
+    for mu, rows in runs:
         driving = 0.0
         for a, b in itertools.pairwise(rows):
             if tm.secs(a["depart"]) - tm.secs(a["arrive"]) >= duty.rest_min_s - EPS_S:
@@ -1245,11 +1264,11 @@ def _duty(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]
     return out
 
 
-def _road_waits(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _road_waits(rows: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find columns waiting on the road longer than the policy's limit (``holds``)."""
     limit = rules.road_wait_max_s
     out = []
-    for r in table.to_dict("records"):
+    for r in rows:
         node = int(r["node"])
         if r["kind"] in _LEG_ENDS or node < 0 or rules.holding(node) is not None:
             continue
@@ -1448,7 +1467,7 @@ def _tracked(table: pd.DataFrame, rules: MarchRules) -> list[Violation]:
 
 
 def _permissions(
-    table: pd.DataFrame,
+    runs: list[tuple[str, list[dict[str, Any]]]],
     rules: MarchRules,
     tm: _Times,
     vehicles: Mapping[str, Sequence[Vehicle]] | None,
@@ -1457,9 +1476,7 @@ def _permissions(
     if not rules.permits:
         return []
     out = []
-    rows = table.sort_values(["march_unit", "leg", "seq"])
-    for mu, g in rows.groupby("march_unit", sort=False):
-        records = g.to_dict("records")
+    for mu, records in runs:
         profile = None
         if vehicles and mu in vehicles and vehicles[str(mu)]:
             profile = Profile.of(str(mu), vehicles[str(mu)], float(records[0]["speed_kmh"]))
@@ -1654,22 +1671,24 @@ def check_march_table(
         if col in table.columns and isinstance(table[col].dtype, pd.DatetimeTZDtype):
             table = table.assign(**{col: table[col].dt.tz_convert(rules.clock.zone)})
     table, out = _resolve(table, network)
-    segs = _segments(table)
+    runs = _runs(table)
+    segs = _segments(runs)
     out += _territory(table, rules, network)
     out += _overlaps(segs, rules, tm)
-    out += _halts(table, rules, tm)
+    out += _halts(runs, rules, tm)
     out += _window(segs, rules, tm)
     out += _speed_and_roads(segs, rules, network, vehicles, tm)
-    out += _staging(table, rules, tm)
-    out += _halt_places(table, rules, network)
-    out += _road_waits(table, rules, tm)
-    out += _duty(table, rules, tm)
+    rows = [r for _, run in runs for r in run]  # in march unit, leg and seq order
+    out += _staging(rows, rules, tm)
+    out += _halt_places(rows, rules, network)
+    out += _road_waits(rows, rules, tm)
+    out += _duty(runs, rules, tm)
     out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
     out += _units(table, rules, tm)
     out += _release(table, rules, tm)
     out += _tracked(table, rules)
-    out += _permissions(table, rules, tm, vehicles)
+    out += _permissions(runs, rules, tm, vehicles)
     out += _hets(table, rules, network, tm)
     out += _caution(segs, rules, network, vehicles, tm)
     return _sorted(out)
