@@ -53,6 +53,12 @@ the README. Every violation is returned, each with its march unit, place and tim
   times the mean footprint of the unit's vehicles when they are known, and otherwise the
   area is not checked. Columns of HETs (a ``hets`` entry) are not counted.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
+- ``release``: a column leaving before its vehicles are ashore. Reception discharges each ship
+  and flight at its site's rate (:func:`~enablement.scheduling.reception.receive`, the data of
+  :attr:`~enablement.scheduling.march.MarchRules.ashore`): the columns of a unit that have left by
+  any time carry no more vehicles than have come ashore by then (HET columns are not counted).
+- ``unit``: a march unit of a unit the scenario does not move (a table for another scenario, a
+  misspelt unit), or a unit whose columns carry more vehicles than come ashore for it.
 - ``permission``: a column reaching a border crossing before its permission is
   granted (the scenario's filing date plus the lead time of the regime in force;
   a column with a vehicle above the heavy-load MLC class files as an exceptional
@@ -65,8 +71,11 @@ the internal node number, so a table written against one plan still checks on th
 same network after an overlay edit renumbers its nodes. The ``node`` column, when
 present, is ignored; ``CP-<number>`` ids of earlier versions are refused. Times are
 read from ``arrive`` and ``depart`` (ISO 8601 with any offset: local time as the plan
-writes it, or UTC); the ``dtg`` column the plan adds (``depart`` as a date-time group)
-is accepted and not read.
+writes it, or UTC; or, as a spreadsheet writes them, without an offset: local time of the
+scenario's zone, ``2026-03-02 21:00:00`` or ``02/03/2026 21:00`` with the day first); the
+``dtg`` column the plan adds (``depart`` as a date-time group) is accepted and not read. A
+table separated by ``;`` or tabs may use decimal commas (a spreadsheet's export in a
+decimal-comma locale).
 - ``place``: a control point or node the network does not know.
 - ``tracked``: a march unit driving tracked vehicles on their own tracks farther than
   the policy's road distance (``policy.tracked_road_max_km``). The table says how
@@ -94,6 +103,15 @@ is accepted and not read.
   least the shortest of its unit's vehicles when they are known, else of no length), and no
   other column may be on that segment, in either direction, meanwhile or within the headway.
   Without that column this is not checked.
+
+A march unit's vehicles (for the restrictions, caution crossings, marshalling footprints and
+heavy-load permissions) are given by the optional ``vehicle_types`` column (``boxer:12;dingo2:8``),
+else they are what the scenario gives that march unit (:func:`march_unit_vehicles`: the planner's
+split of its unit's vehicles as they come ashore).
+
+Every time comparison allows :data:`EPS_S` (2 s): the table rounds times to the second and pass
+times to 0.01 min. Violations of one rule at one place with one cause (every column over one
+closed bridge) are grouped by :func:`group_violations`, each violation kept.
 
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
@@ -1352,7 +1370,8 @@ def _units(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation
     first = _firsts(table)
     out = []
     own = first[~first["het"]]
-    unknown = own[~own["unit"].astype(str).isin(list(rules.deliveries))]
+    # rules without movements (a march problem built by hand) name no units to check against
+    unknown = own[~own["unit"].astype(str).isin(list(rules.deliveries))] if rules.deliveries else own.iloc[:0]
     moved = ", ".join(sorted(rules.deliveries)) or "none"
     for unit, g in unknown.groupby("unit", sort=True):
         mus = sorted(g["march_unit"].astype(str))
