@@ -376,6 +376,11 @@ def _grouped(p: Path, col: str, rows: Sequence[int], cells: Sequence[str], why: 
     return [f"{p}: field '{col}' in {len(rows):,} rows (rows {first}, …), e.g. {cells[0]}{why}"]
 
 
+def _micro(times: pd.Series) -> pd.Series:
+    """Times to the microsecond (pandas parses a time given to the nanosecond in nanoseconds)."""
+    return times.dt.floor("us").dt.as_unit("us") if times.dt.unit == "ns" else times.dt.as_unit("us")
+
+
 def _times(
     raw: pd.Series, col: str, p: Path, zone: dt.tzinfo | None, problems: list[str], *, empty_ok: bool
 ) -> pd.Series:
@@ -385,7 +390,7 @@ def _times(
     aware = text.str.contains(_OFFSET, regex=True).to_numpy()
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
     if aware.any():
-        out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+        out[aware] = _micro(pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce"))
     naive = ~aware & ~blank
     unplaced = np.zeros(len(text), dtype=bool)  # local times the clock skips or shows twice
     if naive.any():
@@ -394,7 +399,7 @@ def _times(
             todo = local.isna().to_numpy()
             if not todo.any():
                 break
-            local[todo] = pd.to_datetime(text[naive][todo], format=fmt, errors="coerce")
+            local[todo] = _micro(pd.to_datetime(text[naive][todo], format=fmt, errors="coerce"))
         if zone is not None:
             placed = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
             unplaced[np.flatnonzero(naive)] = (local.notna() & placed.isna()).to_numpy()
@@ -425,9 +430,9 @@ def _times(
         rows = np.flatnonzero(mask).tolist()
         if rows:
             problems.extend(_grouped(p, col, rows, [values[i] for i in rows], why))
-    if zone is not None:
-        return out.dt.tz_convert(zone)
-    return out
+    # nanoseconds, as pandas computes with timestamps elsewhere (a year out of range is refused above)
+    out = out.where(~bad_year, pd.NaT).astype("datetime64[ns, UTC]")
+    return out.dt.tz_convert(zone) if zone is not None else out
 
 
 def _vehicle_types(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
