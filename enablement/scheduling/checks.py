@@ -377,7 +377,7 @@ def _grouped(p: Path, col: str, rows: Sequence[int], cells: Sequence[str], why: 
 
 
 def _micro(times: pd.Series) -> pd.Series:
-    """Times to the microsecond (pandas parses a time given to the nanosecond in nanoseconds)."""
+    """Return times to the microsecond (pandas parses a time given to the nanosecond in nanoseconds)."""
     return times.dt.floor("us").dt.as_unit("us") if times.dt.unit == "ns" else times.dt.as_unit("us")
 
 
