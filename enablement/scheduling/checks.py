@@ -1129,24 +1129,25 @@ def _blockers(router: Router, network: Network, a: int, b: int, profile: Profile
     e = network.edges
     out: list[str] = []
     for row in shut.tolist():
+        over = [
+            f"{what} {getattr(profile, attr):g} {unit} over its limit of {e[col].iat[row]:g} {unit}"
+            for col, attr, what, unit in _RESTRICTIONS
+            if col in e.columns and pd.notna(e[col].iat[row]) and getattr(profile, attr) > e[col].iat[row]
+        ]
+        mlc = [
+            f"MLC {kind} {getattr(profile, f'mlc_{kind}'):g} over its one-way class "
+            f"{e[f'mlc_{kind}_oneway'].iat[row]:g}"
+            for kind in ("wheeled", "tracked")
+            if f"mlc_{kind}_oneway" in e.columns
+            and pd.notna(e[f"mlc_{kind}_oneway"].iat[row])
+            and getattr(profile, f"mlc_{kind}") > e[f"mlc_{kind}_oneway"].iat[row]
+        ]
+        why = ", ".join(mlc + over) or "closed to it"
         bid = e["bridge_id"].iat[row] if "bridge_id" in e.columns else None
         if isinstance(bid, str) and bid:
-            text = _bridge_text(network, bid) + f", closed to its {_profile_text(profile)}"
+            text = f"{_bridge_text(network, bid)}: the column's {why}"
         else:
-            over = [
-                f"{what} limit {e[col].iat[row]:g} {unit}"
-                for col, attr, what, unit in _RESTRICTIONS
-                if col in e.columns and pd.notna(e[col].iat[row]) and getattr(profile, attr) > e[col].iat[row]
-            ]
-            mlc = [
-                f"MLC {kind} class {e[f'mlc_{kind}_oneway'].iat[row]:g}"
-                for kind in ("wheeled", "tracked")
-                if f"mlc_{kind}_oneway" in e.columns
-                and pd.notna(e[f"mlc_{kind}_oneway"].iat[row])
-                and getattr(profile, f"mlc_{kind}") > e[f"mlc_{kind}_oneway"].iat[row]
-            ]
-            limits_text = ", ".join(mlc + over) or "closed to it"
-            text = f"road {int(e['u'].iat[row])}-{int(e['v'].iat[row])} ({limits_text})"
+            text = f"road {int(e['u'].iat[row])}-{int(e['v'].iat[row])}: the column's {why}"
         if text not in out:
             out.append(text)
     return out

@@ -136,7 +136,9 @@ def test_a_restriction_names_the_bridge_its_class_the_columns_limit_and_the_time
     assert boxers, "1-BN/01 (Boxers, MLC 35) crosses Merksem before it closes"
     v = boxers[0]
     assert f"bridge {BRIDGE} (MLC wheeled 20 one-way / 20 two-way" in v.message
-    assert "closed to its MLC wheeled 35" in v.message and f"from {v.time}" in v.message
+    assert (
+        "the column's MLC wheeled 35 over its one-way class 20" in v.message and f"from {v.time}" in v.message
+    )
     assert v.cause.startswith(f"bridge {BRIDGE}")
 
 
