@@ -1392,6 +1392,22 @@ def _units(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation
                 f"{moved}): the table is for another scenario, or the unit's name is misspelt",
             )
         )
+    units_of = table.groupby("march_unit", sort=True)["unit"].unique()
+    for mu, units in units_of.items():
+        names = sorted(str(u) for u in units)
+        if len(names) > 1 or (not str(mu).startswith(f"{names[0]}/") and not str(mu).startswith("HET/")):
+            r = first[first["march_unit"] == mu].iloc[0]
+            out.append(
+                Violation(
+                    "unit",
+                    str(mu),
+                    str(mu),
+                    tm.iso(tm.secs(r["depart"])),
+                    f"march unit {mu} is written for unit(s) {', '.join(names)}: a march unit belongs to one "
+                    f"unit and is named after it ({names[0]}/01, as the plan names them; HET/… for a HET "
+                    "column)",
+                )
+            )
     for unit, g in own.groupby("unit", sort=True):
         landed = rules.ashore.get(str(unit))
         n = int(g["vehicles"].sum())

@@ -103,10 +103,15 @@ def test_a_departure_before_its_ship_is_in_is_caught(closure):
 def test_unknown_units_and_an_empty_table_are_errors(closure, tmp_path):
     sc, net, path, _ = closure
     base = read(sc, path)
-    t = base.assign(unit="ZZ-" + base["unit"])
+    t = base.assign(unit="ZZ-" + base["unit"], march_unit="ZZ-" + base["march_unit"])
     found = of(check(sc, net, t), "unit")
     assert {v.place for v in found} == {"ZZ-1-BN", "ZZ-2-BN", "ZZ-SPT", "ZZ-HQ"}
     assert all("is not moved by the scenario" in v.message for v in found)
+    # march units renamed away from their unit
+    t = base.assign(march_unit=base["march_unit"].str.replace("HQ/", "XX/", regex=False))
+    found = of(check(sc, net, t), "unit")
+    assert {v.place for v in found} == {"XX/01", "XX/02", "XX/03"}
+    assert all("is written for unit(s) HQ" in v.message for v in found)
     # more vehicles in a unit's columns than come ashore
     t = base.copy()
     t.loc[t["march_unit"] == "HQ/01", "vehicles"] = 100
