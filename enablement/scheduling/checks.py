@@ -76,7 +76,6 @@ scenario's zone, ``2026-03-02 21:00:00`` or ``02/03/2026 21:00`` with the day fi
 ``dtg`` column the plan adds (``depart`` as a date-time group) is accepted and not read. A
 table separated by ``;`` or tabs may use decimal commas (a spreadsheet's export in a
 decimal-comma locale).
-- ``place``: a control point or node the network does not know.
 - ``tracked``: a march unit driving tracked vehicles on their own tracks farther than
   the policy's road distance (``policy.tracked_road_max_km``). The table says how
   many of a march unit's vehicles are tracked and drive themselves in its optional
