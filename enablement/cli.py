@@ -442,31 +442,31 @@ def _cmd_overlay(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .plan import build_network
     from .scenario.load import load_scenario, resolve_scenario_path
-    from .scheduling.checks import check_march_table, read_march_table
+    from .scheduling.checks import check_march_table, group_violations, march_unit_vehicles, read_march_table
     from .scheduling.march import march_rules
-    from .vehicles import load_catalogue
 
     scenario = load_scenario(args.scenario)
-    table = read_march_table(args.table)
+    table = read_march_table(args.table, scenario.zone)
     with errors.status("checking…"):
         network = build_network(scenario, resolve_scenario_path(args.scenario).parent)
-        catalogue = load_catalogue()
-        by_unit: dict[str, list[Vehicle]] = {}
-        for a in scenario.arrivals:
-            for e in a.equipment:
-                by_unit.setdefault(e.unit, []).extend([catalogue[e.vehicle]] * e.count)
-        vehicles = {
-            mu: by_unit[u] for mu, u in zip(table["march_unit"], table["unit"], strict=True) if u in by_unit
-        }
+        vehicles = march_unit_vehicles(table, scenario, network)
         found = check_march_table(table, march_rules(scenario, network), network, vehicles)
     if not found:
         console.print(
             f"{args.table}: no violation ({len(table)} rows, {table['march_unit'].nunique()} march units)"
         )
         return 0
-    for v in found:
-        console.print(f"{v.kind:<12} {v.march_unit:<18} {v.place:<40} {v.time}  {v.message}", markup=False)
-    console.print(f"{len(found)} violation(s) in {args.table}")
+    groups = group_violations(found)
+    for g in groups:
+        console.print(f"{g.kind:<12} {g.place:<40} {g.first}  {g.describe()}", markup=False)
+        if args.detail and len(g.violations) > 1:
+            for v in g.violations:
+                console.print(f"    {v.march_unit:<18} {v.time}  {v.message}", markup=False)
+    console.print(
+        f"{len(found)} violation(s) in {len(groups)} group(s) in {args.table}"
+        + ("" if args.detail else " (--detail lists every one)"),
+        markup=False,
+    )
     return 1
 
 
@@ -752,6 +752,9 @@ def _parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="check a march table (CSV) against a scenario's network and policy")
     ck.add_argument("scenario", help="scenario file, or enablement:NAME for a packaged one")
     ck.add_argument("table", help="march table CSV (the format enablement plan writes)")
+    ck.add_argument(
+        "--detail", action="store_true", help="list every violation of a group (one line per march unit)"
+    )
     ck.set_defaults(func=_cmd_check)
     ba = sub.add_parser("batch", help="plan many scenario variants (a batch file) and rank them by impact")
     ba.add_argument("batch", help="batch file (YAML): a base scenario and its changes, or a scenario folder")

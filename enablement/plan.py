@@ -510,7 +510,7 @@ def make_plan(
         # a movement bound abroad ends at a border crossing: the plan moves it there
         handed, handovers = resolve_handovers(inputs, ashore, routers)
         inputs = dataclasses.replace(inputs, scenario=handed)
-    rules = march_rules(handed, network, inputs.closures)
+    rules = march_rules(handed, network, inputs.closures, discharged)
     with _timed(timings, "march units", progress):
         modes = _modes(inputs, ashore, routers)
         mode_of = {u: m.mode for u, m in modes.items()}

@@ -146,6 +146,7 @@ class Router:
         self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._prepared: dict[Profile | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._inside: np.ndarray | None = None
+        self._modes: np.ndarray | None = None
 
     def _territory_mask(self) -> np.ndarray | None:
         """Edges (per CSR edge) that keep to the territory, built once; None without a territory."""
@@ -183,7 +184,9 @@ class Router:
         return weights[order] / 1000.0
 
     def _check_node(self, node: int, what: str) -> None:
-        if not (0 <= node < self._n) or self.network.nodes["mode"].iat[node] != self.mode:
+        if self._modes is None:  # read once: a column of the node table per call costs more than a search
+            self._modes = self.network.nodes["mode"].to_numpy()
+        if not (0 <= node < self._n) or self._modes[node] != self.mode:
             msg = f"{what} node {node} is not a {self.mode} node of the network"
             raise RoutingError(msg)
 

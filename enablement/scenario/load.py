@@ -179,8 +179,8 @@ def _check_movement(sc: Scenario, i: int, mv: Movement, origins: set[str] | None
     _check_span(checks, f"{f}.rdd", mv.rdd, sc.start)
     if mv.mode == "rail" and not (sc.resources.any_wagons and sc.resources.any_locomotives):
         checks.add(
-            f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0: "
-            "resources.wagons or resources.wagon_pools, resources.locomotives or resources.diesel_locomotives)"
+            f"resources.wagons: {f} moves by rail: give wagons and locomotives (both > 0: resources.wagons "
+            "or resources.wagon_pools, resources.locomotives or resources.diesel_locomotives)"
         )
 
 

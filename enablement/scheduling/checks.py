@@ -53,6 +53,12 @@ the README. Every violation is returned, each with its march unit, place and tim
   times the mean footprint of the unit's vehicles when they are known, and otherwise the
   area is not checked. Columns of HETs (a ``hets`` entry) are not counted.
 - ``rdd``: a unit whose last column arrives after its required delivery date.
+- ``release``: a column leaving before its vehicles are ashore. Reception discharges each ship
+  and flight at its site's rate (:func:`~enablement.scheduling.reception.receive`, the data of
+  :attr:`~enablement.scheduling.march.MarchRules.ashore`): the columns of a unit that have left by
+  any time carry no more vehicles than have come ashore by then (HET columns are not counted).
+- ``unit``: a march unit of a unit the scenario does not move (a table for another scenario, a
+  misspelt unit), or a unit whose columns carry more vehicles than come ashore for it.
 - ``permission``: a column reaching a border crossing before its permission is
   granted (the scenario's filing date plus the lead time of the regime in force;
   a column with a vehicle above the heavy-load MLC class files as an exceptional
@@ -65,9 +71,11 @@ the internal node number, so a table written against one plan still checks on th
 same network after an overlay edit renumbers its nodes. The ``node`` column, when
 present, is ignored; ``CP-<number>`` ids of earlier versions are refused. Times are
 read from ``arrive`` and ``depart`` (ISO 8601 with any offset: local time as the plan
-writes it, or UTC); the ``dtg`` column the plan adds (``depart`` as a date-time group)
-is accepted and not read.
-- ``place``: a control point or node the network does not know.
+writes it, or UTC; or, as a spreadsheet writes them, without an offset: local time of the
+scenario's zone, ``2026-03-02 21:00:00`` or ``02/03/2026 21:00`` with the day first); the
+``dtg`` column the plan adds (``depart`` as a date-time group) is accepted and not read. A
+table separated by ``;`` or tabs may use decimal commas (a spreadsheet's export in a
+decimal-comma locale).
 - ``tracked``: a march unit driving tracked vehicles on their own tracks farther than
   the policy's road distance (``policy.tracked_road_max_km``). The table says how
   many of a march unit's vehicles are tracked and drive themselves in its optional
@@ -95,6 +103,15 @@ is accepted and not read.
   other column may be on that segment, in either direction, meanwhile or within the headway.
   Without that column this is not checked.
 
+A march unit's vehicles (for the restrictions, caution crossings, marshalling footprints and
+heavy-load permissions) are given by the optional ``vehicle_types`` column (``boxer:12;dingo2:8``),
+else they are what the scenario gives that march unit (:func:`march_unit_vehicles`: the planner's
+split of its unit's vehicles as they come ashore).
+
+Every time comparison allows :data:`EPS_S` (2 s): the table rounds times to the second and pass
+times to 0.01 min. Violations of one rule at one place with one cause (every column over one
+closed bridge) are grouped by :func:`group_violations`, each violation kept.
+
 Every rule's data comes from :class:`~enablement.scheduling.march.MarchRules`, the
 same object the plan's solvers read (:func:`~enablement.scheduling.march.march_rules`
 builds it from a scenario and its network); :data:`CHECKS` names the constraints
@@ -103,6 +120,8 @@ checked.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import itertools
 import math
 import os
@@ -119,15 +138,31 @@ import pandas as pd
 from .. import limits
 from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
+from ..network.sites import site_records
 from ..routing import Router
-from ..vehicles import Profile
+from ..timeline import Clock
+from ..vehicles import Profile, load_catalogue
+from .closures import closures_in_force
+from .inputs import PlanningInputs
 from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, bridge_spans, het_fastest, roadside_nodes
+from .reception import receive
+from .units import balanced_chunks
 
 if TYPE_CHECKING:
     from ..network.model import Network
-    from ..vehicles import Vehicle
+    from ..scenario.schema import Scenario
+    from ..vehicles import Catalogue, Vehicle
 
-__all__ = ["CHECKS", "REQUIRED_COLUMNS", "Violation", "check_march_table", "read_march_table"]
+__all__ = [
+    "CHECKS",
+    "REQUIRED_COLUMNS",
+    "Violation",
+    "ViolationGroup",
+    "check_march_table",
+    "group_violations",
+    "march_unit_vehicles",
+    "read_march_table",
+]
 
 CHECKS = frozenset(CONSTRAINTS)
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the checker checks: all of them."""
@@ -153,11 +188,14 @@ REQUIRED_COLUMNS = (
 """Columns a march table must have (as written by ``enablement plan``)."""
 
 EPS_S = 2.0
+"""Tolerance in seconds of every time comparison: the CSV rounds times to the second and pass times
+to 0.01 min (0.3 s), and CP-SAT schedules in whole seconds. The one tolerance of every rule (a stay in
+a staging or marshalling area that ends within it of another's start is gone; a departure within it of
+a release, a window or a permission is in time)."""
 _OLD_ID = re.compile(r"CP-\d+")
 """A control point id of earlier versions: an internal node number, which overlay edits change."""
 _SHOWN = 5
-"""Rows with an old control point id named in the message (the others are counted)."""
-"""Tolerance in seconds: the CSV rounds times to the second and pass times to 0.01 min."""
+"""Rows named in a message about a problem many rows share (the others are counted)."""
 
 KM_EPS = 0.01
 """Tolerance in km of a distance between two rows: the CSV rounds each ``km`` to 10 m."""
@@ -165,13 +203,63 @@ KM_EPS = 0.01
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: its kind, march unit, place, time (ISO 8601) and a sentence."""
+    """One broken rule: its kind, march unit, place, time (ISO 8601), a sentence, and its cause.
+
+    ``cause`` names what the violations of one kind at one place share (a closure, a bridge),
+    for :func:`group_violations`; empty when the place says it all.
+    """
 
     kind: str
     march_unit: str
     place: str
     time: str
     message: str
+    cause: str = ""
+
+
+@dataclass(frozen=True)
+class ViolationGroup:
+    """Violations of one rule at one place with one cause: e.g. every march unit over one closed bridge."""
+
+    kind: str
+    place: str
+    cause: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def march_units(self) -> list[str]:
+        """The march units, in order of time, each once."""
+        return list(dict.fromkeys(v.march_unit for v in self.violations))
+
+    @property
+    def first(self) -> str:
+        """Time of the first violation (ISO 8601)."""
+        return min(v.time for v in self.violations)
+
+    @property
+    def last(self) -> str:
+        """Time of the last violation (ISO 8601)."""
+        return max(v.time for v in self.violations)
+
+    def describe(self, shown: int = 8) -> str:
+        """One sentence: the first violation's message, and how many march units share it when several."""
+        v = self.violations[0]
+        mus = self.march_units
+        if len(self.violations) == 1:
+            return v.message
+        names = ", ".join(mus[:shown]) + (f" and {len(mus) - shown} more" if len(mus) > shown else "")
+        return (
+            f"{len(self.violations)} violations by {len(mus)} march unit(s) ({names}) from {self.first} to "
+            f"{self.last}; the first: {v.message}"
+        )
+
+
+def group_violations(found: Sequence[Violation]) -> list[ViolationGroup]:
+    """Group related violations: one rule, one place and one cause (kept in the order of ``found``)."""
+    groups: dict[tuple[str, str, str], list[Violation]] = {}
+    for v in found:
+        groups.setdefault((v.kind, v.place, v.cause), []).append(v)
+    return [ViolationGroup(k, p, c, tuple(vs)) for (k, p, c), vs in groups.items()]
 
 
 _NUMBERS: tuple[tuple[str, float, float, bool], ...] = (
@@ -206,7 +294,7 @@ def _het_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
     table["hets"] = parsed
 
 
-def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_march_table(path: str | os.PathLike[str], zone: dt.tzinfo | None = None) -> pd.DataFrame:
     """Read and check a march-table CSV; times become aware datetimes.
 
     The file's size and its number of rows are bounded (:data:`~enablement.limits.MARCH_TABLE_BYTES`,
@@ -214,17 +302,29 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     byte-order mark is allowed), hold the header of :data:`REQUIRED_COLUMNS` and at least one
     row; every number must be finite and in its column's range.
 
+    Spreadsheet dialects are read too: a table separated by ``;`` (or tabs), with decimal commas
+    in such a table, and times as a spreadsheet writes them (``2026-03-02 21:00:00``,
+    ``02/03/2026 21:00``: day first) without a UTC offset, which are local times of ``zone``
+    (the scenario's). A problem that many rows share is reported once, with its count.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    zone
+        The zone of times written without an offset (the scenario's); None: such times are refused.
+
     Raises
     ------
     MarchTableError
         A :class:`~enablement.errors.ScenarioError` naming the file, the row and the
         field of every problem (empty or header-only
         table, too many rows, missing column, bad or non-finite number, time without its
-        UTC offset).
+        UTC offset when no zone is given).
     """
     p = Path(path)
-    table = _read_csv(p)
-    problems = []
+    table, sep = _read_csv(p)
+    problems: list[str] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         problems.append(
@@ -234,28 +334,12 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     if table.empty:
         msg = f"{p}: holds a header but no rows; a march table has a row per control point of every column"
         raise MarchTableError([msg])
-    _check_numbers(table, p, problems)
+    _check_numbers(table, p, problems, sep)
     _het_numbers(table, p, problems)
-    first, last = limits.YEARS
-    for col in ("arrive", "depart"):
-        parsed = []
-        for i, v in enumerate(table[col].astype(str)):
-            try:
-                ts = pd.Timestamp(v)
-            except (ValueError, OverflowError):
-                ts = None
-            if ts is None or ts is pd.NaT or ts.tzinfo is None:
-                problems.append(
-                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; write an ISO date-time with its offset "
-                    "(2026-03-02T06:00:00+01:00)"
-                )
-            elif not first <= ts.year < last:
-                problems.append(
-                    f"{p}: row {i + 2}: field '{col}' = {v[:60]!r}; the year is outside {first}-{last - 1}"
-                )
-            parsed.append(ts)
-        table[col] = parsed
-    _ashore(table, p, problems)
+    _vehicle_types(table, p, problems)
+    for col in ("arrive", "depart", "ashore"):
+        if col in table.columns:
+            table[col] = _times(table[col], col, p, zone, problems, empty_ok=col == "ashore")
     table["control_point"] = table["control_point"].fillna("")
     table["next_control_point"] = table["next_control_point"].fillna("")
     if "caution_crossings" in table.columns:
@@ -266,28 +350,192 @@ def read_march_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def _ashore(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
-    """Parse the optional ``ashore`` column in place (empty cells allowed), noting malformed times."""
-    if "ashore" not in table.columns:
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+"""The end of a time written with its UTC offset."""
+NAIVE_TIME_FORMATS = (
+    "ISO8601",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+"""Formats of a time without offset the checker reads (a spreadsheet's: the day before the month)."""
+
+
+def _grouped(p: Path, col: str, rows: Sequence[int], cells: Sequence[str], why: str) -> list[str]:
+    """One message per bad row when few rows share a problem, else one message with their count.
+
+    ``cells`` are the rows' values as the user wrote them (quoted), ``why`` what is wrong and the fix.
+    """
+    if len(rows) <= _SHOWN:
+        return [f"{p}: row {i + 2}: field '{col}' = {c}{why}" for i, c in zip(rows, cells, strict=True)]
+    first = ", ".join(str(i + 2) for i in rows[:_SHOWN])
+    return [f"{p}: field '{col}' in {len(rows):,} rows (rows {first}, …), e.g. {cells[0]}{why}"]
+
+
+def _micro(times: pd.Series) -> pd.Series:
+    """Return times to the microsecond (pandas parses a time given to the nanosecond in nanoseconds)."""
+    return times.dt.floor("us").dt.as_unit("us") if times.dt.unit == "ns" else times.dt.as_unit("us")
+
+
+def _times(
+    raw: pd.Series, col: str, p: Path, zone: dt.tzinfo | None, problems: list[str], *, empty_ok: bool
+) -> pd.Series:
+    """Parse a column of times (vectorised) into aware datetimes (in ``zone``, else UTC)."""
+    text = raw.astype("string").fillna("").str.strip()
+    blank = (text == "").to_numpy()
+    aware = text.str.contains(_OFFSET, regex=True).to_numpy()
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        out[aware] = _micro(pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce"))
+    naive = ~aware & ~blank
+    unplaced = np.zeros(len(text), dtype=bool)  # local times the clock skips or shows twice
+    if naive.any():
+        local = pd.Series(pd.NaT, index=raw.index[naive], dtype="datetime64[us]")
+        for fmt in NAIVE_TIME_FORMATS:
+            todo = local.isna().to_numpy()
+            if not todo.any():
+                break
+            local[todo] = _micro(pd.to_datetime(text[naive][todo], format=fmt, errors="coerce"))
+        if zone is not None:
+            placed = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            unplaced[np.flatnonzero(naive)] = (local.notna() & placed.isna()).to_numpy()
+            out[naive] = placed
+    year = pd.to_numeric(text.str.extract(r"(\d{4})", expand=False), errors="coerce").to_numpy()
+    first, last = limits.YEARS
+    with np.errstate(invalid="ignore"):
+        bad_year = ~blank & ((year < first) | (year >= last))
+    bad = (out.isna().to_numpy() & ~(blank & empty_ok)) & ~bad_year & ~unplaced
+    values = [repr(v[:60]) for v in text.tolist()]
+    example = "2026-03-02T06:00:00+01:00"
+    if zone is None:
+        fix = f"write an ISO date-time with its offset ({example})"
+    else:
+        fix = (
+            f"write an ISO date-time with its offset ({example}), or a local time of {zone} "
+            "(2026-03-02 06:00:00, or 02/03/2026 06:00 with the day first)"
+        )
+    if empty_ok:
+        fix += ", or leave it empty"
+    no_offset = bad & naive if zone is None else np.zeros_like(bad)
+    for mask, why in (
+        (bad_year, f"; the year is outside {first}-{last - 1}"),
+        (unplaced, f"; {zone}'s clock change skips this local time or shows it twice; write its offset"),
+        (no_offset, f"; the time has no UTC offset: {fix}"),
+        (bad & ~no_offset, f"; {fix}"),
+    ):
+        rows = np.flatnonzero(mask).tolist()
+        if rows:
+            problems.extend(_grouped(p, col, rows, [values[i] for i in rows], why))
+    # nanoseconds, as pandas computes with timestamps elsewhere (a year out of range is refused above)
+    out = out.where(~bad_year, pd.NaT).astype("datetime64[ns, UTC]")
+    return out.dt.tz_convert(zone) if zone is not None else out
+
+
+def _vehicle_types(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
+    """Parse the optional ``vehicle_types`` column in place (``type:count;...``), noting malformed cells.
+
+    Each cell becomes a tuple of ``(type, count)``; an empty cell an empty tuple (the march unit's
+    vehicles are then what the scenario gives it). The counts must add up to the row's ``vehicles``.
+    """
+    if "vehicle_types" not in table.columns:
         return
-    parsed: list[pd.Timestamp | None] = []
-    for i, raw in enumerate(table["ashore"].tolist()):
-        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or not str(raw).strip():
-            parsed.append(None)
+    parsed: list[tuple[tuple[str, int], ...]] = []
+    bad: list[int] = []
+    counts = table["vehicles"].to_numpy(dtype=float, na_value=np.nan)
+    for i, raw in enumerate(table["vehicle_types"].fillna("").astype(str).tolist()):
+        items: list[tuple[str, int]] = []
+        ok = True
+        for token in (t.strip() for t in raw.split(";") if t.strip()):
+            name, _, n = token.rpartition(":")
+            name, n = name.strip(), n.strip()
+            if (
+                not name
+                or len(name) > limits.NAME_CHARS
+                or not n.isdigit()
+                or not 1 <= int(n) <= limits.VEHICLES
+            ):
+                ok = False
+                break
+            items.append((name, int(n)))
+        if ok and items and sum(n for _, n in items) != counts[i]:
+            ok = False
+        if not ok:
+            bad.append(i)
+            items = []
+        parsed.append(tuple(items))
+    if bad:
+        cells = [repr(str(table["vehicle_types"].iloc[i])[:60]) for i in bad]
+        why = (
+            "; give the march unit's vehicle types and their counts as type:count separated by ';' "
+            "(boxer:12;dingo2:8), adding up to its 'vehicles', or leave it empty"
+        )
+        problems.extend(_grouped(p, "vehicle_types", bad, cells, why))
+    table["vehicle_types"] = parsed
+
+
+def march_unit_vehicles(
+    table: pd.DataFrame, scenario: Scenario, network: Network, catalogue: Catalogue | None = None
+) -> dict[str, list[Vehicle]]:
+    """Return the vehicles of each march unit of a table, for the rules that depend on them.
+
+    In order of precedence: the table's optional ``vehicle_types`` column (``type:count;...``,
+    the first row of a march unit that has it); else the vehicles the scenario gives that
+    march unit, as the planner forms them: its unit's vehicles in the order they come ashore
+    (:func:`~.reception.receive`), cut into the fewest balanced march units of at most the
+    policy's size (:func:`~.units.balanced_chunks`), ``UNIT/NN`` being the NN-th, when the
+    table's count matches; else (a march unit the table splits otherwise) every vehicle of its
+    unit, so the strictest restriction of any of them applies. HET columns (``hets``) get none.
+
+    Raises
+    ------
+    MarchTableError
+        A vehicle type of the ``vehicle_types`` column that the catalogue does not know.
+    """
+    catalogue = catalogue or load_catalogue()
+    clock = Clock(scenario.start, scenario.zone)
+    closures = closures_in_force(scenario, network, clock)
+    inputs = PlanningInputs(scenario, network, site_records(network), clock, catalogue, closures)
+    ashore: dict[str, list[str]] = defaultdict(list)
+    for d in receive(inputs):
+        ashore[d.unit].append(d.vehicle)
+    size = scenario.policy.march_unit_max_vehicles
+    formed: dict[str, list[str]] = {}
+    for unit, landed in ashore.items():
+        for k, chunk in enumerate(balanced_chunks(landed, size), start=1):
+            formed[f"{unit}/{k:02d}"] = list(chunk)
+    first = _firsts(table)
+    given = "vehicle_types" in first.columns
+    out: dict[str, list[Vehicle]] = {}
+    unknown: dict[str, list[str]] = defaultdict(list)
+    for r in first.to_dict("records"):
+        mu, unit, n = str(r["march_unit"]), str(r["unit"]), int(r["vehicles"])
+        if r["het"]:
             continue
-        try:
-            ts = pd.Timestamp(str(raw))
-        except (ValueError, OverflowError):
-            ts = None
-        first, last = limits.YEARS
-        if ts is None or ts is pd.NaT or ts.tzinfo is None or not first <= ts.year < last:
-            problems.append(
-                f"{p}: row {i + 2}: field 'ashore' = {str(raw)[:60]!r}; write an ISO date-time with its "
-                "offset (2026-03-02T06:00:00+01:00), or leave it empty"
-            )
-            ts = None
-        parsed.append(ts)
-    table["ashore"] = parsed
+        types: list[str] | None = None
+        if given and r["vehicle_types"]:
+            types = [t for t, count in r["vehicle_types"] for _ in range(count)]
+        elif len(formed.get(mu, ())) == n:
+            types = formed[mu]
+        elif ashore.get(unit):
+            types = ashore[unit]
+        if types is None:
+            continue
+        for t in sorted(set(types)):
+            if t not in catalogue:
+                unknown[t].append(mu)
+        out[mu] = [catalogue[t] for t in types if t in catalogue]
+    if unknown:
+        known = ", ".join(list(catalogue)[:12])
+        problems = [
+            f"field 'vehicle_types': vehicle type {t!r} (march unit {', '.join(mus[:_SHOWN])}) is not in the "
+            f"vehicle catalogue; use a catalogue id ({known}, …) or add the type to the catalogue"
+            for t, mus in sorted(unknown.items())
+        ]
+        raise MarchTableError(problems)
+    return out
 
 
 def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
@@ -308,16 +556,37 @@ def _old_ids(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
         problems.append(f"{p}: {len(bad) - _SHOWN} more fields hold such CP-<number> ids")
 
 
-def _read_csv(p: Path) -> pd.DataFrame:
-    """Parse a march table whose size, first bytes and number of rows are within bounds."""
+SEPARATORS = (",", ";", "\t")
+"""Field separators a march table may use: ours, and a spreadsheet's in a decimal-comma locale or as text."""
+
+
+def _separator(head: str) -> str:
+    """Return the separator whose split of the header names the most required columns (``,`` on a tie)."""
+    line = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+
+    def named(sep: str) -> int:
+        return len({c.strip().strip('"') for c in line.split(sep)} & set(REQUIRED_COLUMNS))
+
+    return max(SEPARATORS, key=lambda sep: (named(sep), sep == ","))
+
+
+def _read_csv(p: Path) -> tuple[pd.DataFrame, str]:
+    """Parse a march table whose size, first bytes and number of rows are within bounds; and its separator.
+
+    A table separated by ``;`` or tabs (a spreadsheet's, in a locale with decimal commas) is read
+    with decimal commas too (a number written with a point is read as well).
+    """
     head = _march_table_head(p)
     columns = ", ".join(REQUIRED_COLUMNS)
     if not head.strip():
         msg = f"{p}: the file is empty; a march table starts with a header line ({columns})"
         raise MarchTableError([msg])
+    sep = _separator(head)
     try:
         table = pd.read_csv(
             p,
+            sep=sep,
+            decimal="," if sep != "," else ".",
             dtype={
                 "control_point": str,
                 "next_control_point": str,
@@ -325,6 +594,10 @@ def _read_csv(p: Path) -> pd.DataFrame:
                 "dtg": str,
                 "hets": str,
                 "caution_crossings": str,
+                "vehicle_types": str,
+                "arrive": str,
+                "depart": str,
+                "ashore": str,
             },
             nrows=limits.MARCH_TABLE_ROWS + 1,
             encoding="utf-8-sig",
@@ -342,28 +615,48 @@ def _read_csv(p: Path) -> pd.DataFrame:
             "(enablement.limits.MARCH_TABLE_ROWS); check the movements in parts"
         )
         raise MarchTableError([msg])
-    return table
+    table.columns = [str(c).strip() for c in table.columns]
+    return table, sep
 
 
-def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str]) -> None:
-    """Parse the numeric columns in place, noting each value that is not a finite number in range."""
+_DECIMAL_COMMA = r"^\s*[+-]?\d+,\d+\s*$"
+"""A number written with a decimal comma (``47,4``)."""
+
+
+def _check_numbers(table: pd.DataFrame, p: Path, problems: list[str], sep: str = ",") -> None:
+    """Parse the numeric columns in place, noting each value that is not a finite number in range.
+
+    A problem many rows share is one message (:func:`_grouped`); decimal commas in a table
+    separated by ``,`` are refused with the fix (a spreadsheet's ``;``-separated export is read).
+    """
     for col, lo, hi, whole in _NUMBERS:
         if col not in table.columns:  # an optional column (``tracked``)
             continue
         raw = table[col]
+        text = raw.astype("string").fillna("")
+        decimal_comma = text.str.match(_DECIMAL_COMMA).to_numpy(dtype=bool, na_value=False)
+        if sep != "," and decimal_comma.any():  # a column pandas left as text: "47,4" beside "47.4"
+            raw = raw.where(~decimal_comma, text.str.replace(",", ".", regex=False))
         values = pd.to_numeric(raw, errors="coerce")
         v = values.to_numpy(dtype=float, na_value=np.nan)
-        for i in np.flatnonzero(np.isnan(v)).tolist():
-            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a number")
-        for i in np.flatnonzero(np.isinf(v)).tolist():
-            problems.append(f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])} is not a finite number")
+        cells = [_cell(x) for x in raw.tolist()]
+        comma = decimal_comma & np.isnan(v)
         with np.errstate(invalid="ignore"):
-            bad = np.isfinite(v) & ((v < lo) | (v > hi) | ((v != np.round(v)) if whole else False))
-        for i in np.flatnonzero(bad).tolist():
-            want = "a whole number" if whole else "a number"
-            problems.append(
-                f"{p}: row {i + 2}: field '{col}' = {_cell(raw.iloc[i])}; give {want} in [{lo:g}, {hi:g}]"
-            )
+            out_of_range = np.isfinite(v) & ((v < lo) | (v > hi) | ((v != np.round(v)) if whole else False))
+        want = "a whole number" if whole else "a number"
+        for mask, why in (
+            (
+                comma,
+                " is a number with a decimal comma in a table separated by ','; export the table with "
+                "';' as separator (a spreadsheet in a decimal-comma locale does), or write '.' decimals",
+            ),
+            (np.isnan(v) & ~comma, " is not a number"),
+            (np.isinf(v), " is not a finite number"),
+            (out_of_range, f"; give {want} in [{lo:g}, {hi:g}]"),
+        ):
+            rows = np.flatnonzero(mask).tolist()
+            if rows:
+                problems.extend(_grouped(p, col, rows, [cells[i] for i in rows], why))
         table[col] = values
 
 
@@ -396,11 +689,17 @@ def _cell(value: object) -> str:
     return repr(item() if callable(item) else value)
 
 
-def _segments(table: pd.DataFrame) -> list[dict[str, Any]]:
+def _runs(table: pd.DataFrame) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each march unit's rows in leg and seq order, as records (converted once: the checks walk them)."""
+    records = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
+    return [(str(mu), list(rows)) for mu, rows in itertools.groupby(records, key=lambda r: r["march_unit"])]
+
+
+def _segments(runs: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
     """Every segment driven: from one control point to the next, within a march unit's leg."""
     out = []
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        for a, b in itertools.pairwise(g.to_dict("records")):
+    for mu, rows in runs:
+        for a, b in itertools.pairwise(rows):
             if (
                 a["leg"] != b["leg"]
                 or a["kind"] == "staging_arrive"
@@ -512,7 +811,7 @@ def _overlaps(segs: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list
     return out
 
 
-def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _halts(runs: list[tuple[str, list[dict[str, Any]]]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Driving time since the last halt long enough.
 
     A stretch may run up to ``late_s`` over the limit when its halt is at a halt place
@@ -533,8 +832,7 @@ def _halts(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation
             )
         )
 
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        rows = g.to_dict("records")
+    for mu, rows in runs:
         driving, rests = 0.0, 0
         late: dict[str, Any] | None = None  # the point where the stretch went over the limit
         for a, b in itertools.pairwise(rows):
@@ -591,15 +889,32 @@ SPEED_TOLERANCE = 0.02
 """Share by which a segment may be driven faster than the fastest road allows (rounding in the table)."""
 
 
-def _fastest(
-    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
-) -> tuple[float, float]:
-    """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
-    try:
-        route = router.route(a, b, profile, closed)
-    except RoutingError:  # no road at all within the vehicles' limits
-        return math.inf, math.inf
-    return route.length_m / 1000.0, route.time_s
+class _Roads:
+    """A road router whose fastest-road figures are kept: many columns drive the same segments."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._memo: dict[tuple[int, int, Profile | None, tuple[int, ...]], tuple[float, float]] = {}
+
+    def fastest(
+        self, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
+    ) -> tuple[float, float]:
+        """Length (km) and time (s) of the fastest road from ``a`` to ``b`` for ``profile`` (inf: none)."""
+        key = (a, b, None if profile is None else dataclasses.replace(profile, name=""), tuple(closed))
+        found = self._memo.get(key)
+        if found is None:
+            try:
+                route = self.router.route(a, b, profile, closed)
+            except RoutingError:  # no road at all within the vehicles' limits
+                found = (math.inf, math.inf)
+            else:
+                found = (route.length_m / 1000.0, route.time_s)
+            self._memo[key] = found
+        return found
+
+    def shortest_km(self, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()) -> float:
+        """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
+        return self.fastest(a, b, profile, closed)[0]
 
 
 def _slack_km(rules: MarchRules) -> float:
@@ -613,13 +928,6 @@ def _slack_km(rules: MarchRules) -> float:
     return 0.05 + 2.0 * rules.control_point_min_m / 1000.0
 
 
-def _shortest_km(
-    router: Router, a: int, b: int, profile: Profile | None, closed: Sequence[int] = ()
-) -> float:
-    """Length (km) of the fastest road from ``a`` to ``b`` for ``profile`` (inf when there is none)."""
-    return _fastest(router, a, b, profile, closed)[0]
-
-
 def _speed_and_roads(
     segs: list[dict[str, Any]],
     rules: MarchRules,
@@ -629,6 +937,8 @@ def _speed_and_roads(
 ) -> list[Violation]:
     """Speed on each segment; roads the column may not use (restrictions) or that are closed then."""
     router = Router(network, "road", rules.territory)
+    roads = _Roads(router)
+    profiles: dict[tuple[str, float], Profile] = {}
     top: dict[str, float] = defaultdict(float)  # each column's own speed: the highest its rows give
     for s in segs:
         top[s["mu"]] = max(top[s["mu"]], float(s["a"]["speed_kmh"]), float(s["b"]["speed_kmh"]))
@@ -662,7 +972,7 @@ def _speed_and_roads(
         # the control points' own nodes, but the segment between the junction areas they stand for:
         # it may be shorter by the slack distance (:func:`_slack_km`), driven at that cap
         cap = min(rules.speed_kmh, top[s["mu"]])
-        _, fastest_s = _fastest(router, int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
+        _, fastest_s = roads.fastest(int(a["node"]), int(b["node"]), Profile(s["mu"], speed_kmh=cap))
         slack_s = _slack_km(rules) / cap * 3600.0 if cap > 0 else 0.0
         least_s = fastest_s * (1.0 - SPEED_TOLERANCE) - slack_s
         if km > 0 and math.isfinite(fastest_s) and dt_s < least_s - EPS_S:
@@ -682,23 +992,29 @@ def _speed_and_roads(
             )
         profile = None
         if vehicles and s["mu"] in vehicles:
-            profile = Profile.of(s["mu"], vehicles[s["mu"]], speed)
-            allowed = _shortest_km(router, int(a["node"]), int(b["node"]), profile)
+            key = (s["mu"], speed)
+            if key not in profiles:
+                profiles[key] = Profile.of(s["mu"], vehicles[s["mu"]], speed)
+            profile = profiles[key]
+            allowed = roads.shortest_km(int(a["node"]), int(b["node"]), profile)
             if km + _slack_km(rules) < allowed * 0.98:
+                blocked = _blockers(router, network, int(a["node"]), int(b["node"]), profile)
                 out.append(
                     Violation(
                         "restriction",
                         s["mu"],
                         where,
                         a["depart"].isoformat(),
-                        f"{s['mu']} drives {km:.1f} km from {a['control_point']} to {b['control_point']}, "
-                        "but the "
-                        f"shortest road open to its vehicles (MLC, weight, height, width) is "
-                        + ("none" if math.isinf(allowed) else f"{allowed:.1f} km"),
+                        f"{s['mu']} drives {km:.1f} km from {a['control_point']} to {b['control_point']} "
+                        f"from {a['depart'].isoformat()}, but the shortest road open to its vehicles "
+                        f"({_profile_text(profile)}) is "
+                        + ("none" if math.isinf(allowed) else f"{allowed:.1f} km")
+                        + (f": the shorter road crosses {'; '.join(blocked)}" if blocked else ""),
+                        cause="; ".join(blocked),
                     )
                 )
                 continue
-        out += _closed_roads(s, rules, router, profile, where, km, start, end + a["pass_min"] * 60.0)
+        out += _closed_roads(s, rules, roads, profile, where, km, start, end + a["pass_min"] * 60.0)
     return out
 
 
@@ -717,9 +1033,10 @@ def _closed_ends(
                     s["mu"],
                     where,
                     tm.iso(max(start, span[0])),
-                    f"{s['mu']} drives {where} while {row['control_point']} is closed "
+                    f"{s['mu']} drives {where} from {tm.iso(start)} while {row['control_point']} is closed "
                     f"(from {tm.iso(span[0])}"
                     + (" until further notice)" if math.isinf(span[1]) else f" to {tm.iso(span[1])})"),
+                    cause=str(row["control_point"]),
                 )
             )
     return out
@@ -728,7 +1045,7 @@ def _closed_ends(
 def _closed_roads(
     s: dict[str, Any],
     rules: MarchRules,
-    router: Router,
+    roads: _Roads,
     profile: Profile | None,
     where: str,
     km: float,
@@ -743,9 +1060,9 @@ def _closed_roads(
         return []
     a, b = int(s["a"]["node"]), int(s["b"]["node"])
     slack = _slack_km(rules)
-    if km + slack >= _shortest_km(router, a, b, profile, closed) * 0.98:
+    if km + slack >= roads.shortest_km(a, b, profile, closed) * 0.98:
         return []
-    if km + slack < _shortest_km(router, a, b, profile) * 0.98:
+    if km + slack < roads.shortest_km(a, b, profile) * 0.98:
         return []  # shorter than any road at all: not a closure (the network does not know this road)
     # name the closures it must cross: each one whose edges alone leave no road that short
     in_force = [
@@ -756,39 +1073,146 @@ def _closed_roads(
     crossed = [
         label
         for label in sorted(in_force)
-        if km + slack < _shortest_km(router, a, b, profile, rules.closed_by[label][1]) * 0.98
+        if km + slack < roads.shortest_km(a, b, profile, rules.closed_by[label][1]) * 0.98
     ]
+    named = [_closure_text(label, rules, roads.router.network, start, end) for label in crossed]
     return [
         Violation(
             "closure",
             s["mu"],
             where,
             s["a"]["depart"].isoformat(),
-            f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']}, "
-            "shorter than any road open at that time: it must cross a closed road or bridge"
-            + (f" ({'; '.join(crossed)})" if crossed else ""),
+            f"{s['mu']} drives {km:.1f} km from {s['a']['control_point']} to {s['b']['control_point']} "
+            f"from {s['a']['depart'].isoformat()}, shorter than any road open at that time: it must cross a "
+            "closed road or bridge" + (f" ({'; '.join(named)})" if named else ""),
+            cause="; ".join(crossed),
         )
     ]
 
 
-def _staging(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+_RESTRICTIONS = (
+    ("maxweight_t", "mass_t", "gross weight", "t"),
+    ("maxaxleload_t", "axle_load_t", "axle load", "t"),
+    ("maxheight_m", "height_m", "height", "m"),
+    ("maxwidth_m", "width_m", "width", "m"),
+    ("maxlength_m", "length_m", "length", "m"),
+)
+"""Edge limits a profile is masked by (:meth:`~enablement.network.arrays.GraphArrays.masks`), in words."""
+
+
+def _profile_text(profile: Profile) -> str:
+    """Return the limits a column's vehicles need, in words (MLC, mass, size)."""
+    parts = [
+        f"MLC {kind} {cls:g}"
+        for kind, cls in (("wheeled", profile.mlc_wheeled), ("tracked", profile.mlc_tracked))
+        if cls > 0
+    ]
+    parts += [
+        f"{what} {getattr(profile, attr):g} {unit}"
+        for _, attr, what, unit in _RESTRICTIONS
+        if getattr(profile, attr) > 0
+    ]
+    return ", ".join(parts) or "no limit"
+
+
+def _bridge_text(network: Network, bid: str) -> str:
+    """Return a bridge by its id and its classes (MLC one-way/two-way, wheeled and tracked)."""
+    e = network.edges
+    rows = e[e["bridge_id"] == bid] if "bridge_id" in e.columns else e.iloc[:0]
+    if rows.empty:
+        return f"bridge {bid}"
+    r = rows.iloc[0]
+    classes = [
+        f"{kind} {r[f'mlc_{kind}_oneway']:g} one-way / {r[f'mlc_{kind}_twoway']:g} two-way"
+        for kind in ("wheeled", "tracked")
+        if f"mlc_{kind}_oneway" in rows.columns and pd.notna(r[f"mlc_{kind}_oneway"])
+    ]
+    return f"bridge {bid}" + (f" (MLC {', '.join(classes)})" if classes else "")
+
+
+def _blockers(router: Router, network: Network, a: int, b: int, profile: Profile) -> list[str]:
+    """Return what closes the shortest road from ``a`` to ``b`` to ``profile``: bridges, limits."""
+    try:
+        route = router.route(a, b)
+    except RoutingError:
+        return []
+    rows = np.asarray(route.edges, dtype=np.int64)
+    if rows.size == 0:
+        return []
+    ga = router.arrays
+    ok, _ = ga.masks(profile)
+    shut = rows[~ok[ga.csr_positions(rows)]]
+    e = network.edges
+    out: list[str] = []
+    for row in shut.tolist():
+        over = [
+            f"{what} {getattr(profile, attr):g} {unit} over its limit of {e[col].iat[row]:g} {unit}"
+            for col, attr, what, unit in _RESTRICTIONS
+            if col in e.columns and pd.notna(e[col].iat[row]) and getattr(profile, attr) > e[col].iat[row]
+        ]
+        mlc = [
+            f"MLC {kind} {getattr(profile, f'mlc_{kind}'):g} over its one-way class "
+            f"{e[f'mlc_{kind}_oneway'].iat[row]:g}"
+            for kind in ("wheeled", "tracked")
+            if f"mlc_{kind}_oneway" in e.columns
+            and pd.notna(e[f"mlc_{kind}_oneway"].iat[row])
+            and getattr(profile, f"mlc_{kind}") > e[f"mlc_{kind}_oneway"].iat[row]
+        ]
+        why = ", ".join(mlc + over) or "closed to it"
+        bid = e["bridge_id"].iat[row] if "bridge_id" in e.columns else None
+        if isinstance(bid, str) and bid:
+            text = f"{_bridge_text(network, bid)}: the column's {why}"
+        else:
+            text = f"road {int(e['u'].iat[row])}-{int(e['v'].iat[row])}: the column's {why}"
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _closure_text(label: str, rules: MarchRules, network: Network, start: float, end: float) -> str:
+    """Return a closure in words: its label, its bridges with their classes, and when it is in force."""
+    iv, rows = rules.closed_by[label]
+    e = network.edges
+    bids: list[str] = []
+    if "bridge_id" in e.columns and rows:
+        ids = e["bridge_id"].to_numpy()[np.asarray(rows, dtype=np.int64)]
+        bids = sorted({str(b) for b in ids if isinstance(b, str) and b})
+    span = iv.overlaps(start + EPS_S, end - EPS_S)
+    tm = _Times(rules)
+    when = ""
+    if span is not None:
+        when = f", closed from {tm.iso(span[0])}" + (
+            " until further notice" if math.isinf(span[1]) else f" to {tm.iso(span[1])}"
+        )
+    return label + "".join(f": {_bridge_text(network, b)}" for b in bids) + when
+
+
+def _staging(rows: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """More vehicles held in a staging area at once than its capacity."""
     events: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
-    rows = table.sort_values(["march_unit", "leg", "seq"]).to_dict("records")
     for a, b in itertools.pairwise(rows):
         if a["kind"] == "staging_arrive" and b["march_unit"] == a["march_unit"]:
+            start = tm.secs(a["arrive"])
+            # the table gives times to the second and pass times to 0.01 min: a stay that ends
+            # within EPS_S of another's start is gone, as in the marshalling check
+            end = max(tm.secs(b["depart"]) + a["pass_min"] * 60.0 - EPS_S, start)
             events[a["control_point"]] += [
-                (tm.secs(a["arrive"]), int(a["vehicles"]), a["march_unit"]),
-                (tm.secs(b["depart"]) + a["pass_min"] * 60.0, -int(a["vehicles"]), a["march_unit"]),
+                (start, int(a["vehicles"]), a["march_unit"]),
+                (end, -int(a["vehicles"]), a["march_unit"]),
             ]
     for r in rows:  # a column held on the way takes room at its place (``holds``)
         place = rules.holding(int(r["node"]))
         stop = tm.secs(r["depart"]) - tm.secs(r["arrive"])
         if place is None or r["kind"] in _LEG_ENDS or stop <= rules.road_wait_max_s + EPS_S:
             continue
+        start = tm.secs(r["arrive"])
         events[place.site] += [
-            (tm.secs(r["arrive"]), int(r["vehicles"]), r["march_unit"]),
-            (tm.secs(r["depart"]) + r["pass_min"] * 60.0, -int(r["vehicles"]), r["march_unit"]),
+            (start, int(r["vehicles"]), r["march_unit"]),
+            (
+                max(tm.secs(r["depart"]) + r["pass_min"] * 60.0 - EPS_S, start),
+                -int(r["vehicles"]),
+                r["march_unit"],
+            ),
         ]
     out = []
     for sid, ev in events.items():
@@ -825,11 +1249,11 @@ def _wait_s(r: Mapping[str, Any], rules: MarchRules, tm: _Times) -> float:
     return stop - (max(h.first_duration_s, h.duration_s) if r["kind"] in ("halt", "hold") else 0.0)
 
 
-def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> list[Violation]:
+def _halt_places(rows: list[dict[str, Any]], rules: MarchRules, network: Network) -> list[Violation]:
     """Find halts away from any halt place and off the policy's roadside classes (``halt_places``)."""
     verge = roadside_nodes(network, rules.roadside_classes)
     out = []
-    for r in table.to_dict("records"):
+    for r in rows:
         halt = r.get("halt_min")
         halted = r["kind"] == "halt" or (
             r["kind"] == "hold" and halt is not None and not math.isnan(float(halt)) and float(halt) > 0
@@ -851,12 +1275,11 @@ def _halt_places(table: pd.DataFrame, rules: MarchRules, network: Network) -> li
     return out
 
 
-def _duty(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _duty(runs: list[tuple[str, list[dict[str, Any]]]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find columns driving longer than the policy's duty without a rest of its length (``duty_hours``)."""
     duty = rules.duty
     out = []
-    for mu, g in table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=False):
-        rows = g.to_dict("records")
+    for mu, rows in runs:
         driving = 0.0
         for a, b in itertools.pairwise(rows):
             if tm.secs(a["depart"]) - tm.secs(a["arrive"]) >= duty.rest_min_s - EPS_S:
@@ -881,11 +1304,11 @@ def _duty(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]
     return out
 
 
-def _road_waits(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+def _road_waits(rows: list[dict[str, Any]], rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find columns waiting on the road longer than the policy's limit (``holds``)."""
     limit = rules.road_wait_max_s
     out = []
-    for r in table.to_dict("records"):
+    for r in rows:
         node = int(r["node"])
         if r["kind"] in _LEG_ENDS or node < 0 or rules.holding(node) is not None:
             continue
@@ -957,6 +1380,103 @@ def _marshalling(
     return out
 
 
+def _firsts(table: pd.DataFrame) -> pd.DataFrame:
+    """Each march unit's first row (in leg and seq order), HET columns flagged (``het``)."""
+    first = table.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True).head(1)
+    het = first["hets"].map(bool) if "hets" in first.columns else pd.Series(False, index=first.index)
+    return first.assign(het=het.to_numpy(dtype=bool))
+
+
+def _units(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find march units of units the scenario does not move, and units with more vehicles than land."""
+    first = _firsts(table)
+    out = []
+    own = first[~first["het"]]
+    # rules without movements (a march problem built by hand) name no units to check against
+    unknown = own[~own["unit"].astype(str).isin(list(rules.deliveries))] if rules.deliveries else own.iloc[:0]
+    moved = ", ".join(sorted(rules.deliveries)) or "none"
+    for unit, g in unknown.groupby("unit", sort=True):
+        mus = sorted(g["march_unit"].astype(str))
+        shown = ", ".join(mus[:_SHOWN]) + (f" and {len(mus) - _SHOWN} more" if len(mus) > _SHOWN else "")
+        out.append(
+            Violation(
+                "unit",
+                mus[0],
+                str(unit),
+                tm.iso(tm.secs(g["depart"].min())),
+                f"unit {unit!r} of march unit(s) {shown} is not moved by the scenario (its movements' units: "
+                f"{moved}): the table is for another scenario, or the unit's name is misspelt",
+            )
+        )
+    units_of = table.groupby("march_unit", sort=True)["unit"].unique()
+    for mu, units in units_of.items():
+        names = sorted(str(u) for u in units)
+        if len(names) > 1 or (not str(mu).startswith(f"{names[0]}/") and not str(mu).startswith("HET/")):
+            r = first[first["march_unit"] == mu].iloc[0]
+            out.append(
+                Violation(
+                    "unit",
+                    str(mu),
+                    str(mu),
+                    tm.iso(tm.secs(r["depart"])),
+                    f"march unit {mu} is written for unit(s) {', '.join(names)}: a march unit belongs to one "
+                    f"unit and is named after it ({names[0]}/01, as the plan names them; HET/… for a HET "
+                    "column)",
+                )
+            )
+    for unit, g in own.groupby("unit", sort=True):
+        landed = rules.ashore.get(str(unit))
+        n = int(g["vehicles"].sum())
+        if landed and n > len(landed):
+            arrivals = ", ".join(sorted({a for _, a in landed}))
+            out.append(
+                Violation(
+                    "unit",
+                    str(g["march_unit"].iloc[0]),
+                    str(unit),
+                    tm.iso(tm.secs(g["depart"].min())),
+                    f"the march units of {unit} carry {n} vehicles, but {len(landed)} of its vehicles come "
+                    f"ashore ({arrivals})",
+                )
+            )
+    return out
+
+
+def _release(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
+    """Find columns leaving before their vehicles are ashore (``release``: ships and flights discharged).
+
+    The columns of a unit that have left by any time carry at most its vehicles ashore by then:
+    in order of departure, the k-th column leaves no earlier than the vehicle that makes the
+    running count of their vehicles is ashore (:meth:`~.march.MarchRules.released_s`).
+    """
+    first = _firsts(table)
+    first = first[~first["het"]]
+    out = []
+    for unit, g in first.sort_values(["depart", "march_unit"]).groupby("unit", sort=True):
+        if str(unit) not in rules.ashore:
+            continue
+        running = g["vehicles"].astype(int).cumsum().to_numpy()
+        leave = np.array([tm.secs(t) for t in g["depart"]])
+        need = [rules.released_s(str(unit), int(n)) for n in running]
+        for k, (r, (ready, arrival)) in enumerate(zip(g.to_dict("records"), need, strict=True)):  # type: ignore[misc]
+            if not math.isfinite(ready) or leave[k] + EPS_S >= ready:
+                continue  # more vehicles than land is the ``unit`` check's
+            out.append(
+                Violation(
+                    "release",
+                    str(r["march_unit"]),
+                    str(r["control_point"]),
+                    r["depart"].isoformat(),
+                    f"{r['march_unit']} leaves {r['control_point']} at {r['depart'].isoformat()}, "
+                    f"{(ready - leave[k]) / 3600:.1f} h before its vehicles are ashore: the "
+                    f"{int(running[k])} vehicles of {unit} in the columns that have left by then are "
+                    f"ashore only at {tm.iso(ready)} (the last off {arrival}; reception discharges each ship "
+                    "or flight at its site's rate)",
+                )
+            )
+    return out
+
+
 def _rdd(table: pd.DataFrame, rules: MarchRules, tm: _Times) -> list[Violation]:
     """Find units whose last column arrives after their RDD (rail units close by train)."""
     out = []
@@ -1004,7 +1524,7 @@ def _tracked(table: pd.DataFrame, rules: MarchRules) -> list[Violation]:
 
 
 def _permissions(
-    table: pd.DataFrame,
+    runs: list[tuple[str, list[dict[str, Any]]]],
     rules: MarchRules,
     tm: _Times,
     vehicles: Mapping[str, Sequence[Vehicle]] | None,
@@ -1013,9 +1533,7 @@ def _permissions(
     if not rules.permits:
         return []
     out = []
-    rows = table.sort_values(["march_unit", "leg", "seq"])
-    for mu, g in rows.groupby("march_unit", sort=False):
-        records = g.to_dict("records")
+    for mu, records in runs:
         profile = None
         if vehicles and mu in vehicles and vehicles[str(mu)]:
             profile = Profile.of(str(mu), vehicles[str(mu)], float(records[0]["speed_kmh"]))
@@ -1206,21 +1724,28 @@ def check_march_table(
         Every violation found, by kind then time.
     """
     tm = _Times(rules)
+    for col in ("arrive", "depart", "ashore"):  # messages in the scenario's local time
+        if col in table.columns and isinstance(table[col].dtype, pd.DatetimeTZDtype):
+            table = table.assign(**{col: table[col].dt.tz_convert(rules.clock.zone)})
     table, out = _resolve(table, network)
-    segs = _segments(table)
+    runs = _runs(table)
+    segs = _segments(runs)
     out += _territory(table, rules, network)
     out += _overlaps(segs, rules, tm)
-    out += _halts(table, rules, tm)
+    out += _halts(runs, rules, tm)
     out += _window(segs, rules, tm)
     out += _speed_and_roads(segs, rules, network, vehicles, tm)
-    out += _staging(table, rules, tm)
-    out += _halt_places(table, rules, network)
-    out += _road_waits(table, rules, tm)
-    out += _duty(table, rules, tm)
+    rows = [r for _, run in runs for r in run]  # in march unit, leg and seq order
+    out += _staging(rows, rules, tm)
+    out += _halt_places(rows, rules, network)
+    out += _road_waits(rows, rules, tm)
+    out += _duty(runs, rules, tm)
     out += _marshalling(table, rules, tm, vehicles)
     out += _rdd(table, rules, tm)
+    out += _units(table, rules, tm)
+    out += _release(table, rules, tm)
     out += _tracked(table, rules)
-    out += _permissions(table, rules, tm, vehicles)
+    out += _permissions(runs, rules, tm, vehicles)
     out += _hets(table, rules, network, tm)
     out += _caution(segs, rules, network, vehicles, tm)
     return _sorted(out)
@@ -1245,6 +1770,8 @@ def _sorted(out: list[Violation]) -> list[Violation]:
                 "duty",
                 "marshalling",
                 "rdd",
+                "unit",
+                "release",
                 "tracked",
                 "permission",
                 "het",

@@ -67,6 +67,7 @@ HONOURS = frozenset(
         "duty_hours",
         "caution_crossing",
         "marshalling",
+        "release",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""

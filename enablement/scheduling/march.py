@@ -111,7 +111,9 @@ from ..scenario.schema import Duty, Halts, Policy, Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Profile, load_catalogue
 from .closures import Closures, closures_in_force
+from .inputs import PlanningInputs
 from .permissions import CrossingPermit, crossing_permits, heavy_load
+from .reception import Discharged, receive
 
 if TYPE_CHECKING:
     from ..routing import Route, Router
@@ -139,6 +141,7 @@ __all__ = [
     "footprints_m2",
     "halt_places",
     "het_fastest",
+    "landed",
     "march_rules",
     "marshalling_areas",
     "marshalling_peaks",
@@ -159,6 +162,9 @@ CONSTRAINTS: dict[str, str] = {
     "marshalling": "a port's or airfield's marshalling area holds no more vehicles (or m² of them) at once "
     "than its capacity, from a march unit's first vehicle ashore until its column has left; discharge "
     "pauses while the area is full",
+    "release": "a column leaves only once its vehicles are ashore: ships and flights discharged at their "
+    "sites' rates (reception); the columns of a unit that have left by any time carry no more vehicles "
+    "than have come ashore by then",
     "rdd": "each unit closes by its required delivery date (soft: lateness is minimised and reported)",
     "speed": "no column drives faster than its slowest vehicle, the policy speed or its road class allows",
     "restrictions": "no column uses a road or bridge its vehicles may not (MLC, mass, axle load, size)",
@@ -862,6 +868,10 @@ class MarchRules:
         (``policy.halts.roadside``).
     duty
         The drivers' duty: driving between rests, and the rest (:class:`DutyRule`).
+    ashore
+        For each unit that lands, when each of its vehicles is ashore (s, in order) and the ship or
+        flight it came off (reception, before any pause for a full marshalling area): the
+        ``release`` rule (:meth:`released_s`), which a march unit's ``release_s`` keeps.
     """
 
     clock: Clock
@@ -895,6 +905,7 @@ class MarchRules:
     roadside_classes: frozenset[str] = field(
         default_factory=lambda: frozenset(str(c) for c in figure("roadside_halt_classes"))
     )
+    ashore: Mapping[str, tuple[tuple[float, str], ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_policy(
@@ -913,6 +924,7 @@ class MarchRules:
         permits: Mapping[str, CrossingPermit] | None = None,
         het_turnaround: HetTurnaround | None = None,
         places: Mapping[int, HaltPlace] | None = None,
+        ashore: Mapping[str, tuple[tuple[float, str], ...]] | None = None,
     ) -> MarchRules:
         """Build the rules of a road-movement policy (headway, halts, its daily window) and closures.
 
@@ -946,6 +958,7 @@ class MarchRules:
             duty=DutyRule.of(policy.duty),
             road_wait_max_s=policy.halts.road_wait_max_min * 60.0,
             roadside_classes=frozenset(policy.halts.roadside),
+            ashore=dict(ashore or {}),
         )
 
     def holding(self, node: int) -> HaltPlace | None:
@@ -969,6 +982,18 @@ class MarchRules:
         if permit is None:
             return None
         return permit.open_for(profile is not None and heavy_load(profile))
+
+    def released_s(self, unit: str, n: int) -> tuple[float, str] | None:
+        """When ``n`` vehicles of ``unit`` are ashore (the ``release`` rule), and the arrival of the last one.
+
+        A column of a landing unit leaves once its vehicles are ashore, so its columns that have
+        left by any time carry at most the vehicles ashore by then. Returns None for a unit that
+        does not land (and for ``n`` < 1); ``(inf, "")`` when fewer than ``n`` of its vehicles land.
+        """
+        landed = self.ashore.get(unit)
+        if not landed or n < 1:
+            return None
+        return landed[n - 1] if n <= len(landed) else (math.inf, "")
 
     def caution_crossing_s(self, span_m: float, lengths_m: Sequence[float]) -> float:
         """Time a column takes to cross a bridge of ``span_m`` one vehicle at a time (``caution_crossing``).
@@ -1011,7 +1036,20 @@ def territory_of(policy: Policy) -> Territory:
     return Territory(policy.territory, frozenset(policy.foreign_roads))
 
 
-def march_rules(scenario: Scenario, network: Network, closures: Closures | None = None) -> MarchRules:
+def landed(discharged: Sequence[Discharged]) -> dict[str, tuple[tuple[float, str], ...]]:
+    """Return each unit's vehicles ashore, in order of time, with their ship or flight (``ashore``)."""
+    out: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for d in discharged:
+        out[d.unit].append((d.ready_s, d.arrival))
+    return {u: tuple(sorted(v)) for u, v in out.items()}
+
+
+def march_rules(
+    scenario: Scenario,
+    network: Network,
+    closures: Closures | None = None,
+    discharged: Sequence[Discharged] | None = None,
+) -> MarchRules:
     """Build the road march rules of a scenario on its network.
 
     Parameters
@@ -1022,6 +1060,9 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         The network with the scenario's overlays (staging capacities, overlay closures).
     closures
         The closures in force, when already resolved (resolved here otherwise).
+    discharged
+        The vehicles as reception brings them ashore, when already known (reception is run
+        here otherwise: :func:`~.reception.receive`).
 
     Returns
     -------
@@ -1030,6 +1071,9 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
     """
     clock = Clock(scenario.start, scenario.zone)
     closures = closures if closures is not None else closures_in_force(scenario, network, clock)
+    if discharged is None:
+        sites = site_records(network)
+        discharged = receive(PlanningInputs(scenario, network, sites, clock, load_catalogue(), closures))
     return MarchRules.from_policy(
         scenario.policy,
         clock,
@@ -1043,6 +1087,7 @@ def march_rules(scenario: Scenario, network: Network, closures: Closures | None 
         permits=crossing_permits(scenario, network, clock),
         het_turnaround=HetTurnaround(profile=empty_het_profile(scenario)),
         places=halt_places(network),
+        ashore=landed(discharged),
     )
 
 

@@ -130,6 +130,7 @@ HONOURS = frozenset(
         "duty_hours",
         "caution_crossing",
         "marshalling",
+        "release",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the model enforces (RDD as lateness)."""

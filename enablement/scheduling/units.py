@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..network.sites import Site
 from ..routing import Router
@@ -17,13 +18,15 @@ from .reception import Discharged
 
 __all__ = ["Carried", "Formation", "balanced_chunks", "column_length", "form_march_units"]
 
+_T = TypeVar("_T")
+
 
 def column_length(vehicles: Sequence[Vehicle], gap_m: float) -> float:
     """Length of a column: its vehicles' lengths plus the gaps between them."""
     return sum(v.length_m for v in vehicles) + gap_m * (len(vehicles) - 1)
 
 
-def balanced_chunks(items: Sequence[Discharged], size: int) -> list[list[Discharged]]:
+def balanced_chunks(items: Sequence[_T], size: int) -> list[list[_T]]:
     """``items`` in order, cut into the fewest chunks of at most ``size``, balanced in length."""
     n = max(1, math.ceil(len(items) / size))
     base, extra = divmod(len(items), n)

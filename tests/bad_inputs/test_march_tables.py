@@ -80,6 +80,8 @@ def _a_folder(folder: Path) -> list[str]:
 
 
 GOOD = f"{HEADER}\n{_row()}\n"
+MANY = 3_440
+"""Rows of a table whose every row has the same bad field: one message, not one per row."""
 
 CASES = [
     Case("empty file", _table(""), words=("t.csv", "the file is empty", "header line", "march_unit")),
@@ -126,7 +128,25 @@ CASES = [
     _value("a vehicle count of a billion", "vehicles", "1000000000", "whole number in [1, 200000]"),
     _value("an old CP-<node> id", "next_control_point", "CP-3347", "internal node number", "stable id"),
     _value("a leg as text", "leg", "first", "'first' is not a number"),
-    _value("a time without offset", "arrive", "2026-03-02 08:00", "iso date-time with its offset"),
+    _value(
+        "a time with the month 13",
+        "arrive",
+        "2026-13-02 08:00",
+        "iso date-time with its offset",
+        "local time",
+    ),
+    _value("a local time the clock skips", "arrive", "2026-03-29 02:30", "clock change", "write its offset"),
+    _value("a US date", "arrive", "03/30/2026 08:00", "day first"),
+    Case(
+        "decimal commas in a comma-separated table",
+        _table(f"{HEADER}\n" + _row(km='"0,5"') + "\n"),
+        words=("t.csv", "row 2", "km", "decimal comma", "';' as separator"),
+    ),
+    Case(
+        "the same bad time in every row",
+        _table(f"{HEADER}\n" + (_row(depart="soon") + "\n") * MANY),
+        words=("t.csv", f"field 'depart' in {MANY:,} rows", "rows 2, 3, 4, 5, 6", "1 problem"),
+    ),
     _value("a time in the year 3000", "depart", "3000-03-02T08:20:00+01:00", "year is outside 1900-2199"),
     _value("a time that is text", "depart", "soon", "'soon'", "iso date-time"),
 ]
