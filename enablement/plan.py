@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,6 +47,7 @@ from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
 from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
+from .scheduling.findings import Binding, DisruptionEffect, closure_binding, disruption_effects
 from .scheduling.handover import Handover, resolve_handovers, stray_site_warnings
 from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetSchedule
@@ -166,6 +168,12 @@ class Plan:
     marshalling
         Per reception site with a marshalling area: the most room its vehicles took at once
         (vehicles or m², the area's unit), when, and the longest pause of its discharge (s).
+    binding
+        What holds the force's closure back, by place and time
+        (:func:`~.scheduling.findings.closure_binding`).
+    disruptions
+        What each closure in force changed: the march units it sent round and their detours
+        (:func:`~.scheduling.findings.disruption_effects`).
     """
 
     scenario: Scenario
@@ -194,6 +202,8 @@ class Plan:
     permissions: list[PermissionRequest] = field(default_factory=list)
     arrivals: list[ArrivalWorked] = field(default_factory=list)
     marshalling: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    binding: Binding | None = None
+    disruptions: list[DisruptionEffect] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -262,7 +272,15 @@ class Plan:
                 if self.rail is not None
                 else {"method": "CP-SAT", "status": "not used"},
                 "het": shuttle_summary(self.hets, self.het_planned, self.het_over_payload),
+                "reception": {
+                    "method": "list scheduling: each berth (or stand) discharges one vehicle at a time "
+                    "at the site's rate, within its hours and closures, arrivals in order of arrival",
+                    "status": "scheduled" if self.arrivals else "not used",
+                    "optimality": "rule-based: no optimisation, no bound",
+                },
             },
+            "bottleneck": self.binding_summary(),
+            "disruptions": self.disruption_summary(),
             "permissions": self.permission_summary(),
             "reception": self.reception_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
@@ -290,6 +308,42 @@ class Plan:
                 "Sites and bridge classes: enablement exercise overlay (illustrative values)",
             ],
         }
+
+    def binding_summary(self) -> dict[str, Any]:
+        """Return what holds the force's closure back (``summary.json``'s ``bottleneck``)."""
+        b = self.binding
+        if b is None:
+            return {}
+        return {
+            "part": b.part,
+            "what": b.what,
+            "where": b.where,
+            "at": self.clock.iso(b.at_s),
+            "subject": b.subject,
+            "unit": b.unit,
+            "closure": self.clock.iso(b.closure_s),
+        }
+
+    def disruption_summary(self) -> list[dict[str, Any]]:
+        """Return each closure in force and what it changed (``summary.json``'s ``disruptions``)."""
+        out = []
+        for d in self.disruptions:
+            c = d.closure
+            out.append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "target": c.target,
+                    "label": c.label,
+                    "start": self.clock.iso(c.start_s),
+                    "end": self.clock.iso(c.end_s) if math.isfinite(c.end_s) else "until further notice",
+                    "rerouted_march_units": [dataclasses.asdict(r) for r in d.rerouted],
+                    "rerouted_units": sorted({r.unit for r in d.rerouted}),
+                    "detour_column_hours": round(d.extra_column_hours, 2),
+                    "crossed_outside_closure": list(d.crossed),
+                }
+            )
+        return out
 
     def reception_summary(self) -> dict[str, Any]:
         """Return the reception part of ``summary.json``: arrivals' berths, marshalling areas' peaks."""
@@ -440,6 +494,54 @@ def _unit_results(
     return units
 
 
+def _released(
+    march_units: Sequence[MarchUnit], ashore: Mapping[str, Sequence[Discharged]], clock: Clock
+) -> dict[str, tuple[str, str]]:
+    """Each march unit that sets off from a reception site: its arrival(s) and how they were worked."""
+    out = {}
+    for mu in march_units:
+        items = [d for d in ashore.get(mu.unit, ()) if d.site == mu.sites[0]]
+        if not items:
+            continue
+        worked = arrivals_worked(items)
+        names = ", ".join(a.arrival for a in worked)
+        berths = sorted({b for a in worked for b in a.berths})
+        out[mu.id] = (
+            names,
+            f", worked at berth{'s' if len(berths) > 1 else ''} {', '.join(str(b) for b in berths)} "
+            f"until {clock.iso(max(a.last_s for a in worked))}",
+        )
+    return out
+
+
+def _binding(
+    inputs: PlanningInputs,
+    units: Sequence[UnitResult],
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    rules: MarchRules,
+    rail: RailSchedule,
+    ashore: Mapping[str, Sequence[Discharged]],
+) -> Binding | None:
+    """Find what holds the force's closure back (:func:`~.scheduling.findings.closure_binding`)."""
+    res = inputs.scenario.resources
+    quays = {t.quay for t in rail.trains}
+    return closure_binding(
+        units=[(u.unit, u.mode, u.closure_s) for u in units],
+        march_units=march_units,
+        march=march,
+        rules=rules,
+        rail=rail if rail.trains else None,
+        trains=rail.trains,
+        staging=staging_peaks(march),
+        release=_released(march_units, ashore, inputs.clock),
+        ramp_tracks={q: int(inputs.sites[q].ramp_tracks or 1) for q in quays if q in inputs.sites},
+        wagons=sum(res.wagon_pools.values()) if res.wagon_pools else res.wagons,
+        locomotives={"multi_system": res.locomotives, "diesel": res.diesel_locomotives},
+        iso=inputs.clock.iso,
+    )
+
+
 def _load(
     scenario: Scenario | str | Path, timings: dict[str, float], progress: Progress | None
 ) -> tuple[Scenario, Path]:
@@ -524,6 +626,9 @@ def make_plan(
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
     excess = tracked_excess(march_units, march, inputs.catalogue, rules)
     units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, by_het)
+    with _timed(timings, "findings", progress):
+        binding = _binding(inputs, units, march_units, march, rules, rail.schedule, ashore)
+        effects = disruption_effects(inputs.closures, routers["road"], march_units, march)
     return Plan(
         sc,
         network,
@@ -559,4 +664,6 @@ def make_plan(
         permissions=_requests(inputs, rules, march_units, march, rail.schedule.trains),
         arrivals=arrivals_worked(discharged),
         marshalling=marshalling_peaks(march, march_units, rules),
+        binding=binding,
+        disruptions=effects,
     )
