@@ -309,6 +309,94 @@ class Plan:
             ],
         }
 
+    def site_use(self) -> dict[str, list[str]]:
+        """Say what the plan asks of each site, by site id, in words (the map's popups).
+
+        Vehicles received (per arrival), the peak held at a staging area, halts and holds of
+        columns there, the HET park and the vehicles loaded on or off HETs, the trains loaded
+        at a quay (with the ramp tracks' busy share) and the columns and trains handed over at
+        a crossing.
+        """
+        iso = self.clock.iso
+        use: dict[str, list[str]] = defaultdict(list)
+        for a in self.scenario.arrivals:
+            use[a.site].append(f"{sum(e.count for e in a.equipment)} vehicles received ({a.id})")
+        sites = self.network.sites
+        for sid, (peak, when) in self.staging.items():
+            cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
+            of = f" of {int(cap)}" if cap is not None and not math.isnan(float(cap)) else ""
+            use[sid].append(f"peak {peak}{of} vehicles staged at {iso(when)}")
+        node_site = {int(n): str(sid) for sid, n in sites["node_road"].items() if int(n) >= 0}
+        stops: dict[tuple[str, str], int] = defaultdict(int)
+        ends: dict[str, int] = defaultdict(int)
+        for r in self.march.rows:
+            at = r.control_point if r.control_point in sites.index else node_site.get(r.node)
+            if at is None:
+                continue
+            if r.kind in ("halt", "hold"):
+                stops[(at, r.kind)] += 1
+            elif r.kind in ("handover", "release"):
+                ends[at] += 1
+        for (sid, kind), n in sorted(stops.items()):
+            use[sid].append(f"{n} column {kind}{'s' if n > 1 else ''}")
+        for sid, n in sorted(ends.items()):
+            use[sid].append(f"{n} march units arrive (their last control point)")
+        if self.hets is not None and self.het_places:
+            res = self.scenario.resources
+            use[self.het_places[0]].append(f"HET park: {res.hets} HETs ({res.het_type})")
+            picked: dict[str, int] = defaultdict(int)
+            dropped: dict[str, int] = defaultdict(int)
+            for trip in self.hets.trips:
+                picked[self.het_places[trip.pickup]] += 1
+                dropped[self.het_places[trip.delivery]] += 1
+            for sid, n in sorted(picked.items()):
+                use[sid].append(f"{n} vehicles loaded on HETs")
+            for sid, n in sorted(dropped.items()):
+                use[sid].append(f"{n} vehicles off HETs")
+        if self.rail is not None:
+            for key, share in self.rail.utilisation.items():
+                if key.startswith("quay "):
+                    use[key.split()[1]].append(f"ramp tracks busy {share:.0%} of the rail period")
+            by_quay: dict[str, list[Train]] = defaultdict(list)
+            for t in self.trains:
+                by_quay[t.quay].append(t)
+            for q, ts in sorted(by_quay.items()):
+                first = min(t.load_start_s for t in ts)
+                last = max(t.load_end_s for t in ts)
+                use[q].append(
+                    f"{len(ts)} trains loaded ({sum(t.wagons for t in ts)} wagons, "
+                    f"{sum(len(t.vehicles) for t in ts)} vehicles), {iso(first)} to {iso(last)}"
+                )
+            crossing: dict[str, int] = defaultdict(int)
+            for t in self.trains:
+                if t.border:
+                    crossing[t.border] += 1
+            for sid, n in sorted(crossing.items()):
+                use[sid].append(f"{n} trains cross here")
+        return dict(use)
+
+    def bridge_use(self) -> dict[str, list[str]]:
+        """Say what the plan asks of each bridge, by bridge id: columns over it, caution, closures."""
+        e = self.network.edges
+        rows = e.index[e["bridge_id"].notna()]
+        bridge_of = {int(r): str(e.at[r, "bridge_id"]) for r in rows}
+        columns: dict[str, set[str]] = defaultdict(set)
+        for (mu, _leg), route in self.march.routes.items():
+            for row in route.edges:
+                if row in bridge_of:
+                    columns[bridge_of[row]].add(mu)
+        caution = set(self.kpis()["caution_crossings"])
+        use: dict[str, list[str]] = defaultdict(list)
+        for bid, mus in sorted(columns.items()):
+            use[bid].append(f"{len(mus)} march units cross it")
+        for bid in sorted(caution):
+            use[bid].append("caution crossing: one vehicle at a time")
+        for c in self.closures:
+            if c.kind == "close_bridge" and c.target:
+                until = self.clock.iso(c.end_s) if math.isfinite(c.end_s) else "further notice"
+                use[c.target].append(f"closed ({c.id}) from {self.clock.iso(c.start_s)} until {until}")
+        return dict(use)
+
     def binding_summary(self) -> dict[str, Any]:
         """Return what holds the force's closure back (``summary.json``'s ``bottleneck``)."""
         b = self.binding
