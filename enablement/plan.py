@@ -313,9 +313,9 @@ class Plan:
         """Say what the plan asks of each site, by site id, in words (the map's popups).
 
         Vehicles received (per arrival), the peak held at a staging area, halts and holds of
-        columns there, the HET park and the vehicles loaded on or off HETs, the trains loaded
-        at a quay (with the ramp tracks' busy share) and the columns and trains handed over at
-        a crossing.
+        columns there, the march units that end there, the HET park and the vehicles loaded on
+        or off HETs, the trains loaded at a quay (with the ramp tracks' busy share) and the
+        trains that cross at a border crossing.
         """
         iso = self.clock.iso
         use: dict[str, list[str]] = defaultdict(list)
@@ -326,6 +326,17 @@ class Plan:
             cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
             of = f" of {int(cap)}" if cap is not None and not math.isnan(float(cap)) else ""
             use[sid].append(f"peak {peak}{of} vehicles staged at {iso(when)}")
+        for sid, line in self._column_stops():
+            use[sid].append(line)
+        for sid, line in self._het_use():
+            use[sid].append(line)
+        for sid, line in self._rail_use():
+            use[sid].append(line)
+        return dict(use)
+
+    def _column_stops(self) -> list[tuple[str, str]]:
+        """List the halts and holds of columns at each site, and the march units that end there."""
+        sites = self.network.sites
         node_site = {int(n): str(sid) for sid, n in sites["node_road"].items() if int(n) >= 0}
         stops: dict[tuple[str, str], int] = defaultdict(int)
         ends: dict[str, int] = defaultdict(int)
@@ -337,43 +348,54 @@ class Plan:
                 stops[(at, r.kind)] += 1
             elif r.kind in ("handover", "release"):
                 ends[at] += 1
-        for (sid, kind), n in sorted(stops.items()):
-            use[sid].append(f"{n} column {kind}{'s' if n > 1 else ''}")
-        for sid, n in sorted(ends.items()):
-            use[sid].append(f"{n} march units arrive (their last control point)")
-        if self.hets is not None and self.het_places:
-            res = self.scenario.resources
-            use[self.het_places[0]].append(f"HET park: {res.hets} HETs ({res.het_type})")
-            picked: dict[str, int] = defaultdict(int)
-            dropped: dict[str, int] = defaultdict(int)
-            for trip in self.hets.trips:
-                picked[self.het_places[trip.pickup]] += 1
-                dropped[self.het_places[trip.delivery]] += 1
-            for sid, n in sorted(picked.items()):
-                use[sid].append(f"{n} vehicles loaded on HETs")
-            for sid, n in sorted(dropped.items()):
-                use[sid].append(f"{n} vehicles off HETs")
-        if self.rail is not None:
-            for key, share in self.rail.utilisation.items():
-                if key.startswith("quay "):
-                    use[key.split()[1]].append(f"ramp tracks busy {share:.0%} of the rail period")
-            by_quay: dict[str, list[Train]] = defaultdict(list)
-            for t in self.trains:
-                by_quay[t.quay].append(t)
-            for q, ts in sorted(by_quay.items()):
-                first = min(t.load_start_s for t in ts)
-                last = max(t.load_end_s for t in ts)
-                use[q].append(
+        out = [(sid, f"{n} column {kind}{'s' if n > 1 else ''}") for (sid, kind), n in sorted(stops.items())]
+        out += [
+            (sid, f"{n} march units arrive (their last control point)") for sid, n in sorted(ends.items())
+        ]
+        return out
+
+    def _het_use(self) -> list[tuple[str, str]]:
+        """List the HET park, and the vehicles loaded on and off HETs at each site."""
+        if self.hets is None or not self.het_places:
+            return []
+        res = self.scenario.resources
+        out = [(self.het_places[0], f"HET park: {res.hets} HETs ({res.het_type})")]
+        picked: dict[str, int] = defaultdict(int)
+        dropped: dict[str, int] = defaultdict(int)
+        for trip in self.hets.trips:
+            picked[self.het_places[trip.pickup]] += 1
+            dropped[self.het_places[trip.delivery]] += 1
+        out += [(sid, f"{n} vehicles loaded on HETs") for sid, n in sorted(picked.items())]
+        out += [(sid, f"{n} vehicles off HETs") for sid, n in sorted(dropped.items())]
+        return out
+
+    def _rail_use(self) -> list[tuple[str, str]]:
+        """List the trains loaded at each quay (and its ramps' busy share) and crossing at each border."""
+        if self.rail is None:
+            return []
+        iso = self.clock.iso
+        out = [
+            (key.split()[1], f"ramp tracks busy {share:.0%} of the rail period")
+            for key, share in self.rail.utilisation.items()
+            if key.startswith("quay ")
+        ]
+        by_quay: dict[str, list[Train]] = defaultdict(list)
+        crossing: dict[str, int] = defaultdict(int)
+        for t in self.trains:
+            by_quay[t.quay].append(t)
+            if t.border:
+                crossing[t.border] += 1
+        for q, ts in sorted(by_quay.items()):
+            out.append(
+                (
+                    q,
                     f"{len(ts)} trains loaded ({sum(t.wagons for t in ts)} wagons, "
-                    f"{sum(len(t.vehicles) for t in ts)} vehicles), {iso(first)} to {iso(last)}"
+                    f"{sum(len(t.vehicles) for t in ts)} vehicles), {iso(min(t.load_start_s for t in ts))} "
+                    f"to {iso(max(t.load_end_s for t in ts))}",
                 )
-            crossing: dict[str, int] = defaultdict(int)
-            for t in self.trains:
-                if t.border:
-                    crossing[t.border] += 1
-            for sid, n in sorted(crossing.items()):
-                use[sid].append(f"{n} trains cross here")
-        return dict(use)
+            )
+        out += [(sid, f"{n} trains cross here") for sid, n in sorted(crossing.items())]
+        return out
 
     def bridge_use(self) -> dict[str, list[str]]:
         """Say what the plan asks of each bridge, by bridge id: columns over it, caution, closures."""

@@ -235,7 +235,10 @@ def _rail_wait(
     if not short or not samples:
         return "no ramp track, wagon or locomotive was short then: the rail solver's schedule holds it"
     name, n = max(short.items(), key=lambda kv: kv[1])
-    return f"{name} was short {n / samples:.0%} of that time"
+    words = f"{name} was short {n / samples:.0%} of that time"
+    if n < samples:
+        words += " (for the rest of it nothing was short: the rail solver's schedule holds the train)"
+    return words
 
 
 def closure_binding(
