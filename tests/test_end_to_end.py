@@ -347,8 +347,9 @@ def test_map_time_slider_moves_every_march_unit_and_train(outputs):
     for layer in ("Corridors (MSR / ASR)", "Critical elements", "Restrictions and disruptions"):
         assert layer in text
     # site popups say what the plan asks of each site
-    assert text.count("use in this plan") == len(plan.network.sites)
-    assert "vehicles received" in text and "ramp tracks busy" in text and "vehicles held at" in text
+    assert text.count("<b>In this plan</b>") == len(plan.network.sites)
+    assert "vehicles received" in text and "ramp tracks busy" in text and "vehicles staged at" in text
+    assert "trains loaded" in text
 
 
 def test_road_optimiser_reports_its_bound_gap_and_yardstick(default_plan):

@@ -211,6 +211,8 @@ _SITE_FIGURES = (
 )
 """Site fields a popup shows (field, label, unit), when the site has them."""
 _MAX_USE_LINES = 8
+_SITE_OWN = {"geometry", "id", "name", "kind", "country", "source", "illustrative", "mode"}
+"""Site fields a popup shows in its heading and footer (the rest are under "other fields")."""
 
 
 def _given(value: Any) -> bool:
@@ -251,11 +253,25 @@ def _site_popup(sid: str, row: Mapping[str, Any], use: Sequence[str]) -> str:
     illustrative = bool(row.get("illustrative")) if _given(row.get("illustrative")) else False
     status = "illustrative exercise values" if illustrative else "values as the source gives them"
     source = t(row["source"]) if _given(row.get("source")) else "not given"
+    shown = {key for key, _, _ in _SITE_FIGURES} | _SITE_OWN
+    others = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px;font-weight:normal;color:#555'>{t(k)}</th>"
+        f"<td>{t(_number(v))}</td></tr>"
+        for k, v in row.items()
+        if k not in shown and not str(k).startswith(("node_", "snap_")) and _given(v)
+    )
+    country = f" · {t(row['country'])}" if _given(row.get("country")) else ""
     return (
-        f"<b>{t(row.get('name', sid))}</b><br>{t(kind)} · <code>{t(sid)}</code>"
+        f"<b>{t(row.get('name', sid))}</b><br>{t(kind)}{country} · <code>{t(sid)}</code>"
         f"<div style='margin-top:4px'><b>In this plan</b>{asks}</div>"
         + (f"<table style='font-size:11px'>{figures}</table>" if figures else "")
         + f"<div style='font-size:11px;color:#444'>Source: {source}<br><i>{t(status)}</i></div>"
+        + (
+            "<details style='font-size:11px'><summary>other fields</summary>"
+            f"<table>{others}</table></details>"
+            if others
+            else ""
+        )
     )
 
 
@@ -683,16 +699,22 @@ def _legend(plan: Plan, places_source: str) -> str:
     attributions = "<br>".join(html_text(a) for a in plan.summary()["attribution"] if a)
     k = plan.kpis()
     rows = [
-        ("Background", f"{_line('#777', weight=1)} country border, {_dot('#555', '#555', 5)} town"),
+        (
+            "Background: countries and towns (offline)",
+            f"{_line('#777', weight=1)} country border, {_dot('#555', '#555', 5)} town",
+        ),
         ("Network: road", f"{_line('#999999', weight=1)} road network"),
         ("Network: rail", f"{_line('#8b5a2b', dash=True, weight=1)} rail network"),
         ("Routes", f"{_line('#e41a1c')} road route (one colour per unit)"),
         ("Routes", f"{_line('#5a3e1b')} rail route"),
         ("Routes", f"{_line('#e41a1c', dash=True)} HET shuttle: laden HETs (unit's colour)"),
         ("Bridges (MLC)", f"{_dot('#ffd700', '#222')} bridge with MLC classes"),
-        ("Road load", f"{_line('#f46d43', weight=5)} vehicles per link (off at first)"),
-        ("Corridors", f"{_line('#444')} MSR, {_line('#444', dash=True)} ASR (off at first)"),
-        ("Critical elements", f"{_dot('#f55', '#b00')} critical element of an MSR (off at first)"),
+        ("Road load (vehicles per link)", f"{_line('#f46d43', weight=5)} vehicles per link (off at first)"),
+        ("Corridors (MSR / ASR)", f"{_line('#444')} MSR, {_line('#444', dash=True)} ASR (off at first)"),
+        (
+            "Critical elements (top 3 per MSR)",
+            f"{_dot('#f55', '#b00')} critical element of an MSR (off at first)",
+        ),
         (
             "Restrictions and disruptions",
             f"{_diamond('#ff8c00')}caution crossing {_diamond('#6a0dad')}clearance / width "
@@ -716,7 +738,8 @@ def _legend(plan: Plan, places_source: str) -> str:
         f"<summary style='cursor:pointer'><b>{html_text(plan.scenario.name)}</b></summary>"
         f"closure {html_text(k['closure'])}<br>"
         f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains"
-        f"<hr style='margin:4px 0'>{entries}<div style='margin-top:3px'><b>Sites</b></div>{kinds}"
+        f"<hr style='margin:4px 0'>{entries}"
+        f"<div data-layer='Sites' style='margin-top:3px'><b>Sites</b></div>{kinds}"
         f"<hr style='margin:4px 0'><span style='font-size:10px'>{attributions}<br>"
         f"Towns: {html_text(places_source)}<br>Borders: Natural Earth (public domain)</span></details>"
         # closed at first on a narrow screen, where it would cover the map

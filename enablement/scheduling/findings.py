@@ -105,98 +105,197 @@ def _rows_by_unit(march: MarchSchedule) -> dict[str, list[MarchRow]]:
     return out
 
 
-def _dwell(mu: MarchUnit, row: MarchRow) -> float:
-    """Return the planned dwell of a column at a staging row (0 elsewhere)."""
-    if row.kind == "staging" and 0 <= row.leg - 2 < len(mu.dwell_s):
-        return float(mu.dwell_s[row.leg - 2])
-    return 0.0
+def _excess(mu: MarchUnit, rows: Sequence[MarchRow], i: int) -> float:
+    """Return how long a column waits at its ``i``-th row beyond its halt and its planned dwell (s).
+
+    At a staging area this is measured from the staging arrival row (the schedulers write the
+    departure row's ``arrive`` and ``wait`` differently: at the arrival or after the dwell).
+    """
+    r = rows[i]
+    if r.kind == "staging" and i > 0 and rows[i - 1].kind == "staging_arrive":
+        dwell = float(mu.dwell_s[r.leg - 2]) if 0 <= r.leg - 2 < len(mu.dwell_s) else 0.0
+        return max(0.0, r.depart_s - rows[i - 1].arrive_s - dwell - r.halt_s)
+    return max(0.0, r.wait_s)
 
 
-def _opens(spans: Sequence[tuple[float, float]], t: float) -> bool:
-    return any(abs(lo - t) <= _NEAR_S for lo, _ in spans)
+@dataclass
+class _Road:
+    """What the road analysis reads: the march units, their rows, the rules and the schedule."""
+
+    by_id: Mapping[str, MarchUnit]
+    rows: Mapping[str, list[MarchRow]]
+    by_node: Mapping[int, list[tuple[str, int]]]
+    rules: MarchRules
+    march: MarchSchedule
+    staging: Mapping[str, tuple[int, float]]
+    iso: Callable[[float], str]
+
+    @classmethod
+    def of(
+        cls,
+        march_units: Sequence[MarchUnit],
+        march: MarchSchedule,
+        rules: MarchRules,
+        staging: Mapping[str, tuple[int, float]],
+        iso: Callable[[float], str],
+    ) -> _Road:
+        rows = _rows_by_unit(march)
+        by_node: dict[int, list[tuple[str, int]]] = {}
+        for mu_id, rs in rows.items():
+            for i, r in enumerate(rs):
+                by_node.setdefault(r.node, []).append((mu_id, i))
+        return cls({m.id: m for m in march_units}, rows, by_node, rules, march, staging, iso)
 
 
-def _ends(spans: Sequence[tuple[float, float]], t: float) -> bool:
-    return any(math.isfinite(hi) and abs(hi - t) <= _NEAR_S for _, hi in spans)
+def _passes_closure_at_reopening(road: _Road, mu: MarchUnit, i: int, edges: set[int], end: float) -> bool:
+    """Tell whether a column drives onto a closure's links just as it reopens (on the leg of row ``i``)."""
+    rows = road.rows[mu.id]
+    leg = rows[i].leg
+    route = road.march.routes.get((mu.id, leg - 1))
+    if route is None or not math.isfinite(end):
+        return False
+    at = next((k for k, e in enumerate(route.edges) if e in edges), None)
+    if at is None:
+        return False
+    before = set(route.nodes[: at + 1])
+    legs = [k for k in range(i, len(rows)) if rows[k].leg == leg]
+    last = max((k for k in legs if rows[k].node in before), default=None)
+    if last is None:
+        return False
+    hi = rows[last + 1].arrive_s if last + 1 < len(rows) else rows[last].depart_s
+    return rows[last].depart_s - _NEAR_S <= end <= hi + _NEAR_S
 
 
-def _wait_reason(
-    mu: MarchUnit,
-    row: MarchRow,
-    rules: MarchRules,
-    march: MarchSchedule,
-    staging: Mapping[str, tuple[int, float]],
-    iso: Callable[[float], str],
-) -> tuple[str, str]:
-    """Return ``(part, words)``: why a column waits at a control point until its departure."""
-    leg = max(0, row.leg - 1)
-    route = march.routes.get((mu.id, leg))
-    edges = set(route.edges) if route is not None else set()
+def _leaves_at(road: _Road, mu: MarchUnit, i: int, t: float) -> bool:
+    """Tell whether a column, waiting from row ``i`` on, moves off a wait of its leg at time ``t``."""
+    rows = road.rows[mu.id]
+    for k in range(i, len(rows)):
+        if rows[k].leg != rows[i].leg or (k > i and _excess(mu, rows, k) <= 0):
+            break
+        if abs(rows[k].depart_s - t) <= _NEAR_S:
+            return True
+    return False
+
+
+def _own_reason(road: _Road, mu: MarchUnit, i: int, w: float) -> tuple[str, str] | None:
+    """Return ``(part, words)`` when a column's wait at row ``i`` has a cause of its own (else None)."""
+    row = road.rows[mu.id][i]
+    rules, iso = road.rules, road.iso
+    start = row.depart_s - w
     for label, (iv, rows) in rules.closed_by.items():
-        if _ends(iv.spans, row.depart_s) and edges.intersection(rows):
-            return "disruption", f"waits for {label} to reopen"
-    border = mu.sites[-1]
-    permit = rules.permits.get(border)
+        span = iv.overlaps(start, start + 1.0)
+        if span is None:
+            continue
+        if _passes_closure_at_reopening(road, mu, i, set(rows), span[1]):
+            return "disruption", f"waits for {label} to reopen at {iso(span[1])}"
+        if _leaves_at(road, mu, i, span[1]):
+            return (
+                "disruption",
+                f"waits until {label} reopens at {iso(span[1])} (its planned route does not cross it)",
+            )
+    permit = rules.permits.get(mu.sites[-1])
     if permit is not None:
-        reach = march.closure_s.get(mu.id, row.depart_s)
+        reach = road.march.closure_s.get(mu.id, row.depart_s)
         for opens in (permit.open_s, permit.exceptional_open_s):
-            if row.depart_s <= opens <= reach:
-                return "permission", f"its permission to cross at {border} is granted only from {iso(opens)}"
-    if rules.window is not None and _opens(rules.window.spans, row.depart_s):
-        return "road", f"the movement window ({rules.window_text}) opens"
+            if start < opens <= reach:
+                return (
+                    "permission",
+                    f"waits for its permission to cross at {mu.sites[-1]}, granted from {iso(opens)}",
+                )
+    if rules.window is not None and any(abs(lo - row.depart_s) <= _NEAR_S for lo, _ in rules.window.spans):
+        return "road", f"waits for the movement window ({rules.window_text}) to open"
     if mu.purpose == "het":
-        return "het", "its HETs are not back from their previous run"
-    nxt = next((s for s in mu.sites[leg + 1 :] if s in rules.staging_capacity), None)
+        return "het", "waits for its HETs to come back from their previous run"
+    leg = max(0, row.leg - 1)
+    nxt = next((x for x in mu.sites[leg + 1 :] if x in rules.staging_capacity), None)
     if row.kind in ("start", "staging") and nxt is not None:
         cap = rules.staging_capacity[nxt]
-        peak = staging.get(nxt, (0, 0.0))[0]
+        peak = road.staging.get(nxt, (0, 0.0))[0]
         if peak + row.vehicles > cap:
-            return "staging", f"staging area {nxt} ahead is full ({peak} of {cap} vehicles)"
-    what = "the columns ahead on the same road (headway and pass times)"
-    if march.binding.startswith("road capacity"):
-        what += f"; the road solver names {march.binding}"
-    return "road", f"queues behind {what}"
+            return "staging", f"waits for room at staging area {nxt} ({peak} of {cap} vehicles held)"
+    return None
+
+
+def _ahead(road: _Road, mu: MarchUnit, i: int, w: float) -> tuple[MarchUnit, int] | None:
+    """Return the column that leaves the same control point last during a column's wait there."""
+    row = road.rows[mu.id][i]
+    best: tuple[float, str, int] | None = None
+    for other, k in road.by_node.get(row.node, ()):
+        if other == mu.id:
+            continue
+        t = road.rows[other][k].depart_s
+        if row.depart_s - w <= t <= row.depart_s and (best is None or (t, other) > best[:2]):
+            best = (t, other, k)
+    return (road.by_id[best[1]], best[2]) if best is not None and best[1] in road.by_id else None
+
+
+def _cause(road: _Road, mu: MarchUnit, i: int, w: float) -> tuple[str, str]:
+    """Return ``(part, words)``: why a column waits at row ``i``, following a queue to its head."""
+    own = _own_reason(road, mu, i, w)
+    if own is not None:
+        return own
+    chain: list[str] = []
+    seen = {mu.id}
+    cur, k = mu, i
+    head: tuple[str, str] | None = None
+    while True:
+        nxt = _ahead(road, cur, k, max(w, _SLACK_S) if cur is mu else _excess(cur, road.rows[cur.id], k))
+        if nxt is None or nxt[0].id in seen:
+            break
+        cur, k = nxt
+        seen.add(cur.id)
+        chain.append(cur.id)
+        wk = _excess(cur, road.rows[cur.id], k)
+        if wk <= _SLACK_S:
+            break  # the column ahead did not wait here: it is the head of the queue, on the move
+        head = _own_reason(road, cur, k, wk)
+        if head is not None:
+            break
+    road_words = "the columns ahead on the same road (headway and pass times)"
+    if road.march.binding.startswith("road capacity"):
+        road_words += f"; the road solver names {road.march.binding}"
+    if not chain:
+        return "road", f"queues behind {road_words}"
+    queue = f"queues behind {chain[0]}" + (f" ({len(chain)} columns in the queue)" if len(chain) > 1 else "")
+    if head is None:
+        return "road", f"{queue}: {road_words}"
+    return head[0], f"{queue}; at its head {chain[-1]} {head[1]}"
 
 
 def _column(
-    mu: MarchUnit,
-    rows: Sequence[MarchRow],
-    rules: MarchRules,
-    march: MarchSchedule,
-    staging: Mapping[str, tuple[int, float]],
-    release: Mapping[str, tuple[str, str]],
-    iso: Callable[[float], str],
+    road: _Road, mu: MarchUnit, release: Mapping[str, tuple[str, str]]
 ) -> tuple[str, str, str, float]:
     """Return ``(part, words, where, when)`` for what sets one column's closure."""
-    close = march.closure_s.get(mu.id, mu.release_s)
+    iso = road.iso
+    rows = road.rows.get(mu.id, [])
+    close = road.march.closure_s.get(mu.id, mu.release_s)
     end = mu.sites[-1]
-    waits = [(r.wait_s - _dwell(mu, r), r) for r in rows]
-    total = sum(w for w, _ in waits if w > 0)
+    waits = [(_excess(mu, rows, i), i) for i in range(len(rows))]
+    total = sum(w for w, _ in waits)
     if total <= _SLACK_S or not waits:
         site = mu.sites[0]
         arrival, how = release.get(mu.id, ("", ""))
         if arrival:
-            part = "reception"
             words = (
                 f"{mu.id} is released at {site} at {iso(mu.release_s)}, when its last vehicle is ashore "
                 f"({arrival}{how}); it then drives with no wait beyond its planned dwell "
                 f"and closes at {end} at {iso(close)}"
             )
-        else:
-            part = "road"
-            words = (
-                f"{mu.id} leaves {site} at {iso(mu.release_s)}, its release, and drives with no wait beyond "
-                f"its planned dwell: its route and halts set its closure at {end} at {iso(close)}"
-            )
-        return part, words, site, mu.release_s
-    w, row = max(waits, key=lambda x: (x[0], -x[1].seq))
-    part, why = _wait_reason(mu, row, rules, march, staging, iso)
-    where = row.control_point
+            return "reception", words, site, mu.release_s
+        words = (
+            f"{mu.id} leaves {site} at {iso(mu.release_s)}, its release, and drives with no wait beyond "
+            f"its planned dwell: its route and halts set its closure at {end} at {iso(close)}"
+        )
+        return "road", words, site, mu.release_s
+    w, i = max(waits, key=lambda x: (x[0], -x[1]))
+    row = rows[i]
+    part, why = _cause(road, mu, i, w)
     words = (
-        f"{mu.id} waits {w / 3600.0:.1f} h at {where} (from {iso(row.depart_s - w)} to {iso(row.depart_s)}): "
-        f"{why}; it closes at {end} at {iso(close)} ({total / 3600.0:.1f} h of waiting in all)"
+        f"{mu.id} waits {w / 3600.0:.1f} h at {row.control_point} (from {iso(row.depart_s - w)} to "
+        f"{iso(row.depart_s)}): {why}; it closes at {end} at {iso(close)} "
+        f"({total / 3600.0:.1f} h of waiting in all)"
     )
-    return part, words, where, row.depart_s
+    return part, words, row.control_point, row.depart_s
 
 
 def _back(t: Train) -> float:
@@ -284,7 +383,7 @@ def closure_binding(
         return None
     fmt = iso
     unit, mode, close = max(units, key=lambda u: (u[2], u[0]))
-    rows = _rows_by_unit(march)
+    road = _Road.of(march_units, march, rules, staging, iso)
     mus = [m for m in march_units if m.unit == unit and m.id in march.closure_s]
     if mode == "rail":
         own = [t for t in trains if t.unit == unit]
@@ -315,7 +414,7 @@ def closure_binding(
         feeders = [m for m in mus if m.sites[-1] == t.quay]
         if feeders:
             mu = max(feeders, key=lambda m: (march.closure_s[m.id], m.id))
-            part, words, where, at = _column(mu, rows.get(mu.id, []), rules, march, staging, release, fmt)
+            part, words, where, at = _column(road, mu, release)
             words = (
                 f"train {t.id} leaves as soon as its vehicles are at {t.quay} ({fmt(t.ready_s)}) and is "
                 f"unloaded at {t.destination} at {fmt(t.unloaded_s)}; the last of them comes by road: {words}"
@@ -326,7 +425,7 @@ def closure_binding(
     if not mus:
         return None
     mu = max(mus, key=lambda m: (march.closure_s[m.id], m.id))
-    part, words, where, at = _column(mu, rows.get(mu.id, []), rules, march, staging, release, fmt)
+    part, words, where, at = _column(road, mu, release)
     return Binding(part, words, where, at, mu.id, unit, close)
 
 
