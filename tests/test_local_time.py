@@ -198,7 +198,9 @@ def test_the_map_slider_labels_in_autumn_repeat_the_hour_with_both_offsets(autum
     assert labels[0] == "Sat 2026-10-24 06:00 UTC+02:00"
     # 25 October, 03:00 CEST becomes 02:00 CET: the hour from 02:00 is shown twice, each with its offset
     assert "Sun 2026-10-25 02:30 UTC+02:00" in labels and "Sun 2026-10-25 02:30 UTC+01:00" in labels
-    assert labels.index("Sun 2026-10-25 02:30 UTC+02:00") + 2 == labels.index("Sun 2026-10-25 02:30 UTC+01:00")
+    assert labels.index("Sun 2026-10-25 02:30 UTC+02:00") + 2 == labels.index(
+        "Sun 2026-10-25 02:30 UTC+01:00"
+    )
     assert labels[-1] == "Sun 2026-10-25 05:00 UTC+01:00"
 
 
