@@ -13,6 +13,8 @@ The steps, each a function of the module that owns its domain:
 9. rail: trains formed, routed and scheduled (:mod:`.scheduling.trains`);
 10. routes and corridors as planned, for the unit's own vehicles (:mod:`.scheduling.corridors`);
 11. KPIs: each unit's closure against its RDD, warnings.
+12. findings: what holds the force's closure back, and what each closure changed
+    (:mod:`.scheduling.findings`).
 
 Every router of the plan keeps to the scenario's territory (``policy.territory``): routes
 leave it only by ending at a border crossing.
