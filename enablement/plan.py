@@ -13,6 +13,8 @@ The steps, each a function of the module that owns its domain:
 9. rail: trains formed, routed and scheduled (:mod:`.scheduling.trains`);
 10. routes and corridors as planned, for the unit's own vehicles (:mod:`.scheduling.corridors`);
 11. KPIs: each unit's closure against its RDD, warnings.
+12. findings: what holds the force's closure back, and what each closure changed
+    (:mod:`.scheduling.findings`).
 
 Every router of the plan keeps to the scenario's territory (``policy.territory``): routes
 leave it only by ending at a border crossing.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +50,7 @@ from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
 from .scheduling.closures import Closure
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
+from .scheduling.findings import Binding, DisruptionEffect, closure_binding, disruption_effects
 from .scheduling.handover import Handover, resolve_handovers, stray_site_warnings
 from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetSchedule
@@ -170,6 +174,12 @@ class Plan:
     marshalling
         Per reception site with a marshalling area: the most room its vehicles took at once
         (vehicles or m², the area's unit), when, and the longest pause of its discharge (s).
+    binding
+        What holds the force's closure back, by place and time
+        (:func:`~.scheduling.findings.closure_binding`).
+    disruptions
+        What each closure in force changed: the march units it sent round and their detours
+        (:func:`~.scheduling.findings.disruption_effects`).
     """
 
     scenario: Scenario
@@ -198,6 +208,8 @@ class Plan:
     permissions: list[PermissionRequest] = field(default_factory=list)
     arrivals: list[ArrivalWorked] = field(default_factory=list)
     marshalling: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    binding: Binding | None = None
+    disruptions: list[DisruptionEffect] = field(default_factory=list)
 
     @property
     def closure_s(self) -> float:
@@ -266,7 +278,15 @@ class Plan:
                 if self.rail is not None
                 else {"method": "CP-SAT", "status": "not used"},
                 "het": shuttle_summary(self.hets, self.het_planned, self.het_over_payload),
+                "reception": {
+                    "method": "list scheduling: each berth (or stand) discharges one vehicle at a time "
+                    "at the site's rate, within its hours and closures, arrivals in order of arrival",
+                    "status": "scheduled" if self.arrivals else "not used",
+                    "optimality": "rule-based: no optimisation, no bound",
+                },
             },
+            "bottleneck": self.binding_summary(),
+            "disruptions": self.disruption_summary(),
             "permissions": self.permission_summary(),
             "reception": self.reception_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
@@ -294,6 +314,152 @@ class Plan:
                 "Sites and bridge classes: enablement exercise overlay (illustrative values)",
             ],
         }
+
+    def site_use(self) -> dict[str, list[str]]:
+        """Say what the plan asks of each site, by site id, in words (the map's popups).
+
+        Vehicles received (per arrival), the peak held at a staging area, halts and holds of
+        columns there, the march units that end there, the HET park and the vehicles loaded on
+        or off HETs, the trains loaded at a quay (with the ramp tracks' busy share) and the
+        trains that cross at a border crossing.
+        """
+        iso = self.clock.iso
+        use: dict[str, list[str]] = defaultdict(list)
+        for a in self.scenario.arrivals:
+            use[a.site].append(f"{sum(e.count for e in a.equipment)} vehicles received ({a.id})")
+        sites = self.network.sites
+        for sid, (peak, when) in self.staging.items():
+            cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
+            of = f" of {int(cap)}" if cap is not None and not math.isnan(float(cap)) else ""
+            use[sid].append(f"peak {peak}{of} vehicles staged at {iso(when)}")
+        for sid, line in self._column_stops():
+            use[sid].append(line)
+        for sid, line in self._het_use():
+            use[sid].append(line)
+        for sid, line in self._rail_use():
+            use[sid].append(line)
+        return dict(use)
+
+    def _column_stops(self) -> list[tuple[str, str]]:
+        """List the halts and holds of columns at each site, and the march units that end there."""
+        sites = self.network.sites
+        node_site = {int(n): str(sid) for sid, n in sites["node_road"].items() if int(n) >= 0}
+        stops: dict[tuple[str, str], int] = defaultdict(int)
+        ends: dict[str, int] = defaultdict(int)
+        for r in self.march.rows:
+            at = r.control_point if r.control_point in sites.index else node_site.get(r.node)
+            if at is None:
+                continue
+            if r.kind in ("halt", "hold"):
+                stops[(at, r.kind)] += 1
+            elif r.kind in ("handover", "release"):
+                ends[at] += 1
+        out = [(sid, f"{n} column {kind}{'s' if n > 1 else ''}") for (sid, kind), n in sorted(stops.items())]
+        out += [
+            (sid, f"{n} march units arrive (their last control point)") for sid, n in sorted(ends.items())
+        ]
+        return out
+
+    def _het_use(self) -> list[tuple[str, str]]:
+        """List the HET park, and the vehicles loaded on and off HETs at each site."""
+        if self.hets is None or not self.het_places:
+            return []
+        res = self.scenario.resources
+        out = [(self.het_places[0], f"HET park: {res.hets} HETs ({res.het_type})")]
+        picked: dict[str, int] = defaultdict(int)
+        dropped: dict[str, int] = defaultdict(int)
+        for trip in self.hets.trips:
+            picked[self.het_places[trip.pickup]] += 1
+            dropped[self.het_places[trip.delivery]] += 1
+        out += [(sid, f"{n} vehicles loaded on HETs") for sid, n in sorted(picked.items())]
+        out += [(sid, f"{n} vehicles off HETs") for sid, n in sorted(dropped.items())]
+        return out
+
+    def _rail_use(self) -> list[tuple[str, str]]:
+        """List the trains loaded at each quay (and its ramps' busy share) and crossing at each border."""
+        if self.rail is None:
+            return []
+        iso = self.clock.iso
+        out = [
+            (key.split()[1], f"ramp tracks busy {share:.0%} of the rail period")
+            for key, share in self.rail.utilisation.items()
+            if key.startswith("quay ")
+        ]
+        by_quay: dict[str, list[Train]] = defaultdict(list)
+        crossing: dict[str, int] = defaultdict(int)
+        for t in self.trains:
+            by_quay[t.quay].append(t)
+            if t.border:
+                crossing[t.border] += 1
+        for q, ts in sorted(by_quay.items()):
+            out.append(
+                (
+                    q,
+                    f"{len(ts)} trains loaded ({sum(t.wagons for t in ts)} wagons, "
+                    f"{sum(len(t.vehicles) for t in ts)} vehicles), {iso(min(t.load_start_s for t in ts))} "
+                    f"to {iso(max(t.load_end_s for t in ts))}",
+                )
+            )
+        out += [(sid, f"{n} trains cross here") for sid, n in sorted(crossing.items())]
+        return out
+
+    def bridge_use(self) -> dict[str, list[str]]:
+        """Say what the plan asks of each bridge, by bridge id: columns over it, caution, closures."""
+        e = self.network.edges
+        rows = e.index[e["bridge_id"].notna()]
+        bridge_of = {int(r): str(e.at[r, "bridge_id"]) for r in rows}
+        columns: dict[str, set[str]] = defaultdict(set)
+        for (mu, _leg), route in self.march.routes.items():
+            for row in route.edges:
+                if row in bridge_of:
+                    columns[bridge_of[row]].add(mu)
+        caution = set(self.kpis()["caution_crossings"])
+        use: dict[str, list[str]] = defaultdict(list)
+        for bid, mus in sorted(columns.items()):
+            use[bid].append(f"{len(mus)} march units cross it")
+        for bid in sorted(caution):
+            use[bid].append("caution crossing: one vehicle at a time")
+        for c in self.closures:
+            if c.kind == "close_bridge" and c.target:
+                until = self.clock.iso(c.end_s) if math.isfinite(c.end_s) else "further notice"
+                use[c.target].append(f"closed ({c.id}) from {self.clock.iso(c.start_s)} until {until}")
+        return dict(use)
+
+    def binding_summary(self) -> dict[str, Any]:
+        """Return what holds the force's closure back (``summary.json``'s ``bottleneck``)."""
+        b = self.binding
+        if b is None:
+            return {}
+        return {
+            "part": b.part,
+            "what": b.what,
+            "where": b.where,
+            "at": self.clock.iso(b.at_s),
+            "subject": b.subject,
+            "unit": b.unit,
+            "closure": self.clock.iso(b.closure_s),
+        }
+
+    def disruption_summary(self) -> list[dict[str, Any]]:
+        """Return each closure in force and what it changed (``summary.json``'s ``disruptions``)."""
+        out = []
+        for d in self.disruptions:
+            c = d.closure
+            out.append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "target": c.target,
+                    "label": c.label,
+                    "start": self.clock.iso(c.start_s),
+                    "end": self.clock.iso(c.end_s) if math.isfinite(c.end_s) else "until further notice",
+                    "rerouted_march_units": [dataclasses.asdict(r) for r in d.rerouted],
+                    "rerouted_units": sorted({r.unit for r in d.rerouted}),
+                    "detour_column_hours": round(d.extra_column_hours, 2),
+                    "crossed_outside_closure": list(d.crossed),
+                }
+            )
+        return out
 
     def reception_summary(self) -> dict[str, Any]:
         """Return the reception part of ``summary.json``: arrivals' berths, marshalling areas' peaks."""
@@ -444,6 +610,54 @@ def _unit_results(
     return units
 
 
+def _released(
+    march_units: Sequence[MarchUnit], ashore: Mapping[str, Sequence[Discharged]], clock: Clock
+) -> dict[str, tuple[str, str]]:
+    """Each march unit that sets off from a reception site: its arrival(s) and how they were worked."""
+    out = {}
+    for mu in march_units:
+        items = [d for d in ashore.get(mu.unit, ()) if d.site == mu.sites[0]]
+        if not items:
+            continue
+        worked = arrivals_worked(items)
+        names = ", ".join(a.arrival for a in worked)
+        berths = sorted({b for a in worked for b in a.berths})
+        out[mu.id] = (
+            names,
+            f", worked at berth{'s' if len(berths) > 1 else ''} {', '.join(str(b) for b in berths)} "
+            f"until {clock.iso(max(a.last_s for a in worked))}",
+        )
+    return out
+
+
+def _binding(
+    inputs: PlanningInputs,
+    units: Sequence[UnitResult],
+    march_units: Sequence[MarchUnit],
+    march: MarchSchedule,
+    rules: MarchRules,
+    rail: RailSchedule,
+    ashore: Mapping[str, Sequence[Discharged]],
+) -> Binding | None:
+    """Find what holds the force's closure back (:func:`~.scheduling.findings.closure_binding`)."""
+    res = inputs.scenario.resources
+    quays = {t.quay for t in rail.trains}
+    return closure_binding(
+        units=[(u.unit, u.mode, u.closure_s) for u in units],
+        march_units=march_units,
+        march=march,
+        rules=rules,
+        rail=rail if rail.trains else None,
+        trains=rail.trains,
+        staging=staging_peaks(march),
+        release=_released(march_units, ashore, inputs.clock),
+        ramp_tracks={q: int(inputs.sites[q].ramp_tracks or 1) for q in quays if q in inputs.sites},
+        wagons=sum(res.wagon_pools.values()) if res.wagon_pools else res.wagons,
+        locomotives={"multi_system": res.locomotives, "diesel": res.diesel_locomotives},
+        iso=inputs.clock.iso,
+    )
+
+
 def _load(
     scenario: Scenario | str | Path, timings: dict[str, float], progress: Progress | None
 ) -> tuple[Scenario, Path]:
@@ -537,6 +751,9 @@ def make_plan(
         corridors = corridor_analysis(inputs, routers["road"], march_units, march)
     excess = tracked_excess(march_units, march, inputs.catalogue, rules)
     units = _unit_results(sc, clock, ashore, modes, march_units, march, rail.schedule.trains, by_het)
+    with _timed(timings, "findings", progress):
+        binding = _binding(inputs, units, march_units, march, rules, rail.schedule, ashore)
+        effects = disruption_effects(inputs.closures, routers["road"], march_units, march)
     return Plan(
         sc,
         network,
@@ -572,4 +789,6 @@ def make_plan(
         permissions=_requests(inputs, rules, march_units, march, rail.schedule.trains),
         arrivals=arrivals_worked(discharged),
         marshalling=marshalling_peaks(march, march_units, rules),
+        binding=binding,
+        disruptions=effects,
     )

@@ -84,6 +84,16 @@ def default_plan(belgium_network, tmp_path_factory, worker_id):
 
 
 @pytest.fixture(scope="session")
+def bridge_closure_plan(belgium_network):
+    """The bridge-closure scenario's plan on the greedy road schedule (seconds), made once per session."""
+    from enablement.plan import make_plan
+    from enablement.scenario import load_scenario
+
+    scenario = load_scenario("enablement:bridge-closure")
+    return make_plan(scenario, network=belgium_network, solver={"road": "greedy"})
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"real data not found at {SHARED} (it sits beside the project in CI only)")
@@ -93,6 +103,7 @@ def shared_data() -> Path:
 SLOW_FIXTURES = {
     "default_plan": "plans the default scenario on the embedded network",
     "pool_run": "runs a batch of the default scenario in a process pool",
+    "bridge_closure_plan": "plans the bridge-closure scenario on the embedded network",
 }
 """Fixtures that make a test slow: every test that uses one is marked ``slow`` (left out of the fast lane)."""
 

@@ -347,8 +347,33 @@ def test_map_time_slider_moves_every_march_unit_and_train(outputs):
     for layer in ("Corridors (MSR / ASR)", "Critical elements", "Restrictions and disruptions"):
         assert layer in text
     # site popups say what the plan asks of each site
-    assert text.count("use in this plan") == len(plan.network.sites)
-    assert "vehicles received" in text and "ramp tracks busy" in text and "vehicles held at" in text
+    # site and bridge popups say what the plan asks of each
+    bridges = plan.network.edges["bridge_id"].dropna().nunique()
+    assert text.count("<b>In this plan</b>") == len(plan.network.sites) + bridges
+    assert "vehicles received" in text and "ramp tracks busy" in text and "vehicles staged at" in text
+    assert "trains loaded" in text
+    # trains move along their rail routes on the slider (not in a straight line), HET columns apart
+    import geopandas as gpd
+    import shapely
+
+    from enablement.network.model import CRS
+
+    rail = {r.owner: r.geometry for r in plan.routes if r.kind == "rail"}
+    trains = [t for t in data["tracks"] if t["k"] == "train"]
+    assert len(trains) == len(plan.trains)
+    for t, train in zip(trains, plan.trains, strict=True):
+        assert t["n"] == f"train {train.id}" and len(t["p"]) > 2
+        pts = gpd.GeoSeries([shapely.Point(lon, lat) for _, lat, lon in t["p"]], crs=4326).to_crs(CRS)
+        assert float(pts.distance(rail[train.id]).max()) < 50.0  # metres off the planned line
+        assert t["p"][0][0] == round(train.depart_s / 60, 1) and t["p"][-1][0] == round(
+            train.arrive_s / 60, 1
+        )
+    hets = {m.id for m in plan.march_units if m.purpose == "het"}
+    assert all(
+        (t["k"] == "het") == (t["n"].removeprefix("HET column ") in hets)
+        for t in data["tracks"]
+        if t["k"] != "train"
+    )
 
 
 def test_road_optimiser_reports_its_bound_gap_and_yardstick(default_plan):

@@ -179,16 +179,29 @@ def test_autumn_every_move_is_inside_the_night_window_in_brussels_time(autumn):
 def test_the_map_slider_shows_local_time_with_its_offset(spring):
     plan, paths = spring
     labels = slider_labels(plan.clock, 24 * 60)
-    assert labels[0] == "2026-03-28 06:00 +01:00"
-    assert labels[119] == "2026-03-29 01:50 +01:00"  # 19 h 50 min after the start
-    assert labels[120] == "2026-03-29 03:00 +02:00"  # 20 h: the clocks jump from 02:00 to 03:00
-    assert labels[-1] == "2026-03-29 07:00 +02:00"
+    assert labels[0] == "Sat 2026-03-28 06:00 UTC+01:00"
+    assert labels[119] == "Sun 2026-03-29 01:50 UTC+01:00"  # 19 h 50 min after the start
+    assert labels[120] == "Sun 2026-03-29 03:00 UTC+02:00"  # 20 h: the clocks jump from 02:00 to 03:00
+    assert labels[-1] == "Sun 2026-03-29 07:00 UTC+02:00"
     page = paths["map"].read_text(encoding="utf-8")
     data = json.loads(re.search(r"var D=(\{.*?\});var map=", page).group(1))
-    assert data["labels"][:2] == ["2026-03-28 06:00 +01:00", "2026-03-28 06:10 +01:00"]
-    assert "2026-03-29 03:00 +02:00" in data["labels"] and "2026-03-29 02:00 +01:00" not in data["labels"]
+    assert data["labels"][:2] == ["Sat 2026-03-28 06:00 UTC+01:00", "Sat 2026-03-28 06:10 UTC+01:00"]
+    assert "Sun 2026-03-29 03:00 UTC+02:00" in data["labels"]
+    assert not any("2026-03-29 02:" in label for label in data["labels"])  # the hour that does not exist
     assert data["step"] == 10 and len(data["labels"]) == (int(data["end"]) + 1) // 10 + 1
-    assert "toISOString" not in page and "(Europe/Brussels)" in page
+    assert "toISOString" not in page and "(local time, Europe/Brussels)" in page
+
+
+def test_the_map_slider_labels_in_autumn_repeat_the_hour_with_both_offsets(autumn):
+    plan, _ = autumn
+    labels = slider_labels(plan.clock, 24 * 60, 30)
+    assert labels[0] == "Sat 2026-10-24 06:00 UTC+02:00"
+    # 25 October, 03:00 CEST becomes 02:00 CET: the hour from 02:00 is shown twice, each with its offset
+    assert "Sun 2026-10-25 02:30 UTC+02:00" in labels and "Sun 2026-10-25 02:30 UTC+01:00" in labels
+    assert labels.index("Sun 2026-10-25 02:30 UTC+02:00") + 2 == labels.index(
+        "Sun 2026-10-25 02:30 UTC+01:00"
+    )
+    assert labels[-1] == "Sun 2026-10-25 05:00 UTC+01:00"
 
 
 def test_the_report_names_the_zone_and_shows_local_offsets(spring):
@@ -237,8 +250,8 @@ def test_the_map_slider_script_shows_the_labels_in_node(spring, tmp_path):
     js.write_text(f"{_DOM_STUB}var {name}={{}};\n{script.group(0)}\n{drive}\n")
     run = subprocess.run(["node", str(js)], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(run.stdout) == [
-        "2026-03-28 06:00 +01:00",
-        "2026-03-29 01:50 +01:00",
-        "2026-03-29 03:00 +02:00",
-        "2026-03-29 07:00 +02:00",
+        "Sat 2026-03-28 06:00 UTC+01:00",
+        "Sun 2026-03-29 01:50 UTC+01:00",
+        "Sun 2026-03-29 03:00 UTC+02:00",
+        "Sun 2026-03-29 07:00 UTC+02:00",
     ]

@@ -40,6 +40,7 @@ def test_the_pipeline_runs_its_steps_in_order(plan):
         "road schedule",
         "rail schedule",
         "corridors",
+        "findings",
     ]
     assert {u.unit: u.mode for u in plan.units} == {"WHL": "road", "LGT": "road", "TRK": "rail"}
     # 14 trucks in two balanced march units of 7, the light vehicles in one, the tanks drive to the quay

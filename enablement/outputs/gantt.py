@@ -45,7 +45,7 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
     rows = sorted({(t.quay, t.track) for t in trains})
     if not rows:
         return (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40">'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40" viewBox="0 0 400 40">'
             '<text x="10" y="25" font-family="sans-serif" font-size="13">No trains in this plan</text></svg>'
         )
     t0 = min(t.load_start_s for t in trains)
@@ -57,7 +57,7 @@ def quay_gantt_svg(trains: Sequence[Train], clock: Clock, title: str = "Loading 
     height = 60 + _ROW * len(rows) + 40 + 18 * len(units)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_LEFT + _WIDTH + 20}" height="{height}" '
-        'font-family="sans-serif" font-size="11">',
+        f'viewBox="0 0 {_LEFT + _WIDTH + 20} {height}" font-family="sans-serif" font-size="11">',
         f'<text x="10" y="20" font-size="15" font-weight="bold">{xml_text(title)}</text>',
     ]
     # hour grid at 00:00, 06:00, 12:00 and 18:00 local time; the offset on the first line and where it changes

@@ -14,11 +14,13 @@ slider's data.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +35,7 @@ from .._io import write_with_atomic
 from ..network.model import CRS, Network
 from ..plan import Plan
 from ..scheduling.corridors import PlannedRoute
+from ..scheduling.rail import Train
 from ..timeline import Clock
 from .escape import html_text, json_script, template_html
 
@@ -190,47 +193,103 @@ def _train_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
-def _site_use(plan: Plan) -> dict[str, str]:
-    """Summarise what the plan asks of each site: vehicles received, peak in staging, quay loading."""
-    use: dict[str, list[str]] = defaultdict(list)
-    for a in plan.scenario.arrivals:
-        use[a.site].append(f"{sum(e.count for e in a.equipment)} vehicles received ({a.id})")
-    sites = plan.network.sites
-    for sid, (peak, when) in plan.staging.items():
-        cap = sites.loc[sid].get("capacity_vehicles") if sid in sites.index else None
-        of = f" of {int(cap)}" if cap is not None and not pd.isna(cap) else ""
-        use[sid].append(f"peak {peak}{of} vehicles held at {plan.clock.iso(when)}")
-    if plan.hets is not None and plan.het_places:
-        res = plan.scenario.resources
-        use[plan.het_places[0]].append(f"HET park: {res.hets} HETs ({res.het_type})")
-        picked: dict[str, int] = defaultdict(int)
-        dropped: dict[str, int] = defaultdict(int)
-        for trip in plan.hets.trips:
-            picked[plan.het_places[trip.pickup]] += 1
-            dropped[plan.het_places[trip.delivery]] += 1
-        for sid, n in sorted(picked.items()):
-            use[sid].append(f"{n} vehicles loaded on HETs")
-        for sid, n in sorted(dropped.items()):
-            use[sid].append(f"{n} vehicles off HETs")
-    if plan.rail is not None:
-        for key, share in plan.rail.utilisation.items():
-            if key.startswith("quay "):
-                use[key.split()[1]].append(f"ramp tracks busy {share:.0%} of the rail period")
-        for t in plan.trains:
-            use[t.quay].append(f"train {t.id}: {t.wagons} wagons, loading {plan.clock.iso(t.load_start_s)}")
-    return {sid: "; ".join(lines[:6]) + (" …" if len(lines) > 6 else "") for sid, lines in use.items()}
+_SITE_FIGURES = (
+    ("berths", "berths", ""),
+    ("stands", "aircraft stands", ""),
+    ("discharge_rate_vph", "discharge rate", " vehicles/h per berth"),
+    ("marshalling_area_m2", "marshalling area", " m²"),
+    ("marshalling_capacity_vehicles", "marshalling area", " vehicles"),
+    ("capacity_vehicles", "holds", " vehicles"),
+    ("ramp_tracks", "ramp tracks", ""),
+    ("ramp_type", "ramp", ""),
+    ("usable_length_m", "usable track length", " m"),
+    ("loading_rate_wagons_per_h", "loading rate", " wagons/h"),
+    ("hours", "working hours", ""),
+    ("road", "road", ""),
+    ("line", "rail line", ""),
+    ("neighbour", "next country", ""),
+)
+"""Site fields a popup shows (field, label, unit), when the site has them."""
+_MAX_USE_LINES = 8
+_SITE_OWN = {"geometry", "id", "name", "kind", "country", "source", "illustrative", "mode"}
+"""Site fields a popup shows in its heading and footer (the rest are under "other fields")."""
 
 
-def _site_popup(row: dict[str, Any]) -> str:
-    """Return a site's popup: name, id and other fields (folium puts it in a JavaScript template literal)."""
-    skip = {"geometry", "id", "name"}
+def _given(value: Any) -> bool:
+    """Tell whether a site field holds a value (not empty, not NaN, not the -1 of a missing number)."""
+    if value is None:
+        return False
+    if isinstance(value, float) and not np.isfinite(value):
+        return False
+    return str(value) not in ("", "nan", "-1", "None")
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _site_popup(sid: str, row: Mapping[str, Any], use: Sequence[str]) -> str:
+    """Return a site's popup: name, kind, what the plan asks of it, its key figures, source and status.
+
+    Folium writes it inside a JavaScript template literal: every value goes through
+    :func:`~enablement.outputs.escape.template_html`.
+    """
     t = template_html
-    cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{t(k)}</th><td>{t(v)}</td></tr>"
-        for k, v in row.items()
-        if k not in skip and v is not None and str(v) not in ("nan", "", "-1")
+    kind = str(row.get("kind", "")).replace("_", " ")
+    lines = list(use[:_MAX_USE_LINES]) + (
+        [f"… {len(use) - _MAX_USE_LINES} more"] if len(use) > _MAX_USE_LINES else []
     )
-    return f"<b>{t(row.get('name', ''))}</b><br><code>{t(row.get('id', ''))}</code><table>{cells}</table>"
+    asks = (
+        "<ul style='margin:2px 0 4px 16px;padding:0'>" + "".join(f"<li>{t(x)}</li>" for x in lines) + "</ul>"
+        if lines
+        else "<p style='margin:2px 0'>not used by this plan</p>"
+    )
+    figures = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px;font-weight:normal;color:#555'>{t(label)}</th>"
+        f"<td>{t(_number(row[key]) + unit)}</td></tr>"
+        for key, label, unit in _SITE_FIGURES
+        if key in row and _given(row[key])
+    )
+    illustrative = bool(row.get("illustrative")) if _given(row.get("illustrative")) else False
+    status = "illustrative exercise values" if illustrative else "values as the source gives them"
+    source = t(row["source"]) if _given(row.get("source")) else "not given"
+    shown = {key for key, _, _ in _SITE_FIGURES} | _SITE_OWN
+    others = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px;font-weight:normal;color:#555'>{t(k)}</th>"
+        f"<td>{t(_number(v))}</td></tr>"
+        for k, v in row.items()
+        if k not in shown and not str(k).startswith(("node_", "snap_")) and _given(v)
+    )
+    country = f" · {t(row['country'])}" if _given(row.get("country")) else ""
+    return (
+        f"<b>{t(row.get('name', sid))}</b><br>{t(kind)}{country} · <code>{t(sid)}</code>"
+        f"<div style='margin-top:4px'><b>In this plan</b>{asks}</div>"
+        + (f"<table style='font-size:11px'>{figures}</table>" if figures else "")
+        + f"<div style='font-size:11px;color:#444'>Source: {source}<br><i>{t(status)}</i></div>"
+        + (
+            "<details style='font-size:11px'><summary>other fields</summary>"
+            f"<table>{others}</table></details>"
+            if others
+            else ""
+        )
+    )
+
+
+def _bridge_popup(bid: str, row: Mapping[str, Any], use: Sequence[str]) -> str:
+    """Return a bridge's popup: id, MLC classes, what the plan asks of it, where its values come from."""
+    t = template_html
+    mlc = (
+        f"MLC wheeled {_number(row['mlc_wheeled_twoway'])}/{_number(row['mlc_wheeled_oneway'])}, "
+        f"tracked {_number(row['mlc_tracked_twoway'])}/{_number(row['mlc_tracked_oneway'])} (two-way/one-way)"
+    )
+    asks = "".join(f"<li>{t(x)}</li>" for x in use) or "<li>no column crosses it in this plan</li>"
+    src = row.get("bridge_id_src") if _given(row.get("bridge_id_src")) else "not given"
+    return (
+        f"<b>{t(bid)}</b><br>bridge · {t(mlc)}"
+        "<div style='margin-top:4px'><b>In this plan</b>"
+        f"<ul style='margin:2px 0 4px 16px;padding:0'>{asks}</ul></div>"
+        f"<div style='font-size:11px;color:#444'>Classes from: {t(src)}</div>"
+    )
 
 
 def _badge(color: str, letter: str) -> str:
@@ -402,13 +461,33 @@ _SLIDER_STEP_MIN = 10
 def slider_labels(clock: Clock, top_min: int, step_min: int = _SLIDER_STEP_MIN) -> list[str]:
     """Local time of every position of the time slider (0, ``step_min``, … up to ``top_min`` minutes).
 
-    Each label is the clock's local time with its offset, e.g. ``2026-03-29 03:10 +02:00``.
+    Each label is the day and the clock's local time with its UTC offset, e.g.
+    ``Sun 2026-03-29 03:10 UTC+02:00``.
     """
     out = []
     for minute in range(0, top_min + 1, step_min):
         when = clock.at(minute * 60.0)
-        out.append(f"{when:%Y-%m-%d %H:%M} {when.isoformat()[-6:]}")
+        out.append(f"{when:%a %Y-%m-%d %H:%M} UTC{when.isoformat()[-6:]}")
     return out
+
+
+_TRAIN_STEP_M = 2000.0
+"""Spacing (m) of the points a train follows along its route on the time slider."""
+
+
+def _train_track(plan: Plan, train: Train, geom: shapely.Geometry | None) -> list[list[float]]:
+    """Return ``[minute, lat, lon]`` points of a train along its planned route, at an even speed."""
+    sites = plan.network.sites
+    if geom is None or geom.length <= 0:
+        ends = _to_wgs84([sites.geometry.loc[train.quay], sites.geometry.loc[train.destination]])
+        stops = [(train.depart_s, ends[0]), (train.arrive_s, ends[1])]
+    else:
+        n = max(2, int(geom.length // _TRAIN_STEP_M) + 1)
+        fractions = np.linspace(0.0, 1.0, n)
+        pts = _to_wgs84([geom.interpolate(f, normalized=True) for f in fractions])
+        span = train.arrive_s - train.depart_s
+        stops = [(train.depart_s + f * span, pt) for f, pt in zip(fractions, pts, strict=True)]
+    return [[round(t / 60, 1), round(p.y, 5), round(p.x, 5)] for t, p in stops]
 
 
 def _time_slider(plan: Plan, m: folium.Map) -> None:
@@ -433,6 +512,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
         return np.asarray(since.dt.total_seconds().to_numpy() / 60, dtype=float)
 
     tracks: list[dict[str, Any]] = []
+    het_columns = {m.id for m in plan.march_units if m.purpose == "het"}
     colour = (
         {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted(mt["unit"].unique()))} if len(mt) else {}
     )
@@ -443,15 +523,20 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
             for r in g.itertuples():
                 pts.append([round(float(r.a), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
                 pts.append([round(float(r.d), 1), round(float(r.lat), 5), round(float(r.lon), 5)])
-            tracks.append({"n": html_text(mu), "c": colour[g["unit"].iloc[0]], "p": pts})
-    sites = plan.network.sites.to_crs(4326)
+            het = str(mu) in het_columns
+            name = f"HET column {mu}" if het else f"march unit {mu}"
+            tracks.append(
+                {
+                    "n": html_text(name),
+                    "c": colour[g["unit"].iloc[0]],
+                    "k": "het" if het else "road",
+                    "p": pts,
+                }
+            )
+    rail = {r.owner: r.geometry for r in plan.routes if r.kind == "rail"}
     for t in plan.trains:
-        a, b = sites.geometry.loc[t.quay], sites.geometry.loc[t.destination]
-        pts = [
-            [round(t.depart_s / 60, 1), round(a.y, 5), round(a.x, 5)],
-            [round(t.arrive_s / 60, 1), round(b.y, 5), round(b.x, 5)],
-        ]
-        tracks.append({"n": html_text(f"train {t.id}"), "c": "#5a3e1b", "p": pts})
+        pts = _train_track(plan, t, rail.get(t.id))
+        tracks.append({"n": html_text(f"train {t.id}"), "c": "#5a3e1b", "k": "train", "p": pts})
     t_max = max(float(tr["p"][-1][0]) for tr in tracks)
     top = int(t_max) + 1
     labels = slider_labels(plan.clock, top, _SLIDER_STEP_MIN)
@@ -462,18 +547,19 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
     panel = (
         "<div id='enablement-time' style='position:fixed;top:12px;left:60px;z-index:9999;background:white;"
         "padding:6px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif'>"
-        f"<b>Movements over time</b> ({zone}) <span id='enablement-clock'></span><br>"
+        f"<b>Movements over time</b> (local time, {zone}): <span id='enablement-clock'></span><br>"
         f"<input id='enablement-slider' type='range' min='0' max='{top}' step='{_SLIDER_STEP_MIN}' "
-        "value='0' style='width:360px'></div>"
+        "value='0' style='width:min(360px,60vw)'></div>"
     )
     _root(m).html.add_child(folium.Element(panel))
     js = (
         # run once the page has loaded: folium writes the map's own script after this one
         f"window.addEventListener('load',function(){{var D={data};var map={m.get_name()};"
         "var layer=L.layerGroup().addTo(map);"
-        "var marks=D.tracks.map(function(t){"
-        "return L.circleMarker([t.p[0][1],t.p[0][2]],{radius:5,color:'#fff',weight:1,fillColor:t.c,"
-        "fillOpacity:0.95}).bindTooltip(t.n);});"
+        "var marks=D.tracks.map(function(t){var o=t.k==='het'?{radius:5,color:t.c,weight:3,fillColor:'#fff',"
+        "fillOpacity:1}:(t.k==='train'?{radius:6,color:'#000',weight:2,fillColor:t.c,fillOpacity:1}:"
+        "{radius:5,color:'#fff',weight:1,fillColor:t.c,fillOpacity:0.95});"
+        "return L.circleMarker([t.p[0][1],t.p[0][2]],o).bindTooltip(t.n);});"
         "function at(p,m){if(m<p[0][0]||m>p[p.length-1][0])return null;for(var i=1;i<p.length;i++){"
         "if(m<=p[i][0]){var a=p[i-1],b=p[i],f=b[0]>a[0]?(m-a[0])/(b[0]-a[0]):0;"
         "return [a[1]+f*(b[1]-a[1]),a[2]+f*(b[2]-a[2])];}}return null;}"
@@ -518,34 +604,156 @@ def _load_layer(plan: Plan) -> folium.GeoJson | None:
     )
 
 
-def _legend(plan: Plan) -> str:
+def _package_geojson(name: str) -> dict[str, Any]:
+    """Read a GeoJSON file the package ships in ``enablement/data``."""
+    data: dict[str, Any] = json.loads((resources.files("enablement") / "data" / name).read_text("utf-8"))
+    return data
+
+
+def _background(m: folium.Map) -> str:
+    """Draw the offline background: country outlines and major towns; return the towns' source.
+
+    Both ship with the package: ``countries.geojson`` (Natural Earth) and
+    ``places.geojson`` (GeoNames, written by ``tools/places.py``).
+    """
+    countries = _package_geojson("countries.geojson")
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": f["geometry"],
+            "properties": {
+                "name": html_text(f["properties"].get("name", "")),
+                "home": f["properties"].get("country") == "BE",
+            },
+        }
+        for f in countries["features"]
+    ]
+    group = folium.FeatureGroup(name="Background: countries and towns (offline)")
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        style_function=lambda f: {
+            "color": "#777",
+            "weight": 1.5 if f["properties"]["home"] else 1,
+            "fillColor": "#fbfaf5" if f["properties"]["home"] else "#ecebe6",
+            "fillOpacity": 1,
+        },
+        interactive=False,
+    ).add_to(group)
+    places = _package_geojson("places.geojson")
+    for f in places["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        name = f["properties"]["name"]
+        label = (
+            "<div class='enablement-town'><span style='display:inline-block;width:5px;height:5px;"
+            "border-radius:3px;background:#555;margin-right:3px'></span>"
+            f"{html_text(name)}</div>"
+        )
+        folium.Marker(
+            [lat, lon],
+            icon=folium.DivIcon(
+                html=label, icon_size=(120, 14), icon_anchor=(3, 7), class_name="enablement-label"
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
+    css = (
+        "<style>.enablement-label{background:none;border:none}"
+        ".enablement-town{font:11px sans-serif;color:#333;white-space:nowrap;"
+        "text-shadow:0 0 2px #fff,0 0 2px #fff}</style>"
+    )
+    _root(m).header.add_child(folium.Element(css), name="enablement_town_css")
+    return str(places.get("source", ""))
+
+
+def _line(colour: str, dash: bool = False, weight: int = 3) -> str:
+    """Return a short line sample for the legend (an inline SVG)."""
+    d = " stroke-dasharray='5 3'" if dash else ""
+    return (
+        f"<svg width='26' height='10' style='vertical-align:middle'><line x1='1' y1='5' x2='25' y2='5' "
+        f"stroke='{colour}' stroke-width='{weight}'{d}/></svg>"
+    )
+
+
+def _dot(fill: str, ring: str = "#fff", size: int = 10, square: bool = False) -> str:
+    """Return a marker sample for the legend: a disc (or a square) with a ring."""
+    radius = "2px" if square else "50%"
+    return (
+        f"<span style='display:inline-block;vertical-align:middle;width:{size}px;height:{size}px;"
+        f"border-radius:{radius};background:{fill};border:2px solid {ring}'></span>"
+    )
+
+
+def _diamond(colour: str) -> str:
+    return (
+        "<span style='display:inline-block;vertical-align:middle;width:9px;height:9px;margin:0 3px;"
+        f"transform:rotate(45deg);background:{colour}'></span>"
+    )
+
+
+def _legend(plan: Plan, places_source: str) -> str:
+    """Return the legend: one entry for every layer the map draws, the plan's key figures, the sources."""
     kinds = "".join(
         f"<div>{_badge(c, letter)} {html_text(k.replace('_', ' '))}</div>"
         for k, (c, letter) in SITE_STYLE.items()
     )
     attributions = "<br>".join(html_text(a) for a in plan.summary()["attribution"] if a)
     k = plan.kpis()
-    return (
-        "<div id='enablement-legend' style='position:fixed;bottom:24px;left:12px;z-index:9999;"
-        "background:white;padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px sans-serif;"
-        "max-width:320px'>"
-        f"<b>{html_text(plan.scenario.name)}</b><br>closure {html_text(k['closure'])}<br>"
-        f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains"
-        "<hr style='margin:4px 0'>"
-        "<div><span style='color:#999'>&#9472;&#9472;</span> road network</div>"
-        "<div><span style='color:#8b5a2b'>- - -</span> rail network</div>"
-        "<div><span style='color:#e41a1c'>&#9473;&#9473;</span> road route (one colour per unit)</div>"
-        "<div><span style='color:#5a3e1b'>&#9473;&#9473;</span> rail route</div>"
-        "<div><span style='color:#e41a1c'>- - -</span> HET shuttle: laden HETs (unit's colour)</div>"
-        "<div><span style='color:#444'>&#9473;&#9473;</span> MSR, <span style='color:#444'>- -</span> ASR "
-        "(corridors layer)</div>"
-        "<div><span style='color:#f46d43'>&#9473;&#9473;</span> road load (vehicles per link layer)</div>"
-        "<div><span style='color:#f55'>&#9679;</span> critical element &nbsp;"
-        "<span style='color:#ff8c00'>&#9670;</span> caution crossing &nbsp;"
-        "<span style='color:#6a0dad'>&#9670;</span> clearance / width &nbsp;"
-        "<span style='color:#000'>&#9670;</span> closure</div>"
-        f"{kinds}<hr style='margin:4px 0'><span style='font-size:10px'>{attributions}</span></div>"
+    rows = [
+        (
+            "Background: countries and towns (offline)",
+            f"{_line('#777', weight=1)} country border, {_dot('#555', '#555', 5)} town",
+        ),
+        ("Network: road", f"{_line('#999999', weight=1)} road network"),
+        ("Network: rail", f"{_line('#8b5a2b', dash=True, weight=1)} rail network"),
+        ("Routes", f"{_line('#e41a1c')} road route (one colour per unit)"),
+        ("Routes", f"{_line('#5a3e1b')} rail route"),
+        ("Routes", f"{_line('#e41a1c', dash=True)} HET shuttle: laden HETs (unit's colour)"),
+        ("Bridges (MLC)", f"{_dot('#ffd700', '#222')} bridge with MLC classes"),
+        ("Road load (vehicles per link)", f"{_line('#f46d43', weight=5)} vehicles per link (off at first)"),
+        ("Corridors (MSR / ASR)", f"{_line('#444')} MSR, {_line('#444', dash=True)} ASR (off at first)"),
+        (
+            "Critical elements (top 3 per MSR)",
+            f"{_dot('#f55', '#b00')} critical element of an MSR (off at first)",
+        ),
+        (
+            "Restrictions and disruptions",
+            f"{_diamond('#ff8c00')}caution crossing {_diamond('#6a0dad')}clearance / width "
+            f"{_diamond('#000')}closure",
+        ),
+        (
+            "Time slider",
+            f"{_dot('#e41a1c')} march unit, {_dot('#fff', '#e41a1c', 8, True)} HET column, "
+            f"{_dot('#5a3e1b', '#000')} train",
+        ),
+    ]
+    entries = "".join(
+        f"<div data-layer='{html_text(layer)}'>{sample} "
+        f"<span style='color:#666'>({html_text(layer)})</span></div>"
+        for layer, sample in rows
     )
+    return (
+        "<details id='enablement-legend' open style='position:fixed;bottom:22px;right:10px;z-index:9999;"
+        "background:white;padding:6px 8px;border:1px solid #888;border-radius:4px;font:11px sans-serif;"
+        "max-width:300px;max-height:70vh;overflow:auto'>"
+        f"<summary style='cursor:pointer'><b>{html_text(plan.scenario.name)}</b></summary>"
+        f"closure {html_text(k['closure'])}<br>"
+        f"{k['vehicles']} vehicles, {k['march_units']} march units, {k['trains']} trains"
+        f"<hr style='margin:4px 0'>{entries}"
+        f"<div data-layer='Sites' style='margin-top:3px'><b>Sites</b></div>{kinds}"
+        f"<hr style='margin:4px 0'><span style='font-size:10px'>{attributions}<br>"
+        f"Towns: {html_text(places_source)}<br>Borders: Natural Earth (public domain)</span></details>"
+        # closed at first on a narrow screen, where it would cover the map
+        "<script>if(window.innerWidth<1000){document.getElementById('enablement-legend').open=false;}</script>"
+    )
+
+
+def _scale(m: folium.Map) -> None:
+    """Add Leaflet's scale bar, metric only, at the bottom left (the legend sits at the bottom right)."""
+    js = (
+        f"window.addEventListener('load',function(){{L.control.scale({{metric:true,imperial:false,"
+        f"position:'bottomleft',maxWidth:160}}).addTo({m.get_name()});}});"
+    )
+    _root(m).script.add_child(folium.Element(js))
 
 
 def build_map(plan: Plan) -> folium.Map:
@@ -563,10 +771,11 @@ def build_map(plan: Plan) -> folium.Map:
         mode, road and rail routes, sites; a layer control, legend and scale.
     """
     osm_attr = "&copy; OpenStreetMap contributors, ODbL"
-    m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=True, prefer_canvas=True)
+    m = folium.Map(location=[50.75, 4.6], zoom_start=8, tiles=None, control_scale=False, prefer_canvas=True)
     # the plain background first, so that the map opens offline; OpenStreetMap tiles one click away
     folium.TileLayer(tiles=_PLAIN_TILE, name="Plain (offline)", attr=osm_attr + " (network data)").add_to(m)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr=osm_attr, show=False).add_to(m)
+    places_source = _background(m)
     _network_layer(plan, "road", "#999999", None).add_to(m)
     _network_layer(plan, "rail", "#8b5a2b", "4 4").add_to(m)
     fields = ["kind", "unit", "mode", "vehicles", "closure", "rdd"]
@@ -584,14 +793,12 @@ def build_map(plan: Plan) -> folium.Map:
     ).add_to(m)
     sites_layer = folium.FeatureGroup(name="Sites")
     sites = plan.network.sites.to_crs(4326)
-    use = _site_use(plan)
+    use = plan.site_use()
     for sid, row in sites.iterrows():
         color, letter = SITE_STYLE.get(str(row["kind"]), ("#666666", "?"))
-        data = {"use in this plan": use.get(str(sid), "not used")} | row.drop(labels="geometry").to_dict()
-        data["id"] = sid
         folium.Marker(
             [row.geometry.y, row.geometry.x],
-            popup=folium.Popup(_site_popup(data), max_width=360),
+            popup=folium.Popup(_site_popup(str(sid), row.to_dict(), use.get(str(sid), [])), max_width=360),
             tooltip=template_html(row["name"]),
             icon=folium.DivIcon(html=_badge(color, letter), icon_size=(18, 18), icon_anchor=(9, 9)),
         ).add_to(sites_layer)
@@ -599,24 +806,24 @@ def build_map(plan: Plan) -> folium.Map:
     bridges = plan.network.edges[plan.network.edges["bridge_id"].notna()]
     if len(bridges):
         layer = folium.FeatureGroup(name="Bridges (MLC)")
+        bridge_use = plan.bridge_use()
         pts = _to_wgs84(list(bridges.geometry.interpolate(0.5, normalized=True)))
         seen: set[str] = set()
         for (_, row), pt in zip(bridges.iterrows(), pts, strict=True):
             if row["bridge_id"] in seen:
                 continue
             seen.add(row["bridge_id"])
-            text = (
-                f"<b>{template_html(row['bridge_id'])}</b><br>MLC wheeled {row['mlc_wheeled_twoway']:g}/"
-                f"{row['mlc_wheeled_oneway']:g}, tracked {row['mlc_tracked_twoway']:g}/"
-                f"{row['mlc_tracked_oneway']:g} (two-way/one-way)"
-            )
+            bid = str(row["bridge_id"])
+            text = _bridge_popup(bid, row.to_dict(), bridge_use.get(bid, []))
             folium.CircleMarker(
                 [pt.y, pt.x],
                 radius=6,
                 color="#222",
                 fill=True,
                 fill_color="#ffd700",
-                popup=folium.Popup(text, max_width=300),
+                fill_opacity=0.9,
+                popup=folium.Popup(text, max_width=320),
+                tooltip=template_html(bid),
             ).add_to(layer)
         layer.add_to(m)
     load = _load_layer(plan)
@@ -627,10 +834,11 @@ def build_map(plan: Plan) -> folium.Map:
         corridors.add_to(m)
         critical.add_to(m)
     _restriction_layer(plan).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     _time_slider(plan, m)
+    _scale(m)
     _self_contained(m)
-    _root(m).html.add_child(folium.Element(_legend(plan)))
+    _root(m).html.add_child(folium.Element(_legend(plan, places_source)))
     _root(m).header.add_child(folium.Element(f"<title>{html_text(plan.scenario.name)} — enablement</title>"))
     return m
 

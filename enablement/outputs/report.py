@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["report_html"]
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+body{font-family:system-ui,sans-serif;margin:16px;color:#222;max-width:1400px}
+.chart svg{width:100%;height:auto;display:block}.wide{overflow-x:auto;max-width:100%}
+p,li{overflow-wrap:anywhere}.binding{background:#fff4e5;border-left:4px solid #e67e00;padding:6px 10px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:12px;margin:6px 0}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:left}th{background:#f3f3f3}
@@ -52,7 +54,8 @@ def _table(frame: pd.DataFrame, numeric: set[str] | None = None, max_rows: int |
             cls = ' class="num"' if col in numeric else ""
             cells.append(f"<td{cls}>{html_text(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='wide'>{table}</div>"
 
 
 def _bars(items: Sequence[tuple[str, float, float | None]], unit: str, width: int = 900) -> str:
@@ -63,8 +66,8 @@ def _bars(items: Sequence[tuple[str, float, float | None]], unit: str, width: in
     left, row = 230, 22
     scale = (width - left - 80) / top
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(items) + 30}" '
-        'font-size="11">'
+        f'<div class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="100%" '
+        f'viewBox="0 0 {width} {row * len(items) + 30}" font-size="11">'
     ]
     for i, (label, value, marker) in enumerate(items):
         y = 10 + i * row
@@ -83,7 +86,7 @@ def _bars(items: Sequence[tuple[str, float, float | None]], unit: str, width: in
                 f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + row - 2}" stroke="#d62728" '
                 'stroke-width="2"/>'
             )
-    out.append("</svg>")
+    out.append("</svg></div>")
     return "\n".join(out)
 
 
@@ -101,7 +104,10 @@ def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, h
     left, bottom = 50, 30
     sx = (width - left - 20) / t_max
     sy = (height - bottom - 20) / km_max
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="10">']
+    out = [
+        f'<div class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="100%" '
+        f'viewBox="0 0 {width} {height}" font-size="10">'
+    ]
     for h in range(0, int(t_max) + 1, 6):
         x = left + h * sx
         out.append(f'<line x1="{x:.1f}" y1="10" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
@@ -124,7 +130,7 @@ def _time_distance(march: pd.DataFrame, start: dt.datetime, width: int = 1100, h
     for i, u in enumerate(units):
         out.append(f'<rect x="{width - 170}" y="{14 + 14 * i}" width="10" height="10" fill="{colour[u]}"/>')
         out.append(f'<text x="{width - 155}" y="{23 + 14 * i}">{html_text(u)}</text>')
-    out.append("</svg>")
+    out.append("</svg></div>")
     return "\n".join(out)
 
 
@@ -184,14 +190,124 @@ def _ranges(numbers: Sequence[int]) -> str:
 
 
 def _solver_row(part: str, solved: dict[str, Any]) -> dict[str, Any]:
-    """One row of the solver status table: a part's method, status, and its bound and gap when it ran."""
+    """One row of the solver status table: a part's method, status, and its bound and gap (or why none)."""
     ran = solved.get("status") not in (None, "not used")
+    if not ran:
+        optimality = ""
+    elif "bound_hours" in solved:
+        optimality = f"bound {solved['bound_hours']} h, gap {solved.get('gap')}"
+    else:
+        optimality = str(solved.get("optimality", ""))
     return {
         "part": part,
-        "method": solved.get("method"),
         "status": solved.get("status"),
-        "optimality": f"bound {solved.get('bound_hours')} h, gap {solved.get('gap')}" if ran else "",
+        "optimality": optimality,
+        "closure_hours": solved.get("closure_hours", ""),
+        "solve_seconds": solved.get("solve_seconds", ""),
+        "method": solved.get("method"),
     }
+
+
+def _bottlenecks(s: dict[str, Any], permissions: pd.DataFrame) -> list[str]:
+    """Render what holds the force's closure back, then every other limit the plan names."""
+    k = s["kpis"]
+    road: dict[str, Any] = s["solver"]["road"]
+    rail: dict[str, Any] = s["solver"]["rail"]
+    b = s.get("bottleneck") or {}
+    parts = ["<h2>Bottlenecks</h2>"]
+    if b:
+        parts.append(
+            f"<p class='binding'><b>Force closure {html_text(b['closure'])}, "
+            f"held by {html_text(b['part'])}</b> "
+            f"at <b>{html_text(b['where'])}</b>, {html_text(b['at'])} (unit {html_text(b['unit'])}): "
+            f"{html_text(b['what'])}.</p>"
+        )
+    items = []
+    if road.get("binding"):
+        items.append(f"<li>Road solver's binding constraint: {html_text(road['binding'])}.</li>")
+    if rail.get("binding_resource"):
+        items.append(
+            f"<li>Rail solver's largest lower bound: {html_text(rail['binding_resource'])} "
+            f"(bound {html_text(rail.get('bound_hours'))} h against a rail closure of "
+            f"{html_text(rail.get('closure_hours'))} h).</li>"
+        )
+    items += _caution(k)
+    changed = [d for d in s.get("disruptions", []) if d["rerouted_march_units"]]
+    for d in changed:
+        items.append(
+            f"<li>Disruption {html_text(d['label'])}: {len(d['rerouted_march_units'])} march units rerouted "
+            f"(+{html_text(d['detour_column_hours'])} column-hours of driving; see Disruptions).</li>"
+        )
+    risky = permissions[permissions["at_risk"]] if "at_risk" in permissions.columns else permissions.iloc[:0]
+    p = s["permissions"]
+    if len(risky):
+        items.append(
+            f"<li>Permissions at risk: {html_text(p['at_risk'])} of {html_text(p['requests'])} "
+            f"({html_text(p['past_deadline'])} past their deadline):<ul>"
+            + "".join(
+                f"<li>{html_text(r.movement)} at {html_text(r.crossing)}: file by "
+                f"{html_text(r.filing_deadline)} ({html_text(r.risk)})</li>"
+                for r in risky.head(10).itertuples()
+            )
+            + ("<li>… (all in the permission table)</li>" if len(risky) > 10 else "")
+            + "</ul></li>"
+        )
+    else:
+        items.append(f"<li>Permissions at risk: none of {html_text(p['requests'])} requests.</li>")
+    items += [f"<li>{html_text(w)}</li>" for w in s["warnings"]]
+    parts.append("<ul>" + "".join(items) + "</ul>")
+    return parts
+
+
+def _disruptions(s: dict[str, Any]) -> list[str]:
+    """Render each closure in force and what it changed: the march units sent round, and their detours."""
+    parts = ["<h2>Disruptions and their effect</h2>"]
+    ds = s.get("disruptions", [])
+    if not ds:
+        parts.append("<p>No disruption, restriction or overlay closure is in force.</p>")
+        return parts
+    parts.append(
+        "<p>A march unit is <i>rerouted</i> by a closure when its fastest route for its own vehicles, "
+        "with no closure, runs through it while the unit is on the road and the closure in force, "
+        "and its planned route does not; the detour is the planned route over that fastest one. "
+        "No second schedule without the closure is made, so its effect on the force closure "
+        "is not given.</p>"
+    )
+    rows = [
+        {
+            "closure": d["label"],
+            "from": d["start"],
+            "until": d["end"],
+            "march_units_rerouted": len(d["rerouted_march_units"]),
+            "units_rerouted": ", ".join(d["rerouted_units"]) or "none",
+            "detour_column_hours": d["detour_column_hours"],
+            "crossed_outside_closure": len(d["crossed_outside_closure"]),
+        }
+        for d in ds
+    ]
+    parts.append(_table(pd.DataFrame(rows), {"march_units_rerouted", "detour_column_hours"}))
+    for d in ds:
+        if d["rerouted_march_units"]:
+            parts.append(
+                f"<details><summary>{html_text(d['label'])}: {len(d['rerouted_march_units'])} march units "
+                "rerouted (click to open)</summary>"
+            )
+            parts.append(_table(pd.DataFrame(d["rerouted_march_units"]), {"leg", "extra_km", "extra_min"}))
+            parts.append("</details>")
+    return parts
+
+
+def _march_tables(march: pd.DataFrame) -> list[str]:
+    """Render the march table split per unit, each in its own collapsible block."""
+    parts = []
+    numeric = {"km", "pass_min", "halt_min", "wait_min", "vehicles"}
+    for unit, rows in march.groupby("unit", sort=True):
+        mus = rows["march_unit"].nunique()
+        parts.append(
+            f"<details><summary>{html_text(unit)}: {mus} march units, {len(rows)} rows</summary>"
+            f"{_table(rows, numeric)}</details>"
+        )
+    return parts
 
 
 def _shuttles(plan: Plan, summary: dict[str, Any], het_trips: pd.DataFrame) -> list[str]:
@@ -339,24 +455,18 @@ def report_html(
     )
     if territory["handovers"]:
         parts.append(_table(pd.DataFrame(territory["handovers"])))
-    parts.append("<h2>Bottlenecks</h2><ul>")
-    if rail.get("binding_resource"):
-        parts.append(f"<li>Rail: the closure is held by {html_text(rail['binding_resource'])}.</li>")
-    parts += _caution(k)
-    for w in s["warnings"]:
-        parts.append(f"<li>{html_text(w)}</li>")
-    if not (rail.get("binding_resource") or k["caution_crossings"] or s["warnings"]):
-        parts.append("<li>None reported.</li>")
-    parts.append("</ul>")
+    parts += _bottlenecks(s, permissions)
+    parts += _disruptions(s)
     parts += _reception(s)
     parts += _permissions(s, permissions)
     parts += _shuttles(plan, s, het_trips)
     parts.append("<h2>Solver status</h2>")
     status = pd.DataFrame(
         [
-            {"part": "road", **{key: road.get(key) for key in ("method", "status", "optimality")}},
+            _solver_row("road", road),
             _solver_row("rail", rail),
             _solver_row("HET shuttles", het),
+            _solver_row("reception", s["solver"]["reception"]),
         ]
     )
     parts.append(_table(status))
@@ -365,7 +475,7 @@ def report_html(
         parts.append("<h2>Utilisation of quays and rail pools</h2>")
         parts.append(_bars([(name, 100.0 * v, None) for name, v in util.items()], "%"))
     parts.append("<h2>Loading at the quays</h2>")
-    parts.append(quay_gantt_svg(plan.trains, plan.clock))
+    parts.append(f"<div class='chart'>{quay_gantt_svg(plan.trains, plan.clock)}</div>")
     parts.append("<h2>Time–distance diagrams (movement graphs), one per corridor</h2>")
     if march.empty:
         parts.append("<p>No road movement.</p>")
@@ -378,17 +488,17 @@ def report_html(
             parts.append(f"<h3>to {html_text(dest)} ({len(mus)} march units: {html_text(units)})</h3>")
             parts.append(_time_distance(legs, start, height=300))
     parts.append("<h2>Train timetable</h2>")
-    parts.append(
-        _table(trains, {"wagons", "length_m", "gross_t", "vehicles", "route_km"})
-        if len(trains)
-        else "<p>No trains.</p>"
-    )
+    if len(trains):
+        parts.append(f"<details><summary>{len(trains)} trains (click to open)</summary>")
+        parts.append(_table(trains, {"wagons", "length_m", "gross_t", "vehicles", "route_km"}))
+        parts.append("</details>")
+    else:
+        parts.append("<p>No trains.</p>")
     parts.append("<h2>March table</h2>")
     speeds = html_text(s["network"]["road_speeds"])
     parts.append(f"<p>Speeds (<code>speed_kmh</code>, to the next control point): {speeds}.</p>")
-    parts.append(f"<details><summary>{len(march)} rows (click to open)</summary>")
-    parts.append(_table(march, {"km", "pass_min", "halt_min", "wait_min", "vehicles"}))
-    parts.append("</details>")
+    parts.append(f"<p>{len(march)} rows, one block per unit (click a unit to open).</p>")
+    parts += _march_tables(march)
     parts.append("<h2>Sources</h2><ul>")
     for a in s["attribution"]:
         if a:
