@@ -48,9 +48,16 @@ from .network.speeds import road_class_note
 from .routing import Routers
 from .scenario.load import load_scenario, resolve_scenario_path
 from .scenario.schema import Scenario, SolverSpec
-from .scheduling.closures import Closure
+from .scheduling.closures import Closure, closures_in_force
 from .scheduling.corridors import Corridor, PlannedRoute, corridor_analysis, planned_routes
-from .scheduling.findings import Binding, DisruptionEffect, closure_binding, disruption_effects
+from .scheduling.findings import (
+    Binding,
+    DisruptionCost,
+    DisruptionEffect,
+    closure_binding,
+    disruption_cost,
+    disruption_effects,
+)
 from .scheduling.handover import Handover, resolve_handovers, stray_site_warnings
 from .scheduling.heavy import TrackedExcess, excess_warnings, tracked_excess
 from .scheduling.het import HetSchedule
@@ -210,6 +217,7 @@ class Plan:
     marshalling: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     binding: Binding | None = None
     disruptions: list[DisruptionEffect] = field(default_factory=list)
+    disruption_cost: DisruptionCost | None = None
 
     @property
     def closure_s(self) -> float:
@@ -287,6 +295,7 @@ class Plan:
             },
             "bottleneck": self.binding_summary(),
             "disruptions": self.disruption_summary(),
+            "disruption_cost": self.disruption_cost_summary(),
             "permissions": self.permission_summary(),
             "reception": self.reception_summary(),
             "network": {**self.network.summary(), "road_speeds": road_class_note(self.network.edges)},
@@ -460,6 +469,27 @@ class Plan:
                 }
             )
         return out
+
+    def disruption_cost_summary(self) -> dict[str, Any] | None:
+        """Return the road closure with and without the scenario's disruptions (``disruption_cost``).
+
+        None when the scenario has no disruption.
+        """
+        c = self.disruption_cost
+        if c is None:
+            return None
+        hours = 3600.0
+        return {
+            "method": "the greedy baseline scheduled again without the scenario's disruptions "
+            "(restrictions and overlay closures kept); both closures are the greedy's, like for like",
+            "greedy_closure_without": self.clock.iso(c.without_s),
+            "greedy_closure_with": self.clock.iso(c.with_s),
+            "delay_hours": round(c.delay_s / hours, 2),
+            "plan_road_closure": self.clock.iso(c.plan_s),
+            "plan_road_closure_hours": round(c.plan_s / hours, 2),
+            "greedy_closure_without_hours": round(c.without_s / hours, 2),
+            "greedy_closure_with_hours": round(c.with_s / hours, 2),
+        }
 
     def reception_summary(self) -> dict[str, Any]:
         """Return the reception part of ``summary.json``: arrivals' berths, marshalling areas' peaks."""
@@ -754,6 +784,14 @@ def make_plan(
     with _timed(timings, "findings", progress):
         binding = _binding(inputs, units, march_units, march, rules, rail.schedule, ashore)
         effects = disruption_effects(inputs.closures, routers["road"], march_units, march)
+    cost: DisruptionCost | None = None
+    if handed.disruptions:
+        with _timed(timings, "without disruptions", progress):
+            # the road march again without the scenario's disruptions (greedy, like for like)
+            free = handed.model_copy(update={"disruptions": []})
+            undisrupted = march_rules(free, network, closures_in_force(free, network, clock), discharged)
+            undisrupted = dataclasses.replace(undisrupted, het_turnaround=rules.het_turnaround)
+            cost = disruption_cost(problem, undisrupted, routers["road"], march)
     return Plan(
         sc,
         network,
@@ -791,4 +829,5 @@ def make_plan(
         marshalling=marshalling_peaks(march, march_units, rules),
         binding=binding,
         disruptions=effects,
+        disruption_cost=cost,
     )

@@ -269,10 +269,24 @@ def _disruptions(s: dict[str, Any]) -> list[str]:
     parts.append(
         "<p>A march unit is <i>rerouted</i> by a closure when its fastest route for its own vehicles, "
         "with no closure, runs through it while the unit is on the road and the closure in force, "
-        "and its planned route does not; the detour is the planned route over that fastest one. "
-        "No second schedule without the closure is made, so its effect on the force closure "
-        "is not given.</p>"
+        "and its planned route does not; the detour is the planned route over that fastest one.</p>"
     )
+    cost = s.get("disruption_cost")
+    if cost:
+        delay = float(cost["delay_hours"])
+        effect = f"{delay:+.2f} h" if delay else "no change"
+        parts.append(
+            "<p>Road closure before and after the scenario's disruptions, both by the greedy baseline "
+            "(scheduled a second time without them; restrictions and overlay closures kept): "
+            f"<b>{html_text(cost['greedy_closure_without'])}</b> without, "
+            f"<b>{html_text(cost['greedy_closure_with'])}</b> with them ({html_text(effect)}). "
+            f"The plan's road closure, with them: <b>{html_text(cost['plan_road_closure'])}</b>.</p>"
+        )
+    else:
+        parts.append(
+            "<p>The scenario has no disruption: the closures listed are restrictions and overlay closures, "
+            "in force in every plan of it, so no schedule without them is made.</p>"
+        )
     rows = [
         {
             "closure": d["label"],

@@ -18,10 +18,19 @@ from dataclasses import dataclass
 
 from ..routing import Router
 from .closures import Closure, Closures
-from .march import MarchRow, MarchRules, MarchSchedule, MarchUnit
+from .greedy import schedule_march
+from .march import MarchProblem, MarchRow, MarchRules, MarchSchedule, MarchUnit
 from .rail import RailSchedule, Train
 
-__all__ = ["Binding", "DisruptionEffect", "Rerouted", "closure_binding", "disruption_effects"]
+__all__ = [
+    "Binding",
+    "DisruptionCost",
+    "DisruptionEffect",
+    "Rerouted",
+    "closure_binding",
+    "disruption_cost",
+    "disruption_effects",
+]
 
 _SLACK_S = 600.0
 """Waits up to this long (s) in all are not a constraint: the column (or train) went as soon as it could."""
@@ -491,3 +500,65 @@ def disruption_effects(
                 )
         out.append(DisruptionEffect(c, tuple(rerouted), tuple(sorted(crossed))))
     return out
+
+
+@dataclass(frozen=True)
+class DisruptionCost:
+    """The road closure with and without the scenario's disruptions (:func:`disruption_cost`).
+
+    Both closures are the greedy baseline's, so they compare like with like; the plan's own
+    road closure (``plan_s``, perhaps the optimiser's) is given beside them.
+
+    Attributes
+    ----------
+    without_s
+        Road closure of the greedy baseline with no scenario disruption (restrictions and
+        overlay closures still in force), seconds since the start.
+    with_s
+        Road closure of the greedy baseline with the disruptions.
+    plan_s
+        Road closure of the plan.
+    """
+
+    without_s: float
+    with_s: float
+    plan_s: float
+
+    @property
+    def delay_s(self) -> float:
+        """What the disruptions cost the greedy baseline's road closure (s; negative: it gained)."""
+        return self.with_s - self.without_s
+
+
+def disruption_cost(
+    problem: MarchProblem,
+    undisrupted: MarchRules,
+    router: Router,
+    march: MarchSchedule,
+) -> DisruptionCost:
+    """Schedule the road march again without the scenario's disruptions, with the greedy baseline.
+
+    Parameters
+    ----------
+    problem
+        The plan's march problem (its march units, sites and rules with the disruptions).
+    undisrupted
+        The same rules without the scenario's disruptions.
+    router
+        The road router.
+    march
+        The plan's road schedule.
+
+    Returns
+    -------
+    DisruptionCost
+        The greedy baseline's road closure without and with the disruptions, and the plan's.
+    """
+    free = MarchProblem(problem.network, problem.units, problem.site_node, undisrupted)
+    without = schedule_march(free, router)
+    with_s = march.baseline_closure_s
+    if with_s is None:  # the plan is the greedy baseline itself
+        with_s = max(march.closure_s.values(), default=0.0)
+    return DisruptionCost(
+        max(without.closure_s.values(), default=0.0), with_s, max(march.closure_s.values(), default=0.0)
+    )

@@ -183,3 +183,20 @@ def test_the_offline_background_draws_the_countries_and_the_towns(bridge):
     for f in countries["features"]:
         assert f'"name": "{f["properties"]["name"]}"' in html
     assert "Towns: GeoNames cities15000 (CC BY 4.0" in html  # credited in the legend
+
+
+def test_the_report_gives_the_road_closure_before_and_after_the_disruption(bridge):
+    plan, paths = bridge
+    cost = plan.disruption_cost
+    assert cost is not None
+    # the plan is the greedy baseline here: its road closure is the "with" figure
+    assert cost.with_s == pytest.approx(cost.plan_s)
+    assert cost.plan_s == pytest.approx(max(plan.march.closure_s.values()))
+    # the Merksem closure holds the greedy's columns back: without it the road closes earlier
+    assert cost.without_s < cost.with_s
+    s = json.loads(paths["summary"].read_text(encoding="utf-8"))["disruption_cost"]
+    assert s["delay_hours"] == pytest.approx(round(cost.delay_s / 3600, 2))
+    html = paths["report"].read_text(encoding="utf-8")
+    section = html[html.index("<h2>Disruptions and their effect</h2>") : html.index("<h2>Reception</h2>")]
+    assert f"<b>{s['greedy_closure_without']}</b> without" in section
+    assert f"<b>{s['greedy_closure_with']}</b> with them" in section
