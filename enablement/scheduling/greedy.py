@@ -583,14 +583,21 @@ def schedule_march(problem: MarchProblem, router: Router, *, max_rounds: int = 5
             return MarchSchedule(rows, routes, closure, "feasible", rnd, sorted(set(rerouted)))
         rerouted += newly
         logger.info("round %d: rerouting %d march units around closures", rnd, len(newly))
-        routes = plan_routes()
+        ran, routes = routes, plan_routes()
+    # the last round chose detours it did not drive: schedule once more on them, so that the
+    # rows and the routes agree (back to that round's own rows when the detours meet a closure
+    # without end)
+    try:
+        rows, closure, _ = _run_round(problem, routes)
+    except _Blocked:
+        routes = ran
     if not rows:
         msg = (
             f"a march unit's route is closed until further notice and no detour was found in "
             f"{max_rounds} rerouting rounds"
         )
         raise InfeasibleError(msg)
-    return MarchSchedule(rows, routes, closure, "feasible", max_rounds, sorted(set(rerouted)))
+    return MarchSchedule(rows, routes, closure, "feasible", max_rounds + 1, sorted(set(rerouted)))
 
 
 def _reroutes(

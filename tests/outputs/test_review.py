@@ -62,18 +62,20 @@ def test_the_plan_names_every_column_the_closure_sent_round_and_its_detour(bridg
     assert d["start"] == "2026-03-02T15:00:00+01:00" and d["end"] == "2026-03-03T21:00:00+01:00"
 
 
-def test_the_force_closure_is_held_by_the_closure_named_by_place_and_time(bridge):
+def test_the_force_closure_is_held_by_reception_named_by_place_and_time(bridge):
     plan, _ = bridge
     b = plan.binding
     last = max(plan.units, key=lambda u: (u.closure_s, u.unit))
     assert b is not None and b.unit == last.unit and b.closure_s == plan.closure_s
-    # the greedy schedule holds the last columns until the bridge reopens: the closure binds
-    assert b.part == "disruption" and CLOSURE in b.what and "2026-03-03T21:00:00+01:00" in b.what
+    # the columns the closure meets drive round it: the last column waits for its vehicles to
+    # come ashore, and nothing on the road after that (a closure that binds: tests/scheduling/test_findings)
+    assert b.part == "reception" and b.where == "port-antwerp" and "ship-1-antwerp" in b.what
+    assert "drives with no wait" in b.what
     assert b.subject in {m.id for m in plan.march_units if m.unit == last.unit}
     assert b.where in {r.control_point for r in plan.march.rows if r.march_unit == b.subject}
     assert 0 < b.at_s <= plan.closure_s
     s = plan.summary()["bottleneck"]
-    assert s["part"] == "disruption" and s["where"] == b.where and s["at"] == plan.clock.iso(b.at_s)
+    assert s["part"] == "reception" and s["where"] == b.where and s["at"] == plan.clock.iso(b.at_s)
 
 
 def test_the_report_shows_the_binding_the_disruption_and_every_solver(bridge):
@@ -83,7 +85,7 @@ def test_the_report_shows_the_binding_the_disruption_and_every_solver(bridge):
     bottlenecks = html[
         html.index("<h2>Bottlenecks</h2>") : html.index("<h2>Disruptions and their effect</h2>")
     ]
-    assert "held by disruption</b>" in bottlenecks and f"<b>{plan.binding.where}</b>" in bottlenecks
+    assert "held by reception</b>" in bottlenecks and f"<b>{plan.binding.where}</b>" in bottlenecks
     assert f"{len(_effect(plan).rerouted)} march units rerouted" in bottlenecks
     assert "Permissions at risk: none of" in bottlenecks
     disruptions = html[html.index("<h2>Disruptions and their effect</h2>") : html.index("<h2>Reception</h2>")]

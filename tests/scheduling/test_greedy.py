@@ -223,6 +223,20 @@ def test_short_closure_is_waited_out_long_one_detoured():
     assert long.routes[("U/01", 0)].nodes == (0, 2, 1) and long.rerouted == ["U/01"]
 
 
+def test_the_rows_drive_the_routes_the_last_round_chose():
+    # one rerouting round only: the round that meets the 2 h closure chooses the detour, and the
+    # schedule is made once more on it (it once returned the detour with rows of the direct road)
+    net = _triangle()
+    e = net.edges
+    direct = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
+    closed = {direct: Intervals([(0.0, 7200.0)])}
+    sched = greedy(net, [mu(1)], POLICY, {"a": 0, "b": 1}, edge_closed=closed, max_rounds=1)
+    assert sched.routes[("U/01", 0)].nodes == (0, 2, 1) and sched.rerouted == ["U/01"]
+    rows = [r for r in sched.rows if r.march_unit == "U/01"]
+    assert [r.node for r in rows] == [0, 2, 1]
+    assert rows[0].depart_s == pytest.approx(0.0)  # no wait for the closure it drives round
+
+
 def test_control_points_split_long_chains():
     xy = np.column_stack([np.arange(0, 51) * 1000.0, np.zeros(51)])
     cps = control_points([list(range(51))], {0, 50}, xy, 10_000.0)
