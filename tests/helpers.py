@@ -82,25 +82,37 @@ def overlap_violations(table: pd.DataFrame, headway_s: float = 0.0) -> list[str]
     return bad
 
 
-def halt_violations(table: pd.DataFrame, first_after=60, first_dur=15, every=120, dur=10) -> list[str]:
-    """March units that drive longer than the policy allows between rests."""
+def halt_violations(
+    table: pd.DataFrame, first_after=60, first_dur=15, every=120, dur=10, late=0, places=frozenset()
+) -> list[str]:
+    """March units that drive longer than the policy allows between rests.
+
+    A stretch may run ``late`` minutes over the limit when the halt that ends it is at a halt
+    place: a control point in ``places``, or one the table names "…for <place>" (a node a halt
+    place is reached from).
+    """
     bad = []
     for mu, g in table.sort_values(["march_unit", "seq"]).groupby("march_unit", sort=False):
         rows = g.to_dict("records")
-        driving, rests = 0.0, 0
+        driving, rests, over = 0.0, 0, False
         for a, b in itertools.pairwise(rows):
             if a["kind"] == "staging_arrive":
-                driving, rests = 0.0, 0
+                driving, rests, over = 0.0, 0, False
                 continue
             stop = a["depart"] - a["arrive"]
             need = (first_dur if rests == 0 else dur) * 60.0
             if driving > 0 and stop >= need - EPS:
-                driving, rests = 0.0, rests + 1
+                name = str(a.get("control_point_name", ""))
+                if over and a["control_point"] not in places and "for " not in name:
+                    bad.append(f"{mu} takes a late halt at {a['control_point']}, no halt place")
+                    break
+                driving, rests, over = 0.0, rests + 1, False
             driving += b["arrive"] - a["depart"]
             limit = (first_after if rests == 0 else every) * 60.0
-            if driving > limit + EPS:
+            if driving > limit + late * 60.0 + EPS:
                 bad.append(f"{mu} drives {driving / 60:.0f} min without a halt before {b['control_point']}")
                 break
+            over = over or driving > limit + EPS
     return bad
 
 

@@ -5,6 +5,7 @@ A module of its own, so that the test runner can plan it beside the default scen
 
 import pytest
 
+from enablement.scheduling.march import HALT_PLACE_KINDS
 from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
 
 pytestmark = pytest.mark.slow  # the largest packaged scenario, planned whole
@@ -33,7 +34,8 @@ def test_division_plan_respects_the_rules(belgium_network, tmp_path):
     t = seconds(table, plan.scenario.start)
     pol = plan.scenario.policy
     assert overlap_violations(t, headway_s=pol.headway_min * 60) == []
-    assert halt_violations(t) == []
+    places = set(plan.network.sites.loc[plan.network.sites["kind"].isin(HALT_PLACE_KINDS), "id"])
+    assert halt_violations(t, late=pol.halts.late_max_min, places=places) == []
     spans = plan.clock.daily(pol.movement_window.start, pol.movement_window.end).spans
     assert window_violations(t, spans) == []
     # the map of a division stays within its size budget (25 MB)

@@ -10,6 +10,7 @@ import pytest
 from enablement.network.sites import site_records
 from enablement.outputs import write_outputs
 from enablement.routing import Router
+from enablement.scheduling.march import HALT_PLACE_KINDS
 from tests.helpers import halt_violations, overlap_violations, seconds, window_violations
 
 pytestmark = pytest.mark.slow  # end-to-end plans of the packaged scenarios on the embedded network
@@ -81,6 +82,8 @@ def test_march_table_respects_the_rules(outputs):
             pol.halts.first_duration_min,
             pol.halts.every_min,
             pol.halts.duration_min,
+            late=pol.halts.late_max_min,
+            places=set(plan.network.sites.loc[plan.network.sites["kind"].isin(HALT_PLACE_KINDS), "id"]),
         )
         == []
     )
