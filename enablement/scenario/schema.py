@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -117,7 +118,20 @@ def _clock(value: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
-Clock = Annotated[str, AfterValidator(_clock)]
+def _unquoted_clock(value: object) -> object:
+    """Refuse a clock time that YAML read as a number: an unquoted ``21:00`` is 21 × 60 = 1260."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        h, m = divmod(value, 60)
+        meant = f" (did you mean '{h:02d}:{m:02d}'?)" if 0 <= h <= 24 and value >= 0 else ""
+        msg = (
+            f"is the number {value}: YAML reads an unquoted time of day as a number{meant}; "
+            "write the time in quotes, e.g. '21:00'"
+        )
+        raise ValueError(msg)
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_unquoted_clock), AfterValidator(_clock)]
 
 
 def _country(value: str) -> str:

@@ -254,3 +254,16 @@ def test_a_rail_movement_takes_wagon_pools_and_diesel_locomotives_alone():
     data["resources"] = {"wagon_pools": {"heavy_flat_6axle": 40}}
     (problem,) = _problems(data)
     assert "give wagons and locomotives" in problem and "resources.diesel_locomotives" in problem
+
+
+def test_an_unquoted_clock_time_is_refused_with_the_fix(tmp_path):
+    # YAML reads an unquoted 21:00 as the number 1260 (base 60): the message says to quote it
+    window = "policy:\n  movement_window: {start: 21:00, end: '05:00'}\n"
+    text = yaml.safe_dump(GOOD, sort_keys=False) + window
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (problem,) = err.value.problems
+    assert "policy.movement_window.start" in problem
+    assert "did you mean '21:00'?" in problem and "write the time in quotes" in problem
