@@ -138,11 +138,8 @@ import pandas as pd
 from .. import limits
 from ..errors import MarchTableError, RoutingError
 from ..network.places import key_index
-from ..network.sites import site_records
 from ..routing import Router
-from ..timeline import Clock
-from ..vehicles import Profile, load_catalogue
-from .closures import closures_in_force
+from ..vehicles import Profile
 from .inputs import PlanningInputs
 from .march import CONSTRAINTS, FORMATION_RULES, MarchRules, bridge_spans, het_fastest, roadside_nodes
 from .reception import receive
@@ -494,10 +491,10 @@ def march_unit_vehicles(
     MarchTableError
         A vehicle type of the ``vehicle_types`` column that the catalogue does not know.
     """
-    catalogue = catalogue or load_catalogue()
-    clock = Clock(scenario.start, scenario.zone)
-    closures = closures_in_force(scenario, network, clock)
-    inputs = PlanningInputs(scenario, network, site_records(network), clock, catalogue, closures)
+    inputs = PlanningInputs.of(scenario, network)
+    if catalogue is not None:
+        inputs = dataclasses.replace(inputs, catalogue=catalogue)
+    catalogue = inputs.catalogue
     ashore: dict[str, list[str]] = defaultdict(list)
     for d in receive(inputs):
         ashore[d.unit].append(d.vehicle)
