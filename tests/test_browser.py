@@ -78,11 +78,11 @@ def test_map_opens_offline_without_console_errors_and_shows_the_routes(pages):
     # every road unit's route is drawn in its colour (the page's features carry each one), and the
     # screenshot shows several of them: units on one corridor share its road, and the line drawn
     # last covers the others there (the default plan sends most columns down one corridor)
-    from enablement.outputs.maps import _PALETTE
+    from enablement.outputs.maps import unit_colours
 
-    units = sorted({r.unit for r in plan.routes if r.kind == "road"})
+    units = {r.unit for r in plan.routes if r.kind == "road"}
     assert units
-    colours = {_PALETTE[i % len(_PALETTE)] for i in range(len(units))}
+    colours = set(unit_colours(units).values())
     html = (folder / "map.html").read_text(encoding="utf-8")
     assert all(f'"color": "{c}"' in html or f'"color":"{c}"' in html for c in colours)
     drawn = {c: colour_pixels(png, c) for c in colours}

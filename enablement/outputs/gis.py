@@ -53,7 +53,7 @@ from .._io import write_with_atomic
 from ..network.model import CRS
 from ..plan import Plan
 from .escape import xml_chars
-from .maps import _PALETTE
+from .maps import unit_colours
 from .tables import march_table, train_table
 
 __all__ = [
@@ -495,11 +495,11 @@ def plan_kml(plan: Plan, layers: Mapping[str, gpd.GeoDataFrame], march: pd.DataF
     meta = plan_metadata(plan)
     _sub(doc, "name", meta["scenario"])
     _sub(doc, "description", f"Times in {meta['timezone']} with their offset. {meta['attribution']}")
-    units = sorted(march["unit"].unique()) if not march.empty else []
-    for i, _unit in enumerate(units):
+    colours = unit_colours(march["unit"]) if not march.empty else {}
+    for i, colour in enumerate(colours.values()):
         style = _sub(doc, "Style", id=f"unit-{i}")
         line = _sub(style, "LineStyle")
-        _sub(line, "color", _kml_colour(_PALETTE[i % len(_PALETTE)]))
+        _sub(line, "color", _kml_colour(colour))
         _sub(line, "width", 4)
     style = _sub(doc, "Style", id="rail")
     line = _sub(style, "LineStyle")
@@ -508,7 +508,7 @@ def plan_kml(plan: Plan, layers: Mapping[str, gpd.GeoDataFrame], march: pd.DataF
     style = _sub(doc, "Style", id="control-point")
     _sub(_sub(style, "IconStyle"), "scale", 0.6)
     legs = layers["march_unit_routes"].set_index(["march_unit", "leg"])
-    for i, unit in enumerate(units):
+    for i, unit in enumerate(colours):
         folder = _sub(doc, "Folder")
         _sub(folder, "name", unit)
         _kml_routes(folder, plan, legs, unit, f"unit-{i}")

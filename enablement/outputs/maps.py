@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,7 +39,7 @@ from ..scheduling.rail import Train
 from ..timeline import Clock
 from .escape import html_text, json_script, template_html
 
-__all__ = ["SITE_STYLE", "leaflet_assets", "slider_labels", "write_map", "write_route_map"]
+__all__ = ["SITE_STYLE", "leaflet_assets", "slider_labels", "unit_colours", "write_map", "write_route_map"]
 
 SITE_STYLE = {
     "seaport": ("#1f3b8a", "P"),
@@ -70,6 +70,13 @@ _PALETTE = [
     "#bcbd22",
     "#8c564b",
 ]
+
+
+def unit_colours(units: Iterable[str]) -> dict[str, str]:
+    """Give each unit its colour: the palette in turn, units in sorted order (map, slider, KML)."""
+    return {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted(set(units)))}
+
+
 # a 1x1 light grey PNG: a tile layer that needs no network
 _PLAIN_TILE = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4"
@@ -127,7 +134,7 @@ def _route_features(plan: Plan) -> list[dict[str, Any]]:
     carried: dict[str, int] = defaultdict(int)
     for mu in plan.het_columns.values():
         carried[mu] += 1
-    colour = {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted({r.unit for r in road}))}
+    colour = unit_colours(r.unit for r in road)
     groups = _grouped(road, set(shuttles))
     geoms = _to_wgs84([g[0].geometry for g in groups])
     feats = []
@@ -513,9 +520,7 @@ def _time_slider(plan: Plan, m: folium.Map) -> None:
 
     tracks: list[dict[str, Any]] = []
     het_columns = {m.id for m in plan.march_units if m.purpose == "het"}
-    colour = (
-        {u: _PALETTE[i % len(_PALETTE)] for i, u in enumerate(sorted(mt["unit"].unique()))} if len(mt) else {}
-    )
+    colour = unit_colours(mt["unit"]) if len(mt) else {}
     if len(mt):
         mt = mt.assign(a=minutes(mt["arrive"]), d=minutes(mt["depart"]))
         for mu, g in mt.sort_values(["march_unit", "leg", "seq"]).groupby("march_unit", sort=True):

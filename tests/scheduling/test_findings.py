@@ -4,7 +4,9 @@ import dataclasses
 
 import numpy as np
 
+from enablement.routing import Router
 from enablement.scheduling.findings import closure_binding
+from enablement.scheduling.greedy import schedule_march
 from enablement.scheduling.march import MarchProblem
 from enablement.timeline import Intervals
 from tests.helpers import march_problem
@@ -12,9 +14,6 @@ from tests.scheduling.test_greedy import POLICY, line_network, mu
 
 
 def _binding(closed_until_s: float | None):
-    from enablement.routing import Router
-    from enablement.scheduling.greedy import schedule_march
-
     net = line_network([0, 10, 20])  # a - 10 km - n1 - 10 km - b, no way round
     e = net.edges
     first = int(np.flatnonzero(((e["u"] == 0) & (e["v"] == 1)).to_numpy())[0])
