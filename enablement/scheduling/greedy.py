@@ -21,8 +21,10 @@ ashore only once there is room: the discharge pauses, :class:`~.march.Marshallin
 Units blocked by a closure are rerouted around it and the whole schedule is rebuilt, a few rounds at most.
 
 Every rule comes from the problem's :class:`~enablement.scheduling.march.MarchRules`;
-:data:`HONOURS` names the constraints this baseline enforces (staging capacity is
-reported as a plan warning instead, and RDDs are only measured).
+:data:`HONOURS` names the constraints this baseline enforces; RDDs are only measured. A
+column bound for a staging area that would be full when it arrives (``staging_capacity``:
+its vehicles from the head's arrival to the tail's departure, with the holds of other
+columns there) starts later, waiting at its origin, until it arrives to room.
 """
 
 from __future__ import annotations
@@ -30,19 +32,21 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
 from .march import (
+    ControlPoints,
     MarchProblem,
     MarchRow,
     MarchRules,
     MarchSchedule,
     MarchUnit,
     MarshallingLedger,
+    earliest_room,
     split_route,
 )
 
@@ -68,12 +72,11 @@ HONOURS = frozenset(
         "caution_crossing",
         "marshalling",
         "release",
+        "staging_capacity",
     }
 )
 """Constraints of :data:`~enablement.scheduling.march.CONSTRAINTS` the greedy baseline enforces."""
 NOT_ENFORCED = {
-    "staging_capacity": "not limited for a staging area's own dwell (the plan warns when one is over its "
-    "capacity); holds en route keep each place's capacity (the ``holds`` rule)",
     "rdd": "not enforced: lateness is measured and reported",
 }
 """The other constraints, and what the baseline does instead."""
@@ -369,13 +372,126 @@ _MAX_TRIES = 5000
 """Retries of one hop (each leaves its holding place later) before the fit gives up."""
 
 
+@dataclass
+class _Trial:
+    """One march unit fitted from a start time, not yet committed: its legs, rows, stays and closure."""
+
+    legs: list[tuple[list[Piece], Fit]]
+    rows: list[MarchRow]
+    stays: list[tuple[str, float, float]]
+    """Per staging area with a capacity on its way: the site, its head's arrival and its tail's departure."""
+    closure_s: float
+
+
+_MAX_STAGING_TRIES = 500
+"""Later starts a march unit tries for room at its staging area before the baseline gives up."""
+
+
+def _staging_delay(
+    state: _State, rules: MarchRules, stays: Sequence[tuple[str, float, float]], vehicles: int
+) -> float | None:
+    """How much later the column must start for room at its first full staging area (None: room at each)."""
+    for site, a, b in stays:
+        cap = rules.staging_capacity.get(site)
+        if cap is None or state.room(site, a, b, vehicles):
+            continue
+        free = earliest_room(state.held[site], a, cap - vehicles, b)
+        return max(free - a, 1.0)
+    return None
+
+
+def _fit_unit(
+    problem: MarchProblem,
+    state: _State,
+    routes: Mapping[tuple[str, int], Route],
+    cps: ControlPoints,
+    guarded: frozenset[str],
+    mu: MarchUnit,
+    t: float,
+    row: Callable[..., MarchRow],
+) -> _Trial:
+    """Fit every leg of ``mu`` from ``t`` against the reservations so far, without reserving anything."""
+    rows: list[MarchRow] = []
+    legs: list[tuple[list[Piece], Fit]] = []
+    stays: list[tuple[str, float, float]] = []
+    site_node = problem.site_node
+    lengths = problem.lengths
+    seq = 0
+    km = 0.0
+    carried = 0.0  # driving since the drivers' last rest (duty_hours)
+    arrived: tuple[str, float] | None = None  # the staging area the column is in, since when
+    for leg in range(len(mu.sites) - 1):
+        route = routes[(mu.id, leg)]
+        segs = split_route(route, cps)
+        caution = set(route.caution_edges)
+        # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
+        timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
+        starts = [a for a, _, _ in segs]
+        # halts by driving time at halt places (the same plan as the CP-SAT model's); the halt
+        # rule counts a caution crossing's drive, not its wait for the bridge
+        counted = [
+            round(problem.halt_drive_s(seg_edges, d, v, caution))
+            for (_, _, seg_edges), (d, v) in zip(segs, timed, strict=True)
+        ]
+        halts = problem.plan_halts(mu, starts, counted, carried)
+        dwell = mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0
+        carried = problem.rules.duty.tail_s(counted, halts, carried, dwell)
+        pieces = [
+            Piece(a, b, tuple(edges), d, float(h), problem.bridges(list(edges), caution, guarded))
+            for (a, b, edges), (d, _), h in zip(segs, timed, halts, strict=True)
+        ]
+        # a crossing not yet permitted: the column waits at the leg's start (permission rule)
+        ready = t
+        t = max(t, problem.not_before(mu, leg, sum(p.drive + p.halt for p in pieces)))
+        holding = [mu.sites[leg], *problem.holding_sites(starts[1:])]
+        names = [problem.cp_name(a) for a in starts]
+        fit = fit_segments(state, pieces, t, mu.pass_s, len(mu.vehicles), mu.id, holding, names)
+        if any(math.isinf(e) for e in fit.entries):
+            msg = f"march unit {mu.id}: its route is closed until further notice"
+            raise _Blocked(mu.id, msg)
+        legs.append((pieces, fit))
+        if arrived is not None:  # its tail leaves the staging area it arrived in
+            stays.append((arrived[0], arrived[1], fit.entries[0] + mu.pass_s))
+            arrived = None
+        held = {i for i, _, _, _ in fit.holds}
+        for i, (p, entry) in enumerate(zip(pieces, fit.entries, strict=True)):
+            arrive = ready if i == 0 else t
+            if i == 0:
+                kind = "start" if leg == 0 else "staging"
+            else:
+                kind = "hold" if i in held else ("halt" if p.halt else "cp")
+            crossed = problem.caution_times(mu, list(p.edges), caution)
+            rows.append(
+                row(
+                    mu, leg + 1, seq, names[i], kind, p.a, km, arrive, entry, p.halt,
+                    ";".join(sorted(label for label, _ in crossed)), problem.cp_name(p.b),
+                    timed[i][1], sum(s for _, s in crossed),
+                )
+            )  # fmt: skip
+            seq += 1
+            km += float(lengths[list(p.edges)].sum())
+            t = entry + p.drive
+        if leg < len(mu.sites) - 2:
+            t_arrive = t
+            t = t + mu.pass_s + mu.dwell_s[leg]
+            # the staging row is written as the first row of the next leg, arriving at t_arrive
+            stage = mu.sites[leg + 1]
+            if stage in problem.rules.staging_capacity:
+                arrived = (stage, t_arrive)
+            node = site_node[stage]
+            rows.append(row(mu, leg + 1, seq, stage, "staging_arrive", node, km, t_arrive, t_arrive))
+            seq += 1
+    last = mu.sites[-1]
+    end = problem.end_kind(last)
+    rows.append(row(mu, len(mu.sites) - 1, seq, last, end, site_node[last], km, t, t))
+    return _Trial(legs, rows, stays, t + mu.pass_s)
+
+
 def _run_round(
     problem: MarchProblem, routes: dict[tuple[str, int], Route]
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
     cps = problem.control_points([r.nodes for r in routes.values()], problem.caution_ends(routes.values()))
     guarded = problem.caution_bridges(routes.values())
-    lengths = problem.lengths
-    site_node = problem.site_node
     state = _State(problem.rules)
     ledger = MarshallingLedger(problem)
     rows: list[MarchRow] = []
@@ -426,88 +542,32 @@ def _run_round(
         if math.isinf(pause):
             raise problem.marshalling_oversized() or InfeasibleError(f"{mu.id}: no marshalling room")
         # a HET column leaves once its HETs are back from their last column (het_turnaround)
-        t = max(mu.release_s + pause, problem.het_ready_s(mu, closure))
-        seq = 0
-        km = 0.0
-        carried = 0.0  # driving since the drivers' last rest (duty_hours)
-        for leg in range(len(mu.sites) - 1):
-            route = routes[(mu.id, leg)]
-            segs = split_route(route, cps)
-            caution = set(route.caution_edges)
-            # each segment's drive time and speed (problem.drive: road class, vehicle and policy speed)
-            timed = [problem.drive(mu, list(seg_edges), caution) for _, _, seg_edges in segs]
-            starts = [a for a, _, _ in segs]
-            # halts by driving time at halt places (the same plan as the CP-SAT model's); the halt
-            # rule counts a caution crossing's drive, not its wait for the bridge
-            counted = [
-                round(problem.halt_drive_s(seg_edges, d, v, caution))
-                for (_, _, seg_edges), (d, v) in zip(segs, timed, strict=True)
-            ]
-            halts = problem.plan_halts(mu, starts, counted, carried)
-            dwell = mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0
-            carried = problem.rules.duty.tail_s(counted, halts, carried, dwell)
-            pieces = [
-                Piece(a, b, tuple(edges), d, float(h), problem.bridges(list(edges), caution, guarded))
-                for (a, b, edges), (d, _), h in zip(segs, timed, halts, strict=True)
-            ]
-            # a crossing not yet permitted: the column waits at the leg's start (permission rule)
-            ready = t
-            t = max(t, problem.not_before(mu, leg, sum(p.drive + p.halt for p in pieces)))
-            holding = [mu.sites[leg], *problem.holding_sites(starts[1:])]
-            names = [problem.cp_name(a) for a in starts]
-            fit = fit_segments(state, pieces, t, mu.pass_s, len(mu.vehicles), mu.id, holding, names)
-            if any(math.isinf(e) for e in fit.entries):
-                msg = f"march unit {mu.id}: its route is closed until further notice"
-                raise _Blocked(mu.id, msg)
+        t0 = max(mu.release_s + pause, problem.het_ready_s(mu, closure))
+        # a column bound for a full staging area waits at its start until there is room for it
+        # when it arrives (staging_capacity): fit, look at its stays, start later, fit again
+        for _ in range(_MAX_STAGING_TRIES):
+            trial = _fit_unit(problem, state, routes, cps, guarded, mu, t0, row)
+            late = _staging_delay(state, problem.rules, trial.stays, len(mu.vehicles))
+            if late is None:
+                break
+            t0 += late
+        else:
+            site = trial.stays[0][0] if trial.stays else "?"
+            msg = (
+                f"march unit {mu.id}: staging area {site} never has room for its {len(mu.vehicles)} "
+                "vehicles; raise its capacity_vehicles or shorten the dwell"
+            )
+            raise InfeasibleError(msg)
+        for pieces, fit in trial.legs:
             if fit.hit:
                 blocked_units[mu.id] += fit.hit
             state.commit(mu.id, pieces, fit, mu.pass_s, len(mu.vehicles))
-            if leg == 0:  # its tail leaves the marshalling area at its port
-                ledger.place(mu, mu.first_ashore_s + pause, fit.entries[0] + mu.pass_s, pause)
-            held = {i for i, _, _, _ in fit.holds}
-            for i, (p, entry) in enumerate(zip(pieces, fit.entries, strict=True)):
-                arrive = ready if i == 0 else t
-                if i == 0:
-                    kind = "start" if leg == 0 else "staging"
-                else:
-                    kind = "hold" if i in held else ("halt" if p.halt else "cp")
-                crossed = problem.caution_times(mu, list(p.edges), caution)
-                speed = timed[i][1]
-                rows.append(
-                    row(
-                        mu,
-                        leg + 1,
-                        seq,
-                        names[i],
-                        kind,
-                        p.a,
-                        km,
-                        arrive,
-                        entry,
-                        p.halt,
-                        ";".join(sorted(label for label, _ in crossed)),
-                        problem.cp_name(p.b),
-                        speed,
-                        sum(s for _, s in crossed),
-                    )
-                )
-                seq += 1
-                km += float(lengths[list(p.edges)].sum())
-                t = entry + p.drive
-            if leg < len(mu.sites) - 2:
-                t_next = t + mu.pass_s + mu.dwell_s[leg]
-                t_arrive = t
-                t = t_next
-                # the staging row is written as the first row of the next leg, arriving at t_arrive
-                stage = mu.sites[leg + 1]
-                rows.append(
-                    row(mu, leg + 1, seq, stage, "staging_arrive", site_node[stage], km, t_arrive, t_arrive)
-                )
-                seq += 1
-        last = mu.sites[-1]
-        end = problem.end_kind(last)
-        rows.append(row(mu, len(mu.sites) - 1, seq, last, end, site_node[last], km, t, t))
-        closure[mu.id] = t + mu.pass_s
+        for site, a, b in trial.stays:
+            state.held[site].append((a, b, len(mu.vehicles)))
+        # its tail leaves the marshalling area at its port
+        ledger.place(mu, mu.first_ashore_s + pause, trial.legs[0][1].entries[0] + mu.pass_s, pause)
+        rows += trial.rows
+        closure[mu.id] = trial.closure_s
     return rows, closure, blocked_units
 
 
@@ -538,11 +598,15 @@ def schedule_march(problem: MarchProblem, router: Router, *, max_rounds: int = 5
     Raises
     ------
     InfeasibleError
-        When a column cannot move at all (route closed for good, window too short).
+        When a column cannot move at all (route closed for good, window too short), or a
+        march unit is bigger than a staging area on its way.
     RoutingError
         When a march unit has no route under its restrictions.
     """
     problem.check_router(router)
+    oversized = problem.oversized()
+    if oversized is not None:
+        raise oversized
     order = problem.order
     site_node = problem.site_node
     edge_closed = problem.rules.edge_closed

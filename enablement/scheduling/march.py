@@ -24,8 +24,9 @@ constraint                    data → greedy / CP-SAT / checker
                               and the scenario's recurring ``restrictions``, with ``closed_by``
                               naming them) → ``greedy._State.blocked`` and rerouting / entry domains /
                               ``checks._closed_roads``, ``checks._closed_ends``
-``staging_capacity``          ``MarchRules.staging_capacity`` → not enforced by the greedy (a plan
-                              warning) / ``march_cpsat._model`` (cumulative) / ``checks._staging``
+``staging_capacity``          ``MarchRules.staging_capacity`` → ``greedy._run_round`` (a column waits at
+                              its origin until it arrives to room) / ``march_cpsat._model``
+                              (cumulative) / ``checks._staging``
 ``marshalling``               ``MarchRules.marshalling`` (:class:`Marshalling`, each reception site's
                               area) and ``MarchUnit.ashore_s``, compiled into
                               :attr:`MarchProblem.marshalled` → ``greedy._run_round`` with

@@ -143,14 +143,16 @@ def test_route_choice_spreads_columns_over_corridors():
     assert used == {(0, 1, 2), (0, 3, 2)}
 
 
-def test_staging_capacity_over_time():
+@pytest.mark.parametrize("solver", ["cp-sat", "greedy"])
+def test_staging_capacity_over_time(solver):
     # a -> s (10 km) -> b (10 km), dwell 600 s at s, which holds 10 vehicles: one column at a time
     net = line_network([0, 10, 20])
     net.sites = gpd.GeoDataFrame(
         {"capacity_vehicles": [10.0]}, index=["s"], geometry=[shapely.Point(10000, 0)], crs=CRS
     )
     units = [mu(i, sites=("a", "s", "b"), dwell=(600.0,)) for i in (1, 2)]
-    s = solve(net, units, sites={"a": 0, "s": 1, "b": 2})
+    sites = {"a": 0, "s": 1, "b": 2}
+    s = solve(net, units, sites=sites) if solver == "cp-sat" else greedy(net, units, POLICY, sites)
     ins = sorted((r.arrive_s, r.march_unit) for r in s.rows if r.kind == "staging_arrive")
     first, second = ins[0][1], ins[1][1]
     leave_first = next(r.depart_s for r in s.rows if r.march_unit == first and r.kind == "staging") + 60

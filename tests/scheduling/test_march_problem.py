@@ -170,17 +170,22 @@ def test_the_checker_reads_each_rule_from_the_problem(kind, stricter, tmp_path):
     sched = solve_greedy(problem)
     table = table_of(problem, sched, tmp_path)
     assert check_march_table(table, problem.rules, problem.network) == []
-    if stricter is None:  # staging: a staging area the columns pass through, holding fewer than one
+    if stricter is None:  # staging: a staging area the columns pass through, holding fewer than both
         net = with_sites(line_network([0, 20, 40]), {"a": 0, "s": 1, "b": 2})
-        net.sites.loc["s", "capacity_vehicles"] = 10.0
         units = [mu(i, sites=("a", "s", "b"), dwell=(1800.0,)) for i in (1, 2)]
-        problem = march_problem(
-            net, units, Policy(convoy_speed_kmh=60, headway_min=2), {"a": 0, "s": 1, "b": 2}, start=START
-        )
-        sched = solve_greedy(problem)  # the baseline does not limit staging: both columns are held at once
-        table = table_of(problem, sched, tmp_path)
-        assert "staging" in {v.kind for v in check_march_table(table, problem.rules, problem.network)}
-        assert check_march_table(table, dataclasses.replace(problem.rules, staging_capacity={}), net) == []
+        policy = Policy(convoy_speed_kmh=60, headway_min=2)
+        problem = march_problem(net, units, policy, {"a": 0, "s": 1, "b": 2}, start=START)
+        assert problem.rules.staging_capacity == {}
+        table = table_of(problem, solve_greedy(problem), tmp_path)  # uncapped: both columns at once
+        assert check_march_table(table, problem.rules, net) == []
+        strict = dataclasses.replace(problem.rules, staging_capacity={"s": 10})
+        assert "staging" in {v.kind for v in check_march_table(table, strict, net)}
+        # the baseline planned under that capacity keeps it: the second column waits at its start
+        net.sites.loc["s", "capacity_vehicles"] = 10.0
+        problem = march_problem(net, units, policy, {"a": 0, "s": 1, "b": 2}, start=START)
+        assert problem.rules.staging_capacity == {"s": 10}
+        table = table_of(problem, solve_greedy(problem), tmp_path)
+        assert check_march_table(table, problem.rules, net) == []
         return
     found = check_march_table(table, stricter(problem.rules), problem.network)
     assert kind in {v.kind for v in found}
