@@ -72,7 +72,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for name, p in paths.items():
         console.print(f"  {name:<18} {p}")
     console.print(f"Open the map: {Path(paths['map']).resolve()}")
-    return 0
+    # the march table as written, checked against the plan's own rules (summary.json "check")
+    check = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))["check"]
+    if check["valid"]:
+        late = f"; {check['violations']} late deliveries (rdd)" if check["violations"] else ""
+        console.print(f"  check              no violation of a hard rule{late}")
+        return 0
+    for g in check["groups"]:
+        errors.print(f"  {g['kind']:<12} {g['place']:<40} {g['first']}  {g['describe']}", markup=False)
+    errors.print(
+        f"error: the plan breaks {check['hard']} of its own rules (by kind: {check['by_kind']}); "
+        f'it is written to {args.out} for inspection and marked "valid": false in summary.json',
+        markup=False,
+    )
+    return 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -689,7 +702,12 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument(
         "--road-solver", choices=("cp-sat", "greedy"), help="road optimiser (default: the scenario's)"
     )
-    pl.add_argument("--time-limit", type=time_limit, help="CP-SAT deterministic time limit in seconds")
+    pl.add_argument(
+        "--time-limit",
+        type=time_limit,
+        help="wall time of the road step in seconds (default 30; its solves stop on deterministic "
+        "limits sized from it, so the same limit and seed give the same plan)",
+    )
     pl.add_argument(
         "--seed",
         type=_bounded(int, 0, SEED_MAX, f"a whole number from 0 to {SEED_MAX}"),
@@ -767,7 +785,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ba.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (instead of local)")
     ba.add_argument("--resume", action="store_true", help="continue a batch in --out: skip finished variants")
-    ba.add_argument("--time-limit", type=time_limit, help="CP-SAT deterministic time limit per variant (s)")
+    ba.add_argument("--time-limit", type=time_limit, help="wall time of each variant's road step (s)")
     ba.add_argument(
         "--timeout",
         type=_bounded(float, 0, 7 * 86400, "seconds above 0, at most 604800 (a week)", above=True),

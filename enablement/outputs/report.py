@@ -14,7 +14,7 @@ table. Every text from data is escaped for HTML by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -396,6 +396,30 @@ def _caution(k: dict[str, Any]) -> list[str]:
     return out
 
 
+def _check_section(check: Mapping[str, Any] | None) -> list[str]:
+    """Show the checker's verdict on the written march table: valid, or each broken rule by group."""
+    if check is None:
+        return []
+    if not check["violations"]:
+        return ["<p class='valid'>Checked as written against its own rules: no violation.</p>"]
+    head = (
+        "Checked as written against its own rules: "
+        + ("valid, but " if check["valid"] else "<b>NOT VALID</b>: ")
+        + f"{check['violations']} violation(s)"
+        + (f", {check['hard']} of a hard rule" if check["hard"] else " (late deliveries only)")
+        + "."
+    )
+    rows = "".join(
+        f"<li>{html_text(g['kind'])} at {html_text(g['place'])} from {html_text(g['first'])}: "
+        f"{html_text(g['describe'])}</li>"
+        for g in check["groups"][:20]
+    )
+    more = len(check["groups"]) - 20
+    tail = f"<li>and {more} more group(s): run enablement check --detail</li>" if more > 0 else ""
+    css = "valid" if check["valid"] else "invalid"
+    return [f"<h2>Check</h2><p class='{css}'>{head}</p><ul>{rows}{tail}</ul>"]
+
+
 def report_html(
     plan: Plan,
     march: pd.DataFrame,
@@ -403,6 +427,7 @@ def report_html(
     map_file: str = "map.html",
     permissions: pd.DataFrame | None = None,
     het_trips: pd.DataFrame | None = None,
+    check: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the report of a plan as one HTML page.
 
@@ -418,6 +443,9 @@ def report_html(
         Its permission requests (as written to CSV; made from the plan when not given).
     het_trips
         Its HET trips (as written to CSV; made from the plan when not given).
+    check
+        The checker's verdict on the march table as written (:func:`.write.self_check`), shown
+        first; none when not given.
     """
     if permissions is None:
         permissions = permission_table(plan)
@@ -437,6 +465,7 @@ def report_html(
         f"<p>Start {html_text(s['start'])} · times are local time in {html_text(s['timezone'])}, with their "
         f"offset · enablement {html_text(s['enablement_version'])} · "
         f"<a href='{html_attr(map_file)}'>open the map</a></p>",
+        *_check_section(check),
         "<h2>Key figures</h2>",
     ]
     for label, value in (

@@ -5,6 +5,12 @@ The files are written into a staging folder beside the output folder, with
 other file), and the staging folder is then swapped in for the output folder in
 one step: the output folder holds one complete plan at every instant. How, and
 the lock that keeps two runs apart, are in :mod:`enablement.outputs.folder`.
+
+Every plan is checked as written: the march table is read back from its CSV and checked
+against the plan's own rules (:func:`~enablement.scheduling.checks.check_march_table`, the
+checker of ``enablement check``); the verdict is ``summary.json``'s ``check`` (``valid`` is
+false when any rule but an RDD is broken) and the report's first section. A plan that
+breaks a rule is still written, for inspection, but never as if it were valid.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 
 from .._io import write_text_atomic, write_with_atomic
 from ..plan import Plan
+from ..scheduling.checks import check_march_table, check_summary, march_unit_vehicles, read_march_table
 from . import folder as _folder
 from .folder import OutputError, OutputFolder, file_manifest, open_output_folder
 from .gantt import quay_gantt_svg
@@ -24,7 +31,7 @@ from .report import report_html
 from .tables import het_table, march_table, permission_table, train_table, unit_table
 from .workbook import write_workbook
 
-__all__ = ["PLAN_FILES", "prepare_output", "write_outputs"]
+__all__ = ["PLAN_FILES", "prepare_output", "self_check", "write_outputs"]
 
 PLAN_FILES = (
     "march_table.csv",
@@ -150,7 +157,8 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
         names["het_trips"] = done(
             write_with_atomic(folder / "het_trips.csv", lambda p: hets.to_csv(p, index=False))
         )
-    page = report_html(plan, march, trains, names["map"], permits, hets)
+    check = self_check(plan, folder / names["march_table"])
+    page = report_html(plan, march, trains, names["map"], permits, hets, check)
     names["report"] = done(write_text_atomic(folder / "report.html", page))
     names["march_workbook"] = done(write_workbook(march, folder / "march_table.xlsx"))
     layers = plan_layers(plan, march, trains)
@@ -158,9 +166,25 @@ def _write_files(plan: Plan, folder: Path) -> dict[str, str]:
     names["kml"] = done(write_xml(plan_kml(plan, layers, march), folder / "plan.kml"))
     names["gpx"] = done(write_xml(plan_gpx(plan, march), folder / "routes.gpx"))
     summary = plan.summary()
+    summary["check"] = check
     summary["files"] = names | {"summary": "summary.json"}
     summary[_folder.MANIFEST_KEY] = file_manifest(folder)  # written last: the plan is complete with it
     names["summary"] = done(
         write_text_atomic(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
     )
     return names
+
+
+def self_check(plan: Plan, march_csv: Path) -> dict[str, object]:
+    """Check the march table as written (read back from ``march_csv``) against the plan's own rules.
+
+    Returns
+    -------
+    dict
+        :func:`~enablement.scheduling.checks.check_summary` of the violations found.
+    """
+    if plan.rules is None:  # no road march: nothing to check
+        return check_summary([])
+    table = read_march_table(march_csv, plan.scenario.zone)
+    vehicles = march_unit_vehicles(table, plan.scenario, plan.network)
+    return check_summary(check_march_table(table, plan.rules, plan.network, vehicles))

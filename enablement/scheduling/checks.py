@@ -153,9 +153,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "REQUIRED_COLUMNS",
+    "SOFT_KINDS",
     "Violation",
     "ViolationGroup",
     "check_march_table",
+    "check_summary",
     "group_violations",
     "march_unit_vehicles",
     "read_march_table",
@@ -249,6 +251,37 @@ class ViolationGroup:
             f"{len(self.violations)} violations by {len(mus)} march unit(s) ({names}) from {self.first} to "
             f"{self.last}; the first: {v.message}"
         )
+
+
+SOFT_KINDS = frozenset({"rdd"})
+"""Violation kinds a plan may have and still be carried out: a unit delivered after its RDD is late,
+not impossible (the solvers minimise lateness; they cannot always remove it)."""
+
+
+def check_summary(found: Sequence[Violation]) -> dict[str, Any]:
+    """Give the checker's verdict for ``summary.json``: valid when only :data:`SOFT_KINDS` are broken.
+
+    Returns
+    -------
+    dict
+        ``valid``, ``violations`` (all), ``hard`` (those not soft), ``by_kind`` (counts) and
+        ``groups``: one line per :class:`ViolationGroup` (kind, place, first time, sentence).
+    """
+    by_kind: dict[str, int] = defaultdict(int)
+    for v in found:
+        by_kind[v.kind] += 1
+    hard = sum(n for k, n in by_kind.items() if k not in SOFT_KINDS)
+    return {
+        "valid": hard == 0,
+        "violations": len(found),
+        "hard": hard,
+        "soft_kinds": sorted(SOFT_KINDS),
+        "by_kind": dict(sorted(by_kind.items())),
+        "groups": [
+            {"kind": g.kind, "place": g.place, "first": g.first, "describe": g.describe()}
+            for g in group_violations(found)
+        ],
+    }
 
 
 def group_violations(found: Sequence[Violation]) -> list[ViolationGroup]:

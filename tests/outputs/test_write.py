@@ -76,3 +76,26 @@ def test_units_sharing_their_first_six_characters_get_distinct_movement_codes():
     assert len(set(codes.values())) == len(codes) == 4
     assert all(re.fullmatch(r"[A-Z0-9]{1,6}", c) for c in codes.values())
     assert unit_codes(reversed(units)) == codes  # the same codes whatever the order units come in
+
+
+def test_the_plan_is_checked_as_written(written):
+    _, paths = written
+    check = json.loads(paths["summary"].read_text())["check"]
+    assert check["valid"] is True and check["hard"] == 0
+    assert check["violations"] == sum(check["by_kind"].values())
+    assert set(check["by_kind"]) <= set(check["soft_kinds"])
+    assert "Checked as written against its own rules" in paths["report"].read_text()
+
+
+def test_a_plan_that_breaks_a_rule_is_written_but_never_as_valid(written, tmp_path):
+    import dataclasses
+
+    plan, _ = written
+    # the same plan judged by stricter rules than it was made under: a headway no column kept
+    stricter = dataclasses.replace(plan, rules=dataclasses.replace(plan.rules, headway_s=1e6))
+    paths = write_outputs(stricter, tmp_path / "out")
+    check = json.loads(paths["summary"].read_text())["check"]
+    assert check["valid"] is False and check["by_kind"].get("overlap", 0) > 0
+    assert check["hard"] == sum(n for k, n in check["by_kind"].items() if k not in check["soft_kinds"])
+    assert any(g["kind"] == "overlap" for g in check["groups"])
+    assert "NOT VALID" in paths["report"].read_text()
