@@ -770,7 +770,7 @@ def make_plan(
             rules = dataclasses.replace(rules, het_turnaround=shuttles.turnaround(rules.het_turnaround))
     with _timed(timings, "road schedule", progress):
         problem = MarchProblem(network, march_units, inputs.road_nodes, rules)
-        march = schedule_road(problem, routers["road"], sc.solver)
+        march = schedule_road(problem, routers["road"], sc.solver, progress)
     het_columns = shuttles.columns if shuttles is not None else []
     by_het = delivered(het_columns, march)
     driven, broken = as_driven(shuttles, march) if shuttles is not None else (None, [])

@@ -541,13 +541,15 @@ class SolverSpec(_Model):
     """How the road movement is optimised.
 
     ``road``: ``cp-sat`` (deconfliction with route choice, warm-started from the
-    greedy baseline) or ``greedy`` (the baseline alone). ``time_limit_s`` is the
-    CP-SAT deterministic time limit (about seconds on one core); the same seed and
-    time limit give the same plan. ``alternatives``: candidate corridors per leg.
+    greedy baseline) or ``greedy`` (the baseline alone). ``time_limit_s`` is the wall
+    time of the road step (baseline, model and solves); the solves stop on deterministic
+    limits sized from it, so the same seed and time limit give the same plan unless the
+    machine is too slow for the limit (the plan then says so: ``deterministic: false``).
+    ``alternatives``: candidate corridors per leg.
     """
 
     road: Literal["cp-sat", "greedy"] = "cp-sat"
-    time_limit_s: float = Field(default=5.0, gt=0, le=3600)
+    time_limit_s: float = Field(default=30.0, gt=0, le=3600)
     seed: int = Field(default=0, ge=0, le=limits.SEED)
     alternatives: int = Field(default=2, ge=1, le=5)
 

@@ -329,6 +329,9 @@ class MarchSchedule:
         What sets the closure, in words.
     solve_seconds
         Wall time of the optimiser.
+    clock_stopped
+        Whether the wall-clock guard, not the deterministic limit, ended a solve: the same
+        inputs, seed and budget may then give another plan (a slower or busier machine).
     """
 
     rows: list[MarchRow]
@@ -343,10 +346,11 @@ class MarchSchedule:
     baseline_closure_s: float | None = None
     binding: str = ""
     solve_seconds: float = 0.0
+    clock_stopped: bool = False
 
     def summary(self) -> dict[str, Any]:
         """Return the road solver's part of ``summary.json``."""
-        if self.method != "cp-sat":
+        if self.bound_s is None:
             return {
                 "method": self.method + ": list scheduling (first fit), the yardstick of the optimiser",
                 "status": self.status,
@@ -354,9 +358,14 @@ class MarchSchedule:
                 "rerouting_rounds": self.rounds,
             }
         hours = 3600.0
+        method = self.method
+        if method == "cp-sat":
+            method = (
+                "cp-sat: segments between control points, route choice among alternative corridors, "
+                "halts, movement window, closures, staging capacity; closure then lateness (lexicographic)"
+            )
         return {
-            "method": "cp-sat: segments between control points, route choice among alternative corridors, "
-            "halts, movement window, closures, staging capacity; closure then lateness (lexicographic)",
+            "method": method,
             "status": self.status,
             "closure_hours": round(max(self.closure_s.values()) / hours, 3),
             "bound_hours": round((self.bound_s or 0.0) / hours, 3),
@@ -365,6 +374,7 @@ class MarchSchedule:
             "binding": self.binding,
             "alternate_corridor_march_units": self.rerouted,
             "solve_seconds": round(self.solve_seconds, 2),
+            "deterministic": not self.clock_stopped,
         }
 
 

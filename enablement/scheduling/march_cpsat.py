@@ -64,15 +64,23 @@ a serial first-fit on this model's segments and halts gives the hint. The
 solver's bound and a bound of our own (each march unit alone, on its fastest
 candidate, with the window and halts) give the gap.
 
-**Determinism.** The solver runs with a fixed seed, two workers in interleaved
-search and a *deterministic* time limit (``max_deterministic_time``), so the
-same inputs, seed and time limit give the same plan on any machine. There is no
-wall-clock limit (it would stop the search wherever a busy machine happens to
-be): on a loaded machine the same plan simply takes longer.
+**Never worse than the baseline.** When the solver's plan is worse than the greedy
+baseline (closure, then lateness, then the sum of the columns' closures), the baseline is
+returned with the proven bound and its gap.
+
+**Budget and determinism.** ``time_limit_s`` is wall time for the whole road step (the
+baseline, the candidate routes, the model and both solves). Each solve stops on a
+*deterministic* limit sized from the budget alone (:data:`SOLVE_SHARE`), with a fixed seed
+and two workers in interleaved search, so the same inputs, seed and budget give the same
+plan on any machine as fast as the calibration's; the wall clock is a guard only, and a
+solve it cuts is reported (``clock_stopped``). Each incumbent is reported as it is found
+(closure or lateness, bound, gap) to the caller's ``progress``.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import itertools
 import logging
 import math
@@ -111,7 +119,21 @@ CLOSURE_GAP = 0.005
 SECOND_GAP = 0.02
 """The lateness solve stops within 2 % of its bound."""
 _PHASE1_SHARE = 0.6
-"""Share of the time limit spent on the closure; the rest goes to lateness."""
+"""Share of the solves' deterministic budget spent on the closure; the rest goes to lateness."""
+SOLVE_SHARE = 0.5
+"""Share of the road step's wall budget (``time_limit_s``) given to the solves as deterministic time.
+
+How the same seed and budget give the same plan: each solve stops on a *deterministic*
+limit (``max_deterministic_time``), sized from the budget alone (``time_limit_s *
+SOLVE_SHARE * DET_PER_WALL_S``, 60 % for the closure, 40 % for lateness), never from
+time measured during the run; the rest of the budget is for the baseline, the candidate
+routes and the model. The wall clock is only a guard (``max_time_in_seconds``: what is
+left of the budget): on a machine slower or busier than the calibration it may cut a
+solve first, and the schedule then says so (``clock_stopped``; the plan may then vary
+from run to run)."""
+DET_PER_WALL_S = 1.0
+"""CP-SAT deterministic time per wall second, two workers, on the reference machine (2 cores):
+calibrated on the packaged division (see ``benchmarks/march_cpsat.py``)."""
 HONOURS = frozenset(
     {
         "headway",
@@ -205,7 +227,12 @@ def _allowed(
         spans = [(lo, hi)]
     else:
         spans = []
-        for a, b in window.spans:
+        ws = window.spans  # sorted and disjoint: start at the first that ends late enough (not day one)
+        for a, b in itertools.islice(
+            ws, bisect.bisect_left(ws, float(lo), key=lambda ab: ab[1] - span), None
+        ):
+            if a > hi:
+                break
             s, e = max(lo, math.ceil(a)), min(hi, math.floor(b - span))
             if s <= e:
                 spans.append((s, e))
@@ -844,14 +871,42 @@ def _tighten_ready(data: _Data, sol: _Solution) -> None:
             pause = ready - release
 
 
-def _solver(limit_s: float, seed: int, gap: float) -> cp_model.CpSolver:
+def _solver(det_s: float, wall_s: float, seed: int, gap: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.relative_gap_limit = gap
-    solver.parameters.max_deterministic_time = max(limit_s, 0.1)
+    solver.parameters.max_deterministic_time = max(det_s, 0.1)
+    solver.parameters.max_time_in_seconds = max(wall_s, 0.1)  # the guard: the user's limit is wall time
     solver.parameters.num_workers = 2
     solver.parameters.interleave_search = True
     solver.parameters.random_seed = seed
     return solver
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Report each incumbent with the solver's bound and the gap, as the search finds them."""
+
+    def __init__(self, report: Callable[[str], None] | None, phase: str, floor: float) -> None:
+        super().__init__()
+        self.report, self.phase, self.floor = report, phase, floor
+
+    def on_solution_callback(self) -> None:
+        best, bound = self.objective_value, max(self.best_objective_bound, self.floor)
+        gap = 0.0 if best <= 0 else max(0.0, (best - bound) / best)
+        if self.phase == "closure":
+            what = f"closure {best / 3600:.2f} h, bound {bound / 3600:.2f} h"
+        else:
+            what = f"lateness and closures {best:.0f}, bound {bound:.0f}"
+        line = f"road (cp-sat): {what}, gap {100 * gap:.2f} %"
+        logger.info("%s (%.1f s)", line, self.wall_time)
+        if self.report is not None:
+            self.report(line)
+
+
+def _stopped_by_clock(solver: cp_model.CpSolver, det_s: float, status: Any) -> bool:
+    """Whether the wall-clock guard, not the deterministic limit, ended a solve (the plan may vary)."""
+    if status == cp_model.OPTIMAL:
+        return False
+    return bool(solver.response_proto.deterministic_time < 0.98 * max(det_s, 0.1))
 
 
 # --------------------------------------------------------------------------- extract rows
@@ -936,6 +991,32 @@ def _first_choice(data: _Data, problem: MarchProblem, baseline: MarchSchedule) -
     return first
 
 
+def _lateness(units: Sequence[MarchUnit], closure: Mapping[str, float]) -> float:
+    """Total lateness (s) against the RDDs as the second solve weighs it: per unit, its latest road column."""
+    late: dict[str, float] = defaultdict(float)
+    for mu in units:
+        if mu.purpose == "road" and mu.id in closure:
+            late[mu.unit] = max(late[mu.unit], closure[mu.id] - int(mu.rdd_s))
+    return sum(late.values())
+
+
+def _worse(
+    problem: MarchProblem, close: float, closure: Mapping[str, float], baseline: MarchSchedule
+) -> bool:
+    """Whether a schedule is worse than the baseline: closure, lateness, then the columns' closures.
+
+    Within a second a march unit, the model's whole-second times round up: a tie.
+    """
+    n = len(closure)
+    base_close = max(baseline.closure_s.values())
+    if abs(close - base_close) > 1.0:
+        return close > base_close
+    mine, base = _lateness(problem.units, closure), _lateness(problem.units, baseline.closure_s)
+    if abs(mine - base) > n:
+        return mine > base
+    return sum(closure.values()) > sum(baseline.closure_s.values()) + n
+
+
 def optimise_march(
     problem: MarchProblem,
     router: Router,
@@ -944,8 +1025,13 @@ def optimise_march(
     time_limit_s: float = 30.0,
     seed: int = 0,
     baseline: MarchSchedule | None = None,
+    started_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> MarchSchedule:
     """Deconflicted march table with route choice (CP-SAT), warm-started from the greedy baseline.
+
+    Never worse than the baseline: when the solver's plan is worse (closure, then lateness,
+    then the columns' closures), the baseline is returned, with the bound and gap.
 
     Parameters
     ----------
@@ -957,18 +1043,25 @@ def optimise_march(
     alternatives
         Candidate corridors per leg (1: the fastest route only).
     time_limit_s
-        Deterministic time limit of the two solves together (about seconds).
+        Wall time of the road step (s), counted from ``started_s``: the baseline, the
+        model and both solves. How the plan stays the same within it: see :data:`SOLVE_SHARE`.
     seed
         Solver seed.
     baseline
         The greedy schedule of the same problem (computed when not given).
+    started_s
+        ``time.perf_counter()`` when the road step began (now when not given).
+    progress
+        Called with a line on each incumbent (closure or lateness, bound, gap).
 
     Returns
     -------
     MarchSchedule
-        With ``method`` ``"cp-sat"``, ``status`` (``"optimal"``, ``"feasible"``, or
-        ``"timed out"`` with the baseline kept), the solver's and our own bound on
-        the closure, the gap, the baseline's closure and the binding constraint.
+        With ``method`` ``"cp-sat"`` (or the baseline's, when the solver's plan is
+        worse), ``status`` (``"optimal"``, ``"feasible"``, or ``"timed out"`` with the
+        baseline kept), the solver's and our own bound on the closure, the gap, the
+        baseline's closure, the binding constraint and whether the wall clock cut a solve
+        (``clock_stopped``: then the same inputs may give another plan).
 
     Raises
     ------
@@ -979,6 +1072,8 @@ def optimise_march(
         When a march unit has no route under its restrictions.
     """
     t0 = time.perf_counter()
+    deadline = (t0 if started_s is None else started_s) + time_limit_s
+    det_budget = time_limit_s * SOLVE_SHARE * DET_PER_WALL_S
     if not problem.units:
         return MarchSchedule([], {}, {}, "optimal", method="cp-sat")
     problem.check_router(router)
@@ -1000,8 +1095,10 @@ def optimise_march(
     _hint(m, v, data, hint)
     # phase 1: closure
     m.minimize(v.makespan)
-    solver = _solver(time_limit_s * _PHASE1_SHARE, seed, CLOSURE_GAP)
-    st1 = solver.solve(m)
+    det1 = det_budget * _PHASE1_SHARE
+    solver = _solver(det1, deadline - time.perf_counter(), seed, CLOSURE_GAP)
+    st1 = solver.solve(m, _Progress(progress, "closure", math.floor(bound_own)))
+    clock = _stopped_by_clock(solver, det1, st1)
     if st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if st1 == cp_model.INFEASIBLE:
             msg = (
@@ -1010,9 +1107,7 @@ def optimise_march(
                 "shorten the dwell (or the marshalling areas' capacity, which the discharge pauses for)"
             )
             raise InfeasibleError(msg)
-        baseline.method = "greedy (cp-sat found no solution in its time limit)"
-        baseline.status = "timed out"
-        return baseline
+        return _kept(baseline, bound_own, bounds, "cp-sat found no solution in its time limit", t0, clock)
     best = _extract(solver, v, data)
     close1 = int(solver.value(v.makespan))
     cp_bound = float(solver.best_objective_bound)
@@ -1020,15 +1115,28 @@ def optimise_march(
     m.add(v.makespan <= close1)
     _hint(m, v, data, best)
     n = len(data.units)
-    m.minimize(sum(v.lateness.values()) * (n + 1) + sum(v.closure.values()))
-    solver2 = _solver(time_limit_s * (1 - _PHASE1_SHARE), seed, SECOND_GAP)
-    st2 = solver2.solve(m)
+    second = sum(v.lateness.values()) * (n + 1) + sum(v.closure.values())
+    m.minimize(second)
+    # our own bound of that objective (each march unit's closure bound, and the lateness it forces),
+    # stated in the model so that the solver stops once it is within the gap of it (a stop from a
+    # solution callback aborts OR-Tools 9.15 in its postsolve)
+    lb_close = {mu.id: math.floor(bounds.per_unit.get(mu.id, 0.0)) for mu in data.units}
+    floor2 = (n + 1) * _lateness(data.units, lb_close) + sum(lb_close.values())
+    m.add(second >= int(floor2))
+    det2 = det_budget * (1 - _PHASE1_SHARE)
+    solver2 = _solver(det2, deadline - time.perf_counter(), seed, SECOND_GAP)
+    st2 = solver2.solve(m, _Progress(progress, "lateness", floor2))
+    clock = clock or _stopped_by_clock(solver2, det2, st2)
     if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best = _extract(solver2, v, data)
     _tighten_ready(data, best)
     rows, routes, closure = _rows(data, best)
-    bound = max(cp_bound, bound_own)
     close = max(closure.values())
+    # both bounds hold for the model's whole-second (rounded up) times: one above the real
+    # closure proves the plan optimal within that rounding, and is reported as the closure
+    bound = min(max(cp_bound, bound_own), close)
+    if _worse(problem, close, closure, baseline):
+        return _kept(baseline, bound, bounds, "cp-sat's plan was worse", t0, clock)
     gap = 0.0 if close <= bound else (close - bound) / close
     status = "optimal" if gap <= 1e-6 else "feasible"  # the solver stops within CLOSURE_GAP
     rerouted = sorted({mu for (mu, leg), c in best.choice.items() if c > 0})
@@ -1053,4 +1161,30 @@ def optimise_march(
         baseline_closure_s=base_close,
         binding=_binding(close, bounds),
         solve_seconds=time.perf_counter() - t0,
+        clock_stopped=clock,
+    )
+
+
+def _kept(
+    baseline: MarchSchedule, bound: float, bounds: _Bounds, why: str, t0: float, clock: bool
+) -> MarchSchedule:
+    """Return the baseline as the optimiser's answer, with the bound and gap that hold for it.
+
+    The bounds hold for the model's whole-second times (rounded up): one above the baseline's
+    closure proves it optimal within that rounding, and is reported as the closure.
+    """
+    close = max(baseline.closure_s.values())
+    bound = min(bound, close)
+    gap = 0.0 if close <= bound else (close - bound) / close
+    logger.info("march: baseline kept (%s): closure %.2f h, bound %.2f h", why, close / 3600, bound / 3600)
+    return dataclasses.replace(
+        baseline,
+        method=f"greedy ({why})",
+        status="optimal" if gap <= 1e-6 else ("timed out" if "no solution" in why else "feasible"),
+        bound_s=bound,
+        gap=gap,
+        baseline_closure_s=close,
+        binding=_binding(close, bounds),
+        solve_seconds=time.perf_counter() - t0,
+        clock_stopped=clock,
     )

@@ -60,7 +60,7 @@ def test_overlap_halt_speed_and_window_are_caught(default_plan, table):
     base = read_march_table(table)
     # a second column driven onto the first one's segment at the same time: overlap
     t = base.copy()
-    mu = t["march_unit"].iloc[0]
+    mu = t.loc[t["kind"] == "halt", "march_unit"].iloc[0]  # a march unit that halts
     other = t[(t["march_unit"] != mu) & (t["unit"] == t["unit"].iloc[0])]["march_unit"].iloc[0]
     shift = t.loc[t["march_unit"] == mu, "depart"].iloc[0] - t.loc[t["march_unit"] == other, "depart"].iloc[0]
     sel = t["march_unit"] == other
