@@ -260,13 +260,19 @@ def conflate(
     grain = network_grain(network)
     ptol = snap_tolerance("bridge", grain, point_tolerance_m)
     ltol = float(figure("line_tolerance_m") if line_tolerance_m is None else line_tolerance_m)
-    net = network.copy()
+    # the network's frames are shared, not copied: every step below makes new frames before it
+    # writes (one copy of a country-sized network less at the peak)
+    net = Network(network.nodes, network.edges, network.sites, dict(network.meta), network.features)
     base = str(net.meta.get("source", "network"))
     # roads and lines the network lacks come first: every later layer and site may use them
     net.nodes, net.edges, link_records = add_links(
         net.nodes, net.edges.reset_index(drop=True), overlay.layer("links")
     )
-    edges = net.edges.reset_index(drop=True)
+    edges = (
+        net.edges
+        if net.edges.index.equals(pd.RangeIndex(len(net.edges)))
+        else net.edges.reset_index(drop=True)
+    )
     mode = edges["mode"].to_numpy()
     # rail lines enrich running lines only: OSM yard tracks, sidings and spurs keep their own tags
     running = edges["service"].isna().to_numpy() if "service" in edges.columns else np.ones(len(edges), bool)
@@ -274,7 +280,11 @@ def conflate(
         "road": np.flatnonzero(mode == "road"),
         "rail": np.flatnonzero((mode == "rail") & running),
     }
-    frames = {k: edges.iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
+    # the matchers read the geometry, ends, mode and road names and classes only
+    used = [
+        c for c in ("u", "v", "mode", "highway", "ref", "name", "oneway", "geometry") if c in edges.columns
+    ]
+    frames = {k: edges[used].iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
     main_only = bool(net.meta.get("main_roads_only", net.meta.get("source") == "embedded"))
     found: dict[str, list[FeatureMatch]] = {}
     cuts: dict[int, list[float]] = {}
