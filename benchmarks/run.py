@@ -171,6 +171,9 @@ def main() -> None:
         result["osm_build"] = bench_osm(pbf)
     else:
         result["osm_build"] = {"skipped": f"{pbf} not found (real data sits beside the project in CI only)"}
+    from detailed_network import bench_detailed
+
+    result["detailed_network"] = bench_detailed(pbf)  # skipped, with the reason, without the extract
     from batch_runs import main as batch_runs
     from march_cpsat import main as march_cpsat
     from rail_cpsat import main as rail_cpsat

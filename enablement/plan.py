@@ -26,6 +26,7 @@ route or solve.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .defaults import figure
+from .errors import NetworkError
 from .network.embedded import load_embedded_network
 from .network.io import load_network
 from .network.model import Network
@@ -595,7 +597,45 @@ def build_network(scenario: Scenario, base: Path | None = None) -> Network:
     else:
         path = Path(source) if Path(source).is_absolute() else base / source
         net = load_network(path)
-    return apply_overlay(net, _merged_overlay(scenario, base), tolerance_m=scenario.network.snap_tolerance_m)
+    return apply_overlay(
+        net,
+        _merged_overlay(scenario, base),
+        tolerance_m=scenario.network.snap_tolerance_m,
+        used_sites=scenario.site_ids(),
+    )
+
+
+def _sites_on(scenario: Scenario, network: Network) -> None:
+    """Check that every site the scenario names is on ``network`` (one left out is named, with why).
+
+    Raises
+    ------
+    NetworkError
+        Naming each site the scenario uses that the network does not hold, and the fix.
+    """
+    missing = sorted(scenario.site_ids() - set(network.sites.index.astype(str)))
+    if not missing:
+        return
+    why = {
+        line.split("'")[1]: line for line in network.meta.get("left_out", []) if line.startswith("sites '")
+    }
+    lines = [
+        f"  - site '{sid}': "
+        + why.get(sid, "not among the network's sites (is it in one of the scenario's overlays?)")
+        for sid in missing
+    ]
+    raise NetworkError(
+        f"{len(missing)} site(s) the scenario uses are not on the network; build the network for this "
+        "scenario (its overlays applied with its sites) or move the sites onto it:\n" + "\n".join(lines)
+    )
+
+
+def left_out_warnings(network: Network) -> list[str]:
+    """One warning per overlay feature the network left out (unused sites, features outside it)."""
+    left = network.meta.get("left_out", [])
+    if isinstance(left, str):  # a network read back from a file keeps its meta as JSON text
+        left = json.loads(left)
+    return [f"overlay {line}" for line in left]
 
 
 def _modes(
@@ -738,7 +778,10 @@ def make_plan(
                 as_network(network, "make_plan network"),
                 _merged_overlay(sc, base),
                 tolerance_m=sc.network.snap_tolerance_m,
+                used_sites=sc.site_ids(),
             )
+    else:
+        _sites_on(sc, network)
     if solver:
         spec = SolverSpec.model_validate({**sc.solver.model_dump(), **solver})
         sc = sc.model_copy(update={"solver": spec})
@@ -802,6 +845,7 @@ def make_plan(
         units,
         timings,
         warnings=[
+            *left_out_warnings(network),
             *stray_site_warnings(inputs),
             *staging_warnings(march, rules),
             *(shuttles.warnings if shuttles is not None else []),

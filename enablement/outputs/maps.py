@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Figure
+from scipy.spatial import cKDTree
 
 from .._io import write_with_atomic
+from ..defaults import figure
 from ..network.model import CRS, Network
 from ..plan import Plan
 from ..scheduling.corridors import PlannedRoute
@@ -95,14 +97,60 @@ def _to_wgs84(geoms: list[shapely.Geometry]) -> list[shapely.Geometry]:
     return list(gpd.GeoSeries(geoms, crs=CRS).to_crs(4326).set_precision(1e-5))
 
 
+_MAIN_ROADS = frozenset(
+    (
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+    )
+)
+
+
 def _network_layer(plan: Plan, mode: str, color: str, dash: str | None) -> folium.GeoJson:
+    """Draw the network of ``mode`` within the map's budget.
+
+    Near the planned routes and corridors (``map_detail_within_m``) every link is drawn,
+    simplified to ``map_detail_simplify_m``; elsewhere only main roads (and running rail
+    lines) are, simplified to ``map_overview_simplify_m``. Each link once, whichever
+    direction.
+    """
     e = plan.network.edges
-    sub = e[e["mode"] == mode]
-    lo = np.minimum(sub["u"].to_numpy(), sub["v"].to_numpy())
-    hi = np.maximum(sub["u"].to_numpy(), sub["v"].to_numpy())
-    keep = ~gpd.pd.DataFrame({"lo": lo, "hi": hi}).duplicated().to_numpy()
-    # drawn lightly: simplified to 20 m and to 1e-5 degrees (about 1 m), which is all a screen shows
-    merged = shapely.simplify(shapely.multilinestrings(sub.geometry.to_numpy()[keep]), 20.0)
+    rows = np.flatnonzero((e["mode"] == mode).to_numpy())
+    u, v = e["u"].to_numpy()[rows], e["v"].to_numpy()[rows]
+    pair = np.minimum(u, v).astype(np.int64) * (plan.network.n_nodes + 1) + np.maximum(u, v)
+    rows = rows[np.sort(np.unique(pair, return_index=True)[1])]
+    geoms = e.geometry.to_numpy()[rows]
+    near = np.zeros(len(rows), bool)
+    lines = [r.geometry for r in plan.routes] + [c.geometry for k in plan.corridors for c in k.routes]
+    lines = [g for g in lines if g is not None and not g.is_empty]
+    if lines and len(rows):
+        # a link is near when one of its ends is near a vertex of a route (densified to half the reach)
+        within = float(figure("map_detail_within_m"))
+        vertices = shapely.get_coordinates(shapely.segmentize(np.array(lines, dtype=object), within / 2))
+        nodes = plan.network.nodes
+        xy = np.column_stack([nodes["x"].to_numpy(float), nodes["y"].to_numpy(float)])
+        close = np.isfinite(cKDTree(vertices).query(xy, distance_upper_bound=within)[0])
+        near = close[e["u"].to_numpy()[rows]] | close[e["v"].to_numpy()[rows]]
+    if mode == "road" and "highway" in e.columns:
+        highway = e["highway"].to_numpy()[rows]
+        main = np.array([h in _MAIN_ROADS or not isinstance(h, str) for h in highway.tolist()], bool)
+    elif "service" in e.columns:
+        main = e["service"].isna().to_numpy()[rows]
+    else:
+        main = np.ones(len(rows), bool)
+    far = ~near & main
+    parts = np.concatenate(
+        [
+            shapely.simplify(geoms[near], float(figure("map_detail_simplify_m")), preserve_topology=False),
+            shapely.simplify(geoms[far], float(figure("map_overview_simplify_m")), preserve_topology=False),
+        ]
+    )
+    merged = shapely.multilinestrings(parts[~shapely.is_empty(parts)])
     geom = shapely.set_precision(_to_wgs84([merged])[0], 1e-5)
     style = {"color": color, "weight": 1, "opacity": 0.5}
     if dash:
@@ -585,9 +633,10 @@ def _load_layer(plan: Plan) -> folium.GeoJson | None:
     load: dict[tuple[int, int], int] = defaultdict(int)
     first: dict[tuple[int, int], int] = {}  # a row drawing the link
     size = {mu.id: len(mu.vehicles) for mu in plan.march_units}
+    us, vs = e["u"].to_numpy(), e["v"].to_numpy()
     for (mu_id, _leg), route in plan.march.routes.items():
         for row in route.edges:
-            a, b = int(e["u"].iloc[row]), int(e["v"].iloc[row])
+            a, b = int(us[row]), int(vs[row])
             key = (min(a, b), max(a, b))
             load[key] += size.get(mu_id, 0)
             first.setdefault(key, row)
@@ -596,7 +645,8 @@ def _load_layer(plan: Plan) -> folium.GeoJson | None:
     top = max(load.values())
     steps = [(0.25, "#fee08b"), (0.5, "#fdae61"), (0.75, "#f46d43"), (1.01, "#a50026")]
     feats = []
-    geoms = _to_wgs84([e.geometry.iloc[first[k]] for k in load])
+    edge_geoms = e.geometry.to_numpy()
+    geoms = _to_wgs84([edge_geoms[first[k]] for k in load])
     for n, g in zip(load.values(), geoms, strict=True):
         colour = next(c for q, c in steps if n <= q * top)
         feats.append(_line_feature(g, vehicles=n, color=colour))

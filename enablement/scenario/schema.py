@@ -623,6 +623,23 @@ class Scenario(_Model):
         """The first time a permission request can be filed (``permissions.filing_from``, or the start)."""
         return self.permissions.filing_from or self.start
 
+    def site_ids(self) -> set[str]:
+        """Return every site the scenario names.
+
+        Arrivals' sites, movements' ends, stops, quays and railheads, the HET park and the
+        sites it closes.
+
+        These must fit the network; the overlays' other sites may be left out of a network
+        that does not reach them (:func:`~enablement.network.overlays.apply_overlay`).
+        """
+        used = {a.site for a in self.arrivals}
+        for mv in self.movements:
+            used |= {s for s in (mv.from_, mv.to, mv.quay, mv.railhead, mv.via.site if mv.via else None) if s}
+        if self.resources.het_park:
+            used.add(self.resources.het_park)
+        used |= {d.target for d in self.disruptions if d.kind == "close_site" and d.target}
+        return used
+
     @model_validator(mode="after")
     def _restriction_ids_unique(self) -> Scenario:
         seen: set[str] = set()

@@ -244,9 +244,7 @@ def stray_site_warnings(inputs: PlanningInputs) -> list[str]:
     :meth:`~enablement.network.territory.Territory.stray_sites`); the fix is in the data.
     """
     sc = inputs.scenario
-    used = {a.site for a in sc.arrivals}
-    for mv in sc.movements:
-        used |= {s for s in (mv.from_, mv.to, mv.quay, mv.via.site if mv.via else None) if s}
+    used = sc.site_ids()
     territory = territory_of(sc.policy)
     countries = inputs.network.node_countries()
     out = []

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,13 +260,19 @@ def conflate(
     grain = network_grain(network)
     ptol = snap_tolerance("bridge", grain, point_tolerance_m)
     ltol = float(figure("line_tolerance_m") if line_tolerance_m is None else line_tolerance_m)
-    net = network.copy()
+    # the network's frames are shared, not copied: every step below makes new frames before it
+    # writes (one copy of a country-sized network less at the peak)
+    net = Network(network.nodes, network.edges, network.sites, dict(network.meta), network.features)
     base = str(net.meta.get("source", "network"))
     # roads and lines the network lacks come first: every later layer and site may use them
     net.nodes, net.edges, link_records = add_links(
         net.nodes, net.edges.reset_index(drop=True), overlay.layer("links")
     )
-    edges = net.edges.reset_index(drop=True)
+    edges = (
+        net.edges
+        if net.edges.index.equals(pd.RangeIndex(len(net.edges)))
+        else net.edges.reset_index(drop=True)
+    )
     mode = edges["mode"].to_numpy()
     # rail lines enrich running lines only: OSM yard tracks, sidings and spurs keep their own tags
     running = edges["service"].isna().to_numpy() if "service" in edges.columns else np.ones(len(edges), bool)
@@ -273,7 +280,11 @@ def conflate(
         "road": np.flatnonzero(mode == "road"),
         "rail": np.flatnonzero((mode == "rail") & running),
     }
-    frames = {k: edges.iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
+    # the matchers read the geometry, ends, mode and road names and classes only
+    used = [
+        c for c in ("u", "v", "mode", "highway", "ref", "name", "oneway", "geometry") if c in edges.columns
+    ]
+    frames = {k: edges[used].iloc[rows].reset_index(drop=True) for k, rows in candidates.items()}
     main_only = bool(net.meta.get("main_roads_only", net.meta.get("source") == "embedded"))
     found: dict[str, list[FeatureMatch]] = {}
     cuts: dict[int, list[float]] = {}
@@ -448,6 +459,7 @@ def apply_overlay(
     tolerance_m: float | None = None,
     bridge_tolerance_m: float | None = None,
     line_tolerance_m: float | None = None,
+    used_sites: Collection[str] | None = None,
 ) -> Network:
     """Conflate an overlay onto a copy of ``network``; every restriction and site must fit.
 
@@ -456,6 +468,15 @@ def apply_overlay(
     unmatched or ambiguous is an error (a restriction silently dropped would
     route a tank over a bridge it must not cross). Road-attribute lines that do
     not match are only logged.
+
+    With ``used_sites`` (the sites a scenario names), a national overlay fits a regional
+    network: a site that does not fit and is not used is left out of the network's sites
+    (the planner cannot choose it, e.g. as a halt place or a crossing), and a link or
+    restriction that lies outside the network's extent (beyond the convex hull of the
+    nodes of its mode, widened by its tolerance) is left out, as no route can reach it.
+    Each is named in ``meta["left_out"]`` with why; the plan warns about them. A used
+    site that does not fit, and a restriction inside the extent that does not match,
+    stay errors.
 
     Raises
     ------
@@ -469,16 +490,74 @@ def apply_overlay(
         point_tolerance_m=bridge_tolerance_m,
         line_tolerance_m=line_tolerance_m,
     )
-    problems = report.problems(("links", "sites", "bridges", "clearances", "width_restrictions", "closures"))
-    if problems:
+    layers = ("links", "sites", "bridges", "clearances", "width_restrictions", "closures")
+    table = report.table
+    bad = table[table["layer"].isin(layers) & (table["status"] != "matched")]
+    left_out: list[str] = []
+    if used_sites is not None and len(bad):
+        spare = _left_out(
+            network,
+            overlay,
+            bad,
+            set(used_sites),
+            snap_tolerance("bridge", network_grain(network), bridge_tolerance_m),
+        )
+        left_out = [
+            f"{r.layer} '{r.id}' left out: {str(r.reason).split('; fix:')[0]}"
+            + (" (the scenario does not use it)" if r.layer == "sites" else " (it lies outside the network)")
+            for r in bad[spare].itertuples()
+        ]
+        dropped = set(bad.loc[spare & (bad["layer"] == "sites").to_numpy(), "id"].astype(str))
+        if dropped:
+            net.sites = net.sites[~net.sites.index.astype(str).isin(dropped)]
+            net.edges = _with_transfers(net, net.sites)
+        bad = bad[~spare]
+    if len(bad):
+        problems = [f"{r.layer} '{r.id}' is {r.status}: {r.reason}" for r in bad.itertuples()]
         raise NetworkError(
             f"{len(problems)} overlay feature(s) do not fit the network:\n"
             + "\n".join(f"  - {p}" for p in problems)
         )
-    roads = report.table[(report.table["layer"] == "roads") & (report.table["status"] != "matched")]
+    if left_out:
+        logger.info(
+            "%d overlay feature(s) left out: unused sites or features outside the network", len(left_out)
+        )
+        net.meta = {**net.meta, "left_out": left_out}
+    roads = table[(table["layer"] == "roads") & (table["status"] != "matched")]
     if len(roads):
         logger.info("%d road-attribute lines did not match the network", len(roads))
     return net
+
+
+def _left_out(
+    network: Network, overlay: Overlay, bad: pd.DataFrame, used: set[str], tolerance_m: float
+) -> np.ndarray:
+    """Which of the features ``bad`` that do not fit may be left out (:func:`apply_overlay`).
+
+    A site the scenario does not use; a link or restriction outside the extent of the
+    network's nodes of its mode (their convex hull widened by ``tolerance_m``).
+    """
+    layer = bad["layer"].to_numpy()
+    spare: np.ndarray = np.asarray((layer == "sites") & ~bad["id"].astype(str).isin(used).to_numpy(), bool)
+    others = np.flatnonzero(layer != "sites")
+    if not others.size:
+        return spare
+    nodes = network.nodes
+    modes = nodes["mode"].to_numpy()
+    xy = shapely.points(nodes["x"].to_numpy(float), nodes["y"].to_numpy(float))
+    hulls = {
+        m: shapely.convex_hull(shapely.multipoints(xy[modes == m])).buffer(tolerance_m)
+        for m in ("road", "rail")
+    }
+    links = overlay.layer("links")
+    link_mode = (
+        dict(zip(links["id"].astype(str), links["mode"].astype(str), strict=True)) if len(links) else {}
+    )
+    for i in others.tolist():
+        row = bad.iloc[i]
+        mode = link_mode.get(str(row["id"]), "road") if row["layer"] == "links" else "road"
+        spare[i] = not hulls[mode].intersects(row.geometry)
+    return spare
 
 
 def closure_spans(network: Network) -> dict[int, list[tuple[str, str | None]]]:
