@@ -241,6 +241,8 @@ class HetSchedule:
         Wall time of the search.
     diagnosis
         Why there is no plan, or what holds the closure back, in words.
+    engine
+        The search that made the plan (:func:`het_engine`).
     """
 
     status: str
@@ -254,6 +256,7 @@ class HetSchedule:
     days: int = 0
     solve_seconds: float = 0.0
     diagnosis: str = ""
+    engine: str = "OR-Tools routing"
 
     def require(self) -> HetSchedule:
         """Return the schedule, or raise if it has no plan.
