@@ -17,7 +17,9 @@ Model (see :func:`build_data`):
 - **Shifts as vehicle types.** One vehicle type per shift of a HET (one vehicle each), with the
   shift window of the first plan (:func:`.het_data.shift_windows`: the windows of one HET are
   ``rest_hours`` apart) as its time window, and ``duty_hours`` as its hard
-  ``shift_duration``.
+  ``shift_duration``. No shift comes back later than the first plan's last return to the park:
+  PyVRP has no makespan objective, and this keeps the search from trading closure for
+  HET-hours (closure first, then HET-hours, as in the OR-Tools model).
 - **Time windows.** A client's window is its loading start: from the vehicle's ready time to the
   end of the loading window the first plan loads it in (as the OR-Tools model keeps it:
   :data:`.het_data.HetData.model_spans`); PyVRP's clients take one window.
@@ -60,7 +62,7 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-from .het import HetFleet, HetSchedule, HetTask, het_engine
+from .het import HetFleet, HetSchedule, HetTask, ceil_s, het_engine
 from .het_check import check_hets
 from .het_data import HetData, extract_plan, prepare, summarise
 from .het_routing import CLOSURE_WEIGHT, LATE_WEIGHT, SPARE_SHIFTS, schedule_hets
@@ -92,7 +94,7 @@ LATER_SHIFT_COST = 3600
 the proxy for closure in PyVRP's objective (which has no makespan)."""
 
 
-def build_data(data: HetData, *, due: bool = True) -> pyvrp.ProblemData:
+def build_data(data: HetData, *, due: bool = True, latest_back: int | None = None) -> pyvrp.ProblemData:
     """Return PyVRP's data of the shuttles at capacity 1: one client per task, one vehicle type per shift.
 
     Parameters
@@ -104,6 +106,9 @@ def build_data(data: HetData, *, due: bool = True) -> pyvrp.ProblemData:
         Whether the due times are hard: a task's loading then starts late enough no more than
         to be unloaded by its due time, unless that is impossible in its window (a task that
         is late in every plan keeps its window).
+    latest_back
+        Every shift is back at the park by then (s), if given: the first plan's last return,
+        so that the search cannot trade closure for HET-hours.
 
     Returns
     -------
@@ -135,6 +140,8 @@ def build_data(data: HetData, *, due: bool = True) -> pyvrp.ProblemData:
     for het in range(data.hets):
         for day in range(data.days):
             w0, w1 = data.window(het, day)
+            if latest_back is not None:
+                w1 = max(w0, min(w1, latest_back))  # a shift that starts after it is left empty
             types.append(
                 pyvrp.VehicleType(
                     num_available=1,
@@ -260,13 +267,11 @@ def schedule_hets_pyvrp(
     # due times hard first: from a first plan that is on time, the search keeps every vehicle on
     # time; from a late one it may repair it, and the rest of the count then goes to a search
     # without due times (PyVRP has no soft windows), from the first plan
-    hard = build_data(data, due=True)
+    latest = max(ceil_s(x.back_s) for x in first.shifts)
+    hard = build_data(data, due=True, latest_back=latest)
     start = _initial(data, hard, plans)
-    runs = (
-        [(hard, cap)]
-        if start.is_feasible()
-        else [(hard, cap // 2), (build_data(data, due=False), cap - cap // 2)]
-    )
+    soft = build_data(data, due=False, latest_back=latest)
+    runs = [(hard, cap)] if start.is_feasible() else [(hard, cap // 2), (soft, cap - cap // 2)]
     for pdata, count in runs:
         stop = MultipleCriteria([MaxIterations(count), MaxRuntime(max(0.1, deadline - time.perf_counter()))])
         initial = _initial(data, pdata, plans)
