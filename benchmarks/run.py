@@ -180,6 +180,9 @@ def main() -> None:
     result["rail_cpsat"] = rail_cpsat()
     result["vrptw_solomon"] = vrptw_solomon()
     result["vrptw_pyvrp"] = vrptw_pyvrp()
+    from het_engines import main as het_engines
+
+    result["het_engines"] = het_engines()
     result["march_cpsat"] = march_cpsat()
     result["batch_runs"] = batch_runs()
     from validate_large import main as validate_large
