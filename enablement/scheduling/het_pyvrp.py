@@ -27,25 +27,25 @@ Model (see :func:`build_data`):
   minimises HET-hours and empty driving under the first plan's closure.
 - **Due times.** PyVRP 0.14 has no soft time windows for clients (a client's window is hard;
   time warp makes a solution infeasible) nor a cost of lateness. So the due times are first
-  made hard: a loading starts late enough no more than to unload by the due time
+  made hard: a loading starts no later than lets the vehicle be unloaded by its due time
   (``build_data(due=True)``; a task late in every plan keeps its window). From a first plan that
   is on time, the whole search keeps every vehicle on time. From a late one, half the iteration
   count goes to the search with hard due times (PyVRP's penalties may repair the plan); when
   that finds nothing on time, the other half goes to a search without due times
-  (``due=False``), from the first plan. Its objective is empty driving plus HET time on duty
-  plus :data:`LATER_SHIFT_COST` for each shift index (a proxy pushing work into earlier shifts,
-  towards an earlier closure: PyVRP has no makespan objective).
+  (``due=False``), from the first plan.
+- **Objective** (PyVRP's): empty driving plus HET time on duty (a second each), plus
+  :data:`LATER_SHIFT_COST` for each shift index used (pushing work into earlier shifts).
 - **Choice.** Every plan found is checked (:func:`.het_check.check_hets`) and compared with the
   first plan on the OR-Tools engine's objective (:func:`score`: :data:`.het_routing.CLOSURE_WEIGHT`
   a second of closure, :data:`.het_routing.LATE_WEIGHT` a second of lateness, then HET-hours);
   the best is kept, the first plan on a tie, so the result is never worse than the first plan.
-- **Start.** The search starts from the first plan (``initial_solution``), so PyVRP's best is
-  never worse than it on PyVRP's own objective.
+- **Start.** Each search starts from the first plan (``initial_solution``); when the first plan
+  keeps the search's windows, PyVRP's best is never worse than it on PyVRP's own objective.
 
 Determinism: PyVRP's iterated local search has no element that depends on the clock, so a seed
 fixes its trajectory, and :func:`schedule_hets_pyvrp` stops it on a count:
-``ITERATIONS_PER_SECOND × time_limit_s`` iterations (:data:`ITERATIONS_PER_SECOND` is sized so
-that the count ends the search well inside the budget). The user's time limit (wall time) is a
+``ITERATIONS_PER_SECOND × time_limit_s`` iterations in all (:data:`ITERATIONS_PER_SECOND` is
+sized so that the count ends the search inside the budget). The user's time limit (wall time) is a
 guard (``MaxRuntime``) beside the count: a search it stops is reported ``timed out``, and only
 then may the plan vary from run to run. The same seed, tasks and time limit give the same plan.
 ``seed`` is PyVRP's random seed and also permutes the task order of the model, as in
