@@ -177,10 +177,15 @@ def main() -> None:
     from batch_runs import main as batch_runs
     from march_cpsat import main as march_cpsat
     from rail_cpsat import main as rail_cpsat
+    from vrptw_pyvrp import main as vrptw_pyvrp
     from vrptw_solomon import main as vrptw_solomon
 
     result["rail_cpsat"] = rail_cpsat()
     result["vrptw_solomon"] = vrptw_solomon()
+    result["vrptw_pyvrp"] = vrptw_pyvrp()
+    from het_engines import main as het_engines
+
+    result["het_engines"] = het_engines()
     result["march_cpsat"] = march_cpsat()
     result["batch_runs"] = batch_runs()
     from validate_large import main as validate_large

@@ -1,8 +1,8 @@
 """A vehicle-routing-with-time-windows engine on OR-Tools, for the Solomon benchmark only.
 
-It is not part of the package: the HET shuttles (``enablement.scheduling.het_routing``) have their
-own pickup-and-delivery model and search settings (insertion first solution, greedy descent,
-a solution-count stop for determinism). This engine measures what OR-Tools routing reaches
+It is not part of the package: the HET shuttles have their own models (``enablement.scheduling.het_pyvrp``
+at capacity 1, ``het_routing``'s pickup and delivery with its own search settings otherwise).
+``vrptw_pyvrp.py`` runs it beside PyVRP at the same limits. This engine measures what OR-Tools routing reaches
 on the classic VRPTW instances against their best-known distances and against OR-Tools'
 default search, in ``benchmarks/vrptw_solomon.py``.
 

@@ -12,14 +12,36 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .het import HetFleet, HetTask, ceil_s
+from .het import (
+    HetFleet,
+    HetSchedule,
+    HetShift,
+    HetTask,
+    HetTrip,
+    ceil_s,
+    closure_bound_s,
+    diagnose,
+    shortest_travel,
+    validate_inputs,
+)
 
-__all__ = ["HetData", "earliest_times", "first_plan", "model_data", "planned_spans", "shift_windows"]
+__all__ = [
+    "HetData",
+    "earliest_times",
+    "extract_plan",
+    "first_plan",
+    "model_data",
+    "planned_spans",
+    "prepare",
+    "shift_windows",
+    "summarise",
+]
 
 
 @dataclass
@@ -158,6 +180,73 @@ def model_data(tasks: Sequence[HetTask], fleet: HetFleet, travel: np.ndarray, se
     )
     data.load_spans = spans
     return data
+
+
+def prepare(
+    tasks: Sequence[HetTask],
+    fleet: HetFleet,
+    travel_s: np.ndarray,
+    seed: int,
+    spare_shifts: int,
+    t0: float,
+) -> tuple[HetData, list[list[list[int]]] | None, float] | HetSchedule:
+    """Check the inputs and make the model's data, first plan, shift windows and bound; every engine's start.
+
+    Parameters
+    ----------
+    tasks
+        The vehicles to carry.
+    fleet
+        The HET pool and its working rules.
+    travel_s
+        Square matrix of HET travel times (s); ``inf`` where there is no road.
+    seed
+        Permutes the task order in the model (``0``: as given).
+    spare_shifts
+        Shifts per HET beyond those of the first plan (when ``fleet.days`` is not set).
+    t0
+        When the call started (``time.perf_counter()``), for the solve time of an early answer.
+
+    Returns
+    -------
+    tuple or HetSchedule
+        ``(data, plans, bound)``: the data with its days, shift windows and loading spans set,
+        the first plan (``None`` when none fits ``fleet.days``) and the closure's lower bound;
+        or the answer itself when there is nothing to carry or no plan can exist (status
+        ``infeasible`` with the diagnosis).
+
+    Raises
+    ------
+    ScenarioError
+        Malformed inputs (matrix shape, indices, repeated ids).
+    """
+    travel = shortest_travel(validate_inputs(tasks, fleet, travel_s))
+    if not tasks:
+        return HetSchedule("optimal", days=fleet.days or 0, diagnosis="nothing to carry")
+    bound = closure_bound_s(tasks, fleet, travel)
+    why = diagnose(tasks, fleet, travel, fleet.days)
+    if why:
+        return HetSchedule(
+            "infeasible",
+            bound_s=bound,
+            days=fleet.days or 0,
+            solve_seconds=time.perf_counter() - t0,
+            diagnosis=why,
+        )
+    data = model_data(tasks, fleet, travel, seed)
+    plans = first_plan(data, fleet.days)
+    if plans is None and fleet.days is None:
+        why = "no task fits a shift once its times are rounded up to whole seconds"
+        return HetSchedule("infeasible", bound_s=bound, solve_seconds=time.perf_counter() - t0, diagnosis=why)
+    if fleet.days:
+        data.days = fleet.days
+    else:
+        assert plans is not None  # without a first plan and a day limit the call returned above
+        data.days = max(len(p) for p in plans) + spare_shifts
+    data.windows = shift_windows(data, plans, data.days)
+    if plans is not None:
+        data.model_spans = planned_spans(data, plans)
+    return data, plans, bound
 
 
 def first_plan(data: HetData, days: int | None) -> list[list[list[int]]] | None:
@@ -369,3 +458,145 @@ def _latest_out(data: HetData, nodes: list[int], places: list[int], starts: list
             t = starts[i] if last is None else last
         latest = t
     return latest - int(tt[z, places[0]])
+
+
+def extract_plan(data: HetData, plans: list[list[list[int]]]) -> tuple[list[HetTrip], list[HetShift]]:
+    """Return the trips and shifts of a plan, each visit as early as its shift window allows.
+
+    Parameters
+    ----------
+    data
+        The model's data (its shift windows set).
+    plans
+        Per HET, per shift, the nodes visited in order (pickup ``2 + 2k``, delivery ``3 + 2k``).
+
+    Returns
+    -------
+    trips, shifts
+        The trips by loading start, and the used shifts.
+    """
+    trips, shifts = [], []
+    for het, routes in enumerate(plans):
+        for day, nodes in enumerate(routes):
+            if not nodes:
+                continue
+            out, back, starts = earliest_times(data, nodes, data.window(het, day)[0])
+            trips += _trips(data, het, day, out, list(zip(nodes, starts, strict=True)))
+            done = tuple(data.tasks[(node - 2) // 2].id for node in nodes if node % 2 == 0)
+            shifts.append(HetShift(het, day, float(out), float(back), done))
+    trips.sort(key=lambda r: (r.load_start_s, r.het, r.shift, r.task))
+    return trips, shifts
+
+
+def _trips(data: HetData, het: int, day: int, out: int, stops: list[tuple[int, int]]) -> list[HetTrip]:
+    """Return the trips of one shift; ``stops`` are its visits in order, with their start times."""
+    places = [data.loc[node] for node, _ in stops]
+    ends = [c + data.service[node] for node, c in stops]
+    # the HET reaches a place when it has left the previous one and driven there
+    arrive, leave = [0] * len(stops), [0] * len(stops)
+    for i in range(len(stops)):
+        if i and places[i] == places[i - 1]:
+            arrive[i] = arrive[i - 1]
+        else:
+            prev_end, prev_place = (ends[i - 1], places[i - 1]) if i else (out, data.park)
+            arrive[i] = prev_end + int(data.travel[prev_place, places[i]])
+    for i in reversed(range(len(stops))):
+        same = i + 1 < len(stops) and places[i + 1] == places[i]
+        leave[i] = leave[i + 1] if same else ends[i]
+    loaded: dict[int, int] = {}
+    trips = []
+    for i, (node, _) in enumerate(stops):
+        k = (node - 2) // 2
+        if node % 2 == 0:
+            loaded[k] = i
+            continue
+        j = loaded[k]
+        t = data.tasks[k]
+        trips.append(
+            HetTrip(
+                het,
+                day,
+                t.id,
+                t.vehicle,
+                t.group,
+                t.pickup,
+                t.delivery,
+                float(stops[j][1]),
+                float(leave[j]),
+                float(arrive[i]),
+                float(ends[i]),
+            )
+        )
+    return trips
+
+
+def summarise(
+    trips: list[HetTrip],
+    shifts: list[HetShift],
+    tasks: Sequence[HetTask],
+    bound: float,
+    days: int,
+    seconds: float,
+    timed_out: bool,
+    engine: str,
+) -> HetSchedule:
+    """Return the schedule of a plan's trips and shifts: closure, lateness, gap, status and diagnosis.
+
+    Parameters
+    ----------
+    trips, shifts
+        The plan (:func:`extract_plan`), at least one trip.
+    tasks
+        The vehicles carried (their due and ready times).
+    bound
+        A valid lower bound on the closure (:func:`.het.closure_bound_s`).
+    days
+        Shifts per HET in the model.
+    seconds
+        Wall time of the search.
+    timed_out
+        Whether the wall-clock guard stopped the search (then the status is ``timed out``
+        unless the bound proves the plan optimal).
+    engine
+        The search that made the plan, for the record.
+
+    Returns
+    -------
+    HetSchedule
+        Status ``optimal`` (closure at its bound, nothing late), ``timed out`` or ``feasible``.
+    """
+    due = {t.id: t.due_s for t in tasks}
+    late = sum(max(0.0, r.unloaded_s - d) for r in trips if (d := due[r.task]) is not None)
+    closure = max(r.unloaded_s for r in trips)
+    gap = (closure - bound) / closure if closure > 0 else 0.0
+    # the model rounds each time up to a whole second: the closure may exceed the bound by that much
+    at_bound = closure <= bound + 3 * len(tasks) + 3
+    if at_bound and late == 0:
+        word = "optimal"  # proven by the bound; nothing is late
+    elif timed_out:
+        word = "timed out"
+    else:
+        word = "feasible"
+    last = max(trips, key=lambda r: r.unloaded_s)
+    ready = {t.id: t.ready_s for t in tasks}
+    why = (
+        f"the closure is at its lower bound ({bound / 3600:.2f} h)"
+        if at_bound
+        else f"closure {closure / 3600:.2f} h vs lower bound {bound / 3600:.2f} h; the last vehicle "
+        f"({last.task}, ready at {ready[last.task] / 3600:.2f} h) is carried by HET {last.het} "
+        f"on its shift {last.shift}"
+    )
+    return HetSchedule(
+        word,
+        trips,
+        shifts,
+        closure_s=closure,
+        lateness_s=late,
+        bound_s=bound,
+        gap=max(0.0, gap),
+        het_hours=sum(s.back_s - s.out_s for s in shifts) / 3600,
+        days=days,
+        solve_seconds=seconds,
+        diagnosis=why,
+        engine=engine,
+    )

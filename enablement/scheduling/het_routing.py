@@ -70,18 +70,13 @@ from ._ortools import optional_boolean_pb2, pywrapcp, routing_enums_pb2
 from .het import (
     HetFleet,
     HetSchedule,
-    HetShift,
     HetTask,
-    HetTrip,
-    closure_bound_s,
-    diagnose,
-    shortest_travel,
-    validate_inputs,
 )
-from .het_data import HetData, earliest_times, first_plan, model_data, planned_spans, shift_windows
+from .het_data import HetData, extract_plan, prepare, summarise
 
 __all__ = [
     "CLOSURE_WEIGHT",
+    "ENGINE",
     "FIRST_SOLUTION",
     "LATE_WEIGHT",
     "METAHEURISTIC",
@@ -100,6 +95,8 @@ METAHEURISTIC = "GREEDY_DESCENT"
 """Local search: descend to a local optimum. Guided local search found nothing better
 on 40 tasks × 6 HETs (119.2 h closure either way) in 36 s for 200 solutions, against
 1 s for the descent."""
+ENGINE = "OR-Tools routing"
+"""The engine's name in :attr:`.het.HetSchedule.engine`."""
 SOLUTION_LIMIT = 1000
 """Solutions the search may accept before it stops: the deterministic limit."""
 SPARE_SHIFTS = 1
@@ -281,32 +278,10 @@ def schedule_hets(
         Malformed inputs (matrix shape, indices, repeated ids).
     """
     t0 = time.perf_counter()
-    travel = shortest_travel(validate_inputs(tasks, fleet, travel_s))
-    if not tasks:
-        return HetSchedule("optimal", days=fleet.days or 0, diagnosis="nothing to carry")
-    bound = closure_bound_s(tasks, fleet, travel)
-    why = diagnose(tasks, fleet, travel, fleet.days)
-    if why:
-        return HetSchedule(
-            "infeasible",
-            bound_s=bound,
-            days=fleet.days or 0,
-            solve_seconds=time.perf_counter() - t0,
-            diagnosis=why,
-        )
-    data = model_data(tasks, fleet, travel, seed)
-    plans = first_plan(data, fleet.days)
-    if plans is None and fleet.days is None:
-        why = "no task fits a shift once its times are rounded up to whole seconds"
-        return HetSchedule("infeasible", bound_s=bound, solve_seconds=time.perf_counter() - t0, diagnosis=why)
-    if fleet.days:
-        data.days = fleet.days
-    else:
-        assert plans is not None  # without a first plan and a day limit the call returned above
-        data.days = max(len(p) for p in plans) + SPARE_SHIFTS
-    data.windows = shift_windows(data, plans, data.days)
-    if plans is not None:
-        data.model_spans = planned_spans(data, plans)
+    prepared = prepare(tasks, fleet, travel_s, seed, SPARE_SHIFTS, t0)
+    if isinstance(prepared, HetSchedule):
+        return prepared
+    data, plans, bound = prepared
     solution = None
     for strategy in dict.fromkeys((FIRST_SOLUTION, FALLBACK_FIRST_SOLUTION)):
         manager, routing = build_model(data)
@@ -340,8 +315,10 @@ def schedule_hets(
             solve_seconds=seconds,
             diagnosis=why,
         )
-    trips, shifts = _extract(data, plans)  # the first plan, should the search fail from it
-    return _result(trips, shifts, tasks, routing, bound, data.days, seconds, time_limit_s)
+    trips, shifts = extract_plan(data, plans)  # the first plan, should the search fail from it
+    timeout = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
+    timed_out = timeout or seconds >= time_limit_s
+    return summarise(trips, shifts, tasks, bound, data.days, seconds, timed_out, ENGINE)
 
 
 # --------------------------------------------------------------------------- extract
@@ -366,107 +343,3 @@ def _plans(
             shifts.append(nodes)
         plans.append(shifts)
     return plans
-
-
-def _extract(data: HetData, plans: list[list[list[int]]]) -> tuple[list[HetTrip], list[HetShift]]:
-    """Trips and shifts of the routes, each visit as early as its shift window allows."""
-    trips, shifts = [], []
-    for het, routes in enumerate(plans):
-        for day, nodes in enumerate(routes):
-            if not nodes:
-                continue
-            out, back, starts = earliest_times(data, nodes, data.window(het, day)[0])
-            trips += _trips(data, het, day, out, list(zip(nodes, starts, strict=True)))
-            done = tuple(data.tasks[(node - 2) // 2].id for node in nodes if node % 2 == 0)
-            shifts.append(HetShift(het, day, float(out), float(back), done))
-    trips.sort(key=lambda r: (r.load_start_s, r.het, r.shift, r.task))
-    return trips, shifts
-
-
-def _trips(data: HetData, het: int, day: int, out: int, stops: list[tuple[int, int]]) -> list[HetTrip]:
-    """Return the trips of one shift; ``stops`` are its visits in order, with their start times."""
-    places = [data.loc[node] for node, _ in stops]
-    ends = [c + data.service[node] for node, c in stops]
-    # the HET reaches a place when it has left the previous one and driven there
-    arrive, leave = [0] * len(stops), [0] * len(stops)
-    for i in range(len(stops)):
-        if i and places[i] == places[i - 1]:
-            arrive[i] = arrive[i - 1]
-        else:
-            prev_end, prev_place = (ends[i - 1], places[i - 1]) if i else (out, data.park)
-            arrive[i] = prev_end + int(data.travel[prev_place, places[i]])
-    for i in reversed(range(len(stops))):
-        same = i + 1 < len(stops) and places[i + 1] == places[i]
-        leave[i] = leave[i + 1] if same else ends[i]
-    loaded: dict[int, int] = {}
-    trips = []
-    for i, (node, _) in enumerate(stops):
-        k = (node - 2) // 2
-        if node % 2 == 0:
-            loaded[k] = i
-            continue
-        j = loaded[k]
-        t = data.tasks[k]
-        trips.append(
-            HetTrip(
-                het,
-                day,
-                t.id,
-                t.vehicle,
-                t.group,
-                t.pickup,
-                t.delivery,
-                float(stops[j][1]),
-                float(leave[j]),
-                float(arrive[i]),
-                float(ends[i]),
-            )
-        )
-    return trips
-
-
-def _result(
-    trips: list[HetTrip],
-    shifts: list[HetShift],
-    tasks: Sequence[HetTask],
-    routing: pywrapcp.RoutingModel,
-    bound: float,
-    days: int,
-    seconds: float,
-    time_limit_s: float,
-) -> HetSchedule:
-    due = {t.id: t.due_s for t in tasks}
-    late = sum(max(0.0, r.unloaded_s - d) for r in trips if (d := due[r.task]) is not None)
-    closure = max(r.unloaded_s for r in trips)
-    gap = (closure - bound) / closure if closure > 0 else 0.0
-    # the model rounds each time up to a whole second: the closure may exceed the bound by that much
-    at_bound = closure <= bound + 3 * len(tasks) + 3
-    timeout = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT
-    if at_bound and late == 0:
-        word = "optimal"  # proven by the bound; nothing is late
-    elif timeout or seconds >= time_limit_s:
-        word = "timed out"
-    else:
-        word = "feasible"
-    last = max(trips, key=lambda r: r.unloaded_s)
-    ready = {t.id: t.ready_s for t in tasks}
-    why = (
-        f"the closure is at its lower bound ({bound / 3600:.2f} h)"
-        if at_bound
-        else f"closure {closure / 3600:.2f} h vs lower bound {bound / 3600:.2f} h; the last vehicle "
-        f"({last.task}, ready at {ready[last.task] / 3600:.2f} h) is carried by HET {last.het} "
-        f"on its shift {last.shift}"
-    )
-    return HetSchedule(
-        word,
-        trips,
-        shifts,
-        closure_s=closure,
-        lateness_s=late,
-        bound_s=bound,
-        gap=max(0.0, gap),
-        het_hours=sum(s.back_s - s.out_s for s in shifts) / 3600,
-        days=days,
-        solve_seconds=seconds,
-        diagnosis=why,
-    )

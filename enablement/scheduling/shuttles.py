@@ -18,8 +18,9 @@ from ..routing import Router
 from ..scenario.schema import Scenario
 from ..timeline import Clock, Intervals
 from ..vehicles import Catalogue, Profile, Vehicle
-from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetShift, HetTask, HetTrip
+from .het import EPS, HetConvoy, HetFleet, HetSchedule, HetShift, HetTask, HetTrip, het_engine
 from .het_check import check_hets
+from .het_pyvrp import schedule_hets_pyvrp
 from .het_routing import schedule_hets
 from .inputs import PlanningInputs
 from .march import HetTurnaround, MarchRules, MarchSchedule, MarchUnit
@@ -378,7 +379,8 @@ def plan_shuttles(
         for k, c in enumerate(carried)
     ]
     limit = max(10.0, scenario.solver.time_limit_s)
-    plan = schedule_hets(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
+    solve = schedule_hets_pyvrp if het_engine(fleet) == "pyvrp" else schedule_hets  # the rule: .het
+    plan = solve(tasks, fleet, travel, time_limit_s=limit, seed=scenario.solver.seed)
     plan.require()
     columns = _columns(scenario, plan, places, het, catalogue, clock, numbered or {})
     return ShuttlePlan(plan, places, columns, warnings, tasks, fleet, travel, over)
@@ -531,11 +533,12 @@ def shuttle_summary(
         Vehicle types carried above the HET's payload.
     """
     if hets is None:
-        return {"method": "OR-Tools routing", "status": "not used"}
+        return {"method": "PyVRP or OR-Tools routing (HET capacity 1 or more)", "status": "not used"}
     hours = 3600.0
     out = {
-        "method": "OR-Tools routing: pickup and delivery with ready times, loading windows from the "
+        "method": f"{hets.engine}: pickup and delivery with ready times, loading windows from the "
         "movement window, capacity, shifts within duty hours; its loaded runs are road columns",
+        "engine": hets.engine,
         "status": hets.status,
         "vehicles_carried": len(hets.trips),
         "closure_hours": round(hets.closure_s / hours, 2),
