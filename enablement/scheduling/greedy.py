@@ -50,7 +50,7 @@ from .march import (
     split_route,
 )
 
-__all__ = ["HONOURS", "NOT_ENFORCED", "Fit", "Piece", "fit_segments", "schedule_march"]
+__all__ = ["HONOURS", "NOT_ENFORCED", "Fit", "Piece", "fit_segments", "retime", "schedule_march"]
 
 logger = logging.getLogger(__name__)
 _EPS = 1e-6
@@ -488,7 +488,9 @@ def _fit_unit(
 
 
 def _run_round(
-    problem: MarchProblem, routes: dict[tuple[str, int], Route]
+    problem: MarchProblem,
+    routes: Mapping[tuple[str, int], Route],
+    order: Sequence[MarchUnit] | None = None,
 ) -> tuple[list[MarchRow], dict[str, float], dict[str, float]]:
     cps = problem.control_points([r.nodes for r in routes.values()], problem.caution_ends(routes.values()))
     guarded = problem.caution_bridges(routes.values())
@@ -536,7 +538,7 @@ def _run_round(
             caution_s=caution_s,
         )
 
-    for mu in problem.order:
+    for mu in problem.order if order is None else order:
         # its vehicles come ashore once the marshalling area has room for them (marshalling): a pause
         pause = ledger.delay_s(mu, mu.first_ashore_s)
         if math.isinf(pause):
@@ -699,3 +701,23 @@ def _reroutes(
             avoid[mu_id] |= extra
             newly.append(mu_id)
     return newly
+
+
+def retime(
+    problem: MarchProblem, routes: Mapping[tuple[str, int], Route], order: Sequence[MarchUnit]
+) -> MarchSchedule | None:
+    """Schedule the march units by first fit on given routes and in a given order (an optimiser's).
+
+    The optimiser decides which corridor each column takes and who goes first; this gives
+    those decisions the baseline's exact times (no whole-second rounding) and its rules.
+
+    Returns
+    -------
+    MarchSchedule or None
+        None when a route meets a closure without end (the optimiser's routes never do).
+    """
+    try:
+        rows, closure, _ = _run_round(problem, routes, order)
+    except _Blocked:
+        return None
+    return MarchSchedule(rows, dict(routes), closure, "feasible")

@@ -96,7 +96,16 @@ from ..errors import InfeasibleError, RoutingError
 from ..routing import Route, Router
 from ..timeline import Intervals
 from ._ortools import cp_model
-from .greedy import Piece, _State, fit_segments, schedule_march
+from .greedy import (
+    _MAX_STAGING_TRIES,
+    Fit,
+    Piece,
+    _staging_delay,
+    _State,
+    fit_segments,
+    retime,
+    schedule_march,
+)
 from .march import (
     ControlPoints,
     MarchProblem,
@@ -413,9 +422,12 @@ def _state(data: _Data, problem: MarchProblem) -> _State:
 
 
 def _fit_leg(
-    state: _State, data: _Data, mu: MarchUnit, leg: int, opt: int, t: float
-) -> tuple[list[int], int]:
-    """First fit of one leg on one candidate from ``t``: entry of each segment (reserved) and arrival."""
+    state: _State, data: _Data, mu: MarchUnit, leg: int, opt: int, t: float, *, commit: bool = True
+) -> tuple[list[int], int, list[Piece], Fit]:
+    """First fit of one leg on one candidate from ``t``: entry of each segment, arrival, and the fit.
+
+    With ``commit`` the segments and holds are reserved at once; else the caller reserves them.
+    """
     p = data.pass_s[mu.id]
     t = max(t, float(data.not_before.get((mu.id, leg, opt), t)))  # a crossing not yet permitted
     segs = data.options[(mu.id, leg)][opt].segs
@@ -428,8 +440,9 @@ def _fit_leg(
         msg = f"march unit {mu.id}: its route is closed until further notice"
         raise InfeasibleError(msg)
     entries = [int(e) for e in fit.entries]
-    state.commit(mu.id, pieces, fit, float(p), len(mu.vehicles))
-    return entries, entries[-1] + segs[-1].drive
+    if commit:
+        state.commit(mu.id, pieces, fit, float(p), len(mu.vehicles))
+    return entries, entries[-1] + segs[-1].drive, pieces, fit
 
 
 def _serial(
@@ -453,14 +466,33 @@ def _serial(
         if mu.id in ledger.site:
             ready_at[mu.id] = int(mu.release_s) + pause
             t = max(t, float(ready_at[mu.id]))
-        for leg in range(len(mu.sites) - 1):
-            entries, end = _fit_leg(state, data, mu, leg, choice[(mu.id, leg)], t)
+        p = data.pass_s[mu.id]
+        # a column bound for a full staging area starts later, as the greedy's (staging_capacity)
+        for _ in range(_MAX_STAGING_TRIES):
+            legs: list[tuple[list[int], int, list[Piece], Fit]] = []
+            stays: list[tuple[str, float, float]] = []
+            t_leg = t
+            for leg in range(len(mu.sites) - 1):
+                entries, end, pieces, fit = _fit_leg(
+                    state, data, mu, leg, choice[(mu.id, leg)], t_leg, commit=False
+                )
+                if leg > 0 and mu.sites[leg] in problem.rules.staging_capacity:
+                    stays.append((mu.sites[leg], legs[-1][1], entries[0] + p))
+                legs.append((entries, end, pieces, fit))
+                t_leg = float(end) + (p + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
+            late = _staging_delay(state, problem.rules, stays, len(mu.vehicles))
+            if late is None:
+                break
+            t += math.ceil(late)
+        for leg, (entries, end, pieces, fit) in enumerate(legs):
+            state.commit(mu.id, pieces, fit, float(p), len(mu.vehicles))
             if leg == 0:
-                ledger.place(mu, ashore + pause, entries[0] + data.pass_s[mu.id], pause)
+                ledger.place(mu, ashore + pause, entries[0] + p, pause)
             entry.update({(mu.id, leg, s): e for s, e in enumerate(entries)})
             arrive[(mu.id, leg)] = end
-            t = float(end) + (data.pass_s[mu.id] + mu.dwell_s[leg] if leg < len(mu.sites) - 2 else 0.0)
-        closure[mu.id] = float(arrive[(mu.id, len(mu.sites) - 2)] + data.pass_s[mu.id])
+        for site, a, b in stays:
+            state.held[site].append((a, b, len(mu.vehicles)))
+        closure[mu.id] = float(arrive[(mu.id, len(mu.sites) - 2)] + p)
     return _Solution(dict(choice), entry, arrive, ready_at)
 
 
@@ -909,6 +941,191 @@ def _stopped_by_clock(solver: cp_model.CpSolver, det_s: float, status: Any) -> b
     return bool(solver.response_proto.deterministic_time < 0.98 * max(det_s, 0.1))
 
 
+# --------------------------------------------------------------------------- rolling horizon
+
+ROLLING_FROM = 60
+"""March units from which the road step optimises in rolling windows rather than in one solve."""
+WINDOW = 40
+"""March units freed in each window of the rolling horizon (the rest fixed at the incumbent)."""
+STRIDE = 30
+"""March units the window moves on by: consecutive windows share ``WINDOW - STRIDE`` march units."""
+
+
+def _score(data: _Data, sol: _Solution) -> tuple[int, int, int]:
+    """Score a model solution lexicographically: closure, lateness, sum of the columns' closures."""
+    closure = {mu.id: _closure(data, sol, mu) for mu in data.units}
+    return max(closure.values()), int(_lateness(data.units, closure)), sum(closure.values())
+
+
+def _windows(data: _Data, sol: _Solution) -> list[list[str]]:
+    """Cut the march units, by departure in ``sol``, into the rolling horizon's windows."""
+    order = [mu.id for mu in sorted(data.units, key=lambda u: (sol.entry[(u.id, 0, 0)], u.id))]
+    out = []
+    for i in range(0, len(order), STRIDE):
+        out.append(order[i : i + WINDOW])
+        if i + WINDOW >= len(order):
+            break
+    return out
+
+
+class _Fixed:
+    """Variables fixed to a value by narrowing their domains in the model, and restored after."""
+
+    def __init__(self, m: cp_model.CpModel) -> None:
+        self.vars = m.proto.variables
+        self.saved: list[tuple[int, list[int]]] = []
+
+    def fix(self, var: cp_model.IntVar, value: int) -> None:
+        dom = self.vars[var.index].domain
+        self.saved.append((var.index, list(dom)))
+        dom.clear()
+        dom.extend([value, value])
+
+    def cap(self, var: cp_model.IntVar, hi: int) -> None:
+        """Keep a variable of one interval's domain (e.g. the makespan) at most ``hi``."""
+        dom = self.vars[var.index].domain
+        old = list(dom)
+        self.saved.append((var.index, old))
+        dom.clear()
+        dom.extend([old[0], min(old[-1], hi)])
+
+    def restore(self) -> None:
+        for i, old in reversed(self.saved):
+            dom = self.vars[i].domain
+            dom.clear()
+            dom.extend(old)
+        self.saved = []
+
+
+def _fix_unit(fixed: _Fixed, v: _Vars, data: _Data, mu: MarchUnit, sol: _Solution) -> None:
+    """Fix a march unit's route choice and times to ``sol``'s."""
+    for leg in range(len(mu.sites) - 1):
+        c = sol.choice[(mu.id, leg)]
+        n_opts = len(data.options[(mu.id, leg)])
+        for o in range(n_opts if n_opts > 1 else 0):
+            fixed.fix(v.choice[(mu.id, leg, o)], int(o == c))
+        for s in range(len(data.options[(mu.id, leg)][c].segs)):
+            fixed.fix(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
+        fixed.fix(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
+        fixed.fix(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
+    fixed.fix(v.closure[mu.id], _closure(data, sol, mu))
+    if mu.id in v.ready:
+        fixed.fix(v.ready[mu.id], sol.ready[mu.id])
+
+
+def _span(data: _Data, sol: _Solution, mu: MarchUnit) -> tuple[int, int]:
+    """When a march unit takes room in ``sol``: from its first vehicle ashore (or release) to its closure."""
+    start = min(math.floor(mu.first_ashore_s), int(mu.release_s), sol.entry[(mu.id, 0, 0)])
+    return start, _closure(data, sol, mu)
+
+
+def _neighbourhood(data: _Data, sol: _Solution, free: set[str]) -> tuple[_Data, int]:
+    """Cut out the sub-problem of a window: its march units, and every other one they could meet, fixed.
+
+    The free march units keep their closures within ``[lo, hi]``, the span of their rooms in
+    ``sol``; every march unit that takes room within that span is in the sub-problem (fixed),
+    and so are the columns a free column's HETs come off or go on to, and the march units
+    between them in each marshalling area's order (with the one before the first), so that
+    every rule a free march unit takes part in is in the sub-problem as in the whole.
+    """
+    spans = {mu.id: _span(data, sol, mu) for mu in data.units}
+    lo = min(spans[i][0] for i in free)
+    hi = max(spans[i][1] for i in free)
+    keep = set(free) | {i for i, (a, b) in spans.items() if a < hi and b > lo}
+    for b, after in data.het_after.items():
+        sources = {a for a, _ in after}
+        if b in free:
+            keep |= sources
+        if sources & free:
+            keep.add(b)
+    for items in data.marshalled.values():
+        idx = [k for k, item in enumerate(items) if item[0] in keep]
+        if idx:
+            keep |= {items[k][0] for k in range(max(0, idx[0] - 1), idx[-1] + 1)}
+    sub = dataclasses.replace(
+        data,
+        units=[mu for mu in data.units if mu.id in keep],
+        marshalled={
+            site: [item for item in items if item[0] in keep]
+            for site, items in data.marshalled.items()
+            if any(item[0] in keep for item in items)
+        },
+        het_after={
+            b: [(a, g) for a, g in after if a in keep] for b, after in data.het_after.items() if b in keep
+        },
+    )
+    return sub, hi
+
+
+def _rolling(
+    data: _Data,
+    start: _Solution,
+    floors: Mapping[str, float],
+    det_s: float,
+    deadline: float,
+    seed: int,
+    progress: Callable[[str], None] | None,
+    bound_s: float = 0.0,
+) -> tuple[_Solution, bool, int]:
+    """Improve a model solution window by window (a rolling horizon); return it, the clock flag, windows.
+
+    Each window frees ``WINDOW`` march units, in order of departure, in a sub-problem that
+    holds every march unit they could meet, fixed at the incumbent (:func:`_neighbourhood`),
+    and minimises lateness (weighted by the number of march units) plus the sum of the
+    columns' closures, each free column closing no later than the window's span. The
+    incumbent is a solution of the whole model, so each window starts from a feasible,
+    complete hint, and a window's plan is kept only when the whole flow's closure, lateness
+    and sum of closures are no worse. Each window has the same deterministic limit (``det_s``
+    shared out), so the same inputs, seed and budget give the same plan; the wall clock only
+    guards, each window getting its share of the wall time left. ``floors`` are our own
+    bounds of each march unit's closure.
+    """
+    best = start
+    windows = _windows(data, best)
+    per = det_s / len(windows)
+    clock = False
+    for k, ids in enumerate(windows, 1):
+        # each window's wall guard is its share of what is left: one hard window cannot take it all
+        left = (deadline - time.perf_counter()) / (len(windows) - k + 1)
+        if left <= 0.05:
+            clock = True
+            break
+        free = set(ids)
+        sub, hi = _neighbourhood(data, best, free)
+        m, v = _model(sub)
+        fixed = _Fixed(m)
+        for mu in sub.units:
+            if mu.id in free:
+                m.add(v.closure[mu.id] >= math.floor(floors.get(mu.id, 0.0)))
+                fixed.cap(v.closure[mu.id], hi)
+            else:
+                _fix_unit(fixed, v, sub, mu, best)
+        _hint(m, v, sub, best)
+        n = len(sub.units)
+        m.minimize(sum(v.lateness.values()) * (n + 1) + sum(v.closure.values()))
+        solver = _solver(per, left, seed + k, SECOND_GAP / 4)
+        st = solver.solve(m)
+        clock = clock or _stopped_by_clock(solver, per, st)
+        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            got = _extract(solver, v, sub)
+            cand = _Solution(
+                {**best.choice, **got.choice},
+                {key: e for key, e in best.entry.items() if key[0] not in free} | got.entry,
+                {**best.arrive, **got.arrive},
+                {**best.ready, **got.ready},
+            )
+            if _score(data, cand) <= _score(data, best):
+                best = cand
+        if progress is not None:
+            c, late, _ = _score(data, best)
+            gap = max(0.0, (c - bound_s) / c) if c > 0 else 0.0
+            progress(
+                f"road (cp-sat, rolling horizon): window {k}/{len(windows)}, closure {c / 3600:.2f} h, "
+                f"bound {bound_s / 3600:.2f} h, gap {100 * gap:.2f} %, lateness {late / 3600:.1f} h"
+            )
+    return best, clock, len(windows)
+
+
 # --------------------------------------------------------------------------- extract rows
 
 
@@ -1000,21 +1217,32 @@ def _lateness(units: Sequence[MarchUnit], closure: Mapping[str, float]) -> float
     return sum(late.values())
 
 
+def _key(problem: MarchProblem, closure: Mapping[str, float]) -> tuple[float, float, float]:
+    """Score a schedule lexicographically: closure, lateness, sum of the columns' closures (s)."""
+    return max(closure.values()), _lateness(problem.units, closure), sum(closure.values())
+
+
+TIE_S = 60.0
+"""Closures and lateness are compared to the minute, the resolution a march table is read at (its DTG)."""
+
+
 def _worse(
     problem: MarchProblem, close: float, closure: Mapping[str, float], baseline: MarchSchedule
 ) -> bool:
     """Whether a schedule is worse than the baseline: closure, lateness, then the columns' closures.
 
-    Within a second a march unit, the model's whole-second times round up: a tie.
+    The force's closure and each unit's lateness are compared to the minute (:data:`TIE_S`),
+    which also absorbs the model's whole-second rounding; the sum of the columns' closures
+    decides a tie.
     """
-    n = len(closure)
     base_close = max(baseline.closure_s.values())
-    if abs(close - base_close) > 1.0:
+    if abs(close - base_close) > TIE_S:
         return close > base_close
     mine, base = _lateness(problem.units, closure), _lateness(problem.units, baseline.closure_s)
-    if abs(mine - base) > n:
+    units = len({mu.unit for mu in problem.units})
+    if abs(mine - base) > TIE_S * units:
         return mine > base
-    return sum(closure.values()) > sum(baseline.closure_s.values()) + n
+    return sum(closure.values()) > sum(baseline.closure_s.values())
 
 
 def optimise_march(
@@ -1079,7 +1307,6 @@ def optimise_march(
     problem.check_router(router)
     if baseline is None:
         baseline = schedule_march(problem, router)
-    base_close = max(baseline.closure_s.values())
     data = _data(problem, router, alternatives, baseline)
     oversized = problem.oversized() or problem.marshalling_oversized()
     if oversized is not None:
@@ -1087,6 +1314,12 @@ def optimise_march(
     hint = _serial(data, problem, problem.order, _first_choice(data, problem, baseline))
     bounds = _bounds(data, problem)
     bound_own = max(bounds.alone, bounds.queue)
+    if len(data.units) >= ROLLING_FROM:  # a large flow: window by window from the first fit
+        best, clock, windows = _rolling(
+            data, hint, bounds.per_unit, det_budget, deadline, seed, progress, bound_own
+        )
+        how = f"rolling horizon, {windows} windows"
+        return _finish(problem, data, best, baseline, bounds, 0.0, clock, t0, how)
     m, v = _model(data)
     # proven bounds: they let the solver stop as soon as it meets them
     m.add(v.makespan >= math.floor(bound_own))
@@ -1129,17 +1362,47 @@ def optimise_march(
     clock = clock or _stopped_by_clock(solver2, det2, st2)
     if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best = _extract(solver2, v, data)
+    return _finish(problem, data, best, baseline, bounds, cp_bound, clock, t0, "")
+
+
+def _finish(
+    problem: MarchProblem,
+    data: _Data,
+    best: _Solution,
+    baseline: MarchSchedule,
+    bounds: _Bounds,
+    cp_bound: float,
+    clock: bool,
+    t0: float,
+    how: str,
+) -> MarchSchedule:
+    """Make the optimiser's schedule from a model solution, or keep the baseline when that is worse."""
     _tighten_ready(data, best)
     rows, routes, closure = _rows(data, best)
+    # the same decisions (corridors, who goes first) at the baseline's exact times, when better
+    order = sorted(data.units, key=lambda mu: (best.entry[(mu.id, 0, 0)], mu.id))
+    timed = retime(problem, routes, order)
+    logger.debug(
+        "march: model %s, retimed %s, baseline %s (closure, lateness, closures; s)",
+        _key(problem, closure),
+        None if timed is None else _key(problem, timed.closure_s),
+        _key(problem, baseline.closure_s),
+    )
+    if timed is not None and _key(problem, timed.closure_s) < _key(problem, closure):
+        rows, closure = timed.rows, timed.closure_s
+        how = "retimed" + (f", {how}" if how else "")
     close = max(closure.values())
+    bound_own = max(bounds.alone, bounds.queue)
     # both bounds hold for the model's whole-second (rounded up) times: one above the real
     # closure proves the plan optimal within that rounding, and is reported as the closure
     bound = min(max(cp_bound, bound_own), close)
     if _worse(problem, close, closure, baseline):
-        return _kept(baseline, bound, bounds, "cp-sat's plan was worse", t0, clock)
+        why = "cp-sat's plan was worse" + (f"; {how}" if how else "")
+        return _kept(baseline, bound_own, bounds, why, t0, clock)
     gap = 0.0 if close <= bound else (close - bound) / close
     status = "optimal" if gap <= 1e-6 else "feasible"  # the solver stops within CLOSURE_GAP
     rerouted = sorted({mu for (mu, leg), c in best.choice.items() if c > 0})
+    base_close = max(baseline.closure_s.values())
     logger.info(
         "march: cp-sat closure %.2f h (baseline %.2f h, bound %.2f h, %s) in %.1f s",
         close / 3600,
@@ -1155,7 +1418,7 @@ def optimise_march(
         status,
         rounds=1,
         rerouted=rerouted,
-        method="cp-sat",
+        method="cp-sat" + (f" ({how})" if how else ""),
         bound_s=bound,
         gap=gap,
         baseline_closure_s=base_close,
