@@ -2,7 +2,7 @@
 
 A corps of four divisions, each of four brigades built like the brigades of
 ``scenarios/division-four-corridors.yaml`` (three combined-arms battalions split into a tracked
-and a wheeled unit, a headquarters, an artillery battalion and a support battalion: 1,564
+and a wheeled unit, a headquarters, an artillery battalion and a support battalion: 1,504
 vehicles, 218 of them tracked), lands over a month at the four Belgian seaports and moves on
 to six road border crossings, its tracked vehicles by rail. The figures below are exercise
 values, chosen so that a movement control officer would find the flow plausible:
@@ -16,7 +16,7 @@ values, chosen so that a movement control officer would find the flow plausible:
 - **Staging.** Each port's wheeled columns stage at one camp (``PORTS``): Antwerp at
   Brasschaat (800 vehicles), Zeebrugge at Leopoldsburg (1,500), Ghent at Marche-en-Famenne
   (1,000), Ostend at Elsenborn (800). No camp serves two ports, a ship's wheeled load (at most
-  780 vehicles) fits its camp, and a port's ships come ``SHIP_INTERVAL_H`` hours apart, enough
+  760 vehicles) fits its camp, and a port's ships come ``SHIP_INTERVAL_H`` hours apart, enough
   for one ship's columns (two or three nights of movement) to leave the camp before the next
   ship's arrive: no staging area is oversubscribed by design.
 - **Corridors.** Each division goes to its own area (``DIVISIONS``): the first and fourth to
