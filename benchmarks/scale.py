@@ -2,7 +2,7 @@
 
 For each size, ``enablement plan SCENARIO --out TMP`` runs in a fresh process, then
 ``enablement check SCENARIO TMP/march_table.csv`` in another. The figures of a row are the
-plan's wall-clock seconds and peak resident memory (the ``ru_maxrss`` of that one child,
+plan's wall-clock and CPU seconds and peak resident memory (the ``ru_maxrss`` of that one child,
 started from a small wrapper process so that it does not inherit this one's), and, from the
 plan's ``summary.json``: the plan's closure (hours from the start), the road solver's
 closure, proven bound, gap and greedy baseline closure, the trains, the march units and the
@@ -58,18 +58,20 @@ _VIOLATIONS = re.compile(r"(\d+) violation\(s\) in")
 
 # A small process between this one and the child: a child forked from this (large) process would
 # report this process's peak as its own (Linux keeps the peak across exec), the child of a small one
-# starts small. It writes the peak RSS (KiB) of its child to the file it is given.
+# starts small. It writes the peak RSS (KiB) and the CPU seconds (user + system) of its child to the
+# file it is given.
 _WRAPPER = r"""
 import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    f.write(f"{u.ru_maxrss} {u.ru_utime + u.ru_stime}")
 sys.exit(rc if rc >= 0 else 128 - rc)
 """
 
 
 def run_child(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
-    """Run ``cmd`` in a fresh process: exit code, wall seconds and its own peak RSS (MB).
+    """Run ``cmd`` in a fresh process: exit code, wall and CPU seconds, and its own peak RSS (MB).
 
     Its output goes to ``log`` (stdout and stderr together). A run longer than ``timeout_s``
     is killed and reported with exit code ``None``.
@@ -93,8 +95,15 @@ def run_child(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
             proc.wait()
             rc = None
         wall = time.perf_counter() - t0
-    kib = int(peak.read_text()) if rc is not None and peak.is_file() else None
-    return {"rc": rc, "wall_s": round(wall, 1), "peak_rss_mb": None if kib is None else round(kib / 1024)}
+    if rc is None or not peak.is_file():
+        return {"rc": rc, "wall_s": round(wall, 1), "cpu_s": None, "peak_rss_mb": None}
+    kib, cpu = peak.read_text().split()
+    return {
+        "rc": rc,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(float(cpu), 1),
+        "peak_rss_mb": round(int(kib) / 1024),
+    }
 
 
 def _tail(log: Path, lines: int = 6) -> str:
@@ -168,6 +177,7 @@ def bench_size(size: str, folder: Path, timeout_s: float) -> dict[str, Any]:
         "scenario": SIZES[size],
         "plan_rc": plan["rc"],
         "wall_s": plan["wall_s"],
+        "cpu_s": plan["cpu_s"],
         "peak_rss_mb": plan["peak_rss_mb"],
     }
     if plan["rc"] != 0 or not (out / "summary.json").is_file():
@@ -217,20 +227,22 @@ def _cell(value: Any, fmt: str = "{}") -> str:
 def markdown(rows: list[dict[str, Any]], grow: dict[str, Any]) -> str:
     """Return the scale table (markdown) and the growth line."""
     head = (
-        "| size | vehicles | march units | trains | wall s | peak RSS MB | closure h | road closure h "
-        "| bound h | gap | baseline h | late units | violations | s / march unit | target |"
+        "| size | vehicles | march units | trains | wall s | CPU s | peak RSS MB | closure h "
+        "| road closure h | bound h | gap | baseline h | late units | violations | s / march unit | target |"
     )
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
         if r.get("plan_rc") != 0:
             lines.append(
-                f"| {r['size']} | | | | {_cell(r['wall_s'])} | {_cell(r['peak_rss_mb'])} | plan failed: "
+                f"| {r['size']} | | | | {_cell(r['wall_s'])} | {_cell(r.get('cpu_s'))} "
+                f"| {_cell(r['peak_rss_mb'])} | plan failed: "
                 f"{r.get('error', '')} | | | | | | | | {meets(r['size'], r)} |"
             )
             continue
         lines.append(
             f"| {r['size']} | {r['vehicles']:,} | {r['march_units']} | {r['trains']} | {r['wall_s']:.1f} "
-            f"| {r['peak_rss_mb']} | {r['closure_h']} | {_cell(r['road_closure_h'])} "
+            f"| {_cell(r.get('cpu_s'))} | {r['peak_rss_mb']} | {r['closure_h']} "
+            f"| {_cell(r['road_closure_h'])} "
             f"| {_cell(r['road_bound_h'])} | {_cell(r['road_gap'], '{:.2%}')} "
             f"| {_cell(r['baseline_closure_h'])} | {r['units_late']} | {_cell(r['violations'])} "
             f"| {_cell(r['s_per_march_unit'])} | {meets(r['size'], r)} |"

@@ -39,8 +39,12 @@ def test_a_child_reports_its_own_peak_memory_and_a_slow_one_is_killed(tmp_path):
         [sys.executable, "-c", "import sys; print('bad input'); sys.exit(2)"], tmp_path / "c.log", 60
     )
     assert failed["rc"] == 2 and "bad input" in (tmp_path / "c.log").read_text()
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass"
+    busy = run_child([sys.executable, "-c", spin], tmp_path / "e.log", 60)
+    idle = run_child([sys.executable, "-c", "import time; time.sleep(0.6)"], tmp_path / "f.log", 60)
+    assert busy["cpu_s"] >= 0.6 > idle["cpu_s"]  # the child's CPU seconds, not its wall time
     slow = run_child([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path / "d.log", 1)
-    assert slow["rc"] is None and slow["wall_s"] < 10
+    assert slow["rc"] is None and slow["wall_s"] < 10 and slow["peak_rss_mb"] is None
 
 
 def test_the_row_reads_the_summary_and_the_checker(tmp_path):
