@@ -30,7 +30,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -265,7 +264,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument(
         "--timeout", type=float, default=3600.0, help="seconds a plan may take before it is killed"
     )
-    p.add_argument("--keep", action="store_true", help="keep the plan folders and logs in --out/scale")
+    p.add_argument("--keep", action="store_true", help="plan into --out/scale and keep the folders and logs")
     args = p.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
@@ -273,9 +272,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         p.error(f"unknown size(s) {', '.join(unknown)}; known: {', '.join(SIZES)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = out / "scale" if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for size in sizes:
             row = bench_size(size, folder, args.timeout)
             rows.append(row)
@@ -284,8 +285,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"violations {row.get('violations', '-')}",
                 flush=True,
             )
-        if args.keep:
-            shutil.copytree(folder, out / "scale", dirs_exist_ok=True)
+            result = _write(out, rows)  # after each size: a long run stopped halfway keeps its rows
+    print(result["table"])
+    print(f"written {out / 'scale.json'}")
+    return result
+
+
+def _write(out: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
     grow = growth(rows)
     git = ["git", "rev-parse", "--short", "HEAD"]
     commit = subprocess.run(git, check=False, capture_output=True, text=True, cwd=ROOT).stdout.strip()
@@ -300,8 +306,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "table": markdown(rows, grow),
     }
     (out / "scale.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(result["table"])
-    print(f"written {out / 'scale.json'}")
     return result
 
 

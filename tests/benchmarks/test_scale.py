@@ -3,6 +3,8 @@
 import json
 import sys
 
+import pytest
+
 from benchmarks.scale import check_violations, growth, markdown, meets, read_summary, run_child
 
 
@@ -78,3 +80,29 @@ def test_targets_growth_and_table():
     failed = {"size": "corps", "plan_rc": 1, "wall_s": 12.0, "peak_rss_mb": 900, "error": "no route"}
     table = markdown([failed], {})
     assert "plan failed: no route" in table and table.count("\n") == 2
+
+
+def test_main_writes_the_rows_of_the_sizes_asked_for(tmp_path, monkeypatch, capsys):
+    from benchmarks import scale
+
+    def fake(size, folder, timeout_s):
+        mus = {"brigade": 80, "division": 320}[size]
+        wall = {"brigade": 40.0, "division": 320.0}[size]
+        return {
+            "size": size,
+            "plan_rc": 1,
+            "wall_s": wall,
+            "peak_rss_mb": 900,
+            "march_units": mus,
+            "error": "x",
+        }
+
+    monkeypatch.setattr(scale, "bench_size", fake)
+    result = scale.main(["--out", str(tmp_path), "--sizes", "brigade,division"])
+    written = json.loads((tmp_path / "scale.json").read_text())
+    assert (
+        [r["size"] for r in written["rows"]] == ["brigade", "division"] == [r["size"] for r in result["rows"]]
+    )
+    assert "| division |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        scale.main(["--out", str(tmp_path), "--sizes", "brigade,army"])
