@@ -238,11 +238,13 @@ def markdown(rows: list[dict[str, Any]], grow: dict[str, Any]) -> str:
                 f"{r.get('error', '')} | | | | | | | | {meets(r['size'], r)} |"
             )
             continue
+        # no gap: the road solver's status says why (``timed out``: CP-SAT found nothing, greedy kept)
+        gap = _cell(r.get("road_status")) if r["road_gap"] is None else f"{r['road_gap']:.2%}"
         lines.append(
             f"| {r['size']} | {r['vehicles']:,} | {r['march_units']} | {r['trains']} | {r['wall_s']:.1f} "
             f"| {_cell(r.get('cpu_s'))} | {r['peak_rss_mb']} | {r['closure_h']} "
             f"| {_cell(r['road_closure_h'])} "
-            f"| {_cell(r['road_bound_h'])} | {_cell(r['road_gap'], '{:.2%}')} "
+            f"| {_cell(r['road_bound_h'])} | {gap} "
             f"| {_cell(r['baseline_closure_h'])} | {r['units_late']} | {_cell(r['violations'])} "
             f"| {_cell(r['s_per_march_unit'])} | {meets(r['size'], r)} |"
         )

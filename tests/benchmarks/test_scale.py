@@ -77,6 +77,17 @@ def test_targets_growth_and_table():
     assert meets("corps", {"size": "corps", "plan_rc": 1}) == "no (no plan)"
     g = growth([brigade, corps])
     assert g["march_units_ratio"] == 16 and g["wall_ratio"] == 16 and g["exponent"] == 1.0
+    planned = {
+        **corps,
+        "vehicles": 24064,
+        "trains": 176,
+        "units_late": 0,
+        "closure_h": 811.2,
+        "violations": 0,
+    }
+    planned |= {"road_closure_h": None, "road_bound_h": None, "road_gap": None, "baseline_closure_h": None}
+    assert "| - | - | timed out | - |" in markdown([{**planned, "road_status": "timed out"}], {})
+    assert "| 2.00% |" in markdown([{**planned, "road_gap": 0.02}], {})
     failed = {"size": "corps", "plan_rc": 1, "wall_s": 12.0, "peak_rss_mb": 900, "error": "no route"}
     table = markdown([failed], {})
     assert "plan failed: no route" in table and table.count("\n") == 2
