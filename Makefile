@@ -7,7 +7,7 @@ LEAFLET := $(VENV)/vendor/leaflet/dist/leaflet.js
 OUT    ?= out/demo
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: demo test test-fast check bench lint clean install
+.PHONY: demo test test-fast check bench bench-scale lint clean install
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
@@ -49,6 +49,10 @@ test-fast: check
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py --out benchmarks/results
+
+# the scale table alone (brigade to corps); SIZES=brigade,division for a subset
+bench-scale: $(STAMP)
+	$(PY) benchmarks/scale.py --out benchmarks/results $(if $(SIZES),--sizes $(SIZES))
 
 lint: check
 

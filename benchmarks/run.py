@@ -191,6 +191,9 @@ def main() -> None:
     from validate_large import main as validate_large
 
     validate_large(["--out", args.out])  # writes validate_large.json beside foundation.json
+    from scale import main as scale
+
+    scale(["--out", args.out])  # writes scale.json beside foundation.json (brigade to corps)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "foundation.json").write_text(json.dumps(result, indent=2))

@@ -56,7 +56,14 @@ def test_an_unknown_time_zone_is_one_problem_naming_the_field_and_the_fix():
 
 
 @pytest.mark.parametrize(
-    "name", ["brigade-antwerp-aachen", "division-four-corridors", "bridge-closure", "brigade-het-shuttles"]
+    "name",
+    [
+        "brigade-antwerp-aachen",
+        "division-four-corridors",
+        "bridge-closure",
+        "brigade-het-shuttles",
+        "corps-six-corridors",
+    ],
 )
 def test_packaged_scenarios_are_valid(name):
     assert name in packaged_scenarios()
