@@ -124,7 +124,9 @@ def test_closures_in_force_are_carried_and_kept_out_of_alternates(world, tmp_pat
 def test_the_bottleneck_names_the_step_that_closes_last(plan):
     last = max(plan.units, key=lambda u: u.closure_s)
     assert plan.bottleneck.startswith("rail: " if last.mode == "rail" else "road: ")
-    assert plan.summary()["solver"]["road"]["method"].startswith("cp-sat")
+    road = plan.summary()["solver"]["road"]  # the optimiser ran: its plan, or the baseline it could not beat
+    assert road["method"].startswith(("cp-sat", "greedy (cp-sat"))
+    assert road["bound_hours"] <= road["closure_hours"]
 
 
 def test_the_plans_rules_are_the_checkers_rules(plan):

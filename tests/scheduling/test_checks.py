@@ -115,7 +115,7 @@ def test_restriction_staging_rdd_and_place_are_caught(default_plan, table):
     found = [v for v in check(plan, base, network=net) if v.kind == "staging"]
     assert found and found[0].place == staged and "capacity of 5" in found[0].message
     # an RDD before the unit arrives
-    unit = base["unit"].iloc[0]
+    unit = base.loc[base["kind"] == "handover", "unit"].iloc[0]  # a unit the road hands over
     early = [
         m.model_copy(update={"rdd": plan.scenario.start}) if m.unit == unit else m
         for m in plan.scenario.movements
