@@ -64,6 +64,18 @@ a serial first-fit on this model's segments and halts gives the hint. The
 solver's bound and a bound of our own (each march unit alone, on its fastest
 candidate, with the window and halts) give the gap.
 
+**Rolling horizon.** From :data:`ROLLING_FROM` march units the whole model is not solved at
+once: starting from the serial first fit (a solution of the whole model), windows of
+:data:`WINDOW` march units in order of departure are freed one after another, each in a
+sub-problem that holds every march unit it could meet fixed at the incumbent, and solved for
+lateness and the sum of the columns' closures (the force's closure held); a window's plan is
+kept when the whole flow's objective is no worse. The closure's bound is our own, for the
+whole flow (each march unit alone; columns queuing on a shared segment).
+
+**Retimed.** The model's times are whole seconds rounded up, and its deconfliction pads a
+slower column's interval; the baseline's first fit, given the model's corridors and its
+order of departure, gives the same decisions exact times, and is taken when better.
+
 **Never worse than the baseline.** When the solver's plan is worse than the greedy
 baseline (closure, then lateness, then the sum of the columns' closures), the baseline is
 returned with the proven bound and its gap.
@@ -86,7 +98,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,8 +153,11 @@ left of the budget): on a machine slower or busier than the calibration it may c
 solve first, and the schedule then says so (``clock_stopped``; the plan may then vary
 from run to run)."""
 DET_PER_WALL_S = 1.0
-"""CP-SAT deterministic time per wall second, two workers, on the reference machine (2 cores):
-calibrated on the packaged division (see ``benchmarks/march_cpsat.py``)."""
+"""CP-SAT deterministic time per wall second that the budget assumes (two workers, 2 cores).
+
+Nominal, not yet calibrated: on this project's shared 2-core machine, under load, the
+division's rolling windows took 2-15 wall seconds per deterministic second, so the wall
+guard cut them (``clock_stopped``, ``deterministic: false`` in ``summary.json``)."""
 HONOURS = frozenset(
     {
         "headway",
@@ -847,21 +862,27 @@ def _model(data: _Data) -> tuple[cp_model.CpModel, _Vars]:
     return m, _Vars(v.choice, v.entry, v.arrive, v.depart, v.closure, makespan, lateness, v.ready)
 
 
+def _values(v: _Vars, data: _Data, mu: MarchUnit, sol: _Solution) -> Iterator[tuple[cp_model.IntVar, int]]:
+    """Each variable of a march unit with its value in ``sol``: route choice, entries, arrivals, closure."""
+    for leg in range(len(mu.sites) - 1):
+        c = sol.choice[(mu.id, leg)]
+        n_opts = len(data.options[(mu.id, leg)])
+        for o in range(n_opts if n_opts > 1 else 0):  # a single candidate is a constant
+            yield v.choice[(mu.id, leg, o)], int(o == c)
+        for s in range(len(data.options[(mu.id, leg)][c].segs)):
+            yield v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)]
+        yield v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)]
+        yield v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)]
+    yield v.closure[mu.id], _closure(data, sol, mu)
+    if mu.id in v.ready:
+        yield v.ready[mu.id], sol.ready[mu.id]
+
+
 def _hint(m: cp_model.CpModel, v: _Vars, data: _Data, sol: _Solution) -> None:
     m.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves this method unannotated
     for mu in data.units:
-        for leg in range(len(mu.sites) - 1):
-            c = sol.choice[(mu.id, leg)]
-            n_opts = len(data.options[(mu.id, leg)])
-            for o in range(n_opts if n_opts > 1 else 0):  # a single candidate is a constant
-                m.add_hint(v.choice[(mu.id, leg, o)], int(o == c))
-            for s in range(len(data.options[(mu.id, leg)][c].segs)):
-                m.add_hint(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
-            m.add_hint(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
-            m.add_hint(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
-        m.add_hint(v.closure[mu.id], _closure(data, sol, mu))
-        if mu.id in v.ready:
-            m.add_hint(v.ready[mu.id], sol.ready[mu.id])
+        for var, value in _values(v, data, mu, sol):
+            m.add_hint(var, value)
 
 
 def _extract(solver: cp_model.CpSolver, v: _Vars, data: _Data) -> _Solution:
@@ -999,18 +1020,8 @@ class _Fixed:
 
 def _fix_unit(fixed: _Fixed, v: _Vars, data: _Data, mu: MarchUnit, sol: _Solution) -> None:
     """Fix a march unit's route choice and times to ``sol``'s."""
-    for leg in range(len(mu.sites) - 1):
-        c = sol.choice[(mu.id, leg)]
-        n_opts = len(data.options[(mu.id, leg)])
-        for o in range(n_opts if n_opts > 1 else 0):
-            fixed.fix(v.choice[(mu.id, leg, o)], int(o == c))
-        for s in range(len(data.options[(mu.id, leg)][c].segs)):
-            fixed.fix(v.entry[(mu.id, leg, c, s)], sol.entry[(mu.id, leg, s)])
-        fixed.fix(v.arrive[(mu.id, leg)], sol.arrive[(mu.id, leg)])
-        fixed.fix(v.depart[(mu.id, leg)], sol.entry[(mu.id, leg, 0)])
-    fixed.fix(v.closure[mu.id], _closure(data, sol, mu))
-    if mu.id in v.ready:
-        fixed.fix(v.ready[mu.id], sol.ready[mu.id])
+    for var, value in _values(v, data, mu, sol):
+        fixed.fix(var, value)
 
 
 def _span(data: _Data, sol: _Solution, mu: MarchUnit) -> tuple[int, int]:
