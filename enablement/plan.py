@@ -614,16 +614,14 @@ def _sites_on(scenario: Scenario, network: Network) -> None:
         Naming each site the scenario uses that the network does not hold, and the fix.
     """
     missing = sorted(scenario.site_ids() - set(network.sites.index.astype(str)))
-    if not missing:
-        return
     why = {
         line.split("'")[1]: line for line in network.meta.get("left_out", []) if line.startswith("sites '")
     }
-    lines = [
-        f"  - site '{sid}': "
-        + why.get(sid, "not among the network's sites (is it in one of the scenario's overlays?)")
-        for sid in missing
-    ]
+    # a site the network left out; one it never had is named later, with the field that names it
+    missing = [sid for sid in missing if sid in why]
+    if not missing:
+        return
+    lines = [f"  - site '{sid}': {why[sid]}" for sid in missing]
     raise NetworkError(
         f"{len(missing)} site(s) the scenario uses are not on the network; build the network for this "
         "scenario (its overlays applied with its sites) or move the sites onto it:\n" + "\n".join(lines)

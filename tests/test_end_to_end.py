@@ -381,7 +381,7 @@ def test_map_time_slider_moves_every_march_unit_and_train(outputs):
 
 def test_road_optimiser_reports_its_bound_gap_and_yardstick(default_plan):
     road = default_plan.summary()["solver"]["road"]
-    assert road["method"].startswith("cp-sat")
+    assert road["method"].startswith(("cp-sat", "greedy (cp-sat"))  # or the baseline it could not beat
     assert road["status"] in ("optimal", "feasible")
     assert road["bound_hours"] <= road["closure_hours"] + 1e-6
     assert road["gap"] <= 0.02  # the target for the default brigade

@@ -22,8 +22,8 @@ def test_quickstart_notebook_executes(tmp_path, default_plan):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    # the same scenario, seed and deterministic time limit give the same plan in another process
+    # the same scenario, seed and time limit give the same plan in another process
     assert f"'closure': '{default_plan.kpis()['closure']}'" in text
-    assert "'method': 'cp-sat" in text  # the road solver's status, bound and gap are shown
+    assert "'bound_hours'" in text and "'gap'" in text  # the road solver's status, bound and gap are shown
     html = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "leaflet" in html.lower() and "1-CAB-WHL" in html  # the map, with the routes
