@@ -1227,11 +1227,9 @@ def earliest_room(
         levels.append(level)
     free_from = after_s
     for t, lv in zip(reversed(times), reversed(levels), strict=True):
-        if t >= until_s:
-            continue
-        if lv > room:
+        if t < until_s and lv > room:
             return max(after_s, free_from)  # the last time over the room ends at the next event
-        free_from = t
+        free_from = t  # (an event from until_s on still ends a stretch over the room before it)
     return after_s
 
 

@@ -145,3 +145,42 @@ def test_a_pause_does_not_hold_back_a_ship_that_comes_in_after_the_berths_stood_
     assert starts(sched)["U/03"] == (14940.0, 14940.0)
     path = table_of(problem, sched, tmp_path)
     assert check_march_table(read_march_table(path), problem.rules, problem.network) == []
+
+
+def test_earliest_room_waits_out_a_stretch_that_runs_past_the_stay():
+    from enablement.scheduling.march import earliest_room
+
+    held = [(7.0, 15.0, 6), (8.0, 10.0, 5)]  # 6 held from 7 to 15 (and 5 more from 8 to 10)
+    # room for 5 over [10, 14): the 6 held until 15 leave none before 15, though 15 is past 14
+    assert earliest_room(held, 10.0, 5, 14.0) == 15.0
+    assert earliest_room(held, 10.0, 6, 14.0) == 10.0  # room for 6 at once
+    assert earliest_room(held, 7.0, 6, 9.0) == 10.0  # 11 held from 8 to 10
+    assert earliest_room(held, 0.0, 6) == 10.0 and earliest_room(held, 0.0, 0) == 15.0
+
+
+def test_earliest_room_agrees_with_the_greedys_room_check():
+    import random
+
+    from enablement.scheduling.greedy import _State
+    from enablement.scheduling.march import earliest_room
+
+    class Rules:
+        staging_capacity = {"s": 10}  # noqa: RUF012 - a stand-in for MarchRules
+        headway_s = 0.0
+        window = None
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        state = _State.__new__(_State)
+        state.rules = Rules()  # type: ignore[assignment]
+        held = []
+        for _ in range(rng.randint(1, 6)):
+            a = rng.randint(0, 20)
+            held.append((float(a), float(a + rng.randint(1, 10)), rng.randint(1, 6)))
+        state.held = {"s": held}
+        a = float(rng.randint(0, 25))
+        b, v = a + rng.randint(1, 10), rng.randint(1, 6)
+        free = earliest_room(held, a, 10 - v, b)
+        assert (free == a) == state.room("s", a, b, v)
+        if free < b:  # from then on the stay has room to its end
+            assert state.room("s", free, b, v)
