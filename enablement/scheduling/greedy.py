@@ -552,7 +552,8 @@ def _run_round(
             late = _staging_delay(state, problem.rules, trial.stays, len(mu.vehicles))
             if late is None:
                 break
-            t0 += late
+            # it leaves that much later than it did (not than it could: it may have waited to leave)
+            t0 = max(t0, trial.legs[0][1].entries[0]) + late
         else:
             site = trial.stays[0][0] if trial.stays else "?"
             msg = (

@@ -498,7 +498,7 @@ def _serial(
             late = _staging_delay(state, problem.rules, stays, len(mu.vehicles))
             if late is None:
                 break
-            t += math.ceil(late)
+            t = max(t, float(legs[0][0][0])) + math.ceil(late)  # it leaves that much later than it did
         for leg, (entries, end, pieces, fit) in enumerate(legs):
             state.commit(mu.id, pieces, fit, float(p), len(mu.vehicles))
             if leg == 0:
