@@ -379,7 +379,8 @@ class _Trial:
     legs: list[tuple[list[Piece], Fit]]
     rows: list[MarchRow]
     stays: list[tuple[str, float, float]]
-    """Per staging area with a capacity on its way: the site, its head's arrival and its tail's departure."""
+    """Per place with a capacity it stays at (a staging area's dwell, a long stop the fit did not
+    hold as such): the site, its head's arrival and its tail's departure."""
     closure_s: float
 
 
@@ -460,6 +461,12 @@ def _fit_unit(
                 kind = "start" if leg == 0 else "staging"
             else:
                 kind = "hold" if i in held else ("halt" if p.halt else "cp")
+                site = holding[i]
+                # a stop longer than the road-wait limit at a place with a capacity takes room there
+                # (the holds rule), a rest taken at a place the fit passed by as full included
+                long_stop = entry - arrive > problem.rules.road_wait_max_s and i not in held
+                if site is not None and site in problem.rules.staging_capacity and long_stop:
+                    stays.append((site, arrive, entry + mu.pass_s))
             crossed = problem.caution_times(mu, list(p.edges), caution)
             rows.append(
                 row(
