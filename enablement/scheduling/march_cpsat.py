@@ -155,9 +155,10 @@ from run to run)."""
 DET_PER_WALL_S = 1.0
 """CP-SAT deterministic time per wall second that the budget assumes (two workers, 2 cores).
 
-Nominal, not yet calibrated: on this project's shared 2-core machine, under load, the
-division's rolling windows took 2-15 wall seconds per deterministic second, so the wall
-guard cut them (``clock_stopped``, ``deterministic: false`` in ``summary.json``)."""
+Nominal: the rolling horizon sizes its windows by :data:`WINDOW_WALL_S` instead, since a
+window's wall time is mostly building its sub-problem. Under load the division's windows took
+2-15 wall seconds per deterministic second, and the wall guard cut them (``clock_stopped``,
+``deterministic: false`` in ``summary.json``)."""
 HONOURS = frozenset(
     {
         "headway",
@@ -970,6 +971,14 @@ WINDOW = 40
 """March units freed in each window of the rolling horizon (the rest fixed at the incumbent)."""
 STRIDE = 30
 """March units the window moves on by: consecutive windows share ``WINDOW - STRIDE`` march units."""
+WINDOW_DET_S = 1.0
+"""Deterministic time of one window's solve."""
+WINDOW_WALL_S = 6.0
+"""Wall time one window may take (its sub-problem built and solved with :data:`WINDOW_DET_S`) on
+the reference machine (2 cores, idle): on the packaged division, 3.3-5.5 s a window."""
+ROLLING_SHARE = 0.75
+"""Share of the road step's budget the rolling horizon's windows are sized for (the rest: the
+baseline, the candidate routes, the first fit and the bounds)."""
 
 
 def _score(data: _Data, sol: _Solution) -> tuple[int, int, int]:
@@ -1072,7 +1081,7 @@ def _rolling(
     data: _Data,
     start: _Solution,
     floors: Mapping[str, float],
-    det_s: float,
+    budget_s: float,
     deadline: float,
     seed: int,
     progress: Callable[[str], None] | None,
@@ -1086,14 +1095,22 @@ def _rolling(
     columns' closures, each free column closing no later than the window's span. The
     incumbent is a solution of the whole model, so each window starts from a feasible,
     complete hint, and a window's plan is kept only when the whole flow's closure, lateness
-    and sum of closures are no worse. Each window has the same deterministic limit (``det_s``
-    shared out), so the same inputs, seed and budget give the same plan; the wall clock only
+    and sum of closures are no worse.
+
+    Determinism: how many windows run is sized from the budget alone (``budget_s *
+    ROLLING_SHARE / WINDOW_WALL_S``, spread evenly over the flow when fewer than all), and
+    each has the deterministic limit :data:`WINDOW_DET_S`, so the same inputs, seed and
+    budget give the same plan on a machine as fast as the calibration's; the wall clock only
     guards, each window getting its share of the wall time left. ``floors`` are our own
     bounds of each march unit's closure.
     """
     best = start
     windows = _windows(data, best)
-    per = det_s / len(windows)
+    room = max(1, int(budget_s * ROLLING_SHARE // WINDOW_WALL_S))
+    if room < len(windows):  # spread over the flow: the first, the last and evenly between
+        picks = sorted({round(i * (len(windows) - 1) / max(1, room - 1)) for i in range(room)})
+        windows = [windows[i] for i in picks]
+    per = WINDOW_DET_S * DET_PER_WALL_S
     clock = False
     for k, ids in enumerate(windows, 1):
         # each window's wall guard is its share of what is left: one hard window cannot take it all
@@ -1117,6 +1134,15 @@ def _rolling(
         solver = _solver(per, left, seed + k, SECOND_GAP / 4)
         st = solver.solve(m)
         clock = clock or _stopped_by_clock(solver, per, st)
+        logger.debug(
+            "rolling window %d: %s, %.2f deterministic s of %.2f, %.1f wall s of %.1f",
+            k,
+            solver.status_name(st),
+            solver.response_proto.deterministic_time,
+            per,
+            solver.wall_time,
+            left,
+        )
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             got = _extract(solver, v, sub)
             cand = _Solution(
@@ -1327,7 +1353,7 @@ def optimise_march(
     bound_own = max(bounds.alone, bounds.queue)
     if len(data.units) >= ROLLING_FROM:  # a large flow: window by window from the first fit
         best, clock, windows = _rolling(
-            data, hint, bounds.per_unit, det_budget, deadline, seed, progress, bound_own
+            data, hint, bounds.per_unit, time_limit_s, deadline, seed, progress, bound_own
         )
         how = f"rolling horizon, {windows} windows"
         return _finish(problem, data, best, baseline, bounds, 0.0, clock, t0, how)

@@ -139,9 +139,10 @@ def test_the_cpsat_tables_pass_the_checker_with_the_same_rules(problem, tmp_path
     sched = solve_cpsat(problem)
     found = check_march_table(table_of(problem, sched, tmp_path), problem.rules, problem.network)
     assert [v for v in found if v.kind != "rdd"] == []
-    # never worse than the baseline (within the model's whole-second rounding)
+    # never worse than the baseline: the closure compared to the minute (a tie is decided by the
+    # sum of the columns' closures)
     assert sched.baseline_closure_s is not None
-    assert max(sched.closure_s.values()) <= sched.baseline_closure_s + 1.0
+    assert max(sched.closure_s.values()) <= sched.baseline_closure_s + march_cpsat.TIE_S
     assert sched.bound_s is not None and sched.bound_s <= max(sched.closure_s.values()) + 1e-6
 
 
@@ -152,7 +153,7 @@ def test_a_wall_budget_too_short_still_gives_a_valid_plan_never_worse_than_the_b
     sched = march_cpsat.optimise_march(problem, Router(problem.network), time_limit_s=limit, baseline=base)
     found = check_march_table(table_of(problem, sched, tmp_path), problem.rules, problem.network)
     assert [v for v in found if v.kind != "rdd"] == []
-    assert max(sched.closure_s.values()) <= max(base.closure_s.values()) + 1.0
+    assert max(sched.closure_s.values()) <= max(base.closure_s.values()) + march_cpsat.TIE_S
     assert sched.bound_s is not None and sched.gap is not None and 0.0 <= sched.gap < 1.0
     if sched.method != "cp-sat":  # the baseline kept, saying why
         assert sched.method.startswith("greedy (") and sched.rows == base.rows
