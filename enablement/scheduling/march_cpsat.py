@@ -981,10 +981,9 @@ ROLLING_SHARE = 0.75
 baseline, the candidate routes, the first fit and the bounds)."""
 
 
-def _score(data: _Data, sol: _Solution) -> tuple[int, int, int]:
-    """Score a model solution lexicographically: closure, lateness, sum of the columns' closures."""
-    closure = {mu.id: _closure(data, sol, mu) for mu in data.units}
-    return max(closure.values()), int(_lateness(data.units, closure)), sum(closure.values())
+def _score(data: _Data, sol: _Solution) -> tuple[float, float, float]:
+    """Score a model solution as :func:`_key` scores a schedule."""
+    return _key(data.units, {mu.id: float(_closure(data, sol, mu)) for mu in data.units})
 
 
 def _windows(data: _Data, sol: _Solution) -> list[list[str]]:
@@ -998,39 +997,25 @@ def _windows(data: _Data, sol: _Solution) -> list[list[str]]:
     return out
 
 
-class _Fixed:
-    """Variables fixed to a value by narrowing their domains in the model, and restored after."""
-
-    def __init__(self, m: cp_model.CpModel) -> None:
-        self.vars = m.proto.variables
-        self.saved: list[tuple[int, list[int]]] = []
-
-    def fix(self, var: cp_model.IntVar, value: int) -> None:
-        dom = self.vars[var.index].domain
-        self.saved.append((var.index, list(dom)))
-        dom.clear()
-        dom.extend([value, value])
-
-    def cap(self, var: cp_model.IntVar, hi: int) -> None:
-        """Keep a variable of one interval's domain (e.g. the makespan) at most ``hi``."""
-        dom = self.vars[var.index].domain
-        old = list(dom)
-        self.saved.append((var.index, old))
-        dom.clear()
-        dom.extend([old[0], min(old[-1], hi)])
-
-    def restore(self) -> None:
-        for i, old in reversed(self.saved):
-            dom = self.vars[i].domain
-            dom.clear()
-            dom.extend(old)
-        self.saved = []
+def _fix(m: cp_model.CpModel, var: cp_model.IntVar, value: int) -> None:
+    """Fix a variable to a value by narrowing its domain in the model."""
+    dom = m.proto.variables[var.index].domain
+    dom.clear()
+    dom.extend([value, value])
 
 
-def _fix_unit(fixed: _Fixed, v: _Vars, data: _Data, mu: MarchUnit, sol: _Solution) -> None:
+def _cap(m: cp_model.CpModel, var: cp_model.IntVar, hi: int) -> None:
+    """Keep a variable of one interval's domain (e.g. a closure) at most ``hi``."""
+    dom = m.proto.variables[var.index].domain
+    lo, top = dom[0], dom[len(dom) - 1]
+    dom.clear()
+    dom.extend([lo, min(top, hi)])
+
+
+def _fix_unit(m: cp_model.CpModel, v: _Vars, data: _Data, mu: MarchUnit, sol: _Solution) -> None:
     """Fix a march unit's route choice and times to ``sol``'s."""
     for var, value in _values(v, data, mu, sol):
-        fixed.fix(var, value)
+        _fix(m, var, value)
 
 
 def _span(data: _Data, sol: _Solution, mu: MarchUnit) -> tuple[int, int]:
@@ -1121,13 +1106,12 @@ def _rolling(
         free = set(ids)
         sub, hi = _neighbourhood(data, best, free)
         m, v = _model(sub)
-        fixed = _Fixed(m)
         for mu in sub.units:
             if mu.id in free:
                 m.add(v.closure[mu.id] >= math.floor(floors.get(mu.id, 0.0)))
-                fixed.cap(v.closure[mu.id], hi)
+                _cap(m, v.closure[mu.id], hi)
             else:
-                _fix_unit(fixed, v, sub, mu, best)
+                _fix_unit(m, v, sub, mu, best)
         _hint(m, v, sub, best)
         n = len(sub.units)
         m.minimize(sum(v.lateness.values()) * (n + 1) + sum(v.closure.values()))
@@ -1254,9 +1238,9 @@ def _lateness(units: Sequence[MarchUnit], closure: Mapping[str, float]) -> float
     return sum(late.values())
 
 
-def _key(problem: MarchProblem, closure: Mapping[str, float]) -> tuple[float, float, float]:
+def _key(units: Sequence[MarchUnit], closure: Mapping[str, float]) -> tuple[float, float, float]:
     """Score a schedule lexicographically: closure, lateness, sum of the columns' closures (s)."""
-    return max(closure.values()), _lateness(problem.units, closure), sum(closure.values())
+    return max(closure.values()), _lateness(units, closure), sum(closure.values())
 
 
 TIE_S = 60.0
@@ -1377,7 +1361,8 @@ def optimise_march(
                 "shorten the dwell (or the marshalling areas' capacity, which the discharge pauses for)"
             )
             raise InfeasibleError(msg)
-        return _kept(baseline, bound_own, bounds, "cp-sat found no solution in its time limit", t0, clock)
+        why = "cp-sat found no solution in its time limit"
+        return _kept(baseline, bound_own, bounds, why, t0, clock, timed_out=True)
     best = _extract(solver, v, data)
     close1 = int(solver.value(v.makespan))
     cp_bound = float(solver.best_objective_bound)
@@ -1421,11 +1406,11 @@ def _finish(
     timed = retime(problem, routes, order)
     logger.debug(
         "march: model %s, retimed %s, baseline %s (closure, lateness, closures; s)",
-        _key(problem, closure),
-        None if timed is None else _key(problem, timed.closure_s),
-        _key(problem, baseline.closure_s),
+        _key(problem.units, closure),
+        None if timed is None else _key(problem.units, timed.closure_s),
+        _key(problem.units, baseline.closure_s),
     )
-    if timed is not None and _key(problem, timed.closure_s) < _key(problem, closure):
+    if timed is not None and _key(problem.units, timed.closure_s) < _key(problem.units, closure):
         rows, closure = timed.rows, timed.closure_s
         how = "retimed" + (f", {how}" if how else "")
     close = max(closure.values())
@@ -1466,7 +1451,14 @@ def _finish(
 
 
 def _kept(
-    baseline: MarchSchedule, bound: float, bounds: _Bounds, why: str, t0: float, clock: bool
+    baseline: MarchSchedule,
+    bound: float,
+    bounds: _Bounds,
+    why: str,
+    t0: float,
+    clock: bool,
+    *,
+    timed_out: bool = False,
 ) -> MarchSchedule:
     """Return the baseline as the optimiser's answer, with the bound and gap that hold for it.
 
@@ -1480,7 +1472,7 @@ def _kept(
     return dataclasses.replace(
         baseline,
         method=f"greedy ({why})",
-        status="optimal" if gap <= 1e-6 else ("timed out" if "no solution" in why else "feasible"),
+        status="optimal" if gap <= 1e-6 else ("timed out" if timed_out else "feasible"),
         bound_s=bound,
         gap=gap,
         baseline_closure_s=close,
